@@ -1,0 +1,3 @@
+"""Kapstan: application orchestration for Kubernetes."""
+
+__version__ = "0.1.0"

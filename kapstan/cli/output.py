@@ -1,0 +1,71 @@
+"""Printing results: human tables by default, ``-o json|yaml`` everywhere.
+
+``format_*`` functions return strings; ``print_*`` functions write them. Colours only
+when stdout is a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+def console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(
+        file=stream,
+        highlight=False,
+        soft_wrap=True,
+        force_terminal=None if stream.isatty() else False,
+    )
+
+
+def format_data(data: Any, fmt: Format) -> str:
+    if fmt is Format.yaml:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip("\n")
+    return json.dumps(data, indent=2, default=str)
+
+
+def print_rows(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: Format,
+    records: list[dict[str, Any]] | None = None,
+) -> None:
+    """A table for people, or the records as JSON/YAML for programs."""
+    if fmt is not Format.table:
+        data = (
+            records if records is not None else [dict(zip(columns, r, strict=True)) for r in rows]
+        )
+        print(format_data(data, fmt))
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for c in columns:
+        table.add_column(c.upper())
+    for r in rows:
+        table.add_row(*("" if v is None else str(v) for v in r))
+    console().print(table)
+
+
+def print_data(data: Any, fmt: Format, text: str | None = None) -> None:
+    if fmt is Format.table and text is not None:
+        print(text)
+    else:
+        print(format_data(data, Format.yaml if fmt is Format.table else fmt))
+
+
+def print_error(message: str) -> None:
+    console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)

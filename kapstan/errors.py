@@ -1,0 +1,72 @@
+"""Kapstan's one exception tree.
+
+    KapstanError                 anything Kapstan raises on purpose; exit code 1
+    ├── InputError               bad user input: a file, a line, a key, a service at fault
+    │   ├── TemplateError        a template that cannot be loaded or rendered
+    │   ├── VariableError        undefined variables or values that do not fit
+    │   └── GraphError           dependency cycles, unknown services
+    ├── NotFoundError            an unknown template/config/environment/app/revision name
+    ├── ConflictError            the object exists already, or is locked by someone else
+    ├── SecretKeyError           secret values cannot be encrypted or decrypted
+    ├── StoreError               the store cannot be opened or migrated
+    ├── ClusterError             the Kubernetes API refused or could not be reached
+    └── SandboxError             the local control plane could not be built or started
+
+Every message says what is wrong and, where it can, what to do about it.
+The CLI maps the tree to exit codes in one place; the HTTP API to statuses in one place.
+"""
+
+from __future__ import annotations
+
+
+class KapstanError(Exception):
+    """Base of every error Kapstan raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(KapstanError):
+    """The user's input is wrong; the message names where."""
+
+
+class TemplateError(InputError):
+    """A template cannot be loaded or rendered."""
+
+
+class VariableError(InputError):
+    """Variables are undefined or their values do not fit where they are used."""
+
+
+class GraphError(InputError):
+    """The dependency graph has a cycle or names an unknown service."""
+
+
+class NotFoundError(KapstanError):
+    """A named object does not exist."""
+
+
+class ConflictError(KapstanError):
+    """The object already exists, or someone else holds it."""
+
+
+class SecretKeyError(KapstanError):
+    """Secret values cannot be encrypted or decrypted (missing or wrong key)."""
+
+
+class StoreError(KapstanError):
+    """The store cannot be opened, migrated or written."""
+
+
+class ClusterError(KapstanError):
+    """The Kubernetes API refused a request or could not be reached."""
+
+
+class SandboxError(KapstanError):
+    """The local sandbox control plane could not be built, started or stopped."""

@@ -1,0 +1,37 @@
+"""The sandbox: a real Kubernetes control plane on loopback, for tests, benchmarks and demos.
+
+Real upstream etcd, kube-apiserver, kube-controller-manager and kube-scheduler, built from
+Go modules, plus kwok faking the nodes so pods are scheduled and become Ready. See
+``kapstan.sandbox.stages`` for the pod label that makes a pod never Ready, crash or fail.
+
+    state = up("default", nodes=3)      # builds the binaries once, then ~10 s
+    state.kubeconfig                    # Path of the admin kubeconfig
+    down("default")
+"""
+
+from kapstan.sandbox.build import ensure_binaries
+from kapstan.sandbox.cluster import (
+    DEFAULT_NAME,
+    ComponentStatus,
+    SandboxState,
+    down,
+    list_sandboxes,
+    load,
+    status,
+    up,
+)
+from kapstan.sandbox.stages import FAULT_LABEL, FAULTS
+
+__all__ = [
+    "DEFAULT_NAME",
+    "FAULTS",
+    "FAULT_LABEL",
+    "ComponentStatus",
+    "SandboxState",
+    "down",
+    "ensure_binaries",
+    "list_sandboxes",
+    "load",
+    "status",
+    "up",
+]

@@ -1,0 +1,207 @@
+"""kwok Stages: how fake nodes and pods move through their lives in the sandbox.
+
+kwok v0.8 ships no default stages, so the sandbox hands it these. Pods become Running and
+Ready at once, Job pods complete, deleted pods go away. A pod template label picks a fault
+for tests of readiness timeouts, crash reasons and rollbacks:
+
+    kapstan.io/sandbox-fault: never-ready   Running, but its containers never become Ready
+    kapstan.io/sandbox-fault: crash         CrashLoopBackOff: exit code 1, restarts counted
+    kapstan.io/sandbox-fault: fail          the pod fails (exit code 1): a Job never completes
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+FAULT_LABEL = "kapstan.io/sandbox-fault"
+FAULTS = ("never-ready", "crash", "fail")
+
+_FAULT_KEY = f'.metadata.labels["{FAULT_LABEL}"]'
+_NOT_DELETING = {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"}
+_READY_STATUS = '.status.conditions.[] | select( .type == "Ready" ) | .status'
+
+_NODE_STATUS = """\
+{{ $now := Now }}
+{{ $since := or .metadata.creationTimestamp $now }}
+conditions:
+{{ range NodeConditions }}
+- lastHeartbeatTime: {{ $now | Quote }}
+  lastTransitionTime: {{ $since | Quote }}
+  message: {{ .message | Quote }}
+  reason: {{ .reason | Quote }}
+  status: {{ .status | Quote }}
+  type: {{ .type | Quote }}
+{{ end }}
+addresses:
+{{ with NodeIP }}
+- address: {{ . | Quote }}
+  type: InternalIP
+{{ end }}
+{{ with NodeName }}
+- address: {{ . | Quote }}
+  type: Hostname
+{{ end }}
+allocatable:
+{{ with .status.allocatable }}{{ YAML . 1 }}{{ else }}  cpu: "32"
+  memory: 128Gi
+  pods: "110"
+{{ end }}
+capacity:
+{{ with .status.capacity }}{{ YAML . 1 }}{{ else }}  cpu: "32"
+  memory: 128Gi
+  pods: "110"
+{{ end }}
+nodeInfo:
+  architecture: amd64
+  containerRuntimeVersion: kwok
+  kernelVersion: kwok
+  kubeletVersion: kwok
+  kubeProxyVersion: kwok
+  operatingSystem: linux
+phase: Running
+"""
+
+_POD_ADDRESSES = """\
+{{ with NodeIPWith .spec.nodeName }}
+hostIP: {{ . | Quote }}
+hostIPs:
+- ip: {{ . | Quote }}
+{{ end }}
+{{ with PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
+podIP: {{ . | Quote }}
+podIPs:
+- ip: {{ . | Quote }}
+{{ end }}
+startTime: {{ Now | Quote }}
+"""
+
+
+def _conditions(ready: bool) -> str:
+    status = "True" if ready else "False"
+    reason = "" if ready else "\n  reason: ContainersNotReady"
+    return (
+        "{{ $now := Now }}\nconditions:\n"
+        '- lastTransitionTime: {{ $now | Quote }}\n  status: "True"\n  type: Initialized\n'
+        '- lastTransitionTime: {{ $now | Quote }}\n  status: "True"\n  type: PodScheduled\n'
+        f'- lastTransitionTime: {{{{ $now | Quote }}}}\n  status: "{status}"\n  type: Ready{reason}\n'
+        f'- lastTransitionTime: {{{{ $now | Quote }}}}\n  status: "{status}"\n  type: ContainersReady{reason}\n'
+    )
+
+
+def _containers(state: str, ready: bool, extra: str = "") -> str:
+    return (
+        "containerStatuses:\n{{ range .spec.containers }}\n"
+        "- image: {{ .image | Quote }}\n  name: {{ .name | Quote }}\n"
+        f"  ready: {'true' if ready else 'false'}\n  started: true\n{extra}"
+        f"  state:\n{state}"
+        "{{ end }}\n"
+    )
+
+
+_RUNNING = "    running:\n      startedAt: {{ $now | Quote }}\n"
+_CRASHING = (
+    "    waiting:\n      reason: CrashLoopBackOff\n"
+    '      message: "back-off restarting failed container {{ .name }}"\n'
+)
+_CRASH_HISTORY = (
+    "  restartCount: 5\n  lastState:\n    terminated:\n      exitCode: 1\n      reason: Error\n"
+    "      startedAt: {{ $now | Quote }}\n      finishedAt: {{ $now | Quote }}\n"
+)
+_TERMINATED = (
+    "    terminated:\n      exitCode: {code}\n      reason: {reason}\n"
+    "      startedAt: {{{{ $now | Quote }}}}\n      finishedAt: {{{{ $now | Quote }}}}\n"
+)
+
+
+def _stage(
+    name: str, kind: str, match: list[dict[str, Any]], status: str | None, **extra: Any
+) -> dict[str, Any]:
+    nxt: dict[str, Any] = {"delete": True} if status is None else {"statusTemplate": status}
+    spec: dict[str, Any] = {
+        "resourceRef": {"apiGroup": "v1", "kind": kind},
+        "selector": {"matchExpressions": match},
+        "next": nxt,
+        **extra,
+    }
+    return {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def _fault(values: list[str] | None) -> dict[str, Any]:
+    if values is None:
+        return {"key": _FAULT_KEY, "operator": "DoesNotExist"}
+    return {"key": _FAULT_KEY, "operator": "In", "values": values}
+
+
+def _phase(*phases: str) -> dict[str, Any]:
+    return {"key": ".status.phase", "operator": "In", "values": list(phases)}
+
+
+def stages() -> list[dict[str, Any]]:
+    """Every Stage the sandbox's kwok runs with."""
+    job_owned = {"key": ".metadata.ownerReferences.[].kind", "operator": "In", "values": ["Job"]}
+    not_ready = {"key": _READY_STATUS, "operator": "NotIn", "values": ["True"]}
+    running = "phase: Running\n" + _POD_ADDRESSES
+    return [
+        _stage("node-initialize", "Node", [not_ready], _NODE_STATUS),
+        _stage(
+            "node-heartbeat",
+            "Node",
+            [_phase("Running"), {**not_ready, "operator": "In", "values": ["True"]}],
+            _NODE_STATUS,
+            delay={"durationMilliseconds": 20000, "jitterDurationMilliseconds": 25000},
+        ),
+        _stage(
+            "pod-ready",
+            "Pod",
+            [_NOT_DELETING, _phase("Pending"), not_ready, _fault(None)],
+            _conditions(True) + _containers(_RUNNING, True) + running,
+        ),
+        _stage(
+            "pod-never-ready",
+            "Pod",
+            [_NOT_DELETING, _phase("Pending"), _fault(["never-ready"])],
+            _conditions(False) + _containers(_RUNNING, False) + running,
+        ),
+        _stage(
+            "pod-crash",
+            "Pod",
+            [_NOT_DELETING, _phase("Pending"), _fault(["crash"])],
+            _conditions(False) + _containers(_CRASHING, False, _CRASH_HISTORY) + running,
+        ),
+        _stage(
+            "pod-fail",
+            "Pod",
+            [_NOT_DELETING, _phase("Pending"), _fault(["fail"])],
+            _conditions(False)
+            + _containers(_TERMINATED.format(code=1, reason="Error"), False)
+            + "phase: Failed\n"
+            + _POD_ADDRESSES,
+        ),
+        _stage(
+            "pod-complete",
+            "Pod",
+            [_NOT_DELETING, _phase("Running"), job_owned],
+            _conditions(False)
+            + _containers(_TERMINATED.format(code=0, reason="Completed"), False)
+            + "phase: Succeeded\n",
+        ),
+        _stage(
+            "pod-delete",
+            "Pod",
+            [{"key": ".metadata.deletionTimestamp", "operator": "Exists"}],
+            None,
+        ),
+    ]
+
+
+def write(path: str) -> None:
+    """Write the stages as one multi-document YAML file for kwok's ``--config``."""
+    with open(path, "w") as f:
+        yaml.safe_dump_all(stages(), f, sort_keys=False)

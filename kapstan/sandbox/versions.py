@@ -1,0 +1,66 @@
+"""Pinned versions of the upstream components and where their binaries are cached."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+KUBERNETES_VERSION = "v1.36.3"
+ETCD_VERSION = "v3.6.10"
+KWOK_VERSION = "v0.8.0"
+GO_MIN_VERSION = (1, 26)
+
+KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
+
+
+@dataclass(frozen=True)
+class Binaries:
+    """Paths of every binary a sandbox runs."""
+
+    etcd: Path
+    kube_apiserver: Path
+    kube_controller_manager: Path
+    kube_scheduler: Path
+    kubectl: Path
+    kwok: Path
+
+    def all(self) -> tuple[Path, ...]:
+        return (
+            self.etcd,
+            self.kube_apiserver,
+            self.kube_controller_manager,
+            self.kube_scheduler,
+            self.kubectl,
+            self.kwok,
+        )
+
+
+def cache_root() -> Path:
+    """``$KAPSTAN_CACHE_DIR`` or the user's cache directory (``~/.cache/kapstan``)."""
+    override = os.environ.get("KAPSTAN_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir("kapstan"))
+
+
+def state_root() -> Path:
+    """``$KAPSTAN_SANDBOX_DIR`` or the user's state directory: one folder per sandbox."""
+    override = os.environ.get("KAPSTAN_SANDBOX_DIR")
+    return (
+        Path(override) if override else Path(platformdirs.user_state_dir("kapstan")) / "sandboxes"
+    )
+
+
+def binaries(root: Path | None = None) -> Binaries:
+    """Where each pinned binary lives in the cache (whether or not it is built yet)."""
+    base = root or cache_root()
+    kube = base / f"k8s-{KUBERNETES_VERSION}"
+    return Binaries(
+        etcd=base / f"etcd-{ETCD_VERSION}" / "etcd",
+        kube_apiserver=kube / "kube-apiserver",
+        kube_controller_manager=kube / "kube-controller-manager",
+        kube_scheduler=kube / "kube-scheduler",
+        kubectl=kube / "kubectl",
+        kwok=base / f"kwok-{KWOK_VERSION}" / "kwok",
+    )

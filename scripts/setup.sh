@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything Kapstan and its test suite need on a fresh Debian machine:
+# Debian packages (PostgreSQL for the store tests), the Python package with its dev
+# dependencies, and the sandbox's Kubernetes binaries built from Go modules (cached in
+# ~/.cache/kapstan; the first build takes several minutes, later runs are instant).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(postgresql)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v go >/dev/null || { echo "error: Go 1.26+ is needed to build the sandbox (https://go.dev/dl)" >&2; exit 1; }
+
+python3 -m pip install -q -e '.[dev]'
+kapstan sandbox build
+echo "setup done: run 'kapstan sandbox up' or the tests ('python -m pytest')"
