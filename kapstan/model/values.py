@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 REDACTED = "<redacted>"
 
@@ -28,8 +27,8 @@ class SecretValue:
         return f"SecretValue({REDACTED})"
 
 
-Scalar = Union[str, int, float, bool, None]
-Value = Union[Scalar, SecretValue]
+Scalar = str | int | float | bool | None
+Value = Scalar | SecretValue
 
 
 def display(value: Value) -> str:
