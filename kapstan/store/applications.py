@@ -1,0 +1,172 @@
+"""Applications: a template version, an environment and a config, managed together."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, aliased
+
+from kapstan.errors import ConflictError, NotFoundError
+from kapstan.store.base import Repository
+from kapstan.store.config_rows import find_config, find_config_version
+from kapstan.store.environments import find_environment
+from kapstan.store.names import check_name
+from kapstan.store.records import Application
+from kapstan.store.tables import (
+    ApplicationRow,
+    ConfigRow,
+    EnvironmentRow,
+    TemplateRow,
+    TemplateVersionRow,
+)
+from kapstan.store.templates import find_template_version
+
+
+class _Keep:
+    """The default of ``update_application`` fields: keep what is stored."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+class ApplicationStore(Repository):
+    def create_application(
+        self,
+        name: str,
+        *,
+        template: str,
+        template_version: int,
+        environment: str,
+        config: str,
+        config_version: int | None,
+    ) -> Application:
+        """A new app; ``config_version`` None follows the config's latest version."""
+        check_name("application", name)
+
+        def work(session: Session) -> Application:
+            if find_application(session, name, missing_ok=True) is not None:
+                raise ConflictError(f"application {name!r} exists already")
+            now = self._now()
+            row = ApplicationRow(name=name, created_at=now, updated_at=now)
+            _point(session, row, template, template_version, environment, config, config_version)
+            session.add(row)
+            session.flush()
+            return _record(row, template, template_version, environment, config)
+
+        return self._write(work)
+
+    def get_application(self, name: str) -> Application:
+        def work(session: Session) -> Application:
+            found = _fetch(session, ApplicationRow.name == name)
+            if not found:
+                raise NotFoundError(f"application {name!r} not found")
+            return _record(*found[0])
+
+        return self._read(work)
+
+    def list_applications(self) -> list[Application]:
+        return self._read(lambda session: [_record(*found) for found in _fetch(session)])
+
+    def update_application(
+        self,
+        name: str,
+        *,
+        template: str | _Keep = KEEP,
+        template_version: int | _Keep = KEEP,
+        environment: str | _Keep = KEEP,
+        config: str | _Keep = KEEP,
+        config_version: int | _Keep | None = KEEP,
+    ) -> Application:
+        """Change what ``name`` points at; fields not given keep their value.
+
+        The resulting combination is checked as on create (NotFoundError naming what).
+        """
+
+        def work(session: Session) -> Application:
+            row = find_application(session, name, lock=True)
+            assert row is not None
+            _, old_template, old_version, old_environment, old_config = _fetch(
+                session, ApplicationRow.id == row.id
+            )[0]
+            wanted = (
+                old_template if isinstance(template, _Keep) else template,
+                old_version if isinstance(template_version, _Keep) else template_version,
+                old_environment if isinstance(environment, _Keep) else environment,
+                old_config if isinstance(config, _Keep) else config,
+            )
+            kept = row.config_version
+            _point(
+                session, row, *wanted, kept if isinstance(config_version, _Keep) else config_version
+            )
+            row.updated_at = self._now()
+            session.flush()
+            return _record(row, *wanted)
+
+        return self._write(work)
+
+
+def find_application(
+    session: Session, name: str, *, lock: bool = False, missing_ok: bool = False
+) -> ApplicationRow | None:
+    query = select(ApplicationRow).where(ApplicationRow.name == name)
+    row = session.scalars(query.with_for_update() if lock else query).first()
+    if row is None and not missing_ok:
+        raise NotFoundError(f"application {name!r} not found")
+    return row
+
+
+def _point(
+    session: Session,
+    row: ApplicationRow,
+    template: str,
+    template_version: int,
+    environment: str,
+    config: str,
+    config_version: int | None,
+) -> None:
+    """Point ``row`` at these objects, each checked to exist."""
+    _, version_row = find_template_version(session, template, template_version)
+    environment_row, _ = find_environment(session, environment)
+    config_row = find_config(session, config)
+    if config_version is not None:
+        find_config_version(session, config_row, config_version)
+    row.template_version_id = version_row.id
+    row.environment_id = environment_row.id
+    row.config_id = config_row.id
+    row.config_version = config_version
+
+
+def _fetch(
+    session: Session, *where: ColumnElement[bool]
+) -> list[tuple[ApplicationRow, str, int, str, str]]:
+    """Apps with the names they point at: (row, template, version, environment, config)."""
+    version = aliased(TemplateVersionRow)
+    query = (
+        select(
+            ApplicationRow, TemplateRow.name, version.version, EnvironmentRow.name, ConfigRow.name
+        )
+        .join(version, version.id == ApplicationRow.template_version_id)
+        .join(TemplateRow, TemplateRow.id == version.template_id)
+        .join(EnvironmentRow, EnvironmentRow.id == ApplicationRow.environment_id)
+        .join(ConfigRow, ConfigRow.id == ApplicationRow.config_id)
+        .where(*where)
+        .order_by(ApplicationRow.name)
+    )
+    return [(row, t, v, e, c) for row, t, v, e, c in session.execute(query)]
+
+
+def _record(
+    row: ApplicationRow, template: str, template_version: int, environment: str, config: str
+) -> Application:
+    return Application(
+        name=row.name,
+        template=template,
+        template_version=template_version,
+        environment=environment,
+        config=config,
+        config_version=row.config_version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -1,0 +1,104 @@
+"""Where the store lives and how it is opened: URL, engine, pragmas, migrations, sessions.
+
+The default is SQLite (WAL) at ``<user data dir>/kapstan.db``; ``KAPSTAN_DB`` (a path or
+a SQLAlchemy URL) or an explicit URL overrides it. PostgreSQL URLs use psycopg 3.
+On SQLite, write transactions start with ``BEGIN IMMEDIATE`` so two writers queue on
+the lock (``busy_timeout``) instead of failing when one upgrades a read to a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from kapstan.errors import StoreError
+
+DB_VARIABLE = "KAPSTAN_DB"
+BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "kapstan_write"
+
+
+def default_path() -> Path:
+    return Path(platformdirs.user_data_dir("kapstan")) / "kapstan.db"
+
+
+def resolve_url(url: str | None, environ: Mapping[str, str]) -> URL:
+    """The URL to open: ``url``, else ``$KAPSTAN_DB``, else the default SQLite file."""
+    text = url or environ.get(DB_VARIABLE, "").strip() or str(default_path())
+    if "://" not in text:
+        return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().absolute()))
+    try:
+        parsed = make_url(text)
+    except ArgumentError as exc:
+        raise StoreError(f"{text!r} is not a database URL or path: {exc}") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create(url: URL) -> Engine:
+    """An engine for ``url``; for SQLite, create the file's directory and set pragmas."""
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    memory = url.database in (None, "", ":memory:")
+    if not memory:
+        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        poolclass=StaticPool if memory else None,
+        connect_args={"check_same_thread": False} if memory else {},
+    )
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from the sqlite3 module: we emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """An engine and two session factories: reads, and writes (one transaction each)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reads = sessionmaker(engine, expire_on_commit=False)
+        writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._writes = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._reads() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One transaction: committed if the block returns, rolled back if it raises."""
+        with self._writes() as session, session.begin():
+            yield session
+
+    def describe(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()

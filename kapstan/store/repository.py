@@ -1,0 +1,66 @@
+"""``Store``: Kapstan's persistent state behind one object.
+
+The per-object parts live in their own modules (templates, configs, environments,
+applications, revisions) and are mixed in here, so every method is ``store.<method>``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from types import TracebackType
+
+from kapstan.store.applications import ApplicationStore
+from kapstan.store.base import Clock, utc_now
+from kapstan.store.configs import ConfigStore
+from kapstan.store.database import Database, create, resolve_url
+from kapstan.store.environments import EnvironmentStore
+from kapstan.store.migrate import upgrade
+from kapstan.store.revisions import RevisionStore
+from kapstan.store.templates import TemplateStore
+
+
+class Store(TemplateStore, ConfigStore, EnvironmentStore, ApplicationStore, RevisionStore):
+    """Templates, configs, environments, applications and revisions, in one database."""
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        clock: Clock = utc_now,
+        environ: Mapping[str, str] | None = None,
+    ) -> Store:
+        """Open (and migrate to the newest schema) the store at ``url``.
+
+        ``url`` is a SQLAlchemy URL or a SQLite file path; None means ``$KAPSTAN_DB``, else
+        ``<user data dir>/kapstan.db``. ``environ`` (default ``os.environ``) is where the
+        secret key is looked up, on first use.
+        """
+        env = os.environ if environ is None else environ
+        database = Database(create(resolve_url(url, env)))
+        try:
+            upgrade(database)
+        except BaseException:
+            database.close()
+            raise
+        return cls(database, clock, env)
+
+    @property
+    def url(self) -> str:
+        """Where the store lives (password hidden)."""
+        return self._db.describe()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,157 @@
+"""The ORM rows (SQLAlchemy 2, typed). Only the store's modules see these.
+
+The migration in ``migrations/versions`` creates exactly these tables; a test compares
+the two. Version numbers are unique per parent (a constraint), so two writers can never
+both get the same number.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+NAME = String(63)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone: store naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TemplateRow(Base):
+    __tablename__ = "templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(NAME, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TemplateVersionRow(Base):
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id"))
+    version: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(128))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConfigRow(Base):
+    __tablename__ = "configs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(NAME, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConfigVersionRow(Base):
+    __tablename__ = "config_versions"
+    __table_args__ = (UniqueConstraint("config_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("configs.id"))
+    version: Mapped[int]
+    author: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConfigValueRow(Base):
+    """One key of one config version: JSON text if plain, Fernet ciphertext if secret."""
+
+    __tablename__ = "config_values"
+    __table_args__ = (
+        UniqueConstraint("config_version_id", "key"),
+        CheckConstraint(
+            "(secret AND ciphertext IS NOT NULL AND value_json IS NULL) OR "
+            "(NOT secret AND ciphertext IS NULL AND value_json IS NOT NULL)",
+            name="secret_xor_plain",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_version_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"))
+    key: Mapped[str] = mapped_column(String(253))
+    value_json: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[bool]
+    ciphertext: Mapped[str | None] = mapped_column(Text)
+
+
+class EnvironmentRow(Base):
+    __tablename__ = "environments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(NAME, unique=True)
+    kubeconfig: Mapped[str] = mapped_column(Text)
+    context: Mapped[str | None] = mapped_column(Text)
+    namespace: Mapped[str] = mapped_column(NAME)
+    config_id: Mapped[int | None] = mapped_column(ForeignKey("configs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(NAME, unique=True)
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"))
+    config_id: Mapped[int] = mapped_column(ForeignKey("configs.id"))
+    config_version: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RevisionRow(Base):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("application_id", "service", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    service: Mapped[str] = mapped_column(NAME)
+    number: Mapped[int]
+    manifests: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(128))
+    template: Mapped[str] = mapped_column(NAME)
+    template_version: Mapped[int]
+    config: Mapped[str] = mapped_column(NAME)
+    config_version: Mapped[int]
+    author: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

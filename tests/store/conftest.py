@@ -1,0 +1,84 @@
+"""Store fixtures: every store test runs on SQLite and on a real PostgreSQL server.
+
+The PostgreSQL server starts once per session (only if a postgres test runs); each
+test gets its own fresh database. Missing PostgreSQL binaries FAIL the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kapstan.store import Store
+from kapstan.store.crypto import generate_key
+from tests.store import postgres
+
+OpenStore = Callable[..., Store]
+
+
+class Clock:
+    """A clock that ticks one second per reading, from 2030-01-01 UTC."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2030, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[postgres.Server]:
+    failure = ""
+    try:
+        with postgres.running() as server:
+            yield server
+    except postgres.PostgresUnavailable as exc:
+        failure = str(exc)
+    if failure:  # outside the except block: one clear line, no chained traceback
+        pytest.fail(failure, pytrace=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path_factory.mktemp("sqlite") / "kapstan.db")
+        return
+    server: postgres.Server = request.getfixturevalue("pg_server")
+    with server.database() as url:
+        yield url
+
+
+@pytest.fixture
+def secret_key() -> str:
+    return generate_key()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def open_store(db_url: str, secret_key: str, clock: Clock) -> Iterator[OpenStore]:
+    """Open more stores on the test's database (all closed at the end)."""
+    opened: list[Store] = []
+
+    def open_(environ: dict[str, str] | None = None) -> Store:
+        env = {"KAPSTAN_SECRET_KEY": secret_key} if environ is None else environ
+        store = Store.open(db_url, clock=clock, environ=env)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store: OpenStore) -> Store:
+    return open_store()

@@ -1,0 +1,105 @@
+"""Revisions: numbered per application and service, stored as given."""
+
+from __future__ import annotations
+
+import pytest
+
+from kapstan.errors import InputError, NotFoundError
+from kapstan.store import Revision, Store
+
+
+@pytest.fixture
+def app(store: Store) -> Store:
+    store.save_template_version("shop", {"a.yaml": "1"}, "d1", author="ana")
+    store.create_config("dev", {"replicas": 1}, author="ana")
+    store.create_environment("dev", kubeconfig="/k", context=None, namespace="a", config="dev")
+    store.create_application(
+        "web",
+        template="shop",
+        template_version=1,
+        environment="dev",
+        config="dev",
+        config_version=None,
+    )
+    return store
+
+
+def deploy(store: Store, service: str, hash: str, **extra: str) -> Revision:
+    return store.add_revision(
+        "web",
+        service,
+        manifests=f"kind: Deployment # {hash}\n",
+        hash=hash,
+        template="shop",
+        template_version=1,
+        config="dev",
+        config_version=1,
+        author="ana",
+        **extra,
+    )
+
+
+def test_numbers_count_per_service(app: Store) -> None:
+    assert [deploy(app, s, h).number for s, h in [("api", "a1"), ("api", "a2"), ("db", "d1")]] == [
+        1,
+        2,
+        1,
+    ]
+    assert deploy(app, "api", "a3").number == 3
+
+
+def test_stored_as_given_and_read_back(app: Store) -> None:
+    saved = deploy(app, "api", "h1", message="first deploy", status="failed")
+    assert app.get_revision("web", "api", 1) == saved
+    assert saved.manifests == "kind: Deployment # h1\n"
+    assert (saved.app, saved.template, saved.config, saved.config_version) == (
+        "web",
+        "shop",
+        "dev",
+        1,
+    )
+    assert (saved.message, saved.status) == ("first deploy", "failed")
+
+
+def test_list_by_app_and_by_service(app: Store) -> None:
+    for service, hash in [("db", "d1"), ("api", "a1"), ("api", "a2")]:
+        deploy(app, service, hash)
+    everything = [(r.service, r.number) for r in app.list_revisions("web")]
+    assert everything == [("api", 1), ("api", 2), ("db", 1)]
+    assert [r.hash for r in app.list_revisions("web", "api")] == ["a1", "a2"]
+    assert app.list_revisions("web", "cache") == []
+
+
+def test_not_found_messages(app: Store) -> None:
+    with pytest.raises(NotFoundError, match=r"^application 'nope' not found$"):
+        app.list_revisions("nope")
+    with pytest.raises(NotFoundError, match=r"^application 'nope' not found$"):
+        app.add_revision(
+            "nope",
+            "api",
+            manifests="",
+            hash="h",
+            template="shop",
+            template_version=1,
+            config="dev",
+            config_version=1,
+            author="ana",
+        )
+    with pytest.raises(
+        NotFoundError, match=r"^service 'api' of application 'web' has no revisions$"
+    ):
+        app.get_revision("web", "api", 1)
+    deploy(app, "api", "a1")
+    with pytest.raises(
+        NotFoundError,
+        match=r"^service 'api' of application 'web' has no revision 4 \(latest is 1\)$",
+    ):
+        app.get_revision("web", "api", 4)
+
+
+def test_bad_input_is_refused(app: Store) -> None:
+    with pytest.raises(InputError, match="service name 'API'"):
+        deploy(app, "API", "h")
+    with pytest.raises(InputError, match="the hash is empty"):
+        deploy(app, "api", "")
+    assert app.list_revisions("web") == []
