@@ -1,0 +1,66 @@
+"""Operations: one run of the deploy engine on one application, and what happened in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Step(StrEnum):
+    """Where a service (or the whole operation) is; terminal steps end it."""
+
+    PENDING = "pending"
+    PLANNED = "planned"
+    APPLYING = "applying"
+    WAITING = "waiting"
+    PRUNING = "pruning"
+    READY = "ready"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    ROLLED_BACK = "rolled-back"
+    SUCCEEDED = "succeeded"
+    RUNNING = "running"
+
+    @property
+    def terminal(self) -> bool:
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset({Step.READY, Step.UNCHANGED, Step.FAILED, Step.SKIPPED, Step.ROLLED_BACK, Step.SUCCEEDED})
+
+
+@dataclass(frozen=True)
+class OperationEvent:
+    """One line of an operation's log: about the operation, a service, or one resource."""
+
+    at: datetime
+    status: str
+    message: str
+    service: str = ""
+    resource: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    service: str
+    step: Step
+    message: str = ""
+    revision: int | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A deploy or rollback: who asked, what it touched, how each service ended."""
+
+    id: int
+    app: str
+    kind: str
+    status: Step
+    author: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    message: str = ""
+    services: tuple[ServiceState, ...] = ()
+    events: tuple[OperationEvent, ...] = field(default=(), repr=False)
