@@ -7,6 +7,8 @@ for tests of readiness timeouts, crash reasons and rollbacks:
     kapstan.io/sandbox-fault: never-ready   Running, but its containers never become Ready
     kapstan.io/sandbox-fault: crash         CrashLoopBackOff: exit code 1, restarts counted
     kapstan.io/sandbox-fault: fail          the pod fails (exit code 1): a Job never completes
+
+Any other value, or no label, is a healthy pod (so a template can take the value from config).
 """
 
 from __future__ import annotations
@@ -135,7 +137,8 @@ def _stage(
 
 def _fault(values: list[str] | None) -> dict[str, Any]:
     if values is None:
-        return {"key": _FAULT_KEY, "operator": "DoesNotExist"}
+        # Any other value (or none) is healthy, so templates can set the label from config.
+        return {"key": _FAULT_KEY, "operator": "NotIn", "values": list(FAULTS)}
     return {"key": _FAULT_KEY, "operator": "In", "values": values}
 
 

@@ -208,7 +208,7 @@ spec:
   replicas: 1
   selector: {{matchLabels: {{app: healthy}}}}
   template:
-    metadata: {{labels: {{app: healthy}}}}
+    metadata: {{labels: {{app: healthy, {sandbox.FAULT_LABEL}: none}}}}
     spec: {{containers: [{{name: app, image: busybox}}]}}
 """
     for obj in objects(doc):
@@ -222,7 +222,8 @@ spec:
         ]
         return pods[0] if pods else None
 
-    # The healthy twin, created at the same moment, bounds how long kwok takes to act.
+    # The healthy twin (label set to a non-fault value), created at the same moment, bounds
+    # how long kwok takes to act.
     wait_for("the healthy twin to run", lambda: pod_started("healthy") is not None)
     wait_for(f"the {fault} pod to run", lambda: pod_started("broken") is not None)
     pod = pod_started("broken")

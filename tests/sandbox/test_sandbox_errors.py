@@ -132,5 +132,6 @@ def test_stages_cover_every_fault_and_are_valid_kwok_documents(tmp_path: Path) -
     # A pod with a fault label must never match the stage that makes pods Ready.
     assert {
         "key": f'.metadata.labels["{stages.FAULT_LABEL}"]',
-        "operator": "DoesNotExist",
+        "operator": "NotIn",
+        "values": list(stages.FAULTS),
     } in ready["spec"]["selector"]["matchExpressions"]
