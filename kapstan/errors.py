@@ -10,6 +10,12 @@
     ├── SecretKeyError           secret values cannot be encrypted or decrypted
     ├── StoreError               the store cannot be opened or migrated
     ├── ClusterError             the Kubernetes API refused or could not be reached
+    │   ├── ClusterConflictError     409: someone else changed or holds the object
+    │   ├── ClusterNotFoundError     404: the object (or its namespace) does not exist
+    │   │   └── ClusterUnknownKindError  the cluster serves no such apiVersion/kind
+    │   ├── ClusterForbiddenError    401/403: the credentials may not do this
+    │   ├── ClusterInvalidError      422/400: the apiserver rejected the object's fields
+    │   └── ClusterUnavailableError  429, 5xx, refused/dropped/timed-out connections (temporary)
     └── SandboxError             the local control plane could not be built or started
 
 Every message says what is wrong and, where it can, what to do about it.
@@ -70,3 +76,34 @@ class ClusterError(KapstanError):
 
 class SandboxError(KapstanError):
     """The local sandbox control plane could not be built, started or stopped."""
+
+
+class ClusterConflictError(ClusterError):
+    """The apiserver answered 409: the object changed underneath us or another manager owns it."""
+
+
+class ClusterNotFoundError(ClusterError):
+    """The apiserver answered 404 where the object (or its namespace) had to exist."""
+
+
+class ClusterUnknownKindError(ClusterNotFoundError):
+    """The cluster serves no such apiVersion/kind (a CRD not installed, or a removed API)."""
+
+
+class ClusterForbiddenError(ClusterError):
+    """The apiserver answered 401 or 403: the kubeconfig's credentials may not do this."""
+
+
+class ClusterInvalidError(ClusterError):
+    """The apiserver rejected the object (422/400); the message lists the fields at fault."""
+
+
+class ClusterUnavailableError(ClusterError):
+    """A temporary failure: 429, 5xx, or a refused, dropped or timed-out connection.
+
+    ``retry_after`` carries the server's Retry-After (seconds) when it sent one.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,192 @@
+"""``connect`` and ``KubeClient``: the verbs Kapstan uses on a cluster, on raw dict objects.
+
+    with connect(kubeconfig, "prod") as kube:
+        live = kube.apply(manifest)                 # server-side apply as "kapstan"
+        kube.get("apps/v1", "Deployment", "web", "shop")
+
+Only Kapstan errors leave these methods (see ``kapstan.kube.errors``); temporary failures
+are retried first (``kapstan.kube.retries``). The plumbing lives in ``connection``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from lightkube.types import CascadeType, PatchType
+
+from kapstan.errors import (
+    ClusterConflictError,
+    ClusterInvalidError,
+    ClusterNotFoundError,
+    ClusterUnavailableError,
+    ClusterUnknownKindError,
+)
+from kapstan.kube import config, objects, retries, watches
+from kapstan.kube.connection import Connection
+from kapstan.kube.resources import KubeObject, describe, resource_class
+from kapstan.kube.retries import RetryPolicy
+
+Propagation = Literal["Background", "Foreground", "Orphan"]
+
+
+def connect(
+    kubeconfig: str | Path,
+    context: str | None = None,
+    *,
+    field_manager: str = "kapstan",
+    timeout: float = 30,
+    retry: RetryPolicy | None = None,
+) -> KubeClient:
+    """A client for ``context`` (default: the current one); fails now if the server is unreachable."""
+    client = KubeClient(config.load(kubeconfig, context), field_manager, timeout, retry)
+    try:
+        client.version()
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+class KubeClient(Connection):
+    """A thin synchronous client for one kubeconfig context."""
+
+    def __enter__(self) -> KubeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> KubeObject | None:
+        """The live object, or None if it does not exist."""
+        k = self.kind(api_version, kind)
+        ns = self.namespace_for(k, namespace)
+        try:
+            found = self.call(
+                describe(kind, ns, name),
+                lambda: self._kube.get(resource_class(k), name, namespace=ns),
+            )
+        except ClusterNotFoundError:
+            return None
+        return objects.as_dict(found)
+
+    def apply(
+        self, obj: Mapping[str, Any], *, dry_run: bool = False, force: bool = True
+    ) -> KubeObject:
+        """Server-side apply ``obj``; returns what the server holds (or would, if ``dry_run``)."""
+        k = self.kind(*objects.type_of(obj))
+        ns = self.namespace_for(k, (obj.get("metadata") or {}).get("namespace"))
+        body = objects.for_apply(obj, k, ns)
+        name = str(body["metadata"]["name"])
+        result = self.call(
+            describe(k.kind, ns, name),
+            lambda: self._kube.patch(
+                resource_class(k), name, body, namespace=ns,
+                patch_type=PatchType.APPLY, force=force, dry_run=dry_run,
+            ),
+        )  # fmt: skip
+        return objects.as_dict(result)
+
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        propagation: Propagation = "Background",
+    ) -> bool:
+        """Delete the object (or start to); False if it was already gone."""
+        k = self.kind(api_version, kind)
+        ns = self.namespace_for(k, namespace)
+        cascade = CascadeType(propagation)
+        try:
+            self.call(
+                describe(kind, ns, name),
+                lambda: self._kube.delete(resource_class(k), name, namespace=ns, cascade=cascade),
+            )
+        except ClusterNotFoundError:
+            return False
+        return True
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> builtins.list[KubeObject]:
+        """Objects of a kind in ``namespace`` (None: all namespaces) carrying ``labels``."""
+        return self.list_kind(self.kind(api_version, kind), namespace, labels=labels)
+
+    def list_managed(
+        self, namespace: str, labels: Mapping[str, str], kinds: Iterable[tuple[str, str]]
+    ) -> builtins.list[KubeObject]:
+        """Objects carrying ``labels`` across (apiVersion, kind) pairs, for pruning decisions.
+
+        A kind the cluster no longer serves (its CRD deleted) has no objects, so it is skipped.
+        """
+        found: builtins.list[KubeObject] = []
+        for api_version, kind in kinds:
+            try:
+                k = self.kind(api_version, kind)
+            except ClusterUnknownKindError:
+                continue
+            found += self.list_kind(k, namespace, labels=labels)
+        return found
+
+    def ensure_namespace(self, name: str) -> None:
+        """Create the namespace if missing; ClusterConflictError while it is being deleted."""
+        live = self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        if (live.get("status") or {}).get("phase") == "Terminating":
+            raise ClusterConflictError(
+                f"Namespace {name} is being deleted; wait until it is gone, then deploy again"
+            )
+
+    def events_for(self, obj: Mapping[str, Any]) -> builtins.list[KubeObject]:
+        """The core/v1 Events about ``obj`` (by uid, else by name and kind), oldest first."""
+        namespace = (obj.get("metadata") or {}).get("namespace")
+        k = self.kind("v1", "Event")
+        return objects.by_time(self.list_kind(k, namespace, fields=objects.involving(obj)))
+
+    def pod_logs(
+        self, namespace: str, pod: str, container: str | None = None, tail_lines: int = 20
+    ) -> str | None:
+        """The last log lines, or None when the node agent cannot serve them (or not yet).
+
+        A missing pod is ClusterNotFoundError; logs are asked once, never retried.
+        """
+        try:
+            return self.call(
+                f"logs of Pod {namespace}/{pod}" + (f" container {container}" if container else ""),
+                lambda: "".join(
+                    self._kube.log(
+                        pod, namespace=namespace, container=container, tail_lines=tail_lines
+                    )
+                ),
+                retries.ONCE,
+            )
+        except (ClusterUnavailableError, ClusterInvalidError):
+            # 5xx: the kubelet (or kwok's fake node) is unreachable; 400: not started yet.
+            return None
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int = 10,
+    ) -> Iterator[tuple[str, KubeObject]]:
+        """(ADDED|MODIFIED|DELETED, object) until the server ends the watch after the timeout."""
+        k = self.kind(api_version, kind)
+        ns = namespace if k.namespaced else None
+        params = watches.watch_params(labels, resource_version, timeout_seconds)
+        what = f"watch {k.kind}" + (f" in {ns}" if ns else "")
+        return watches.stream(self._http, k, ns, params, what=what, origin=self.target.origin)

@@ -1,0 +1,110 @@
+"""``Connection``: the plumbing under ``KubeClient`` — clients, kinds, translation, retries.
+
+It holds a lightkube Client (reads and writes) and the same kubeconfig's raw HTTP client
+(``/version``, discovery, watches), and runs every request through ``call``: lightkube and
+httpx2 exceptions become Kapstan errors there, and temporary ones are retried.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx2
+
+from kapstan.errors import ClusterError, ClusterNotFoundError
+from kapstan.kube import config, errors, objects, retries
+from kapstan.kube.discovery import Resolver
+from kapstan.kube.resources import Kind, KubeObject, resource_class
+from kapstan.kube.retries import RetryPolicy
+
+T = TypeVar("T")
+ALL_NAMESPACES = "*"
+
+
+class Connection:
+    """One kubeconfig context's clients; close it, or use it as a context manager."""
+
+    def __init__(
+        self, target: config.Target, field_manager: str, timeout: float, retry: RetryPolicy | None
+    ) -> None:
+        self.target = target
+        self.retry = retry or RetryPolicy()
+        self._kube = config.lightkube_client(target, field_manager, timeout)
+        try:
+            self._http = config.raw_http(target, timeout)
+        except BaseException:
+            self._kube.close()
+            raise
+        self._kinds = Resolver(self._discovery)
+
+    def close(self) -> None:
+        self._kube.close()
+        self._http.close()
+
+    def version(self) -> str:
+        """The server's gitVersion, asked once (no retries)."""
+        body = self._raw_get("/version", "", retries.ONCE)
+        return str(body.get("gitVersion", "unknown"))
+
+    def reachable(self) -> tuple[bool, str]:
+        """(True, server version) or (False, why not)."""
+        try:
+            return True, self.version()
+        except ClusterError as exc:
+            return False, exc.message
+
+    def kind(self, api_version: str, kind: str) -> Kind:
+        """The served kind (plural, scope); ClusterUnknownKindError if the cluster has none."""
+        return self._kinds.resolve(api_version, kind)
+
+    def call(self, what: str, fn: Callable[[], T], policy: RetryPolicy | None = None) -> T:
+        """Run one request: errors translated (naming ``what``), temporary ones retried."""
+
+        def attempt() -> T:
+            try:
+                return fn()
+            except httpx2.HTTPError as exc:
+                raise errors.translate(exc, what, self.target.origin) from exc
+
+        return retries.call(attempt, policy or self.retry)
+
+    def namespace_for(self, k: Kind, namespace: str | None) -> str | None:
+        """The namespace a request for ``k`` goes to: the context's default if none is given."""
+        return (namespace or self.target.namespace) if k.namespaced else None
+
+    def list_kind(
+        self,
+        k: Kind,
+        namespace: str | None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
+    ) -> builtins.list[KubeObject]:
+        """Objects of ``k`` in ``namespace``, or in all namespaces when it is None."""
+        ns = (namespace or ALL_NAMESPACES) if k.namespaced else None
+        where = f" in {namespace}" if namespace and k.namespaced else ""
+        items = self.call(
+            f"list {k.kind}{where}",
+            lambda: builtins.list(
+                self._kube.list(resource_class(k), namespace=ns, labels=labels, fields=fields)
+            ),
+        )
+        # List items come without apiVersion and kind; callers get whole objects.
+        typed = {"apiVersion": k.api_version, "kind": k.kind}
+        return [{**typed, **objects.as_dict(item)} for item in items]
+
+    def _raw_get(self, path: str, what: str, policy: RetryPolicy | None = None) -> dict[str, Any]:
+        def fetch() -> dict[str, Any]:
+            response = self._http.get(path)
+            response.raise_for_status()
+            return dict(response.json())
+
+        return self.call(what, fetch, policy)
+
+    def _discovery(self, path: str) -> dict[str, Any] | None:
+        try:
+            return self._raw_get(path, f"discover the kinds served at {path}")
+        except ClusterNotFoundError:
+            return None

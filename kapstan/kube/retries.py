@@ -1,0 +1,66 @@
+"""Retrying temporary cluster failures: bounded exponential backoff that honours Retry-After.
+
+Only ``ClusterUnavailableError`` (429, 5xx, refused/dropped/timed-out connections) is
+retried; every other error means the request itself is wrong and is raised at once. All
+the calls retried here are idempotent (get, list, server-side apply, delete).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from kapstan.errors import ClusterUnavailableError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: at most ``max_attempts`` calls within ``max_total`` seconds."""
+
+    max_attempts: int = 5
+    max_total: float = 30.0
+    base_delay: float = 0.25
+    max_delay: float = 5.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        if retry_after is not None:
+            return retry_after
+        return float(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+ONCE = RetryPolicy(max_attempts=1)
+
+
+def call(fn: Callable[[], T], policy: RetryPolicy) -> T:
+    """Call ``fn`` until it succeeds, raises a permanent error, or the policy is spent."""
+    started = policy.clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return fn()
+        except ClusterUnavailableError as exc:
+            wait = policy.delay(attempt, exc.retry_after)
+            elapsed = policy.clock() - started
+            if attempt >= policy.max_attempts or elapsed + wait > policy.max_total:
+                raise _given_up(exc, attempt, elapsed) from exc
+            policy.sleep(wait)
+
+
+def _given_up(
+    exc: ClusterUnavailableError, attempts: int, elapsed: float
+) -> ClusterUnavailableError:
+    if attempts == 1:
+        return ClusterUnavailableError(exc.message, retry_after=exc.retry_after)
+    return ClusterUnavailableError(
+        f"{exc.message} (gave up after {attempts} attempts in {elapsed:.1f}s; "
+        "the cluster may be overloaded or restarting: try again later)",
+        retry_after=exc.retry_after,
+    )
