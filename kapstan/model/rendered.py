@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kapstan.model.settings import ServiceSettings
 from kapstan.model.values import Value
 
 KubeObject = dict[str, Any]
@@ -28,6 +29,7 @@ class RenderedService:
     hash: str
     inputs: Mapping[str, Value] = field(hash=False)
     sources: Mapping[str, str] = field(hash=False)
+    settings: ServiceSettings = field(default_factory=ServiceSettings, hash=False)
 
 
 @dataclass(frozen=True)

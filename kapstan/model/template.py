@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kapstan.model.manifest import Document
+from kapstan.model.settings import ServiceSettings
 from kapstan.model.values import Scalar
 
 TEMPLATE_FILE = "kapstan.yaml"
@@ -49,6 +50,7 @@ class ServiceSpec:
     files_path: str = DEFAULT_FILES_PATH
     line: int = 0
     sources: Mapping[str, str] = field(default_factory=dict, hash=False)
+    settings: ServiceSettings = field(default_factory=ServiceSettings, hash=False)
 
     @property
     def delivered_keys(self) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from kapstan.model.values import Scalar
 from kapstan.plan.graph import check_graph, graph_of
 from kapstan.render.manifests import compile_file
 from kapstan.render.resources import check_static_duplicates
+from kapstan.render.settings import SETTING_FIELDS, build_settings
 from kapstan.render.yamlnodes import iter_documents, position
 from kapstan.templates import globs
 from kapstan.templates.content import check_content, file_digest, template_digest
@@ -106,6 +107,10 @@ def _service(
         files_path=reader.files_path(fields.get("filesPath"), service),
         line=position(node)[0],
         sources=sources,
+        settings=build_settings(
+            {k: reader.data(fields[k]) for k in SETTING_FIELDS if k in fields},
+            f"{reader.where(node)}: service {service!r}",
+        ),
     )
 
 
