@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx2
 from lightkube.types import CascadeType, PatchType
 
 from kapstan.errors import (
@@ -75,9 +76,18 @@ class KubeClient(Connection):
         return objects.as_dict(found)
 
     def apply(
-        self, obj: Mapping[str, Any], *, dry_run: bool = False, force: bool = True
+        self,
+        obj: Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        force: bool = True,
+        field_manager: str | None = None,
     ) -> KubeObject:
-        """Server-side apply ``obj``; returns what the server holds (or would, if ``dry_run``)."""
+        """Server-side apply ``obj``; returns what the server holds (or would, if ``dry_run``).
+
+        ``field_manager`` overrides the client's own for a partial apply (a scale, an
+        annotation) that must not take the other fields away from the main manager.
+        """
         k = self.kind(*objects.type_of(obj))
         ns = self.namespace_for(k, (obj.get("metadata") or {}).get("namespace"))
         body = objects.for_apply(obj, k, ns)
@@ -87,6 +97,7 @@ class KubeClient(Connection):
             lambda: self._kube.patch(
                 resource_class(k), name, body, namespace=ns,
                 patch_type=PatchType.APPLY, force=force, dry_run=dry_run,
+                field_manager=field_manager,
             ),
         )  # fmt: skip
         return objects.as_dict(result)
@@ -190,3 +201,17 @@ class KubeClient(Connection):
         params = watches.watch_params(labels, resource_version, timeout_seconds)
         what = f"watch {k.kind}" + (f" in {ns}" if ns else "")
         return watches.stream(self._http, k, ns, params, what=what, origin=self.target.origin)
+
+    def probe_pod(self, namespace: str, pod: str, port: int, path: str) -> tuple[bool, str]:
+        """An HTTP GET on a pod through the apiserver's proxy: (answered 2xx/3xx, what happened).
+
+        Used as a health gate, so it never raises: a refused or failing probe is an answer.
+        """
+        url = f"/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/{path.lstrip('/')}"
+        try:
+            response = self._http.get(url)
+        except httpx2.HTTPError as exc:
+            return False, f"GET {path} on pod {pod}:{port} failed: {type(exc).__name__}"
+        ok = 200 <= response.status_code < 400
+        return ok, f"GET {path} on pod {pod}:{port} answered HTTP {response.status_code}"
+

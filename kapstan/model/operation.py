@@ -28,7 +28,9 @@ class Step(StrEnum):
         return self in _TERMINAL
 
 
-_TERMINAL = frozenset({Step.READY, Step.UNCHANGED, Step.FAILED, Step.SKIPPED, Step.ROLLED_BACK, Step.SUCCEEDED})
+_TERMINAL = frozenset(
+    {Step.READY, Step.UNCHANGED, Step.FAILED, Step.SKIPPED, Step.ROLLED_BACK, Step.SUCCEEDED}
+)
 
 
 @dataclass(frozen=True)

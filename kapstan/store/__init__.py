@@ -8,6 +8,7 @@ from kapstan.store.records import (
     Application,
     ConfigVersion,
     Environment,
+    LockInfo,
     Revision,
     TemplateVersion,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "Application",
     "ConfigVersion",
     "Environment",
+    "LockInfo",
     "Revision",
     "Store",
     "TemplateVersion",

@@ -79,6 +79,9 @@ class Revision:
     """What one deploy applied to one service: numbered 1..n per application and service.
 
     ``manifests`` is stored exactly as given: callers pass text with Secret data redacted.
+    ``inventory`` lists what was applied (apiVersion, kind, namespace, name, uid): the
+    only objects a later revision may prune. ``operation_id`` is the operation that
+    recorded it, if any.
     """
 
     app: str
@@ -94,3 +97,21 @@ class Revision:
     message: str
     status: str
     created_at: datetime
+    inventory: tuple[Mapping[str, str], ...] = field(default=(), hash=False)
+    operation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who is changing an application: ``owner`` runs ``operation_id`` until ``expires_at``.
+
+    The owner renews the lease while it works; once ``expires_at`` has passed, another
+    operation may take the lock over. ``took_over_from`` names the owner it was taken from.
+    """
+
+    app: str
+    owner: str
+    operation_id: int
+    acquired_at: datetime
+    expires_at: datetime
+    took_over_from: str | None = None

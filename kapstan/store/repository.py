@@ -1,7 +1,8 @@
 """``Store``: Kapstan's persistent state behind one object.
 
 The per-object parts live in their own modules (templates, configs, environments,
-applications, revisions) and are mixed in here, so every method is ``store.<method>``.
+applications, revisions, operations, locks) and are mixed in here, so every method is
+``store.<method>``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,23 @@ from kapstan.store.base import Clock, utc_now
 from kapstan.store.configs import ConfigStore
 from kapstan.store.database import Database, create, resolve_url
 from kapstan.store.environments import EnvironmentStore
+from kapstan.store.locks import LockStore
 from kapstan.store.migrate import upgrade
+from kapstan.store.operations import OperationStore
 from kapstan.store.revisions import RevisionStore
 from kapstan.store.templates import TemplateStore
 
 
-class Store(TemplateStore, ConfigStore, EnvironmentStore, ApplicationStore, RevisionStore):
-    """Templates, configs, environments, applications and revisions, in one database."""
+class Store(
+    TemplateStore,
+    ConfigStore,
+    EnvironmentStore,
+    ApplicationStore,
+    RevisionStore,
+    OperationStore,
+    LockStore,
+):
+    """Templates, configs, environments, applications, revisions, operations and locks."""
 
     @classmethod
     def open(

@@ -3,9 +3,12 @@
 ``manifests`` is stored exactly as given. Callers pass the rendered YAML with the data
 of Secret objects redacted: a rollback renders again from the (immutable) template and
 config versions recorded here, so secret values never need to live in a revision.
+``inventory`` lists the objects applied (with their uids): what pruning may delete.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,7 +16,9 @@ from sqlalchemy.orm import Session
 from kapstan.errors import InputError, NotFoundError
 from kapstan.store.applications import find_application
 from kapstan.store.base import Repository
+from kapstan.store.inventories import check_inventory
 from kapstan.store.names import check_name, check_version
+from kapstan.store.operation_rows import check_belongs, find_operation
 from kapstan.store.records import Revision
 from kapstan.store.tables import RevisionRow
 
@@ -35,19 +40,26 @@ class RevisionStore(Repository):
         author: str,
         message: str = "",
         status: str = "deployed",
+        inventory: Sequence[Mapping[str, str]] = (),
+        operation_id: int | None = None,
     ) -> Revision:
-        """Record a deploy of ``service`` of ``app`` as its next revision."""
+        """Record a deploy of ``service`` of ``app`` as its next revision.
+
+        ``operation_id``, if given, must be an operation of ``app`` (NotFoundError if none).
+        """
         check_name("service", service)
         check_version("template", template_version)
         check_version("config", config_version)
         if not hash:
             raise InputError(f"revision of {app}/{service}: the hash is empty")
-        if not status or len(status) > MAX_STATUS_LENGTH:
-            raise InputError(f"revision of {app}/{service}: bad status {status!r}")
+        _check_status(app, service, status)
+        entries = check_inventory(f"revision of {app}/{service}", inventory)
 
         def work(session: Session) -> Revision:
             row_app = find_application(session, app, lock=True)
             assert row_app is not None
+            if operation_id is not None:
+                check_belongs(find_operation(session, operation_id), row_app)
             latest = session.scalar(
                 select(func.max(RevisionRow.number)).where(
                     RevisionRow.application_id == row_app.id, RevisionRow.service == service
@@ -67,6 +79,8 @@ class RevisionStore(Repository):
                 message=message,
                 status=status,
                 created_at=self._now(),
+                inventory=entries,
+                operation_id=operation_id,
             )
             session.add(row)
             session.flush()
@@ -89,19 +103,53 @@ class RevisionStore(Repository):
         return self._read(work)
 
     def get_revision(self, app: str, service: str, number: int) -> Revision:
+        return self._read(lambda session: _record(app, _find(session, app, service, number)))
+
+    def set_revision_status(self, app: str, service: str, number: int, status: str) -> Revision:
+        """Mark revision ``number`` of ``service`` (say "deployed" once ready, or "failed")."""
+        _check_status(app, service, status)
+
         def work(session: Session) -> Revision:
-            row_app = find_application(session, app)
-            assert row_app is not None
-            mine = (RevisionRow.application_id == row_app.id) & (RevisionRow.service == service)
-            row = session.scalars(
-                select(RevisionRow).where(mine, RevisionRow.number == number)
-            ).first()
-            if row is None:
-                latest = session.scalar(select(func.max(RevisionRow.number)).where(mine))
-                raise NotFoundError(_missing(app, service, number, latest))
+            row = _find(session, app, service, number)
+            row.status = status
+            session.flush()
             return _record(app, row)
 
+        return self._write(work)
+
+    def latest_revision(
+        self, app: str, service: str, *, status: str | None = "deployed"
+    ) -> Revision | None:
+        """The highest-numbered revision of ``service`` with ``status`` (any if None)."""
+
+        def work(session: Session) -> Revision | None:
+            row_app = find_application(session, app)
+            assert row_app is not None
+            query = select(RevisionRow).where(
+                RevisionRow.application_id == row_app.id, RevisionRow.service == service
+            )
+            if status is not None:
+                query = query.where(RevisionRow.status == status)
+            row = session.scalars(query.order_by(RevisionRow.number.desc()).limit(1)).first()
+            return None if row is None else _record(app, row)
+
         return self._read(work)
+
+
+def _find(session: Session, app: str, service: str, number: int) -> RevisionRow:
+    row_app = find_application(session, app)
+    assert row_app is not None
+    mine = (RevisionRow.application_id == row_app.id) & (RevisionRow.service == service)
+    row = session.scalars(select(RevisionRow).where(mine, RevisionRow.number == number)).first()
+    if row is None:
+        latest = session.scalar(select(func.max(RevisionRow.number)).where(mine))
+        raise NotFoundError(_missing(app, service, number, latest))
+    return row
+
+
+def _check_status(app: str, service: str, status: str) -> None:
+    if not status or len(status) > MAX_STATUS_LENGTH:
+        raise InputError(f"revision of {app}/{service}: bad status {status!r}")
 
 
 def _missing(app: str, service: str, number: int, latest: int | None) -> str:
@@ -127,4 +175,6 @@ def _record(app: str, row: RevisionRow) -> Revision:
         message=row.message,
         status=row.status,
         created_at=row.created_at,
+        inventory=tuple(dict(entry) for entry in row.inventory),
+        operation_id=row.operation_id,
     )

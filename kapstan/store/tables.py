@@ -155,3 +155,61 @@ class RevisionRow(Base):
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What was applied (apiVersion, kind, namespace, name, uid): the only things to prune.
+    inventory: Mapped[list[dict[str, str]]] = mapped_column(JSON, server_default="[]")
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))
+
+
+class OperationRow(Base):
+    """One run of the deploy engine on one application."""
+
+    __tablename__ = "operations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OperationServiceRow(Base):
+    """Where one service of an operation is; ``position`` keeps the order it was given in."""
+
+    __tablename__ = "operation_services"
+    __table_args__ = (UniqueConstraint("operation_id", "service"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
+    position: Mapped[int]
+    service: Mapped[str] = mapped_column(NAME)
+    step: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int | None]
+
+
+class OperationEventRow(Base):
+    """One line of an operation's log; append-only, in ``id`` order."""
+
+    __tablename__ = "operation_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    service: Mapped[str] = mapped_column(Text)
+    resource: Mapped[str] = mapped_column(Text)
+
+
+class ApplicationLockRow(Base):
+    """The one lock of an application: who changes it, for which operation, until when."""
+
+    __tablename__ = "application_locks"
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id"), primary_key=True, autoincrement=False
+    )
+    owner: Mapped[str] = mapped_column(Text)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    took_over_from: Mapped[str | None] = mapped_column(Text)

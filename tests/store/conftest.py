@@ -82,3 +82,26 @@ def open_store(db_url: str, secret_key: str, clock: Clock) -> Iterator[OpenStore
 @pytest.fixture
 def store(open_store: OpenStore) -> Store:
     return open_store()
+
+
+def create_app(store: Store, name: str = "shop") -> Store:
+    """An application ``name`` on template/config/environment ``base``/``dev``/``dev``."""
+    if not store.list_templates():
+        store.save_template_version("base", {"a.yaml": "1"}, "d1", author="ana")
+        store.create_config("dev", {"replicas": 1}, author="ana")
+        store.create_environment("dev", kubeconfig="/k", context=None, namespace="a", config="dev")
+    store.create_application(
+        name,
+        template="base",
+        template_version=1,
+        environment="dev",
+        config="dev",
+        config_version=None,
+    )
+    return store
+
+
+@pytest.fixture
+def shop(store: Store) -> Store:
+    """The store, with an application ``shop``."""
+    return create_app(store)

@@ -24,7 +24,9 @@ def app(store: Store) -> Store:
     return store
 
 
-def deploy(store: Store, service: str, hash: str, **extra: str) -> Revision:
+def deploy(
+    store: Store, service: str, hash: str, message: str = "", status: str = "deployed"
+) -> Revision:
     return store.add_revision(
         "web",
         service,
@@ -35,7 +37,8 @@ def deploy(store: Store, service: str, hash: str, **extra: str) -> Revision:
         config="dev",
         config_version=1,
         author="ana",
-        **extra,
+        message=message,
+        status=status,
     )
 
 

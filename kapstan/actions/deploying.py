@@ -1,0 +1,240 @@
+"""Deploy, plan and roll back applications: the store and the cluster wired to the engine.
+
+app -> render (template@v + config@v) -> lock + operation -> engine -> outcome recorded
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kapstan.actions.journal import StoreJournal, StoreRevisions, lock_owner
+from kapstan.actions.rendering import RenderedAppVersion, render_application, render_at
+from kapstan.engine.deploy import (
+    Deployer,
+    DeployOptions,
+    DeployOutcome,
+    DeployTarget,
+    ServiceOutcome,
+)
+from kapstan.engine.planning import ServicePlan
+from kapstan.errors import InputError, KapstanError, NotFoundError
+from kapstan.kube import connect
+from kapstan.model.operation import Operation, Step
+from kapstan.store import Revision, Store
+
+OnStart = Callable[[int], None]
+DEFAULTS = DeployOptions()
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    operation: Operation
+    outcome: DeployOutcome
+
+
+def _selected(version: RenderedAppVersion, services: Sequence[str]) -> list[str]:
+    known = list(version.rendered.services)
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise InputError(
+            f"application {version.app!r} has no service {', '.join(map(repr, unknown))}; "
+            f"its services are: {', '.join(known)}"
+        )
+    return list(services) or known
+
+
+def _target(version: RenderedAppVersion) -> DeployTarget:
+    return DeployTarget(
+        app=version.app,
+        namespace=version.rendered.namespace,
+        services=version.rendered.services,
+        depends_on={s: spec.depends_on for s, spec in version.template.services.items()},
+        template_version=version.template_version,
+        config_version=version.config_version,
+    )
+
+
+def plan_app(store: Store, app: str, services: Sequence[str] = ()) -> list[ServicePlan]:
+    """What a deploy would do, per service and resource, read from the live cluster."""
+    version = render_application(store, app)
+    selected = _selected(version, services)
+    env = store.get_environment(version.environment)
+    with connect(env.kubeconfig, env.context) as cluster:
+        revisions = StoreRevisions(
+            store, app=app, template=("", 0), config=("", 0), author="", operation_id=None
+        )
+        deployer = Deployer(cluster, _NoJournal(), revisions, _target(version), DeployOptions())
+        return deployer.plan(selected)
+
+
+class _NoJournal:
+    def event(self, status: str, message: str, *, service: str = "", resource: str = "") -> None:
+        return None
+
+    def service_state(
+        self, service: str, step: Step, message: str = "", revision: int | None = None
+    ) -> None:
+        return None
+
+    def check(self) -> None:
+        return None
+
+
+def deploy_app(
+    store: Store,
+    app: str,
+    *,
+    author: str,
+    services: Sequence[str] = (),
+    options: DeployOptions = DEFAULTS,
+    kind: str = "deploy",
+    version: RenderedAppVersion | None = None,
+    on_start: OnStart | None = None,
+) -> DeployResult:
+    """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation."""
+    version = version or render_application(store, app)
+    selected = _selected(version, services)
+    env = store.get_environment(version.environment)
+    op = store.start_operation(app, kind, author=author, message=options.message, services=selected)
+    owner = lock_owner(author)
+    try:
+        store.acquire_lock(app, owner=owner, operation_id=op.id, lease_seconds=30.0)
+    except KapstanError as exc:
+        store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
+        raise
+    if on_start:
+        on_start(op.id)
+    with StoreJournal(store, app=app, operation_id=op.id, owner=owner) as journal:
+        revisions = StoreRevisions(
+            store,
+            app=app,
+            template=(version.template.name, version.template_version),
+            config=(version.config_name, version.config_version),
+            author=author,
+            operation_id=op.id,
+        )
+        try:
+            with connect(env.kubeconfig, env.context) as cluster:
+                deployer = Deployer(cluster, journal, revisions, _target(version), options)
+                outcome = deployer.run(
+                    selected, rollback=lambda s: _rollback_service(store, app, s, author, op.id)
+                )
+        except KapstanError as exc:
+            journal.event("failed", str(exc))
+            store.finish_operation(op.id, Step.FAILED, str(exc))
+            raise
+        status = Step.SUCCEEDED if outcome.ok else Step.FAILED
+        store.finish_operation(op.id, status, _summary(outcome))
+    return DeployResult(store.get_operation(op.id), outcome)
+
+
+def _summary(outcome: DeployOutcome) -> str:
+    counts: dict[str, int] = {}
+    for s in outcome.services.values():
+        counts[s.step.value] = counts.get(s.step.value, 0) + 1
+    return ", ".join(f"{n} {step}" for step, n in sorted(counts.items()))
+
+
+def _rollback_service(
+    store: Store, app: str, service: str, author: str, operation_id: int
+) -> ServiceOutcome | None:
+    """Atomic's undo for one service: re-apply its last revision deployed before this operation."""
+    before = [
+        r
+        for r in store.list_revisions(app, service)
+        if r.status == "deployed" and r.operation_id != operation_id
+    ]
+    previous = before[-1] if before else None
+    if previous is None:
+        return None
+    version = render_at(store, app, previous.template_version, previous.config_version)
+    env = store.get_environment(version.environment)
+    with connect(env.kubeconfig, env.context) as cluster:
+        revisions = StoreRevisions(
+            store,
+            app=app,
+            template=(version.template.name, previous.template_version),
+            config=(version.config_name, previous.config_version),
+            author=author,
+            operation_id=None,
+        )
+        deployer = Deployer(
+            cluster,
+            _NoJournal(),
+            revisions,
+            _target(version),
+            DeployOptions(force=True, message=f"atomic rollback to revision {previous.number}"),
+        )
+        outcome = deployer.run([service])
+    result = outcome.services[service]
+    if result.step is Step.READY:
+        return ServiceOutcome(
+            service, Step.ROLLED_BACK, f"rolled back to revision {previous.number}", result.revision
+        )
+    return ServiceOutcome(
+        service, Step.FAILED, f"rollback to revision {previous.number} failed: {result.message}"
+    )
+
+
+def rollback_app(
+    store: Store,
+    app: str,
+    *,
+    author: str,
+    service: str | None = None,
+    to: int | None = None,
+    options: DeployOptions = DEFAULTS,
+    on_start: OnStart | None = None,
+) -> DeployResult:
+    """Re-apply a revision: ``to`` for one service, else each service's previous deployed one."""
+    current = render_application(store, app)
+    services = [service] if service else list(current.rendered.services)
+    if to is not None and service is None:
+        raise InputError("--to needs --service: revision numbers are per service")
+    targets = {s: _rollback_target(store, app, s, to) for s in services}
+    pairs = {(r.template_version, r.config_version) for r in targets.values()}
+    if len(pairs) != 1:
+        # Services last deployed at different versions: roll each back in its own operation.
+        results = [
+            rollback_app(
+                store, app, author=author, service=s, to=targets[s].number, options=options
+            )
+            for s in services
+        ]
+        return results[-1]
+    tv, cv = pairs.pop()
+    version = render_at(store, app, tv, cv)
+    numbers = ", ".join(f"{s}@{r.number}" for s, r in targets.items())
+    opts = DeployOptions(
+        timeout=options.timeout,
+        atomic=False,
+        max_parallel=options.max_parallel,
+        force=True,
+        message=options.message or f"rollback to {numbers}",
+    )
+    return deploy_app(
+        store,
+        app,
+        author=author,
+        services=services,
+        options=opts,
+        kind="rollback",
+        version=version,
+        on_start=on_start,
+    )
+
+
+def _rollback_target(store: Store, app: str, service: str, to: int | None) -> Revision:
+    if to is not None:
+        return store.get_revision(app, service, to)
+    history = store.list_revisions(app, service)
+    deployed = [r for r in history if r.status == "deployed"]
+    if history and history[-1].status != "deployed" and deployed:
+        return deployed[-1]  # the last attempt failed: go back to what last worked
+    if len(deployed) < 2:
+        raise NotFoundError(
+            f"{app}/{service} has no earlier deployed revision to roll back to "
+            f"({len(deployed)} deployed so far); see `kapstan app history {app} -s {service}`"
+        )
+    return deployed[-2]

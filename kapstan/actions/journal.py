@@ -1,0 +1,155 @@
+"""The store side of an operation: its journal, its lock lease, and the revisions it records.
+
+``StoreJournal`` renews the application's lock from a heartbeat thread while the operation
+runs; if someone takes the lock over (our lease expired), ``check()`` stops the engine at
+its next step instead of letting two operations write the same application.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+
+from kapstan.engine.ports import InventoryEntry
+from kapstan.errors import ConflictError, KapstanError
+from kapstan.model.operation import Step
+from kapstan.model.rendered import KubeObject
+from kapstan.render.hashing import objects_yaml
+from kapstan.store import Revision, Store
+
+LEASE_SECONDS = 30.0
+
+
+def lock_owner(author: str) -> str:
+    """Who holds a lock, in words: the user, the process and the host."""
+    return f"{author} (pid {os.getpid()} on host {socket.gethostname()})"
+
+
+def default_author() -> str:
+    return os.environ.get("KAPSTAN_USER") or getpass.getuser()
+
+
+class StoreJournal:
+    """Journal + lock lease of one operation; a context manager that releases the lock."""
+
+    def __init__(
+        self, store: Store, *, app: str, operation_id: int, owner: str, lease: float = LEASE_SECONDS
+    ) -> None:
+        self.store = store
+        self.app = app
+        self.operation_id = operation_id
+        self.owner = owner
+        self.lease = lease
+        self._lost: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._heartbeat, name=f"lease-{app}", daemon=True)
+
+    def __enter__(self) -> StoreJournal:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.lease)
+        if self._lost is None:
+            self.store.release_lock(self.app, owner=self.owner)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.lease / 3):
+            try:
+                self.store.renew_lock(self.app, owner=self.owner, lease_seconds=self.lease)
+            except ConflictError as exc:
+                self._lost = str(exc)
+                return
+            except KapstanError:
+                continue  # a store hiccup: the next beat tries again within the lease
+
+    def check(self) -> None:
+        if self._lost is not None:
+            raise ConflictError(
+                f"operation {self.operation_id} lost its lock and stopped: {self._lost}"
+            )
+
+    def event(self, status: str, message: str, *, service: str = "", resource: str = "") -> None:
+        self.store.record_event(
+            self.operation_id, status=status, message=message, service=service, resource=resource
+        )
+
+    def service_state(
+        self, service: str, step: Step, message: str = "", revision: int | None = None
+    ) -> None:
+        self.store.set_service_state(self.operation_id, service, step, message, revision)
+
+
+class StoreRevisions:
+    """Revisions of one application, numbered per service, recorded by one operation."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        app: str,
+        template: tuple[str, int],
+        config: tuple[str, int],
+        author: str,
+        operation_id: int | None,
+    ) -> None:
+        self.store = store
+        self.app = app
+        self.template = template
+        self.config = config
+        self.author = author
+        self.operation_id = operation_id
+        self._lock = threading.Lock()
+        self._numbers: dict[str, int] = {}
+
+    def latest(self, service: str) -> Revision | None:
+        return self.store.latest_revision(self.app, service, status=None)
+
+    def next_number(self, service: str) -> int:
+        with self._lock:
+            if service not in self._numbers:
+                latest = self.latest(service)
+                self._numbers[service] = latest.number if latest else 0
+            self._numbers[service] += 1
+            return self._numbers[service]
+
+    def record(
+        self,
+        service: str,
+        number: int,
+        objects: Sequence[KubeObject],
+        content_hash: str,
+        inventory: Sequence[InventoryEntry],
+        message: str,
+        status: str,
+    ) -> None:
+        rev = self.store.add_revision(
+            self.app,
+            service,
+            manifests=objects_yaml(list(objects)),
+            hash=content_hash,
+            template=self.template[0],
+            template_version=self.template[1],
+            config=self.config[0],
+            config_version=self.config[1],
+            author=self.author,
+            message=message,
+            status=status,
+            inventory=inventory,
+            operation_id=self.operation_id,
+        )
+        if rev.number != number:
+            raise ConflictError(
+                f"{self.app}/{service}: revision {number} was expected but the store gave {rev.number}; "
+                "another operation recorded revisions at the same time"
+            )

@@ -1,0 +1,77 @@
+"""Status of an application's services, read live: revision, ready/desired, health and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kapstan.actions.rendering import render_application
+from kapstan.health import Health, HealthStatus, health_of
+from kapstan.kube import connect
+from kapstan.model.rendered import KubeObject
+from kapstan.plan.order import WORKLOAD_KINDS
+from kapstan.store import Store
+
+_ORDER = {HealthStatus.FAILED: 0, HealthStatus.MISSING: 1, HealthStatus.UNKNOWN: 2,
+          HealthStatus.PROGRESSING: 3, HealthStatus.HEALTHY: 4}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    service: str
+    revision: int | None
+    revision_status: str
+    ready: int
+    desired: int
+    health: Health
+    outdated: bool  # the current template/config render differs from the last revision
+
+
+def _replicas(obj: KubeObject) -> tuple[int, int]:
+    status = obj.get("status") or {}
+    spec = obj.get("spec") or {}
+    kind = obj.get("kind")
+    if kind == "DaemonSet":
+        return int(status.get("numberReady") or 0), int(status.get("desiredNumberScheduled") or 0)
+    if kind in ("Job", "CronJob"):
+        return int(status.get("succeeded") or 0), int(spec.get("completions") or 1)
+    return int(status.get("readyReplicas") or 0), int(spec.get("replicas", 1) or 0)
+
+
+def _worst(healths: list[Health]) -> Health:
+    if not healths:
+        return Health(HealthStatus.HEALTHY, "no workloads")
+    return min(healths, key=lambda h: _ORDER[h.status])
+
+
+def app_status(store: Store, app: str) -> list[ServiceStatus]:
+    """Per service: its last revision, live readiness and health, and whether it drifted."""
+    version = render_application(store, app)
+    env = store.get_environment(version.environment)
+    out: list[ServiceStatus] = []
+    with connect(env.kubeconfig, env.context) as cluster:
+        for name, rendered in version.rendered.services.items():
+            latest = store.latest_revision(app, name, status=None)
+            healths: list[Health] = []
+            ready = desired = 0
+            for obj in rendered.objects:
+                meta = obj.get("metadata") or {}
+                live = cluster.get(
+                    str(obj["apiVersion"]),
+                    str(obj["kind"]),
+                    str(meta["name"]),
+                    meta.get("namespace"),
+                )
+                if obj.get("kind") in WORKLOAD_KINDS or live is None:
+                    health = health_of(live)
+                    label = f"{obj.get('kind')} {meta.get('name')}"
+                    healths.append(
+                        Health(health.status, f"{label}: {health.message or health.status.value}")
+                    )
+                if live is not None and obj.get("kind") in WORKLOAD_KINDS:
+                    r, d = _replicas(live)
+                    ready, desired = ready + r, desired + d
+            out.append(ServiceStatus(
+                name, latest.number if latest else None, latest.status if latest else "never deployed",
+                ready, desired, _worst(healths), outdated=bool(latest and latest.hash != rendered.hash),
+            ))  # fmt: skip
+    return out

@@ -1,0 +1,1 @@
+"""The deploy engine: plan, ordered apply, readiness, pruning and rollback, driven over ports."""

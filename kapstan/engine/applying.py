@@ -1,0 +1,85 @@
+"""Apply and prune the resources of one service, in order, recording each step.
+
+Server-side apply under Kapstan's field manager, never with a resourceVersion. A Job's
+pod template is immutable, so a changed Job is deleted and created again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from kapstan.engine import inventory
+from kapstan.engine.ports import Cluster, InventoryEntry, Journal
+from kapstan.errors import ClusterError
+from kapstan.model.rendered import KubeObject
+from kapstan.plan import order
+from kapstan.render.resources import key_of
+
+REPLACE_WAIT = 30.0
+
+
+def _strip_version(obj: KubeObject) -> KubeObject:
+    meta = dict(obj.get("metadata") or {})
+    meta.pop("resourceVersion", None)
+    return {**obj, "metadata": meta}
+
+
+def _replace_job(cluster: Cluster, obj: KubeObject) -> KubeObject:
+    meta = obj.get("metadata") or {}
+    cluster.delete(str(obj["apiVersion"]), "Job", str(meta["name"]), meta.get("namespace"))
+    deadline = time.monotonic() + REPLACE_WAIT
+    while (
+        cluster.get(str(obj["apiVersion"]), "Job", str(meta["name"]), meta.get("namespace"))
+        is not None
+    ):
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"Job {meta.get('namespace')}/{meta['name']} was not deleted within {REPLACE_WAIT:.0f}s"
+            )
+        time.sleep(0.2)
+    return cluster.apply(obj)
+
+
+def apply_objects(
+    cluster: Cluster, objects: Sequence[KubeObject], journal: Journal, *, service: str
+) -> list[dict[str, str]]:
+    """Apply ``objects`` in dependency order; return the inventory of what was applied."""
+    applied: list[dict[str, str]] = []
+    for obj in order.apply_order(objects):
+        journal.check()
+        key = str(key_of(obj))
+        try:
+            result = cluster.apply(_strip_version(obj))
+        except ClusterError as exc:
+            if obj.get("kind") == "Job" and "immutable" in str(exc):
+                journal.event(
+                    "replacing",
+                    "its pod template is immutable: deleting and creating it again",
+                    service=service,
+                    resource=key,
+                )
+                result = _replace_job(cluster, _strip_version(obj))
+            else:
+                journal.event("failed", str(exc), service=service, resource=key)
+                raise
+        applied.append(inventory.entry(result))
+        journal.event("applied", "server-side apply", service=service, resource=key)
+    return applied
+
+
+def prune(
+    cluster: Cluster, stale: Sequence[InventoryEntry], journal: Journal, *, app: str, service: str
+) -> None:
+    """Delete what the previous revision created and the new one no longer contains."""
+    objs = [{"apiVersion": e["apiVersion"], "kind": e["kind"], "entry": e} for e in stale]
+    for item in order.prune_order(objs):
+        e: InventoryEntry = item["entry"]
+        what = inventory.describe(e)
+        current = cluster.get(e["apiVersion"], e["kind"], e["name"], e["namespace"] or None)
+        allowed, why = inventory.owned(current, e, app=app, service=service)
+        if not allowed:
+            journal.event("kept", f"not pruned: {why}", service=service, resource=what)
+            continue
+        cluster.delete(e["apiVersion"], e["kind"], e["name"], e["namespace"] or None)
+        journal.event("pruned", "no longer in the new revision", service=service, resource=what)

@@ -1,0 +1,266 @@
+"""Deploy: plan -> waves -> (apply -> wait -> prune -> record) per service -> outcome.
+
+Services go in dependency waves: a service starts only when everything it dependsOn in
+this operation is ready; the services of one wave run in parallel (bounded). A service
+whose dependency failed is skipped, and says so. With ``atomic``, services this operation
+changed are rolled back to their previous revision when it fails: best effort, each step
+recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from kapstan.engine import applying, bluegreen, planning
+from kapstan.engine.ports import Cluster, Journal, Revisions
+from kapstan.engine.waiting import WaitResult, wait_ready
+from kapstan.errors import KapstanError
+from kapstan.health import Health
+from kapstan.model.operation import Step
+from kapstan.model.rendered import KubeObject, RenderedService
+from kapstan.plan.graph import Graph, waves
+from kapstan.render.labels import stamp_objects
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    timeout: float = 300.0
+    atomic: bool = False
+    max_parallel: int = 4
+    force: bool = False
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class DeployTarget:
+    """What to deploy: rendered services of one app at given template/config versions."""
+
+    app: str
+    namespace: str
+    services: Mapping[str, RenderedService]
+    depends_on: Mapping[str, tuple[str, ...]]
+    template_version: int
+    config_version: int
+
+
+@dataclass
+class ServiceOutcome:
+    service: str
+    step: Step
+    message: str = ""
+    revision: int | None = None
+    details: tuple[str, ...] = ()
+
+
+@dataclass
+class DeployOutcome:
+    ok: bool
+    services: dict[str, ServiceOutcome] = field(default_factory=dict)
+
+    def failed(self) -> list[ServiceOutcome]:
+        return [s for s in self.services.values() if s.step is Step.FAILED]
+
+
+RollbackFn = Callable[[str], ServiceOutcome | None]
+
+
+def subgraph(target: DeployTarget, selected: Sequence[str]) -> Graph:
+    chosen = set(selected)
+    return Graph(
+        target.app,
+        tuple(s for s in target.services if s in chosen),
+        {s: tuple(d for d in target.depends_on.get(s, ()) if d in chosen) for s in chosen},
+        {},
+    )
+
+
+class Deployer:
+    """One deploy operation. Construct, then ``run``; the journal tells the story as it goes."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        journal: Journal,
+        revisions: Revisions,
+        target: DeployTarget,
+        options: DeployOptions,
+    ) -> None:
+        self.cluster = cluster
+        self.journal = journal
+        self.revisions = revisions
+        self.target = target
+        self.options = options
+
+    def plan(self, selected: Sequence[str]) -> list[planning.ServicePlan]:
+        previous = {s: self.revisions.latest(s) for s in selected}
+        services = [self.target.services[s] for s in selected]
+        return planning.plan_services(
+            self.cluster, services, previous, namespace=self.target.namespace
+        )
+
+    def run(self, selected: Sequence[str], rollback: RollbackFn | None = None) -> DeployOutcome:
+        self.journal.event("planning", f"planning {len(selected)} service(s)")
+        plans = {p.service: p for p in self.plan(selected)}
+        for p in plans.values():
+            self.journal.event("planned", p.summary(), service=p.service)
+            self.journal.service_state(p.service, Step.PLANNED, p.summary())
+        self.cluster.ensure_namespace(self.target.namespace)
+        outcome = DeployOutcome(ok=True)
+        for wave in waves(subgraph(self.target, selected)):
+            self.journal.check()
+            self._run_wave(wave, plans, outcome)
+        outcome.ok = not outcome.failed()
+        if not outcome.ok and self.options.atomic and rollback is not None:
+            self._roll_back(outcome, rollback)
+        return outcome
+
+    def _run_wave(
+        self, wave: list[str], plans: dict[str, planning.ServicePlan], outcome: DeployOutcome
+    ) -> None:
+        runnable = []
+        for service in wave:
+            blocked = [
+                d
+                for d in self.target.depends_on.get(service, ())
+                if d in outcome.services and outcome.services[d].step in (Step.FAILED, Step.SKIPPED)
+            ]
+            if blocked:
+                why = f"not started: dependency {', '.join(blocked)} did not become ready"
+                outcome.services[service] = ServiceOutcome(service, Step.SKIPPED, why)
+                self.journal.service_state(service, Step.SKIPPED, why)
+            else:
+                runnable.append(service)
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(self.options.max_parallel, len(runnable) or 1))
+        ) as pool:
+            for result in pool.map(lambda s: self._deploy_service(plans[s]), runnable):
+                outcome.services[result.service] = result
+
+    def _deploy_service(self, plan: planning.ServicePlan) -> ServiceOutcome:
+        service = plan.service
+        if not plan.changed and not self.options.force:
+            self.journal.service_state(service, Step.UNCHANGED, "live state matches; not touched")
+            return ServiceOutcome(
+                service,
+                Step.UNCHANGED,
+                "unchanged",
+                plan.previous.number if plan.previous else None,
+            )
+        try:
+            return self._apply_and_wait(plan)
+        except KapstanError as exc:
+            self.journal.service_state(service, Step.FAILED, str(exc))
+            return ServiceOutcome(service, Step.FAILED, str(exc))
+
+    def _apply_and_wait(self, plan: planning.ServicePlan) -> ServiceOutcome:
+        service = plan.service
+        rendered = self.target.services[service]
+        number = self.revisions.next_number(service)
+        objects: list[KubeObject] = stamp_objects(
+            list(plan.objects or rendered.objects),
+            template_version=self.target.template_version,
+            config_version=self.target.config_version,
+            revision=number,
+            content_hash=rendered.hash,
+        )
+        switching: list[KubeObject] = []
+        if plan.color is not None:
+            bluegreen.scale_down_expired(
+                self.cluster, objects, self.journal, service, bluegreen.utc_now()
+            )
+            if plan.live_color is not None:  # a first deploy has no traffic to protect
+                objects, switching = bluegreen.split(objects)
+        self.journal.service_state(service, Step.APPLYING, f"applying revision {number}", number)
+        applied = applying.apply_objects(self.cluster, objects, self.journal, service=service)
+        self.journal.service_state(service, Step.WAITING, "waiting for readiness", number)
+        waited = wait_ready(
+            self.cluster, objects, timeout=self.options.timeout, progress=self._progress(service)
+        )
+        if waited.ok and plan.color is not None:
+            waited = self._switch(plan, objects, switching, applied)
+        if not waited.ok:
+            for line in waited.details:
+                self.journal.event("reason", line, service=service)
+            # Recorded as failed: its inventory is what is live now, for the next prune.
+            self.revisions.record(
+                service, number, objects, rendered.hash, applied, waited.message, "failed"
+            )
+            self.journal.service_state(service, Step.FAILED, waited.message, number)
+            return ServiceOutcome(service, Step.FAILED, waited.message, number, waited.details)
+        if plan.prune:
+            self.journal.service_state(
+                service, Step.PRUNING, f"pruning {len(plan.prune)} object(s)", number
+            )
+            applying.prune(
+                self.cluster, plan.prune, self.journal, app=self.target.app, service=service
+            )
+        self.revisions.record(
+            service, number, objects, rendered.hash, applied, self.options.message, "deployed"
+        )
+        self.journal.service_state(service, Step.READY, f"revision {number} ready", number)
+        return ServiceOutcome(service, Step.READY, f"revision {number} ready", number)
+
+    def _progress(self, service: str) -> Callable[[str, Health], None]:
+        def progress(what: str, health: Health) -> None:
+            self.journal.event(
+                health.status.value,
+                health.message or health.status.value,
+                service=service,
+                resource=what,
+            )
+
+        return progress
+
+    def _switch(
+        self,
+        plan: planning.ServicePlan,
+        objects: list[KubeObject],
+        switching: list[KubeObject],
+        applied: list[dict[str, str]],
+    ) -> WaitResult:
+        """Blue-green: health-check the new colour, then point the Services at it."""
+        service, color = plan.service, str(plan.color)
+        settings = self.target.services[service].settings.blue_green
+        deployments = [o for o in objects if o.get("kind") == "Deployment"]
+        ok, why = bluegreen.health_check(self.cluster, settings, deployments, self.journal, service)
+        if not ok:
+            return WaitResult(
+                False,
+                f"{color} is ready but failed its health check ({why}); "
+                f"the Services still point at {plan.live_color}",
+            )
+        if switching:
+            applied += applying.apply_objects(
+                self.cluster, switching, self.journal, service=service
+            )
+            self.journal.event(
+                "switched", f"Services now select {color} (was {plan.live_color})", service=service
+            )
+        applied += [
+            e
+            for e in bluegreen.old_color_entries(deployments, color, self.target.namespace)
+            if plan.live_color is not None
+        ]
+        bluegreen.retire(
+            self.cluster, deployments, color, settings, self.journal, service, bluegreen.utc_now()
+        )
+        return WaitResult(True, "switched")
+
+    def _roll_back(self, outcome: DeployOutcome, rollback: RollbackFn) -> None:
+        changed = [s for s in outcome.services.values() if s.step in (Step.READY, Step.FAILED)]
+        self.journal.event(
+            "atomic", f"operation failed: rolling back {len(changed)} changed service(s)"
+        )
+        for svc in changed:
+            result = rollback(svc.service)
+            if result is None:
+                self.journal.event(
+                    "atomic",
+                    "no previous revision to roll back to; left as is",
+                    service=svc.service,
+                )
+                continue
+            self.journal.service_state(svc.service, result.step, result.message, result.revision)
+            outcome.services[svc.service] = result

@@ -1,0 +1,150 @@
+"""Plan: for each service, what an apply would do to each resource, and what it would prune.
+
+Reads the cluster (get + server-side apply dry-run) and the last deployed revision's
+inventory; writes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from kapstan.engine import bluegreen, inventory
+from kapstan.engine.ports import Cluster, DeployedRevision, InventoryEntry
+from kapstan.errors import ClusterError
+from kapstan.model.rendered import KubeObject, RenderedService
+from kapstan.plan import live, order
+
+ServiceAction = Literal["create", "update", "unchanged"]
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """What deploying one service would do."""
+
+    service: str
+    action: ServiceAction
+    resources: tuple[live.ResourcePlan, ...]
+    prune: tuple[InventoryEntry, ...]
+    content_hash: str
+    previous: DeployedRevision | None
+    objects: tuple[KubeObject, ...] = ()
+    color: str | None = None  # blue-green: the colour this deploy goes to
+    live_color: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.action != "unchanged"
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.resources:
+            counts[r.action] = counts.get(r.action, 0) + 1
+        if self.prune:
+            counts["delete"] = len(self.prune)
+        parts = [
+            f"{n} to {a}" if a != "unchanged" else f"{n} unchanged"
+            for a, n in sorted(counts.items())
+        ]
+        return f"{self.service}: {self.action} ({', '.join(parts)})"
+
+
+def namespace_exists(cluster: Cluster, namespace: str) -> bool:
+    return cluster.get("v1", "Namespace", namespace) is not None
+
+
+def plan_object(cluster: Cluster, obj: KubeObject, dry_run_possible: bool) -> live.ResourcePlan:
+    meta = obj.get("metadata") or {}
+    current = cluster.get(
+        str(obj["apiVersion"]), str(obj["kind"]), str(meta["name"]), meta.get("namespace")
+    )
+    if current is None or not dry_run_possible:
+        return live.compare(current, obj)
+    try:
+        would_be = cluster.apply(obj, dry_run=True)
+    except ClusterError:
+        # An immutable field (a Job's template) refuses the dry-run: the apply will replace it.
+        return live.compare(current, obj)
+    return live.compare(current, would_be)
+
+
+def plan_service(
+    cluster: Cluster,
+    rendered: RenderedService,
+    previous: DeployedRevision | None,
+    *,
+    namespace: str,
+) -> ServicePlan:
+    if rendered.settings.strategy == "blue-green":
+        return _plan_blue_green(cluster, rendered, previous, namespace=namespace)
+    return _plan(cluster, rendered, previous, list(rendered.objects), namespace=namespace)
+
+
+def _plan_blue_green(
+    cluster: Cluster,
+    rendered: RenderedService,
+    previous: DeployedRevision | None,
+    *,
+    namespace: str,
+) -> ServicePlan:
+    """Unchanged when the live colour already runs this content; else the other colour."""
+    current = bluegreen.live_color(cluster, rendered.objects)
+    if current is not None:
+        same = _plan(
+            cluster,
+            rendered,
+            previous,
+            bluegreen.colored(rendered.objects, current),
+            namespace=namespace,
+        )
+        if not same.changed:
+            return dataclasses.replace(same, color=current, live_color=current)
+    target = bluegreen.other(current)
+    plan = _plan(
+        cluster,
+        rendered,
+        previous,
+        bluegreen.colored(rendered.objects, target),
+        namespace=namespace,
+    )
+    kept = {
+        (e["kind"], e["name"]) for e in bluegreen.old_color_entries(plan.objects, target, namespace)
+    }
+    prune = tuple(e for e in plan.prune if (e["kind"], e["name"]) not in kept)
+    action: ServiceAction = "update" if current is not None else plan.action
+    return dataclasses.replace(plan, action=action, prune=prune, color=target, live_color=current)
+
+
+def _plan(
+    cluster: Cluster,
+    rendered: RenderedService,
+    previous: DeployedRevision | None,
+    desired: list[KubeObject],
+    *,
+    namespace: str,
+) -> ServicePlan:
+    dry_run_possible = namespace_exists(cluster, namespace)
+    objects = order.apply_order(desired)
+    resources = tuple(plan_object(cluster, o, dry_run_possible) for o in objects)
+    prune = tuple(inventory.stale(previous.inventory if previous else (), objects))
+    if all(r.action == "create" for r in resources) and previous is None:
+        action: ServiceAction = "create"
+    elif any(r.action != "unchanged" for r in resources) or prune:
+        action = "update"
+    else:
+        action = "unchanged"
+    return ServicePlan(
+        rendered.name, action, resources, prune, rendered.hash, previous, tuple(objects)
+    )
+
+
+def plan_services(
+    cluster: Cluster,
+    services: Sequence[RenderedService],
+    previous: dict[str, DeployedRevision | None],
+    *,
+    namespace: str,
+) -> list[ServicePlan]:
+    return [plan_service(cluster, s, previous.get(s.name), namespace=namespace) for s in services]

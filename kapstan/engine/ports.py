@@ -1,0 +1,110 @@
+"""The ports the deploy engine is driven over: the cluster, the journal, the revisions.
+
+The engine decides; these only carry out. ``kapstan.kube.KubeClient`` is the real
+``Cluster``; the store, through ``kapstan.actions``, backs ``Journal`` and ``Revisions``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from kapstan.model.operation import Step
+from kapstan.model.rendered import KubeObject
+
+InventoryEntry = Mapping[str, str]
+
+
+class Cluster(Protocol):
+    def apply(
+        self,
+        obj: KubeObject,
+        *,
+        dry_run: bool = False,
+        force: bool = True,
+        field_manager: str | None = None,
+    ) -> KubeObject: ...
+
+    def probe_pod(self, namespace: str, pod: str, port: int, path: str) -> tuple[bool, str]: ...
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> KubeObject | None: ...
+
+    def delete(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> bool: ...
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> builtins.list[KubeObject]: ...
+
+    def ensure_namespace(self, name: str) -> None: ...
+
+    def events_for(self, obj: Mapping[str, Any]) -> builtins.list[KubeObject]: ...
+
+    def pod_logs(
+        self, namespace: str, pod: str, container: str | None = None, tail_lines: int = 20
+    ) -> str | None: ...
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int = 10,
+    ) -> Iterator[tuple[str, KubeObject]]: ...
+
+
+class Journal(Protocol):
+    """Where an operation writes what happens, as it happens (readable while it runs)."""
+
+    def event(
+        self, status: str, message: str, *, service: str = "", resource: str = ""
+    ) -> None: ...
+
+    def service_state(
+        self, service: str, step: Step, message: str = "", revision: int | None = None
+    ) -> None: ...
+
+    def check(self) -> None:
+        """Raise if the operation may not go on (its lock was taken over)."""
+        ...
+
+
+class DeployedRevision(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def hash(self) -> str: ...
+
+    @property
+    def inventory(self) -> Sequence[InventoryEntry]: ...
+
+
+class Revisions(Protocol):
+    def latest(self, service: str) -> DeployedRevision | None:
+        """The last revision applied to the cluster, deployed or failed: its inventory is live."""
+        ...
+
+    def next_number(self, service: str) -> int: ...
+
+    def record(
+        self,
+        service: str,
+        number: int,
+        objects: Sequence[KubeObject],
+        content_hash: str,
+        inventory: Sequence[InventoryEntry],
+        message: str,
+        status: str,
+    ) -> None: ...

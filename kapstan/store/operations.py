@@ -1,0 +1,159 @@
+"""Operations: one run of the deploy engine on one application, its services and its log.
+
+Each call is its own short transaction, so another process (the console, ``kapstan app
+operation``) reads the events of an operation while it runs. Events are append-only.
+The first ``finish_operation`` decides the outcome: a later one (say, from a process
+whose lock was taken over and whose operation was ended as abandoned) only adds an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kapstan.errors import InputError, NotFoundError
+from kapstan.model.operation import Operation, Step
+from kapstan.store.applications import find_application
+from kapstan.store.base import Repository
+from kapstan.store.names import check_name
+from kapstan.store.operation_rows import add_event, as_step, find_operation, read_operations
+from kapstan.store.tables import OperationRow, OperationServiceRow
+
+MAX_KIND_LENGTH = 32
+
+
+class OperationStore(Repository):
+    def start_operation(
+        self, app: str, kind: str, *, author: str, message: str = "", services: Sequence[str]
+    ) -> Operation:
+        """A new RUNNING operation of ``kind`` (deploy, rollback...); each service PENDING."""
+        names = _check_services(app, services)
+        if not kind or len(kind) > MAX_KIND_LENGTH:
+            raise InputError(f"operation of application {app!r}: bad kind {kind!r}")
+
+        def work(session: Session) -> Operation:
+            app_row = find_application(session, app)
+            assert app_row is not None
+            row = OperationRow(
+                application_id=app_row.id,
+                kind=kind,
+                status=Step.RUNNING.value,
+                author=author,
+                message=message,
+                started_at=self._now(),
+                finished_at=None,
+            )
+            session.add(row)
+            session.flush()
+            session.add_all(
+                OperationServiceRow(
+                    operation_id=row.id,
+                    position=position,
+                    service=name,
+                    step=Step.PENDING.value,
+                    message="",
+                    revision=None,
+                )
+                for position, name in enumerate(names)
+            )
+            session.flush()
+            return read_operations(session, [row], events=True)[0]
+
+        return self._write(work)
+
+    def record_event(
+        self, op_id: int, *, status: str, message: str, service: str = "", resource: str = ""
+    ) -> None:
+        """Append one line to the log of operation ``op_id`` (committed at once)."""
+
+        def work(session: Session) -> None:
+            find_operation(session, op_id)
+            add_event(session, op_id, self._now(), status, message, service, resource)
+
+        self._write(work)
+
+    def set_service_state(
+        self,
+        op_id: int,
+        service: str,
+        step: Step,
+        message: str = "",
+        revision: int | None = None,
+    ) -> None:
+        """Where ``service`` of operation ``op_id`` is now (and the revision it made)."""
+        wanted = as_step(step)
+
+        def work(session: Session) -> None:
+            find_operation(session, op_id)
+            states = session.scalars(
+                select(OperationServiceRow).where(OperationServiceRow.operation_id == op_id)
+            ).all()
+            state = next((s for s in states if s.service == service), None)
+            if state is None:
+                known = ", ".join(sorted(s.service for s in states)) or "none"
+                raise NotFoundError(
+                    f"operation {op_id} has no service {service!r} (its services: {known})"
+                )
+            state.step, state.message, state.revision = wanted.value, message, revision
+
+        self._write(work)
+
+    def finish_operation(self, op_id: int, status: Step, message: str = "") -> None:
+        """End operation ``op_id`` with a terminal ``status``; only the first finish counts."""
+        outcome = as_step(status)
+        if not outcome.terminal:
+            raise InputError(f"operation {op_id} cannot finish as {outcome.value!r}: not an end")
+
+        def work(session: Session) -> None:
+            row = find_operation(session, op_id, lock=True)
+            now = self._now()
+            if row.finished_at is not None:
+                late = f"finished again as {outcome.value}" + (f": {message}" if message else "")
+                add_event(session, row.id, now, "ignored", f"{late}; it had ended as {row.status}")
+                return
+            row.status, row.message, row.finished_at = outcome.value, message, now
+
+        self._write(work)
+
+    def get_operation(self, op_id: int) -> Operation:
+        """Operation ``op_id`` with its services and all its events, in order."""
+
+        def work(session: Session) -> Operation:
+            return read_operations(session, [find_operation(session, op_id)], events=True)[0]
+
+        return self._read(work)
+
+    def list_operations(self, app: str, limit: int = 20) -> list[Operation]:
+        """The last ``limit`` operations of ``app``, newest first, without their events."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InputError(f"the number of operations to list must be positive, not {limit!r}")
+        return self._read(lambda session: _newest(session, app, limit, events=False))
+
+    def latest_operation(self, app: str) -> Operation | None:
+        """The newest operation of ``app`` with its events, or None if it has none."""
+        found = self._read(lambda session: _newest(session, app, 1, events=True))
+        return found[0] if found else None
+
+
+def _newest(session: Session, app: str, limit: int, *, events: bool) -> list[Operation]:
+    app_row = find_application(session, app)
+    assert app_row is not None
+    rows = session.scalars(
+        select(OperationRow)
+        .where(OperationRow.application_id == app_row.id)
+        .order_by(OperationRow.id.desc())
+        .limit(limit)
+    ).all()
+    return read_operations(session, rows, events=events)
+
+
+def _check_services(app: str, services: Sequence[str]) -> list[str]:
+    if isinstance(services, str):
+        raise InputError(f"operation of application {app!r}: services must be a list of names")
+    names = [check_name("service", name) for name in services]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InputError(f"operation of application {app!r} names {', '.join(twice)} twice")
+    return names
