@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kapstan.actions.journal import StoreJournal, StoreRevisions, lock_owner
+from kapstan.actions.journal import Listener, StoreJournal, StoreRevisions, lock_owner
 from kapstan.actions.rendering import RenderedAppVersion, render_application, render_at
 from kapstan.engine.deploy import (
     Deployer,
@@ -21,6 +21,7 @@ from kapstan.engine.planning import ServicePlan
 from kapstan.errors import InputError, KapstanError, NotFoundError
 from kapstan.kube import connect
 from kapstan.model.operation import Operation, Step
+from kapstan.plan import policy
 from kapstan.store import Revision, Store
 
 OnStart = Callable[[int], None]
@@ -53,6 +54,18 @@ def _target(version: RenderedAppVersion) -> DeployTarget:
         template_version=version.template_version,
         config_version=version.config_version,
     )
+
+
+def check_policy(version: RenderedAppVersion, selected: Sequence[str]) -> list[str]:
+    """The resource policy's warnings for these services; InputError when it rejects them."""
+    found = policy.violations([version.rendered.services[s] for s in selected])
+    return policy.enforce(policy.policy_of(version.values), found)
+
+
+def policy_warnings(store: Store, app: str, services: Sequence[str] = ()) -> list[str]:
+    """What the environment's resource policy says of a deploy of these services."""
+    version = render_application(store, app)
+    return check_policy(version, _selected(version, services))
 
 
 def plan_app(store: Store, app: str, services: Sequence[str] = ()) -> list[ServicePlan]:
@@ -91,10 +104,12 @@ def deploy_app(
     kind: str = "deploy",
     version: RenderedAppVersion | None = None,
     on_start: OnStart | None = None,
+    listener: Listener | None = None,
 ) -> DeployResult:
     """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation."""
     version = version or render_application(store, app)
     selected = _selected(version, services)
+    warnings = check_policy(version, selected)
     env = store.get_environment(version.environment)
     op = store.start_operation(app, kind, author=author, message=options.message, services=selected)
     owner = lock_owner(author)
@@ -105,7 +120,11 @@ def deploy_app(
         raise
     if on_start:
         on_start(op.id)
-    with StoreJournal(store, app=app, operation_id=op.id, owner=owner) as journal:
+    with StoreJournal(
+        store, app=app, operation_id=op.id, owner=owner, listener=listener
+    ) as journal:
+        for line in warnings:
+            journal.event("policy", f"warning: {line}")
         revisions = StoreRevisions(
             store,
             app=app,
@@ -186,6 +205,7 @@ def rollback_app(
     to: int | None = None,
     options: DeployOptions = DEFAULTS,
     on_start: OnStart | None = None,
+    listener: Listener | None = None,
 ) -> DeployResult:
     """Re-apply a revision: ``to`` for one service, else each service's previous deployed one."""
     current = render_application(store, app)
@@ -198,11 +218,20 @@ def rollback_app(
         # Services last deployed at different versions: roll each back in its own operation.
         results = [
             rollback_app(
-                store, app, author=author, service=s, to=targets[s].number, options=options
+                store,
+                app,
+                author=author,
+                service=s,
+                to=targets[s].number,
+                options=options,
+                listener=listener,
             )
             for s in services
         ]
-        return results[-1]
+        merged = DeployOutcome(ok=all(r.outcome.ok for r in results))
+        for r in results:
+            merged.services.update(r.outcome.services)
+        return DeployResult(results[-1].operation, merged)
     tv, cv = pairs.pop()
     version = render_at(store, app, tv, cv)
     numbers = ", ".join(f"{s}@{r.number}" for s, r in targets.items())
@@ -222,6 +251,7 @@ def rollback_app(
         kind="rollback",
         version=version,
         on_start=on_start,
+        listener=listener,
     )
 
 

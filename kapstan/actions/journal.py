@@ -11,7 +11,7 @@ import getpass
 import os
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from kapstan.engine.ports import InventoryEntry
@@ -22,6 +22,8 @@ from kapstan.render.hashing import objects_yaml
 from kapstan.store import Revision, Store
 
 LEASE_SECONDS = 30.0
+# Told of every event as it is recorded (service, resource, status, message): live progress.
+Listener = Callable[[str, str, str, str], None]
 
 
 def lock_owner(author: str) -> str:
@@ -37,9 +39,17 @@ class StoreJournal:
     """Journal + lock lease of one operation; a context manager that releases the lock."""
 
     def __init__(
-        self, store: Store, *, app: str, operation_id: int, owner: str, lease: float = LEASE_SECONDS
+        self,
+        store: Store,
+        *,
+        app: str,
+        operation_id: int,
+        owner: str,
+        lease: float = LEASE_SECONDS,
+        listener: Listener | None = None,
     ) -> None:
         self.store = store
+        self.listener = listener
         self.app = app
         self.operation_id = operation_id
         self.owner = owner
@@ -83,11 +93,15 @@ class StoreJournal:
         self.store.record_event(
             self.operation_id, status=status, message=message, service=service, resource=resource
         )
+        if self.listener is not None:
+            self.listener(service, resource, status, message)
 
     def service_state(
         self, service: str, step: Step, message: str = "", revision: int | None = None
     ) -> None:
         self.store.set_service_state(self.operation_id, service, step, message, revision)
+        if self.listener is not None:
+            self.listener(service, "", step.value, message)
 
 
 class StoreRevisions:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from kapstan.model.rendered import RenderedApp
 from kapstan.model.template import Template
+from kapstan.model.values import Value
 from kapstan.render.render import render_app
 from kapstan.store import Store
 from kapstan.templates.loader import parse_template
@@ -22,6 +24,7 @@ class RenderedAppVersion:
     config_name: str
     config_version: int
     rendered: RenderedApp
+    values: Mapping[str, Value] = field(default_factory=dict)
 
 
 def render_at(
@@ -34,8 +37,9 @@ def render_at(
     template = parse_template(dict(stored.files))
     config = store.get_config(application.config, config_version)
     rendered = render_app(template, config.values, app=app, namespace=env.namespace)
+    effective = {**template.config, **config.values}
     return RenderedAppVersion(
-        app, env.name, template, stored.version, config.name, config.version, rendered
+        app, env.name, template, stored.version, config.name, config.version, rendered, effective
     )
 
 

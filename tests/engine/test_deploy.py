@@ -7,7 +7,7 @@ import pytest
 
 from kapstan.actions.deploying import deploy_app, plan_app, rollback_app
 from kapstan.engine.deploy import DeployOptions, ServiceOutcome
-from kapstan.errors import ConflictError
+from kapstan.errors import ConflictError, InputError
 from kapstan.kube import connect
 from kapstan.model.operation import Step
 from tests.engine.conftest import Shop
@@ -179,3 +179,14 @@ def test_a_second_operation_is_refused_while_the_lock_is_held(shop: Shop) -> Non
     assert (
         refused is not None and refused.status is Step.FAILED and "not started" in refused.message
     )
+
+
+def test_a_reject_resource_policy_refuses_before_anything_is_applied(shop: Shop) -> None:
+    shop.set_config(**{"kapstan.resourcePolicy": "reject"})
+    with pytest.raises(
+        InputError, match=r"(?s)resource policy 'reject'.*service 'api': Deployment api container 'api'"
+    ):
+        deploy_app(shop.store, shop.app, author="alice")
+    with connect(shop.kubeconfig) as cluster:
+        assert cluster.get("v1", "Namespace", shop.namespace) is None, "nothing was applied"
+    assert shop.store.list_revisions(shop.app) == []
