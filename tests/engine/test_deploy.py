@@ -3,6 +3,8 @@ failure reasons, atomic rollback, rollback, and the application lock."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kapstan.actions.deploying import deploy_app, plan_app, rollback_app
@@ -184,9 +186,25 @@ def test_a_second_operation_is_refused_while_the_lock_is_held(shop: Shop) -> Non
 def test_a_reject_resource_policy_refuses_before_anything_is_applied(shop: Shop) -> None:
     shop.set_config(**{"kapstan.resourcePolicy": "reject"})
     with pytest.raises(
-        InputError, match=r"(?s)resource policy 'reject'.*service 'api': Deployment api container 'api'"
+        InputError,
+        match=r"(?s)resource policy 'reject'.*service 'api': Deployment api container 'api'",
     ):
         deploy_app(shop.store, shop.app, author="alice")
     with connect(shop.kubeconfig) as cluster:
         assert cluster.get("v1", "Namespace", shop.namespace) is None, "nothing was applied"
     assert shop.store.list_revisions(shop.app) == []
+
+
+def test_a_lock_whose_owner_died_is_taken_over_and_the_takeover_is_recorded(shop: Shop) -> None:
+    ghost = shop.store.start_operation(shop.app, "deploy", author="ghost", services=["db"])
+    shop.store.acquire_lock(
+        shop.app, owner="ghost (pid 4 on host gone)", operation_id=ghost.id, lease_seconds=1
+    )
+    time.sleep(1.5)  # the lease runs out: its owner stopped renewing it
+    result = deploy_app(shop.store, shop.app, author="alice")
+    assert result.outcome.ok
+    messages = [e.message for e in shop.store.get_operation(result.operation.id).events]
+    assert any("took over the lock from ghost" in m for m in messages), messages
+    abandoned = shop.store.get_operation(ghost.id)
+    assert abandoned.status is Step.FAILED and "abandoned" in abandoned.message
+    assert shop.store.get_lock(shop.app) is None, "released when the operation ended"
