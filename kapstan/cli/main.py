@@ -9,7 +9,17 @@ import sys
 
 import typer
 
-from kapstan.cli import sandbox_cmd
+from kapstan.cli import (
+    app_cmd,
+    appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
+    config_cmd,
+    deploy_cmd,  # noqa: F401  (registers plan, deploy, rollback, status, operation on app_cmd.app)
+    env_cmd,
+    sandbox_cmd,
+    secret_key_cmd,
+    template_cmd,
+)
+from kapstan.cli.common import Settings
 from kapstan.cli.output import print_error
 from kapstan.errors import KapstanError
 
@@ -20,7 +30,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(template_cmd.app, name="template")
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(env_cmd.app, name="env")
+app.add_typer(app_cmd.app, name="app")
+app.add_typer(secret_key_cmd.app, name="secret-key")
 app.add_typer(sandbox_cmd.app, name="sandbox")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="URL",
+        help="Store URL (sqlite:///path or postgresql+psycopg://...); "
+        "default: $KAPSTAN_DB, else kapstan.db in the user data directory.",
+    ),
+) -> None:
+    ctx.obj = Settings(db=db)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -23,13 +24,18 @@ class Format(StrEnum):
     yaml = "yaml"
 
 
+PIPE_WIDTH = 500  # piped output is read by programs: never wrap a table cell
+
+
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
     return Console(
         file=stream,
         highlight=False,
         soft_wrap=True,
-        force_terminal=None if stream.isatty() else False,
+        force_terminal=None if tty else False,
+        width=None if tty else PIPE_WIDTH,
     )
 
 
@@ -57,7 +63,13 @@ def print_rows(
         table.add_column(c.upper())
     for r in rows:
         table.add_row(*("" if v is None else str(v) for v in r))
-    console().print(table)
+    out = console()
+    if out.is_terminal:
+        out.print(table)
+        return
+    with out.capture() as captured:
+        out.print(table)
+    print("\n".join(line.rstrip() for line in captured.get().splitlines()))
 
 
 def print_data(data: Any, fmt: Format, text: str | None = None) -> None:
@@ -68,4 +80,5 @@ def print_data(data: Any, fmt: Format, text: str | None = None) -> None:
 
 
 def print_error(message: str) -> None:
-    console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    text = f"[red]error:[/red] {escape(message)}"
+    console(stderr=True).print(text, markup=True, highlight=False)

@@ -104,7 +104,6 @@ class Deployer:
         self.journal.event("planning", f"planning {len(selected)} service(s)")
         plans = {p.service: p for p in self.plan(selected)}
         for p in plans.values():
-            self.journal.event("planned", p.summary(), service=p.service)
             self.journal.service_state(p.service, Step.PLANNED, p.summary())
         self.cluster.ensure_namespace(self.target.namespace)
         outcome = DeployOutcome(ok=True)

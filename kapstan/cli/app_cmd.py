@@ -1,0 +1,148 @@
+"""``kapstan app``: create, list, show, changes and update. Read views: ``appviews_cmd``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from kapstan.actions import applications
+from kapstan.actions.changes import AppChanges, app_changes
+from kapstan.actions.refs import parse_ref
+from kapstan.cli.common import OutputOpt, author, open_store, when
+from kapstan.cli.output import Format, print_data, print_rows
+from kapstan.store import Application
+
+app = typer.Typer(help="Applications: a template version in an environment with a config.")
+
+TemplateVersionOpt = typer.Option(
+    None, "--template-version", min=1, help="Template version (default: the latest)."
+)
+ConfigVersionOpt = typer.Option(
+    None, "--config-version", min=1, help="Config version (default: the latest)."
+)
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    name: str,
+    template: str = typer.Option(..., "--template", metavar="NAME[@VERSION]"),
+    env: str = typer.Option(..., "--env", help="Environment to deploy into."),
+    config: str | None = typer.Option(
+        None, "--config", metavar="NAME[@VERSION]", help="Default: the environment's config."
+    ),
+) -> None:
+    """Create app NAME; it is checked by rendering before anything is saved."""
+    template_ref = parse_ref(template, "template")
+    config_ref = parse_ref(config, "config") if config is not None else None
+    with open_store(ctx) as store:
+        created = applications.create_app(
+            store, name, template=template_ref, environment=env, config=config_ref, author=author()
+        )
+    print(
+        f"application {created.name} created: template {created.template}@{created.template_version}, "
+        f"config {created.config}@{created.config_version}, environment {created.environment}"
+    )
+
+
+@app.command("list")
+def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
+    """Every application."""
+    with open_store(ctx) as store:
+        apps = store.list_applications()
+    records = [_record(a) for a in apps]
+    columns = ("name", "template", "config", "environment", "updated")
+    rows = [tuple(r[c] for c in columns) for r in records]
+    print_rows(columns, rows, output, records)
+
+
+@app.command()
+def show(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
+    """An application: its versions, environment, namespace and services."""
+    with open_store(ctx) as store:
+        details = applications.app_details(store, name)
+    record = _record(details.application)
+    record["config"] = f"{details.application.config}@{details.config_version}"
+    record["namespace"] = details.environment.namespace
+    record["services"] = list(details.services)
+    text = "\n".join(
+        f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in record.items()
+    )
+    print_data(record, output, text)
+
+
+@app.command()
+def changes(
+    ctx: typer.Context,
+    name: str,
+    template_version: int | None = TemplateVersionOpt,
+    config_version: int | None = ConfigVersionOpt,
+    output: Format = OutputOpt,
+) -> None:
+    """Which services' output changes at other versions, and why (keys, files). No cluster."""
+    with open_store(ctx) as store:
+        found = app_changes(
+            store, name, template_version=template_version, config_version=config_version
+        )
+    print_data(changes_record(found), output, format_changes(found))
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    name: str,
+    template_version: int | None = TemplateVersionOpt,
+    config_version: int | None = ConfigVersionOpt,
+) -> None:
+    """Point app NAME at other versions (default: the latest); deploys nothing."""
+    with open_store(ctx) as store:
+        result = applications.update_app(
+            store, name, template_version=template_version, config_version=config_version
+        )
+    print(format_changes(result.changes))
+    a = result.application
+    print(f"application {a.name} now uses template {a.template}@{a.template_version}, "
+          f"config {a.config}@{a.config_version}")  # fmt: skip
+
+
+def format_changes(found: AppChanges) -> str:
+    head = (
+        f"{found.app}: template {found.template}@{found.from_template} -> @{found.to_template}, "
+        f"config {found.config}@{found.from_config} -> @{found.to_config}"
+    )
+    if not found.changes:
+        return f"{head}\nno service changes"
+    return "\n".join([head, *(f"  {c.describe()}" for c in found.changes)])
+
+
+def changes_record(found: AppChanges) -> dict[str, Any]:
+    return {
+        "app": found.app,
+        "template": {"name": found.template, "from": found.from_template, "to": found.to_template},
+        "config": {"name": found.config, "from": found.from_config, "to": found.to_config},
+        "changes": [
+            {
+                "service": c.service,
+                "kind": c.kind,
+                "keys": list(c.keys),
+                "files": list(c.files),
+                "notes": list(c.notes),
+                "oldHash": c.old_hash,
+                "newHash": c.new_hash,
+            }
+            for c in found.changes
+        ],
+    }
+
+
+def _record(a: Application) -> dict[str, Any]:
+    config = a.config if a.config_version is None else f"{a.config}@{a.config_version}"
+    return {
+        "name": a.name,
+        "template": f"{a.template}@{a.template_version}",
+        "config": config,
+        "environment": a.environment,
+        "created": when(a.created_at),
+        "updated": when(a.updated_at),
+    }

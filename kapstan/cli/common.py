@@ -1,0 +1,55 @@
+"""What every command shares: the store (``--db``), the author, options and small formatters."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from kapstan.cli.output import Format
+from kapstan.model.values import REDACTED, SecretValue, Value
+from kapstan.store import Store
+
+OutputOpt = typer.Option(Format.table, "-o", "--output", help="Output format.")
+MessageOpt = typer.Option("", "-m", "--message", help="Why: kept with the new version.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Global options, carried on the Typer context (``ctx.obj``)."""
+
+    db: str | None = None
+
+
+def open_store(ctx: typer.Context) -> Store:
+    """The store named by ``--db``, else ``$KAPSTAN_DB``, else the default; close it after use."""
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    return Store.open(settings.db)
+
+
+def author() -> str:
+    """Who makes a change: ``$KAPSTAN_USER``, else the OS user."""
+    name = os.environ.get("KAPSTAN_USER", "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def shown(value: Value) -> Any:
+    """A value for JSON/YAML output: native scalars, secrets redacted."""
+    return REDACTED if isinstance(value, SecretValue) else value
+
+
+def joined(items: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(items) if items else "-"

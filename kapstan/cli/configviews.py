@@ -1,0 +1,93 @@
+"""Formatting config versions, histories and diffs; every value goes through ``display``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kapstan.actions.configs import ConfigWrite
+from kapstan.cli.common import shown, when
+from kapstan.cli.output import Format, print_data, print_rows
+from kapstan.errors import NotFoundError
+from kapstan.model.values import SecretValue, display
+from kapstan.plan.configdiff import ConfigDiff, KeyChange
+from kapstan.store import ConfigVersion
+
+
+def report_write(result: ConfigWrite) -> None:
+    v = result.version
+    if result.created:
+        print(f"config {v.name}: version {v.version} saved")
+    else:
+        print(f"config {v.name}: unchanged, still version {v.version}")
+
+
+def print_config(version: ConfigVersion, key: str | None, output: Format) -> None:
+    if key is not None:
+        if key not in version.values:
+            raise NotFoundError(
+                f"config {version.name!r} version {version.version} has no key {key!r}"
+            )
+        value = version.values[key]
+        print_data({"key": key, "value": shown(value)}, output, display(value))
+        return
+    values = version.values
+    rows = [(k, display(v), "yes" if isinstance(v, SecretValue) else "") for k, v in values.items()]
+    if output is Format.table:
+        print(f"config {version.name} version {version.version}")
+        print_rows(("key", "value", "secret"), rows, output)
+        return
+    record = {**_version_record(version), "values": {k: shown(v) for k, v in values.items()}}
+    print_data(record, output)
+
+
+def print_versions(
+    entries: list[tuple[ConfigVersion, ConfigDiff | None]], output: Format, *, with_name: bool
+) -> None:
+    records = []
+    for version, changes in entries:
+        record = _version_record(version)
+        record["keys"] = len(version.values)
+        if changes is not None:
+            record["changes"] = format_changes(changes)
+        if not with_name:
+            del record["name"]
+        records.append(record)
+    columns = ("name",) * with_name + ("version", "author", "created", "message", "keys")
+    columns += ("changes",) * any(changes is not None for _, changes in entries)
+    rows = [tuple(r[c] for c in columns) for r in records]
+    print_rows(columns, rows, output, records)
+
+
+def format_changes(changes: ConfigDiff) -> str:
+    """Keys only: ``+new ~changed -removed``."""
+    parts = [f"+{c.key}" for c in changes.added]
+    parts += [f"~{c.key}" for c in changes.changed]
+    parts += [f"-{c.key}" for c in changes.removed]
+    return " ".join(parts)
+
+
+def diff_record(changes: ConfigDiff) -> dict[str, Any]:
+    return {
+        "added": [_change_record(c) for c in changes.added],
+        "removed": [_change_record(c) for c in changes.removed],
+        "changed": [_change_record(c) for c in changes.changed],
+    }
+
+
+def _change_record(change: KeyChange) -> dict[str, Any]:
+    return {
+        "key": change.key,
+        "old": shown(change.old),
+        "new": shown(change.new),
+        "secret": change.secret,
+    }
+
+
+def _version_record(version: ConfigVersion) -> dict[str, Any]:
+    return {
+        "name": version.name,
+        "version": version.version,
+        "author": version.author,
+        "created": when(version.created_at),
+        "message": version.message,
+    }

@@ -1,0 +1,243 @@
+"""``kapstan app plan|deploy|rollback|status|operation``: the deploy engine, on ``app_cmd.app``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from kapstan.actions.deploying import (
+    DeployResult,
+    deploy_app,
+    plan_app,
+    policy_warnings,
+    rollback_app,
+)
+from kapstan.actions.status import ServiceStatus, app_status
+from kapstan.cli.app_cmd import app
+from kapstan.cli.common import OutputOpt, author, open_store, when
+from kapstan.cli.output import Format, console, print_data, print_rows
+from kapstan.engine.deploy import DeployOptions
+from kapstan.engine.planning import ServicePlan
+from kapstan.errors import InputError, NotFoundError
+from kapstan.model.operation import Operation
+
+ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
+TimeoutOpt = typer.Option(
+    300.0, "--timeout", min=1, help="Seconds to wait for each service's readiness."
+)
+YesOpt = typer.Option(False, "--yes", "-y", help="Deploy without asking after the plan.")
+
+
+def format_plan(plans: list[ServicePlan], *, diffs: bool = True) -> str:
+    lines: list[str] = []
+    for p in plans:
+        lines.append(
+            p.summary() + (f" -> colour {p.color}" if p.color and p.color != p.live_color else "")
+        )
+        for r in p.resources:
+            if r.action != "unchanged":
+                lines.append(f"  {r.action:<9} {r.key}")
+        for e in p.prune:
+            lines.append(
+                f"  {'delete':<9} {e['kind']} {e['namespace'] + '/' if e['namespace'] else ''}{e['name']}"
+            )
+        if diffs:
+            lines += [
+                "    " + ln
+                for r in p.resources
+                if r.diff and r.action == "update"
+                for ln in r.diff.splitlines()
+            ]
+    return "\n".join(lines)
+
+
+def _plan_record(p: ServicePlan) -> dict[str, Any]:
+    return {
+        "service": p.service, "action": p.action, "contentHash": p.content_hash, "color": p.color,
+        "resources": [{"resource": str(r.key), "action": r.action, "diff": r.diff} for r in p.resources],
+        "prune": [dict(e) for e in p.prune],
+    }  # fmt: skip
+
+
+@app.command()
+def plan(
+    ctx: typer.Context, name: str, services: list[str] = ServicesOpt, output: Format = OutputOpt
+) -> None:
+    """What a deploy would do, per service and resource, with diffs against the live cluster."""
+    with open_store(ctx) as store:
+        warnings = policy_warnings(store, name, services)
+        plans = plan_app(store, name, services)
+    text = format_plan(plans) + "".join(f"\nwarning: {w}" for w in warnings)
+    print_data({"services": [_plan_record(p) for p in plans], "warnings": warnings}, output, text)
+
+
+def _listener(service: str, resource: str, status: str, message: str) -> None:
+    where = f"{service:<12}" if service else f"{'(app)':<12}"
+    what = f" {resource}" if resource else ""
+    console(stderr=True).print(
+        f"  {where} {status:<11}{what}  {message}", markup=False, highlight=False
+    )
+
+
+def _print_result(result: DeployResult, output: Format) -> None:
+    op = result.operation
+    rows = [
+        (s.service, s.step.value, s.revision or "", s.message)
+        for s in result.outcome.services.values()
+    ]
+    if output is Format.table:
+        print(f"operation {op.id} ({op.kind}) {op.status.value}: {op.message}")
+    print_rows(("service", "step", "revision", "message"), rows, output, [_operation_record(op)])
+    if output is Format.table:
+        for s in result.outcome.services.values():
+            for line in s.details:
+                print(f"  {line}")
+    if not result.outcome.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def deploy(
+    ctx: typer.Context,
+    name: str,
+    services: list[str] = ServicesOpt,
+    atomic: bool = typer.Option(
+        False, "--atomic", help="On failure, roll back the services this deploy changed."
+    ),
+    timeout: float = TimeoutOpt,
+    yes: bool = YesOpt,
+    force: bool = typer.Option(
+        False, "--force", help="Apply even services whose live state matches."
+    ),
+    message: str = typer.Option("", "-m", "--message", help="Why: kept with the revisions."),
+    output: Format = OutputOpt,
+) -> None:
+    """Show the plan, then deploy in dependency waves, showing progress as it happens."""
+    with open_store(ctx) as store:
+        warnings = policy_warnings(store, name, services)
+        plans = plan_app(store, name, services)
+        if output is Format.table:
+            print(format_plan(plans) + "".join(f"\nwarning: {w}" for w in warnings))
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InputError(
+                    "not deploying without confirmation: pass --yes (stdin is not a terminal)"
+                )
+            if not typer.confirm("Deploy?", default=False):
+                raise typer.Exit(1)
+        options = DeployOptions(timeout=timeout, atomic=atomic, force=force, message=message)
+        result = deploy_app(
+            store,
+            name,
+            author=author(),
+            services=services,
+            options=options,
+            listener=_listener if output is Format.table else None,
+        )
+    _print_result(result, output)
+
+
+@app.command()
+def rollback(
+    ctx: typer.Context,
+    name: str,
+    service: str | None = typer.Option(None, "-s", "--service", help="Only this service."),
+    to: int | None = typer.Option(None, "--to", min=1, help="Revision number (needs --service)."),
+    timeout: float = TimeoutOpt,
+    output: Format = OutputOpt,
+) -> None:
+    """Re-apply an earlier revision: one service, or every service to its previous one."""
+    with open_store(ctx) as store:
+        result = rollback_app(
+            store,
+            name,
+            author=author(),
+            service=service,
+            to=to,
+            options=DeployOptions(timeout=timeout),
+            listener=_listener if output is Format.table else None,
+        )
+    _print_result(result, output)
+
+
+def _status_record(s: ServiceStatus) -> dict[str, Any]:
+    return {"service": s.service, "revision": s.revision, "revisionStatus": s.revision_status,
+            "ready": s.ready, "desired": s.desired, "health": s.health.status.value,
+            "message": s.health.message, "outdated": s.outdated}  # fmt: skip
+
+
+@app.command()
+def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
+    """Per service, read live: revision, ready/desired, health and why."""
+    with open_store(ctx) as store:
+        statuses = app_status(store, name)
+    rows = [(s.service, s.revision or "-", f"{s.ready}/{s.desired}", s.health.status.value,
+             ("outdated; " if s.outdated else "") + s.health.message) for s in statuses]  # fmt: skip
+    print_rows(
+        ("service", "revision", "ready", "health", "why"),
+        rows,
+        output,
+        [_status_record(s) for s in statuses],
+    )
+
+
+def _operation_record(op: Operation) -> dict[str, Any]:
+    return {
+        "id": op.id, "app": op.app, "kind": op.kind, "status": op.status.value, "author": op.author,
+        "startedAt": when(op.started_at), "finishedAt": when(op.finished_at) if op.finished_at else None,
+        "message": op.message,
+        "services": [{"service": s.service, "step": s.step.value, "message": s.message, "revision": s.revision}
+                     for s in op.services],
+        "events": [{"at": when(e.at), "service": e.service, "resource": e.resource, "status": e.status,
+                    "message": e.message} for e in op.events],
+    }  # fmt: skip
+
+
+def format_operation(op: Operation) -> str:
+    finished = f", finished {when(op.finished_at)}" if op.finished_at else " (running)"
+    lines = [f"operation {op.id}: {op.kind} of {op.app} by {op.author}, {op.status.value}, "
+             f"started {when(op.started_at)}{finished}"]  # fmt: skip
+    if op.message:
+        lines.append(f"  {op.message}")
+    lines += [f"  {s.service:<14} {s.step.value:<11} {s.message}" for s in op.services]
+    lines.append("events:")
+    lines += [f"  {when(e.at)} {e.service or '(app)':<12} {e.status:<11} {e.resource + '  ' if e.resource else ''}"
+              f"{e.message}" for e in op.events]  # fmt: skip
+    return "\n".join(lines)
+
+
+@app.command()
+def operation(
+    ctx: typer.Context,
+    name: str,
+    operation_id: int | None = typer.Argument(None, metavar="[ID]", help="Default: the latest."),
+    output: Format = OutputOpt,
+) -> None:
+    """One operation with its per-service steps and event log (readable while it runs)."""
+    with open_store(ctx) as store:
+        store.get_application(name)
+        op = store.get_operation(operation_id) if operation_id else store.latest_operation(name)
+        if op is None:
+            raise NotFoundError(f"application {name!r} has no operation yet; deploy it first")
+        if op.app != name:
+            raise NotFoundError(
+                f"operation {op.id} belongs to application {op.app!r}, not {name!r}"
+            )
+    print_data(_operation_record(op), output, format_operation(op))
+
+
+@app.command()
+def operations(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
+    """The application's recent operations, newest first."""
+    with open_store(ctx) as store:
+        store.get_application(name)
+        ops = store.list_operations(name)
+    rows = [(o.id, o.kind, o.status.value, o.author, when(o.started_at), o.message) for o in ops]
+    print_rows(
+        ("id", "kind", "status", "author", "started", "message"),
+        rows,
+        output,
+        [_operation_record(o) for o in ops],
+    )

@@ -1,0 +1,81 @@
+"""``kapstan env``: deploy targets (kubeconfig, context, namespace) with their own config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from kapstan.actions import environments
+from kapstan.cli.common import OutputOpt, author, open_store, when
+from kapstan.cli.output import Format, print_data, print_rows
+from kapstan.store import Environment
+
+KubeconfigOpt = typer.Option(..., "--kubeconfig", help="Path of the kubeconfig file.")
+
+app = typer.Typer(help="Environments: a cluster context and a namespace, with a config.")
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    name: str,
+    kubeconfig: Path = KubeconfigOpt,
+    namespace: str = typer.Option(..., "--namespace", help="Namespace apps are deployed to."),
+    context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
+    config: str | None = typer.Option(None, "--config", help="The environment's config."),
+) -> None:
+    """Create environment NAME."""
+    with open_store(ctx) as store:
+        env = environments.create_environment(
+            store, name, kubeconfig=kubeconfig, namespace=namespace, context=context, config=config
+        )
+    print(f"environment {env.name} created (namespace {env.namespace})")
+
+
+@app.command()
+def clone(ctx: typer.Context, source: str, new: str) -> None:
+    """Copy environment SOURCE as NEW, with a config NEW copied from SOURCE's."""
+    with open_store(ctx) as store:
+        env = environments.clone_environment(store, source, new, author=author())
+    tail = f" with config {env.config}" if env.config else ""
+    print(f"environment {env.name} cloned from {source}{tail}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
+    """Every environment."""
+    with open_store(ctx) as store:
+        envs = store.list_environments()
+    records = [_record(e) for e in envs]
+    columns = ("name", "namespace", "context", "config", "kubeconfig")
+    rows = [tuple(r[c] for c in columns) for r in records]
+    print_rows(columns, rows, output, records)
+
+
+@app.command()
+def show(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
+    """An environment, its config's latest version and its applications."""
+    with open_store(ctx) as store:
+        details = environments.environment_details(store, name)
+    record = _record(details.environment)
+    record["configVersion"] = details.config.version if details.config else None
+    record["applications"] = [a.name for a in details.applications]
+    text = "\n".join(f"{k}: {'-' if v is None else v}" for k, v in _flat(record).items())
+    print_data(record, output, text)
+
+
+def _record(env: Environment) -> dict[str, Any]:
+    return {
+        "name": env.name,
+        "namespace": env.namespace,
+        "context": env.context,
+        "config": env.config,
+        "kubeconfig": env.kubeconfig,
+        "created": when(env.created_at),
+    }
+
+
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: ", ".join(v) or None if isinstance(v, list) else v for k, v in record.items()}
