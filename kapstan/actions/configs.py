@@ -108,7 +108,9 @@ def _write(
 ) -> ConfigWrite:
     if _same(current.values, values):
         return ConfigWrite(current, False)
-    version = store.add_config_version(current.name, values, author=author, message=message)
+    version = store.add_config_version(
+        current.name, values, author=author, message=message, expected_version=current.version
+    )
     return ConfigWrite(version, True)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kapstan.errors import ConflictError
 from kapstan.model.values import Value
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import (
@@ -35,12 +36,30 @@ class ConfigStore(Repository):
         return self._write(work)
 
     def add_config_version(
-        self, name: str, values: Mapping[str, Value], *, author: str, message: str = ""
+        self,
+        name: str,
+        values: Mapping[str, Value],
+        *,
+        author: str,
+        message: str = "",
+        expected_version: int | None = None,
     ) -> ConfigVersion:
-        """The next version of ``name``: a full snapshot of ``values``."""
+        """The next version of ``name``: a full snapshot of ``values``.
+
+        ``expected_version``: the version the caller's edit started from; if another
+        version was saved since, ConflictError instead of silently losing that change.
+        """
 
         def work(session: Session) -> ConfigVersion:
             config = find_config(session, name, lock=True)
+            if expected_version is not None:
+                latest = find_config_version(session, config, None)
+                if latest.version != expected_version:
+                    raise ConflictError(
+                        f"config {name!r} changed while this edit was made: version "
+                        f"{latest.version} was saved by {latest.author} after version "
+                        f"{expected_version}; run the command again to edit the latest"
+                    )
             return write_version(session, config, values, self._box, author, message, self._now())
 
         return self._write(work)

@@ -42,6 +42,11 @@ def resolve_url(url: str | None, environ: Mapping[str, str]) -> URL:
         raise StoreError(f"{text!r} is not a database URL or path: {exc}") from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"{parsed.drivername!r} databases are not supported: use a SQLite path "
+            "(or sqlite:///path) or a PostgreSQL URL (postgresql://user@host/db)"
+        )
     return parsed
 
 

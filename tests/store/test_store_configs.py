@@ -95,3 +95,13 @@ def test_a_secret_round_trips_as_a_secret(store: Store) -> None:
     assert isinstance(value, SecretValue)
     assert value.reveal() == "s3cr3t"
     assert "s3cr3t" not in repr(store.get_config("dev"))
+
+
+def test_an_edit_from_a_stale_version_is_refused_instead_of_losing_a_change(store: Store) -> None:
+    store.create_config("dev", {"replicas": 1}, author="ana")
+    store.add_config_version("dev", {"replicas": 2}, author="bob", expected_version=1)
+    with pytest.raises(ConflictError, match=r"version 2 was saved by bob after version 1"):
+        store.add_config_version(
+            "dev", {"replicas": 1, "tag": "v2"}, author="ana", expected_version=1
+        )
+    assert store.get_config("dev").version == 2

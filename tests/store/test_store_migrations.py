@@ -127,3 +127,8 @@ def test_an_in_memory_store_works(tmp_path: Path) -> None:
     with Store.open("sqlite://", environ={}) as store:
         store.create_config("dev", {"a": 1}, author="ana")
         assert store.get_config("dev").values == {"a": 1}
+
+
+def test_an_unsupported_database_url_is_named() -> None:
+    with pytest.raises(StoreError, match=r"'foo' databases are not supported"):
+        Store.open("foo://x/y")
