@@ -7,6 +7,9 @@
     │   └── GraphError           dependency cycles, unknown services
     ├── NotFoundError            an unknown template/config/environment/app/revision name
     ├── ConflictError            the object exists already, or is locked by someone else
+    ├── AuthError                who is asking is not known: bad password or token (401)
+    ├── ForbiddenError           a known user may not do this here (403)
+    ├── ApprovalRequiredError    the environment needs a second user's approval first
     ├── SecretKeyError           secret values cannot be encrypted or decrypted
     ├── StoreError               the store cannot be opened or migrated
     ├── ClusterError             the Kubernetes API refused or could not be reached
@@ -60,6 +63,18 @@ class NotFoundError(KapstanError):
 
 class ConflictError(KapstanError):
     """The object already exists, or someone else holds it."""
+
+
+class AuthError(KapstanError):
+    """The user or token is not known, or the password is wrong (never says which)."""
+
+
+class ForbiddenError(KapstanError):
+    """A known user lacks the role this action needs on this environment."""
+
+
+class ApprovalRequiredError(KapstanError):
+    """The environment requires approval: the request waits for a second user."""
 
 
 class SecretKeyError(KapstanError):
