@@ -7,7 +7,6 @@ its next step instead of letting two operations write the same application.
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 import threading
@@ -29,10 +28,6 @@ Listener = Callable[[str, str, str, str], None]
 def lock_owner(author: str) -> str:
     """Who holds a lock, in words: the user, the process and the host."""
     return f"{author} (pid {os.getpid()} on host {socket.gethostname()})"
-
-
-def default_author() -> str:
-    return os.environ.get("KAPSTAN_USER") or getpass.getuser()
 
 
 class StoreJournal:

@@ -8,9 +8,8 @@ Public API:
 - ``graphviews.format_text(graph)``, ``format_dot(graph)``, ``format_mermaid(graph)`` -> str
 - ``changes.detect_changes(old: RenderedApp | None, new: RenderedApp) -> list[ServiceChange]``
 - ``diffs.unified_diff(old_yaml, new_yaml, *, old_label, new_label) -> str``;
-  ``diffs.unified_diff_objects(old_objs, new_objs)``; ``diffs.diff_revisions(old, new)``;
+  ``diffs.unified_diff_objects(old_objs, new_objs)``;
   ``diffs.structured_diff(old_objs, new_objs) -> list[ResourceChange]``;
   ``diffs.format_structured(changes) -> str``; ``diffs.redact_objects(objs)``
-- ``revisions.new_revision(service, *, app, number, template, config, created_at, author, message)``
 - ``configdiff.diff_configs(old, new) -> ConfigDiff``; ``configdiff.format_config_diff(diff) -> str``
 """

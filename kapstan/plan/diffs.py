@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kapstan.model.rendered import KubeObject
-from kapstan.model.revision import Revision
 from kapstan.model.values import REDACTED
 from kapstan.render.hashing import objects_yaml
 from kapstan.render.redaction import SECRET_FIELDS, is_secret, redact_objects
@@ -23,7 +22,6 @@ from kapstan.render.resources import ResourceKey, key_of
 __all__ = [
     "FieldChange",
     "ResourceChange",
-    "diff_revisions",
     "redact_objects",
     "structured_diff",
     "unified_diff",
@@ -83,11 +81,6 @@ def unified_diff_objects(
         old_label=old_label,
         new_label=new_label,
     )
-
-
-def diff_revisions(old: Revision, new: Revision) -> str:
-    """Unified diff between two revisions' stored (redacted) manifests."""
-    return unified_diff(old.manifests, new.manifests, old_label=old.label, new_label=new.label)
 
 
 def structured_diff(old: Sequence[KubeObject], new: Sequence[KubeObject]) -> list[ResourceChange]:

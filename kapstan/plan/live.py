@@ -74,7 +74,8 @@ def _redact_pair(live: KubeObject, new: KubeObject) -> tuple[KubeObject, KubeObj
             live[field] = dict.fromkeys(old_section, REDACTED)
         if new_section:
             new[field] = {
-                k: REDACTED if old_section.get(k) == v else CHANGED_SECRET for k, v in new_section.items()
+                k: REDACTED if old_section.get(k) == v else CHANGED_SECRET
+                for k, v in new_section.items()
             }
     return live, new
 
@@ -89,12 +90,16 @@ def compare(live: KubeObject | None, would_be: KubeObject) -> ResourcePlan:
     new = normalize(would_be)
     if live is None:
         _, shown = _redact_pair({}, new)
-        return ResourcePlan(key, "create", unified_diff("", _text(shown), old_label="live", new_label=str(key)))
+        return ResourcePlan(
+            key, "create", unified_diff("", _text(shown), old_label="live", new_label=str(key))
+        )
     old = normalize(live)
     if old == new:
         return ResourcePlan(key, "unchanged")
     old_shown, new_shown = _redact_pair(old, new)
-    diff = unified_diff(_text(old_shown), _text(new_shown), old_label=f"live {key}", new_label=f"new {key}")
+    diff = unified_diff(
+        _text(old_shown), _text(new_shown), old_label=f"live {key}", new_label=f"new {key}"
+    )
     return ResourcePlan(key, "update", diff)
 
 
@@ -102,4 +107,8 @@ def deletion(live: KubeObject) -> ResourcePlan:
     """Plan the pruning of a live object that the new revision no longer contains."""
     old_shown, _ = _redact_pair(normalize(live), {})
     key = key_of(live)
-    return ResourcePlan(key, "delete", unified_diff(_text(old_shown), "", old_label=f"live {key}", new_label="(pruned)"))
+    return ResourcePlan(
+        key,
+        "delete",
+        unified_diff(_text(old_shown), "", old_label=f"live {key}", new_label="(pruned)"),
+    )

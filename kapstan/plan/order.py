@@ -45,7 +45,9 @@ _RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
 # Unknown kinds (custom resources) go after the built-in workloads they usually extend.
 _UNKNOWN_RANK = _RANK["CronJob"] + 0.5
 
-WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"})
+WORKLOAD_KINDS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"}
+)
 
 
 def rank(obj: KubeObject) -> float:

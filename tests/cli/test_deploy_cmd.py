@@ -28,7 +28,10 @@ def shop(kapstan: Run, bookstore: Path, sandbox_cluster: sandbox.SandboxState) -
     return namespace
 
 
-def test_plan_deploy_status_change_rollback_as_a_user_would(kapstan: Run, shop: str) -> None:
+def test_plan_deploy_status_change_rollback_as_a_user_would(
+    kapstan: Run, shop: str, db_url: str
+) -> None:
+    db_path = Path(db_url.removeprefix("sqlite:///"))
     plan = kapstan("app", "plan", "shop")
     assert plan.code == 0, plan.err
     assert (
@@ -83,6 +86,10 @@ def test_plan_deploy_status_change_rollback_as_a_user_would(kapstan: Run, shop: 
     )
     assert "hunter2-secret" not in everything
     assert "aHVudGVyMi1zZWNyZXQ=" not in everything, "nor its base64 form"
+    stored = b"".join(p.read_bytes() for p in db_path.parent.glob("kapstan.db*"))
+    assert b"hunter2-secret" not in stored and b"aHVudGVyMi1zZWNyZXQ=" not in stored, (
+        "nor in revisions"
+    )
 
 
 def test_a_failing_deploy_exits_1_and_names_what_is_pending(
