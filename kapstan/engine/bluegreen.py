@@ -145,7 +145,10 @@ def retire(
     for dep in _deployments(objects):
         meta = dep["metadata"]
         name = colored_name(str(meta["name"]), prev)
-        if cluster.get("apps/v1", "Deployment", name, meta.get("namespace")) is None:
+        live = cluster.get("apps/v1", "Deployment", name, meta.get("namespace"))
+        if live is None or (live.get("spec") or {}).get("replicas") == 0:
+            # Gone or already retired: a new mark without replicas would hand the field back
+            # to its default (1) under server-side apply, bringing the old colour back up.
             continue
         patch: KubeObject = {
             "apiVersion": "apps/v1",
@@ -168,13 +171,22 @@ def retire(
 
 
 def scale_down_expired(
-    cluster: Cluster, objects: Sequence[KubeObject], journal: Journal, service: str, now: datetime
+    cluster: Cluster,
+    objects: Sequence[KubeObject],
+    journal: Journal,
+    service: str,
+    now: datetime,
+    spare: Sequence[str | None] = (),
 ) -> None:
-    """Scale to zero the old-colour Deployments whose retirement time has passed."""
+    """Scale to zero the old-colour Deployments whose retirement time has passed, sparing
+    ``spare``: the colour serving now and the one this operation brings up (a colour that
+    served before may still carry an old retirement mark)."""
     for dep in _deployments(objects):
         meta = dep["metadata"]
         base = str(meta["name"])
         for color in COLORS:
+            if color in spare:
+                continue
             name = colored_name(base, color)
             live = cluster.get("apps/v1", "Deployment", name, meta.get("namespace"))
             notes = ((live or {}).get("metadata") or {}).get("annotations") or {}

@@ -167,7 +167,12 @@ class Deployer:
         switching: list[KubeObject] = []
         if plan.color is not None:
             bluegreen.scale_down_expired(
-                self.cluster, objects, self.journal, service, bluegreen.utc_now()
+                self.cluster,
+                objects,
+                self.journal,
+                service,
+                bluegreen.utc_now(),
+                (plan.color, plan.live_color),
             )
             if plan.live_color is not None:  # a first deploy has no traffic to protect
                 objects, switching = bluegreen.split(objects)

@@ -92,29 +92,45 @@ def _plan_blue_green(
     """Unchanged when the live colour already runs this content; else the other colour."""
     current = bluegreen.live_color(cluster, rendered.objects)
     if current is not None:
-        same = _plan(
-            cluster,
-            rendered,
-            previous,
-            bluegreen.colored(rendered.objects, current),
-            namespace=namespace,
+        same = _keep_old_color(
+            _plan(
+                cluster,
+                rendered,
+                previous,
+                bluegreen.colored(rendered.objects, current),
+                namespace=namespace,
+            ),
+            current,
+            namespace,
         )
         if not same.changed:
             return dataclasses.replace(same, color=current, live_color=current)
     target = bluegreen.other(current)
-    plan = _plan(
-        cluster,
-        rendered,
-        previous,
-        bluegreen.colored(rendered.objects, target),
-        namespace=namespace,
+    plan = _keep_old_color(
+        _plan(
+            cluster,
+            rendered,
+            previous,
+            bluegreen.colored(rendered.objects, target),
+            namespace=namespace,
+        ),
+        target,
+        namespace,
     )
+    action: ServiceAction = "update" if current is not None else plan.action
+    return dataclasses.replace(plan, action=action, color=target, live_color=current)
+
+
+def _keep_old_color(plan: ServicePlan, color: str, namespace: str) -> ServicePlan:
+    """The other colour's Deployments are kept on purpose (rollback): never pruned."""
     kept = {
-        (e["kind"], e["name"]) for e in bluegreen.old_color_entries(plan.objects, target, namespace)
+        (e["kind"], e["name"]) for e in bluegreen.old_color_entries(plan.objects, color, namespace)
     }
     prune = tuple(e for e in plan.prune if (e["kind"], e["name"]) not in kept)
-    action: ServiceAction = "update" if current is not None else plan.action
-    return dataclasses.replace(plan, action=action, prune=prune, color=target, live_color=current)
+    action = plan.action
+    if action == "update" and not prune and all(r.action == "unchanged" for r in plan.resources):
+        action = "unchanged"
+    return dataclasses.replace(plan, prune=prune, action=action)
 
 
 def _plan(

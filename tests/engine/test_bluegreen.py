@@ -3,6 +3,7 @@ never when it is not, and a rollback is an instant switch back to the old colour
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -134,3 +135,42 @@ def test_no_switch_when_the_http_health_check_fails(shop: Shop) -> None:
         if e.status == "health-check"
     ]
     assert checks and "GET /healthz on pod web-green-" in checks[0].message
+
+
+def test_the_old_color_is_scaled_down_once_its_time_is_up(shop: Shop) -> None:
+    _blue_green(shop, "    blueGreen: {keepOldSeconds: 1}\n")
+    deploy_app(shop.store, shop.app, author="alice")  # blue
+    shop.set_config(**{"web.tag": "2.0"})
+    deploy_app(shop.store, shop.app, author="alice")  # green; blue kept for 1 s
+    blue = _live(shop, "Deployment", "web-blue")
+    assert blue is not None and blue["spec"]["replicas"] == 2
+    time.sleep(1.5)
+    shop.set_config(**{"api.tag": "2.0"})  # the next operation on the app, not on web's content
+    result = deploy_app(
+        shop.store, shop.app, author="alice", services=["web"], options=DeployOptions(force=True)
+    )
+    assert result.outcome.ok
+    # web's own content is unchanged, so it stays green; its expired old colour is retired.
+    assert _selected_color(shop) == "green"
+    blue = _live(shop, "Deployment", "web-blue")
+    assert blue is not None and blue["spec"]["replicas"] == 0
+
+
+def test_a_color_serving_again_is_never_retired_by_its_old_mark(shop: Shop) -> None:
+    _blue_green(shop, "    blueGreen: {keepOldSeconds: 1}\n")
+    for tag in (
+        "1.0",
+        "2.0",
+        "3.0",
+    ):  # blue, green, blue again (blue keeps its old retirement mark)
+        shop.set_config(**{"web.tag": tag})
+        assert deploy_app(shop.store, shop.app, author="alice").outcome.ok
+    assert _selected_color(shop) == "blue"
+    time.sleep(1.5)  # every mark is due now, the serving colour's stale one included
+    shop.set_config(**{"web.tag": "4.0"})
+    assert deploy_app(shop.store, shop.app, author="alice").outcome.ok
+    assert _selected_color(shop) == "green"
+    blue = _live(shop, "Deployment", "web-blue")
+    assert blue is not None and blue["spec"]["replicas"] == 2, (
+        "blue served until the switch and is kept"
+    )
