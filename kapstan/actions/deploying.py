@@ -212,7 +212,22 @@ def rollback_app(
     services = [service] if service else list(current.rendered.services)
     if to is not None and service is None:
         raise InputError("--to needs --service: revision numbers are per service")
-    targets = {s: _rollback_target(store, app, s, to) for s in services}
+    if service is not None:
+        targets = {service: _rollback_target(store, app, service, to)}
+    else:
+        # The whole app: every service that has something to go back to; the others stay.
+        targets = {}
+        for s in services:
+            try:
+                targets[s] = _rollback_target(store, app, s, None)
+            except NotFoundError:
+                continue
+        if not targets:
+            raise NotFoundError(
+                f"no service of {app!r} has an earlier deployed revision to roll back to; "
+                f"see `kapstan app history {app}`"
+            )
+        services = list(targets)
     pairs = {(r.template_version, r.config_version) for r in targets.values()}
     if len(pairs) != 1:
         # Services last deployed at different versions: roll each back in its own operation.

@@ -208,3 +208,20 @@ def test_a_lock_whose_owner_died_is_taken_over_and_the_takeover_is_recorded(shop
     abandoned = shop.store.get_operation(ghost.id)
     assert abandoned.status is Step.FAILED and "abandoned" in abandoned.message
     assert shop.store.get_lock(shop.app) is None, "released when the operation ended"
+
+
+def test_rollback_of_the_whole_app_takes_each_service_back_one_revision(shop: Shop) -> None:
+    deploy_app(shop.store, shop.app, author="alice")
+    shop.set_config(**{"api.tag": "2.0", "db.version": "17"})
+    deploy_app(shop.store, shop.app, author="alice")
+    result = rollback_app(shop.store, shop.app, author="carol")
+    assert result.outcome.ok
+    with connect(shop.kubeconfig) as cluster:
+        api = cluster.get("apps/v1", "Deployment", "api", shop.namespace)
+        db = cluster.get("apps/v1", "StatefulSet", "db", shop.namespace)
+        assert api is not None and db is not None
+        assert api["spec"]["template"]["spec"]["containers"][0]["image"] == "shop/api:1.0"
+        assert db["spec"]["template"]["spec"]["containers"][0]["image"] == "postgres:16"
+    assert [r.number for r in shop.store.list_revisions(shop.app, "web")] == [1], (
+        "web never changed"
+    )
