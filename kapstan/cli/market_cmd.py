@@ -1,0 +1,208 @@
+"""``kapstan market``: ready templates from catalogs: list, show, install (and deploy),
+add and remove catalogs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from kapstan.actions.configfiles import parse_assignments
+from kapstan.actions.deploying import DeployResult, deploy_app
+from kapstan.cli.common import OutputOpt, author, open_store
+from kapstan.cli.output import Format, console, print_data, print_rows
+from kapstan.engine.deploy import DeployOptions
+from kapstan.market import catalog as market
+from kapstan.market.catalogs import Catalog, MarketTemplate
+from kapstan.market.install import InstallResult
+from kapstan.model.template import ServiceSpec
+from kapstan.model.values import display
+from kapstan.plan.graphviews import format_text
+from kapstan.render.variables import Variable
+
+TemplateArg = typer.Argument(..., metavar="NAME", help="A template: NAME or CATALOG/NAME.")
+SetOpt = typer.Option(
+    [], "--set", metavar="KEY=VALUE", help="A config value (YAML scalar); repeat for more."
+)
+
+app = typer.Typer(help="The app market: ready templates, installed in one command.")
+
+
+@app.command("list")
+def list_(output: Format = OutputOpt) -> None:
+    """Every template of every catalog (the built-in one is 'kapstan')."""
+    entries = market.list_templates()
+    records = [_entry_record(t) for t in entries]
+    rows = [(t.catalog, t.name, t.description) for t in entries]
+    print_rows(("catalog", "name", "description"), rows, output, records)
+
+
+@app.command()
+def show(name: str = TemplateArg, output: Format = OutputOpt) -> None:
+    """A template's services, dependency waves and config keys with their defaults."""
+    info = market.show_template(name)
+    secrets = set(info.entry.secrets)
+    data = {
+        **_entry_record(info.entry),
+        "services": [_service_record(s) for s in info.template.services.values()],
+        "keys": [_key_record(v, secrets) for v in info.variables],
+    }
+    print_data(data, output, format_show(info) if output is Format.table else None)
+
+
+def format_show(info: market.TemplateInfo) -> str:
+    secrets = set(info.entry.secrets)
+    width = max((len(v.key) for v in info.variables), default=0)
+    keys = [f"  {v.key.ljust(width)}  {_default(v, secrets)}" for v in info.variables]
+    return "\n".join([
+        f"{info.entry.qualified}: {info.entry.description}",
+        "",
+        format_text(info.graph).rstrip("\n"),
+        "",
+        f"config keys ({len(info.variables)}):",
+        *keys,
+        "",
+        f"install: kapstan market install {info.entry.name} --env ENV [--app NAME] [--deploy]",
+    ])  # fmt: skip
+
+
+@app.command()
+def install(
+    ctx: typer.Context,
+    name: str = TemplateArg,
+    env: str = typer.Option(..., "--env", "-e", help="The environment to install into."),
+    app_name: str | None = typer.Option(
+        None, "--app", "-a", help="Application name (default: the template's name)."
+    ),
+    pairs: list[str] = SetOpt,
+    deploy: bool = typer.Option(False, "--deploy", help="Deploy it right away."),
+    timeout: float = typer.Option(
+        600.0, "--timeout", help="With --deploy: seconds to wait for each service to be ready."
+    ),
+) -> None:
+    """Import the template, make the app's config from its defaults, create the app."""
+    values = parse_assignments(pairs)
+    with open_store(ctx) as store:
+        result = market.install(store, name, env=env, app=app_name, author=author(), values=values)
+        print(format_install(result))
+        if not deploy:
+            print(f"deploy it with: kapstan app deploy {result.application.name} --yes")
+            return
+        deployed = deploy_app(
+            store,
+            result.application.name,
+            author=author(),
+            options=DeployOptions(timeout=timeout, message=f"market install of {name}"),
+            listener=_progress,
+        )
+    print(format_deploy(deployed))
+    if not deployed.outcome.ok:
+        raise typer.Exit(1)
+
+
+def _progress(service: str, resource: str, status: str, message: str) -> None:
+    where = service or "(app)"
+    what = f" {resource}" if resource else ""
+    console(stderr=True).print(
+        f"  {where:<14} {status:<11}{what}  {message}", markup=False, highlight=False
+    )
+
+
+def format_install(result: InstallResult) -> str:
+    t, c, a = result.template, result.config, result.application
+    generated = (
+        f"; random secrets generated for {', '.join(result.generated)}" if result.generated else ""
+    )
+    config = (
+        f"config {c.name}: version {c.version} saved{generated}"
+        if result.config_created
+        else f"config {c.name}: version {c.version} reused (exists already)"
+    )
+    template = (
+        f"template {t.name}: version {t.version} saved (from catalog {result.entry.catalog})"
+        if result.template_created
+        else f"template {t.name}: unchanged, still version {t.version}"
+    )
+    env = result.environment
+    return "\n".join([
+        template,
+        config,
+        f"application {a.name}: created in environment {env.name} (namespace {env.namespace})",
+    ])  # fmt: skip
+
+
+def format_deploy(result: DeployResult) -> str:
+    op = result.operation
+    width = max((len(s) for s in result.outcome.services), default=0)
+    lines = [f"operation {op.id} ({op.kind}) {op.status.value}: {op.message}"]
+    for s in result.outcome.services.values():
+        lines.append(f"  {s.service.ljust(width)}  {s.step.value:<10} {s.message}".rstrip())
+        lines.extend(f"      {line}" for line in s.details)
+    return "\n".join(lines)
+
+
+@app.command()
+def add(
+    name: str = typer.Argument(..., help="A name for the catalog."),
+    source: str = typer.Argument(..., metavar="PATH|GIT_URL", help="A directory or a git URL."),
+) -> None:
+    """Register a directory of templates, or clone a git repository of them."""
+    catalog = market.add_catalog(name, source)
+    count = len(market.templates_of(catalog))
+    print(f"catalog {catalog.name}: {count} template{'s' * (count != 1)} from {catalog.source}")
+
+
+@app.command()
+def remove(name: str = typer.Argument(..., help="A registered catalog.")) -> None:
+    """Forget a catalog (a cloned repository is deleted; a directory is left alone)."""
+    catalog = market.remove_catalog(name)
+    print(f"catalog {catalog.name} removed ({catalog.source})")
+
+
+@app.command()
+def catalogs(output: Format = OutputOpt) -> None:
+    """The catalogs: the built-in one and those added."""
+    found = market.all_catalogs()
+    records = [_catalog_record(c) for c in found]
+    rows = [(c.name, c.source, str(c.path)) for c in found]
+    print_rows(("name", "source", "path"), rows, output, records)
+
+
+def _entry_record(t: MarketTemplate) -> dict[str, Any]:
+    return {"catalog": t.catalog, "name": t.name, "description": t.description}
+
+
+def _catalog_record(c: Catalog) -> dict[str, Any]:
+    return {"name": c.name, "source": c.source, "path": str(c.path)}
+
+
+def _service_record(s: ServiceSpec) -> dict[str, Any]:
+    kinds = sorted({d.kind for d in s.documents})
+    return {
+        "name": s.name,
+        "kinds": kinds,
+        "dependsOn": list(s.depends_on),
+        "calls": list(s.calls),
+        "autoscaled": s.settings.autoscaling is not None,
+        "exposed": s.settings.expose is not None,
+    }
+
+
+def _key_record(v: Variable, secrets: set[str]) -> dict[str, Any]:
+    return {
+        "key": v.key,
+        "default": None if v.key in secrets else v.default,
+        "secret": v.key in secrets,
+        "required": not v.has_default and v.key not in secrets,
+        "services": list(v.services),
+    }
+
+
+def _default(v: Variable, secrets: set[str]) -> str:
+    if v.key in secrets:
+        return "(secret: generated at install)"
+    if not v.has_default:
+        return "(required)"
+    text = display(v.default) if v.default != "" else '""'
+    lines = text.splitlines()
+    return f"{lines[0]} ... ({len(lines)} lines)" if len(lines) > 1 else text
