@@ -6,20 +6,30 @@ dataclasses from ``kapstan.store.records``; versions and revisions never change.
 
 from kapstan.store.records import (
     Application,
+    Approval,
+    ApprovalStatus,
+    AuditEntry,
     ConfigVersion,
     Environment,
     LockInfo,
     Revision,
     TemplateVersion,
+    TokenInfo,
+    User,
 )
 from kapstan.store.repository import Store
 
 __all__ = [
     "Application",
+    "Approval",
+    "ApprovalStatus",
+    "AuditEntry",
     "ConfigVersion",
     "Environment",
     "LockInfo",
     "Revision",
     "Store",
     "TemplateVersion",
+    "TokenInfo",
+    "User",
 ]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from kapstan.errors import ConflictError, StoreError
 from kapstan.store.crypto import SecretBox
 from kapstan.store.database import Database
+from kapstan.store.passwords import Passwords
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -36,11 +37,18 @@ def reason(exc: DBAPIError) -> str:
 class Repository:
     """State shared by the per-object parts of ``Store`` (mixed into one class)."""
 
-    def __init__(self, database: Database, clock: Clock, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        environ: Mapping[str, str],
+        passwords: Passwords | None = None,
+    ) -> None:
         self._db = database
         self._clock = clock
         self._environ = environ
         self._secret_box: SecretBox | None = None
+        self._passwords = passwords or Passwords()
 
     def _box(self) -> SecretBox:
         """The key, read on first use: a store without secrets never needs one."""

@@ -38,6 +38,7 @@ class EnvironmentStore(Repository):
                 namespace=namespace,
                 config_id=config_row.id if config_row else None,
                 created_at=self._now(),
+                requires_approval=False,
             )
             session.add(row)
             session.flush()
@@ -63,7 +64,8 @@ class EnvironmentStore(Repository):
         """Copy ``src`` as ``new`` with its own config ``new`` = the latest of ``src``'s.
 
         One transaction: if any step fails (say a config ``new`` exists), nothing is
-        written. Secrets are copied as ciphertext, so cloning needs no key.
+        written. Secrets are copied as ciphertext, so cloning needs no key. The approval
+        requirement is copied too (safe by default); role grants are not.
         """
         check_name("environment", new)
 
@@ -77,6 +79,7 @@ class EnvironmentStore(Repository):
                 namespace=source.namespace,
                 config_id=None,
                 created_at=self._now(),
+                requires_approval=source.requires_approval,
             )
             session.add(row)
             session.flush()
@@ -89,6 +92,17 @@ class EnvironmentStore(Repository):
                 row.config_id = config_row.id
                 session.flush()
             return _record(row, config_row)
+
+        return self._write(work)
+
+    def set_environment_approval(self, name: str, required: bool) -> Environment:
+        """Whether changes to ``name`` must wait for a second user's approval."""
+
+        def work(session: Session) -> Environment:
+            row, config = find_environment(session, name)
+            row.requires_approval = bool(required)
+            session.flush()
+            return _record(row, config)
 
         return self._write(work)
 
@@ -118,4 +132,5 @@ def _record(row: EnvironmentRow, config: ConfigRow | None) -> Environment:
         namespace=row.namespace,
         config=config.name if config else None,
         created_at=row.created_at,
+        requires_approval=row.requires_approval,
     )

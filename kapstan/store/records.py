@@ -2,7 +2,7 @@
 
 Every record is a snapshot read inside one transaction; changing it changes nothing
 in the store. Versions (templates, configs) and revisions are immutable once written,
-so the store has no API to edit them.
+so the store has no API to edit them; nor audit entries, which are append-only.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from kapstan.model.values import Value
 
@@ -46,7 +48,8 @@ class ConfigVersion:
 class Environment:
     """A deploy target: a kubeconfig (a path, never its contents), a context, a namespace.
 
-    ``config`` names the environment's own config, or is None.
+    ``config`` names the environment's own config, or is None. ``requires_approval``:
+    changes here wait for a second user's approval.
     """
 
     name: str
@@ -55,6 +58,7 @@ class Environment:
     namespace: str
     config: str | None
     created_at: datetime
+    requires_approval: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,3 +119,76 @@ class LockInfo:
     acquired_at: datetime
     expires_at: datetime
     took_over_from: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    """Someone who uses the server. ``admin``: admin in every environment."""
+
+    name: str
+    admin: bool
+    disabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as it may be shown again: never its text, only its first characters."""
+
+    id: int
+    user: str
+    description: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log: who did what to which object, and when.
+
+    ``details`` holds plain JSON data that callers have redacted: never a secret value.
+    """
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    kind: str
+    name: str
+    environment: str | None
+    from_version: str | None
+    to_version: str | None
+    details: Mapping[str, Any] = field(hash=False)
+
+
+class ApprovalStatus(StrEnum):
+    """pending -> approved -> used, or pending -> rejected."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    USED = "used"
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A change (``kind``: deploy, promote...) waiting for, or given, a second user's word.
+
+    ``payload`` is what the requester asked for (plain JSON, no secrets), replayed once
+    approved. ``reason`` is the rejecter's; ``used_at`` is when the approval was spent.
+    """
+
+    id: int
+    kind: str
+    application: str
+    environment: str
+    requested_by: str
+    requested_at: datetime
+    status: ApprovalStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    payload: Mapping[str, Any] = field(hash=False)
+    used_at: datetime | None = None

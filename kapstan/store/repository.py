@@ -1,8 +1,8 @@
 """``Store``: Kapstan's persistent state behind one object.
 
 The per-object parts live in their own modules (templates, configs, environments,
-applications, revisions, operations, locks) and are mixed in here, so every method is
-``store.<method>``.
+applications, revisions, operations, locks, users, tokens, roles, audit, approvals) and
+are mixed in here, so every method is ``store.<method>``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ import os
 from collections.abc import Mapping
 from types import TracebackType
 
+from argon2 import PasswordHasher
+
 from kapstan.store.applications import ApplicationStore
+from kapstan.store.approvals import ApprovalStore
+from kapstan.store.audit import AuditStore
 from kapstan.store.base import Clock, utc_now
 from kapstan.store.configs import ConfigStore
 from kapstan.store.database import Database, create, resolve_url
@@ -19,8 +23,12 @@ from kapstan.store.environments import EnvironmentStore
 from kapstan.store.locks import LockStore
 from kapstan.store.migrate import upgrade
 from kapstan.store.operations import OperationStore
+from kapstan.store.passwords import Passwords
 from kapstan.store.revisions import RevisionStore
+from kapstan.store.roles import RoleStore
 from kapstan.store.templates import TemplateStore
+from kapstan.store.tokens import TokenStore
+from kapstan.store.users import UserStore
 
 
 class Store(
@@ -31,8 +39,13 @@ class Store(
     RevisionStore,
     OperationStore,
     LockStore,
+    UserStore,
+    TokenStore,
+    RoleStore,
+    AuditStore,
+    ApprovalStore,
 ):
-    """Templates, configs, environments, applications, revisions, operations and locks."""
+    """Kapstan's objects (templates to locks) and who may change them (users to approvals)."""
 
     @classmethod
     def open(
@@ -41,12 +54,15 @@ class Store(
         *,
         clock: Clock = utc_now,
         environ: Mapping[str, str] | None = None,
+        password_hasher: PasswordHasher | None = None,
     ) -> Store:
         """Open (and migrate to the newest schema) the store at ``url``.
 
         ``url`` is a SQLAlchemy URL or a SQLite file path; None means ``$KAPSTAN_DB``, else
         ``<user data dir>/kapstan.db``. ``environ`` (default ``os.environ``) is where the
-        secret key is looked up, on first use.
+        secret key is looked up, on first use. ``password_hasher`` defaults to argon2id
+        with argon2-cffi's parameters (RFC 9106, low memory); a hash made with other
+        parameters is upgraded at the user's next good password.
         """
         env = os.environ if environ is None else environ
         database = Database(create(resolve_url(url, env)))
@@ -55,7 +71,7 @@ class Store(
         except BaseException:
             database.close()
             raise
-        return cls(database, clock, env)
+        return cls(database, clock, env, Passwords(password_hasher))
 
     @property
     def url(self) -> str:

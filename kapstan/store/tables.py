@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -124,6 +125,7 @@ class EnvironmentRow(Base):
     namespace: Mapped[str] = mapped_column(NAME)
     config_id: Mapped[int | None] = mapped_column(ForeignKey("configs.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requires_approval: Mapped[bool] = mapped_column(server_default=false())
 
 
 class ApplicationRow(Base):
@@ -213,3 +215,82 @@ class ApplicationLockRow(Base):
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     took_over_from: Mapped[str | None] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """A person (or robot) using the server; ``password_hash`` None: tokens only."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(NAME, unique=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    admin: Mapped[bool]
+    disabled: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TokenRow(Base):
+    """An API token: only the SHA-256 of its text is kept, and its first characters."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoleGrantRow(Base):
+    """The one role of a user in an environment."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "environment_id"),
+        CheckConstraint("role IN ('viewer', 'deployer', 'admin')", name="known_role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class AuditRow(Base):
+    """One line of the audit log. Append-only: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(Text, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    environment: Mapped[str | None] = mapped_column(Text)
+    from_version: Mapped[str | None] = mapped_column(Text)
+    to_version: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApprovalRow(Base):
+    """A request for a second user's approval: pending -> approved -> used, or rejected."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'used')", name="known_status"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    application: Mapped[str] = mapped_column(NAME)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(NAME)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decided_by: Mapped[str | None] = mapped_column(NAME)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
+from sqlalchemy import text
 
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 from tests.store import postgres
 
 OpenStore = Callable[..., Store]
+# argon2id with the cheapest parameters: the tests hash many passwords on two backends.
+# One test checks that a store opened without it uses argon2-cffi's real defaults.
+FAST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
 class Clock:
@@ -70,7 +76,7 @@ def open_store(db_url: str, secret_key: str, clock: Clock) -> Iterator[OpenStore
 
     def open_(environ: dict[str, str] | None = None) -> Store:
         env = {"KAPSTAN_SECRET_KEY": secret_key} if environ is None else environ
-        store = Store.open(db_url, clock=clock, environ=env)
+        store = Store.open(db_url, clock=clock, environ=env, password_hasher=FAST_HASHER)
         opened.append(store)
         return store
 
@@ -99,6 +105,12 @@ def create_app(store: Store, name: str = "shop") -> Store:
         config_version=None,
     )
     return store
+
+
+def raw(store: Store, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows as the database has them, bypassing the store's API."""
+    with store._db.reading() as session:
+        return [tuple(row) for row in session.execute(text(sql), params)]
 
 
 @pytest.fixture
