@@ -23,4 +23,6 @@ command -v go >/dev/null || { echo "error: Go 1.26+ is needed to build the sandb
 
 python3 -m pip install -q -e '.[dev]'
 kapstan sandbox build
+# helm renders charts for `kapstan import helm`; built from Go modules like the sandbox.
+python3 -c "from kapstan.importers.helmbin import ensure_helm; ensure_helm()"
 echo "setup done: run 'kapstan sandbox up' or the tests ('python -m pytest')"

@@ -15,6 +15,7 @@ from kapstan.cli import (
     config_cmd,
     deploy_cmd,  # noqa: F401  (registers plan, deploy, rollback, status, operation on app_cmd.app)
     env_cmd,
+    import_cmd,
     market_cmd,
     sandbox_cmd,
     secret_key_cmd,
@@ -35,6 +36,7 @@ app.add_typer(template_cmd.app, name="template")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")
 app.add_typer(app_cmd.app, name="app")
+app.add_typer(import_cmd.app, name="import")
 app.add_typer(market_cmd.app, name="market")
 app.add_typer(secret_key_cmd.app, name="secret-key")
 app.add_typer(sandbox_cmd.app, name="sandbox")

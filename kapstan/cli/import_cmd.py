@@ -1,0 +1,83 @@
+"""``kapstan import``: docker-compose files, plain manifests and Helm charts as templates.
+
+Each command translates first (bad input fails naming the file and line, before the store
+is opened, so nothing is written), then saves a new template version and prints it, its
+services and the report of what was not translated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kapstan.cli.common import MessageOpt, author, open_store
+from kapstan.importers import ImportResult, import_compose, import_helm, import_manifests
+from kapstan.importers.helmbin import ensure_helm
+from kapstan.importers.saving import save_import
+
+NameOpt = typer.Option(None, "--name", help="Template name (default: from the source).")
+ComposeArg = typer.Argument(..., help="A docker-compose file.")
+PathArg = typer.Argument(..., help="A manifest file, or a folder read recursively.")
+ChartArg = typer.Argument(..., help="A chart folder or .tgz.")
+ValuesOpt = typer.Option([], "--values", "-f", help="Values file (repeatable).")
+BuildOpt = typer.Option(False, "--build", help="Build helm from Go modules if it is missing.")
+
+app = typer.Typer(help="Import docker-compose files, plain manifests and Helm charts.")
+
+
+@app.command()
+def compose(
+    ctx: typer.Context,
+    file: Path = ComposeArg,
+    name: str | None = NameOpt,
+    message: str = MessageOpt,
+) -> None:
+    """Translate a docker-compose FILE into a new template version."""
+    _save(ctx, import_compose(file, name=name), message)
+
+
+@app.command()
+def manifests(
+    ctx: typer.Context,
+    path: Path = PathArg,
+    name: str | None = NameOpt,
+    message: str = MessageOpt,
+) -> None:
+    """Group plain manifests at PATH into services of a new template version."""
+    _save(ctx, import_manifests(path, name=name), message)
+
+
+@app.command()
+def helm(
+    ctx: typer.Context,
+    chart: Path = ChartArg,
+    values: list[Path] = ValuesOpt,
+    name: str | None = NameOpt,
+    build: bool = BuildOpt,
+    message: str = MessageOpt,
+) -> None:
+    """Render CHART with helm and import it; the values set become config keys."""
+    binary = ensure_helm(progress=lambda m: typer.echo(m, err=True)) if build else None
+    _save(ctx, import_helm(chart, values=values, name=name, helm=binary), message)
+
+
+def format_result(result: ImportResult, version: int, created: bool) -> str:
+    head = (
+        f"template {result.name}@{version} saved"
+        if created
+        else f"template {result.name}: unchanged, still version {version}"
+    )
+    lines = [head, f"services: {', '.join(result.services)}"]
+    if result.report:
+        lines.append(f"report ({len(result.report)}):")
+        lines += [f"  {line}" for line in result.report]
+    else:
+        lines.append("report: everything was translated")
+    return "\n".join(lines)
+
+
+def _save(ctx: typer.Context, result: ImportResult, message: str) -> None:
+    with open_store(ctx) as store:
+        saved, created = save_import(store, result, author=author(), message=message)
+    print(format_result(result, saved.version, created))

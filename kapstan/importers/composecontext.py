@@ -1,0 +1,44 @@
+"""What translating one compose file shares across its services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kapstan.errors import InputError
+from kapstan.importers.composevars import Variables
+from kapstan.importers.result import Report
+from kapstan.importers.yamlio import Lines
+from kapstan.model.values import Scalar
+
+
+@dataclass
+class ComposeContext:
+    file: Path
+    lines: Lines
+    report: Report
+    variables: Variables
+    project: str
+    names: dict[str, str] = field(default_factory=dict)
+    volume_owner: dict[str, str] = field(default_factory=dict)
+    volumes: dict[str, Any] = field(default_factory=dict)
+    jobs: set[str] = field(default_factory=set)
+    config: dict[str, Scalar] = field(default_factory=dict)
+
+    def where(self, service: str, *path: str | int) -> str:
+        """``compose.yaml:12: service 'web' ports[0]`` (the line of the deepest known key)."""
+        full: tuple[str | int, ...] = ("services", service, *path)
+        line = next(
+            (self.lines[full[:n]] for n in range(len(full), 0, -1) if full[:n] in self.lines), 0
+        )
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        at = f"{self.file.name}:{line}" if line else self.file.name
+        return f"{at}: service {service!r}" + (f" {key}" if key else "")
+
+    def fail(self, service: str, path: tuple[str | int, ...], message: str) -> InputError:
+        where = self.where(service, *path).replace(self.file.name, str(self.file), 1)
+        return InputError(f"{where}: {message}")
+
+    def add(self, service: str, path: tuple[str | int, ...], message: str) -> None:
+        self.report.add(self.where(service, *path), message)

@@ -1,0 +1,34 @@
+"""Each import deployed to the live sandbox, in its own namespace: every service ready."""
+
+from __future__ import annotations
+
+import pytest
+
+from kapstan.importers import import_compose, import_helm, import_manifests
+from tests.importers.conftest import CHART, CHART_VALUES, COMPOSE, MANIFESTS, Deploy
+
+pytestmark = pytest.mark.cluster
+
+DONE = {"ready", "unchanged"}
+
+
+def test_compose_import_deploys_and_every_service_becomes_ready(deploy_import: Deploy) -> None:
+    result = import_compose(COMPOSE)
+    steps = deploy_import(result)
+    assert set(steps) == set(result.services) and len(steps) == 9
+    assert set(steps.values()) <= DONE, steps
+
+
+def test_manifest_import_deploys_and_every_service_becomes_ready(deploy_import: Deploy) -> None:
+    result = import_manifests(MANIFESTS)
+    steps = deploy_import(result)
+    assert set(steps) == set(result.services) and len(steps) >= 12
+    assert set(steps.values()) <= DONE, steps
+
+
+@pytest.mark.usefixtures("helm_built")
+def test_helm_import_deploys_and_every_service_becomes_ready(deploy_import: Deploy) -> None:
+    result = import_helm(CHART, values=[CHART_VALUES])
+    steps = deploy_import(result)
+    assert set(steps) == {"cache", "blog-api", "blog-worker"}
+    assert set(steps.values()) <= DONE, steps
