@@ -105,6 +105,18 @@ class SandboxClient:
                 f"creating fake node {name} failed: HTTP {r.status_code} {r.text[:300]}"
             )
 
+    def create_default_storage_class(self, name: str, provisioner: str) -> None:
+        sc = {
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": name, "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": provisioner, "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate",
+        }  # fmt: skip
+        r = self.http.post("/apis/storage.k8s.io/v1/storageclasses", json=sc)
+        if r.status_code not in (201, 409):
+            raise SandboxError(
+                f"creating StorageClass {name} failed: HTTP {r.status_code} {r.text[:300]}"
+            )
+
     def _wait(
         self, what: str, check: Any, watched: list[processes.ProcessRecord], timeout: float
     ) -> None:

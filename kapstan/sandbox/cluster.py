@@ -251,6 +251,7 @@ def _start_rest(
             f"--server-address=127.0.0.1:{processes.free_port()}",
         ],
     )
+    client.create_default_storage_class(stages.STORAGE_CLASS, stages.PROVISIONER)
     for i in range(state.nodes):
         client.create_node(f"kwok-node-{i}")
     client.wait_nodes_ready(state.nodes, state.processes, READY_TIMEOUT)

@@ -9,6 +9,10 @@ for tests of readiness timeouts, crash reasons and rollbacks:
     kapstan.io/sandbox-fault: fail          the pod fails (exit code 1): a Job never completes
 
 Any other value, or no label, is a healthy pod (so a template can take the value from config).
+
+Volumes: the sandbox's default StorageClass ``STORAGE_CLASS`` is "provisioned" by kwok too:
+a claim of that class gets a PersistentVolume and both become Bound, so StatefulSets with
+volumeClaimTemplates run as on a real cluster.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 import yaml
 
 FAULT_LABEL = "kapstan.io/sandbox-fault"
+STORAGE_CLASS = "kapstan-sandbox"
+PROVISIONER = "kapstan.io/sandbox-volume"
 FAULTS = ("never-ready", "crash", "fail")
 
 _FAULT_KEY = f'.metadata.labels["{FAULT_LABEL}"]'
@@ -204,7 +210,73 @@ def stages() -> list[dict[str, Any]]:
     ]
 
 
+_PV_TEMPLATE = """\
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pvc-{{ .metadata.uid }}
+  annotations:
+    pv.kubernetes.io/provisioned-by: %(provisioner)s
+spec:
+  accessModes:
+  {{ YAML .spec.accessModes 2 }}
+  capacity:
+  {{ YAML .spec.resources.requests 2 }}
+  persistentVolumeReclaimPolicy: Delete
+  storageClassName: {{ .spec.storageClassName | Quote }}
+  volumeMode: {{ default "Filesystem" .spec.volumeMode | Quote }}
+  claimRef:
+    apiVersion: v1
+    kind: PersistentVolumeClaim
+    name: {{ .metadata.name | Quote }}
+    namespace: {{ .metadata.namespace | Quote }}
+    uid: {{ .metadata.uid | Quote }}
+  hostPath:
+    path: /tmp/kapstan-sandbox-volumes/pvc-{{ .metadata.uid }}
+    type: DirectoryOrCreate
+"""
+
+
+def _cel(expression: str) -> dict[str, Any]:
+    return {"cel": {"expression": expression}}
+
+
+def volume_stages() -> list[dict[str, Any]]:
+    """Provision and bind claims of the sandbox's StorageClass (no real disks: hostPath)."""
+    of_class = _cel(f"self.spec.storageClassName == '{STORAGE_CLASS}'")
+    alive = _cel("!has(self.metadata.deletionTimestamp)")
+    provision = {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Stage", "metadata": {"name": "pvc-provision"},
+        "spec": {
+            "resourceRef": {"apiGroup": "v1", "kind": "PersistentVolumeClaim"},
+            "selector": {"matchExpressions": [of_class, alive, _cel("!has(self.spec.volumeName)"),
+                                              _cel("self.status.phase != 'Bound'")]},
+            "steps": [
+                {"apply": {"template": _PV_TEMPLATE % {"provisioner": PROVISIONER}}},
+                {"patch": {"root": "metadata", "template": (
+                    'annotations:\n  pv.kubernetes.io/bind-completed: "yes"\n'
+                    f"  volume.kubernetes.io/storage-provisioner: {PROVISIONER}\n")}},
+                {"patch": {"root": "spec", "template": "volumeName: pvc-{{ .metadata.uid }}\n"}},
+                {"patch": {"root": "status", "subresource": "status", "template": (
+                    "phase: Bound\naccessModes:\n{{ YAML .spec.accessModes 1 }}\n"
+                    "capacity:\n{{ YAML .spec.resources.requests 1 }}\n")}},
+            ],
+        },
+    }  # fmt: skip
+    bind = {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Stage", "metadata": {"name": "pv-bind"},
+        "spec": {
+            "resourceRef": {"apiGroup": "v1", "kind": "PersistentVolume"},
+            "selector": {"matchExpressions": [of_class, alive, _cel("has(self.spec.claimRef.name)"),
+                                              _cel("!(self.status.phase in ['Bound', 'Released', 'Failed'])")]},
+            "steps": [{"patch": {"root": "status", "subresource": "status",
+                                 "template": "phase: Bound\n"}}],
+        },
+    }  # fmt: skip
+    return [provision, bind]
+
+
 def write(path: str) -> None:
     """Write the stages as one multi-document YAML file for kwok's ``--config``."""
     with open(path, "w") as f:
-        yaml.safe_dump_all(stages(), f, sort_keys=False)
+        yaml.safe_dump_all([*stages(), *volume_stages()], f, sort_keys=False)

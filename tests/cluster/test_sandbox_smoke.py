@@ -14,7 +14,7 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import Deployment, StatefulSet
 from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
 from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import ConfigMap, Namespace, Pod, Service
+from lightkube.resources.core_v1 import ConfigMap, Namespace, PersistentVolumeClaim, Pod, Service
 from lightkube.resources.networking_v1 import Ingress
 
 from kapstan import sandbox
@@ -238,3 +238,36 @@ spec:
         assert state.restartCount > 0
     dep = client.get(Deployment, "broken")
     assert not (dep.status and dep.status.readyReplicas)
+
+
+def test_claims_are_provisioned_and_a_stateful_set_with_volume_claims_runs(
+    ns: tuple[Client, str],
+) -> None:
+    client, _ = ns
+    doc = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: data}
+spec:
+  serviceName: data
+  replicas: 2
+  selector: {matchLabels: {app: data}}
+  template:
+    metadata: {labels: {app: data}}
+    spec: {containers: [{name: db, image: postgres:16, volumeMounts: [{name: pgdata, mountPath: /data}]}]}
+  volumeClaimTemplates:
+  - metadata: {name: pgdata}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+"""
+    for obj in objects(doc):
+        client.apply(obj, field_manager="kapstan-tests")
+    wait_for(
+        "StatefulSet data to have 2 ready replicas",
+        lambda: (client.get(StatefulSet, "data").status.readyReplicas or 0) == 2,  # type: ignore[union-attr]
+    )
+    claims = list(client.list(PersistentVolumeClaim))
+    assert len(claims) == 2
+    assert all(c.status and c.status.phase == "Bound" for c in claims)
+    assert all(c.spec and c.spec.storageClassName == "kapstan-sandbox" for c in claims), (
+        "the default class"
+    )

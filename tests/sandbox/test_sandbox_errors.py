@@ -119,12 +119,19 @@ def test_stages_cover_every_fault_and_are_valid_kwok_documents(tmp_path: Path) -
     docs = list(yaml.safe_load_all(path.read_text()))
     assert all(d["kind"] == "Stage" and d["apiVersion"] == "kwok.x-k8s.io/v1alpha1" for d in docs)
     names = {d["metadata"]["name"] for d in docs}
-    assert {"node-initialize", "pod-ready", "pod-delete", "pod-complete"} <= names
+    assert {
+        "node-initialize",
+        "pod-ready",
+        "pod-delete",
+        "pod-complete",
+        "pvc-provision",
+        "pv-bind",
+    } <= names
     fault_values = {
         v
         for d in docs
         for e in d["spec"]["selector"]["matchExpressions"]
-        if e["key"].endswith(f'["{stages.FAULT_LABEL}"]') and e["operator"] == "In"
+        if e.get("key", "").endswith(f'["{stages.FAULT_LABEL}"]') and e["operator"] == "In"
         for v in e["values"]
     }
     assert fault_values == set(stages.FAULTS)
