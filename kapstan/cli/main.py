@@ -19,6 +19,7 @@ from kapstan.cli import (
     market_cmd,
     sandbox_cmd,
     secret_key_cmd,
+    server_cmd,
     template_cmd,
 )
 from kapstan.cli.common import Settings
@@ -40,6 +41,7 @@ app.add_typer(import_cmd.app, name="import")
 app.add_typer(market_cmd.app, name="market")
 app.add_typer(secret_key_cmd.app, name="secret-key")
 app.add_typer(sandbox_cmd.app, name="sandbox")
+server_cmd.register(app)  # `kapstan server` and `kapstan user`
 
 
 @app.callback()

@@ -1,0 +1,80 @@
+"""``create_app``: the Kapstan API as one FastAPI app.
+
+    /healthz /readyz /metrics          unauthenticated probes and Prometheus metrics
+    /openapi.json /docs                the API description, generated from ``schemas``
+    /api/v1/...                        the versioned API (``routers``)
+
+The store is opened in the lifespan (one per process; its calls are thread-safe) and
+closed after running operations have had ``shutdown_wait`` seconds to finish. The console
+(or anything else) is added with ``extras``: callables given the app, e.g.
+``lambda app: app.include_router(web.router)`` or ``app.mount("/static", ...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+import kapstan
+from kapstan.api.errors import install_error_handlers
+from kapstan.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
+from kapstan.api.metrics import RequestMetricsMiddleware
+from kapstan.api.routers import (
+    applications,
+    approvals,
+    appviews,
+    audit,
+    configs,
+    deploys,
+    environments,
+    health,
+    hooks,
+    operations,
+    templates,
+    users,
+)
+from kapstan.api.state import ApiState
+
+ROUTERS = (health, users, templates, configs, environments, applications, appviews, deploys,
+           operations, approvals, audit, hooks)  # fmt: skip
+Extra = Callable[[FastAPI], None]
+
+
+def create_app(
+    store_url: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    shutdown_wait: float = 30.0,
+    extras: Sequence[Extra] = (),
+) -> FastAPI:
+    """The API on the store at ``store_url`` (default: ``$KAPSTAN_DB``, else the user's)."""
+    state = ApiState(store_url, environ)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(state.open)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(lambda: state.close(shutdown_wait))
+
+    app = FastAPI(
+        title="Kapstan",
+        version=getattr(kapstan, "__version__", "0.1.0"),
+        description="Templates, configs, environments and applications, deployed service "
+        "by service. Authenticate with 'Authorization: Bearer <token>'.",
+        lifespan=lifespan,
+    )
+    app.state.kapstan = state
+    for module in ROUTERS:
+        app.include_router(module.router)
+    for extra in extras:
+        extra(app)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body=max_body)
+    app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
+    return app

@@ -1,0 +1,143 @@
+"""Who is calling and what they may do: the ONLY place the API resolves users and checks roles.
+
+Rules (the store's ``check_permission`` knows the role -> permission table):
+
+- Every endpoint but /healthz, /readyz, /metrics, /openapi.json, /api/v1/login and the
+  signed webhook needs ``Authorization: Bearer <token>`` (401 otherwise).
+- Anything reached through an application (by name or operation id) is checked on the
+  application's environment: ``view`` for reads; ``deploy``, ``rollback``, ``promote``,
+  ``config.edit`` for writes. An object in an environment the caller has no role on is
+  refused (403), not hidden; lists show only what the caller may view.
+- A config is checked on every environment that uses it (as the environment's config or
+  an application's): reads need ``view`` on all of them, writes ``config.edit`` on all of
+  them. A config no environment uses may be read by anyone holding a role, and written
+  by an administrator or anyone holding the deployer or admin role somewhere.
+- Templates are global and versions immutable: any user reads them; importing a version
+  needs an administrator or a deployer/admin role somewhere (it deploys nothing).
+- Creating environments and users, granting roles and reading the audit log need an
+  administrator (``admin`` user), except that an environment's ``admin`` role may grant
+  roles on that environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kapstan.api.state import store_of
+from kapstan.errors import AuthError, ForbiddenError, NotFoundError
+from kapstan.store import Application, Store, User
+
+WRITER_ROLES = ("deployer", "admin")
+bearer = HTTPBearer(
+    auto_error=False, description="A token from POST /api/v1/login or `kapstan user token`."
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated user and the checks made on their behalf."""
+
+    user: User
+    store: Store
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    def require(self, environment: str, permission: str) -> None:
+        """ForbiddenError unless the caller has ``permission`` on ``environment``."""
+        self.store.check_permission(self.user.name, environment, permission)
+
+    def can(self, environment: str, permission: str) -> bool:
+        try:
+            self.require(environment, permission)
+        except ForbiddenError:
+            return False
+        return True
+
+    def require_admin(self, what: str) -> None:
+        if not self.user.admin:
+            raise ForbiddenError(f"{what} needs an administrator; {self.name!r} is not one")
+
+    def application(self, name: str, permission: str = "view") -> Application:
+        """Application ``name``, once ``permission`` on its environment is checked."""
+        found = self.store.get_application(name)
+        self.require(found.environment, permission)
+        return found
+
+    def operation_of(self, app: str, operation_id: int, permission: str = "view") -> None:
+        """Check operation ``operation_id`` belongs to ``app`` and the caller may see it."""
+        self.application(app, permission)
+        op = self.store.get_operation(operation_id)
+        if op.app != app:
+            raise NotFoundError(
+                f"operation {operation_id} belongs to another application, not {app!r}"
+            )
+
+    def config(self, name: str, permission: str = "view") -> None:
+        """Check ``permission`` on every environment using config ``name`` (see the rules)."""
+        self.store.get_config(name)  # 404 before 403 for a config that does not exist
+        users = self.environments_using(name)
+        for environment in sorted(users):
+            self.require(environment, permission)
+        if users or self.user.admin:
+            return
+        roles = self.roles()
+        if permission == "view" and roles:
+            return
+        if any(role in WRITER_ROLES for role in roles.values()):
+            return
+        raise ForbiddenError(
+            f"config {name!r} is used by no environment: changing it needs an administrator "
+            "or the deployer role on some environment"
+        )
+
+    def template_writer(self) -> None:
+        if self.user.admin or any(r in WRITER_ROLES for r in self.roles().values()):
+            return
+        raise ForbiddenError(
+            f"importing templates needs an administrator or the deployer role on some "
+            f"environment; {self.name!r} has neither"
+        )
+
+    def grant(self, environment: str) -> None:
+        """May the caller grant roles on ``environment``? (administrator, or its admin)."""
+        if self.user.admin or self.store.role_for(self.user.name, environment) == "admin":
+            return
+        raise ForbiddenError(
+            f"granting roles on environment {environment!r} needs an administrator or "
+            f"its admin role; {self.name!r} has neither"
+        )
+
+    def environments_using(self, config: str) -> set[str]:
+        found = {e.name for e in self.store.list_environments() if e.config == config}
+        found |= {a.environment for a in self.store.list_applications() if a.config == config}
+        return found
+
+    def roles(self) -> dict[str, str]:
+        """Environment -> the role granted to the caller there (the admin flag aside)."""
+        return {env: str(role) for env, role in self.store.roles_of(self.user.name).items()}
+
+
+def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    if credentials is None or not credentials.credentials:
+        raise AuthError(
+            "this endpoint needs 'Authorization: Bearer <token>'; get a token with "
+            "POST /api/v1/login or `kapstan user token NAME`"
+        )
+    store = store_of(request)
+    return Caller(store.authenticate_token(credentials.credentials), store)
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,197 @@
+"""Records and action results -> response models. Every config value goes through ``shown``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kapstan.actions.apphistory import RevisionDiff
+from kapstan.actions.appviews import ServiceSummary
+from kapstan.actions.changes import AppChanges
+from kapstan.actions.configs import ConfigHistoryEntry
+from kapstan.actions.status import ServiceStatus
+from kapstan.actions.templates import TemplateDetails
+from kapstan.api import schemas as s
+from kapstan.api.flows.triggers import Triggered
+from kapstan.engine.planning import ServicePlan
+from kapstan.model.operation import Operation
+from kapstan.model.values import REDACTED, SecretValue, Value
+from kapstan.plan.configdiff import ConfigDiff, KeyChange
+from kapstan.render.variables import extract_variables
+from kapstan.store import Application, ConfigVersion, Environment, Revision, TemplateVersion
+
+
+def shown(value: Value) -> s.JsonScalar:
+    """A value a response may carry: a secret is always ``<redacted>``."""
+    return REDACTED if isinstance(value, SecretValue) else value
+
+
+def template_version(v: TemplateVersion) -> s.TemplateVersionOut:
+    return s.TemplateVersionOut(
+        name=v.name, version=v.version, digest=v.digest, author=v.author,
+        message=v.message, created_at=v.created_at,
+    )  # fmt: skip
+
+
+def template(details: TemplateDetails) -> s.TemplateOut:
+    v = details.version
+    services = [
+        s.ServiceSpecOut(
+            name=spec.name, manifests=list(spec.manifests), depends_on=list(spec.depends_on),
+            calls=list(spec.calls), delivered_keys=list(spec.delivered_keys),
+        )
+        for spec in details.template.services.values()
+    ]  # fmt: skip
+    variables = [
+        s.VariableOut(
+            key=var.key, has_default=var.has_default, default=var.default,
+            services=list(var.services),
+        )
+        for var in extract_variables(details.template)
+    ]  # fmt: skip
+    return s.TemplateOut(
+        **template_version(v).model_dump(),
+        services=services, files=sorted(v.files), variables=variables,
+    )  # fmt: skip
+
+
+def config_version(v: ConfigVersion) -> s.ConfigVersionOut:
+    return s.ConfigVersionOut(
+        name=v.name, version=v.version, author=v.author, message=v.message,
+        created_at=v.created_at, keys=len(v.values),
+    )  # fmt: skip
+
+
+def config(v: ConfigVersion) -> s.ConfigOut:
+    secrets = sorted(k for k, value in v.values.items() if isinstance(value, SecretValue))
+    values = {k: shown(value) for k, value in v.values.items()}
+    return s.ConfigOut(**config_version(v).model_dump(), values=values, secret_keys=secrets)
+
+
+def key_change(c: KeyChange) -> s.KeyChangeOut:
+    return s.KeyChangeOut(key=c.key, old=shown(c.old), new=shown(c.new), secret=c.secret)
+
+
+def config_diff(d: ConfigDiff) -> s.ConfigDiffOut:
+    return s.ConfigDiffOut(
+        added=[key_change(c) for c in d.added],
+        removed=[key_change(c) for c in d.removed],
+        changed=[key_change(c) for c in d.changed],
+    )
+
+
+def config_history(e: ConfigHistoryEntry) -> s.ConfigHistoryOut:
+    return s.ConfigHistoryOut(
+        **config_version(e.version).model_dump(), changes=config_diff(e.changes)
+    )
+
+
+def environment(e: Environment, reach: tuple[bool, str] | None = None) -> s.EnvironmentOut:
+    return s.EnvironmentOut(
+        name=e.name, namespace=e.namespace, context=e.context, config=e.config,
+        requires_approval=bool(getattr(e, "requires_approval", False)), created_at=e.created_at,
+        reachable=reach[0] if reach else None, reachability=reach[1] if reach else None,
+    )  # fmt: skip
+
+
+def application(
+    a: Application, *, auto_deploy: bool = False, services: list[str] | None = None,
+    health: dict[str, str] | None = None,
+) -> s.ApplicationOut:  # fmt: skip
+    return s.ApplicationOut(
+        name=a.name, template=a.template, template_version=a.template_version,
+        environment=a.environment, config=a.config, config_version=a.config_version,
+        created_at=a.created_at, updated_at=a.updated_at, auto_deploy=auto_deploy,
+        services=services or [], health=health,
+    )  # fmt: skip
+
+
+def changes(c: AppChanges) -> s.ChangesOut:
+    return s.ChangesOut(
+        app=c.app, from_template=c.from_template, to_template=c.to_template,
+        from_config=c.from_config, to_config=c.to_config,
+        changes=[
+            s.ServiceChangeOut(
+                service=x.service, kind=x.kind, old_hash=x.old_hash, new_hash=x.new_hash,
+                keys=list(x.keys), files=list(x.files), notes=list(x.notes),
+                description=x.describe(),
+            )
+            for x in c.changes
+        ],
+    )  # fmt: skip
+
+
+def service_summary(x: ServiceSummary) -> s.ServiceOut:
+    latest = x.latest_revision
+    return s.ServiceOut(
+        service=x.name, kinds=list(x.kinds), depends_on=list(x.depends_on), calls=list(x.calls),
+        hash=x.hash, revision=latest.number if latest else None,
+    )  # fmt: skip
+
+
+def plan(p: ServicePlan) -> s.ServicePlanOut:
+    return s.ServicePlanOut(
+        service=p.service, action=p.action, content_hash=p.content_hash, color=p.color,
+        resources=[s.ResourcePlanOut(resource=str(r.key), action=r.action, diff=r.diff)
+                   for r in p.resources],
+        prune=[{k: str(v) for k, v in e.items()} for e in p.prune],
+    )  # fmt: skip
+
+
+def status(x: ServiceStatus) -> s.ServiceStatusOut:
+    return s.ServiceStatusOut(
+        service=x.service, revision=x.revision, revision_status=x.revision_status,
+        ready=x.ready, desired=x.desired, health=x.health.status.value,
+        message=x.health.message, outdated=x.outdated,
+    )  # fmt: skip
+
+
+def revision(r: Revision) -> s.RevisionOut:
+    return s.RevisionOut(
+        service=r.service, revision=r.number, status=r.status,
+        template=f"{r.template}@{r.template_version}", config=f"{r.config}@{r.config_version}",
+        hash=r.hash, author=r.author, message=r.message, created_at=r.created_at,
+        operation_id=r.operation_id,
+    )  # fmt: skip
+
+
+def revision_diff(d: RevisionDiff) -> s.RevisionDiffOut:
+    return s.RevisionDiffOut(
+        old=revision(d.old), new=revision(d.new), unified=d.unified,
+        structured=[
+            s.ResourceChangeOut(
+                resource=str(c.key), action=c.action,
+                fields=[s.FieldChangeOut(path=f.path, old=_plain(f.old), new=_plain(f.new))
+                        for f in c.fields],
+            )
+            for c in d.structured
+        ],
+    )  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    return REDACTED if isinstance(value, SecretValue) else value
+
+
+def operation(op: Operation, *, events: bool = True) -> s.OperationOut:
+    return s.OperationOut(
+        id=op.id, app=op.app, kind=op.kind, status=op.status.value, author=op.author,
+        started_at=op.started_at, finished_at=op.finished_at, message=op.message,
+        services=[s.ServiceStateOut(service=x.service, step=x.step.value, message=x.message,
+                                    revision=x.revision) for x in op.services],
+        events=[event(e) for e in op.events] if events else [],
+    )  # fmt: skip
+
+
+def event(e: Any) -> s.EventOut:
+    return s.EventOut(
+        at=e.at, service=e.service, resource=e.resource, status=e.status, message=e.message
+    )
+
+
+def triggered(t: Triggered) -> s.TriggeredOut:
+    started = t.started
+    return s.TriggeredOut(
+        app=t.app, services=list(t.services), message=t.message,
+        operation_id=started.operation_id if started else None,
+        approval_id=started.approval_id if started else None,
+    )  # fmt: skip

@@ -1,0 +1,88 @@
+"""The request body size limit: a larger body is refused with 413 before any handler runs.
+
+The body is read here (up to the limit) and handed on whole, so a handler never sees a
+partial body and a client that lies in Content-Length (or sends none) is still bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kapstan.api.errors import error_response
+
+DEFAULT_MAX_BODY = 1024 * 1024
+log = logging.getLogger("kapstan.api")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > self.max_body:
+                raise BodyTooLarge
+            body = await self._read(receive)
+        except BodyTooLarge:
+            log.warning(
+                "refused %s %s: body over %d bytes", scope["method"], scope["path"], self.max_body
+            )
+            response = error_response(
+                413,
+                "PayloadTooLarge",
+                f"the request body is larger than {self.max_body} bytes; send less "
+                "(split a large config into several requests)",
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise BodyTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: wait for the disconnect, as usual
+
+    return replay

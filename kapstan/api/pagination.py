@@ -1,0 +1,44 @@
+"""``limit`` and ``offset`` on every list; the response says ``total`` and ``next``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Query
+
+from kapstan.api.schemas import Page
+
+MAX_LIMIT = 500
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@dataclass(frozen=True)
+class Window:
+    limit: int
+    offset: int
+
+
+def window(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> Window:
+    return Window(limit, offset)
+
+
+WindowDep = Annotated[Window, Depends(window)]
+
+
+def paged(items: Sequence[T], at: Window, convert: Callable[[T], U]) -> Page[U]:
+    """A page of an in-memory list (the store's lists are short: names, versions)."""
+    chosen = items[at.offset : at.offset + at.limit]
+    end = at.offset + len(chosen)
+    return Page[U](
+        items=[convert(item) for item in chosen],
+        total=len(items),
+        limit=at.limit,
+        offset=at.offset,
+        next=end if end < len(items) else None,
+    )

@@ -1,0 +1,1 @@
+"""Thin routers: parse the request, check the caller (``auth``), call an action, convert."""

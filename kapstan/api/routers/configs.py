@@ -1,0 +1,112 @@
+"""``/api/v1/configs``: list, one version, history, diff, set keys (secret or not), unset.
+
+Secret values leave the server as ``<redacted>`` in every response (see ``convert.shown``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from kapstan.actions import configs
+from kapstan.actions.configfiles import check_key
+from kapstan.api import auditing, convert, schemas
+from kapstan.api.auth import Caller, CallerDep
+from kapstan.api.flows.triggers import after_config_change
+from kapstan.api.pagination import WindowDep, paged
+from kapstan.api.state import runner_of
+from kapstan.errors import ForbiddenError, InputError, NotFoundError
+from kapstan.model.values import SecretValue, Value
+
+router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
+
+
+@router.get("")
+def list_configs(caller: CallerDep, at: WindowDep) -> schemas.Page[schemas.ConfigVersionOut]:
+    visible = [c for c in caller.store.list_configs() if _may_view(caller, c.name)]
+    return paged(visible, at, convert.config_version)
+
+
+@router.get("/{name}")
+def get_config(caller: CallerDep, name: str, version: int | None = None) -> schemas.ConfigOut:
+    caller.config(name, "view")
+    return convert.config(caller.store.get_config(name, version))
+
+
+@router.get("/{name}/history")
+def config_history(
+    caller: CallerDep, name: str, at: WindowDep
+) -> schemas.Page[schemas.ConfigHistoryOut]:
+    caller.config(name, "view")
+    return paged(configs.config_history(caller.store, name), at, convert.config_history)
+
+
+@router.get("/{name}/diff")
+def config_diff(caller: CallerDep, name: str, old: int, new: int) -> schemas.ConfigDiffOut:
+    caller.config(name, "view")
+    return convert.config_diff(configs.diff_config_versions(caller.store, name, old, new))
+
+
+@router.post("/{name}/values")
+def set_config(
+    caller: CallerDep, request: Request, name: str, body: schemas.ConfigSet
+) -> schemas.ConfigWriteOut:
+    """Set keys (``secret``: all of them as secrets) or ``unset`` keys: one new version."""
+    if bool(body.values) == bool(body.unset):
+        raise InputError("send either 'values' to set or 'unset' to remove, not both or neither")
+    before = _current_version(caller, name)
+    if body.unset:
+        result = configs.unset_keys(caller.store, name, body.unset, author=caller.name,
+                                    message=body.message)  # fmt: skip
+    else:
+        values = _values(body)
+        result = configs.set_values(caller.store, name, values, author=caller.name,
+                                    message=body.message)  # fmt: skip
+    return _written(caller, request, result, before, sorted(body.values or body.unset), body.secret)
+
+
+def _current_version(caller: Caller, name: str) -> int | None:
+    try:
+        caller.config(name, "config.edit")
+    except NotFoundError:
+        caller.template_writer()  # a new config: the rule for configs no environment uses
+        return None
+    return caller.store.get_config(name).version
+
+
+def _values(body: schemas.ConfigSet) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for key, value in body.values.items():
+        check_key(key)
+        if body.secret:
+            if value is None:
+                raise InputError(f"secret key {key!r} needs a text value, not null")
+            out[key] = SecretValue(str(value))
+        else:
+            out[key] = value
+    return out
+
+
+def _written(
+    caller: Caller, request: Request, result: configs.ConfigWrite, before: int | None,
+    keys: list[str], secret: bool,
+) -> schemas.ConfigWriteOut:  # fmt: skip
+    v = result.version
+    triggered = []
+    if result.created:
+        auditing.record(
+            caller.store, caller.name, "config.set", kind="config", name=v.name, from_version=before,
+            to_version=v.version, details={"keys": keys, "secret": secret},
+        )  # fmt: skip
+        found = after_config_change(caller.store, runner_of(request), v, author=caller.name)
+        triggered = [convert.triggered(t) for t in found]
+    return schemas.ConfigWriteOut(
+        version=convert.config_version(v), created=result.created, triggered=triggered
+    )
+
+
+def _may_view(caller: Caller, name: str) -> bool:
+    try:
+        caller.config(name, "view")
+    except (NotFoundError, ForbiddenError):
+        return False
+    return True

@@ -1,0 +1,102 @@
+"""Plan, deploy, roll back, promote and read the live status of an application.
+
+Deploy, rollback and promote answer 202 at once with the operation id (follow it at
+``/operations/{id}`` or its ``/events`` stream), or 202 with an approval id when the
+environment requires approval; ``?wait=true`` answers 200 with the finished operation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from kapstan.actions.deploying import plan_app, policy_warnings
+from kapstan.actions.status import app_status
+from kapstan.api import convert, schemas
+from kapstan.api.auth import CallerDep
+from kapstan.api.flows import deploys, promotion
+from kapstan.api.routers.appviews import ServicesQuery
+from kapstan.api.state import runner_of
+from kapstan.engine.deploy import DeployOptions
+from kapstan.store import Store
+
+router = APIRouter(prefix="/api/v1/applications", tags=["deploys"])
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    200: {"model": schemas.OperationOut, "description": "with ?wait=true: finished"}
+}
+
+
+@router.get("/{app}/plan")
+def plan(caller: CallerDep, app: str, service: ServicesQuery = None) -> schemas.PlanOut:
+    """What a deploy would do, per service and resource, read from the live cluster."""
+    caller.application(app, "view")
+    services = service or []
+    warnings = policy_warnings(caller.store, app, services)
+    return schemas.PlanOut(services=[convert.plan(p) for p in plan_app(caller.store, app, services)],
+                           warnings=warnings)  # fmt: skip
+
+
+@router.get("/{app}/status")
+def status(caller: CallerDep, app: str) -> list[schemas.ServiceStatusOut]:
+    caller.application(app, "view")
+    return [convert.status(s) for s in app_status(caller.store, app)]
+
+
+def _answer(
+    store: Store, started: deploys.Started, response: Response, wait: bool, app: str
+) -> schemas.Accepted | schemas.OperationOut:
+    if started.approval_id is not None:
+        response.status_code = 202
+        return schemas.Accepted(approval_id=started.approval_id, status="approval-required", app=app,
+                                message="the environment requires approval: a second user with the "
+                                        f"approve permission approves {started.approval_id}")  # fmt: skip
+    assert started.launch is not None and started.launch.operation_id is not None
+    if wait:
+        started.launch.done.wait()
+        response.status_code = 200
+        return convert.operation(store.get_operation(started.launch.operation_id))
+    response.status_code = 202
+    return schemas.Accepted(operation_id=started.launch.operation_id, status="running", app=app,
+                            message=f"follow /api/v1/applications/{app}/operations/"
+                                    f"{started.launch.operation_id}/events")  # fmt: skip
+
+
+@router.post("/{app}/deploy", status_code=202, responses=ACCEPTED)
+def deploy(
+    caller: CallerDep, request: Request, response: Response, app: str,
+    body: schemas.DeployRequest, wait: bool = False,
+) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
+    caller.application(app, "deploy")
+    options = DeployOptions(timeout=body.timeout, atomic=body.atomic, force=body.force,
+                            message=body.message)  # fmt: skip
+    started = deploys.request_deploy(caller.store, runner_of(request), app=app, author=caller.name,
+                                     services=body.services, options=options)  # fmt: skip
+    return _answer(caller.store, started, response, wait, app)
+
+
+@router.post("/{app}/rollback", status_code=202, responses=ACCEPTED)
+def rollback(
+    caller: CallerDep, request: Request, response: Response, app: str,
+    body: schemas.RollbackRequest, wait: bool = False,
+) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
+    caller.application(app, "rollback")
+    launch = deploys.rollback(caller.store, runner_of(request), app=app, author=caller.name,
+                              service=body.service, to=body.to,
+                              options=DeployOptions(timeout=body.timeout))  # fmt: skip
+    return _answer(caller.store, deploys.Started(launch=launch), response, wait, app)
+
+
+@router.post("/{app}/promote", status_code=202, responses=ACCEPTED)
+def promote(
+    caller: CallerDep, request: Request, response: Response, app: str,
+    body: schemas.PromoteRequest, wait: bool = False,
+) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
+    """The app's template@version as an app in ``toEnvironment`` (its config), deployed."""
+    caller.application(app, "view")
+    caller.require(body.to_environment, "promote")
+    found = promotion.plan_promotion(caller.store, app, body.to_environment, body.app_name)
+    started = promotion.request_promotion(
+        caller.store, runner_of(request), found, author=caller.name
+    )
+    return _answer(caller.store, started, response, wait, found.target)

@@ -1,0 +1,95 @@
+"""``/api/v1/environments``: list (with reachability on request), get, create, clone, approval."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kapstan.actions import environments
+from kapstan.api import auditing, convert, schemas
+from kapstan.api.auth import CallerDep
+from kapstan.api.pagination import WindowDep, paged
+from kapstan.errors import KapstanError
+from kapstan.kube import connect
+from kapstan.store import Environment
+
+router = APIRouter(prefix="/api/v1/environments", tags=["environments"])
+REACH_TIMEOUT = 5.0
+
+
+def reach(env: Environment) -> tuple[bool, str]:
+    """(True, server version) or (False, why): one short request to the cluster."""
+    try:
+        with connect(env.kubeconfig, env.context, timeout=REACH_TIMEOUT) as cluster:
+            return True, cluster.version()
+    except KapstanError as exc:
+        return False, exc.message
+
+
+def _out(env: Environment, reachability: bool) -> schemas.EnvironmentOut:
+    return convert.environment(env, reach(env) if reachability else None)
+
+
+@router.get("")
+def list_environments(
+    caller: CallerDep, at: WindowDep, reachability: bool = False
+) -> schemas.Page[schemas.EnvironmentOut]:
+    """Environments the caller may view; ``reachability`` asks each cluster (slower)."""
+    visible = [e for e in caller.store.list_environments() if caller.can(e.name, "view")]
+    return paged(visible, at, lambda e: _out(e, reachability))
+
+
+@router.get("/{name}")
+def get_environment(
+    caller: CallerDep, name: str, reachability: bool = False
+) -> schemas.EnvironmentOut:
+    environment = caller.store.get_environment(name)
+    caller.require(name, "view")
+    return _out(environment, reachability)
+
+
+@router.post("", status_code=201)
+def create_environment(
+    caller: CallerDep, body: schemas.EnvironmentCreate
+) -> schemas.EnvironmentOut:
+    caller.require_admin("creating an environment")
+    created = environments.create_environment(
+        caller.store, body.name, kubeconfig=body.kubeconfig, namespace=body.namespace,
+        context=body.context, config=body.config,
+    )  # fmt: skip
+    if body.requires_approval:
+        caller.store.set_environment_approval(body.name, True)
+        created = caller.store.get_environment(body.name)
+    auditing.record(
+        caller.store, caller.name, "environment.create", kind="environment", name=body.name,
+        environment=body.name,
+        details={"namespace": body.namespace, "config": body.config,
+                 "requiresApproval": body.requires_approval},
+    )  # fmt: skip
+    return convert.environment(created)
+
+
+@router.post("/{name}/clone", status_code=201)
+def clone_environment(
+    caller: CallerDep, name: str, body: schemas.EnvironmentClone
+) -> schemas.EnvironmentOut:
+    caller.require_admin("cloning an environment")
+    created = environments.clone_environment(caller.store, name, body.name, author=caller.name)
+    auditing.record(
+        caller.store, caller.name, "environment.clone", kind="environment", name=body.name,
+        environment=body.name, details={"from": name},
+    )  # fmt: skip
+    return convert.environment(created)
+
+
+@router.put("/{name}/approval")
+def set_approval(
+    caller: CallerDep, name: str, body: schemas.ApprovalSetting
+) -> schemas.EnvironmentOut:
+    """Whether deploys and promotions into ``name`` wait for a second user's approval."""
+    caller.require_admin("changing an environment's approval rule")
+    caller.store.set_environment_approval(name, body.required)
+    auditing.record(
+        caller.store, caller.name, "environment.approval", kind="environment", name=name, environment=name,
+        details={"requiresApproval": body.required},
+    )  # fmt: skip
+    return convert.environment(caller.store.get_environment(name))

@@ -1,0 +1,76 @@
+"""An application's operations: list, one with its events, and its events as a live stream.
+
+The stream (Server-Sent Events) polls the operation's record in the store, so it shows
+operations run by any process or replica. It sends each new event once (``id`` = its index,
+so a client reconnecting with ``Last-Event-ID`` resumes), then an ``end`` event when the
+operation finishes; it stops by itself after ``MAX_STREAM_SECONDS`` in any case.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Header
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from kapstan.api import convert, schemas
+from kapstan.api.auth import CallerDep
+from kapstan.api.pagination import WindowDep, paged
+from kapstan.store import Store
+
+router = APIRouter(prefix="/api/v1/applications", tags=["operations"])
+POLL_SECONDS = 0.5
+MAX_STREAM_SECONDS = 3600.0
+MAX_OPERATIONS = 500
+
+
+@router.get("/{app}/operations")
+def list_operations(
+    caller: CallerDep, app: str, at: WindowDep
+) -> schemas.Page[schemas.OperationOut]:
+    """The app's operations, newest first (the last 500), without their events."""
+    caller.application(app, "view")
+    found = caller.store.list_operations(app, limit=MAX_OPERATIONS)
+    return paged(found, at, lambda op: convert.operation(op, events=False))
+
+
+@router.get("/{app}/operations/{operation_id}")
+def get_operation(caller: CallerDep, app: str, operation_id: int) -> schemas.OperationOut:
+    caller.operation_of(app, operation_id)
+    return convert.operation(caller.store.get_operation(operation_id))
+
+
+@router.get(
+    "/{app}/operations/{operation_id}/events",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}},
+                     "description": "event: progress (EventOut JSON) ... then event: end"}},
+)  # fmt: skip
+def stream_events(
+    caller: CallerDep, app: str, operation_id: int,
+    last_event_id: Annotated[int | None, Header()] = None,
+) -> EventSourceResponse:  # fmt: skip
+    caller.operation_of(app, operation_id)
+    start = 0 if last_event_id is None else last_event_id + 1
+    return EventSourceResponse(_events(caller.store, operation_id, start), ping=15)
+
+
+async def _events(store: Store, operation_id: int, start: int) -> AsyncIterator[ServerSentEvent]:
+    sent = start
+    deadline = time.monotonic() + MAX_STREAM_SECONDS
+    while True:
+        op = await anyio.to_thread.run_sync(store.get_operation, operation_id)
+        for index, event in enumerate(op.events[sent:], start=sent):
+            yield ServerSentEvent(data=convert.event(event).model_dump_json(by_alias=True),
+                                  event="progress", id=str(index))  # fmt: skip
+        sent = max(sent, len(op.events))
+        if op.finished_at is not None or time.monotonic() > deadline:
+            summary = {"id": op.id, "status": op.status.value, "message": op.message,
+                       "finished": op.finished_at is not None}  # fmt: skip
+            yield ServerSentEvent(data=json.dumps(summary), event="end")
+            return
+        await anyio.sleep(POLL_SECONDS)

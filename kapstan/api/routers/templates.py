@@ -1,0 +1,56 @@
+"""``/api/v1/templates``: list, one version with its variables, history, import from JSON."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from kapstan.actions.refs import Ref
+from kapstan.actions.templates import load_template
+from kapstan.api import auditing, convert, schemas
+from kapstan.api.auth import CallerDep
+from kapstan.api.pagination import WindowDep, paged
+from kapstan.templates.content import check_content
+from kapstan.templates.parser import parse_template
+
+router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
+
+
+@router.get("")
+def list_templates(caller: CallerDep, at: WindowDep) -> schemas.Page[schemas.TemplateVersionOut]:
+    return paged(caller.store.list_templates(), at, convert.template_version)
+
+
+@router.get("/{name}")
+def get_template(caller: CallerDep, name: str, version: int | None = None) -> schemas.TemplateOut:
+    return convert.template(load_template(caller.store, Ref(name, version)))
+
+
+@router.get("/{name}/versions")
+def template_history(
+    caller: CallerDep, name: str, at: WindowDep
+) -> schemas.Page[schemas.TemplateVersionOut]:
+    return paged(caller.store.template_history(name), at, convert.template_version)
+
+
+@router.post("", status_code=201, responses={200: {"description": "Unchanged content"}})
+def import_template(
+    caller: CallerDep, body: schemas.TemplateImport, response: Response
+) -> schemas.TemplateImportOut:
+    """Save ``files`` as the next version of ``name`` (nothing new if the content is equal)."""
+    caller.template_writer()
+    check_content(body.files)
+    parsed = parse_template(body.files)  # every check the CLI's import makes
+    saved, created = caller.store.save_template_version(
+        body.name, dict(body.files), parsed.digest, author=caller.name,
+        message=body.message,
+    )  # fmt: skip
+    if created:
+        previous = saved.version - 1 or None
+        auditing.record(
+            caller.store, caller.name, "template.import", kind="template", name=saved.name,
+            from_version=previous, to_version=saved.version,
+            details={"services": sorted(parsed.services)},
+        )  # fmt: skip
+    else:
+        response.status_code = 200
+    return schemas.TemplateImportOut(version=convert.template_version(saved), created=created)

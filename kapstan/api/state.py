@@ -1,0 +1,61 @@
+"""What one API process holds: the store, the runner, the limiter, the nonces, the metrics.
+
+One ``ApiState`` per app, on ``app.state.kapstan``; the store is opened in the lifespan.
+Nothing here is a module global, so tests can run several apps side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from kapstan.api.flows.nonces import NonceCache
+from kapstan.api.metrics import Metrics
+from kapstan.api.ratelimit import LoginLimiter
+from kapstan.api.runner import OperationRunner
+from kapstan.errors import StoreError
+from kapstan.store import Store
+
+
+@dataclass
+class ApiState:
+    store_url: str | None
+    environ: Mapping[str, str] | None
+    metrics: Metrics = field(default_factory=Metrics)
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    nonces: NonceCache = field(default_factory=NonceCache)
+    store: Store | None = None
+    runner: OperationRunner | None = None
+
+    def open(self) -> None:
+        self.store = Store.open(self.store_url, environ=self.environ)
+        self.runner = OperationRunner(self.metrics)
+
+    def close(self, wait: float = 30.0) -> None:
+        if self.runner is not None:
+            self.runner.join(wait)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def state_of(request: Request) -> ApiState:
+    state = request.app.state.kapstan
+    assert isinstance(state, ApiState)
+    return state
+
+
+def store_of(request: Request) -> Store:
+    store = state_of(request).store
+    if store is None:
+        raise StoreError("the store is not open (the server is starting or stopping); retry")
+    return store
+
+
+def runner_of(request: Request) -> OperationRunner:
+    runner = state_of(request).runner
+    if runner is None:
+        raise StoreError("the server is starting or stopping; retry")
+    return runner

@@ -1,0 +1,103 @@
+"""``kapstan server`` (the REST API on uvicorn) and ``kapstan user`` (users, tokens, roles).
+
+Register on the root app with ``server_cmd.register(app)`` (see ``kapstan.cli.main``).
+Changes made here are audited as the OS user (``$KAPSTAN_USER``), like every CLI change.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from kapstan.cli.common import Settings, author, open_store
+from kapstan.errors import InputError
+from kapstan.store import Store
+
+user_app = typer.Typer(help="Users of the server: create them, give them tokens and roles.")
+
+
+def server(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to listen on."),
+    db: str | None = typer.Option(
+        None, "--db", metavar="URL", help="Store URL (overrides the global --db)."
+    ),
+) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json) until interrupted."""
+    import uvicorn
+
+    from kapstan.api.app import create_app
+
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    url = db or settings.db
+    Store.open(url).close()  # fail here, with a clear message, if the store cannot be opened
+    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+
+
+def _password(name: str, stdin: bool) -> str:
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError("--password-stdin: standard input holds no password")
+        return password
+    if not sys.stdin.isatty():
+        raise InputError(
+            "no terminal to ask for a password: pass --password-stdin or --no-password"
+        )
+    text: str = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    return text
+
+
+@user_app.command("create")
+def create_user(
+    ctx: typer.Context,
+    name: str,
+    admin: bool = typer.Option(False, "--admin", help="Administrator in every environment."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin."
+    ),
+    no_password: bool = typer.Option(False, "--no-password", help="A token-only user."),
+) -> None:
+    """Create user NAME (asks for the password twice; there is no default password)."""
+    if password_stdin and no_password:
+        raise InputError("--password-stdin and --no-password exclude each other")
+    password = None if no_password else _password(name, password_stdin)
+    with open_store(ctx) as store:
+        user = store.create_user(name, password=password, admin=admin)
+        store.audit(author(), "user.create", kind="user", name=name,
+                        details={"admin": admin, "password": password is not None, "via": "cli"})  # fmt: skip
+    print(f"user {user.name} created" + (" (administrator)" if user.admin else ""))
+
+
+@user_app.command("token")
+def create_token(
+    ctx: typer.Context,
+    name: str,
+    description: str = typer.Option("", "--description", "-d", help="What the token is for."),
+) -> None:
+    """A new API token for NAME, printed once (send it as 'Authorization: Bearer ...')."""
+    with open_store(ctx) as store:
+        text, info = store.create_token(name, description=description)
+        store.audit(author(), "token.create", kind="user", name=name,
+                        details={"token": info.id, "via": "cli"})  # fmt: skip
+    print(text)
+
+
+@user_app.command("grant")
+def grant(ctx: typer.Context, name: str, environment: str, role: str) -> None:
+    """Give NAME the ROLE (viewer, deployer, admin) in ENVIRONMENT, replacing any other."""
+    with open_store(ctx) as store:
+        before = store.role_for(name, environment)
+        store.grant_role(name, environment, role)
+        store.audit(author(), "role.grant", kind="user", name=name,
+                        environment=environment, from_version=before, to_version=str(role),
+                        details={"via": "cli"})  # fmt: skip
+    print(f"user {name} is {role} in environment {environment}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``server`` and ``user`` to the root ``kapstan`` app."""
+    app.command("server")(server)
+    app.add_typer(user_app, name="user")
