@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from kapstan.actions import promote as promoting
 from kapstan.actions.deploying import (
     DeployResult,
     deploy_app,
@@ -20,7 +21,7 @@ from kapstan.cli.common import OutputOpt, author, open_store, when
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import InputError, NotFoundError
+from kapstan.errors import ApprovalRequiredError, InputError, NotFoundError
 from kapstan.model.operation import Operation
 
 ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
@@ -241,3 +242,53 @@ def operations(ctx: typer.Context, name: str, output: Format = OutputOpt) -> Non
         output,
         [_operation_record(o) for o in ops],
     )
+
+
+@app.command()
+def promote(
+    ctx: typer.Context,
+    name: str,
+    to: str = typer.Option(..., "--to", help="The environment to promote into."),
+    as_: str | None = typer.Option(
+        None, "--as", help="The application's name there (default NAME-ENV)."
+    ),
+    deploy_now: bool = typer.Option(False, "--deploy", help="Deploy it there right away."),
+    timeout: float = TimeoutOpt,
+    output: Format = OutputOpt,
+) -> None:
+    """Run NAME's template version in another environment, with that environment's config."""
+    with open_store(ctx) as store:
+        planned = promoting.plan_promotion(store, name, to, as_)
+        if store.get_environment(to).requires_approval:
+            raise ApprovalRequiredError(
+                f"environment {to!r} requires a second user's approval for promotions; "
+                "promote through the Kapstan server (`kapstan server`), where another user approves"
+            )
+        done = promoting.promote(store, planned, author=author())
+        target = done.application
+        verb = "created" if done.created else "updated"
+        if output is Format.table:
+            print(
+                f"{target.name} {verb} in {target.environment}: template {target.template}@"
+                f"{target.template_version}, config {target.config}@{target.config_version}"
+            )
+        if deploy_now:
+            result = deploy_app(
+                store,
+                target.name,
+                author=author(),
+                options=DeployOptions(timeout=timeout),
+                listener=_listener if output is Format.table else None,
+            )
+            _print_result(result, output)
+        elif output is not Format.table:
+            print_data(
+                {
+                    "application": target.name,
+                    "environment": target.environment,
+                    "created": done.created,
+                    "template": f"{target.template}@{target.template_version}",
+                    "config": f"{target.config}@{target.config_version}",
+                },
+                output,
+            )

@@ -108,3 +108,24 @@ def test_a_failing_deploy_exits_1_and_names_what_is_pending(
     assert "web       failed" in failed.out
     assert "CrashLoopBackOff" in failed.out
     assert kapstan("app", "operation", "shop", "999").code == 1
+
+
+def test_promote_runs_the_same_template_version_in_the_next_environment_with_its_config(
+    kapstan: Run, shop: str, sandbox_cluster: sandbox.SandboxState
+) -> None:
+    prod_ns = f"{shop}-prod"
+    assert (
+        kapstan("config", "set", "prod", "web.host=shop.example.com", "catalog.replicas=1").code
+        == 0
+    )
+    assert kapstan("config", "set", "prod", "db.password=prod-secret-xyz", "--secret").code == 0
+    assert kapstan("env", "create", "prod", "--kubeconfig", sandbox_cluster.kubeconfig, "--namespace", prod_ns,
+                   "--config", "prod").code == 0  # fmt: skip
+    done = kapstan("app", "promote", "shop", "--to", "prod", "--deploy")
+    assert done.code == 0, done.err
+    assert "shop-prod created in prod: template bookstore@1, config prod@2" in done.out
+    status = {s["service"]: s for s in kapstan("app", "status", "shop-prod", "-o", "json").json()}
+    assert status["catalog"]["health"] == "healthy" and status["catalog"]["desired"] == 1
+    assert kapstan("app", "promote", "shop", "--to", "dev").code == 1, (
+        "not into its own environment"
+    )
