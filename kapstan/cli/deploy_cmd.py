@@ -74,7 +74,7 @@ def plan(
     print_data({"services": [_plan_record(p) for p in plans], "warnings": warnings}, output, text)
 
 
-def _listener(service: str, resource: str, status: str, message: str) -> None:
+def progress_listener(service: str, resource: str, status: str, message: str) -> None:
     where = f"{service:<12}" if service else f"{'(app)':<12}"
     what = f" {resource}" if resource else ""
     console(stderr=True).print(
@@ -135,7 +135,7 @@ def deploy(
             author=author(),
             services=services,
             options=options,
-            listener=_listener if output is Format.table else None,
+            listener=progress_listener if output is Format.table else None,
         )
     _print_result(result, output)
 
@@ -158,7 +158,7 @@ def rollback(
             service=service,
             to=to,
             options=DeployOptions(timeout=timeout),
-            listener=_listener if output is Format.table else None,
+            listener=progress_listener if output is Format.table else None,
         )
     _print_result(result, output)
 
@@ -278,7 +278,7 @@ def promote(
                 target.name,
                 author=author(),
                 options=DeployOptions(timeout=timeout),
-                listener=_listener if output is Format.table else None,
+                listener=progress_listener if output is Format.table else None,
             )
             _print_result(result, output)
         elif output is not Format.table:

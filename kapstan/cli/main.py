@@ -13,6 +13,7 @@ from kapstan.cli import (
     app_cmd,
     appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
     config_cmd,
+    demo_cmd,
     deploy_cmd,  # noqa: F401  (registers plan, deploy, rollback, status, operation on app_cmd.app)
     env_cmd,
     import_cmd,
@@ -42,6 +43,7 @@ app.add_typer(market_cmd.app, name="market")
 app.add_typer(secret_key_cmd.app, name="secret-key")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 server_cmd.register(app)  # `kapstan server` and `kapstan user`
+app.command("demo")(demo_cmd.demo)
 
 
 @app.callback()
