@@ -1,14 +1,26 @@
 """Deploy, plan and roll back applications: the store and the cluster wired to the engine.
 
-app -> render (template@v + config@v) -> lock + operation -> engine -> outcome recorded
+app -> render (template@v + config@v) -> operation + its request -> lock -> engine -> outcome
+
+``resume_operation`` re-runs an abandoned operation's recorded request in a new operation
+(taking the expired lock over); unchanged services are skipped by the plan, so it is safe.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kapstan.actions.journal import Listener, StoreJournal, StoreRevisions, lock_owner
+from kapstan.actions.journal import (
+    LEASE_SECONDS,
+    Listener,
+    OperationRequest,
+    StoreJournal,
+    StoreRevisions,
+    lock_owner,
+    record_request,
+    request_of,
+)
 from kapstan.actions.rendering import RenderedAppVersion, render_application, render_at
 from kapstan.engine.deploy import (
     Deployer,
@@ -26,6 +38,7 @@ from kapstan.store import Revision, Store
 
 OnStart = Callable[[int], None]
 DEFAULTS = DeployOptions()
+_DONE = frozenset({Step.READY, Step.UNCHANGED, Step.ROLLED_BACK})
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,8 @@ def deploy_app(
     version: RenderedAppVersion | None = None,
     on_start: OnStart | None = None,
     listener: Listener | None = None,
+    lease: float = LEASE_SECONDS,
+    resumes: int | None = None,
 ) -> DeployResult:
     """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation."""
     version = version or render_application(store, app)
@@ -112,17 +127,22 @@ def deploy_app(
     warnings = check_policy(version, selected)
     env = store.get_environment(version.environment)
     op = store.start_operation(app, kind, author=author, message=options.message, services=selected)
+    request = OperationRequest(kind, author, tuple(selected), options, version.template_version,
+                               version.config_version, resumes)  # fmt: skip
+    record_request(store, op.id, request)
     owner = lock_owner(author)
     try:
-        store.acquire_lock(app, owner=owner, operation_id=op.id, lease_seconds=30.0)
+        store.acquire_lock(app, owner=owner, operation_id=op.id, lease_seconds=lease)
     except KapstanError as exc:
         store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
         raise
     if on_start:
         on_start(op.id)
     with StoreJournal(
-        store, app=app, operation_id=op.id, owner=owner, listener=listener
+        store, app=app, operation_id=op.id, owner=owner, lease=lease, listener=listener
     ) as journal:
+        if resumes is not None:
+            journal.event("resume", f"re-running the request of abandoned operation {resumes}")
         for line in warnings:
             journal.event("policy", f"warning: {line}")
         revisions = StoreRevisions(
@@ -146,6 +166,37 @@ def deploy_app(
         status = Step.SUCCEEDED if outcome.ok else Step.FAILED
         store.finish_operation(op.id, status, _summary(outcome))
     return DeployResult(store.get_operation(op.id), outcome)
+
+
+def resume_operation(
+    store: Store,
+    operation_id: int,
+    *,
+    lease: float = LEASE_SECONDS,
+    on_start: OnStart | None = None,
+) -> DeployResult:
+    """Run the recorded request of abandoned ``operation_id`` again, as a new operation.
+
+    Services it finished are left alone. One it had started but not finished may already
+    match the live state (applied, never seen ready): it is forced, so it is applied,
+    waited for and recorded, rather than skipped as unchanged.
+    """
+    old = store.get_operation(operation_id)
+    request = request_of(old)
+    left = [s for s in old.services if s.step not in _DONE]
+    touched = any(s.step is not Step.PENDING for s in left)
+    return deploy_app(
+        store,
+        old.app,
+        author=request.author,
+        services=[s.service for s in left] or request.services,
+        options=replace(request.options, force=request.options.force or touched),
+        kind=request.kind,
+        version=render_at(store, old.app, request.template_version, request.config_version),
+        on_start=on_start,
+        lease=lease,
+        resumes=operation_id,
+    )
 
 
 def _summary(outcome: DeployOutcome) -> str:
@@ -206,6 +257,7 @@ def rollback_app(
     options: DeployOptions = DEFAULTS,
     on_start: OnStart | None = None,
     listener: Listener | None = None,
+    lease: float = LEASE_SECONDS,
 ) -> DeployResult:
     """Re-apply a revision: ``to`` for one service, else each service's previous deployed one."""
     current = render_application(store, app)
@@ -240,6 +292,7 @@ def rollback_app(
                 to=targets[s].number,
                 options=options,
                 listener=listener,
+                lease=lease,
             )
             for s in services
         ]
@@ -267,6 +320,7 @@ def rollback_app(
         version=version,
         on_start=on_start,
         listener=listener,
+        lease=lease,
     )
 
 

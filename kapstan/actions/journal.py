@@ -3,24 +3,33 @@
 ``StoreJournal`` renews the application's lock from a heartbeat thread while the operation
 runs; if someone takes the lock over (our lease expired), ``check()`` stops the engine at
 its next step instead of letting two operations write the same application.
+
+``OperationRequest`` is what was asked of an operation (kind, services, options, exact
+template and config versions, author), written as its first event (status ``request``) so
+that another process can re-run it if this one dies (``deploying.resume_operation``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from types import TracebackType
+from typing import Any
 
+from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.ports import InventoryEntry
-from kapstan.errors import ConflictError, KapstanError
-from kapstan.model.operation import Step
+from kapstan.errors import ConflictError, KapstanError, NotFoundError
+from kapstan.model.operation import Operation, Step
 from kapstan.model.rendered import KubeObject
 from kapstan.render.hashing import objects_yaml
 from kapstan.store import Revision, Store
 
 LEASE_SECONDS = 30.0
+REQUEST_EVENT = "request"
 # Told of every event as it is recorded (service, resource, status, message): live progress.
 Listener = Callable[[str, str, str, str], None]
 
@@ -28,6 +37,49 @@ Listener = Callable[[str, str, str, str], None]
 def lock_owner(author: str) -> str:
     """Who holds a lock, in words: the user, the process and the host."""
     return f"{author} (pid {os.getpid()} on host {socket.gethostname()})"
+
+
+@dataclass(frozen=True)
+class OperationRequest:
+    """What an operation was asked to do, exactly enough to run it again."""
+
+    kind: str
+    author: str
+    services: tuple[str, ...]
+    options: DeployOptions
+    template_version: int
+    config_version: int
+    resumes: int | None = None  # the abandoned operation this one re-runs
+
+    def to_json(self) -> str:
+        body = asdict(self)
+        body["services"] = list(self.services)
+        return json.dumps(body, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> OperationRequest:
+        body: dict[str, Any] = json.loads(text)
+        return cls(
+            kind=str(body["kind"]),
+            author=str(body["author"]),
+            services=tuple(str(s) for s in body["services"]),
+            options=DeployOptions(**body["options"]),
+            template_version=int(body["template_version"]),
+            config_version=int(body["config_version"]),
+            resumes=None if body.get("resumes") is None else int(body["resumes"]),
+        )
+
+
+def record_request(store: Store, operation_id: int, request: OperationRequest) -> None:
+    store.record_event(operation_id, status=REQUEST_EVENT, message=request.to_json())
+
+
+def request_of(operation: Operation) -> OperationRequest:
+    """The request recorded with ``operation``; NotFoundError if it has none (older ones)."""
+    for event in operation.events:
+        if event.status == REQUEST_EVENT:
+            return OperationRequest.from_json(event.message)
+    raise NotFoundError(f"operation {operation.id} has no recorded request to run again")
 
 
 class StoreJournal:

@@ -20,8 +20,10 @@ from fastapi import FastAPI
 
 import kapstan
 from kapstan.api.errors import install_error_handlers
+from kapstan.api.headers import SecurityHeadersMiddleware
 from kapstan.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from kapstan.api.metrics import RequestMetricsMiddleware
+from kapstan.api.reaper import ReaperLifespan
 from kapstan.api.routers import (
     applications,
     approvals,
@@ -37,6 +39,7 @@ from kapstan.api.routers import (
     users,
 )
 from kapstan.api.state import ApiState
+from kapstan.web import console
 
 ROUTERS = (health, users, templates, configs, environments, applications, appviews, deploys,
            operations, approvals, audit, hooks)  # fmt: skip
@@ -72,9 +75,11 @@ def create_app(
     app.state.kapstan = state
     for module in ROUTERS:
         app.include_router(module.router)
-    for extra in extras:
+    for extra in (*extras, console.install):  # the web console under /ui
         extra(app)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
+    app.add_middleware(ReaperLifespan)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

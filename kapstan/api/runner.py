@@ -4,6 +4,9 @@
 action's ``on_start``), or re-raises what stopped it before that (a held lock, a policy
 that rejects the services, a missing revision). The operation record in the store is the
 truth for everyone else: status endpoints and the SSE stream read it, not this object.
+
+``lease`` is how long an operation's lock outlives its last heartbeat: after that, another
+server process's reaper takes the operation over (``kapstan.api.reaper``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kapstan.actions.deploying import DeployResult, OnStart
+from kapstan.actions.journal import LEASE_SECONDS
 from kapstan.api.metrics import Metrics
 from kapstan.errors import KapstanError
 
@@ -35,8 +39,9 @@ class Launch:
 
 
 class OperationRunner:
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics, lease: float = LEASE_SECONDS) -> None:
         self.metrics = metrics
+        self.lease = lease
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
 

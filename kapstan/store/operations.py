@@ -19,7 +19,12 @@ from kapstan.store.applications import find_application
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.operation_rows import add_event, as_step, find_operation, read_operations
-from kapstan.store.tables import OperationRow, OperationServiceRow
+from kapstan.store.tables import (
+    ApplicationLockRow,
+    ApplicationRow,
+    OperationRow,
+    OperationServiceRow,
+)
 
 MAX_KIND_LENGTH = 32
 
@@ -135,6 +140,26 @@ class OperationStore(Repository):
         """The newest operation of ``app`` with its events, or None if it has none."""
         found = self._read(lambda session: _newest(session, app, 1, events=True))
         return found[0] if found else None
+
+    def stalled_operations(self) -> list[tuple[str, int]]:
+        """(app, operation id) of RUNNING operations whose lock lease has expired.
+
+        Their process stopped renewing the lock (it died, or lost the store): another
+        process may take the lock over and resume them (see ``kapstan.api.reaper``).
+        """
+
+        def work(session: Session) -> list[tuple[str, int]]:
+            found = session.execute(
+                select(ApplicationRow.name, OperationRow.id)
+                .join(ApplicationLockRow, ApplicationLockRow.operation_id == OperationRow.id)
+                .join(ApplicationRow, ApplicationRow.id == OperationRow.application_id)
+                .where(OperationRow.status == Step.RUNNING.value)
+                .where(ApplicationLockRow.expires_at < self._now())
+                .order_by(OperationRow.id)
+            )
+            return [(name, op_id) for name, op_id in found]
+
+        return self._read(work)
 
 
 def _newest(session: Session, app: str, limit: int, *, events: bool) -> list[Operation]:

@@ -76,9 +76,10 @@ def deploy(
     launch = runner.launch(
         "deploy",
         lambda on_start: deploy_app(
-            store, app, author=author, services=services, options=options, on_start=on_start
+            store, app, author=author, services=services, options=options, on_start=on_start,
+            lease=runner.lease,
         ),
-    )
+    )  # fmt: skip
     auditing.record(
         store, author, "app.deploy", kind="application", name=app, environment=application.environment,
         to_version=application.template_version,
@@ -99,7 +100,7 @@ def rollback(
         "rollback",
         lambda on_start: rollback_app(
             store, app, author=author, service=service, to=to, options=options,
-            on_start=on_start,
+            on_start=on_start, lease=runner.lease,
         ),
     )  # fmt: skip
     auditing.record(

@@ -1,0 +1,10 @@
+"""The web console: server-rendered Jinja2 pages under /ui, htmx and SSE for live progress.
+
+console      ``install``: mounts the pages and static files on the API app, security headers
+common       the session caller, CSRF, rendering, HTML errors (shared by the page groups)
+sessions     browser sessions in memory, each with its CSRF token
+routes       login, logout, the overview; includes apps, operations, catalog, auditlog
+svg          a dependency graph as SVG (pure)
+sidebyside   two texts as side-by-side diff rows (pure)
+static/      console.css; vendor/ holds htmx built from npm (web/package.json), not committed
+"""

@@ -1,0 +1,160 @@
+"""One application's pages: services and status, graph, history and diffs; plan, deploy,
+roll back, update to the latest versions; creating an application from a template.
+
+Writes check the same permissions as the API (``deploy``, ``rollback``) and go through the
+same flows (``kapstan.api.flows.deploys``: approval gate, runner, audit).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from markupsafe import Markup
+
+from kapstan.actions import apphistory, applications, appviews
+from kapstan.actions.deploying import plan_app, policy_warnings
+from kapstan.actions.refs import Ref
+from kapstan.actions.status import ServiceStatus, app_status
+from kapstan.api import auditing
+from kapstan.api.flows import deploys
+from kapstan.api.state import runner_of
+from kapstan.engine.deploy import DeployOptions
+from kapstan.errors import KapstanError
+from kapstan.store import Revision
+from kapstan.web.common import PageCaller, PageRoute, PosterDep, ViewerDep, redirect, render
+from kapstan.web.sidebyside import side_by_side
+from kapstan.web.svg import graph_svg
+
+router = APIRouter(route_class=PageRoute)
+DEPLOY_TIMEOUT = 300.0
+
+
+def _statuses(viewer: PageCaller, app: str) -> tuple[list[ServiceStatus], str]:
+    """Live status per service, or none and why the cluster could not be read."""
+    try:
+        return app_status(viewer.caller.store, app), ""
+    except KapstanError as exc:
+        return [], exc.message
+
+
+@router.get("/apps/{app}")
+def app_page(request: Request, viewer: ViewerDep, app: str) -> Response:
+    caller = viewer.caller
+    application = caller.application(app, "view")
+    statuses, unreachable = _statuses(viewer, app)
+    health = {s.service: s.health.status.value for s in statuses}
+    graph = appviews.app_graph(caller.store, app)
+    revisions = apphistory.app_history(caller.store, app)
+    return render(
+        request, "app.html", app=application, services=appviews.app_services(caller.store, app),
+        status={s.service: s for s in statuses}, unreachable=unreachable,
+        graph=Markup(graph_svg(graph, health)),  # graph_svg escapes every name
+        revisions=_with_previous(revisions), operations=caller.store.list_operations(app, 20),
+        may_deploy=caller.can(application.environment, "deploy"),
+        may_rollback=caller.can(application.environment, "rollback"),
+    )  # fmt: skip
+
+
+def _with_previous(revisions: list[Revision]) -> list[tuple[Revision, int | None]]:
+    """Newest first, each with the number of the same service's revision before it."""
+    last: dict[str, int] = {}
+    out: list[tuple[Revision, int | None]] = []
+    for revision in revisions:
+        out.append((revision, last.get(revision.service)))
+        last[revision.service] = revision.number
+    return sorted(out, key=lambda pair: pair[0].created_at, reverse=True)
+
+
+@router.get("/apps/{app}/plan")
+def plan_page(request: Request, viewer: ViewerDep, app: str, service: str = "") -> Response:
+    """What a deploy would do, with per-resource diffs, and the button that confirms it."""
+    application = viewer.caller.application(app, "view")
+    services = [service] if service else []
+    plans = plan_app(viewer.caller.store, app, services)
+    warnings = policy_warnings(viewer.caller.store, app, services)
+    return render(request, "plan.html", app=application, plans=plans, warnings=warnings,
+                  service=service,
+                  may_deploy=viewer.caller.can(application.environment, "deploy"))  # fmt: skip
+
+
+@router.post("/apps/{app}/deploy")
+def deploy(
+    request: Request, viewer: PosterDep, app: str, service: Annotated[str, Form()] = "",
+    message: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    viewer.caller.application(app, "deploy")
+    options = DeployOptions(timeout=DEPLOY_TIMEOUT, message=message)
+    started = deploys.request_deploy(
+        viewer.caller.store, runner_of(request), app=app, author=viewer.name,
+        services=[service] if service else [], options=options, trigger="console",
+    )  # fmt: skip
+    if started.approval_id is not None:
+        return render(request, "message.html", 202, title="Approval required",
+                      message=f"The environment requires approval: another user with the approve "
+                              f"permission approves request {started.approval_id}.",
+                      back=f"/apps/{app}")  # fmt: skip
+    return redirect(f"/apps/{app}/operations/{started.operation_id}")
+
+
+@router.post("/apps/{app}/rollback")
+def rollback(
+    request: Request, viewer: PosterDep, app: str, service: Annotated[str, Form()] = "",
+    to: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Roll one service (or the whole app) back to its previous (or ``to``) revision."""
+    viewer.caller.application(app, "rollback")
+    launch = deploys.rollback(
+        viewer.caller.store, runner_of(request), app=app, author=viewer.name,
+        service=service or None, to=int(to) if to.strip() else None,
+        options=DeployOptions(timeout=DEPLOY_TIMEOUT),
+    )  # fmt: skip
+    return redirect(f"/apps/{app}/operations/{launch.operation_id}")
+
+
+@router.post("/apps/{app}/update")
+def update(request: Request, viewer: PosterDep, app: str) -> Response:
+    """Point the app at the latest template and config versions (no deploy)."""
+    before = viewer.caller.application(app, "deploy")
+    found = applications.update_app(viewer.caller.store, app)
+    after = found.application
+    auditing.record(
+        viewer.caller.store, viewer.name, "app.update", kind="application", name=app,
+        environment=after.environment, from_version=before.template_version,
+        to_version=after.template_version,
+        details={"configFrom": before.config_version, "configTo": after.config_version,
+                 "changed": [c.service for c in found.changes.changes], "via": "console"},
+    )  # fmt: skip
+    return redirect(f"/apps/{app}/plan")
+
+
+@router.get("/apps/{app}/diff")
+def diff_page(
+    request: Request, viewer: ViewerDep, app: str, service: str, old: int, new: int
+) -> Response:
+    """Two revisions of one service side by side (revisions are stored redacted)."""
+    application = viewer.caller.application(app, "view")
+    found = apphistory.app_diff(viewer.caller.store, app, service, old, new)
+    rows = side_by_side(found.old.manifests, found.new.manifests)
+    return render(request, "diff.html", app=application, service=service, diff=found, rows=rows)
+
+
+@router.post("/apps")
+def create(
+    request: Request, viewer: PosterDep, name: Annotated[str, Form()],
+    template: Annotated[str, Form()], environment: Annotated[str, Form()],
+) -> Response:  # fmt: skip
+    """A new application from the latest version of ``template`` with the environment's config."""
+    viewer.caller.require(environment, "deploy")
+    created = applications.create_app(
+        viewer.caller.store, name, template=Ref(template, None), environment=environment,
+        author=viewer.name,
+    )  # fmt: skip
+    auditing.record(
+        viewer.caller.store, viewer.name, "app.create", kind="application", name=created.name,
+        environment=created.environment, to_version=created.template_version,
+        details={"template": f"{created.template}@{created.template_version}",
+                 "config": created.config, "configVersion": created.config_version,
+                 "via": "console"},
+    )  # fmt: skip
+    return redirect(f"/apps/{created.name}")

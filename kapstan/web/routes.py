@@ -1,0 +1,95 @@
+"""The console's pages: login and logout, the overview; the page groups it includes.
+
+/ui/login /ui/logout             the login form (rate-limited), the end of a session
+/ui                              environments (reachability), applications (search, health)
+/ui/apps/...                     one application (``apps``), operations (``operations``)
+/ui/templates /ui/configs        templates and configs (``catalog``)
+/ui/audit                        the audit log (``auditlog``)
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+
+from kapstan.api import auditing
+from kapstan.api.auth import client_address
+from kapstan.api.errors import TooManyAttempts
+from kapstan.api.routers.applications import _health, _matches
+from kapstan.api.routers.environments import reach
+from kapstan.api.state import state_of, store_of
+from kapstan.errors import AuthError
+from kapstan.web import apps, auditlog, catalog, operations
+from kapstan.web.common import PREFIX, PageRoute, PosterDep, ViewerDep, redirect, render, web_of
+from kapstan.web.sessions import COOKIE, LOGIN_COOKIE, same_token
+
+router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
+for group in (apps, operations, catalog, auditlog):
+    router.include_router(group.router)
+
+
+def _login_form(request: Request, status: int = 200, error: str = "", user: str = "") -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", status, login_csrf=token, error=error,
+                      login_user=user)  # fmt: skip
+    response.set_cookie(LOGIN_COOKIE, token, max_age=600, httponly=True, samesite="strict",
+                        path=f"{PREFIX}/login", secure=request.url.scheme == "https")  # fmt: skip
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return _login_form(request)
+
+
+@router.post("/login")
+def login(
+    request: Request, user: Annotated[str, Form()], password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """A password for a session (5 failures a minute per user and address: 429)."""
+    if not same_token(csrf, request.cookies.get(LOGIN_COOKIE, "")) or not csrf:
+        return _login_form(request, 403, "the form expired; log in again", user)
+    store, limiter = store_of(request), state_of(request).limiter
+    address = client_address(request)
+    try:
+        limiter.check(user, address)
+        found = store.verify_password(user, password)
+    except TooManyAttempts as exc:
+        return _login_form(request, 429, exc.message, user)
+    except AuthError:
+        limiter.failed(user, address)
+        return _login_form(request, 401, "wrong user name or password", user)
+    limiter.succeeded(user, address)
+    session = web_of(request).sessions.create(found.name)
+    auditing.record(store, found.name, "console.login", kind="user", name=found.name,
+                    details={"address": address})  # fmt: skip
+    response = redirect("")
+    response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict", path=PREFIX,
+                        secure=request.url.scheme == "https")  # fmt: skip
+    response.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, viewer: PosterDep) -> Response:
+    web_of(request).sessions.end(viewer.session.id)
+    response = redirect("/login")
+    response.delete_cookie(COOKIE, path=PREFIX)
+    return response
+
+
+@router.get("")
+def overview(request: Request, viewer: ViewerDep, q: str = "") -> Response:
+    """Environments with reachability; applications (searchable) with health per service."""
+    caller = viewer.caller
+    envs = [e for e in caller.store.list_environments() if caller.can(e.name, "view")]
+    allowed = {e.name for e in envs}
+    reachability = {e.name: reach(e) for e in envs}
+    found = [a for a in caller.store.list_applications()
+             if a.environment in allowed and (not q or _matches(a, q))]  # fmt: skip
+    health = {a.name: _health(caller, a.name) for a in found}
+    return render(request, "overview.html", environments=envs, reachability=reachability,
+                  applications=found, health=health, q=q)  # fmt: skip
