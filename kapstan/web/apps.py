@@ -1,4 +1,5 @@
-"""One application's pages: services and status, graph, history and diffs; plan, deploy,
+"""One application's pages: services and status, per service its pods, events and failing
+logs (``diagnose``), graph, history and diffs; plan, deploy,
 roll back, update to the latest versions; creating an application from a template.
 
 Writes check the same permissions as the API (``deploy``, ``rollback``) and go through the
@@ -23,6 +24,7 @@ from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import KapstanError
 from kapstan.store import Revision
 from kapstan.web.common import PageCaller, PageRoute, PosterDep, ViewerDep, redirect, render
+from kapstan.web.diagnose import diagnose
 from kapstan.web.sidebyside import side_by_side
 from kapstan.web.svg import graph_svg
 
@@ -53,6 +55,7 @@ def app_page(request: Request, viewer: ViewerDep, app: str) -> Response:
         revisions=_with_previous(revisions), operations=caller.store.list_operations(app, 20),
         may_deploy=caller.can(application.environment, "deploy"),
         may_rollback=caller.can(application.environment, "rollback"),
+        diagnoses=diagnose(caller.store, app),
     )  # fmt: skip
 
 

@@ -4,6 +4,7 @@
 /ui                              environments (reachability), applications (search, health)
 /ui/apps/...                     one application (``apps``), operations (``operations``)
 /ui/templates /ui/configs        templates and configs (``catalog``)
+/ui/approvals                    pending and recent approvals, approve/reject (``approvals``)
 /ui/audit                        the audit log (``auditlog``)
 """
 
@@ -21,12 +22,12 @@ from kapstan.api.routers.applications import _health, _matches
 from kapstan.api.routers.environments import reach
 from kapstan.api.state import state_of, store_of
 from kapstan.errors import AuthError
-from kapstan.web import apps, auditlog, catalog, operations
+from kapstan.web import approvals, apps, auditlog, catalog, operations
 from kapstan.web.common import PREFIX, PageRoute, PosterDep, ViewerDep, redirect, render, web_of
 from kapstan.web.sessions import COOKIE, LOGIN_COOKIE, same_token
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
-for group in (apps, operations, catalog, auditlog):
+for group in (apps, operations, catalog, approvals, auditlog):
     router.include_router(group.router)
 
 

@@ -12,7 +12,7 @@ from tests.web.conftest import Console
 
 PAGES = ["/ui", "/ui?q=sho", "/ui/apps/shop", "/ui/templates", "/ui/templates/shop",
          "/ui/configs", "/ui/configs/dev", "/ui/configs/dev/diff?old=1&new=1",
-         "/ui/audit", "/ui/audit?environment=dev"]  # fmt: skip
+         "/ui/audit", "/ui/audit?environment=dev", "/ui/approvals"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)
