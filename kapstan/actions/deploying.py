@@ -30,7 +30,7 @@ from kapstan.engine.deploy import (
     ServiceOutcome,
 )
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import InputError, KapstanError, NotFoundError
+from kapstan.errors import ConflictError, InputError, KapstanError, NotFoundError
 from kapstan.kube import connect
 from kapstan.model.operation import Operation, Step
 from kapstan.plan import policy
@@ -132,10 +132,17 @@ def deploy_app(
     record_request(store, op.id, request)
     owner = lock_owner(author)
     try:
-        store.acquire_lock(app, owner=owner, operation_id=op.id, lease_seconds=lease)
+        lock = store.acquire_lock(app, owner=owner, operation_id=op.id, lease_seconds=lease)
     except KapstanError as exc:
         store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
         raise
+    if resumes is not None and lock.took_over_from is None:
+        # The lock was free: another process took the dead operation over and already
+        # finished; running its request again would repeat that work.
+        store.release_lock(app, owner=owner)
+        message = f"not started: operation {resumes} was already taken over by another process"
+        store.finish_operation(op.id, Step.FAILED, message)
+        raise ConflictError(message)
     if on_start:
         on_start(op.id)
     with StoreJournal(
