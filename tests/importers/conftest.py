@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kapstan import sandbox
 from kapstan.actions.deploying import deploy_app
 from kapstan.engine.deploy import DeployOptions
 from kapstan.importers import ImportResult
 from kapstan.importers.saving import save_import
+from kapstan.kube import connect
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 
@@ -27,16 +29,28 @@ CHART_VALUES = FIXTURES / "chart-values-prod.yaml"
 Deploy = Callable[[ImportResult], dict[str, str]]
 
 
+def claims(result: ImportResult) -> list[str]:
+    """Names of the PersistentVolumeClaims an import makes."""
+    return [
+        doc["metadata"]["name"]
+        for path, text in result.files.items()
+        if path != "kapstan.yaml"
+        for doc in yaml.safe_load_all(text)
+        if doc and doc["kind"] == "PersistentVolumeClaim"
+    ]
+
+
 @pytest.fixture()
 def deploy_import(
     sandbox_cluster: sandbox.SandboxState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Deploy]:
     """Save an import, deploy it to its own namespace, return each service's final step.
 
-    Its claims are provisioned by the sandbox's default StorageClass.
+    The sandbox has no volume provisioner, so a PersistentVolume is made for each claim.
     """
     monkeypatch.setenv("KAPSTAN_SECRET_KEY", generate_key())
     store = Store.open(str(tmp_path / "kapstan.db"))
+    volumes: list[str] = []
 
     def deploy(result: ImportResult) -> dict[str, str]:
         namespace = f"imp-{uuid.uuid4().hex[:8]}"
@@ -50,6 +64,11 @@ def deploy_import(
             result.name, template=result.name, template_version=version.version,
             environment=namespace, config=result.name, config_version=None,
         )  # fmt: skip
+        with connect(sandbox_cluster.kubeconfig) as cluster:
+            for claim in claims(result):
+                name = f"{namespace}-{claim}"
+                cluster.apply(_volume(name, namespace, claim))
+                volumes.append(name)
         outcome = deploy_app(
             store, result.name, author="tester", options=DeployOptions(timeout=120)
         )
@@ -60,6 +79,24 @@ def deploy_import(
         yield deploy
     finally:
         store.close()
+        with connect(sandbox_cluster.kubeconfig) as cluster:
+            for name in volumes:
+                cluster.delete("v1", "PersistentVolume", name)
+
+
+def _volume(name: str, namespace: str, claim: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": "10Gi"},
+            "accessModes": ["ReadWriteOnce", "ReadWriteMany"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "hostPath": {"path": f"/tmp/{name}"},
+            "claimRef": {"namespace": namespace, "name": claim},
+        },
+    }
 
 
 def golden(name: str, text: str) -> str:

@@ -23,11 +23,25 @@ pytestmark = pytest.mark.cluster
 
 TEMPLATES = sorted(t.name for t in templates_of(builtin_catalog()))
 TIMEOUT = DeployOptions(timeout=300)
+VOLUMES = 8  # postgresql 1, rabbitmq 1, three-tier 1, demo-shop 2: and some to spare
+
+
+@pytest.fixture(scope="module")
+def volumes(sandbox_cluster: sandbox.SandboxState) -> None:
+    """Class-less PersistentVolumes: the sandbox has no provisioner, so claims bind to these."""
+    with connect(sandbox_cluster.kubeconfig) as cluster:
+        for _ in range(VOLUMES):
+            cluster.apply({
+                "apiVersion": "v1", "kind": "PersistentVolume",
+                "metadata": {"name": f"market-{uuid.uuid4().hex[:8]}"},
+                "spec": {"capacity": {"storage": "100Gi"}, "accessModes": ["ReadWriteOnce"],
+                         "hostPath": {"path": "/tmp/kapstan-market"}},
+            })  # fmt: skip
 
 
 @pytest.fixture
 def cluster_store(
-    sandbox_cluster: sandbox.SandboxState, store: Store, market_paths: MarketPaths
+    sandbox_cluster: sandbox.SandboxState, volumes: None, store: Store, market_paths: MarketPaths
 ) -> Iterator[tuple[Store, Path]]:
     yield store, sandbox_cluster.kubeconfig
 
