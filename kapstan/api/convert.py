@@ -87,8 +87,8 @@ def config_history(e: ConfigHistoryEntry) -> s.ConfigHistoryOut:
 
 def environment(e: Environment, reach: tuple[bool, str] | None = None) -> s.EnvironmentOut:
     return s.EnvironmentOut(
-        name=e.name, namespace=e.namespace, context=e.context, config=e.config,
-        requires_approval=bool(getattr(e, "requires_approval", False)), created_at=e.created_at,
+        name=e.name, kubeconfig=e.kubeconfig, namespace=e.namespace, context=e.context,
+        config=e.config, requires_approval=bool(getattr(e, "requires_approval", False)), created_at=e.created_at,
         reachable=reach[0] if reach else None, reachability=reach[1] if reach else None,
     )  # fmt: skip
 

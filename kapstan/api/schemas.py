@@ -192,6 +192,7 @@ class ConfigWriteOut(Model):
 
 class EnvironmentOut(Model):
     name: str
+    kubeconfig: str = Field(description="Path of the kubeconfig file on the server.")
     namespace: str
     context: str | None
     config: str | None

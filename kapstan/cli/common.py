@@ -20,15 +20,27 @@ MessageOpt = typer.Option("", "-m", "--message", help="Why: kept with the new ve
 
 @dataclass(frozen=True)
 class Settings:
-    """Global options, carried on the Typer context (``ctx.obj``)."""
+    """Global options, carried on the Typer context (``ctx.obj``).
+
+    ``server`` set: commands go to that Kapstan server with ``token`` (see ``backend``).
+    """
 
     db: str | None = None
+    server: str | None = None
+    token: str | None = None
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
 
 
 def open_store(ctx: typer.Context) -> Store:
-    """The store named by ``--db``, else ``$KAPSTAN_DB``, else the default; close it after use."""
-    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
-    return Store.open(settings.db)
+    """The store named by ``--db``, else ``$KAPSTAN_DB``, else the default; close it after use.
+
+    For commands that only ever work on this machine's store (``user``, ``demo``); the
+    others go through ``kapstan.cli.backend.open_backend``.
+    """
+    return Store.open(settings_of(ctx).db)
 
 
 def author() -> str:

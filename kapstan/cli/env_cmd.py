@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
-from kapstan.actions import environments
-from kapstan.cli.common import OutputOpt, author, open_store, when
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.store import Environment
 
@@ -27,9 +27,9 @@ def create(
     config: str | None = typer.Option(None, "--config", help="The environment's config."),
 ) -> None:
     """Create environment NAME."""
-    with open_store(ctx) as store:
-        env = environments.create_environment(
-            store, name, kubeconfig=kubeconfig, namespace=namespace, context=context, config=config
+    with open_backend(ctx) as backend:
+        env = backend.environments.create(
+            name, kubeconfig=kubeconfig, namespace=namespace, context=context, config=config
         )
     print(f"environment {env.name} created (namespace {env.namespace})")
 
@@ -37,8 +37,8 @@ def create(
 @app.command()
 def clone(ctx: typer.Context, source: str, new: str) -> None:
     """Copy environment SOURCE as NEW, with a config NEW copied from SOURCE's."""
-    with open_store(ctx) as store:
-        env = environments.clone_environment(store, source, new, author=author())
+    with open_backend(ctx) as backend:
+        env = backend.environments.clone(source, new, author=author())
     tail = f" with config {env.config}" if env.config else ""
     print(f"environment {env.name} cloned from {source}{tail}")
 
@@ -46,8 +46,8 @@ def clone(ctx: typer.Context, source: str, new: str) -> None:
 @app.command("list")
 def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
     """Every environment."""
-    with open_store(ctx) as store:
-        envs = store.list_environments()
+    with open_backend(ctx) as backend:
+        envs = backend.environments.list()
     records = [_record(e) for e in envs]
     columns = ("name", "namespace", "context", "config", "kubeconfig")
     rows = [tuple(r[c] for c in columns) for r in records]
@@ -57,8 +57,8 @@ def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
 @app.command()
 def show(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """An environment, its config's latest version and its applications."""
-    with open_store(ctx) as store:
-        details = environments.environment_details(store, name)
+    with open_backend(ctx) as backend:
+        details = backend.environments.details(name)
     record = _record(details.environment)
     record["configVersion"] = details.config.version if details.config else None
     record["applications"] = [a.name for a in details.applications]

@@ -25,6 +25,8 @@ from kapstan.cli import (
 )
 from kapstan.cli.common import Settings
 from kapstan.cli.output import print_error
+from kapstan.client.credentials import saved_token
+from kapstan.client.http import check_server_url
 from kapstan.errors import KapstanError
 
 app = typer.Typer(
@@ -56,8 +58,36 @@ def root(
         help="Store URL (sqlite:///path or postgresql+psycopg://...); "
         "default: $KAPSTAN_DB, else kapstan.db in the user data directory.",
     ),
+    server: str | None = typer.Option(
+        None,
+        "--server",
+        metavar="URL",
+        envvar="KAPSTAN_SERVER",
+        help="Work against this Kapstan server instead of the local store "
+        "(default: $KAPSTAN_SERVER).",
+    ),
+    token: str | None = typer.Option(
+        None,
+        "--token",
+        envvar="KAPSTAN_TOKEN",
+        help="The server's API token (default: $KAPSTAN_TOKEN, else the one `kapstan login` "
+        "saved for the server).",
+        show_default=False,
+    ),
 ) -> None:
-    ctx.obj = Settings(db=db)
+    # An explicit --db wins over a $KAPSTAN_SERVER left in the environment.
+    source = ctx.get_parameter_source("server")
+    from_env = source is not None and source.name == "ENVIRONMENT"
+    ctx.obj = settings(db, None if (db and from_env) else server, token)
+
+
+def settings(db: str | None, server: str | None, token: str | None) -> Settings:
+    if not server or not server.strip():
+        return Settings(db=db)
+    if db:
+        raise typer.BadParameter("give --db (a local store) or --server, not both")
+    url = check_server_url(server)
+    return Settings(server=url, token=token or saved_token(url))
 
 
 def main(argv: list[str] | None = None) -> int:

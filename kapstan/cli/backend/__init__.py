@@ -1,0 +1,108 @@
+"""Where a command reads and writes: the local store, or a Kapstan server over HTTP.
+
+Every command that works on templates, configs, environments or applications goes
+through ``open_backend(ctx)`` and one of its ports (``backend.environments`` ...). Each
+port has a local implementation (the actions on the store) and a remote one (the
+server's API, its answers decoded back into the same records), so a command prints
+the same output either way. The remote side never opens the store and needs no secret
+key: the server holds both.
+
+    --server URL / $KAPSTAN_SERVER      the server (else: the local store, --db)
+    --token T / $KAPSTAN_TOKEN          its API token (else: the one `kapstan login` saved)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+
+import typer
+
+from kapstan.cli.backend.apps import AppsPort, LocalApps, RemoteApps
+from kapstan.cli.backend.configs import ConfigsPort, LocalConfigs, RemoteConfigs
+from kapstan.cli.backend.deploys import DeploysPort, LocalDeploys, RemoteDeploys
+from kapstan.cli.backend.environments import (
+    EnvironmentsPort,
+    LocalEnvironments,
+    RemoteEnvironments,
+)
+from kapstan.cli.backend.templates import LocalTemplates, RemoteTemplates, TemplatesPort
+from kapstan.cli.common import Settings, settings_of
+from kapstan.client.http import ApiClient
+from kapstan.errors import InputError
+from kapstan.store import Store
+
+
+@dataclass
+class Backend:
+    """One of ``store`` (local) or ``client`` (remote) is set."""
+
+    store: Store | None = None
+    client: ApiClient | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.client is not None
+
+    def local_store(self, what: str) -> Store:
+        """The store, for a command that only works on this machine's store."""
+        if self.store is None:
+            raise InputError(
+                f"{what} works on the local store only; run it without --server / $KAPSTAN_SERVER"
+            )
+        return self.store
+
+    def api(self, what: str) -> ApiClient:
+        """The client, for a command that only makes sense against a server."""
+        if self.client is None:
+            raise InputError(
+                f"{what} needs a Kapstan server: pass --server URL or set $KAPSTAN_SERVER"
+            )
+        return self.client
+
+    @cached_property
+    def environments(self) -> EnvironmentsPort:
+        if self.client is not None:
+            return RemoteEnvironments(self.client)
+        return LocalEnvironments(self.local_store("environments"))
+
+    @cached_property
+    def templates(self) -> TemplatesPort:
+        if self.client is not None:
+            return RemoteTemplates(self.client)
+        return LocalTemplates(self.local_store("templates"))
+
+    @cached_property
+    def configs(self) -> ConfigsPort:
+        if self.client is not None:
+            return RemoteConfigs(self.client)
+        return LocalConfigs(self.local_store("configs"))
+
+    @cached_property
+    def apps(self) -> AppsPort:
+        if self.client is not None:
+            return RemoteApps(self.client)
+        return LocalApps(self.local_store("applications"))
+
+    @cached_property
+    def deploys(self) -> DeploysPort:
+        if self.client is not None:
+            return RemoteDeploys(self.client)
+        return LocalDeploys(self.local_store("deploys"))
+
+
+@contextmanager
+def open_backend(ctx: typer.Context) -> Iterator[Backend]:
+    """The server named by ``--server``/``$KAPSTAN_SERVER``, else the local store."""
+    settings = settings_of(ctx)
+    if settings.server:
+        with ApiClient(settings.server, settings.token) as client:
+            yield Backend(client=client)
+        return
+    with Store.open(settings.db) as store:
+        yield Backend(store=store)
+
+
+__all__ = ["Backend", "Settings", "open_backend"]

@@ -1,0 +1,22 @@
+"""Apps: on the local store or a Kapstan server (skeleton: filled in with the CLI's commands)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from kapstan.client.http import ApiClient
+from kapstan.store import Store
+
+
+class AppsPort(Protocol):
+    pass
+
+
+class LocalApps:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+
+class RemoteApps:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client

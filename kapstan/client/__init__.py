@@ -1,0 +1,1 @@
+"""A client of the Kapstan server's HTTP API (``http.ApiClient``); the CLI's remote backend."""

@@ -1,0 +1,93 @@
+"""``kapstan env`` through a server: same output as local, the server's checks apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.remote.conftest import Cli
+
+
+def test_create_through_the_server_is_seen_locally(cli: Cli) -> None:
+    made = cli.remote("env", "create", "qa", "--kubeconfig", cli.server.kubeconfig,
+                      "--namespace", "qa-ns")  # fmt: skip
+    assert made.code == 0, made.err
+    assert made.out == "environment qa created (namespace qa-ns)\n"
+    shown = cli.local("env", "show", "qa", "-o", "json")
+    assert shown.code == 0 and shown.json()["namespace"] == "qa-ns"
+    assert shown.json()["kubeconfig"] == str(cli.server.kubeconfig)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "yaml"])
+def test_list_and_show_print_the_same_either_way(cli: Cli, fmt: str) -> None:
+    listed_local, listed_remote = cli.both("env", "list", "-o", fmt)
+    assert listed_local.code == listed_remote.code == 0
+    assert listed_remote.out == listed_local.out
+    assert "dev" in listed_remote.out
+    shown_local, shown_remote = cli.both("env", "show", "dev", "-o", fmt)
+    assert shown_local.code == shown_remote.code == 0
+    assert shown_remote.out == shown_local.out
+
+
+def test_clone_is_made_by_the_caller(cli: Cli) -> None:
+    cli.local("config", "set", "dev-config", "a=1")
+    made = cli.remote("env", "clone", "dev", "dev2")
+    assert made.code == 0, made.err
+    assert made.out.startswith("environment dev2 cloned from dev")
+
+
+def test_errors_are_the_servers_messages_with_the_same_exit_code(cli: Cli) -> None:
+    local, remote = cli.both("env", "show", "nowhere")
+    assert local.code == remote.code == 1
+    assert "nowhere" in remote.err
+    assert remote.err == local.err
+
+
+def test_a_viewer_cannot_create_and_is_told_why(cli: Cli) -> None:
+    refused = cli.remote("env", "create", "x", "--kubeconfig", cli.server.kubeconfig,
+                         "--namespace", "x", user="vic")  # fmt: skip
+    assert refused.code == 1
+    assert "administrator" in refused.err and "vic" in refused.err
+    assert cli.local("env", "show", "x").code == 1  # nothing was made
+
+
+def test_no_token_is_a_clear_error(cli: Cli) -> None:
+    result = cli.capture(["--server", cli.server.url, "env", "list"])
+    assert result.code == 1
+    assert "--token" in result.err and "KAPSTAN_TOKEN" in result.err
+
+
+def test_a_wrong_token_is_refused(cli: Cli) -> None:
+    result = cli.capture(["--server", cli.server.url, "--token", "kst_not-a-token", "env", "list"])
+    assert result.code == 1 and "token" in result.err.lower()
+
+
+def test_an_unreachable_server_names_the_url(cli: Cli) -> None:
+    from tests.replicas.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    result = cli.capture(["--server", url, "--token", "t", "env", "list"])
+    assert result.code == 1
+    assert f"cannot reach the Kapstan server at {url}" in result.err
+
+
+def test_the_server_can_come_from_the_environment(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAPSTAN_SERVER", cli.server.url)
+    monkeypatch.setenv("KAPSTAN_TOKEN", cli.server.tokens["vic"])
+    result = cli.capture(["env", "list", "-o", "json"])
+    assert result.code == 0, result.err
+    assert [e["name"] for e in result.json()] == ["dev"]  # vic views dev only
+    # An explicit --db wins over $KAPSTAN_SERVER: the local store shows every environment.
+    local = cli.capture(["--db", cli.server.db, "env", "list", "-o", "json"])
+    assert len(local.json()) > 1 or local.json()[0]["name"] == "dev"
+
+
+def test_db_and_server_together_is_a_usage_error(cli: Cli) -> None:
+    result = cli.capture(["--db", cli.server.db, "--server", cli.server.url, "env", "list"])
+    assert result.code == 2
+
+
+def test_a_bad_server_url_is_an_input_error(cli: Cli) -> None:
+    result = cli.capture(["--server", "ftp://x", "env", "list"])
+    assert result.code == 1 and "http://HOST:PORT" in result.err
