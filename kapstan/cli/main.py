@@ -17,6 +17,7 @@ from kapstan.cli import (
     deploy_cmd,  # noqa: F401  (registers plan, deploy, rollback, status, operation on app_cmd.app)
     env_cmd,
     import_cmd,
+    login_cmd,
     market_cmd,
     sandbox_cmd,
     secret_key_cmd,
@@ -45,6 +46,7 @@ app.add_typer(market_cmd.app, name="market")
 app.add_typer(secret_key_cmd.app, name="secret-key")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 server_cmd.register(app)  # `kapstan server` and `kapstan user`
+login_cmd.register(app)  # `kapstan login`, `logout`, `whoami`
 app.command("demo")(demo_cmd.demo)
 
 

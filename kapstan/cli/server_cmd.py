@@ -10,7 +10,11 @@ import sys
 
 import typer
 
-from kapstan.cli.common import Settings, author, open_store
+from kapstan.api import schemas
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import Settings, author
+from kapstan.client import decode
+from kapstan.client.http import path
 from kapstan.errors import InputError
 from kapstan.store import Store
 
@@ -64,11 +68,17 @@ def create_user(
     if password_stdin and no_password:
         raise InputError("--password-stdin and --no-password exclude each other")
     password = None if no_password else _password(name, password_stdin)
-    with open_store(ctx) as store:
-        user = store.create_user(name, password=password, admin=admin)
-        store.audit(author(), "user.create", kind="user", name=name,
+    with open_backend(ctx) as backend:
+        if backend.client is not None:
+            body = {"name": name, "password": password, "admin": admin}
+            made = decode.parse(schemas.UserOut, backend.client.post(path("users"), body))
+            created_admin = made.admin
+        else:
+            store = backend.local_store("user create")
+            created_admin = store.create_user(name, password=password, admin=admin).admin
+            store.audit(author(), "user.create", kind="user", name=name,
                         details={"admin": admin, "password": password is not None, "via": "cli"})  # fmt: skip
-    print(f"user {user.name} created" + (" (administrator)" if user.admin else ""))
+    print(f"user {name} created" + (" (administrator)" if created_admin else ""))
 
 
 @user_app.command("token")
@@ -77,10 +87,26 @@ def create_token(
     name: str,
     description: str = typer.Option("", "--description", "-d", help="What the token is for."),
 ) -> None:
-    """A new API token for NAME, printed once (send it as 'Authorization: Bearer ...')."""
-    with open_store(ctx) as store:
-        text, info = store.create_token(name, description=description)
-        store.audit(author(), "token.create", kind="user", name=name,
+    """A new API token for NAME, printed once (send it as 'Authorization: Bearer ...').
+
+    Through a server, only for yourself: the server makes tokens for its caller only.
+    """
+    with open_backend(ctx) as backend:
+        if backend.client is not None:
+            me = decode.parse(schemas.UserOut, backend.client.get(path("users", "me")))
+            if me.name != name:
+                raise InputError(
+                    f"through a server you can only make tokens for yourself ({me.name!r}), "
+                    f"not for {name!r}; {name} logs in with `kapstan login`, or an administrator "
+                    "runs `kapstan user token` on the server's machine"
+                )
+            body = {"description": description}
+            made = decode.parse(schemas.NewToken, backend.client.post(path("tokens"), body))
+            text = made.token
+        else:
+            store = backend.local_store("user token")
+            text, info = store.create_token(name, description=description)
+            store.audit(author(), "token.create", kind="user", name=name,
                         details={"token": info.id, "via": "cli"})  # fmt: skip
     print(text)
 
@@ -88,10 +114,15 @@ def create_token(
 @user_app.command("grant")
 def grant(ctx: typer.Context, name: str, environment: str, role: str) -> None:
     """Give NAME the ROLE (viewer, deployer, admin) in ENVIRONMENT, replacing any other."""
-    with open_store(ctx) as store:
-        before = store.role_for(name, environment)
-        store.grant_role(name, environment, role)
-        store.audit(author(), "role.grant", kind="user", name=name,
+    with open_backend(ctx) as backend:
+        if backend.client is not None:
+            body = {"environment": environment, "role": role}
+            backend.client.post(path("users", name, "roles"), body)
+        else:
+            store = backend.local_store("user grant")
+            before = store.role_for(name, environment)
+            store.grant_role(name, environment, role)
+            store.audit(author(), "role.grant", kind="user", name=name,
                         environment=environment, from_version=before, to_version=str(role),
                         details={"via": "cli"})  # fmt: skip
     print(f"user {name} is {role} in environment {environment}")

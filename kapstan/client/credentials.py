@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,21 +49,33 @@ def _write(data: dict[str, Any]) -> None:
         raise
 
 
+@dataclass(frozen=True)
+class Saved:
+    user: str
+    token: str
+    token_id: int | None
+
+
+def saved_entry(server: str) -> Saved | None:
+    entry = _load().get(server)
+    if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+        return None
+    token_id = entry.get("tokenId")
+    return Saved(
+        user=str(entry.get("user", "")),
+        token=entry["token"],
+        token_id=token_id if isinstance(token_id, int) else None,
+    )
+
+
 def saved_token(server: str) -> str | None:
-    entry = _load().get(server)
-    token = entry.get("token") if isinstance(entry, dict) else None
-    return token if isinstance(token, str) and token else None
+    entry = saved_entry(server)
+    return entry.token if entry else None
 
 
-def saved_user(server: str) -> str | None:
-    entry = _load().get(server)
-    user = entry.get("user") if isinstance(entry, dict) else None
-    return user if isinstance(user, str) else None
-
-
-def save_token(server: str, user: str, token: str) -> Path:
+def save_token(server: str, user: str, token: str, token_id: int | None = None) -> Path:
     data = _load()
-    data[server] = {"user": user, "token": token}
+    data[server] = {"user": user, "token": token, "tokenId": token_id}
     _write(data)
     return credentials_file()
 

@@ -83,7 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     kubeconfig.write_text(KUBECONFIG)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KAPSTAN_SECRET_KEY", key)
-        patch.setenv("KAPSTAN_USER", "root")
+        patch.setenv("KAPSTAN_USER", "local-op")  # not a server user: authors tell the two apart
         patch.setenv("XDG_CONFIG_HOME", str(home / "config"))
         for name in ("KAPSTAN_DB", "KAPSTAN_SERVER", "KAPSTAN_TOKEN", "KAPSTAN_SECRET_KEY_FILE"):
             patch.delenv(name, raising=False)
