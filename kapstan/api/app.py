@@ -34,6 +34,7 @@ from kapstan.api.routers import (
     environments,
     health,
     hooks,
+    market,
     operations,
     templates,
     users,
@@ -42,7 +43,7 @@ from kapstan.api.state import ApiState
 from kapstan.web import console
 
 ROUTERS = (health, users, templates, configs, environments, applications, appviews, deploys,
-           operations, approvals, audit, hooks)  # fmt: skip
+           operations, approvals, audit, hooks, market)  # fmt: skip
 Extra = Callable[[FastAPI], None]
 
 

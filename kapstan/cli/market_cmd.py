@@ -9,7 +9,8 @@ import typer
 
 from kapstan.actions.configfiles import parse_assignments
 from kapstan.actions.deploying import DeployResult, deploy_app
-from kapstan.cli.common import OutputOpt, author, open_store
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import OutputOpt, author, settings_of
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.market import catalog as market
@@ -29,9 +30,17 @@ app = typer.Typer(help="The app market: ready templates, installed in one comman
 
 
 @app.command("list")
-def list_(output: Format = OutputOpt) -> None:
-    """Every template of every catalog (the built-in one is 'kapstan')."""
-    entries = market.list_templates()
+def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
+    """Every template of every catalog (the built-in one is 'kapstan').
+
+    With --server: the server's catalogs, the ones `market install` uses there.
+    """
+    server = settings_of(ctx).server
+    if server:
+        with open_backend(ctx) as backend:
+            entries = backend.market.list()
+    else:
+        entries = market.list_templates()
     records = [_entry_record(t) for t in entries]
     rows = [(t.catalog, t.name, t.description) for t in entries]
     print_rows(("catalog", "name", "description"), rows, output, records)
@@ -82,14 +91,16 @@ def install(
 ) -> None:
     """Import the template, make the app's config from its defaults, create the app."""
     values = parse_assignments(pairs)
-    with open_store(ctx) as store:
-        result = market.install(store, name, env=env, app=app_name, author=author(), values=values)
+    with open_backend(ctx) as backend:
+        result = backend.market.install(
+            name, env=env, app=app_name, author=author(), values=values
+        )
         print(format_install(result))
         if not deploy:
             print(f"deploy it with: kapstan app deploy {result.application.name} --yes")
             return
         deployed = deploy_app(
-            store,
+            backend.local_store("market install --deploy"),
             result.application.name,
             author=author(),
             options=DeployOptions(timeout=timeout, message=f"market install of {name}"),

@@ -28,6 +28,7 @@ from kapstan.cli.backend.environments import (
     LocalEnvironments,
     RemoteEnvironments,
 )
+from kapstan.cli.backend.market import LocalMarket, MarketPort, RemoteMarket
 from kapstan.cli.backend.templates import LocalTemplates, RemoteTemplates, TemplatesPort
 from kapstan.cli.common import Settings, settings_of
 from kapstan.client.http import ApiClient
@@ -85,6 +86,12 @@ class Backend:
         if self.client is not None:
             return RemoteApps(self.client)
         return LocalApps(self.local_store("applications"))
+
+    @cached_property
+    def market(self) -> MarketPort:
+        if self.client is not None:
+            return RemoteMarket(self.client)
+        return LocalMarket(self.local_store("market install"))
 
     @cached_property
     def deploys(self) -> DeploysPort:

@@ -1,0 +1,74 @@
+"""Installing a market template: from this machine's catalogs, or a server's.
+
+Through a server, the template comes from the server's catalogs (``/api/v1/market``):
+the server reads the environment's config, secrets included, to build the app's config,
+and the caller never sees those values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from kapstan.api import marketschemas as ms
+from kapstan.client import decode
+from kapstan.client.http import ApiClient, path
+from kapstan.market import catalog as market
+from kapstan.market.catalogs import MarketTemplate
+from kapstan.market.install import InstallResult
+from kapstan.model.values import SecretValue, Value
+from kapstan.store import Store
+
+
+class MarketPort(Protocol):
+    def list(self) -> list[MarketTemplate]: ...
+
+    def install(
+        self, name: str, *, env: str, app: str | None, author: str, values: Mapping[str, Value]
+    ) -> InstallResult: ...
+
+
+class LocalMarket:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def list(self) -> list[MarketTemplate]:
+        return market.list_templates()
+
+    def install(
+        self, name: str, *, env: str, app: str | None, author: str, values: Mapping[str, Value]
+    ) -> InstallResult:
+        return market.install(self.store, name, env=env, app=app, author=author, values=values)
+
+
+class RemoteMarket:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def list(self) -> list[MarketTemplate]:
+        found = [decode.parse(ms.MarketTemplateOut, t) for t in self.client.pages(path("market"))]
+        return [
+            MarketTemplate(catalog=t.catalog, name=t.name, path=Path(), description=t.description,
+                           secrets=tuple(t.secrets))
+            for t in found
+        ]  # fmt: skip
+
+    def install(
+        self, name: str, *, env: str, app: str | None, author: str, values: Mapping[str, Value]
+    ) -> InstallResult:
+        # The server records its caller as the author.
+        plain = {k: v.reveal() if isinstance(v, SecretValue) else v for k, v in values.items()}
+        body = {"template": name, "environment": env, "app": app, "values": plain}
+        done = decode.parse(ms.MarketInstallOut, self.client.post(path("market", "install"), body))
+        entry = MarketTemplate(catalog=done.catalog, name=done.name, path=Path(), description="")
+        return InstallResult(
+            entry=entry,
+            template=decode.template_version(done.template.model_dump()),
+            template_created=done.template_created,
+            config=decode.config_version(done.config.model_dump()),
+            config_created=done.config_created,
+            application=decode.application(done.application.model_dump()),
+            environment=decode.environment(done.environment.model_dump()),
+            generated=tuple(done.generated),
+        )

@@ -1,0 +1,56 @@
+"""``kapstan market list|install`` through a server: the server's catalogs, its checks."""
+
+from __future__ import annotations
+
+from kapstan.model.values import SecretValue
+from tests.remote.conftest import Cli
+
+
+def test_list_is_the_same_either_way(cli: Cli) -> None:
+    local, remote = cli.both("market", "list", "-o", "json")
+    assert local.code == remote.code == 0
+    assert remote.out == local.out
+    assert "redis" in {t["name"] for t in remote.json()}
+
+
+def test_install_through_the_server_prints_what_a_local_install_prints(cli: Cli) -> None:
+    local = cli.local("market", "install", "postgresql", "--env", "dev", "--app", "pg-local")
+    remote = cli.remote("market", "install", "postgresql", "--env", "dev", "--app", "pg-remote")
+    assert local.code == remote.code == 0, remote.err
+    local_lines = local.out.replace("pg-local", "APP").splitlines()
+    remote_lines = remote.out.replace("pg-remote", "APP").splitlines()
+    # The local install saved the template; the server found the same content already there.
+    assert local_lines[0] == "template postgresql: version 1 saved (from catalog kapstan)"
+    assert remote_lines[0] == "template postgresql: unchanged, still version 1"
+    assert remote_lines[1:] == local_lines[1:]
+    assert "random secrets generated for postgresql.password" in remote_lines[1]
+    with cli.server.store() as store:
+        app = store.get_application("pg-remote")
+        assert (app.template, app.environment) == ("postgresql", "dev")
+        config = store.get_config("pg-remote")
+        secrets = [k for k, v in config.values.items() if isinstance(v, SecretValue)]
+        assert secrets, "the template's secret keys are stored as secrets"
+        assert config.author == "root"
+        entry = next(e for e in store.list_audit() if e.action == "market.install")
+        assert (entry.actor, entry.name, entry.environment) == ("root", "pg-remote", "dev")
+    for secret in secrets:
+        assert config.values[secret].reveal() not in remote.out  # type: ignore[union-attr]
+
+
+def test_a_viewer_cannot_install_and_nothing_is_written(cli: Cli) -> None:
+    refused = cli.remote("market", "install", "redis", "--env", "dev", "--app", "r-vic",
+                         user="vic")  # fmt: skip
+    assert refused.code == 1 and "vic" in refused.err
+    with cli.server.store() as store:
+        assert "r-vic" not in {a.name for a in store.list_applications()}
+        assert "r-vic" not in {c.name for c in store.list_configs()}
+
+
+def test_unknown_template_and_bad_keys_are_the_same_errors_either_way(cli: Cli) -> None:
+    local, remote = cli.both("market", "install", "no-such-thing", "--env", "dev")
+    assert local.code == remote.code == 1
+    assert remote.err == local.err
+    local, remote = cli.both("market", "install", "redis", "--env", "dev", "--app", "r-bad",
+                             "--set", "not.a.key=1")  # fmt: skip
+    assert local.code == remote.code == 1
+    assert remote.err == local.err and "not.a.key" in remote.err
