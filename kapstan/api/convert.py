@@ -17,7 +17,14 @@ from kapstan.model.operation import Operation
 from kapstan.model.values import REDACTED, SecretValue, Value
 from kapstan.plan.configdiff import ConfigDiff, KeyChange
 from kapstan.render.variables import extract_variables
-from kapstan.store import Application, ConfigVersion, Environment, Revision, TemplateVersion
+from kapstan.store import (
+    Application,
+    AuditEntry,
+    ConfigVersion,
+    Environment,
+    Revision,
+    TemplateVersion,
+)
 
 
 def shown(value: Value) -> s.JsonScalar:
@@ -194,4 +201,12 @@ def triggered(t: Triggered) -> s.TriggeredOut:
         app=t.app, services=list(t.services), message=t.message,
         operation_id=started.operation_id if started else None,
         approval_id=started.approval_id if started else None,
+    )  # fmt: skip
+
+
+def audit_entry(e: AuditEntry) -> s.AuditOut:
+    return s.AuditOut(
+        id=e.id, at=e.at, actor=e.actor, action=e.action, kind=e.kind, name=e.name,
+        environment=e.environment, from_version=e.from_version, to_version=e.to_version,
+        details=dict(e.details),
     )  # fmt: skip

@@ -12,6 +12,7 @@ import typer
 from kapstan.cli import (
     app_cmd,
     appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
+    audit_cmd,
     config_cmd,
     demo_cmd,
     deploy_cmd,  # noqa: F401  (registers plan, deploy, rollback, status, operation on app_cmd.app)
@@ -44,6 +45,7 @@ app.add_typer(app_cmd.app, name="app")
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(market_cmd.app, name="market")
 app.add_typer(secret_key_cmd.app, name="secret-key")
+app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 server_cmd.register(app)  # `kapstan server` and `kapstan user`
 login_cmd.register(app)  # `kapstan login`, `logout`, `whoami`

@@ -142,6 +142,16 @@ class ApiClient:
             raise self._unreachable(exc) from exc
         return self._decode(response)
 
+    def text(self, url: str, **params: Any) -> str:
+        """A 2xx answer's body as text (an export, say); otherwise the server's error."""
+        try:
+            response = self._http.get(url, params=_params(params))
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        if not response.is_success:
+            self._decode(response)
+        return response.text
+
     def pages(self, url: str, **params: Any) -> list[Any]:
         """Every item of a paged list, following ``next`` to the end."""
         items: list[Any] = []

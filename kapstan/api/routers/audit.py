@@ -13,20 +13,11 @@ from datetime import datetime
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from kapstan.api import schemas
+from kapstan.api import convert, schemas
 from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.pagination import WindowDep
-from kapstan.store import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-
-
-def entry(e: AuditEntry) -> schemas.AuditOut:
-    return schemas.AuditOut(
-        id=e.id, at=e.at, actor=e.actor, action=e.action, kind=e.kind, name=e.name,
-        environment=e.environment, from_version=e.from_version, to_version=e.to_version,
-        details=dict(e.details),
-    )  # fmt: skip
 
 
 def _check(caller: Caller, environment: str | None) -> None:
@@ -48,7 +39,7 @@ def list_audit(
     )  # fmt: skip
     more = len(found) > at.limit
     return schemas.Page[schemas.AuditOut](
-        items=[entry(e) for e in found[: at.limit]], limit=at.limit, offset=at.offset,
+        items=[convert.audit_entry(e) for e in found[: at.limit]], limit=at.limit, offset=at.offset,
         next=at.offset + at.limit if more else None,
     )  # fmt: skip
 
@@ -62,6 +53,6 @@ def export_audit(caller: CallerDep, since: datetime | None = None) -> StreamingR
 
     def lines() -> Iterator[str]:
         for e in entries:
-            yield json.dumps(entry(e).model_dump(mode="json", by_alias=True)) + "\n"
+            yield json.dumps(convert.audit_entry(e).model_dump(mode="json", by_alias=True)) + "\n"
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
