@@ -10,6 +10,7 @@ cannot be reached, or answers something that is not the Kapstan API, raises
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -23,6 +24,8 @@ from kapstan import errors
 API = "/api/v1"
 PAGE = 500  # the server's largest page: lists come in as few requests as possible
 DEFAULT_TIMEOUT = 30.0
+RECONNECTS = 5  # attempts in a row to pick a cut event stream up again
+RECONNECT_PAUSE = 0.5  # seconds, times the attempt number
 
 # The status decides when a body carries no known type (a proxy's 502, say).
 _BY_STATUS: dict[int, type[errors.KapstanError]] = {
@@ -164,21 +167,45 @@ class ApiClient:
 
     # --- server-sent events ------------------------------------------------------------
 
-    def events(self, url: str, *, timeout: float) -> Iterator[Event]:
-        """The events of a stream as they arrive; stops when the server ends it."""
-        try:
-            with self._http.stream(
-                "GET",
-                url,
-                headers={"Accept": "text/event-stream"},
-                timeout=httpx.Timeout(DEFAULT_TIMEOUT, read=timeout),
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    self._decode(response)
-                yield from _parse_events(response.iter_lines())
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
+    def events(
+        self, url: str, *, timeout: float, reconnects: int = RECONNECTS
+    ) -> Iterator[Event]:
+        """The events of a stream as they arrive; stops when the server ends it.
+
+        The stream ends with the server's ``end`` event. One cut before it (a restart,
+        a proxy timing out) is picked up again with ``Last-Event-ID``, so no event is
+        lost or repeated; after ``reconnects`` failed attempts in a row the error is raised.
+        """
+        last_id: str | None = None
+        failures = 0
+        while True:
+            headers = {"Accept": "text/event-stream"}
+            if last_id is not None:
+                headers["Last-Event-ID"] = last_id
+            try:
+                with self._http.stream(
+                    "GET", url, headers=headers, timeout=httpx.Timeout(DEFAULT_TIMEOUT, read=timeout)
+                ) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        self._decode(response)
+                    for event in _parse_events(response.iter_lines()):
+                        failures = 0
+                        if event.id is not None:
+                            last_id = event.id
+                        yield event
+                        if event.name == "end":
+                            return
+                # Closed before the server's ``end`` event: a cut, not the end.
+                cut: httpx.HTTPError = httpx.RemoteProtocolError("the event stream was cut")
+            except httpx.TransportError as exc:
+                cut = exc
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from exc
+            failures += 1
+            if failures > reconnects:
+                raise self._unreachable(cut) from cut
+            time.sleep(RECONNECT_PAUSE * failures)
 
     # --- answers -----------------------------------------------------------------------
 
