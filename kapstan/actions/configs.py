@@ -69,6 +69,13 @@ def import_config(
     values: dict[str, Value] = dict(read_config_file(path))
     if not replace:
         return set_values(store, name, values, author=author, message=message)
+    return replace_values(store, name, values, author=author, message=message)
+
+
+def replace_values(
+    store: Store, name: str, values: Mapping[str, Value], *, author: str, message: str = ""
+) -> ConfigWrite:
+    """``values`` become the whole of ``name`` (creating it if it does not exist)."""
     try:
         current = store.get_config(name)
     except NotFoundError:

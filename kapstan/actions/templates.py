@@ -73,8 +73,13 @@ def template_vars(store: Store, ref: Ref) -> TemplateVars:
 def export_template(store: Store, ref: Ref, path: str | os.PathLike[str]) -> TemplateVersion:
     """Write a template version's files under ``path`` (new or empty directory)."""
     stored = store.get_template(ref.name, ref.version)
+    write_export(stored, path)
+    return stored
+
+
+def write_export(version: TemplateVersion, path: str | os.PathLike[str]) -> None:
+    """Write ``version``'s files under ``path``, which must be new or empty."""
     root = Path(path)
     if root.is_dir() and any(root.iterdir()):
         raise ConflictError(f"{root}: directory is not empty; export into a new or empty one")
-    write_template_dir(stored.files, root)
-    return stored
+    write_template_dir(version.files, root)

@@ -13,7 +13,7 @@ from kapstan.actions.templates import TemplateDetails
 from kapstan.api import schemas as s
 from kapstan.api.flows.triggers import Triggered
 from kapstan.engine.planning import ServicePlan
-from kapstan.model.operation import Operation
+from kapstan.model.operation import Operation, ServiceState
 from kapstan.model.values import REDACTED, SecretValue, Value
 from kapstan.plan.configdiff import ConfigDiff, KeyChange
 from kapstan.render.variables import extract_variables
@@ -37,6 +37,10 @@ def template_version(v: TemplateVersion) -> s.TemplateVersionOut:
         name=v.name, version=v.version, digest=v.digest, author=v.author,
         message=v.message, created_at=v.created_at,
     )  # fmt: skip
+
+
+def template_files(v: TemplateVersion) -> s.TemplateFilesOut:
+    return s.TemplateFilesOut(**template_version(v).model_dump(), files=dict(v.files))
 
 
 def template(details: TemplateDetails) -> s.TemplateOut:
@@ -102,20 +106,21 @@ def environment(e: Environment, reach: tuple[bool, str] | None = None) -> s.Envi
 
 def application(
     a: Application, *, auto_deploy: bool = False, services: list[str] | None = None,
-    health: dict[str, str] | None = None,
+    health: dict[str, str] | None = None, effective_config_version: int | None = None,
 ) -> s.ApplicationOut:  # fmt: skip
     return s.ApplicationOut(
         name=a.name, template=a.template, template_version=a.template_version,
         environment=a.environment, config=a.config, config_version=a.config_version,
         created_at=a.created_at, updated_at=a.updated_at, auto_deploy=auto_deploy,
         services=services or [], health=health,
+        effective_config_version=effective_config_version or a.config_version,
     )  # fmt: skip
 
 
 def changes(c: AppChanges) -> s.ChangesOut:
     return s.ChangesOut(
-        app=c.app, from_template=c.from_template, to_template=c.to_template,
-        from_config=c.from_config, to_config=c.to_config,
+        app=c.app, template=c.template, config=c.config, from_template=c.from_template,
+        to_template=c.to_template, from_config=c.from_config, to_config=c.to_config,
         changes=[
             s.ServiceChangeOut(
                 service=x.service, kind=x.kind, old_hash=x.old_hash, new_hash=x.new_hash,
@@ -132,12 +137,14 @@ def service_summary(x: ServiceSummary) -> s.ServiceOut:
     return s.ServiceOut(
         service=x.name, kinds=list(x.kinds), depends_on=list(x.depends_on), calls=list(x.calls),
         hash=x.hash, revision=latest.number if latest else None,
+        latest_revision=revision(latest) if latest else None,
     )  # fmt: skip
 
 
 def plan(p: ServicePlan) -> s.ServicePlanOut:
     return s.ServicePlanOut(
         service=p.service, action=p.action, content_hash=p.content_hash, color=p.color,
+        live_color=p.live_color,
         resources=[s.ResourcePlanOut(resource=str(r.key), action=r.action, diff=r.diff)
                    for r in p.resources],
         prune=[{k: str(v) for k, v in e.items()} for e in p.prune],
@@ -166,7 +173,8 @@ def revision_diff(d: RevisionDiff) -> s.RevisionDiffOut:
         old=revision(d.old), new=revision(d.new), unified=d.unified,
         structured=[
             s.ResourceChangeOut(
-                resource=str(c.key), action=c.action,
+                resource=str(c.key), action=c.action, group=c.key.group, kind=c.key.kind,
+                namespace=c.key.namespace, name=c.key.name,
                 fields=[s.FieldChangeOut(path=f.path, old=_plain(f.old), new=_plain(f.new))
                         for f in c.fields],
             )
@@ -183,10 +191,14 @@ def operation(op: Operation, *, events: bool = True) -> s.OperationOut:
     return s.OperationOut(
         id=op.id, app=op.app, kind=op.kind, status=op.status.value, author=op.author,
         started_at=op.started_at, finished_at=op.finished_at, message=op.message,
-        services=[s.ServiceStateOut(service=x.service, step=x.step.value, message=x.message,
-                                    revision=x.revision) for x in op.services],
+        services=[service_state(x) for x in op.services],
         events=[event(e) for e in op.events] if events else [],
     )  # fmt: skip
+
+
+def service_state(x: ServiceState) -> s.ServiceStateOut:
+    return s.ServiceStateOut(service=x.service, step=x.step.value, message=x.message,
+                             revision=x.revision)  # fmt: skip
 
 
 def event(e: Any) -> s.EventOut:

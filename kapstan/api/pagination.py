@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
 
-from kapstan.api.schemas import Page
+from kapstan.api.schemas import MAX_STORED_INT, Page
 
 MAX_LIMIT = 500
 T = TypeVar("T")
@@ -23,7 +23,7 @@ class Window:
 
 def window(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_STORED_INT, description="Items to skip.")] = 0,
 ) -> Window:
     return Window(limit, offset)
 

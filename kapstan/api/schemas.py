@@ -8,13 +8,17 @@ accept either spelling. Config values are JSON scalars; a secret is always the s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 JsonScalar = str | int | float | bool | None
 T = TypeVar("T")
+# Ids, versions and offsets live in integer columns (32 bits in PostgreSQL): a number past
+# them is refused at the edge (422 naming the field), not by the database driver (a 500).
+MAX_STORED_INT = 2**31 - 1
+StoredInt = Annotated[int, Field(ge=-MAX_STORED_INT - 1, le=MAX_STORED_INT)]
 
 
 class Model(BaseModel):
@@ -130,6 +134,12 @@ class TemplateOut(TemplateVersionOut):
     variables: list[VariableOut]
 
 
+class TemplateFilesOut(TemplateVersionOut):
+    """A version with its content: what ``template export`` writes, as an import sends it."""
+
+    files: dict[str, str] = Field(description="Relative path -> text.")
+
+
 # --- configs ------------------------------------------------------------------------------
 
 
@@ -168,7 +178,15 @@ class ConfigSet(Model):
     values: dict[str, JsonScalar] = {}
     secret: bool = Field(False, description="Store every value of this request as a secret.")
     unset: list[str] = []
+    replace: bool = Field(
+        False, description="'values' become the whole config: keys not in them are removed."
+    )
     message: str = ""
+
+
+class ConfigRollback(Model):
+    version: int = Field(ge=1, le=MAX_STORED_INT, description="The version the new one will equal.")
+    message: str = Field("", description="Default: 'rollback to version N'.")
 
 
 class TriggeredOut(Model):
@@ -234,20 +252,25 @@ class ApplicationOut(Model):
     auto_deploy: bool = False
     services: list[str] = []
     health: dict[str, str] | None = None
+    effective_config_version: int | None = Field(
+        None,
+        description="The config version the app renders with: configVersion, or the "
+        "config's latest when configVersion is null (the app follows it).",
+    )
 
 
 class ApplicationCreate(Model):
     name: str
     template: str
-    template_version: int | None = None
+    template_version: StoredInt | None = None
     environment: str
     config: str | None = None
-    config_version: int | None = None
+    config_version: StoredInt | None = None
 
 
 class ApplicationUpdate(Model):
-    template_version: int | None = None
-    config_version: int | None = None
+    template_version: StoredInt | None = None
+    config_version: StoredInt | None = None
 
 
 class ServiceChangeOut(Model):
@@ -263,11 +286,19 @@ class ServiceChangeOut(Model):
 
 class ChangesOut(Model):
     app: str
+    template: str = Field("", description="The template's name.")
+    config: str = Field("", description="The config's name.")
     from_template: int
     to_template: int
     from_config: int
     to_config: int
     changes: list[ServiceChangeOut]
+
+
+class ApplicationUpdateOut(ApplicationOut):
+    """An updated application and which services' output the update changes, and why."""
+
+    changes: ChangesOut
 
 
 class RenderedServiceOut(Model):
@@ -283,6 +314,9 @@ class ServiceOut(Model):
     calls: list[str]
     hash: str
     revision: int | None
+    latest_revision: RevisionOut | None = Field(
+        None, description="The service's latest revision, whatever its status."
+    )
 
 
 class GraphNode(Model):
@@ -308,6 +342,7 @@ class ServicePlanOut(Model):
     action: str
     content_hash: str
     color: str | None
+    live_color: str | None = Field(None, description="Blue-green: the colour live now.")
     resources: list[ResourcePlanOut]
     prune: list[dict[str, str]]
 
@@ -327,13 +362,15 @@ class DeployRequest(Model):
 
 class RollbackRequest(Model):
     service: str | None = None
-    to: int | None = Field(None, ge=1)
+    to: int | None = Field(None, ge=1, le=MAX_STORED_INT)
     timeout: float = Field(300.0, gt=0, le=3600)
 
 
 class PromoteRequest(Model):
     to_environment: str
     app_name: str | None = None
+    deploy: bool = Field(True, description="False: create or update the app there, no deploy.")
+    timeout: float = Field(300.0, gt=0, le=3600)
 
 
 class ServiceStatusOut(Model):
@@ -370,6 +407,11 @@ class ResourceChangeOut(Model):
     resource: str
     action: str
     fields: list[FieldChangeOut]
+    # The parts of ``resource``, so a client rebuilds the key without parsing text.
+    group: str = ""
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
 
 
 class RevisionDiffOut(Model):
@@ -415,6 +457,7 @@ class Accepted(Model):
     status: str
     message: str = ""
     app: str | None = None
+    created: bool | None = None  # a promotion: whether it created the app (else updated it)
 
 
 class WebhookSecretOut(Model):
@@ -456,6 +499,10 @@ class ApprovalOut(Model):
 
 class RejectRequest(Model):
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class WithdrawRequest(Model):
+    reason: str = Field("", max_length=1000)
 
 
 class HookRequest(Model):

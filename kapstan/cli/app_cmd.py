@@ -6,10 +6,10 @@ from typing import Any
 
 import typer
 
-from kapstan.actions import applications
-from kapstan.actions.changes import AppChanges, app_changes
+from kapstan.actions.changes import AppChanges
 from kapstan.actions.refs import parse_ref
-from kapstan.cli.common import OutputOpt, author, open_store, when
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.store import Application
 
@@ -36,9 +36,9 @@ def create(
     """Create app NAME; it is checked by rendering before anything is saved."""
     template_ref = parse_ref(template, "template")
     config_ref = parse_ref(config, "config") if config is not None else None
-    with open_store(ctx) as store:
-        created = applications.create_app(
-            store, name, template=template_ref, environment=env, config=config_ref, author=author()
+    with open_backend(ctx) as backend:
+        created = backend.apps.create(
+            name, template=template_ref, environment=env, config=config_ref, author=author()
         )
     print(
         f"application {created.name} created: template {created.template}@{created.template_version}, "
@@ -49,8 +49,8 @@ def create(
 @app.command("list")
 def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
     """Every application."""
-    with open_store(ctx) as store:
-        apps = store.list_applications()
+    with open_backend(ctx) as backend:
+        apps = backend.apps.list()
     records = [_record(a) for a in apps]
     columns = ("name", "template", "config", "environment", "updated")
     rows = [tuple(r[c] for c in columns) for r in records]
@@ -60,8 +60,8 @@ def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
 @app.command()
 def show(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """An application: its versions, environment, namespace and services."""
-    with open_store(ctx) as store:
-        details = applications.app_details(store, name)
+    with open_backend(ctx) as backend:
+        details = backend.apps.details(name)
     record = _record(details.application)
     record["config"] = f"{details.application.config}@{details.config_version}"
     record["namespace"] = details.environment.namespace
@@ -81,9 +81,9 @@ def changes(
     output: Format = OutputOpt,
 ) -> None:
     """Which services' output changes at other versions, and why (keys, files). No cluster."""
-    with open_store(ctx) as store:
-        found = app_changes(
-            store, name, template_version=template_version, config_version=config_version
+    with open_backend(ctx) as backend:
+        found = backend.apps.changes(
+            name, template_version=template_version, config_version=config_version
         )
     print_data(changes_record(found), output, format_changes(found))
 
@@ -96,9 +96,9 @@ def update(
     config_version: int | None = ConfigVersionOpt,
 ) -> None:
     """Point app NAME at other versions (default: the latest); deploys nothing."""
-    with open_store(ctx) as store:
-        result = applications.update_app(
-            store, name, template_version=template_version, config_version=config_version
+    with open_backend(ctx) as backend:
+        result = backend.apps.update(
+            name, template_version=template_version, config_version=config_version
         )
     print(format_changes(result.changes))
     a = result.application

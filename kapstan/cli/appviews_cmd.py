@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 
-from kapstan.actions import apphistory, appviews
 from kapstan.cli.app_cmd import app
-from kapstan.cli.common import OutputOpt, joined, open_store, when
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import OutputOpt, joined, when
 from kapstan.cli.output import Format, format_data, print_data, print_rows
 from kapstan.plan.diffs import ResourceChange, format_structured
 from kapstan.plan.graph import waves
@@ -39,8 +39,8 @@ def render(
     output: Format = OutputOpt,
 ) -> None:
     """The rendered manifests (YAML; Secret values shown as <redacted>)."""
-    with open_store(ctx) as store:
-        _, rendered = appviews.render_app_for(store, name, services)
+    with open_backend(ctx) as backend:
+        rendered = backend.apps.render(name, services)
     if output is Format.table:
         parts = [f"# service: {s.name}  {s.hash}\n{objects_yaml(s.objects)}" for s in rendered]
         print("---\n".join(parts), end="")
@@ -54,8 +54,8 @@ def render(
 @app.command()
 def services(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """Each service: workload kinds, dependsOn, calls, content hash, latest revision."""
-    with open_store(ctx) as store:
-        found = appviews.app_services(store, name)
+    with open_backend(ctx) as backend:
+        found = backend.apps.services(name)
     records = [
         {
             "service": s.name,
@@ -84,8 +84,8 @@ def graph(
     output: GraphFormat = GraphOutputOpt,
 ) -> None:
     """The dependency graph: waves as text, Graphviz DOT, Mermaid, or JSON/YAML."""
-    with open_store(ctx) as store:
-        found = appviews.app_graph(store, name)
+    with open_backend(ctx) as backend:
+        found = backend.apps.graph(name)
     if output in (GraphFormat.json, GraphFormat.yaml):
         data = {
             "app": found.name,
@@ -109,8 +109,8 @@ def history(
     output: Format = OutputOpt,
 ) -> None:
     """Revisions (deploys) of each service."""
-    with open_store(ctx) as store:
-        revisions = apphistory.app_history(store, name, service)
+    with open_backend(ctx) as backend:
+        revisions = backend.apps.history(name, service)
     if not revisions and output is Format.table:
         print(f"{name}: no revisions yet (nothing deployed)")
         return
@@ -132,8 +132,8 @@ def diff(
     output: Format = OutputOpt,
 ) -> None:
     """What changed between two revisions of one service (unified diff by default)."""
-    with open_store(ctx) as store:
-        found = apphistory.app_diff(store, name, service, old, new)
+    with open_backend(ctx) as backend:
+        found = backend.apps.diff(name, service, old, new)
     text = format_structured(found.structured) if structured else found.unified
     data = {
         "old": _revision_record(found.old),

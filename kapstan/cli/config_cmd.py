@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from kapstan.actions import configs
 from kapstan.actions.configfiles import parse_assignments
 from kapstan.actions.refs import parse_ref
-from kapstan.cli.common import MessageOpt, OutputOpt, author, open_store
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import MessageOpt, OutputOpt, author
 from kapstan.cli.configviews import diff_record, print_config, print_versions, report_write
 from kapstan.cli.output import Format, print_data
 from kapstan.plan.configdiff import format_config_diff
@@ -31,8 +31,8 @@ def set_(
 ) -> None:
     """Set keys (creating config NAME if missing). Values are YAML scalars: 3 is a number."""
     values = parse_assignments(pairs, secret=secret)
-    with open_store(ctx) as store:
-        result = configs.set_values(store, name, values, author=author(), message=message)
+    with open_backend(ctx) as backend:
+        result = backend.configs.set(name, values, author=author(), message=message)
     report_write(result)
 
 
@@ -44,8 +44,8 @@ def unset(
     message: str = MessageOpt,
 ) -> None:
     """Remove keys from config NAME (a new version)."""
-    with open_store(ctx) as store:
-        result = configs.unset_keys(store, name, keys, author=author(), message=message)
+    with open_backend(ctx) as backend:
+        result = backend.configs.unset(name, keys, author=author(), message=message)
     report_write(result)
 
 
@@ -58,9 +58,9 @@ def import_(
     message: str = MessageOpt,
 ) -> None:
     """Set every key of FILE in config NAME (creating it if missing)."""
-    with open_store(ctx) as store:
-        result = configs.import_config(
-            store, name, file, author=author(), message=message, replace=replace
+    with open_backend(ctx) as backend:
+        result = backend.configs.import_file(
+            name, file, replace=replace, author=author(), message=message
         )
     report_write(result)
 
@@ -74,38 +74,38 @@ def get(
 ) -> None:
     """The values of a version (the latest by default)."""
     ref = parse_ref(config, "config")
-    with open_store(ctx) as store:
-        version = store.get_config(ref.name, ref.version)
+    with open_backend(ctx) as backend:
+        version = backend.configs.get(ref)
     print_config(version, key, output)
 
 
 @app.command("list")
 def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
     """Every config with its latest version."""
-    with open_store(ctx) as store:
-        versions = store.list_configs()
+    with open_backend(ctx) as backend:
+        versions = backend.configs.list()
     print_versions([(v, None) for v in versions], output, with_name=True)
 
 
 @app.command()
 def history(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """Every version of config NAME and the keys it changed."""
-    with open_store(ctx) as store:
-        entries = configs.config_history(store, name)
+    with open_backend(ctx) as backend:
+        entries = backend.configs.history(name)
     print_versions([(e.version, e.changes) for e in entries], output, with_name=False)
 
 
 @app.command()
 def diff(ctx: typer.Context, name: str, old: int, new: int, output: Format = OutputOpt) -> None:
     """What changed from version OLD to version NEW."""
-    with open_store(ctx) as store:
-        changes = configs.diff_config_versions(store, name, old, new)
+    with open_backend(ctx) as backend:
+        changes = backend.configs.diff(name, old, new)
     print_data(diff_record(changes), output, format_config_diff(changes).rstrip("\n"))
 
 
 @app.command()
 def rollback(ctx: typer.Context, name: str, version: int, message: str = MessageOpt) -> None:
     """Make a new version equal to VERSION."""
-    with open_store(ctx) as store:
-        result = configs.rollback_config(store, name, version, author=author(), message=message)
+    with open_backend(ctx) as backend:
+        result = backend.configs.rollback(name, version, author=author(), message=message)
     report_write(result)

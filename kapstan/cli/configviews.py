@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kapstan.actions.configs import ConfigWrite
+from kapstan.cli.backend.configs import ConfigSummary, Written
 from kapstan.cli.common import shown, when
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.errors import NotFoundError
@@ -13,7 +13,7 @@ from kapstan.plan.configdiff import ConfigDiff, KeyChange
 from kapstan.store import ConfigVersion
 
 
-def report_write(result: ConfigWrite) -> None:
+def report_write(result: Written) -> None:
     v = result.version
     if result.created:
         print(f"config {v.name}: version {v.version} saved")
@@ -36,17 +36,18 @@ def print_config(version: ConfigVersion, key: str | None, output: Format) -> Non
         print(f"config {version.name} version {version.version}")
         print_rows(("key", "value", "secret"), rows, output)
         return
-    record = {**_version_record(version), "values": {k: shown(v) for k, v in values.items()}}
+    record = {**_version_record(ConfigSummary.of(version)),
+              "values": {k: shown(v) for k, v in values.items()}}  # fmt: skip
     print_data(record, output)
 
 
 def print_versions(
-    entries: list[tuple[ConfigVersion, ConfigDiff | None]], output: Format, *, with_name: bool
+    entries: list[tuple[ConfigSummary, ConfigDiff | None]], output: Format, *, with_name: bool
 ) -> None:
     records = []
     for version, changes in entries:
         record = _version_record(version)
-        record["keys"] = len(version.values)
+        record["keys"] = version.keys
         if changes is not None:
             record["changes"] = format_changes(changes)
         if not with_name:
@@ -83,7 +84,7 @@ def _change_record(change: KeyChange) -> dict[str, Any]:
     }
 
 
-def _version_record(version: ConfigVersion) -> dict[str, Any]:
+def _version_record(version: ConfigSummary) -> dict[str, Any]:
     return {
         "name": version.name,
         "version": version.version,

@@ -1,4 +1,9 @@
-"""``kapstan app plan|deploy|rollback|status|operation``: the deploy engine, on ``app_cmd.app``."""
+"""``kapstan app plan|deploy|rollback|status|operation``: the deploy engine, on ``app_cmd.app``.
+
+Locally the engine runs in this process; with ``--server`` the server runs it and the
+command follows its event stream. Either way progress lines go to stderr as they happen
+and the result is printed from the finished operation, so both print the same.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,16 @@ from typing import Any
 
 import typer
 
-from kapstan.actions import promote as promoting
-from kapstan.actions.deploying import (
-    DeployResult,
-    deploy_app,
-    plan_app,
-    policy_warnings,
-    rollback_app,
-)
-from kapstan.actions.status import ServiceStatus, app_status
+from kapstan.actions.status import ServiceStatus
 from kapstan.cli.app_cmd import app
-from kapstan.cli.common import OutputOpt, author, open_store, when
+from kapstan.cli.backend import open_backend
+from kapstan.cli.backend.deploys import Approval, Pending
+from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import ApprovalRequiredError, InputError, NotFoundError
-from kapstan.model.operation import Operation
+from kapstan.errors import InputError
+from kapstan.model.operation import Operation, Step
 
 ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
 TimeoutOpt = typer.Option(
@@ -67,11 +66,11 @@ def plan(
     ctx: typer.Context, name: str, services: list[str] = ServicesOpt, output: Format = OutputOpt
 ) -> None:
     """What a deploy would do, per service and resource, with diffs against the live cluster."""
-    with open_store(ctx) as store:
-        warnings = policy_warnings(store, name, services)
-        plans = plan_app(store, name, services)
-    text = format_plan(plans) + "".join(f"\nwarning: {w}" for w in warnings)
-    print_data({"services": [_plan_record(p) for p in plans], "warnings": warnings}, output, text)
+    with open_backend(ctx) as backend:
+        planned = backend.deploys.plan(name, services)
+    text = format_plan(planned.services) + "".join(f"\nwarning: {w}" for w in planned.warnings)
+    data = {"services": [_plan_record(p) for p in planned.services], "warnings": planned.warnings}
+    print_data(data, output, text)
 
 
 def progress_listener(service: str, resource: str, status: str, message: str) -> None:
@@ -82,21 +81,47 @@ def progress_listener(service: str, resource: str, status: str, message: str) ->
     )
 
 
-def _print_result(result: DeployResult, output: Format) -> None:
-    op = result.operation
-    rows = [
-        (s.service, s.step.value, s.revision or "", s.message)
-        for s in result.outcome.services.values()
-    ]
+def _run(started: Pending | Approval, output: Format) -> None:
+    """See a deploy through and print how it ended; or say whose approval it waits for."""
+    if isinstance(started, Approval):
+        _print_approval(started, output)
+        return
+    op = started.wait(progress_listener if output is Format.table else None)
+    print_result(op, output)
+
+
+def print_result(op: Operation, output: Format) -> None:
+    rows = [(s.service, s.step.value, s.revision or "", s.message) for s in op.services]
     if output is Format.table:
         print(f"operation {op.id} ({op.kind}) {op.status.value}: {op.message}")
     print_rows(("service", "step", "revision", "message"), rows, output, [_operation_record(op)])
     if output is Format.table:
-        for s in result.outcome.services.values():
-            for line in s.details:
-                print(f"  {line}")
-    if not result.outcome.ok:
+        for line in _reasons(op):
+            print(f"  {line}")
+    if op.status is not Step.SUCCEEDED:
         raise typer.Exit(1)
+
+
+def _reasons(op: Operation) -> list[str]:
+    """Why each failed service failed: the engine logs its wait's details as ``reason`` events."""
+    failed = [s.service for s in op.services if s.step is Step.FAILED]
+    return [
+        e.message
+        for service in failed
+        for e in op.events
+        if e.status == "reason" and e.service == service
+    ]
+
+
+def _print_approval(asked: Approval, output: Format) -> None:
+    record = {"approval": asked.id, "status": "approval-required", "app": asked.app,
+              "environment": asked.environment, "message": asked.message}  # fmt: skip
+    text = (
+        f"{asked.app}: environment {asked.environment} requires approval; nothing runs yet.\n"
+        f"approval {asked.id} is pending: another user with the approve permission in "
+        f"{asked.environment} approves it with `kapstan approval approve {asked.id}`"
+    )
+    print_data(record, output, text)
 
 
 @app.command()
@@ -116,11 +141,12 @@ def deploy(
     output: Format = OutputOpt,
 ) -> None:
     """Show the plan, then deploy in dependency waves, showing progress as it happens."""
-    with open_store(ctx) as store:
-        warnings = policy_warnings(store, name, services)
-        plans = plan_app(store, name, services)
+    with open_backend(ctx) as backend:
+        planned = backend.deploys.plan(name, services)
         if output is Format.table:
-            print(format_plan(plans) + "".join(f"\nwarning: {w}" for w in warnings))
+            print(
+                format_plan(planned.services) + "".join(f"\nwarning: {w}" for w in planned.warnings)
+            )
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError(
@@ -129,15 +155,8 @@ def deploy(
             if not typer.confirm("Deploy?", default=False):
                 raise typer.Exit(1)
         options = DeployOptions(timeout=timeout, atomic=atomic, force=force, message=message)
-        result = deploy_app(
-            store,
-            name,
-            author=author(),
-            services=services,
-            options=options,
-            listener=progress_listener if output is Format.table else None,
-        )
-    _print_result(result, output)
+        started = backend.deploys.deploy(name, services=services, options=options, author=author())
+        _run(started, output)
 
 
 @app.command()
@@ -150,17 +169,11 @@ def rollback(
     output: Format = OutputOpt,
 ) -> None:
     """Re-apply an earlier revision: one service, or every service to its previous one."""
-    with open_store(ctx) as store:
-        result = rollback_app(
-            store,
-            name,
-            author=author(),
-            service=service,
-            to=to,
-            options=DeployOptions(timeout=timeout),
-            listener=progress_listener if output is Format.table else None,
+    with open_backend(ctx) as backend:
+        started = backend.deploys.rollback(
+            name, service=service, to=to, timeout=timeout, author=author()
         )
-    _print_result(result, output)
+        _run(started, output)
 
 
 def _status_record(s: ServiceStatus) -> dict[str, Any]:
@@ -172,8 +185,8 @@ def _status_record(s: ServiceStatus) -> dict[str, Any]:
 @app.command()
 def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """Per service, read live: revision, ready/desired, health and why."""
-    with open_store(ctx) as store:
-        statuses = app_status(store, name)
+    with open_backend(ctx) as backend:
+        statuses = backend.deploys.status(name)
     rows = [(s.service, s.revision or "-", f"{s.ready}/{s.desired}", s.health.status.value,
              ("outdated; " if s.outdated else "") + s.health.message) for s in statuses]  # fmt: skip
     print_rows(
@@ -217,24 +230,16 @@ def operation(
     output: Format = OutputOpt,
 ) -> None:
     """One operation with its per-service steps and event log (readable while it runs)."""
-    with open_store(ctx) as store:
-        store.get_application(name)
-        op = store.get_operation(operation_id) if operation_id else store.latest_operation(name)
-        if op is None:
-            raise NotFoundError(f"application {name!r} has no operation yet; deploy it first")
-        if op.app != name:
-            raise NotFoundError(
-                f"operation {op.id} belongs to application {op.app!r}, not {name!r}"
-            )
+    with open_backend(ctx) as backend:
+        op = backend.deploys.operation(name, operation_id)
     print_data(_operation_record(op), output, format_operation(op))
 
 
 @app.command()
 def operations(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """The application's recent operations, newest first."""
-    with open_store(ctx) as store:
-        store.get_application(name)
-        ops = store.list_operations(name)
+    with open_backend(ctx) as backend:
+        ops = backend.deploys.operations(name)
     rows = [(o.id, o.kind, o.status.value, o.author, when(o.started_at), o.message) for o in ops]
     print_rows(
         ("id", "kind", "status", "author", "started", "message"),
@@ -256,31 +261,28 @@ def promote(
     timeout: float = TimeoutOpt,
     output: Format = OutputOpt,
 ) -> None:
-    """Run NAME's template version in another environment, with that environment's config."""
-    with open_store(ctx) as store:
-        planned = promoting.plan_promotion(store, name, to, as_)
-        if store.get_environment(to).requires_approval:
-            raise ApprovalRequiredError(
-                f"environment {to!r} requires a second user's approval for promotions; "
-                "promote through the Kapstan server (`kapstan server`), where another user approves"
-            )
-        done = promoting.promote(store, planned, author=author())
+    """Run NAME's template version in another environment, with that environment's config.
+
+    Into an environment that requires approval: through a server, the promotion waits for
+    another user's approval (`kapstan approval`); locally it is refused.
+    """
+    with open_backend(ctx) as backend:
+        done = backend.deploys.promote(
+            name, to, as_, deploy=deploy_now, timeout=timeout, author=author()
+        )
+        if isinstance(done.run, Approval):
+            _print_approval(done.run, output)
+            return
         target = done.application
+        assert target is not None  # only a promotion waiting for approval has none
         verb = "created" if done.created else "updated"
         if output is Format.table:
             print(
                 f"{target.name} {verb} in {target.environment}: template {target.template}@"
                 f"{target.template_version}, config {target.config}@{target.config_version}"
             )
-        if deploy_now:
-            result = deploy_app(
-                store,
-                target.name,
-                author=author(),
-                options=DeployOptions(timeout=timeout),
-                listener=progress_listener if output is Format.table else None,
-            )
-            _print_result(result, output)
+        if done.run is not None:
+            _run(done.run, output)
         elif output is not Format.table:
             print_data(
                 {

@@ -2,7 +2,8 @@
 
 Each command translates first (bad input fails naming the file and line, before the store
 is opened, so nothing is written), then saves a new template version and prints it, its
-services and the report of what was not translated.
+services and the report of what was not translated. Through a server (``--server``)
+only the saving happens there: translating stays on this machine.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import typer
 
-from kapstan.cli.common import MessageOpt, author, open_store
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import MessageOpt, author
 from kapstan.importers import ImportResult, import_compose, import_helm, import_manifests
 from kapstan.importers.helmbin import ensure_helm
-from kapstan.importers.saving import save_import
 
 NameOpt = typer.Option(None, "--name", help="Template name (default: from the source).")
 ComposeArg = typer.Argument(..., help="A docker-compose file.")
@@ -78,6 +79,6 @@ def format_result(result: ImportResult, version: int, created: bool) -> str:
 
 
 def _save(ctx: typer.Context, result: ImportResult, message: str) -> None:
-    with open_store(ctx) as store:
-        saved, created = save_import(store, result, author=author(), message=message)
-    print(format_result(result, saved.version, created))
+    with open_backend(ctx) as backend:
+        saved = backend.templates.save_translation(result, author=author(), message=message)
+    print(format_result(result, saved.version.version, saved.created))

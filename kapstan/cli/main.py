@@ -11,6 +11,7 @@ import typer
 
 from kapstan.cli import (
     app_cmd,
+    approval_cmd,
     appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
     audit_cmd,
     config_cmd,
@@ -46,6 +47,7 @@ app.add_typer(import_cmd.app, name="import")
 app.add_typer(market_cmd.app, name="market")
 app.add_typer(secret_key_cmd.app, name="secret-key")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(approval_cmd.app, name="approval")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 server_cmd.register(app)  # `kapstan server` and `kapstan user`
 login_cmd.register(app)  # `kapstan login`, `logout`, `whoami`

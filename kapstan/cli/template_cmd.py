@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 
-from kapstan.actions import templates
 from kapstan.actions.refs import parse_ref
-from kapstan.cli.common import MessageOpt, OutputOpt, author, joined, open_store, when
+from kapstan.cli.backend import open_backend
+from kapstan.cli.common import MessageOpt, OutputOpt, author, joined, when
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.model.template import ServiceSpec
 from kapstan.model.values import display
@@ -30,9 +30,9 @@ def import_(
     message: str = MessageOpt,
 ) -> None:
     """Save DIRECTORY as a new immutable version (nothing if its content is unchanged)."""
-    with open_store(ctx) as store:
-        result = templates.import_template(
-            store, directory, author=author(), name=name, message=message
+    with open_backend(ctx) as backend:
+        result = backend.templates.import_dir(
+            directory, author=author(), name=name, message=message
         )
     v = result.version
     if result.created:
@@ -44,16 +44,16 @@ def import_(
 @app.command("list")
 def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
     """Every template with its latest version."""
-    with open_store(ctx) as store:
-        versions = store.list_templates()
+    with open_backend(ctx) as backend:
+        versions = backend.templates.list()
     _print_versions(versions, output, ("name", "version", "author", "created", "message"))
 
 
 @app.command()
 def history(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """Every version of template NAME, oldest first."""
-    with open_store(ctx) as store:
-        versions = store.template_history(name)
+    with open_backend(ctx) as backend:
+        versions = backend.templates.history(name)
     _print_versions(versions, output, ("version", "digest", "author", "created", "message"))
 
 
@@ -64,8 +64,9 @@ def show(
     output: Format = OutputOpt,
 ) -> None:
     """A version's services (manifests, dependsOn, calls, env, files) and files."""
-    with open_store(ctx) as store:
-        details = templates.load_template(store, parse_ref(template, "template"))
+    ref = parse_ref(template, "template")
+    with open_backend(ctx) as backend:
+        details = backend.templates.load(ref)
     v = details.version
     services = [_service_record(s) for s in details.template.services.values()]
     data = {**_version_record(v), "services": services, "files": sorted(v.files)}
@@ -94,8 +95,9 @@ def vars_(
     output: Format = OutputOpt,
 ) -> None:
     """Every key: its default, the services and the file:line that use it."""
-    with open_store(ctx) as store:
-        found = templates.template_vars(store, parse_ref(template, "template"))
+    ref = parse_ref(template, "template")
+    with open_backend(ctx) as backend:
+        found = backend.templates.variables(ref)
     rows = [
         (
             v.key,
@@ -116,8 +118,9 @@ def export(
     directory: Path = TargetDirArg,
 ) -> None:
     """Write a version's files into DIRECTORY (import it again: unchanged)."""
-    with open_store(ctx) as store:
-        v = templates.export_template(store, parse_ref(template, "template"), directory)
+    ref = parse_ref(template, "template")
+    with open_backend(ctx) as backend:
+        v = backend.templates.export(ref, directory)
     print(f"template {v.name} version {v.version}: {len(v.files)} files written to {directory}")
 
 

@@ -47,23 +47,15 @@ def template_version(data: Any) -> TemplateVersion:
 
 
 def config_version(data: Any) -> ConfigVersion:
-    """A config version with its values (``ConfigOut``) or without (``ConfigVersionOut``)."""
-    if isinstance(data, dict) and "values" in data:
-        full = parse(s.ConfigOut, data)
-        secrets = set(full.secret_keys)
-        values: dict[str, Value] = {
-            k: SecretValue(REDACTED) if k in secrets else v for k, v in full.values.items()
-        }
-        return ConfigVersion(
-            name=full.name, version=full.version, values=values, author=full.author,
-            message=full.message, created_at=full.created_at,
-        )  # fmt: skip
-    v = parse(s.ConfigVersionOut, data)
-    # Only the number of keys is known; tables of versions print just that.
-    placeholder: dict[str, Value] = {f"#{i}": None for i in range(v.keys)}
+    """A config version with its values (``ConfigOut``); secrets stay redacted."""
+    full = parse(s.ConfigOut, data)
+    secrets = set(full.secret_keys)
+    values: dict[str, Value] = {
+        k: SecretValue(REDACTED) if k in secrets else v for k, v in full.values.items()
+    }
     return ConfigVersion(
-        name=v.name, version=v.version, values=placeholder, author=v.author,
-        message=v.message, created_at=v.created_at,
+        name=full.name, version=full.version, values=values, author=full.author,
+        message=full.message, created_at=full.created_at,
     )  # fmt: skip
 
 

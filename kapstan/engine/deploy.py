@@ -140,13 +140,10 @@ class Deployer:
     def _deploy_service(self, plan: planning.ServicePlan) -> ServiceOutcome:
         service = plan.service
         if not plan.changed and not self.options.force:
-            self.journal.service_state(service, Step.UNCHANGED, "live state matches; not touched")
-            return ServiceOutcome(
-                service,
-                Step.UNCHANGED,
-                "unchanged",
-                plan.previous.number if plan.previous else None,
-            )
+            message = "live state matches; not touched"
+            number = plan.previous.number if plan.previous else None
+            self.journal.service_state(service, Step.UNCHANGED, message, number)
+            return ServiceOutcome(service, Step.UNCHANGED, message, number)
         try:
             return self._apply_and_wait(plan)
         except KapstanError as exc:

@@ -104,3 +104,50 @@ def test_promotion_into_a_guarded_environment_changes_nothing_until_approved(api
     assert approved.status_code == 202 and approved.json()["operationId"]
     app = api.get("/api/v1/applications/shop-live").json()
     assert (app["environment"], app["config"]) == ("prod", "prod")
+
+
+def test_promotion_without_deploy_only_creates_the_app(api: Api) -> None:
+    done = api.post("/api/v1/applications/shop/promote",
+                    {"toEnvironment": "staging", "deploy": False}, user="dana")  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["app"], done.json()["created"]) == (
+        "done", "shop-staging", True)  # fmt: skip
+    assert done.json()["operationId"] is None
+    assert api.get("/api/v1/applications/shop-staging/operations").json()["total"] == 0
+    again = api.post("/api/v1/applications/shop/promote",
+                     {"toEnvironment": "staging", "deploy": False}, user="dana")  # fmt: skip
+    assert again.json()["created"] is False
+    deployed = api.post("/api/v1/applications/shop/promote", {"toEnvironment": "staging"},
+                        user="dana")  # fmt: skip
+    assert deployed.status_code == 202 and deployed.json()["operationId"]
+
+
+def test_approved_promotion_keeps_the_requests_no_deploy(api: Api) -> None:
+    asked = api.post("/api/v1/applications/shop/promote",
+                     {"toEnvironment": "prod", "deploy": False, "timeout": 30}, user="dana")  # fmt: skip
+    approval = asked.json()["approvalId"]
+    payload = api.get(f"/api/v1/approvals/{approval}").json()["payload"]
+    assert (payload["deploy"], payload["timeout"]) == (False, 30)
+    approved = api.post(f"/api/v1/approvals/{approval}/approve", user="paul")
+    assert approved.status_code == 202, approved.text
+    assert approved.json()["status"] == "done" and approved.json()["operationId"] is None
+    assert api.get("/api/v1/applications/shop-prod").json()["environment"] == "prod"
+    assert api.get("/api/v1/applications/shop-prod/operations").json()["total"] == 0
+
+
+def test_only_the_requester_withdraws(api: Api) -> None:
+    make_prod_app(api)
+    approval = api.post("/api/v1/applications/shop-prod/deploy", {}, user="dana").json()[
+        "approvalId"
+    ]
+    other = api.post(f"/api/v1/approvals/{approval}/withdraw", {}, user="paul")
+    assert other.status_code == 403 and "only they can withdraw" in other.text
+    taken = api.post(f"/api/v1/approvals/{approval}/withdraw", {"reason": "wrong tag"}, user="dana")
+    assert taken.status_code == 200, taken.text
+    assert (taken.json()["status"], taken.json()["decidedBy"], taken.json()["reason"]) == (
+        "rejected", "dana", "wrong tag")  # fmt: skip
+    assert api.post(f"/api/v1/approvals/{approval}/approve", user="paul").status_code == 409
+    assert [e["details"]["approval"] for e in api.audit("approval.withdraw")] == [approval]
+    second = api.post("/api/v1/applications/shop-prod/deploy", {}, user="dana").json()["approvalId"]
+    plain = api.post(f"/api/v1/approvals/{second}/withdraw", user="dana")
+    assert plain.status_code == 200 and plain.json()["reason"] == "withdrawn by dana"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kapstan.model.operation import Step
 from tests.api.conftest import Api
 
 
@@ -101,3 +102,19 @@ def test_deploy_is_audited(api: Api) -> None:
     assert entry["actor"] == "dana" and entry["name"] == "shop" and entry["environment"] == "dev"
     assert entry["details"]["operation"] == op and entry["details"]["services"] == ["db"]
     assert entry["details"]["config"] == "dev@1"
+
+
+def test_stream_with_states_sends_each_services_state_once(api: Api) -> None:
+    store = api.store
+    op = store.start_operation("shop", "deploy", author="dana", services=["db", "api"]).id
+    store.set_service_state(op, "db", Step.READY, "revision 1 ready", 1)
+    store.record_event(op, status="applied", message="created", service="db", resource="x")
+    store.finish_operation(op, Step.FAILED, "1 ready")
+    url = f"/api/v1/applications/shop/operations/{op}/events"
+    plain = sse_events(api.get(url, user="vic").text)
+    assert [kind for kind, _ in plain] == ["progress", "end"], "states only when asked"
+    events = sse_events(api.get(url, params={"states": "true"}, user="vic").text)
+    states = [data for kind, data in events if kind == "state"]
+    assert states == [{"service": "db", "step": "ready", "message": "revision 1 ready",
+                       "revision": 1}], "a service still pending has nothing to say"  # fmt: skip
+    assert [kind for kind, _ in events] == ["progress", "state", "end"]

@@ -26,6 +26,7 @@ class Started:
 
     launch: Launch | None = None
     approval_id: int | None = None
+    created: bool | None = None  # a promotion: whether it created the target application
 
     @property
     def operation_id(self) -> int | None:

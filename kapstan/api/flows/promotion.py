@@ -2,8 +2,9 @@
 
 The target application (``app_name``, default ``<app>-<environment>``) is created with the
 target environment's config, or, if it exists there, pointed at the source's template
-version; then it is deployed. Into an environment that requires approval, nothing is
-created or changed until a second user approves.
+version; then it is deployed (unless ``deploy`` is false). Into an environment that
+requires approval, nothing is created or changed until a second user approves; the
+approval's payload keeps ``deploy`` and ``timeout`` so the approved change is the one asked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from kapstan.api.runner import OperationRunner
 from kapstan.engine.deploy import DeployOptions
 from kapstan.store import Store
 
-__all__ = ["Promotion", "execute", "from_payload", "plan_promotion", "request_promotion"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Promotion",
+    "execute",
+    "from_payload",
+    "plan_promotion",
+    "request_promotion",
+]
+
+DEFAULT_TIMEOUT = DeployOptions().timeout
 
 
 def from_payload(payload: dict[str, Any], environment: str) -> Promotion:
@@ -28,21 +38,22 @@ def from_payload(payload: dict[str, Any], environment: str) -> Promotion:
 
 
 def request_promotion(
-    store: Store, runner: OperationRunner, promotion: Promotion, *, author: str
-) -> deploys.Started:
+    store: Store, runner: OperationRunner, promotion: Promotion, *, author: str,
+    deploy: bool = True, timeout: float = DEFAULT_TIMEOUT,
+) -> deploys.Started:  # fmt: skip
     if deploys.requires_approval(store, promotion.environment):
         return deploys.ask_approval(
             store, kind="promote", app=promotion.target, environment=promotion.environment,
-            requester=author, payload=promotion.payload(),
+            requester=author, payload={**promotion.payload(), "deploy": deploy, "timeout": timeout},
         )  # fmt: skip
-    return execute(store, runner, promotion, author=author)
+    return execute(store, runner, promotion, author=author, deploy=deploy, timeout=timeout)
 
 
 def execute(
     store: Store, runner: OperationRunner, promotion: Promotion, *, author: str,
-    approval: int | None = None,
+    approval: int | None = None, deploy: bool = True, timeout: float = DEFAULT_TIMEOUT,
 ) -> deploys.Started:  # fmt: skip
-    """Create or update the target application, then deploy all of it."""
+    """Create or update the target application, then (``deploy``) deploy all of it."""
     done = promote(store, promotion, author=author)
     app = done.application
     action = "app.create" if done.created else "app.update"
@@ -53,9 +64,11 @@ def execute(
         store, author, action, kind="application", name=app.name, environment=app.environment,
         from_version=before, to_version=app.template_version, details=details,
     )  # fmt: skip
+    if not deploy:
+        return deploys.Started(created=done.created)
     launch = deploys.deploy(
         store, runner, app=app.name, author=author, services=(),
-        options=DeployOptions(message=f"promoted from {promotion.source}"),
+        options=DeployOptions(timeout=timeout, message=f"promoted from {promotion.source}"),
         details={"trigger": "promote", "promotedFrom": promotion.source, "approval": approval},
     )  # fmt: skip
-    return deploys.Started(launch=launch)
+    return deploys.Started(launch=launch, created=done.created)

@@ -37,11 +37,12 @@ def _health(caller: Caller, app: str) -> dict[str, str]:
 def _out(
     caller: Caller, app: Application, *, health: bool = False, services: bool = False
 ) -> schemas.ApplicationOut:
-    values = dict(caller.store.get_config(app.config, app.config_version).values)
+    config = caller.store.get_config(app.config, app.config_version)
     names = list(applications.app_details(caller.store, app.name).services) if services else None
     return convert.application(
-        app, auto_deploy=auto_deploy(values), services=names,
+        app, auto_deploy=auto_deploy(dict(config.values)), services=names,
         health=_health(caller, app.name) if health else None,
+        effective_config_version=config.version,
     )  # fmt: skip
 
 
@@ -86,7 +87,7 @@ def get_application(caller: CallerDep, app: str, health: bool = False) -> schema
 @router.patch("/{app}")
 def update_application(
     caller: CallerDep, app: str, body: schemas.ApplicationUpdate
-) -> schemas.ApplicationOut:
+) -> schemas.ApplicationUpdateOut:
     """Point the app at template/config versions (default: the latest); renders first, no deploy."""
     before = caller.application(app, "deploy")
     update = applications.update_app(
@@ -102,7 +103,8 @@ def update_application(
         details={"configFrom": before.config_version, "configTo": after.config_version,
                  "changed": [c.service for c in update.changes.changes]},
     )  # fmt: skip
-    return _out(caller, after, services=True)
+    out = _out(caller, after, services=True)
+    return schemas.ApplicationUpdateOut(**out.model_dump(), changes=convert.changes(update.changes))
 
 
 @router.post("/{app}/webhook", status_code=201)

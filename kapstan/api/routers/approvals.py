@@ -1,7 +1,8 @@
-"""``/api/v1/approvals``: list, get, approve (then the change runs, once), reject.
+"""``/api/v1/approvals``: list, get, approve (then the change runs, once), reject, withdraw.
 
 The store refuses an approval by its own requester and one without the ``approve``
 permission; approving starts the deploy or promotion that was asked for, as its requester.
+Withdrawing is the requester taking their own pending request back (a rejection by them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from kapstan.api.auth import CallerDep
 from kapstan.api.flows import deploys, promotion
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.api.state import runner_of
+from kapstan.errors import ForbiddenError
 from kapstan.store import Approval, Store
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
@@ -40,14 +42,16 @@ def list_approvals(
 
 
 @router.get("/{approval_id}")
-def get_approval(caller: CallerDep, approval_id: int) -> schemas.ApprovalOut:
+def get_approval(caller: CallerDep, approval_id: schemas.StoredInt) -> schemas.ApprovalOut:
     found = caller.store.get_approval(approval_id)
     caller.require(found.environment, "view")
     return approval(found)
 
 
 @router.post("/{approval_id}/approve", status_code=202)
-def approve(caller: CallerDep, request: Request, approval_id: int) -> schemas.Accepted:
+def approve(
+    caller: CallerDep, request: Request, approval_id: schemas.StoredInt
+) -> schemas.Accepted:
     """Approve, then carry out the change (202 with its operation id)."""
     caller.require(caller.store.get_approval(approval_id).environment, "view")
     decided = caller.store.approve(approval_id, user=caller.name)
@@ -57,8 +61,13 @@ def approve(caller: CallerDep, request: Request, approval_id: int) -> schemas.Ac
                              "requestedBy": decided.requested_by})  # fmt: skip
     used = caller.store.mark_approval_used(approval_id)
     started = _carry_out(caller.store, request, used)
+    if started.operation_id is None:  # a promotion asked for without a deploy
+        return schemas.Accepted(status="done", app=used.application, approval_id=used.id,
+                                created=started.created,
+                                message=f"approved by {caller.name}; {used.kind} done, "
+                                        "not deployed")  # fmt: skip
     return schemas.Accepted(operation_id=started.operation_id, status="running",
-                            app=used.application, approval_id=used.id,
+                            app=used.application, approval_id=used.id, created=started.created,
                             message=f"approved by {caller.name}; {used.kind} started")  # fmt: skip
 
 
@@ -67,7 +76,11 @@ def _carry_out(store: Store, request: Request, a: Approval) -> deploys.Started:
     payload = dict(a.payload)
     if a.kind == "promote":
         found = promotion.from_payload(payload, a.environment)
-        return promotion.execute(store, runner, found, author=a.requested_by, approval=a.id)
+        return promotion.execute(
+            store, runner, found, author=a.requested_by, approval=a.id,
+            deploy=bool(payload.get("deploy", True)),
+            timeout=float(payload.get("timeout", promotion.DEFAULT_TIMEOUT)),
+        )  # fmt: skip
     launch = deploys.deploy(
         store, runner, app=a.application, author=a.requested_by,
         services=list(payload.get("services", [])), options=deploys.options_from(payload),
@@ -77,10 +90,34 @@ def _carry_out(store: Store, request: Request, a: Approval) -> deploys.Started:
 
 
 @router.post("/{approval_id}/reject")
-def reject(caller: CallerDep, approval_id: int, body: schemas.RejectRequest) -> schemas.ApprovalOut:
+def reject(
+    caller: CallerDep, approval_id: schemas.StoredInt, body: schemas.RejectRequest
+) -> schemas.ApprovalOut:
     caller.require(caller.store.get_approval(approval_id).environment, "view")
     decided = caller.store.reject(approval_id, user=caller.name, reason=body.reason)
     auditing.record(caller.store, caller.name, "approval.reject", kind="application",
                     name=decided.application, environment=decided.environment,
                     details={"approval": decided.id, "reason": body.reason})  # fmt: skip
+    return approval(decided)
+
+
+@router.post("/{approval_id}/withdraw")
+def withdraw(
+    caller: CallerDep, approval_id: schemas.StoredInt, body: schemas.WithdrawRequest | None = None
+) -> schemas.ApprovalOut:
+    """The requester takes their own pending request back; it never runs."""
+    found = caller.store.get_approval(approval_id)
+    caller.require(found.environment, "view")
+    if found.requested_by != caller.name:
+        raise ForbiddenError(
+            f"approval {approval_id} was requested by {found.requested_by!r}: only they can "
+            "withdraw it; reject it instead"
+        )
+    why = body.reason.strip() if body is not None else ""
+    decided = caller.store.reject(
+        approval_id, user=caller.name, reason=why or f"withdrawn by {caller.name}"
+    )
+    auditing.record(caller.store, caller.name, "approval.withdraw", kind="application",
+                    name=decided.application, environment=decided.environment,
+                    details={"approval": decided.id, "reason": decided.reason})  # fmt: skip
     return approval(decided)

@@ -58,8 +58,9 @@ def graph(
 
 @router.get("/{app}/changes")
 def changes(
-    caller: CallerDep, app: str, template_version: Annotated[int | None, Query(alias="templateVersion")] = None,
-    config_version: Annotated[int | None, Query(alias="configVersion")] = None,
+    caller: CallerDep, app: str,
+    template_version: Annotated[schemas.StoredInt | None, Query(alias="templateVersion")] = None,
+    config_version: Annotated[schemas.StoredInt | None, Query(alias="configVersion")] = None,
 ) -> schemas.ChangesOut:  # fmt: skip
     """Services whose rendered output differs at these versions (default: the latest)."""
     caller.application(app, "view")
@@ -77,7 +78,9 @@ def history(
 
 
 @router.get("/{app}/diff")
-def diff(caller: CallerDep, app: str, service: str, old: int, new: int) -> schemas.RevisionDiffOut:
+def diff(
+    caller: CallerDep, app: str, service: str, old: schemas.StoredInt, new: schemas.StoredInt
+) -> schemas.RevisionDiffOut:
     """Two revisions of one service: unified and per-field diffs (revisions are redacted)."""
     caller.application(app, "view")
     return convert.revision_diff(apphistory.app_diff(caller.store, app, service, old, new))

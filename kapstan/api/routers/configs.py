@@ -1,9 +1,12 @@
-"""``/api/v1/configs``: list, one version, history, diff, set keys (secret or not), unset.
+"""``/api/v1/configs``: list, one version, history, diff, set keys (secret or not), unset,
+replace the whole config, roll back to a version.
 
 Secret values leave the server as ``<redacted>`` in every response (see ``convert.shown``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -16,6 +19,7 @@ from kapstan.api.pagination import WindowDep, paged
 from kapstan.api.state import runner_of
 from kapstan.errors import ForbiddenError, InputError, NotFoundError
 from kapstan.model.values import SecretValue, Value
+from kapstan.plan.configdiff import diff_configs
 
 router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
 
@@ -27,7 +31,9 @@ def list_configs(caller: CallerDep, at: WindowDep) -> schemas.Page[schemas.Confi
 
 
 @router.get("/{name}")
-def get_config(caller: CallerDep, name: str, version: int | None = None) -> schemas.ConfigOut:
+def get_config(
+    caller: CallerDep, name: str, version: schemas.StoredInt | None = None
+) -> schemas.ConfigOut:
     caller.config(name, "view")
     return convert.config(caller.store.get_config(name, version))
 
@@ -41,7 +47,10 @@ def config_history(
 
 
 @router.get("/{name}/diff")
-def config_diff(caller: CallerDep, name: str, old: int, new: int) -> schemas.ConfigDiffOut:
+def config_diff(
+    caller: CallerDep, name: str, old: schemas.StoredInt, new: schemas.StoredInt
+) -> schemas.ConfigDiffOut:
+
     caller.config(name, "view")
     return convert.config_diff(configs.diff_config_versions(caller.store, name, old, new))
 
@@ -50,27 +59,64 @@ def config_diff(caller: CallerDep, name: str, old: int, new: int) -> schemas.Con
 def set_config(
     caller: CallerDep, request: Request, name: str, body: schemas.ConfigSet
 ) -> schemas.ConfigWriteOut:
-    """Set keys (``secret``: all of them as secrets) or ``unset`` keys: one new version."""
-    if bool(body.values) == bool(body.unset):
+    """Set keys (``secret``: all of them as secrets), ``unset`` keys, or (``replace``) make
+    ``values`` the whole config: one new version either way.
+
+    ``"values": {}`` sets no key: it makes an empty config if ``name`` does not exist.
+    """
+    sets = "values" in body.model_fields_set or bool(body.values)
+    if sets == bool(body.unset):
         raise InputError("send either 'values' to set or 'unset' to remove, not both or neither")
+    if body.replace and not sets:
+        raise InputError("'replace' goes with 'values' (the whole new config), not 'unset'")
     before = _current_version(caller, name)
+    details: dict[str, Any] = {"keys": sorted(body.values or body.unset), "secret": body.secret}
     if body.unset:
         result = configs.unset_keys(caller.store, name, body.unset, author=caller.name,
                                     message=body.message)  # fmt: skip
+    elif body.replace:
+        details["replace"] = True
+        result = configs.replace_values(caller.store, name, _values(body), author=caller.name,
+                                        message=body.message)  # fmt: skip
     else:
-        values = _values(body)
-        result = configs.set_values(caller.store, name, values, author=caller.name,
+        result = configs.set_values(caller.store, name, _values(body), author=caller.name,
                                     message=body.message)  # fmt: skip
-    return _written(caller, request, result, before, sorted(body.values or body.unset), body.secret)
+    return _written(caller, request, result, before, "config.set", details)
+
+
+@router.post("/{name}/rollback")
+def rollback_config(
+    caller: CallerDep, request: Request, name: str, body: schemas.ConfigRollback
+) -> schemas.ConfigWriteOut:
+    """A new version equal to ``version`` (nothing new if the latest already is)."""
+    caller.config(name, "config.edit")
+    current = caller.store.get_config(name)
+    result = configs.rollback_config(caller.store, name, body.version, author=caller.name,
+                                     message=body.message)  # fmt: skip
+    changes = diff_configs(current.values, result.version.values)
+    keys = sorted(c.key for c in (*changes.added, *changes.removed, *changes.changed))
+    details = {"keys": keys, "rollbackTo": body.version}
+    return _written(caller, request, result, current.version, "config.rollback", details)
 
 
 def _current_version(caller: Caller, name: str) -> int | None:
     try:
         caller.config(name, "config.edit")
     except NotFoundError:
-        caller.template_writer()  # a new config: the rule for configs no environment uses
+        _may_create(caller, name)
         return None
     return caller.store.get_config(name).version
+
+
+def _may_create(caller: Caller, name: str) -> None:
+    """A new config: the rule for configs no environment uses, in a config's words."""
+    try:
+        caller.template_writer()
+    except ForbiddenError:
+        raise ForbiddenError(
+            f"creating config {name!r} needs an administrator or the deployer role on some "
+            f"environment; {caller.name!r} has neither"
+        ) from None
 
 
 def _values(body: schemas.ConfigSet) -> dict[str, Value]:
@@ -88,14 +134,14 @@ def _values(body: schemas.ConfigSet) -> dict[str, Value]:
 
 def _written(
     caller: Caller, request: Request, result: configs.ConfigWrite, before: int | None,
-    keys: list[str], secret: bool,
+    action: str, details: dict[str, Any],
 ) -> schemas.ConfigWriteOut:  # fmt: skip
     v = result.version
     triggered = []
     if result.created:
         auditing.record(
-            caller.store, caller.name, "config.set", kind="config", name=v.name, from_version=before,
-            to_version=v.version, details={"keys": keys, "secret": secret},
+            caller.store, caller.name, action, kind="config", name=v.name, from_version=before,
+            to_version=v.version, details=details,
         )  # fmt: skip
         found = after_config_change(caller.store, runner_of(request), v, author=caller.name)
         triggered = [convert.triggered(t) for t in found]

@@ -3,6 +3,7 @@
 Deploy, rollback and promote answer 202 at once with the operation id (follow it at
 ``/operations/{id}`` or its ``/events`` stream), or 202 with an approval id when the
 environment requires approval; ``?wait=true`` answers 200 with the finished operation.
+A promotion with ``deploy: false`` answers 200 ``done`` once the app is created or updated.
 """
 
 from __future__ import annotations
@@ -51,13 +52,19 @@ def _answer(
         return schemas.Accepted(approval_id=started.approval_id, status="approval-required", app=app,
                                 message="the environment requires approval: a second user with the "
                                         f"approve permission approves {started.approval_id}")  # fmt: skip
-    assert started.launch is not None and started.launch.operation_id is not None
+    if started.launch is None:  # a promotion without a deploy: nothing runs on
+        response.status_code = 200
+        return schemas.Accepted(status="done", app=app, created=started.created,
+                                message=f"{app} {'created' if started.created else 'updated'}; "
+                                        "not deployed")  # fmt: skip
+    assert started.launch.operation_id is not None
     if wait:
         started.launch.done.wait()
         response.status_code = 200
         return convert.operation(store.get_operation(started.launch.operation_id))
     response.status_code = 202
     return schemas.Accepted(operation_id=started.launch.operation_id, status="running", app=app,
+                            created=started.created,
                             message=f"follow /api/v1/applications/{app}/operations/"
                                     f"{started.launch.operation_id}/events")  # fmt: skip
 
@@ -92,11 +99,13 @@ def promote(
     caller: CallerDep, request: Request, response: Response, app: str,
     body: schemas.PromoteRequest, wait: bool = False,
 ) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
-    """The app's template@version as an app in ``toEnvironment`` (its config), deployed."""
+    """The app's template@version as an app in ``toEnvironment`` (its config), deployed
+    unless ``deploy`` is false."""
     caller.application(app, "view")
     caller.require(body.to_environment, "promote")
     found = promotion.plan_promotion(caller.store, app, body.to_environment, body.app_name)
     started = promotion.request_promotion(
-        caller.store, runner_of(request), found, author=caller.name
-    )
+        caller.store, runner_of(request), found, author=caller.name, deploy=body.deploy,
+        timeout=body.timeout,
+    )  # fmt: skip
     return _answer(caller.store, started, response, wait, found.target)

@@ -4,6 +4,11 @@ The stream (Server-Sent Events) polls the operation's record in the store, so it
 operations run by any process or replica. It sends each new event once (``id`` = its index,
 so a client reconnecting with ``Last-Event-ID`` resumes), then an ``end`` event when the
 operation finishes; it stops by itself after ``MAX_STREAM_SECONDS`` in any case.
+
+With ``?states=true`` it also sends a ``state`` event (ServiceStateOut JSON, no id) each
+time it sees a service's step, message or revision change: what the command line prints
+as progress besides the events. Seen by polling, so a state that lasted less than a poll
+may be missed; the last one of each service never is.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from kapstan.api import convert, schemas
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
+from kapstan.model.operation import ServiceState, Step
 from kapstan.store import Store
 
 router = APIRouter(prefix="/api/v1/applications", tags=["operations"])
@@ -39,7 +45,9 @@ def list_operations(
 
 
 @router.get("/{app}/operations/{operation_id}")
-def get_operation(caller: CallerDep, app: str, operation_id: int) -> schemas.OperationOut:
+def get_operation(
+    caller: CallerDep, app: str, operation_id: schemas.StoredInt
+) -> schemas.OperationOut:
     caller.operation_of(app, operation_id)
     return convert.operation(caller.store.get_operation(operation_id))
 
@@ -51,16 +59,19 @@ def get_operation(caller: CallerDep, app: str, operation_id: int) -> schemas.Ope
                      "description": "event: progress (EventOut JSON) ... then event: end"}},
 )  # fmt: skip
 def stream_events(
-    caller: CallerDep, app: str, operation_id: int,
-    last_event_id: Annotated[int | None, Header()] = None,
+    caller: CallerDep, app: str, operation_id: schemas.StoredInt,
+    last_event_id: Annotated[int | None, Header()] = None, states: bool = False,
 ) -> EventSourceResponse:  # fmt: skip
     caller.operation_of(app, operation_id)
     start = 0 if last_event_id is None else last_event_id + 1
-    return EventSourceResponse(_events(caller.store, operation_id, start), ping=15)
+    return EventSourceResponse(_events(caller.store, operation_id, start, states), ping=15)
 
 
-async def _events(store: Store, operation_id: int, start: int) -> AsyncIterator[ServerSentEvent]:
+async def _events(
+    store: Store, operation_id: int, start: int, states: bool
+) -> AsyncIterator[ServerSentEvent]:
     sent = start
+    seen: dict[str, ServiceState] = {}
     deadline = time.monotonic() + MAX_STREAM_SECONDS
     while True:
         op = await anyio.to_thread.run_sync(store.get_operation, operation_id)
@@ -68,9 +79,21 @@ async def _events(store: Store, operation_id: int, start: int) -> AsyncIterator[
             yield ServerSentEvent(data=convert.event(event).model_dump_json(by_alias=True),
                                   event="progress", id=str(index))  # fmt: skip
         sent = max(sent, len(op.events))
+        for state in _changed(op.services, seen) if states else []:
+            yield ServerSentEvent(data=convert.service_state(state).model_dump_json(by_alias=True),
+                                  event="state")  # fmt: skip
         if op.finished_at is not None or time.monotonic() > deadline:
             summary = {"id": op.id, "status": op.status.value, "message": op.message,
                        "finished": op.finished_at is not None}  # fmt: skip
             yield ServerSentEvent(data=json.dumps(summary), event="end")
             return
         await anyio.sleep(POLL_SECONDS)
+
+
+def _changed(
+    services: tuple[ServiceState, ...], seen: dict[str, ServiceState]
+) -> list[ServiceState]:
+    """The service states not sent yet (a pending service has nothing to say)."""
+    fresh = [s for s in services if s.step is not Step.PENDING and seen.get(s.service) != s]
+    seen.update((s.service, s) for s in fresh)
+    return fresh

@@ -1,4 +1,4 @@
-"""``/api/v1/templates``: list, one version with its variables, history, import from JSON."""
+"""``/api/v1/templates``: list, one version with its variables or its files, history, import."""
 
 from __future__ import annotations
 
@@ -21,8 +21,18 @@ def list_templates(caller: CallerDep, at: WindowDep) -> schemas.Page[schemas.Tem
 
 
 @router.get("/{name}")
-def get_template(caller: CallerDep, name: str, version: int | None = None) -> schemas.TemplateOut:
+def get_template(
+    caller: CallerDep, name: str, version: schemas.StoredInt | None = None
+) -> schemas.TemplateOut:
     return convert.template(load_template(caller.store, Ref(name, version)))
+
+
+@router.get("/{name}/files")
+def template_files(
+    caller: CallerDep, name: str, version: schemas.StoredInt | None = None
+) -> schemas.TemplateFilesOut:
+    """A version's files (the latest by default), as an import sends them."""
+    return convert.template_files(caller.store.get_template(name, version))
 
 
 @router.get("/{name}/versions")

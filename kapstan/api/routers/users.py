@@ -95,7 +95,7 @@ def create_token(caller: CallerDep, body: schemas.TokenRequest) -> schemas.NewTo
 
 
 @router.delete("/tokens/{token_id}")
-def revoke_token(caller: CallerDep, token_id: int) -> schemas.TokenOut:
+def revoke_token(caller: CallerDep, token_id: schemas.StoredInt) -> schemas.TokenOut:
     """Revoke one of the caller's own tokens."""
     if token_id not in {t.id for t in caller.store.list_tokens(caller.name)}:
         raise NotFoundError(f"you have no token {token_id}; list yours with GET /api/v1/tokens")

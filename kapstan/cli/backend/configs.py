@@ -1,22 +1,195 @@
-"""Configs: on the local store or a Kapstan server (skeleton: filled in with the CLI's commands)."""
+"""Configs: set, unset, import, get, list, history, diff, roll back; locally or through a server.
+
+Tables of versions print a key count, not values: ``list``/``history`` and the writes
+return ``ConfigSummary`` (what the server sends for them too), and only ``get`` returns
+a whole ``ConfigVersion``. Through a server, secret values never come back: they arrive
+as ``<redacted>`` and are rebuilt as ``SecretValue(REDACTED)``, printing as local ones do.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
 
-from kapstan.client.http import ApiClient
-from kapstan.store import Store
+from kapstan.actions import configs
+from kapstan.actions.configfiles import read_config_file
+from kapstan.actions.refs import Ref
+from kapstan.api import schemas as s
+from kapstan.client import decode
+from kapstan.client.http import ApiClient, path
+from kapstan.errors import InputError
+from kapstan.model.values import REDACTED, SecretValue, Value
+from kapstan.plan.configdiff import ConfigDiff, KeyChange
+from kapstan.store import ConfigVersion, Store
+
+
+@dataclass(frozen=True)
+class ConfigSummary:
+    """A config version without its values: what tables of versions and writes print."""
+
+    name: str
+    version: int
+    author: str
+    message: str
+    created_at: datetime
+    keys: int
+
+    @classmethod
+    def of(cls, v: ConfigVersion) -> ConfigSummary:
+        return cls(v.name, v.version, v.author, v.message, v.created_at, len(v.values))
+
+
+@dataclass(frozen=True)
+class Written:
+    """The version now current; ``created`` False when the values did not change."""
+
+    version: ConfigSummary
+    created: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: ConfigSummary
+    changes: ConfigDiff
 
 
 class ConfigsPort(Protocol):
-    pass
+    # In each class ``list`` follows the methods annotated ``list[...]``: it hides the builtin.
+
+    def set(
+        self, name: str, values: Mapping[str, Value], *, author: str, message: str
+    ) -> Written: ...
+
+    def unset(self, name: str, keys: Sequence[str], *, author: str, message: str) -> Written: ...
+
+    def import_file(
+        self, name: str, file: Path, *, replace: bool, author: str, message: str
+    ) -> Written: ...
+
+    def rollback(self, name: str, version: int, *, author: str, message: str) -> Written: ...
+
+    def get(self, ref: Ref) -> ConfigVersion: ...
+
+    def history(self, name: str) -> list[HistoryEntry]: ...
+
+    def diff(self, name: str, old: int, new: int) -> ConfigDiff: ...
+
+    def list(self) -> list[ConfigSummary]: ...
 
 
 class LocalConfigs:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    def set(self, name: str, values: Mapping[str, Value], *, author: str, message: str) -> Written:
+        return _local(configs.set_values(self.store, name, values, author=author, message=message))
+
+    def unset(self, name: str, keys: Sequence[str], *, author: str, message: str) -> Written:
+        return _local(configs.unset_keys(self.store, name, keys, author=author, message=message))
+
+    def import_file(
+        self, name: str, file: Path, *, replace: bool, author: str, message: str
+    ) -> Written:
+        written = configs.import_config(
+            self.store, name, file, author=author, message=message, replace=replace
+        )
+        return _local(written)
+
+    def rollback(self, name: str, version: int, *, author: str, message: str) -> Written:
+        written = configs.rollback_config(self.store, name, version, author=author, message=message)
+        return _local(written)
+
+    def get(self, ref: Ref) -> ConfigVersion:
+        return self.store.get_config(ref.name, ref.version)
+
+    def history(self, name: str) -> list[HistoryEntry]:
+        entries = configs.config_history(self.store, name)
+        return [HistoryEntry(ConfigSummary.of(e.version), e.changes) for e in entries]
+
+    def diff(self, name: str, old: int, new: int) -> ConfigDiff:
+        return configs.diff_config_versions(self.store, name, old, new)
+
+    def list(self) -> list[ConfigSummary]:
+        return [ConfigSummary.of(v) for v in self.store.list_configs()]
+
 
 class RemoteConfigs:
+    """The server records its caller as the author of every change."""
+
     def __init__(self, client: ApiClient) -> None:
         self.client = client
+
+    def set(self, name: str, values: Mapping[str, Value], *, author: str, message: str) -> Written:
+        secret = [k for k, v in values.items() if isinstance(v, SecretValue)]
+        if secret and len(secret) != len(values):
+            # One request stores all of its values as secrets or none: never half of them.
+            raise InputError("set secret and plain values in separate commands")
+        plain = {k: v.reveal() if isinstance(v, SecretValue) else v for k, v in values.items()}
+        return self._write(name, {"values": plain, "secret": bool(secret), "message": message})
+
+    def unset(self, name: str, keys: Sequence[str], *, author: str, message: str) -> Written:
+        return self._write(name, {"unset": list(keys), "message": message})
+
+    def import_file(
+        self, name: str, file: Path, *, replace: bool, author: str, message: str
+    ) -> Written:
+        values = read_config_file(file)  # read here: errors name this machine's file and line
+        return self._write(name, {"values": values, "replace": replace, "message": message})
+
+    def rollback(self, name: str, version: int, *, author: str, message: str) -> Written:
+        body = {"version": version, "message": message}
+        return _remote(self.client.post(path("configs", name, "rollback"), body))
+
+    def get(self, ref: Ref) -> ConfigVersion:
+        return decode.config_version(
+            self.client.get(path("configs", ref.name), version=ref.version)
+        )
+
+    def history(self, name: str) -> list[HistoryEntry]:
+        found = [decode.parse(s.ConfigHistoryOut, h)
+                 for h in self.client.pages(path("configs", name, "history"))]  # fmt: skip
+        return [HistoryEntry(_summary(h), _diff(h.changes)) for h in found]
+
+    def diff(self, name: str, old: int, new: int) -> ConfigDiff:
+        answer = self.client.get(path("configs", name, "diff"), old=old, new=new)
+        return _diff(decode.parse(s.ConfigDiffOut, answer))
+
+    def list(self) -> list[ConfigSummary]:
+        return [_summary(decode.parse(s.ConfigVersionOut, c))
+                for c in self.client.pages(path("configs"))]  # fmt: skip
+
+    def _write(self, name: str, body: dict[str, Any]) -> Written:
+        return _remote(self.client.post(path("configs", name, "values"), body))
+
+
+def _local(written: configs.ConfigWrite) -> Written:
+    return Written(ConfigSummary.of(written.version), written.created)
+
+
+def _remote(answer: Any) -> Written:
+    out = decode.parse(s.ConfigWriteOut, answer)
+    return Written(_summary(out.version), out.created)
+
+
+def _summary(v: s.ConfigVersionOut) -> ConfigSummary:
+    return ConfigSummary(v.name, v.version, v.author, v.message, v.created_at, v.keys)
+
+
+def _diff(d: s.ConfigDiffOut) -> ConfigDiff:
+    return ConfigDiff(
+        added=tuple(_change(c) for c in d.added),
+        removed=tuple(_change(c) for c in d.removed),
+        changed=tuple(_change(c) for c in d.changed),
+    )
+
+
+def _change(c: s.KeyChangeOut) -> KeyChange:
+    """A secret side arrives as ``<redacted>``; a plain side of the same change as itself."""
+    return KeyChange(c.key, _side(c.old, c.secret), _side(c.new, c.secret))
+
+
+def _side(value: s.JsonScalar, secret: bool) -> Value:
+    return SecretValue(REDACTED) if secret and value == REDACTED else value

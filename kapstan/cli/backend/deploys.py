@@ -1,22 +1,316 @@
-"""Deploys: on the local store or a Kapstan server (skeleton: filled in with the CLI's commands)."""
+"""Plan, deploy, roll back, promote, status and operations; on the local store or a server.
+
+A deploy is ``Pending`` until its ``wait`` is called: locally ``wait`` runs the engine in
+this process, remotely the server has started it already and ``wait`` follows its event
+stream. Either way ``wait`` reports progress to the listener as it happens and returns the
+finished ``Operation``, which is all the command prints, so the output is the same. Where
+the server asks for a second user's approval instead, the answer is an ``Approval``.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, cast, get_args
 
-from kapstan.client.http import ApiClient
-from kapstan.store import Store
+from kapstan.actions import promote as promoting
+from kapstan.actions.deploying import deploy_app, plan_app, policy_warnings, rollback_app
+from kapstan.actions.journal import REQUEST_EVENT, Listener
+from kapstan.actions.status import ServiceStatus, app_status
+from kapstan.api import schemas as s
+from kapstan.client import decode
+from kapstan.client.http import ApiClient, ServerError, path
+from kapstan.engine.deploy import DeployOptions
+from kapstan.engine.planning import ServiceAction, ServicePlan
+from kapstan.errors import ApprovalRequiredError, KapstanError, NotFoundError
+from kapstan.model.health import Health, HealthStatus
+from kapstan.model.operation import Operation, Step
+from kapstan.plan.live import Action, ResourcePlan
+from kapstan.render.resources import ResourceKey
+from kapstan.store import Application, Store
+
+RECENT = 20  # operations listed, as the store lists them
+STREAM_READ_TIMEOUT = 120.0  # seconds without a byte; the server pings every 15
+
+
+@dataclass(frozen=True)
+class Planned:
+    services: list[ServicePlan]
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An operation to see through: ``wait(listener)`` -> the finished operation."""
+
+    app: str
+    wait: Callable[[Listener | None], Operation]
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The server holds the change until another user approves approval ``id``."""
+
+    id: int
+    app: str
+    environment: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Promoted:
+    """A promotion done (``application``, then ``run`` if it deploys) or held for approval."""
+
+    application: Application | None
+    created: bool
+    run: Pending | Approval | None
 
 
 class DeploysPort(Protocol):
-    pass
+    def plan(self, app: str, services: Sequence[str]) -> Planned: ...
+
+    def deploy(
+        self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
+    ) -> Pending | Approval: ...
+
+    def rollback(
+        self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
+    ) -> Pending: ...
+
+    def promote(
+        self, source: str, to: str, as_: str | None, *, deploy: bool, timeout: float, author: str
+    ) -> Promoted: ...
+
+    def status(self, app: str) -> list[ServiceStatus]: ...
+
+    def operation(self, app: str, operation_id: int | None) -> Operation: ...
+
+    def operations(self, app: str) -> list[Operation]: ...
+
+
+def no_operation(app: str) -> NotFoundError:
+    return NotFoundError(f"application {app!r} has no operation yet; deploy it first")
 
 
 class LocalDeploys:
+    """The engine runs in this process; approval gates are the server's (see ``promote``)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    def plan(self, app: str, services: Sequence[str]) -> Planned:
+        warnings = policy_warnings(self.store, app, services)
+        return Planned(plan_app(self.store, app, services), warnings)
+
+    def deploy(
+        self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
+    ) -> Pending:
+        def run(listener: Listener | None) -> Operation:
+            return deploy_app(
+                self.store, app, author=author, services=services, options=options,
+                listener=listener,
+            ).operation  # fmt: skip
+
+        return Pending(app, run)
+
+    def rollback(
+        self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
+    ) -> Pending:
+        def run(listener: Listener | None) -> Operation:
+            return rollback_app(
+                self.store, app, author=author, service=service, to=to,
+                options=DeployOptions(timeout=timeout), listener=listener,
+            ).operation  # fmt: skip
+
+        return Pending(app, run)
+
+    def promote(
+        self, source: str, to: str, as_: str | None, *, deploy: bool, timeout: float, author: str
+    ) -> Promoted:
+        planned = promoting.plan_promotion(self.store, source, to, as_)
+        if self.store.get_environment(to).requires_approval:
+            raise ApprovalRequiredError(
+                f"environment {to!r} requires a second user's approval for promotions; "
+                "promote through the Kapstan server (`kapstan server`), where another user approves"
+            )
+        done = promoting.promote(self.store, planned, author=author)
+        target = done.application
+        run = (
+            self.deploy(target.name, services=(), options=DeployOptions(timeout=timeout),
+                        author=author)
+            if deploy else None
+        )  # fmt: skip
+        return Promoted(target, done.created, run)
+
+    def status(self, app: str) -> list[ServiceStatus]:
+        return app_status(self.store, app)
+
+    def operation(self, app: str, operation_id: int | None) -> Operation:
+        self.store.get_application(app)
+        op = (
+            self.store.get_operation(operation_id) if operation_id
+            else self.store.latest_operation(app)
+        )  # fmt: skip
+        if op is None:
+            raise no_operation(app)
+        if op.app != app:
+            raise NotFoundError(f"operation {op.id} belongs to application {op.app!r}, not {app!r}")
+        return op
+
+    def operations(self, app: str) -> list[Operation]:
+        self.store.get_application(app)
+        return self.store.list_operations(app, limit=RECENT)
+
 
 class RemoteDeploys:
+    """The server runs deploys in the background; the client follows their event stream."""
+
     def __init__(self, client: ApiClient) -> None:
         self.client = client
+
+    def plan(self, app: str, services: Sequence[str]) -> Planned:
+        answer = decode.parse(
+            s.PlanOut, self.client.get(path("applications", app, "plan"), service=list(services))
+        )
+        return Planned([service_plan(p) for p in answer.services], answer.warnings)
+
+    def deploy(
+        self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
+    ) -> Pending | Approval:
+        # The server records its caller as the author.
+        body = {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
+                "force": options.force, "message": options.message}  # fmt: skip
+        started = self._started(self.client.post(path("applications", app, "deploy"), body))
+        if isinstance(started, Approval):
+            environment = decode.application(self.client.get(path("applications", app)))
+            return replace(started, environment=environment.environment)
+        return started
+
+    def rollback(
+        self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
+    ) -> Pending:
+        body = {"service": service, "to": to, "timeout": timeout}
+        started = self._started(self.client.post(path("applications", app, "rollback"), body))
+        if isinstance(started, Approval):  # rollbacks are not gated; a server that does is new
+            raise ApprovalRequiredError(started.message)
+        return started
+
+    def promote(
+        self, source: str, to: str, as_: str | None, *, deploy: bool, timeout: float, author: str
+    ) -> Promoted:
+        body = {"toEnvironment": to, "appName": as_, "deploy": deploy, "timeout": timeout}
+        data = self.client.post(path("applications", source, "promote"), body)
+        answer = decode.parse(s.Accepted, data)
+        run = self._started(data) if answer.status != "done" else None
+        if isinstance(run, Approval):  # nothing is created until it is approved
+            return Promoted(None, False, replace(run, environment=to))
+        target = decode.application(self.client.get(path("applications", answer.app or "")))
+        return Promoted(target, bool(answer.created), run)
+
+    def status(self, app: str) -> list[ServiceStatus]:
+        data = self.client.get(path("applications", app, "status"))
+        return [service_status(decode.parse(s.ServiceStatusOut, x)) for x in data]
+
+    def operation(self, app: str, operation_id: int | None) -> Operation:
+        if operation_id is None:
+            latest = self.client.get(path("applications", app, "operations"), limit=1)["items"]
+            if not latest:
+                raise no_operation(app)
+            operation_id = int(latest[0]["id"])
+        return decode.operation(self.client.get(path("applications", app, "operations",
+                                                     operation_id)))  # fmt: skip
+
+    def operations(self, app: str) -> list[Operation]:
+        page = self.client.get(path("applications", app, "operations"), limit=RECENT)
+        return [decode.operation(x) for x in page["items"]]
+
+    def _started(self, data: Any) -> Pending | Approval:
+        answer = decode.parse(s.Accepted, data)
+        app = answer.app or ""
+        if answer.approval_id is not None and answer.operation_id is None:
+            return Approval(answer.approval_id, app, "", answer.message)
+        if answer.operation_id is None:
+            raise KapstanError(f"the server started nothing: {answer.message or answer.status}")
+        operation_id = answer.operation_id
+        return Pending(app, lambda listener: self.follow(app, operation_id, listener))
+
+    def follow(self, app: str, operation_id: int, listener: Listener | None) -> Operation:
+        """Report the operation's events (and service states) until it ends; then it, read."""
+        url = path("applications", app, "operations", operation_id, "events") + "?states=true"
+        while True:
+            for event in self.client.events(url, timeout=STREAM_READ_TIMEOUT):
+                if listener is not None:
+                    report(event.name, event.data, listener)
+            op = decode.operation(self.client.get(path("applications", app, "operations",
+                                                       operation_id)))  # fmt: skip
+            if op.finished_at is not None:
+                return failed_to_run(op)
+            # The stream ends on its own after an hour: an operation still running is followed on.
+
+
+def report(name: str, data: Any, listener: Listener) -> None:
+    if name == "progress":
+        e = decode.operation_event(data)
+        if e.status != REQUEST_EVENT:  # the operation's recorded request: bookkeeping, not news
+            listener(e.service, e.resource, e.status, e.message)
+    elif name == "state":
+        state = decode.parse(s.ServiceStateOut, data)
+        listener(state.service, "", state.step, state.message)
+
+
+def failed_to_run(op: Operation) -> Operation:
+    """An operation the engine could not run at all: its error, raised as a local run raises it.
+
+    The engine's own failure ends the log with a ``failed`` event carrying the operation's
+    message (``deploy_app``); services that failed to become ready do not.
+    """
+    last = op.events[-1] if op.events else None
+    if (
+        op.status is Step.FAILED and last is not None and last.status == "failed"
+        and not last.service and last.message == op.message
+    ):  # fmt: skip
+        raise KapstanError(op.message)
+    return op
+
+
+def service_plan(p: s.ServicePlanOut) -> ServicePlan:
+    return ServicePlan(
+        service=p.service, action=_action(p.action), content_hash=p.content_hash,
+        resources=tuple(ResourcePlan(resource_key(r.resource), _resource_action(r.action),
+                                     r.diff or "") for r in p.resources),
+        prune=tuple(dict(e) for e in p.prune), previous=None, color=p.color,
+        live_color=p.live_color,
+    )  # fmt: skip
+
+
+def _action(text: str) -> ServiceAction:
+    if text not in get_args(ServiceAction):
+        raise ServerError(f"the server's plan has an unknown service action {text!r}")
+    return cast(ServiceAction, text)
+
+
+def _resource_action(text: str) -> Action:
+    if text not in get_args(Action):
+        raise ServerError(f"the server's plan has an unknown resource action {text!r}")
+    return cast(Action, text)
+
+
+def resource_key(text: str) -> ResourceKey:
+    """``Deployment.apps ns/web`` (as ``str(ResourceKey)`` writes it) back into its parts.
+
+    Kinds and names hold no dot or slash, so the first dot ends the kind and the first
+    slash the namespace.
+    """
+    kind_group, _, where = text.partition(" ")
+    kind, _, group = kind_group.partition(".")
+    namespace, slash, name = where.partition("/")
+    return (
+        ResourceKey(group, kind, namespace, name) if slash else ResourceKey(group, kind, "", where)
+    )
+
+
+def service_status(x: s.ServiceStatusOut) -> ServiceStatus:
+    return ServiceStatus(
+        x.service, x.revision, x.revision_status, x.ready, x.desired,
+        Health(HealthStatus(x.health), x.message), x.outdated,
+    )  # fmt: skip

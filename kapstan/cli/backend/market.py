@@ -18,7 +18,7 @@ from kapstan.market import catalog as market
 from kapstan.market.catalogs import MarketTemplate
 from kapstan.market.install import InstallResult
 from kapstan.model.values import SecretValue, Value
-from kapstan.store import Store
+from kapstan.store import ConfigVersion, Store
 
 
 class MarketPort(Protocol):
@@ -66,9 +66,13 @@ class RemoteMarket:
             entry=entry,
             template=decode.template_version(done.template.model_dump()),
             template_created=done.template_created,
-            config=decode.config_version(done.config.model_dump()),
+            config=self._config(done.config.name, done.config.version),
             config_created=done.config_created,
             application=decode.application(done.application.model_dump()),
             environment=decode.environment(done.environment.model_dump()),
             generated=tuple(done.generated),
         )
+
+    def _config(self, name: str, version: int) -> ConfigVersion:
+        answer = self.client.get(path("configs", name), version=version)
+        return decode.config_version(answer)

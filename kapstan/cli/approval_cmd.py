@@ -1,0 +1,142 @@
+"""``kapstan approval list|show|approve|reject|withdraw``: a server's approval requests.
+
+A deploy or promotion into an environment that requires approval waits on the server
+until a second user with the ``approve`` permission there approves it; then it runs once,
+as its requester. Approvals live on a server only: locally these commands say so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from kapstan.api import schemas
+from kapstan.cli.backend import open_backend
+from kapstan.cli.backend.deploys import RemoteDeploys
+from kapstan.cli.common import OutputOpt, when
+from kapstan.cli.deploy_cmd import print_result, progress_listener
+from kapstan.cli.output import Format, print_data, print_rows
+from kapstan.client import decode
+from kapstan.client.http import ApiClient, path
+
+WHAT = "approvals"
+IdArg = typer.Argument(..., metavar="ID", help="The approval's number.")
+
+app = typer.Typer(help="Approval requests for changes to guarded environments (on a server).")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: str | None = typer.Option(
+        None, "--status", help="pending, approved, rejected or used."
+    ),
+    env: str | None = typer.Option(None, "--env", help="Only this environment."),
+    output: Format = OutputOpt,
+) -> None:
+    """Approvals in the environments you may view, newest first."""
+    with open_backend(ctx) as backend:
+        client = backend.api(WHAT)
+        found = client.pages(path("approvals"), status=status, environment=env)
+    approvals = [decode.parse(schemas.ApprovalOut, a) for a in found]
+    rows = [(a.id, a.kind, a.application, a.environment, a.status, a.requested_by,
+             when(a.requested_at), a.decided_by or "-") for a in approvals]  # fmt: skip
+    columns = ("id", "kind", "application", "environment", "status", "requested by",
+               "requested", "decided by")  # fmt: skip
+    print_rows(columns, rows, output, [_record(a) for a in approvals])
+
+
+@app.command()
+def show(ctx: typer.Context, approval_id: int = IdArg, output: Format = OutputOpt) -> None:
+    """One approval: what was asked, by whom, and what became of it."""
+    with open_backend(ctx) as backend:
+        found = _get(backend.api(WHAT), approval_id)
+    print_data(_record(found), output, _text(found))
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    approval_id: int = IdArg,
+    wait: bool = typer.Option(
+        False, "--wait", help="Follow the change it starts to its end, showing progress."
+    ),
+    output: Format = OutputOpt,
+) -> None:
+    """Approve someone else's request: its deploy or promotion starts at once, as theirs."""
+    with open_backend(ctx) as backend:
+        client = backend.api(WHAT)
+        asked = _get(client, approval_id)
+        answer = decode.parse(
+            schemas.Accepted, client.post(path("approvals", approval_id, "approve"))
+        )
+        app_name = answer.app or asked.application
+        if wait and answer.operation_id is not None:
+            listener = progress_listener if output is Format.table else None
+            op = RemoteDeploys(client).follow(app_name, answer.operation_id, listener)
+            print_result(op, output)
+            return
+    record = answer.model_dump(mode="json", by_alias=True)
+    started = (
+        f"operation {answer.operation_id} started; follow it with "
+        f"`kapstan app operation {app_name} {answer.operation_id}`"
+        if answer.operation_id is not None
+        else "done, nothing to deploy"
+    )
+    text = (f"approval {approval_id} approved: {asked.kind} of {app_name} in "
+            f"{asked.environment}, as {asked.requested_by}: {started}")  # fmt: skip
+    print_data(record, output, text)
+
+
+@app.command()
+def reject(
+    ctx: typer.Context,
+    approval_id: int = IdArg,
+    reason: str = typer.Option(..., "--reason", "-r", help="Why: shown to the requester."),
+    output: Format = OutputOpt,
+) -> None:
+    """Reject a pending request: it never runs."""
+    with open_backend(ctx) as backend:
+        client = backend.api(WHAT)
+        body = {"reason": reason}
+        decided = decode.parse(
+            schemas.ApprovalOut, client.post(path("approvals", approval_id, "reject"), body)
+        )
+    print_data(_record(decided), output, f"approval {decided.id} rejected: {decided.reason}")
+
+
+@app.command()
+def withdraw(
+    ctx: typer.Context,
+    approval_id: int = IdArg,
+    reason: str = typer.Option("", "--reason", "-r", help="Why (optional)."),
+    output: Format = OutputOpt,
+) -> None:
+    """Take back your own pending request: it never runs."""
+    with open_backend(ctx) as backend:
+        client = backend.api(WHAT)
+        body = {"reason": reason}
+        decided = decode.parse(
+            schemas.ApprovalOut, client.post(path("approvals", approval_id, "withdraw"), body)
+        )
+    print_data(_record(decided), output, f"approval {decided.id} withdrawn: {decided.reason}")
+
+
+def _get(client: ApiClient, approval_id: int) -> schemas.ApprovalOut:
+    return decode.parse(schemas.ApprovalOut, client.get(path("approvals", approval_id)))
+
+
+def _record(a: schemas.ApprovalOut) -> dict[str, Any]:
+    return a.model_dump(mode="json", by_alias=True)
+
+
+def _text(a: schemas.ApprovalOut) -> str:
+    asked = ", ".join(f"{k}={v}" for k, v in sorted(a.payload.items())) or "-"
+    lines = {
+        "id": a.id, "kind": a.kind, "application": a.application, "environment": a.environment,
+        "status": a.status, "requested by": a.requested_by, "requested at": when(a.requested_at),
+        "decided by": a.decided_by, "decided at": when(a.decided_at) if a.decided_at else None,
+        "reason": a.reason, "used at": when(a.used_at) if a.used_at else None, "asked": asked,
+    }  # fmt: skip
+    return "\n".join(f"{k}: {'-' if v is None else v}" for k, v in lines.items())
