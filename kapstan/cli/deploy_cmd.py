@@ -84,7 +84,7 @@ def progress_listener(service: str, resource: str, status: str, message: str) ->
 def _run(started: Pending | Approval, output: Format) -> None:
     """See a deploy through and print how it ended; or say whose approval it waits for."""
     if isinstance(started, Approval):
-        _print_approval(started, output)
+        print_approval(started, output)
         return
     op = started.wait(progress_listener if output is Format.table else None)
     print_result(op, output)
@@ -96,15 +96,15 @@ def print_result(op: Operation, output: Format) -> None:
         print(f"operation {op.id} ({op.kind}) {op.status.value}: {op.message}")
     print_rows(("service", "step", "revision", "message"), rows, output, [_operation_record(op)])
     if output is Format.table:
-        for line in _reasons(op):
+        for line in reasons(op):
             print(f"  {line}")
     if op.status is not Step.SUCCEEDED:
         raise typer.Exit(1)
 
 
-def _reasons(op: Operation) -> list[str]:
+def reasons(op: Operation, service: str | None = None) -> list[str]:
     """Why each failed service failed: the engine logs its wait's details as ``reason`` events."""
-    failed = [s.service for s in op.services if s.step is Step.FAILED]
+    failed = [s.service for s in op.services if s.step is Step.FAILED and service in (None, s.service)]
     return [
         e.message
         for service in failed
@@ -113,7 +113,7 @@ def _reasons(op: Operation) -> list[str]:
     ]
 
 
-def _print_approval(asked: Approval, output: Format) -> None:
+def print_approval(asked: Approval, output: Format) -> None:
     record = {"approval": asked.id, "status": "approval-required", "app": asked.app,
               "environment": asked.environment, "message": asked.message}  # fmt: skip
     text = (
@@ -271,7 +271,7 @@ def promote(
             name, to, as_, deploy=deploy_now, timeout=timeout, author=author()
         )
         if isinstance(done.run, Approval):
-            _print_approval(done.run, output)
+            print_approval(done.run, output)
             return
         target = done.application
         assert target is not None  # only a promotion waiting for approval has none

@@ -8,14 +8,16 @@ from typing import Any
 import typer
 
 from kapstan.actions.configfiles import parse_assignments
-from kapstan.actions.deploying import DeployResult, deploy_app
 from kapstan.cli.backend import open_backend
+from kapstan.cli.backend.deploys import Approval
 from kapstan.cli.common import OutputOpt, author, settings_of
+from kapstan.cli.deploy_cmd import print_approval, reasons
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.market import catalog as market
 from kapstan.market.catalogs import Catalog, MarketTemplate
 from kapstan.market.install import InstallResult
+from kapstan.model.operation import Operation, Step
 from kapstan.model.template import ServiceSpec
 from kapstan.model.values import display
 from kapstan.plan.graphviews import format_text
@@ -99,15 +101,18 @@ def install(
         if not deploy:
             print(f"deploy it with: kapstan app deploy {result.application.name} --yes")
             return
-        deployed = deploy_app(
-            backend.local_store("market install --deploy"),
+        started = backend.deploys.deploy(
             result.application.name,
-            author=author(),
+            services=[],
             options=DeployOptions(timeout=timeout, message=f"market install of {name}"),
-            listener=_progress,
+            author=author(),
         )
-    print(format_deploy(deployed))
-    if not deployed.outcome.ok:
+        if isinstance(started, Approval):
+            print_approval(started, Format.table)
+            return
+        op = started.wait(_progress)
+    print(format_deploy(op))
+    if op.status is not Step.SUCCEEDED:
         raise typer.Exit(1)
 
 
@@ -142,13 +147,12 @@ def format_install(result: InstallResult) -> str:
     ])  # fmt: skip
 
 
-def format_deploy(result: DeployResult) -> str:
-    op = result.operation
-    width = max((len(s) for s in result.outcome.services), default=0)
+def format_deploy(op: Operation) -> str:
+    width = max((len(s.service) for s in op.services), default=0)
     lines = [f"operation {op.id} ({op.kind}) {op.status.value}: {op.message}"]
-    for s in result.outcome.services.values():
+    for s in op.services:
         lines.append(f"  {s.service.ljust(width)}  {s.step.value:<10} {s.message}".rstrip())
-        lines.extend(f"      {line}" for line in s.details)
+        lines.extend(f"      {line}" for line in reasons(op, s.service))
     return "\n".join(lines)
 
 

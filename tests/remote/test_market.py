@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from pathlib import Path
+
+from kapstan import sandbox
 from kapstan.model.values import SecretValue
 from tests.remote.conftest import Cli
+from tests.remote.test_deploys import make_env
 
 
 def test_list_is_the_same_either_way(cli: Cli) -> None:
@@ -54,3 +60,20 @@ def test_unknown_template_and_bad_keys_are_the_same_errors_either_way(cli: Cli) 
                              "--set", "not.a.key=1")  # fmt: skip
     assert local.code == remote.code == 1
     assert remote.err == local.err and "not.a.key" in remote.err
+
+
+def test_install_and_deploy_through_the_server_on_the_sandbox(
+    cli: Cli, sandbox_cluster: sandbox.SandboxState
+) -> None:
+    env = f"mk{uuid.uuid4().hex[:4]}"
+    make_env(cli, env, Path(sandbox_cluster.kubeconfig), dana="deployer")
+    done = cli.remote("market", "install", "redis", "--env", env, "--app", f"{env}-redis",
+                      "--deploy", "--timeout", "120", user="dana")  # fmt: skip
+    assert done.code == 0, done.err
+    assert f"application {env}-redis: created in environment {env}" in done.out
+    assert re.search(r"operation \d+ \(deploy\) succeeded", done.out), done.out
+    assert re.search(r"^  redis\s+ready ", done.out, re.MULTILINE), done.out
+    assert "ready" in done.err  # progress lines, streamed from the server
+    with cli.server.store() as store:
+        op = store.latest_operation(f"{env}-redis")
+        assert op is not None and op.author == "dana"
