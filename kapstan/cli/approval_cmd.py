@@ -97,13 +97,7 @@ def reject(
     output: Format = OutputOpt,
 ) -> None:
     """Reject a pending request: it never runs."""
-    with open_backend(ctx) as backend:
-        client = backend.api(WHAT)
-        body = {"reason": reason}
-        decided = decode.parse(
-            schemas.ApprovalOut, client.post(path("approvals", approval_id, "reject"), body)
-        )
-    print_data(_record(decided), output, f"approval {decided.id} rejected: {decided.reason}")
+    _decide(ctx, approval_id, "reject", reason, output, "rejected")
 
 
 @app.command()
@@ -114,13 +108,17 @@ def withdraw(
     output: Format = OutputOpt,
 ) -> None:
     """Take back your own pending request: it never runs."""
+    _decide(ctx, approval_id, "withdraw", reason, output, "withdrawn")
+
+
+def _decide(
+    ctx: typer.Context, approval_id: int, verb: str, reason: str, output: Format, done: str
+) -> None:
     with open_backend(ctx) as backend:
         client = backend.api(WHAT)
-        body = {"reason": reason}
-        decided = decode.parse(
-            schemas.ApprovalOut, client.post(path("approvals", approval_id, "withdraw"), body)
-        )
-    print_data(_record(decided), output, f"approval {decided.id} withdrawn: {decided.reason}")
+        answer = client.post(path("approvals", approval_id, verb), {"reason": reason})
+        decided = decode.parse(schemas.ApprovalOut, answer)
+    print_data(_record(decided), output, f"approval {decided.id} {done}: {decided.reason}")
 
 
 def _get(client: ApiClient, approval_id: int) -> schemas.ApprovalOut:

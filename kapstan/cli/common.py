@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import typer
 
 from kapstan.cli.output import Format
+from kapstan.errors import InputError
 from kapstan.model.values import REDACTED, SecretValue, Value
 from kapstan.store import Store
 
@@ -65,3 +67,19 @@ def shown(value: Value) -> Any:
 
 def joined(items: tuple[str, ...] | list[str]) -> str:
     return ", ".join(items) if items else "-"
+
+
+def read_password(prompt: str, *, stdin: bool, confirm: bool, other: str = "") -> str:
+    """From stdin's first line (``--password-stdin``), else asked on the terminal, hidden.
+
+    ``other`` names another way out, said when there is no terminal to ask on.
+    """
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError("--password-stdin: standard input holds no password")
+        return password
+    if not sys.stdin.isatty():
+        raise InputError(f"no terminal to ask for a password: pass --password-stdin{other}")
+    text: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    return text

@@ -8,12 +8,10 @@ server and forgets it here.
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from kapstan.api import schemas
-from kapstan.cli.common import OutputOpt, settings_of
+from kapstan.cli.common import OutputOpt, read_password, settings_of
 from kapstan.cli.output import Format, print_data
 from kapstan.client import credentials, decode
 from kapstan.client.http import ApiClient, check_server_url, path
@@ -31,18 +29,6 @@ def _server(ctx: typer.Context, given: str | None) -> str:
     return check_server_url(url)
 
 
-def _read_password(user: str, stdin: bool) -> str:
-    if stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise InputError("--password-stdin: standard input holds no password")
-        return password
-    if not sys.stdin.isatty():
-        raise InputError("no terminal to ask for a password: pass --password-stdin")
-    text: str = typer.prompt(f"Password for {user}", hide_input=True)
-    return text
-
-
 def login(
     ctx: typer.Context,
     server: str | None = ServerArg,
@@ -53,7 +39,7 @@ def login(
 ) -> None:
     """Log in to a Kapstan server; its token is saved for later commands."""
     url = _server(ctx, server)
-    password = _read_password(user, password_stdin)
+    password = read_password(f"Password for {user}", stdin=password_stdin, confirm=False)
     with ApiClient(url, None) as client:
         answer = client.post(path("login"), {"user": user, "password": password})
     made = decode.parse(schemas.NewToken, answer)

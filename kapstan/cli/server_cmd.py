@@ -6,13 +6,11 @@ Changes made here are audited as the OS user (``$KAPSTAN_USER``), like every CLI
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from kapstan.api import schemas
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import Settings, author
+from kapstan.cli.common import Settings, author, read_password
 from kapstan.client import decode
 from kapstan.client.http import path
 from kapstan.errors import InputError
@@ -41,17 +39,9 @@ def server(
 
 
 def _password(name: str, stdin: bool) -> str:
-    if stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise InputError("--password-stdin: standard input holds no password")
-        return password
-    if not sys.stdin.isatty():
-        raise InputError(
-            "no terminal to ask for a password: pass --password-stdin or --no-password"
-        )
-    text: str = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
-    return text
+    return read_password(
+        f"Password for {name}", stdin=stdin, confirm=True, other=" or --no-password"
+    )
 
 
 @user_app.command("create")

@@ -9,17 +9,16 @@ users   root (administrator), vic (viewer in dev), dana (deployer in dev)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from kapstan.cli.main import main
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
+from tests.cli.conftest import Result
 from tests.replicas.servers import Replica, replicas
 
 USERS = {"root": {}, "vic": {"dev": "viewer"}, "dana": {"dev": "deployer"}}
@@ -30,16 +29,6 @@ clusters: []
 contexts: []
 users: []
 """
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @dataclass
