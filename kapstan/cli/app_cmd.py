@@ -8,9 +8,12 @@ import typer
 
 from kapstan.actions.changes import AppChanges
 from kapstan.actions.refs import parse_ref
+from kapstan.api import schemas
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, print_data, print_rows
+from kapstan.client import decode
+from kapstan.client.http import path
 from kapstan.store import Application
 
 app = typer.Typer(help="Applications: a template version in an environment with a config.")
@@ -146,3 +149,17 @@ def _record(a: Application) -> dict[str, Any]:
         "created": when(a.created_at),
         "updated": when(a.updated_at),
     }
+
+
+@app.command()
+def webhook(ctx: typer.Context, name: str) -> None:
+    """A new CI webhook secret for app NAME, shown once (on a server; it replaces the old one)."""
+    with open_backend(ctx) as backend:
+        client = backend.api("app webhook")
+        made = decode.parse(schemas.WebhookSecretOut, client.post(path("applications", name, "webhook")))
+        url = f"{client.base_url}{path('hooks', name)}"
+    print(f"webhook secret for {made.app} (config version {made.config_version}; shown once):")
+    print(made.secret)
+    print(f"POST {url} with a JSON body {{\"set\": {{KEY: VALUE}}}} and the headers "
+          "X-Kapstan-Timestamp (Unix seconds), X-Kapstan-Nonce (unique) and "
+          "X-Kapstan-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + '.' + body))")  # fmt: skip

@@ -43,6 +43,22 @@ def clone(ctx: typer.Context, source: str, new: str) -> None:
     print(f"environment {env.name} cloned from {source}{tail}")
 
 
+@app.command()
+def approval(
+    ctx: typer.Context,
+    name: str,
+    required: bool = typer.Option(
+        ..., "--required/--not-required",
+        help="Whether deploys and promotions into NAME wait for a second user's approval.",
+    ),
+) -> None:
+    """Make environment NAME require (or stop requiring) a second user's approval."""
+    with open_backend(ctx) as backend:
+        env = backend.environments.set_approval(name, required, author=author())
+    state = "requires" if env.requires_approval else "does not require"
+    print(f"environment {env.name} {state} approval for deploys and promotions")
+
+
 @app.command("list")
 def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
     """Every environment."""
@@ -73,6 +89,7 @@ def _record(env: Environment) -> dict[str, Any]:
         "context": env.context,
         "config": env.config,
         "kubeconfig": env.kubeconfig,
+        "requiresApproval": env.requires_approval,
         "created": when(env.created_at),
     }
 

@@ -91,3 +91,20 @@ def test_db_and_server_together_is_a_usage_error(cli: Cli) -> None:
 def test_a_bad_server_url_is_an_input_error(cli: Cli) -> None:
     result = cli.capture(["--server", "ftp://x", "env", "list"])
     assert result.code == 1 and "http://HOST:PORT" in result.err
+
+
+def test_approval_rule_set_either_way_and_audited(cli: Cli) -> None:
+    cli.local("env", "create", "gated", "--kubeconfig", cli.server.kubeconfig, "--namespace", "g")
+    refused = cli.remote("env", "approval", "gated", "--required", user="vic")
+    assert refused.code == 1 and "administrator" in refused.err
+    done = cli.remote("env", "approval", "gated", "--required")
+    assert done.code == 0 and done.out == "environment gated requires approval for deploys and promotions\n"
+    local, remote = cli.both("env", "show", "gated", "-o", "json")
+    assert remote.out == local.out and remote.json()["requiresApproval"] is True
+    off = cli.local("env", "approval", "gated", "--not-required")
+    assert off.out == "environment gated does not require approval for deploys and promotions\n"
+    assert cli.remote("env", "show", "gated", "-o", "json").json()["requiresApproval"] is False
+    with cli.server.store() as store:
+        entries = [e for e in store.list_audit() if e.action == "environment.approval"]
+        assert [(e.actor, e.details["requiresApproval"]) for e in entries[:2]] == [
+            ("local-op", False), ("root", True)]  # fmt: skip

@@ -24,6 +24,8 @@ class EnvironmentsPort(Protocol):
 
     def details(self, name: str) -> EnvironmentDetails: ...
 
+    def set_approval(self, name: str, required: bool, *, author: str) -> Environment: ...
+
 
 class LocalEnvironments:
     def __init__(self, store: Store) -> None:
@@ -46,6 +48,14 @@ class LocalEnvironments:
 
     def details(self, name: str) -> EnvironmentDetails:
         return environments.environment_details(self.store, name)
+
+    def set_approval(self, name: str, required: bool, *, author: str) -> Environment:
+        before = self.store.get_environment(name).requires_approval
+        self.store.set_environment_approval(name, required)
+        if before != required:
+            self.store.audit(author, "environment.approval", kind="environment", name=name,
+                             environment=name, details={"requiresApproval": required, "via": "cli"})  # fmt: skip
+        return self.store.get_environment(name)
 
 
 class RemoteEnvironments:
@@ -85,3 +95,8 @@ class RemoteEnvironments:
             if a.get("environment") == name
         )
         return EnvironmentDetails(env, config, apps)
+
+    def set_approval(self, name: str, required: bool, *, author: str) -> Environment:
+        # The server records its caller as the author.
+        answer = self.client.put(path("environments", name, "approval"), {"required": required})
+        return decode.environment(answer)

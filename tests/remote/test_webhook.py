@@ -1,0 +1,44 @@
+"""``kapstan app webhook NAME``: a CI secret made on the server, then a signed hook with it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import httpx
+
+from kapstan.api.flows.hooks import sign
+from tests.cli.conftest import FIXTURES
+from tests.remote.conftest import Cli
+
+
+def test_the_secret_signs_hooks_and_is_never_shown_again(cli: Cli) -> None:
+    assert cli.local("template", "import", FIXTURES / "bookstore").code == 0
+    assert cli.local("config", "set", "hooked", "web.host=h.example.com").code == 0
+    assert cli.local("config", "set", "hooked", "--secret", "db.password=pw").code == 0
+    made = cli.remote("app", "create", "hooked", "--template", "bookstore", "--env", "dev",
+                      "--config", "hooked")  # fmt: skip
+    assert made.code == 0, made.err
+
+    refused = cli.remote("app", "webhook", "hooked", user="vic")
+    assert refused.code == 1 and "vic" in refused.err
+    local = cli.local("app", "webhook", "hooked")
+    assert local.code == 1 and "needs a Kapstan server" in local.err
+
+    result = cli.remote("app", "webhook", "hooked")
+    assert result.code == 0, result.err
+    secret = result.out.splitlines()[1]
+    assert f"{cli.server.url}/api/v1/hooks/hooked" in result.out
+    shown = cli.remote("config", "get", "hooked", "-o", "json")
+    assert secret not in shown.out  # a secret key of the app's config, redacted
+
+    body = json.dumps({"set": {"catalog.image.tag": "9.9"}}).encode()
+    stamp = str(int(time.time()))
+    headers = {"X-Kapstan-Timestamp": stamp, "X-Kapstan-Nonce": uuid.uuid4().hex,
+               "X-Kapstan-Signature": sign(secret, stamp, body),
+               "Content-Type": "application/json"}  # fmt: skip
+    answer = httpx.post(f"{cli.server.url}/api/v1/hooks/hooked", content=body, headers=headers)
+    assert answer.status_code in (200, 201), answer.text
+    got = cli.remote("config", "get", "hooked", "catalog.image.tag")
+    assert got.out.strip() == "9.9"
