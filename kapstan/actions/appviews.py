@@ -41,8 +41,11 @@ def render_app_for(
     return version, tuple(known[s] for s in (services or known))
 
 
-def app_services(store: Store, app: str) -> list[ServiceSummary]:
-    version = render_application(store, app)
+def app_services(
+    store: Store, app: str, *, rendered_app: RenderedAppVersion | None = None
+) -> list[ServiceSummary]:
+    """``rendered_app``: ``app`` already rendered at its current versions, if the caller has it."""
+    version = rendered_app or render_application(store, app)
     out: list[ServiceSummary] = []
     for name, rendered in version.rendered.services.items():
         spec = version.template.services[name]

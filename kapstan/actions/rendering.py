@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from kapstan.actions.templates import parsed
 from kapstan.model.rendered import RenderedApp
 from kapstan.model.template import Template
 from kapstan.model.values import Value
 from kapstan.render.render import render_app
 from kapstan.store import Store
-from kapstan.templates.loader import parse_template
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def render_at(
     application = store.get_application(app)
     env = store.get_environment(application.environment)
     stored = store.get_template(application.template, template_version)
-    template = parse_template(dict(stored.files))
+    template = parsed(stored)
     config = store.get_config(application.config, config_version)
     rendered = render_app(template, config.values, app=app, namespace=env.namespace)
     effective = {**template.config, **config.values}

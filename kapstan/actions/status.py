@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
-from kapstan.actions.rendering import render_application
+from kapstan.actions.rendering import RenderedAppVersion, render_application
 from kapstan.health import Health, HealthStatus, health_of
-from kapstan.kube import connect
+from kapstan.kube import KubeClient, RetryPolicy, connect
 from kapstan.model.rendered import KubeObject
 from kapstan.plan.order import WORKLOAD_KINDS
 from kapstan.store import Store
 
 _ORDER = {HealthStatus.FAILED: 0, HealthStatus.MISSING: 1, HealthStatus.UNKNOWN: 2,
           HealthStatus.PROGRESSING: 3, HealthStatus.HEALTHY: 4}  # fmt: skip
+
+
+class Connector(Protocol):
+    """How a read gets a client: ``kapstan.kube.connect``, or a pool of kept clients."""
+
+    def __call__(
+        self,
+        kubeconfig: str,
+        context: str | None = None,
+        *,
+        timeout: float = ...,
+        retry: RetryPolicy | None = ...,
+    ) -> AbstractContextManager[KubeClient]: ...
 
 
 @dataclass(frozen=True)
@@ -43,12 +58,22 @@ def _worst(healths: list[Health]) -> Health:
     return min(healths, key=lambda h: _ORDER[h.status])
 
 
-def app_status(store: Store, app: str) -> list[ServiceStatus]:
-    """Per service: its last revision, live readiness and health, and whether it drifted."""
-    version = render_application(store, app)
+def app_status(
+    store: Store,
+    app: str,
+    *,
+    clients: Connector = connect,
+    rendered_app: RenderedAppVersion | None = None,
+) -> list[ServiceStatus]:
+    """Per service: its last revision, live readiness and health, and whether it drifted.
+
+    ``rendered_app``: ``app`` already rendered at its current versions (a page that shows it
+    several ways renders it once).
+    """
+    version = rendered_app or render_application(store, app)
     env = store.get_environment(version.environment)
     out: list[ServiceStatus] = []
-    with connect(env.kubeconfig, env.context) as cluster:
+    with clients(env.kubeconfig, env.context) as cluster:
         for name, rendered in version.rendered.services.items():
             latest = store.latest_revision(app, name, status=None)
             healths: list[Health] = []

@@ -6,11 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kapstan.actions.memo import Lru
 from kapstan.actions.refs import Ref
 from kapstan.errors import ConflictError
 from kapstan.model.template import Template
 from kapstan.render.variables import Variable, extract_variables
 from kapstan.store import Store, TemplateVersion
+from kapstan.templates.content import template_digest
 from kapstan.templates.exporter import write_template_dir
 from kapstan.templates.loader import parse_template, read_template_dir
 
@@ -61,7 +63,27 @@ def import_template(
 def load_template(store: Store, ref: Ref) -> TemplateDetails:
     """A stored template version, parsed."""
     stored = store.get_template(ref.name, ref.version)
-    return TemplateDetails(stored, parse_template(dict(stored.files)))
+    return TemplateDetails(stored, parsed(stored))
+
+
+def parsed(stored: TemplateVersion) -> Template:
+    """``parse_template`` of a stored version's files, parsed once per content per process.
+
+    Parsing is pure and a version never changes, so the cache is keyed by what the parse
+    depends on alone: the content digest, computed here from the files (a stored digest is
+    the saver's word, and two stores in one process may hold different content under one
+    name@version). Callers must treat the shared ``Template`` as the value it is.
+    """
+    files = dict(stored.files)
+    return _PARSED.get(template_digest(files), lambda: parse_template(files))
+
+
+def _size(template: Template) -> int:
+    return sum(len(text) for text in template.files.values())
+
+
+# Parsed templates (with their files): a few versions in use at once, however big they are.
+_PARSED: Lru[str, Template] = Lru(max_entries=64, max_weight=32 * 1024 * 1024, weigh=_size)
 
 
 def template_vars(store: Store, ref: Ref) -> TemplateVars:

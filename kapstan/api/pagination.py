@@ -42,3 +42,15 @@ def paged(items: Sequence[T], at: Window, convert: Callable[[T], U]) -> Page[U]:
         offset=at.offset,
         next=end if end < len(items) else None,
     )
+
+
+def cut(items: Sequence[U], total: int, at: Window) -> Page[U]:
+    """A page the store already cut: ``items`` are the window's, ``total`` counts them all."""
+    end = at.offset + len(items)
+    return Page[U](
+        items=list(items),
+        total=total,
+        limit=at.limit,
+        offset=at.offset,
+        next=end if end < total else None,
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from kapstan.api.clusters import Clusters
 from kapstan.api.flows.nonces import NonceCache
 from kapstan.api.metrics import Metrics
 from kapstan.api.ratelimit import LoginLimiter
@@ -26,6 +27,7 @@ class ApiState:
     metrics: Metrics = field(default_factory=Metrics)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     nonces: NonceCache = field(default_factory=NonceCache)
+    clusters: Clusters = field(default_factory=Clusters)  # kube clients for read-only views
     store: Store | None = None
     runner: OperationRunner | None = None
 
@@ -36,6 +38,7 @@ class ApiState:
     def close(self, wait: float = 30.0) -> None:
         if self.runner is not None:
             self.runner.join(wait)
+        self.clusters.close()
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -52,6 +55,10 @@ def store_of(request: Request) -> Store:
     if store is None:
         raise StoreError("the store is not open (the server is starting or stopping); retry")
     return store
+
+
+def clusters_of(request: Request) -> Clusters:
+    return state_of(request).clusters
 
 
 def runner_of(request: Request) -> OperationRunner:

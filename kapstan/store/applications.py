@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kapstan.errors import ConflictError, NotFoundError
@@ -68,6 +70,31 @@ class ApplicationStore(Repository):
 
     def list_applications(self) -> list[Application]:
         return self._read(lambda session: [_record(*found) for found in _fetch(session)])
+
+    def page_applications(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        environments: Collection[str] | None = None,
+        search: str | None = None,
+    ) -> tuple[list[Application], int]:
+        """One page of ``list_applications`` (same order) and how many match in all.
+
+        ``environments``: only apps there (None: anywhere). ``search``: only apps whose
+        name, template, environment or config contains it, ignoring case.
+        """
+        where = _filters(environments, search)
+
+        def work(session: Session) -> tuple[list[Application], int]:
+            query = _query(*where)
+            total = session.scalar(
+                select(func.count()).select_from(query.order_by(None).subquery())
+            )
+            rows = session.execute(query.limit(limit).offset(offset))
+            return [_record(r, t, v, e, c) for r, t, v, e, c in rows], int(total or 0)
+
+        return self._read(work)
 
     def update_application(
         self,
@@ -142,8 +169,18 @@ def _fetch(
     session: Session, *where: ColumnElement[bool]
 ) -> list[tuple[ApplicationRow, str, int, str, str]]:
     """Apps with the names they point at: (row, template, version, environment, config)."""
-    version = aliased(TemplateVersionRow)
-    query = (
+    return [(row, t, v, e, c) for row, t, v, e, c in session.execute(_query(*where))]
+
+
+# Built once: a fresh alias per query costs more Python time than running the query.
+_VERSION = aliased(TemplateVersionRow)
+
+
+def _query(
+    *where: ColumnElement[bool],
+) -> Select[ApplicationRow, str, int, str, str]:
+    version = _VERSION
+    return (
         select(
             ApplicationRow, TemplateRow.name, version.version, EnvironmentRow.name, ConfigRow.name
         )
@@ -154,7 +191,19 @@ def _fetch(
         .where(*where)
         .order_by(ApplicationRow.name)
     )
-    return [(row, t, v, e, c) for row, t, v, e, c in session.execute(query)]
+
+
+def _filters(environments: Collection[str] | None, search: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if environments is not None:
+        where.append(EnvironmentRow.name.in_(sorted(environments)))
+    if search:
+        # Names are lower-case ASCII (check_name), so lower() means the same on every backend;
+        # autoescape makes '%' and '_' in the search plain characters.
+        text = search.lower()
+        columns = (ApplicationRow.name, TemplateRow.name, EnvironmentRow.name, ConfigRow.name)
+        where.append(or_(*(func.lower(c).contains(text, autoescape=True) for c in columns)))
+    return where
 
 
 def _record(

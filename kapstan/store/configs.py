@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from kapstan.errors import ConflictError
+from kapstan.errors import ConflictError, NotFoundError
 from kapstan.model.values import Value
+from kapstan.store import codec
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import (
     find_config,
@@ -18,8 +19,10 @@ from kapstan.store.config_rows import (
     write_version,
 )
 from kapstan.store.names import check_name
-from kapstan.store.records import ConfigVersion
-from kapstan.store.tables import ConfigRow, ConfigVersionRow
+from kapstan.store.records import ConfigKeys, ConfigVersion
+from kapstan.store.tables import ConfigRow, ConfigValueRow, ConfigVersionRow
+
+ConfigRef = tuple[str, int | None]  # (config, version); None: its latest
 
 
 class ConfigStore(Repository):
@@ -100,3 +103,81 @@ class ConfigStore(Repository):
             ]
 
         return self._read(work)
+
+    def config_keys(
+        self, refs: Iterable[ConfigRef], keys: Collection[str]
+    ) -> dict[ConfigRef, ConfigKeys]:
+        """For each (config, version or None for the latest): the version it is and its
+        values of ``keys``, in a fixed number of queries however many refs are asked.
+
+        NotFoundError, as ``get_config`` says it, if a config or a version does not exist.
+        """
+        wanted = set(refs)
+        if not wanted:
+            return {}
+
+        def work(session: Session) -> dict[ConfigRef, ConfigKeys]:
+            chosen = _resolve(session, wanted)
+            ids = sorted({version.id for _, version in chosen.values()})
+            rows = session.scalars(
+                select(ConfigValueRow)
+                .where(
+                    ConfigValueRow.config_version_id.in_(ids), ConfigValueRow.key.in_(sorted(keys))
+                )
+                .order_by(ConfigValueRow.config_version_id, ConfigValueRow.key)
+            )
+            by_version: dict[int, list[ConfigValueRow]] = {}
+            for row in rows:
+                by_version.setdefault(row.config_version_id, []).append(row)
+            out: dict[ConfigRef, ConfigKeys] = {}
+            for ref, (config, version) in chosen.items():
+                what = f"config {config.name!r} version {version.version}"
+                values = codec.decode(what, by_version.get(version.id, []), self._box)
+                out[ref] = ConfigKeys(config.name, version.version, values)
+            return out
+
+        return self._read(work)
+
+
+def _resolve(
+    session: Session, refs: set[ConfigRef]
+) -> dict[ConfigRef, tuple[ConfigRow, ConfigVersionRow]]:
+    """The config and version rows of each ref, in three queries."""
+    names = sorted({name for name, _ in refs})
+    configs = {
+        c.name: c for c in session.scalars(select(ConfigRow).where(ConfigRow.name.in_(names)))
+    }
+    ids = [c.id for c in configs.values()]
+    latest: dict[int, int] = {
+        config_id: number
+        for config_id, number in session.execute(
+            select(ConfigVersionRow.config_id, func.max(ConfigVersionRow.version))
+            .where(ConfigVersionRow.config_id.in_(ids))
+            .group_by(ConfigVersionRow.config_id)
+        )
+    }
+    numbers: dict[ConfigRef, tuple[ConfigRow, int | None]] = {}
+    for name, version in sorted(refs, key=lambda ref: (ref[0], ref[1] or 0)):
+        config = configs.get(name)
+        if config is None:
+            raise NotFoundError(f"config {name!r} not found")
+        numbers[(name, version)] = (config, latest.get(config.id) if version is None else version)
+    pairs = sorted({(c.id, n) for c, n in numbers.values() if n is not None})
+    versions = {
+        (row.config_id, row.version): row
+        for row in session.scalars(
+            select(ConfigVersionRow).where(
+                tuple_(ConfigVersionRow.config_id, ConfigVersionRow.version).in_(pairs)
+            )
+        )
+    }
+    out: dict[ConfigRef, tuple[ConfigRow, ConfigVersionRow]] = {}
+    for ref, (config, number) in numbers.items():
+        row = versions.get((config.id, number)) if number is not None else None
+        if row is None:
+            raise NotFoundError(
+                f"config {config.name!r} has no version {ref[1]} "
+                f"(latest is {latest.get(config.id)})"
+            )
+        out[ref] = (config, row)
+    return out

@@ -25,6 +25,11 @@ from kapstan.errors import StoreError
 DB_VARIABLE = "KAPSTAN_DB"
 BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "kapstan_write"
+# A SQLite connection is a file handle and a small page cache: keep one per server worker
+# thread (anyio runs 40) instead of the default 5, past which every busy request opened a
+# connection (and ran the pragmas below) and closed it again.
+SQLITE_POOL_SIZE = 40
+SQLITE_POOL_OVERFLOW = 20
 
 
 def default_path() -> Path:
@@ -57,11 +62,12 @@ def create(url: URL) -> Engine:
     memory = url.database in (None, "", ":memory:")
     if not memory:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        poolclass=StaticPool if memory else None,
-        connect_args={"check_same_thread": False} if memory else {},
+    pooling: dict[str, Any] = (
+        {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        if memory
+        else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
     )
+    engine = create_engine(url, **pooling)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

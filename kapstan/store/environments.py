@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, InputError, NotFoundError
@@ -15,7 +15,7 @@ from kapstan.store.config_rows import (
 )
 from kapstan.store.names import check_name
 from kapstan.store.records import Environment
-from kapstan.store.tables import ConfigRow, EnvironmentRow
+from kapstan.store.tables import ApplicationRow, ConfigRow, EnvironmentRow
 
 
 class EnvironmentStore(Repository):
@@ -57,6 +57,24 @@ class EnvironmentStore(Repository):
                 .order_by(EnvironmentRow.name)
             )
             return [_record(env, config) for env, config in rows]
+
+        return self._read(work)
+
+    def environments_using_config(self, name: str) -> list[str]:
+        """The environments using config ``name``, by name: as their own config, or as the
+        config of an application there. NotFoundError if there is no config ``name``."""
+
+        def work(session: Session) -> list[str]:
+            config = find_config(session, name)
+            of_apps = select(ApplicationRow.environment_id).where(
+                ApplicationRow.config_id == config.id
+            )
+            found = session.scalars(
+                select(EnvironmentRow.name)
+                .where(or_(EnvironmentRow.config_id == config.id, EnvironmentRow.id.in_(of_apps)))
+                .order_by(EnvironmentRow.name)
+            )
+            return list(found)
 
         return self._read(work)
 

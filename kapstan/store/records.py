@@ -45,6 +45,16 @@ class ConfigVersion:
 
 
 @dataclass(frozen=True)
+class ConfigKeys:
+    """Some keys of one config version: those asked for that it has (``ConfigVersion`` is
+    the whole version). Secrets are ``SecretValue`` as there."""
+
+    name: str
+    version: int
+    values: Mapping[str, Value] = field(hash=False)
+
+
+@dataclass(frozen=True)
 class Environment:
     """A deploy target: a kubeconfig (a path, never its contents), a context, a namespace.
 

@@ -16,10 +16,11 @@ from markupsafe import Markup
 from kapstan.actions import apphistory, applications, appviews
 from kapstan.actions.deploying import plan_app, policy_warnings
 from kapstan.actions.refs import Ref
-from kapstan.actions.status import ServiceStatus, app_status
+from kapstan.actions.rendering import RenderedAppVersion, render_application
+from kapstan.actions.status import Connector, ServiceStatus, app_status
 from kapstan.api import auditing
 from kapstan.api.flows import deploys
-from kapstan.api.state import runner_of
+from kapstan.api.state import clusters_of, runner_of
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import KapstanError
 from kapstan.store import Revision
@@ -32,30 +33,43 @@ router = APIRouter(route_class=PageRoute)
 DEPLOY_TIMEOUT = 300.0
 
 
-def _statuses(viewer: PageCaller, app: str) -> tuple[list[ServiceStatus], str]:
+def _statuses(
+    viewer: PageCaller, app: str, clients: Connector, rendered: RenderedAppVersion | None
+) -> tuple[list[ServiceStatus], str]:
     """Live status per service, or none and why the cluster could not be read."""
     try:
-        return app_status(viewer.caller.store, app), ""
+        return app_status(viewer.caller.store, app, clients=clients, rendered_app=rendered), ""
     except KapstanError as exc:
         return [], exc.message
+
+
+def _rendered(viewer: PageCaller, app: str) -> RenderedAppVersion | None:
+    """``app`` rendered once for the whole page; None if it does not render, and then each
+    part of the page tries (and fails) on its own, as it says."""
+    try:
+        return render_application(viewer.caller.store, app)
+    except KapstanError:
+        return None
 
 
 @router.get("/apps/{app}")
 def app_page(request: Request, viewer: ViewerDep, app: str) -> Response:
     caller = viewer.caller
     application = caller.application(app, "view")
-    statuses, unreachable = _statuses(viewer, app)
+    clients, rendered = clusters_of(request).connect, _rendered(viewer, app)
+    statuses, unreachable = _statuses(viewer, app, clients, rendered)
     health = {s.service: s.health.status.value for s in statuses}
     graph = appviews.app_graph(caller.store, app)
     revisions = apphistory.app_history(caller.store, app)
     return render(
-        request, "app.html", app=application, services=appviews.app_services(caller.store, app),
+        request, "app.html", app=application,
+        services=appviews.app_services(caller.store, app, rendered_app=rendered),
         status={s.service: s for s in statuses}, unreachable=unreachable,
         graph=Markup(graph_svg(graph, health)),  # graph_svg escapes every name
         revisions=_with_previous(revisions), operations=caller.store.list_operations(app, 20),
         may_deploy=caller.can(application.environment, "deploy"),
         may_rollback=caller.can(application.environment, "rollback"),
-        diagnoses=diagnose(caller.store, app),
+        diagnoses=diagnose(caller.store, app, clients=clients, rendered_app=rendered),
     )  # fmt: skip
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kapstan.actions.rendering import render_application
+from kapstan.actions.rendering import RenderedAppVersion, render_application
+from kapstan.actions.status import Connector
 from kapstan.errors import KapstanError
 from kapstan.health.objects import KubeObject, integer, items, mapping, text
 from kapstan.health.pods import FAILING_REASONS, container_statuses, waiting_reason
@@ -66,15 +67,24 @@ class ServiceDiagnosis:
     error: str = ""
 
 
-def diagnose(store: Store, app: str) -> dict[str, ServiceDiagnosis]:
-    """Per service of ``app``; on a cluster error every service carries its message."""
+def diagnose(
+    store: Store,
+    app: str,
+    *,
+    clients: Connector = connect,
+    rendered_app: RenderedAppVersion | None = None,
+) -> dict[str, ServiceDiagnosis]:
+    """Per service of ``app``; on a cluster error every service carries its message.
+
+    ``rendered_app``: ``app`` already rendered at its current versions, if the caller has it.
+    """
     application = store.get_application(app)
     env = store.get_environment(application.environment)
-    rendered = render_application(store, app).rendered.services
-    names = {s: _object_names(r.objects) for s, r in rendered.items()}
+    services = (rendered_app or render_application(store, app)).rendered.services
+    names = {s: _object_names(r.objects) for s, r in services.items()}
     out = {s: ServiceDiagnosis(s) for s in names}
     try:
-        with connect(env.kubeconfig, env.context, timeout=CONNECT_TIMEOUT, retry=RETRY) as kube:
+        with clients(env.kubeconfig, env.context, timeout=CONNECT_TIMEOUT, retry=RETRY) as kube:
             _read(kube, env.namespace, app, out, names)
     except KapstanError as exc:
         message = f"cluster of environment {env.name} cannot be read: {exc.message}"

@@ -20,7 +20,7 @@ from kapstan.api.auth import client_address
 from kapstan.api.errors import TooManyAttempts
 from kapstan.api.routers.applications import _health, _matches
 from kapstan.api.routers.environments import reach
-from kapstan.api.state import state_of, store_of
+from kapstan.api.state import clusters_of, state_of, store_of
 from kapstan.errors import AuthError
 from kapstan.web import approvals, apps, auditlog, catalog, operations
 from kapstan.web.common import PREFIX, PageRoute, PosterDep, ViewerDep, redirect, render, web_of
@@ -86,11 +86,12 @@ def logout(request: Request, viewer: PosterDep) -> Response:
 def overview(request: Request, viewer: ViewerDep, q: str = "") -> Response:
     """Environments with reachability; applications (searchable) with health per service."""
     caller = viewer.caller
-    envs = [e for e in caller.store.list_environments() if caller.can(e.name, "view")]
-    allowed = {e.name for e in envs}
+    allowed = set(caller.environments_allowing("view"))
+    envs = [e for e in caller.store.list_environments() if e.name in allowed]
     reachability = {e.name: reach(e) for e in envs}
     found = [a for a in caller.store.list_applications()
              if a.environment in allowed and (not q or _matches(a, q))]  # fmt: skip
-    health = {a.name: _health(caller, a.name) for a in found}
+    clients = clusters_of(request).connect
+    health = {a.name: _health(caller, a.name, clients) for a in found}
     return render(request, "overview.html", environments=envs, reachability=reachability,
                   applications=found, health=health, q=q)  # fmt: skip

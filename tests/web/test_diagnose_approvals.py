@@ -54,7 +54,8 @@ def _prod_request(console: Console, user: str = "dana") -> int:
 # -- pods, events, logs -------------------------------------------------------------------
 
 
-def test_unreachable_cluster_is_a_message_in_each_block(console: Console, tmp_path: Path) -> None:
+def _closed_app(console: Console, tmp_path: Path) -> None:
+    """App shop-closed in environment closed, whose cluster is a closed port; dana deploys."""
     kubeconfig = tmp_path / "closed-kubeconfig"
     kubeconfig.write_text(
         "apiVersion: v1\nkind: Config\ncurrent-context: closed\n"
@@ -69,6 +70,10 @@ def test_unreachable_cluster_is_a_message_in_each_block(console: Console, tmp_pa
     store.grant_role("dana", "closed", "deployer")
     store.create_application("shop-closed", template="shop", template_version=1,
                              environment="closed", config="dev", config_version=None)  # fmt: skip
+
+
+def test_unreachable_cluster_is_a_message_in_each_block(console: Console, tmp_path: Path) -> None:
+    _closed_app(console, tmp_path)
     answer = console.get("/ui/apps/shop-closed", "dana")
     assert answer.status_code == 200, answer.text
     blocks = _blocks(answer.text)
@@ -76,6 +81,20 @@ def test_unreachable_cluster_is_a_message_in_each_block(console: Console, tmp_pa
     for block in blocks.values():
         assert "cluster of environment closed cannot be read" in block and " open>" in block
     assert samples.SECRET not in answer.text and "not-a-real-token-K4" not in answer.text
+
+
+def test_a_down_cluster_is_reported_at_every_view_with_kept_clients(
+    console: Console, tmp_path: Path
+) -> None:
+    _closed_app(console, tmp_path)
+    for _ in range(3):
+        page = console.get("/ui/apps/shop-closed", "dana").text
+        assert "Live status unavailable: cannot reach https://127.0.0.1:" in page
+        assert page.count("connection refused") == 4  # the status, and each service's block
+        blocks = _blocks(page)
+        assert all("cluster of environment closed cannot be read" in b for b in blocks.values())
+    # Built once, leased at every view: the status read's client and the diagnosis's.
+    assert len(console.api.state.clusters) == 2
 
 
 def test_no_cluster_config_is_a_message_too(console: Console) -> None:
@@ -106,7 +125,7 @@ def test_pods_events_and_logs_render_in_the_block(
         logs=[LogBlock("api-1", "api", "CrashLoopBackOff", None),
               LogBlock("api-2", "api", "exited with code 1", "boom <b>\n")],
     )  # fmt: skip
-    monkeypatch.setattr(apps, "diagnose", lambda store, app: {"api": found})
+    monkeypatch.setattr(apps, "diagnose", lambda store, app, **_options: {"api": found})
     page = console.get("/ui/apps/shop", "dana").text
     block = _blocks(page)["api"]
     assert " open>" in block and '<span class="pill failed">warnings</span>' in block

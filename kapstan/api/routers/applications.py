@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Request
 
 from kapstan.actions import applications
 from kapstan.actions.refs import Ref
-from kapstan.actions.status import app_status
+from kapstan.actions.status import Connector, app_status
+from kapstan.actions.templates import load_template
 from kapstan.api import auditing, convert, schemas
 from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.flows.hooks import new_secret
 from kapstan.api.flows.triggers import auto_deploy
-from kapstan.api.keys import WEBHOOK_SECRET_KEY
-from kapstan.api.pagination import WindowDep, paged
+from kapstan.api.keys import AUTO_DEPLOY_KEY, WEBHOOK_SECRET_KEY
+from kapstan.api.pagination import WindowDep, cut
+from kapstan.api.state import clusters_of
 from kapstan.errors import KapstanError
+from kapstan.kube import connect
 from kapstan.model.values import SecretValue
 from kapstan.store import Application
 
@@ -27,35 +32,65 @@ def _matches(app: Application, q: str) -> bool:
     )
 
 
-def _health(caller: Caller, app: str) -> dict[str, str]:
+def _health(caller: Caller, app: str, clients: Connector = connect) -> dict[str, str]:
     try:
-        return {s.service: s.health.status.value for s in app_status(caller.store, app)}
+        statuses = app_status(caller.store, app, clients=clients)
     except KapstanError as exc:
         return {"(cluster)": f"unknown: {exc.message}"}
+    return {s.service: s.health.status.value for s in statuses}
 
 
 def _out(
-    caller: Caller, app: Application, *, health: bool = False, services: bool = False
+    caller: Caller, app: Application, *, health: Connector | None = None, services: bool = False
 ) -> schemas.ApplicationOut:
-    config = caller.store.get_config(app.config, app.config_version)
-    names = list(applications.app_details(caller.store, app.name).services) if services else None
-    return convert.application(
-        app, auto_deploy=auto_deploy(dict(config.values)), services=names,
-        health=_health(caller, app.name) if health else None,
-        effective_config_version=config.version,
-    )  # fmt: skip
+    return _outs(caller, [app], health=health, services=services)[0]
+
+
+def _outs(
+    caller: Caller, apps: Sequence[Application], *, health: Connector | None = None,
+    services: bool = False,
+) -> list[schemas.ApplicationOut]:  # fmt: skip
+    """The apps as answered: one read for all their configs (only the key the answer needs)."""
+    configs = caller.store.config_keys({_config_ref(a) for a in apps}, [AUTO_DEPLOY_KEY])
+    out: list[schemas.ApplicationOut] = []
+    for app in apps:
+        config = configs[_config_ref(app)]
+        out.append(convert.application(
+            app, auto_deploy=auto_deploy(dict(config.values)),
+            services=_services(caller, app) if services else None,
+            health=_health(caller, app.name, health) if health is not None else None,
+            effective_config_version=config.version,
+        ))  # fmt: skip
+    return out
+
+
+def _config_ref(app: Application) -> tuple[str, int | None]:
+    return app.config, app.config_version
+
+
+def _services(caller: Caller, app: Application) -> list[str]:
+    """The services of the app's template version (parsed once per version: see templates)."""
+    return list(
+        load_template(caller.store, Ref(app.template, app.template_version)).template.services
+    )
 
 
 @router.get("")
 def list_applications(
-    caller: CallerDep, at: WindowDep, q: str | None = None, health: bool = False
+    request: Request, caller: CallerDep, at: WindowDep, q: str | None = None, health: bool = False
 ) -> schemas.Page[schemas.ApplicationOut]:
     """Applications the caller may view; ``q`` searches names, templates, environments,
     configs; ``health`` reads each service's health from the cluster (slower)."""
-    allowed = {e.name for e in caller.store.list_environments() if caller.can(e.name, "view")}
-    found = [a for a in caller.store.list_applications()
-             if a.environment in allowed and (not q or _matches(a, q))]  # fmt: skip
-    return paged(found, at, lambda a: _out(caller, a, health=health))
+    found, total = caller.store.page_applications(
+        limit=at.limit, offset=at.offset, environments=caller.environments_allowing("view"),
+        search=q,
+    )  # fmt: skip
+    return cut(_outs(caller, found, health=_clients(request, health)), total, at)
+
+
+def _clients(request: Request, health: bool) -> Connector | None:
+    """How health reads reach the clusters: clients kept by this process; None: no health."""
+    return clusters_of(request).connect if health else None
 
 
 @router.post("", status_code=201)
@@ -80,8 +115,11 @@ def create_application(
 
 
 @router.get("/{app}")
-def get_application(caller: CallerDep, app: str, health: bool = False) -> schemas.ApplicationOut:
-    return _out(caller, caller.application(app, "view"), health=health, services=True)
+def get_application(
+    request: Request, caller: CallerDep, app: str, health: bool = False
+) -> schemas.ApplicationOut:
+    application = caller.application(app, "view")
+    return _out(caller, application, health=_clients(request, health), services=True)
 
 
 @router.patch("/{app}")

@@ -18,7 +18,7 @@ from kapstan.api import convert, schemas
 from kapstan.api.auth import CallerDep
 from kapstan.api.flows import deploys, promotion
 from kapstan.api.routers.appviews import ServicesQuery
-from kapstan.api.state import runner_of
+from kapstan.api.state import clusters_of, runner_of
 from kapstan.engine.deploy import DeployOptions
 from kapstan.store import Store
 
@@ -39,9 +39,10 @@ def plan(caller: CallerDep, app: str, service: ServicesQuery = None) -> schemas.
 
 
 @router.get("/{app}/status")
-def status(caller: CallerDep, app: str) -> list[schemas.ServiceStatusOut]:
+def status(request: Request, caller: CallerDep, app: str) -> list[schemas.ServiceStatusOut]:
     caller.application(app, "view")
-    return [convert.status(s) for s in app_status(caller.store, app)]
+    found = app_status(caller.store, app, clients=clusters_of(request).connect)
+    return [convert.status(s) for s in found]
 
 
 def _answer(
