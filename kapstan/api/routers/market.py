@@ -12,10 +12,10 @@ import contextlib
 from fastapi import APIRouter
 
 from kapstan.api import auditing, convert
-from kapstan.api import marketschemas as ms
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.api.schemas import Page
+from kapstan.api.schemas import market as ms
 from kapstan.errors import NotFoundError
 from kapstan.market import catalog as market
 from kapstan.model.values import Value

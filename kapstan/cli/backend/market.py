@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from kapstan.api import marketschemas as ms
+from kapstan.api.schemas import market as ms
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.market import catalog as market
