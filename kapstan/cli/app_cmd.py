@@ -156,7 +156,9 @@ def webhook(ctx: typer.Context, name: str) -> None:
     """A new CI webhook secret for app NAME, shown once (on a server; it replaces the old one)."""
     with open_backend(ctx) as backend:
         client = backend.api("app webhook")
-        made = decode.parse(schemas.WebhookSecretOut, client.post(path("applications", name, "webhook")))
+        made = decode.parse(
+            schemas.WebhookSecretOut, client.post(path("applications", name, "webhook"))
+        )
         url = f"{client.base_url}{path('hooks', name)}"
     print(f"webhook secret for {made.app} (config version {made.config_version}; shown once):")
     print(made.secret)

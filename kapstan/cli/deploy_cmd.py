@@ -104,7 +104,9 @@ def print_result(op: Operation, output: Format) -> None:
 
 def reasons(op: Operation, service: str | None = None) -> list[str]:
     """Why each failed service failed: the engine logs its wait's details as ``reason`` events."""
-    failed = [s.service for s in op.services if s.step is Step.FAILED and service in (None, s.service)]
+    failed = [
+        s.service for s in op.services if s.step is Step.FAILED and service in (None, s.service)
+    ]
     return [
         e.message
         for service in failed

@@ -48,7 +48,8 @@ def approval(
     ctx: typer.Context,
     name: str,
     required: bool = typer.Option(
-        ..., "--required/--not-required",
+        ...,
+        "--required/--not-required",
         help="Whether deploys and promotions into NAME wait for a second user's approval.",
     ),
 ) -> None:

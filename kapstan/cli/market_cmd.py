@@ -94,9 +94,7 @@ def install(
     """Import the template, make the app's config from its defaults, create the app."""
     values = parse_assignments(pairs)
     with open_backend(ctx) as backend:
-        result = backend.market.install(
-            name, env=env, app=app_name, author=author(), values=values
-        )
+        result = backend.market.install(name, env=env, app=app_name, author=author(), values=values)
         print(format_install(result))
         if not deploy:
             print(f"deploy it with: kapstan app deploy {result.application.name} --yes")

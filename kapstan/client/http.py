@@ -138,9 +138,7 @@ class ApiClient:
     ) -> Any:
         """The decoded JSON answer of a 2xx; otherwise the server's error, raised."""
         try:
-            response = self._http.request(
-                method, url, json=body, params=_params(params or {})
-            )
+            response = self._http.request(method, url, json=body, params=_params(params or {}))
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from exc
         return self._decode(response)
@@ -167,9 +165,7 @@ class ApiClient:
 
     # --- server-sent events ------------------------------------------------------------
 
-    def events(
-        self, url: str, *, timeout: float, reconnects: int = RECONNECTS
-    ) -> Iterator[Event]:
+    def events(self, url: str, *, timeout: float, reconnects: int = RECONNECTS) -> Iterator[Event]:
         """The events of a stream as they arrive; stops when the server ends it.
 
         The stream ends with the server's ``end`` event. One cut before it (a restart,
@@ -184,7 +180,10 @@ class ApiClient:
                 headers["Last-Event-ID"] = last_id
             try:
                 with self._http.stream(
-                    "GET", url, headers=headers, timeout=httpx.Timeout(DEFAULT_TIMEOUT, read=timeout)
+                    "GET",
+                    url,
+                    headers=headers,
+                    timeout=httpx.Timeout(DEFAULT_TIMEOUT, read=timeout),
                 ) as response:
                     if response.status_code >= 400:
                         response.read()

@@ -60,4 +60,3 @@ def ensure_helm(progress: Progress = print, root: Path | None = None) -> Path:
     _install(bin_dir / "helm", target)
     shutil.rmtree(work, ignore_errors=True)
     return target
-

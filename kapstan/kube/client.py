@@ -214,4 +214,3 @@ class KubeClient(Connection):
             return False, f"GET {path} on pod {pod}:{port} failed: {type(exc).__name__}"
         ok = 200 <= response.status_code < 400
         return ok, f"GET {path} on pod {pod}:{port} answered HTTP {response.status_code}"
-

@@ -142,6 +142,15 @@ class User:
 
 
 @dataclass(frozen=True)
+class ConsoleSession:
+    """A live console login (its id is the caller's; the store keeps only a digest)."""
+
+    user: User
+    created_at: datetime
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
 class TokenInfo:
     """An API token as it may be shown again: never its text, only its first characters."""
 

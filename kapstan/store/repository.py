@@ -26,6 +26,7 @@ from kapstan.store.operations import OperationStore
 from kapstan.store.passwords import Passwords
 from kapstan.store.revisions import RevisionStore
 from kapstan.store.roles import RoleStore
+from kapstan.store.sessions import ConsoleSessionStore
 from kapstan.store.templates import TemplateStore
 from kapstan.store.tokens import TokenStore
 from kapstan.store.users import UserStore
@@ -41,6 +42,7 @@ class Store(
     LockStore,
     UserStore,
     TokenStore,
+    ConsoleSessionStore,
     RoleStore,
     AuditStore,
     ApprovalStore,

@@ -2,7 +2,7 @@
 
 console      ``install``: mounts the pages and static files on the API app, security headers
 common       the session caller, CSRF, rendering, HTML errors (shared by the page groups)
-sessions     browser sessions in memory, each with its CSRF token
+sessions     browser sessions (kept in the store), each with its CSRF token
 routes       login, logout, the overview; includes apps, operations, catalog, auditlog
 svg          a dependency graph as SVG (pure)
 sidebyside   two texts as side-by-side diff rows (pure)

@@ -22,9 +22,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kapstan.api.auth import Caller
 from kapstan.api.errors import status_of
 from kapstan.api.state import store_of
-from kapstan.errors import AuthError, ForbiddenError, KapstanError, NotFoundError
+from kapstan.errors import AuthError, ForbiddenError, KapstanError
 from kapstan.model.values import Value, display
-from kapstan.web.sessions import CSRF_FIELD, CSRF_HEADER, Session, SessionStore, same_token
+from kapstan.web.sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, Session, Sessions, same_token
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -39,7 +39,6 @@ def vendor_missing() -> list[str]:
 
 @dataclass
 class WebState:
-    sessions: SessionStore
     templates: Environment
 
 
@@ -52,7 +51,7 @@ def new_state() -> WebState:
     )
     env.filters["shown"] = _shown
     env.globals["prefix"] = PREFIX
-    return WebState(SessionStore(), env)
+    return WebState(env)
 
 
 def _shown(value: Value) -> str:
@@ -63,6 +62,19 @@ def web_of(request: Request) -> WebState:
     state = request.app.state.console
     assert isinstance(state, WebState)
     return state
+
+
+def sessions_of(request: Request) -> Sessions:
+    return Sessions(store_of(request))
+
+
+def session_of(request: Request) -> Session | None:
+    """The request's live session, read once per request (pages ask more than once)."""
+    if not hasattr(request.state, "console_session"):
+        request.state.console_session = sessions_of(request).get(request.cookies.get(COOKIE))
+    found = request.state.console_session
+    assert found is None or isinstance(found, Session)
+    return found
 
 
 class NeedLogin(AuthError):
@@ -82,19 +94,14 @@ class PageCaller:
 
 
 def page_caller(request: Request) -> PageCaller:
-    web = web_of(request)
-    session = web.sessions.get(request.cookies.get("kapstan_session"))
+    session = session_of(request)
     if session is None:
         raise NeedLogin("log in to use the console")
-    store = store_of(request)
-    try:
-        user = store.get_user(session.user)
-    except NotFoundError:
-        user = None
-    if user is None or user.disabled:
-        web.sessions.end(session.id)
+    if session.account.disabled:
+        sessions_of(request).end(session.id)
+        request.state.console_session = None
         raise NeedLogin("this account is disabled; log in again")
-    return PageCaller(Caller(user, store), session)
+    return PageCaller(Caller(session.account, store_of(request)), session)
 
 
 async def check_csrf(request: Request, session: Session) -> None:
@@ -120,7 +127,7 @@ PosterDep = Annotated[PageCaller, Depends(posting_caller)]
 def render(request: Request, page: str, code: int = 200, /, **context: Any) -> HTMLResponse:
     """Template ``page`` with the session's user and CSRF token in its context."""
     web = web_of(request)
-    session = web.sessions.get(request.cookies.get("kapstan_session"))
+    session = session_of(request)
     html = web.templates.get_template(page).render(
         request=request, user=session.user if session else None,
         csrf=session.csrf if session else "", vendor_ok=not vendor_missing(), **context,

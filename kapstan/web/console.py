@@ -52,7 +52,7 @@ class SecurityHeaders:
 
 
 def install(app: FastAPI) -> None:
-    """Add the console to ``app`` (sessions in memory, per process: see ``sessions``)."""
+    """Add the console to ``app`` (its sessions live in the store: see ``sessions``)."""
     app.state.console = new_state()
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(router)

@@ -23,7 +23,15 @@ from kapstan.api.routers.environments import reach
 from kapstan.api.state import clusters_of, state_of, store_of
 from kapstan.errors import AuthError
 from kapstan.web import approvals, apps, auditlog, catalog, operations
-from kapstan.web.common import PREFIX, PageRoute, PosterDep, ViewerDep, redirect, render, web_of
+from kapstan.web.common import (
+    PREFIX,
+    PageRoute,
+    PosterDep,
+    ViewerDep,
+    redirect,
+    render,
+    sessions_of,
+)
 from kapstan.web.sessions import COOKIE, LOGIN_COOKIE, same_token
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
@@ -64,7 +72,7 @@ def login(
         limiter.failed(user, address)
         return _login_form(request, 401, "wrong user name or password", user)
     limiter.succeeded(user, address)
-    session = web_of(request).sessions.create(found.name)
+    session = sessions_of(request).create(found.name)
     auditing.record(store, found.name, "console.login", kind="user", name=found.name,
                     details={"address": address})  # fmt: skip
     response = redirect("")
@@ -76,7 +84,7 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, viewer: PosterDep) -> Response:
-    web_of(request).sessions.end(viewer.session.id)
+    sessions_of(request).end(viewer.session.id)
     response = redirect("/login")
     response.delete_cookie(COOKIE, path=PREFIX)
     return response

@@ -1,6 +1,6 @@
 """The console on the API test world (``tests.api.conftest``): a session per user, in process.
 
-Sessions are made directly in the console's session store (``session_for``), so tests do
+Sessions are made directly in the store (``session_for``), so tests do
 not pay argon2 for every user; the login form itself is tested on dana, who has a password.
 """
 
@@ -15,7 +15,7 @@ import httpx2
 import pytest
 
 from kapstan.web.common import WebState
-from kapstan.web.sessions import COOKIE, Session
+from kapstan.web.sessions import COOKIE, Session, Sessions
 from tests.api.conftest import Api, open_api
 
 
@@ -30,7 +30,7 @@ class Console:
         return state
 
     def session_for(self, user: str) -> Session:
-        return self.web.sessions.create(user)
+        return Sessions(self.api.store).create(user)
 
     def get(self, path: str, user: str, **kw: Any) -> httpx2.Response:
         session = self.session_for(user)
