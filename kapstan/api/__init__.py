@@ -5,7 +5,7 @@ errors       KapstanError subclasses -> HTTP statuses, in one place; JSON error 
 limits       the request body size limit (413)
 metrics      Prometheus counters and histograms, one registry per app
 auth         the only place that resolves the caller and checks permissions
-ratelimit    the in-memory login failure limiter
+ratelimit    the login failure limiter (failures kept in the store)
 runner       deploys and rollbacks in background threads
 schemas      pydantic models: the HTTP edge only
 flows/       what an API request adds to an action: approval gate, promotion, triggers,

@@ -1,56 +1,39 @@
-"""Login failures per (user, client address): after ``limit`` in ``window`` seconds, 429.
+"""Login failures per (user, client address): after ``limit`` in ``window``, 429.
 
-Kept in memory, per process: a restart forgets it, and N replicas allow N times the
-limit. That bounds password guessing well enough for a login form; argon2's cost does
-the rest. A success clears the key's failures.
+The failures are kept in the store (``kapstan.store.logins``), so every server process
+on it counts the same failures: N replicas allow the limit, not N times it, and a restart
+forgets nothing. That bounds password guessing well enough for a login form; argon2's
+cost does the rest. A success clears the key's failures.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from kapstan.api.errors import TooManyAttempts
+from kapstan.store import Store
 
-Clock = Callable[[], float]
 
-
+@dataclass(frozen=True)
 class LoginLimiter:
-    def __init__(self, limit: int = 5, window: float = 60.0, clock: Clock = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
+    limit: int = 5
+    window: timedelta = timedelta(seconds=60)
 
-    def check(self, user: str, address: str) -> None:
+    def check(self, store: Store, user: str, address: str) -> None:
         """Raise TooManyAttempts if this key has used up its failures."""
-        with self._lock:
-            recent = self._recent((user, address))
-            if len(recent) >= self.limit:
-                wait = self.window - (self._clock() - recent[0])
-                raise TooManyAttempts(
-                    f"too many failed logins for {user!r} from {address}; "
-                    f"try again in {max(1, round(wait))} seconds",
-                    retry_after=wait,
-                )
+        recent = store.login_failures(user, address, self.window)
+        if len(recent) >= self.limit:
+            oldest = recent[-self.limit]
+            wait = (self.window - (store.now() - oldest)).total_seconds()
+            raise TooManyAttempts(
+                f"too many failed logins for {user!r} from {address}; "
+                f"try again in {max(1, round(wait))} seconds",
+                retry_after=max(wait, 1.0),
+            )
 
-    def failed(self, user: str, address: str) -> None:
-        with self._lock:
-            self._recent((user, address)).append(self._clock())
+    def failed(self, store: Store, user: str, address: str) -> None:
+        store.record_login_failure(user, address, keep=self.window)
 
-    def succeeded(self, user: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((user, address), None)
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        cutoff = self._clock() - self.window
-        found = self._failures.setdefault(key, deque())
-        while found and found[0] <= cutoff:
-            found.popleft()
-        if len(self._failures) > 10_000:  # bound memory: forget keys with no recent failure
-            for stale in [k for k, v in self._failures.items() if not v and k != key]:
-                del self._failures[stale]
-        return found
+    def succeeded(self, store: Store, user: str, address: str) -> None:
+        store.clear_login_failures(user, address)

@@ -56,6 +56,10 @@ class Repository:
             self._secret_box = SecretBox.from_env(self._environ)
         return self._secret_box
 
+    def now(self) -> datetime:
+        """The store's clock, in UTC: the time its records are stamped with."""
+        return self._now()
+
     def _now(self) -> datetime:
         now = self._clock()
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)

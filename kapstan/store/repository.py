@@ -21,6 +21,7 @@ from kapstan.store.configs import ConfigStore
 from kapstan.store.database import Database, create, resolve_url
 from kapstan.store.environments import EnvironmentStore
 from kapstan.store.locks import LockStore
+from kapstan.store.logins import LoginFailureStore
 from kapstan.store.migrate import upgrade
 from kapstan.store.operations import OperationStore
 from kapstan.store.passwords import Passwords
@@ -43,6 +44,7 @@ class Store(
     UserStore,
     TokenStore,
     ConsoleSessionStore,
+    LoginFailureStore,
     RoleStore,
     AuditStore,
     ApprovalStore,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     MetaData,
     String,
     Text,
@@ -252,6 +253,17 @@ class ConsoleSessionRow(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginFailureRow(Base):
+    """A failed password login: who was tried, from where, when (for the rate limit)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_user_address", "user", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class RoleGrantRow(Base):

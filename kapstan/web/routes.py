@@ -64,14 +64,14 @@ def login(
     store, limiter = store_of(request), state_of(request).limiter
     address = client_address(request)
     try:
-        limiter.check(user, address)
+        limiter.check(store, user, address)
         found = store.verify_password(user, password)
     except TooManyAttempts as exc:
         return _login_form(request, 429, exc.message, user)
     except AuthError:
-        limiter.failed(user, address)
+        limiter.failed(store, user, address)
         return _login_form(request, 401, "wrong user name or password", user)
-    limiter.succeeded(user, address)
+    limiter.succeeded(store, user, address)
     session = sessions_of(request).create(found.name)
     auditing.record(store, found.name, "console.login", kind="user", name=found.name,
                     details={"address": address})  # fmt: skip

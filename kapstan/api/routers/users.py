@@ -35,13 +35,13 @@ def login(request: Request, body: schemas.LoginRequest) -> schemas.NewToken:
     """A new token for ``user`` if ``password`` is theirs (5 failures a minute: 429)."""
     store, limiter = store_of(request), state_of(request).limiter
     address = client_address(request)
-    limiter.check(body.user, address)
+    limiter.check(store, body.user, address)
     try:
         user = store.verify_password(body.user, body.password)
     except AuthError:
-        limiter.failed(body.user, address)
+        limiter.failed(store, body.user, address)
         raise
-    limiter.succeeded(body.user, address)
+    limiter.succeeded(store, body.user, address)
     text, info = store.create_token(user.name, description=f"login from {address}")
     auditing.record(store, user.name, "token.create", kind="user", name=user.name,
                     details={"token": info.id, "via": "login", "address": address})  # fmt: skip

@@ -1,8 +1,8 @@
-"""Console sessions across server processes on one PostgreSQL: log in on one, use another.
+"""Logins across server processes on one PostgreSQL: sessions and the failure limit.
 
-The sessions live in the store, so a browser needs no sticky routing: a login on replica
-``a`` opens pages on ``b``, a logout on ``b`` ends it on ``a``, and a replica started
-afterwards knows the session too.
+Both live in the store, so a browser needs no sticky routing: a login on replica ``a``
+opens pages on ``b``, a logout on ``b`` ends it on ``a``, and a replica started afterwards
+knows the session too. Failed logins spread over replicas count as one limit.
 """
 
 from __future__ import annotations
@@ -86,3 +86,18 @@ def test_a_csrf_token_from_one_replica_is_accepted_by_another(world: World, star
         right = b.post("/ui/logout", data={"csrf": csrf.group(1)})
         assert right.status_code == 303
     assert home(servers["a"], session).status_code == 303
+
+
+def test_failed_logins_on_several_replicas_count_as_one_limit(world: World, start: Start) -> None:
+    world.store.create_user("ana", password=PASSWORD, admin=False)
+    servers = start("a", "b")
+    wrong = {"user": "ana", "password": "not the password"}
+    codes = [
+        servers[name].client.post("/api/v1/login", json=wrong).status_code
+        for name in ("a", "b", "a", "b", "a")
+    ]
+    assert codes == [401] * 5
+    for replica in servers.values():
+        limited = replica.client.post("/api/v1/login", json={**wrong, "password": PASSWORD})
+        assert limited.status_code == 429, limited.text
+        assert "too many failed logins for 'ana'" in limited.json()["error"]["message"]
