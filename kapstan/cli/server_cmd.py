@@ -16,6 +16,11 @@ from kapstan.client.http import path
 from kapstan.errors import InputError
 from kapstan.store import Store
 
+# Longer than the idle timeouts of common proxies and client pools (60 s): the side that
+# closes an idle connection must be the client, or a request sent as the server closes it
+# fails in transit (uvicorn's default is 5 s).
+KEEP_ALIVE_SECONDS = 75
+
 user_app = typer.Typer(help="Users of the server: create them, give them tokens and roles.")
 
 
@@ -35,7 +40,8 @@ def server(
     settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     url = db or settings.db
     Store.open(url).close()  # fail here, with a clear message, if the store cannot be opened
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(url), host=host, port=port, log_level="info",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
 
 
 def _password(name: str, stdin: bool) -> str:
