@@ -71,6 +71,13 @@ class ApplicationStore(Repository):
     def list_applications(self) -> list[Application]:
         return self._read(lambda session: [_record(*found) for found in _fetch(session)])
 
+    def find_applications(
+        self, *, environments: Collection[str] | None = None, search: str | None = None
+    ) -> list[Application]:
+        """``list_applications`` narrowed as ``page_applications`` narrows it, unpaged."""
+        where = _filters(environments, search)
+        return self._read(lambda session: [_record(*found) for found in _fetch(session, *where)])
+
     def page_applications(
         self,
         *,

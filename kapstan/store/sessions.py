@@ -1,7 +1,7 @@
 """Console logins, in the store so that every server process on it knows them.
 
 The browser's cookie holds a random id (32 bytes from ``secrets``); like an API token it
-is random enough that a plain SHA-256 finds it again, and the digest is all that is kept:
+is random enough that a plain SHA-256 (``tokens.digest``) finds it again, and the digest is all that is kept:
 reading the database gives no one a session. A session ends after ``idle`` without a
 request or ``lifetime`` in all, whichever comes first. ``seen_at`` is written at most once
 a minute per session, so a busy page is a read, not a write; idleness is therefore
@@ -10,7 +10,6 @@ measured to within that minute.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -21,14 +20,11 @@ from kapstan.errors import ConflictError
 from kapstan.store.base import Repository
 from kapstan.store.records import ConsoleSession
 from kapstan.store.tables import ConsoleSessionRow, UserRow
+from kapstan.store.tokens import digest
 from kapstan.store.users import find_user, user_record
 
 SESSION_BYTES = 32
 SEEN_RESOLUTION = timedelta(minutes=1)
-
-
-def session_digest(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 class ConsoleSessionStore(Repository):
@@ -49,7 +45,7 @@ class ConsoleSessionStore(Repository):
             now = self._now()
             session.execute(delete(ConsoleSessionRow).where(_stale(now, idle, lifetime)))
             row = ConsoleSessionRow(
-                user_id=owner.id, digest=session_digest(session_id), created_at=now, seen_at=now
+                user_id=owner.id, digest=digest(session_id), created_at=now, seen_at=now
             )
             session.add(row)
             session.flush()
@@ -64,7 +60,7 @@ class ConsoleSessionStore(Repository):
         one is deleted). The user may be disabled: the caller decides what that means."""
         if not session_id:
             return None
-        wanted = session_digest(session_id)
+        wanted = digest(session_id)
         found = self._read(lambda session: _with_user(session, wanted))
         if found is None:
             return None
@@ -80,22 +76,8 @@ class ConsoleSessionStore(Repository):
 
     def end_console_session(self, session_id: str) -> None:
         """Log this session out (an unknown id changes nothing)."""
-        wanted = session_digest(session_id)
+        wanted = digest(session_id)
         self._write(lambda session: _drop(session, wanted))
-
-    def end_console_sessions(self, user: str) -> int:
-        """Log every session of ``user`` out; how many there were."""
-
-        def work(session: Session) -> int:
-            owner = find_user(session, user)
-            rows = session.scalars(
-                select(ConsoleSessionRow).where(ConsoleSessionRow.user_id == owner.id)
-            ).all()
-            for row in rows:
-                session.delete(row)
-            return len(rows)
-
-        return self._write(work)
 
 
 def _stale(now: datetime, idle: timedelta, lifetime: timedelta) -> ColumnElement[bool]:

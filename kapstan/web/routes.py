@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Request, Response
 from kapstan.api import auditing
 from kapstan.api.auth import client_address
 from kapstan.api.errors import TooManyAttempts
-from kapstan.api.routers.applications import _health, _matches
+from kapstan.api.routers.applications import _health
 from kapstan.api.routers.environments import reach
 from kapstan.api.state import clusters_of, state_of, store_of
 from kapstan.errors import AuthError
@@ -97,8 +97,7 @@ def overview(request: Request, viewer: ViewerDep, q: str = "") -> Response:
     allowed = set(caller.environments_allowing("view"))
     envs = [e for e in caller.store.list_environments() if e.name in allowed]
     reachability = {e.name: reach(e) for e in envs}
-    found = [a for a in caller.store.list_applications()
-             if a.environment in allowed and (not q or _matches(a, q))]  # fmt: skip
+    found = caller.store.find_applications(environments=allowed, search=q)
     clients = clusters_of(request).connect
     health = {a.name: _health(caller, a.name, clients) for a in found}
     return render(request, "overview.html", environments=envs, reachability=reachability,

@@ -25,13 +25,6 @@ from kapstan.store import Application
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
 
-def _matches(app: Application, q: str) -> bool:
-    text = q.lower()
-    return any(
-        text in field.lower() for field in (app.name, app.template, app.environment, app.config)
-    )
-
-
 def _health(caller: Caller, app: str, clients: Connector = connect) -> dict[str, str]:
     try:
         statuses = app_status(caller.store, app, clients=clients)
