@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -58,12 +59,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
+def _live_name(table: str) -> Index:
+    """Names are unique among live rows: a deleted object's name may be used again."""
+    live = text("deleted_at IS NULL")
+    return Index(
+        f"uq_{table}_live_name", "name", unique=True, sqlite_where=live, postgresql_where=live
+    )
+
 
 class TemplateRow(Base):
     __tablename__ = "templates"
+    __table_args__ = (_live_name("templates"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(NAME, unique=True)
+    name: Mapped[str] = mapped_column(NAME)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TemplateVersionRow(Base):
@@ -77,13 +87,16 @@ class TemplateVersionRow(Base):
     author: Mapped[str] = mapped_column(Text)
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ConfigRow(Base):
     __tablename__ = "configs"
+    __table_args__ = (_live_name("configs"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(NAME, unique=True)
+    name: Mapped[str] = mapped_column(NAME)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ConfigVersionRow(Base):
@@ -119,26 +132,37 @@ class ConfigValueRow(Base):
 
 class EnvironmentRow(Base):
     __tablename__ = "environments"
+    __table_args__ = (_live_name("environments"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(NAME, unique=True)
+    name: Mapped[str] = mapped_column(NAME)
     kubeconfig: Mapped[str] = mapped_column(Text)
     context: Mapped[str | None] = mapped_column(Text)
     namespace: Mapped[str] = mapped_column(NAME)
     config_id: Mapped[int | None] = mapped_column(ForeignKey("configs.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     requires_approval: Mapped[bool] = mapped_column(server_default=false())
+    # The tenancy boundary: namespaces beyond ``namespace`` and cluster-scoped kinds
+    # ("Kind" or "group/Kind") its deploys may write; an identity to impersonate.
+    allowed_namespaces: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    allowed_kinds: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    impersonate: Mapped[str | None] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(server_default=false())
+    namespace_created: Mapped[bool] = mapped_column(server_default=false())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApplicationRow(Base):
     __tablename__ = "applications"
+    __table_args__ = (_live_name("applications"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(NAME, unique=True)
+    name: Mapped[str] = mapped_column(NAME)
     template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
     environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"))
     config_id: Mapped[int] = mapped_column(ForeignKey("configs.id"))
     config_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RevisionRow(Base):
@@ -175,6 +199,8 @@ class OperationRow(Base):
     message: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_requested_by: Mapped[str | None] = mapped_column(Text)
 
 
 class OperationServiceRow(Base):
