@@ -69,9 +69,19 @@ def apply_objects(
 
 
 def prune(
-    cluster: Cluster, stale: Sequence[InventoryEntry], journal: Journal, *, app: str, service: str
+    cluster: Cluster,
+    stale: Sequence[InventoryEntry],
+    journal: Journal,
+    *,
+    app: str,
+    service: str,
+    reason: str = "no longer in the new revision",
 ) -> None:
-    """Delete what the previous revision created and the new one no longer contains."""
+    """Delete what the previous revision created and the new one no longer contains.
+
+    Also what a removed service or a failed first install (atomic) leaves: ``reason``
+    says which, in each ``pruned`` event.
+    """
     objs = [{"apiVersion": e["apiVersion"], "kind": e["kind"], "entry": e} for e in stale]
     for item in order.prune_order(objs):
         e: InventoryEntry = item["entry"]
@@ -82,4 +92,4 @@ def prune(
             journal.event("kept", f"not pruned: {why}", service=service, resource=what)
             continue
         cluster.delete(e["apiVersion"], e["kind"], e["name"], e["namespace"] or None)
-        journal.event("pruned", "no longer in the new revision", service=service, resource=what)
+        journal.event("pruned", reason, service=service, resource=what)

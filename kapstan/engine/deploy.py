@@ -4,7 +4,9 @@ Services go in dependency waves: a service starts only when everything it depend
 this operation is ready; the services of one wave run in parallel (bounded). A service
 whose dependency failed is skipped, and says so. With ``atomic``, services this operation
 changed are rolled back to their previous revision when it fails: best effort, each step
-recorded.
+recorded; a service with no previous revision (a first install) has the objects this
+operation created deleted instead. Services no longer in the template (``removed``) are
+pruned after every wave succeeded, dependents first, and recorded as ``removed``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from kapstan.engine import applying, bluegreen, planning
+from kapstan.engine import applying, bluegreen, inventory, planning
 from kapstan.engine.ports import Cluster, Journal, Revisions
 from kapstan.engine.waiting import WaitResult, wait_ready
 from kapstan.errors import KapstanError
@@ -22,6 +24,10 @@ from kapstan.model.operation import Step
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.plan.graph import Graph, waves
 from kapstan.render.labels import stamp_objects
+from kapstan.render.resources import key_of
+
+# A removed service's revision renders nothing; the store wants a non-empty hash.
+REMOVED_HASH = "removed"
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,13 @@ class DeployOptions:
 
 @dataclass(frozen=True)
 class DeployTarget:
-    """What to deploy: rendered services of one app at given template/config versions."""
+    """What to deploy: rendered services of one app at given template/config versions.
+
+    ``versions``: (template, config) version per service when they differ from the
+    target's (a whole-app rollback takes each service back to its own revision).
+    ``removed``: services the app deployed that the template no longer has; their
+    ``depends_on`` is that of their last template version.
+    """
 
     app: str
     namespace: str
@@ -43,6 +55,11 @@ class DeployTarget:
     depends_on: Mapping[str, tuple[str, ...]]
     template_version: int
     config_version: int
+    versions: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    removed: tuple[str, ...] = ()
+
+    def versions_of(self, service: str) -> tuple[int, int]:
+        return self.versions.get(service, (self.template_version, self.config_version))
 
 
 @dataclass
@@ -95,10 +112,13 @@ class Deployer:
 
     def plan(self, selected: Sequence[str]) -> list[planning.ServicePlan]:
         previous = {s: self.revisions.latest(s) for s in selected}
-        services = [self.target.services[s] for s in selected]
-        return planning.plan_services(
+        services = [self.target.services[s] for s in selected if s in self.target.services]
+        plans = planning.plan_services(
             self.cluster, services, previous, namespace=self.target.namespace
         )
+        return plans + [
+            planning.plan_removal(s, previous[s]) for s in selected if s in self.target.removed
+        ]
 
     def run(self, selected: Sequence[str], rollback: RollbackFn | None = None) -> DeployOutcome:
         self.journal.event("planning", f"planning {len(selected)} service(s)")
@@ -110,9 +130,10 @@ class Deployer:
         for wave in waves(subgraph(self.target, selected)):
             self.journal.check()
             self._run_wave(wave, plans, outcome)
+        self._remove_services([s for s in selected if s in self.target.removed], plans, outcome)
         outcome.ok = not outcome.failed()
         if not outcome.ok and self.options.atomic and rollback is not None:
-            self._roll_back(outcome, rollback)
+            self._roll_back(outcome, rollback, plans)
         return outcome
 
     def _run_wave(
@@ -154,10 +175,11 @@ class Deployer:
         service = plan.service
         rendered = self.target.services[service]
         number = self.revisions.next_number(service)
+        template_version, config_version = self.target.versions_of(service)
         objects: list[KubeObject] = stamp_objects(
             list(plan.objects or rendered.objects),
-            template_version=self.target.template_version,
-            config_version=self.target.config_version,
+            template_version=template_version,
+            config_version=config_version,
             revision=number,
             content_hash=rendered.hash,
         )
@@ -249,19 +271,104 @@ class Deployer:
         )
         return WaitResult(True, "switched")
 
-    def _roll_back(self, outcome: DeployOutcome, rollback: RollbackFn) -> None:
+    def _roll_back(
+        self, outcome: DeployOutcome, rollback: RollbackFn, plans: dict[str, planning.ServicePlan]
+    ) -> None:
         changed = [s for s in outcome.services.values() if s.step in (Step.READY, Step.FAILED)]
         self.journal.event(
             "atomic", f"operation failed: rolling back {len(changed)} changed service(s)"
         )
+        first_installs: list[ServiceOutcome] = []
         for svc in changed:
             result = rollback(svc.service)
             if result is None:
-                self.journal.event(
-                    "atomic",
-                    "no previous revision to roll back to; left as is",
-                    service=svc.service,
-                )
+                first_installs.append(svc)
                 continue
             self.journal.service_state(svc.service, result.step, result.message, result.revision)
             outcome.services[svc.service] = result
+        for svc in reversed(first_installs):  # dependents first, as they were started last
+            result = self._undo_first_install(svc, plans[svc.service])
+            self.journal.service_state(svc.service, result.step, result.message, result.revision)
+            outcome.services[svc.service] = result
+
+    def _undo_first_install(
+        self, svc: ServiceOutcome, plan: planning.ServicePlan
+    ) -> ServiceOutcome:
+        """No revision to go back to: delete what this operation created, and only that.
+
+        Objects the plan found already there are left alone; the rest are deleted when
+        still owned (uid as applied, Kapstan's labels), and a ``removed`` revision records
+        that nothing of this service is live any more.
+        """
+        service = svc.service
+        made = {r.key for r in plan.resources if r.action == "create"}
+        latest = self.revisions.latest(service)
+        recorded = latest.inventory if latest and latest.number == svc.revision else ()
+        entries = inventory.created(recorded, [o for o in plan.objects if key_of(o) in made])
+        self.journal.event(
+            "atomic",
+            f"no previous revision to roll back to: deleting the {len(entries)} object(s) "
+            "this operation created",
+            service=service,
+        )
+        try:
+            applying.prune(
+                self.cluster, entries, self.journal, app=self.target.app, service=service,
+                reason="created by this failed operation (atomic, first install)",
+            )  # fmt: skip
+            number = self.revisions.next_number(service)
+            message = f"atomic: deleted the {len(entries)} object(s) a failed first install created"
+            self.revisions.record(service, number, [], REMOVED_HASH, [], message, "removed")
+        except KapstanError as exc:
+            return ServiceOutcome(service, Step.FAILED, f"atomic cleanup failed: {exc}")
+        return ServiceOutcome(service, Step.ROLLED_BACK, message, number)
+
+    def _remove_services(
+        self,
+        removing: list[str],
+        plans: dict[str, planning.ServicePlan],
+        outcome: DeployOutcome,
+    ) -> None:
+        """Prune services no longer in the template, dependents first, once all else is done.
+
+        After a failure they stay: what replaces them may not be running.
+        """
+        if not removing:
+            return
+        graph = Graph(
+            self.target.app,
+            tuple(removing),
+            {s: tuple(d for d in self.target.depends_on.get(s, ()) if d in removing)
+             for s in removing},
+            {},
+        )  # fmt: skip
+        failed = [s for s in outcome.services.values() if s.step in (Step.FAILED, Step.SKIPPED)]
+        for wave in reversed(waves(graph)):
+            for service in wave:
+                if failed:
+                    why = "not removed: the operation failed; the next successful deploy removes it"
+                    outcome.services[service] = ServiceOutcome(service, Step.SKIPPED, why)
+                    self.journal.service_state(service, Step.SKIPPED, why)
+                    continue
+                self.journal.check()
+                outcome.services[service] = self._remove_service(plans[service])
+
+    def _remove_service(self, plan: planning.ServicePlan) -> ServiceOutcome:
+        service, count = plan.service, len(plan.prune)
+        self.journal.service_state(
+            service, Step.PRUNING, f"removing {count} object(s): no longer in the template"
+        )
+        try:
+            applying.prune(
+                self.cluster, plan.prune, self.journal, app=self.target.app, service=service,
+                reason="its service was removed from the template",
+            )  # fmt: skip
+            number = self.revisions.next_number(service)
+            message = self.options.message or "removed from the template"
+            self.revisions.record(service, number, [], REMOVED_HASH, [], message, "removed")
+        except KapstanError as exc:
+            self.journal.service_state(service, Step.FAILED, str(exc))
+            return ServiceOutcome(service, Step.FAILED, str(exc))
+        why = f"removed from the template: {count} object(s) pruned"
+        self.journal.service_state(service, Step.REMOVED, why, number)
+        return ServiceOutcome(service, Step.REMOVED, why, number)

@@ -74,3 +74,19 @@ def owned(
     if found.get(labels.MANAGED_BY) != "kapstan":
         return False, "it is not managed by Kapstan"
     return True, ""
+
+
+def created(
+    recorded: Iterable[InventoryEntry], objects: Sequence[KubeObject]
+) -> list[InventoryEntry]:
+    """Entries for ``objects`` (which an operation created), each with its recorded uid.
+
+    An object applied but never recorded (the apply failed part way) gets an entry
+    without a uid: ``owned`` then relies on Kapstan's labels alone.
+    """
+    known = {_identity(e["apiVersion"], e["kind"], e["namespace"], e["name"]): e for e in recorded}
+    out: list[InventoryEntry] = []
+    for obj in objects:
+        e = entry(obj)
+        out.append(known.get(_identity(e["apiVersion"], e["kind"], e["namespace"], e["name"]), e))
+    return out

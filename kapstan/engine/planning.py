@@ -17,7 +17,8 @@ from kapstan.errors import ClusterError
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.plan import live, order
 
-ServiceAction = Literal["create", "update", "unchanged"]
+# "remove": a service no longer in the template; its recorded objects are pruned.
+ServiceAction = Literal["create", "update", "unchanged", "remove"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class ServicePlan:
             f"{n} to {a}" if a != "unchanged" else f"{n} unchanged"
             for a, n in sorted(counts.items())
         ]
-        return f"{self.service}: {self.action} ({', '.join(parts)})"
+        if self.action == "remove":
+            parts.insert(0, "no longer in the template")
+        return f"{self.service}: {self.action} ({', '.join(parts) or 'nothing live'})"
 
 
 def namespace_exists(cluster: Cluster, namespace: str) -> bool:
@@ -145,7 +148,9 @@ def _plan(
     objects = order.apply_order(desired)
     resources = tuple(plan_object(cluster, o, dry_run_possible) for o in objects)
     prune = tuple(inventory.stale(previous.inventory if previous else (), objects))
-    if all(r.action == "create" for r in resources) and previous is None:
+    # A service whose last revision left nothing live (removed, or a first install undone)
+    # is created again, as the first time.
+    if all(r.action == "create" for r in resources) and not (previous and previous.inventory):
         action: ServiceAction = "create"
     elif any(r.action != "unchanged" for r in resources) or prune:
         action = "update"
@@ -154,6 +159,16 @@ def _plan(
     return ServicePlan(
         rendered.name, action, resources, prune, rendered.hash, previous, tuple(objects)
     )
+
+
+def plan_removal(service: str, previous: DeployedRevision | None) -> ServicePlan:
+    """A service no longer in the template: prune everything its last revision recorded.
+
+    Only objects still owned are deleted (``applying.prune``); an empty inventory means
+    nothing is live, and the removal only records that.
+    """
+    prune = tuple(previous.inventory) if previous else ()
+    return ServicePlan(service, "remove", (), prune, "", previous)
 
 
 def plan_services(

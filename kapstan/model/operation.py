@@ -20,6 +20,7 @@ class Step(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     ROLLED_BACK = "rolled-back"
+    REMOVED = "removed"  # a service no longer in the template: its objects were pruned
     SUCCEEDED = "succeeded"
     RUNNING = "running"
 
@@ -29,7 +30,15 @@ class Step(StrEnum):
 
 
 _TERMINAL = frozenset(
-    {Step.READY, Step.UNCHANGED, Step.FAILED, Step.SKIPPED, Step.ROLLED_BACK, Step.SUCCEEDED}
+    {
+        Step.READY,
+        Step.UNCHANGED,
+        Step.FAILED,
+        Step.SKIPPED,
+        Step.ROLLED_BACK,
+        Step.REMOVED,
+        Step.SUCCEEDED,
+    }
 )
 
 
