@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from kapstan.actions import removals, rollbacks
 from kapstan.actions.journal import (
     LEASE_SECONDS,
     Listener,
@@ -21,7 +22,12 @@ from kapstan.actions.journal import (
     record_request,
     request_of,
 )
-from kapstan.actions.rendering import RenderedAppVersion, render_application, render_at
+from kapstan.actions.rendering import (
+    RenderedAppVersion,
+    render_application,
+    render_at,
+    render_services_at,
+)
 from kapstan.engine.deploy import (
     Deployer,
     DeployOptions,
@@ -30,15 +36,16 @@ from kapstan.engine.deploy import (
     ServiceOutcome,
 )
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import ConflictError, InputError, KapstanError, NotFoundError
+from kapstan.errors import ConflictError, InputError, KapstanError
 from kapstan.kube import connect
 from kapstan.model.operation import Operation, Step
 from kapstan.plan import policy
-from kapstan.store import Revision, Store
+from kapstan.store import Store
 
 OnStart = Callable[[int], None]
 DEFAULTS = DeployOptions()
-_DONE = frozenset({Step.READY, Step.UNCHANGED, Step.ROLLED_BACK})
+_DONE = frozenset({Step.READY, Step.UNCHANGED, Step.ROLLED_BACK, Step.REMOVED})
+Removed = dict[str, tuple[str, ...]]  # services no longer in the template -> their dependsOn
 
 
 @dataclass(frozen=True)
@@ -47,51 +54,88 @@ class DeployResult:
     outcome: DeployOutcome
 
 
-def _selected(version: RenderedAppVersion, services: Sequence[str]) -> list[str]:
+def _selected(
+    version: RenderedAppVersion, services: Sequence[str], removed: Removed | None = None
+) -> list[str]:
+    """The services asked for (all, and those to remove, when none is named)."""
     known = list(version.rendered.services)
-    unknown = [s for s in services if s not in known]
+    gone = list(removed or {})
+    unknown = [s for s in services if s not in known and s not in gone]
     if unknown:
         raise InputError(
             f"application {version.app!r} has no service {', '.join(map(repr, unknown))}; "
             f"its services are: {', '.join(known)}"
         )
-    return list(services) or known
+    return list(services) or known + gone
 
 
-def _target(version: RenderedAppVersion) -> DeployTarget:
+def _removed(store: Store, version: RenderedAppVersion, kind: str) -> Removed:
+    """What a deploy of ``version`` removes; a rollback goes back and never removes."""
+    return removals.removed_services(store, version) if kind == "deploy" else {}
+
+
+def _target(version: RenderedAppVersion, removed: Removed | None = None) -> DeployTarget:
     return DeployTarget(
         app=version.app,
         namespace=version.rendered.namespace,
         services=version.rendered.services,
-        depends_on={s: spec.depends_on for s, spec in version.template.services.items()},
+        depends_on={
+            **(removed or {}),
+            **{s: spec.depends_on for s, spec in version.template.services.items()},
+        },
         template_version=version.template_version,
         config_version=version.config_version,
+        versions=version.service_versions,
+        removed=tuple(removed or {}),
     )
 
 
 def check_policy(version: RenderedAppVersion, selected: Sequence[str]) -> list[str]:
     """The resource policy's warnings for these services; InputError when it rejects them."""
-    found = policy.violations([version.rendered.services[s] for s in selected])
+    rendered = version.rendered.services
+    found = policy.violations([rendered[s] for s in selected if s in rendered])
     return policy.enforce(policy.policy_of(version.values), found)
 
 
 def policy_warnings(store: Store, app: str, services: Sequence[str] = ()) -> list[str]:
     """What the environment's resource policy says of a deploy of these services."""
     version = render_application(store, app)
-    return check_policy(version, _selected(version, services))
+    return check_policy(version, _selected(version, services, _removed(store, version, "deploy")))
 
 
-def plan_app(store: Store, app: str, services: Sequence[str] = ()) -> list[ServicePlan]:
-    """What a deploy would do, per service and resource, read from the live cluster."""
-    version = render_application(store, app)
-    selected = _selected(version, services)
+def plan_app(
+    store: Store,
+    app: str,
+    services: Sequence[str] = (),
+    *,
+    version: RenderedAppVersion | None = None,
+    kind: str = "deploy",
+) -> list[ServicePlan]:
+    """What a deploy would do, per service and resource, read from the live cluster.
+
+    Services no longer in the template are planned as removals (a deploy of ``kind``
+    "deploy" only, of all services or of them by name).
+    """
+    version = version or render_application(store, app)
+    removed = _removed(store, version, kind)
+    selected = _selected(version, services, removed)
     env = store.get_environment(version.environment)
     with connect(env.kubeconfig, env.context) as cluster:
         revisions = StoreRevisions(
             store, app=app, template=("", 0), config=("", 0), author="", operation_id=None
         )
-        deployer = Deployer(cluster, _NoJournal(), revisions, _target(version), DeployOptions())
-        return deployer.plan(selected)
+        target = _target(version, removed)
+        return Deployer(cluster, _NoJournal(), revisions, target, DeployOptions()).plan(selected)
+
+
+def plan_rollback(
+    store: Store, app: str, *, service: str | None = None, to: int | None = None
+) -> tuple[list[ServicePlan], list[str]]:
+    """What ``rollback_app`` would do (its plan and the policy's warnings), read live."""
+    choice = rollbacks.choose(store, app, service=service, to=to)
+    warnings = check_policy(choice.version, choice.services)
+    plans = plan_app(store, app, choice.services, version=choice.version, kind="rollback")
+    return plans, warnings
 
 
 class _NoJournal:
@@ -123,12 +167,14 @@ def deploy_app(
 ) -> DeployResult:
     """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation."""
     version = version or render_application(store, app)
-    selected = _selected(version, services)
+    removed = _removed(store, version, kind)
+    selected = _selected(version, services, removed)
     warnings = check_policy(version, selected)
     env = store.get_environment(version.environment)
     op = store.start_operation(app, kind, author=author, message=options.message, services=selected)
     request = OperationRequest(kind, author, tuple(selected), options, version.template_version,
-                               version.config_version, resumes)  # fmt: skip
+                               version.config_version, resumes,
+                               dict(version.service_versions))  # fmt: skip
     record_request(store, op.id, request)
     owner = lock_owner(author)
     try:
@@ -159,10 +205,12 @@ def deploy_app(
             config=(version.config_name, version.config_version),
             author=author,
             operation_id=op.id,
+            versions=version.service_versions,
         )
         try:
             with connect(env.kubeconfig, env.context) as cluster:
-                deployer = Deployer(cluster, journal, revisions, _target(version), options)
+                target = _target(version, removed)
+                deployer = Deployer(cluster, journal, revisions, target, options)
                 outcome = deployer.run(
                     selected, rollback=lambda s: _rollback_service(store, app, s, author, op.id)
                 )
@@ -199,7 +247,11 @@ def resume_operation(
         services=[s.service for s in left] or request.services,
         options=replace(request.options, force=request.options.force or touched),
         kind=request.kind,
-        version=render_at(store, old.app, request.template_version, request.config_version),
+        version=(
+            render_services_at(store, old.app, request.service_versions)
+            if request.service_versions
+            else render_at(store, old.app, request.template_version, request.config_version)
+        ),
         on_start=on_start,
         lease=lease,
         resumes=operation_id,
@@ -216,15 +268,16 @@ def _summary(outcome: DeployOutcome) -> str:
 def _rollback_service(
     store: Store, app: str, service: str, author: str, operation_id: int
 ) -> ServiceOutcome | None:
-    """Atomic's undo for one service: re-apply its last revision deployed before this operation."""
-    before = [
-        r
-        for r in store.list_revisions(app, service)
-        if r.status == "deployed" and r.operation_id != operation_id
-    ]
-    previous = before[-1] if before else None
-    if previous is None:
+    """Atomic's undo for one service: re-apply its last revision deployed before this operation.
+
+    None when there is none, or when the last one before it recorded a removal (nothing of
+    the service was live): the engine then deletes what this operation created.
+    """
+    before = [r for r in store.list_revisions(app, service) if r.operation_id != operation_id]
+    deployed = [r for r in before if r.status == "deployed"]
+    if not deployed or before[-1].status == removals.REMOVED:
         return None
+    previous = deployed[-1]
     version = render_at(store, app, previous.template_version, previous.config_version)
     env = store.get_environment(version.environment)
     with connect(env.kubeconfig, env.context) as cluster:
@@ -266,81 +319,27 @@ def rollback_app(
     listener: Listener | None = None,
     lease: float = LEASE_SECONDS,
 ) -> DeployResult:
-    """Re-apply a revision: ``to`` for one service, else each service's previous deployed one."""
-    current = render_application(store, app)
-    services = [service] if service else list(current.rendered.services)
-    if to is not None and service is None:
-        raise InputError("--to needs --service: revision numbers are per service")
-    if service is not None:
-        targets = {service: _rollback_target(store, app, service, to)}
-    else:
-        # The whole app: every service that has something to go back to; the others stay.
-        targets = {}
-        for s in services:
-            try:
-                targets[s] = _rollback_target(store, app, s, None)
-            except NotFoundError:
-                continue
-        if not targets:
-            raise NotFoundError(
-                f"no service of {app!r} has an earlier deployed revision to roll back to; "
-                f"see `kapstan app history {app}`"
-            )
-        services = list(targets)
-    pairs = {(r.template_version, r.config_version) for r in targets.values()}
-    if len(pairs) != 1:
-        # Services last deployed at different versions: roll each back in its own operation.
-        results = [
-            rollback_app(
-                store,
-                app,
-                author=author,
-                service=s,
-                to=targets[s].number,
-                options=options,
-                listener=listener,
-                lease=lease,
-            )
-            for s in services
-        ]
-        merged = DeployOutcome(ok=all(r.outcome.ok for r in results))
-        for r in results:
-            merged.services.update(r.outcome.services)
-        return DeployResult(results[-1].operation, merged)
-    tv, cv = pairs.pop()
-    version = render_at(store, app, tv, cv)
-    numbers = ", ".join(f"{s}@{r.number}" for s, r in targets.items())
+    """Re-apply a revision: ``to`` for one service, else each service's previous deployed one.
+
+    One operation, even when the services go back to different template/config versions.
+    """
+    choice = rollbacks.choose(store, app, service=service, to=to)
     opts = DeployOptions(
         timeout=options.timeout,
         atomic=False,
         max_parallel=options.max_parallel,
         force=True,
-        message=options.message or f"rollback to {numbers}",
+        message=options.message or choice.message,
     )
     return deploy_app(
         store,
         app,
         author=author,
-        services=services,
+        services=choice.services,
         options=opts,
         kind="rollback",
-        version=version,
+        version=choice.version,
         on_start=on_start,
         listener=listener,
         lease=lease,
     )
-
-
-def _rollback_target(store: Store, app: str, service: str, to: int | None) -> Revision:
-    if to is not None:
-        return store.get_revision(app, service, to)
-    history = store.list_revisions(app, service)
-    deployed = [r for r in history if r.status == "deployed"]
-    if history and history[-1].status != "deployed" and deployed:
-        return deployed[-1]  # the last attempt failed: go back to what last worked
-    if len(deployed) < 2:
-        raise NotFoundError(
-            f"{app}/{service} has no earlier deployed revision to roll back to "
-            f"({len(deployed)} deployed so far); see `kapstan app history {app} -s {service}`"
-        )
-    return deployed[-2]

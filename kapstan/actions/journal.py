@@ -15,8 +15,8 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -50,6 +50,8 @@ class OperationRequest:
     template_version: int
     config_version: int
     resumes: int | None = None  # the abandoned operation this one re-runs
+    # Per service (template, config) versions when they differ (a whole-app rollback).
+    service_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         body = asdict(self)
@@ -67,6 +69,10 @@ class OperationRequest:
             template_version=int(body["template_version"]),
             config_version=int(body["config_version"]),
             resumes=None if body.get("resumes") is None else int(body["resumes"]),
+            service_versions={
+                str(k): (int(v[0]), int(v[1]))
+                for k, v in (body.get("service_versions") or {}).items()
+            },
         )
 
 
@@ -163,11 +169,14 @@ class StoreRevisions:
         config: tuple[str, int],
         author: str,
         operation_id: int | None,
+        versions: Mapping[str, tuple[int, int]] | None = None,
     ) -> None:
         self.store = store
         self.app = app
         self.template = template
         self.config = config
+        # (template, config) version per service, when not those above (DeployTarget.versions)
+        self.versions = dict(versions or {})
         self.author = author
         self.operation_id = operation_id
         self._lock = threading.Lock()
@@ -194,15 +203,18 @@ class StoreRevisions:
         message: str,
         status: str,
     ) -> None:
+        template_version, config_version = self.versions.get(
+            service, (self.template[1], self.config[1])
+        )
         rev = self.store.add_revision(
             self.app,
             service,
             manifests=objects_yaml(list(objects)),
             hash=content_hash,
             template=self.template[0],
-            template_version=self.template[1],
+            template_version=template_version,
             config=self.config[0],
-            config_version=self.config[1],
+            config_version=config_version,
             author=self.author,
             message=message,
             status=status,
