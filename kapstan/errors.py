@@ -4,7 +4,8 @@
     ├── InputError               bad user input: a file, a line, a key, a service at fault
     │   ├── TemplateError        a template that cannot be loaded or rendered
     │   ├── VariableError        undefined variables or values that do not fit
-    │   └── GraphError           dependency cycles, unknown services
+    │   ├── GraphError           dependency cycles, unknown services
+    │   └── PolicyError          the environment's boundary refuses objects (namespace, kind)
     ├── NotFoundError            an unknown template/config/environment/app/revision name
     ├── ConflictError            the object exists already, or is locked by someone else
     ├── AuthError                who is asking is not known: bad password or token (401)
@@ -55,6 +56,10 @@ class VariableError(InputError):
 
 class GraphError(InputError):
     """The dependency graph has a cycle or names an unknown service."""
+
+
+class PolicyError(InputError):
+    """The environment's tenancy boundary refuses what a deploy would write; names each object."""
 
 
 class NotFoundError(KapstanError):

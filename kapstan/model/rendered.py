@@ -30,6 +30,9 @@ class RenderedService:
     inputs: Mapping[str, Value] = field(hash=False)
     sources: Mapping[str, str] = field(hash=False)
     settings: ServiceSettings = field(default_factory=ServiceSettings, hash=False)
+    # Where each of ``objects`` comes from, in the same order: "file:line" of its manifest
+    # document, or "generated ..." (empty when not known, e.g. read back from a server).
+    origins: tuple[str, ...] = field(default=(), hash=False)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import Enum
+from typing import Final
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -18,10 +22,20 @@ from kapstan.store.records import Environment
 from kapstan.store.tables import ApplicationRow, ConfigRow, EnvironmentRow
 
 
+class Unchanged(Enum):
+    """The type of ``UNCHANGED``: a setting left as it is (where None has a meaning)."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED: Final = Unchanged.UNCHANGED
+
+
 class EnvironmentStore(Repository):
     def create_environment(
-        self, name: str, *, kubeconfig: str, context: str | None, namespace: str, config: str | None
-    ) -> Environment:
+        self, name: str, *, kubeconfig: str, context: str | None, namespace: str, config: str | None,
+        shared: bool = False,
+    ) -> Environment:  # fmt: skip
         """A new environment; ``kubeconfig`` is a path, never the file's contents."""
         check_name("environment", name)
         check_name("namespace", namespace)
@@ -39,6 +53,7 @@ class EnvironmentStore(Repository):
                 config_id=config_row.id if config_row else None,
                 created_at=self._now(),
                 requires_approval=False,
+                shared=bool(shared),
             )
             session.add(row)
             session.flush()
@@ -78,26 +93,37 @@ class EnvironmentStore(Repository):
 
         return self._read(work)
 
-    def clone_environment(self, src: str, new: str, *, author: str) -> Environment:
+    def clone_environment(
+        self, src: str, new: str, *, author: str, namespace: str | None = None,
+        kubeconfig: str | None = None, context: str | None = None, shared: bool | None = None,
+    ) -> Environment:  # fmt: skip
         """Copy ``src`` as ``new`` with its own config ``new`` = the latest of ``src``'s.
 
         One transaction: if any step fails (say a config ``new`` exists), nothing is
         written. Secrets are copied as ciphertext, so cloning needs no key. The approval
-        requirement is copied too (safe by default); role grants are not.
+        requirement and the tenancy boundary are copied too (safe by default); role grants
+        are not. ``namespace``, ``kubeconfig``, ``context`` and ``shared`` replace the
+        source's when given. With ``kubeconfig`` and no ``context``, the file's current one.
         """
         check_name("environment", new)
+        if namespace is not None:
+            check_name("namespace", namespace)
 
         def work(session: Session) -> Environment:
             source, source_config = find_environment(session, src)
             _check_free(session, new)
             row = EnvironmentRow(
                 name=new,
-                kubeconfig=source.kubeconfig,
-                context=source.context,
-                namespace=source.namespace,
+                kubeconfig=kubeconfig or source.kubeconfig,
+                context=context if (kubeconfig or context) else source.context,
+                namespace=namespace or source.namespace,
                 config_id=None,
                 created_at=self._now(),
                 requires_approval=source.requires_approval,
+                allowed_namespaces=list(source.allowed_namespaces or []),
+                allowed_kinds=list(source.allowed_kinds or []),
+                impersonate=source.impersonate,
+                shared=source.shared if shared is None else bool(shared),
             )
             session.add(row)
             session.flush()
@@ -119,6 +145,46 @@ class EnvironmentStore(Repository):
         def work(session: Session) -> Environment:
             row, config = find_environment(session, name)
             row.requires_approval = bool(required)
+            session.flush()
+            return _record(row, config)
+
+        return self._write(work)
+
+    def set_environment_boundary(
+        self,
+        name: str,
+        *,
+        allowed_namespaces: Sequence[str] | None = None,
+        allowed_kinds: Sequence[str] | None = None,
+        impersonate: str | Unchanged | None = UNCHANGED,
+        shared: bool | None = None,
+    ) -> Environment:
+        """Change the tenancy boundary of ``name``; None (or UNCHANGED) keeps a setting.
+
+        The lists replace the stored ones whole; ``impersonate=None`` stops impersonating.
+        """
+
+        def work(session: Session) -> Environment:
+            row, config = find_environment(session, name)
+            if allowed_namespaces is not None:
+                row.allowed_namespaces = sorted(set(allowed_namespaces))
+            if allowed_kinds is not None:
+                row.allowed_kinds = sorted(set(allowed_kinds))
+            if not isinstance(impersonate, Unchanged):
+                row.impersonate = impersonate or None
+            if shared is not None:
+                row.shared = bool(shared)
+            session.flush()
+            return _record(row, config)
+
+        return self._write(work)
+
+    def mark_namespace_created(self, name: str) -> Environment:
+        """Kapstan created the namespace of ``name``: only then may deleting it remove it."""
+
+        def work(session: Session) -> Environment:
+            row, config = find_environment(session, name)
+            row.namespace_created = True
             session.flush()
             return _record(row, config)
 
@@ -151,4 +217,9 @@ def _record(row: EnvironmentRow, config: ConfigRow | None) -> Environment:
         config=config.name if config else None,
         created_at=row.created_at,
         requires_approval=row.requires_approval,
+        allowed_namespaces=tuple(row.allowed_namespaces or ()),
+        allowed_kinds=tuple(row.allowed_kinds or ()),
+        impersonate=row.impersonate,
+        shared=bool(row.shared),
+        namespace_created=bool(row.namespace_created),
     )

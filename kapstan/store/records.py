@@ -60,6 +60,13 @@ class Environment:
 
     ``config`` names the environment's own config, or is None. ``requires_approval``:
     changes here wait for a second user's approval.
+
+    The tenancy boundary: deploys write namespaced objects into ``namespace`` and the
+    ``allowed_namespaces`` only, and cluster-scoped objects only of ``allowed_kinds``
+    ("Kind" or "group/Kind"); ``impersonate`` is the Kubernetes identity every request is
+    made as (a user, or ``system:serviceaccount:NS:NAME``), so the cluster's RBAC bounds
+    them too. ``shared``: another environment may use the same cluster and namespace (and
+    Kapstan never creates the namespace). ``namespace_created``: Kapstan created it.
     """
 
     name: str
@@ -69,6 +76,11 @@ class Environment:
     config: str | None
     created_at: datetime
     requires_approval: bool = False
+    allowed_namespaces: tuple[str, ...] = ()
+    allowed_kinds: tuple[str, ...] = ()
+    impersonate: str | None = None
+    shared: bool = False
+    namespace_created: bool = False
 
 
 @dataclass(frozen=True)
