@@ -16,6 +16,7 @@ import yaml
 from kapstan.model.rendered import KubeObject
 from kapstan.model.values import REDACTED
 from kapstan.plan.diffs import unified_diff
+from kapstan.plan.ownership import Conflict
 from kapstan.render import labels
 from kapstan.render.redaction import SECRET_FIELDS, is_secret
 from kapstan.render.resources import ResourceKey, key_of
@@ -33,6 +34,7 @@ _ANNOTATION_NOISE = (
     labels.CONFIG_VERSION_ANNOTATION,
     labels.REVISION_ANNOTATION,
     labels.HASH_ANNOTATION,
+    labels.ENVIRONMENT_ANNOTATION,
 )
 CHANGED_SECRET = f"{REDACTED} (changed)"
 
@@ -44,6 +46,7 @@ class ResourcePlan:
     key: ResourceKey
     action: Action
     diff: str = ""
+    conflict: Conflict | None = None  # the live object is not ours: whose it is
 
 
 def normalize(obj: KubeObject) -> KubeObject:
@@ -84,16 +87,33 @@ def _text(obj: KubeObject) -> str:
     return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False)
 
 
-def compare(live: KubeObject | None, would_be: KubeObject) -> ResourcePlan:
-    """Plan one resource: ``live`` as read (None if absent), ``would_be`` from a dry-run."""
+def _without_replicas(obj: KubeObject) -> KubeObject:
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        spec.pop("replicas", None)
+    return obj
+
+
+def compare(
+    live: KubeObject | None, would_be: KubeObject, *, ignore_replicas: bool = False
+) -> ResourcePlan:
+    """Plan one resource: ``live`` as read (None if absent), ``would_be`` from a dry-run.
+
+    ``ignore_replicas``: an autoscaler owns ``spec.replicas``, so a difference there is its
+    doing, not a change Kapstan would make.
+    """
     key = key_of(would_be)
     new = normalize(would_be)
+    if ignore_replicas and live is not None:
+        new = _without_replicas(new)
     if live is None:
         _, shown = _redact_pair({}, new)
         return ResourcePlan(
             key, "create", unified_diff("", _text(shown), old_label="live", new_label=str(key))
         )
     old = normalize(live)
+    if ignore_replicas:
+        old = _without_replicas(old)
     if old == new:
         return ResourcePlan(key, "unchanged")
     old_shown, new_shown = _redact_pair(old, new)

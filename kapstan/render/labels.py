@@ -25,6 +25,9 @@ TEMPLATE_VERSION_ANNOTATION = "kapstan.io/template-version"
 CONFIG_VERSION_ANNOTATION = "kapstan.io/config-version"
 REVISION_ANNOTATION = "kapstan.io/revision"
 HASH_ANNOTATION = "kapstan.io/content-hash"
+# Names the environment an object was applied for, so an ownership refusal can say
+# "owned by application X (environment Y)". Stamped, never hashed: content stays equal.
+ENVIRONMENT_ANNOTATION = "kapstan.io/environment"
 
 
 def label(obj: KubeObject, *, app: str, service: str, template: str, namespace: str) -> None:
@@ -59,6 +62,7 @@ def stamp_objects(
     config_version: int,
     revision: int,
     content_hash: str,
+    environment: str = "",
 ) -> list[KubeObject]:
     """Copies of ``objects`` annotated with versions and revision, for apply (after hashing)."""
     stamps = {
@@ -67,6 +71,8 @@ def stamp_objects(
         REVISION_ANNOTATION: str(revision),
         HASH_ANNOTATION: content_hash,
     }
+    if environment:
+        stamps[ENVIRONMENT_ANNOTATION] = environment
     out = []
     for obj in objects:
         meta = dict(obj.get("metadata") or {})

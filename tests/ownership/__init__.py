@@ -1,0 +1,1 @@
+"""Kapstan touches only what it owns: ownership refusals, --adopt, and autoscaled replicas."""
