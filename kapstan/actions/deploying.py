@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from kapstan.actions import removals, rollbacks
+from kapstan.actions.boundary import check_boundary, prepare_namespace
 from kapstan.actions.journal import (
     LEASE_SECONDS,
     Listener,
@@ -120,7 +121,8 @@ def plan_app(
     removed = _removed(store, version, kind)
     selected = _selected(version, services, removed)
     env = store.get_environment(version.environment)
-    with connect(env.kubeconfig, env.context) as cluster:
+    check_boundary(version, env, selected)
+    with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
         revisions = StoreRevisions(
             store, app=app, template=("", 0), config=("", 0), author="", operation_id=None
         )
@@ -171,6 +173,7 @@ def deploy_app(
     selected = _selected(version, services, removed)
     warnings = check_policy(version, selected)
     env = store.get_environment(version.environment)
+    check_boundary(version, env, selected)  # refused before any operation or write
     op = store.start_operation(app, kind, author=author, message=options.message, services=selected)
     request = OperationRequest(kind, author, tuple(selected), options, version.template_version,
                                version.config_version, resumes,
@@ -208,7 +211,8 @@ def deploy_app(
             versions=version.service_versions,
         )
         try:
-            with connect(env.kubeconfig, env.context) as cluster:
+            with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
+                prepare_namespace(store, env, cluster)
                 target = _target(version, removed)
                 deployer = Deployer(cluster, journal, revisions, target, options)
                 outcome = deployer.run(
@@ -280,7 +284,7 @@ def _rollback_service(
     previous = deployed[-1]
     version = render_at(store, app, previous.template_version, previous.config_version)
     env = store.get_environment(version.environment)
-    with connect(env.kubeconfig, env.context) as cluster:
+    with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
         revisions = StoreRevisions(
             store,
             app=app,

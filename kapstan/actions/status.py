@@ -27,6 +27,7 @@ class Connector(Protocol):
         *,
         timeout: float = ...,
         retry: RetryPolicy | None = ...,
+        impersonate: str | None = ...,
     ) -> AbstractContextManager[KubeClient]: ...
 
 
@@ -73,7 +74,7 @@ def app_status(
     version = rendered_app or render_application(store, app)
     env = store.get_environment(version.environment)
     out: list[ServiceStatus] = []
-    with clients(env.kubeconfig, env.context) as cluster:
+    with clients(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
         for name, rendered in version.rendered.services.items():
             latest = store.latest_revision(app, name, status=None)
             healths: list[Health] = []

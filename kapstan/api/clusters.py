@@ -32,15 +32,21 @@ TTL_SECONDS = 30.0
 MAX_ENTRIES = 16
 FIELD_MANAGER = "kapstan"
 
-Key = tuple[str, str | None, float, RetryPolicy | None, tuple[int, int, int]]
-Build = Callable[[str, str | None, float, RetryPolicy | None], KubeClient]
+# The identity impersonated is part of the key: a client never serves another identity.
+Key = tuple[str, str | None, float, RetryPolicy | None, tuple[int, int, int], str | None]
+Build = Callable[[str, str | None, float, RetryPolicy | None, str | None], KubeClient]
 
 
 def build_client(
-    kubeconfig: str, context: str | None, timeout: float, retry: RetryPolicy | None
+    kubeconfig: str,
+    context: str | None,
+    timeout: float,
+    retry: RetryPolicy | None,
+    impersonate: str | None = None,
 ) -> KubeClient:
     """A client as ``kapstan.kube.connect`` builds it, without asking the server yet."""
-    return KubeClient(kubeconfig_files.load(kubeconfig, context), FIELD_MANAGER, timeout, retry)
+    target = kubeconfig_files.load(kubeconfig, context, impersonate)
+    return KubeClient(target, FIELD_MANAGER, timeout, retry)
 
 
 @dataclass
@@ -77,16 +83,21 @@ class Clusters:
         *,
         timeout: float = 30,
         retry: RetryPolicy | None = None,
+        impersonate: str | None = None,
     ) -> Iterator[KubeClient]:
         """A client for ``context`` of ``kubeconfig``; fails now if the server is unreachable
         (as ``kapstan.kube.connect``). Not closed on exit: it goes back to the pool."""
-        key = _key(kubeconfig, context, timeout, retry)
+        key = _key(kubeconfig, context, timeout, retry, impersonate)
+
+        def build() -> KubeClient:
+            return self._build(kubeconfig, context, timeout, retry, impersonate)
+
         if key is None:  # no such file: building says so, as connect would
-            with self._build(kubeconfig, context, timeout, retry) as client:
+            with build() as client:
                 client.version()
                 yield client
             return
-        entry = self._lease(key, lambda: self._build(kubeconfig, context, timeout, retry))
+        entry = self._lease(key, build)
         try:
             entry.client.version()
             yield entry.client
@@ -175,7 +186,11 @@ def _close(entries: list[_Entry]) -> None:
 
 
 def _key(
-    kubeconfig: str, context: str | None, timeout: float, retry: RetryPolicy | None
+    kubeconfig: str,
+    context: str | None,
+    timeout: float,
+    retry: RetryPolicy | None,
+    impersonate: str | None,
 ) -> Key | None:
     path = Path(kubeconfig).expanduser()
     try:
@@ -188,4 +203,5 @@ def _key(
         timeout,
         retry,
         (stat.st_mtime_ns, stat.st_size, stat.st_ino),
+        impersonate,
     )

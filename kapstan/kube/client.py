@@ -20,6 +20,7 @@ from lightkube.types import CascadeType, PatchType
 
 from kapstan.errors import (
     ClusterConflictError,
+    ClusterForbiddenError,
     ClusterInvalidError,
     ClusterNotFoundError,
     ClusterUnavailableError,
@@ -40,9 +41,15 @@ def connect(
     field_manager: str = "kapstan",
     timeout: float = 30,
     retry: RetryPolicy | None = None,
+    impersonate: str | None = None,
 ) -> KubeClient:
-    """A client for ``context`` (default: the current one); fails now if the server is unreachable."""
-    client = KubeClient(config.load(kubeconfig, context), field_manager, timeout, retry)
+    """A client for ``context`` (default: the current one); fails now if the server is unreachable.
+
+    ``impersonate``: every request is made as this user (or ``system:serviceaccount:NS:NAME``),
+    so the cluster's RBAC for that identity bounds what the client may do.
+    """
+    target = config.load(kubeconfig, context, impersonate)
+    client = KubeClient(target, field_manager, timeout, retry)
     try:
         client.version()
     except BaseException:
@@ -151,12 +158,40 @@ class KubeClient(Connection):
         return found
 
     def ensure_namespace(self, name: str) -> None:
-        """Create the namespace if missing; ClusterConflictError while it is being deleted."""
-        live = self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-        if (live.get("status") or {}).get("phase") == "Terminating":
+        """Create the namespace if missing; ClusterConflictError while it is being deleted.
+
+        An existing namespace is never written: it may belong to an admin or another tool
+        (labels, quotas), and a namespace-scoped identity may not patch it anyway.
+        """
+        if self.namespace_exists(name) is False:
+            self.create_namespace(name)
+
+    def namespace_exists(self, name: str) -> bool | None:
+        """True or False; None when the credentials may not read it (an admin of the namespace
+        through a RoleBinding may not always): then it is taken to exist, and writes into it
+        say if it does not. ClusterConflictError while it is being deleted."""
+        try:
+            live = self.get("v1", "Namespace", name)
+        except ClusterForbiddenError:
+            return None
+        if live is not None and (live.get("status") or {}).get("phase") == "Terminating":
             raise ClusterConflictError(
                 f"Namespace {name} is being deleted; wait until it is gone, then deploy again"
             )
+        return live is not None
+
+    def create_namespace(self, name: str) -> bool:
+        """Create namespace ``name``: True if this call created it, False if it existed."""
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+        def create() -> None:
+            self._http.post("/api/v1/namespaces", json=body).raise_for_status()
+
+        try:
+            self.call(f"create Namespace {name}", create)
+        except ClusterConflictError:  # created by someone else since we looked
+            return False
+        return True
 
     def events_for(self, obj: Mapping[str, Any]) -> builtins.list[KubeObject]:
         """The core/v1 Events about ``obj`` (by uid, else by name and kind), oldest first."""

@@ -20,6 +20,8 @@ from lightkube.core.exceptions import ConfigError
 
 from kapstan.errors import ClusterError
 
+SERVICE_ACCOUNT = "system:serviceaccount:"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -28,6 +30,8 @@ class Target:
     kubeconfig: Path
     context: str
     config: SingleConfig
+    # The Kubernetes identity every request is made as (Impersonate-User), or None.
+    impersonate: str | None = None
 
     @property
     def server(self) -> str:
@@ -43,7 +47,7 @@ class Target:
         return str(self.config.namespace or "default")
 
 
-def load(kubeconfig: str | Path, context: str | None) -> Target:
+def load(kubeconfig: str | Path, context: str | None, impersonate: str | None = None) -> Target:
     path = Path(kubeconfig).expanduser()
     if not path.is_file():
         raise ClusterError(f"kubeconfig {path} does not exist; pass the path of a kubeconfig file")
@@ -51,7 +55,7 @@ def load(kubeconfig: str | Path, context: str | None) -> Target:
         whole = KubeConfig.from_file(path)
     except (ConfigError, yaml.YAMLError, OSError, TypeError, KeyError) as exc:
         raise ClusterError(f"kubeconfig {path} cannot be read: {exc}") from exc
-    return Target(path, *_context(whole, path, context))
+    return Target(path, *_context(whole, path, context), impersonate=impersonate)
 
 
 def _context(whole: Any, path: Path, context: str | None) -> tuple[str, SingleConfig]:
@@ -73,7 +77,7 @@ def _context(whole: Any, path: Path, context: str | None) -> tuple[str, SingleCo
 
 def lightkube_client(target: Target, field_manager: str, timeout: float) -> Any:
     """A lightkube Client for ``target``; unreadable certificates name the kubeconfig."""
-    return _guarded(
+    client = _guarded(
         target,
         lambda: Client(
             target.config,
@@ -82,13 +86,35 @@ def lightkube_client(target: Target, field_manager: str, timeout: float) -> Any:
             trust_env=False,
         ),
     )
+    # lightkube has no parameter for extra headers: its httpx2 client (``_client._client``)
+    # merges its own headers into every request it builds, so they go there.
+    client._client._client.headers.update(impersonation_headers(target.impersonate))
+    return client
 
 
 def raw_http(target: Target, timeout: float) -> httpx2.Client:
     """An httpx2 client with the kubeconfig's server, CA and credentials."""
     params = client_adapter.ConnectionParams(timeout=httpx2.Timeout(timeout), trust_env=False)
     client: httpx2.Client = _guarded(target, lambda: client_adapter.Client(target.config, params))
+    client.headers.update(impersonation_headers(target.impersonate))
     return client
+
+
+def impersonation_headers(identity: str | None) -> list[tuple[str, str]]:
+    """Impersonate-User, and for a service account the groups the apiserver would give it.
+
+    The apiserver adds no groups to an impersonated user: without these a service
+    account's own RoleBindings to ``system:serviceaccounts`` would not apply.
+    """
+    if not identity:
+        return []
+    headers = [("Impersonate-User", identity)]
+    if identity.startswith(SERVICE_ACCOUNT):
+        namespace = identity[len(SERVICE_ACCOUNT) :].split(":")[0]
+        groups = ("system:serviceaccounts", f"system:serviceaccounts:{namespace}",
+                  "system:authenticated")  # fmt: skip
+        headers += [("Impersonate-Group", g) for g in groups]
+    return headers
 
 
 def _guarded(target: Target, build: Any) -> Any:

@@ -66,7 +66,9 @@ class Connection:
             try:
                 return fn()
             except httpx2.HTTPError as exc:
-                raise errors.translate(exc, what, self.target.origin) from exc
+                raise errors.translate(
+                    exc, what, self.target.origin, self.target.impersonate
+                ) from exc
 
         return retries.call(attempt, policy or self.retry)
 

@@ -33,26 +33,41 @@ from kapstan.errors import (
 Status = Mapping[str, Any]
 
 
-def translate(exc: Exception, what: str, origin: str) -> ClusterError:
-    """The Kapstan error for an exception raised by lightkube or httpx2."""
+def translate(
+    exc: Exception, what: str, origin: str, identity: str | None = None
+) -> ClusterError:
+    """The Kapstan error for an exception raised by lightkube or httpx2.
+
+    ``identity``: the identity the request was made as (impersonated), named on a refusal.
+    """
     if isinstance(exc, httpx2.HTTPStatusError):
-        return from_response(exc.response, what)
+        return from_response(exc.response, what, identity)
     if isinstance(exc, httpx2.TransportError):
         return from_transport(exc, what, origin)
     return ClusterError(f"{what}: {type(exc).__name__}: {exc}" if what else str(exc))
 
 
-def from_response(response: httpx2.Response, what: str) -> ClusterError:
+def from_response(
+    response: httpx2.Response, what: str, identity: str | None = None
+) -> ClusterError:
     status = _status_body(response)
     retry_after = _retry_after(response.headers.get("Retry-After"))
-    return from_status(status, what, retry_after=retry_after)
+    return from_status(status, what, retry_after=retry_after, identity=identity)
 
 
-def from_status(status: Status, what: str, *, retry_after: float | None = None) -> ClusterError:
+def from_status(
+    status: Status, what: str, *, retry_after: float | None = None, identity: str | None = None
+) -> ClusterError:
     """The error for a ``Status`` object (an HTTP error body, or a watch ERROR event)."""
     code = int(status.get("code") or 0)
     message = str(status.get("message") or status.get("reason") or f"HTTP {code}")
     lead = f"{what}: " if what else ""
+    if code == 403 and identity:
+        return ClusterForbiddenError(
+            f"{lead}the cluster refused this as {identity}: {message} (HTTP 403); the "
+            f"environment impersonates {identity}, so the cluster's RBAC for that identity "
+            "bounds what its deploys may do: a cluster admin can grant it this permission"
+        )
     if code in (401, 403):
         return ClusterForbiddenError(
             f"{lead}{message} (HTTP {code}); the kubeconfig's user needs RBAC permission for this"

@@ -84,7 +84,10 @@ def diagnose(
     names = {s: _object_names(r.objects) for s, r in services.items()}
     out = {s: ServiceDiagnosis(s) for s in names}
     try:
-        with clients(env.kubeconfig, env.context, timeout=CONNECT_TIMEOUT, retry=RETRY) as kube:
+        with clients(
+            env.kubeconfig, env.context, timeout=CONNECT_TIMEOUT, retry=RETRY,
+            impersonate=env.impersonate,
+        ) as kube:  # fmt: skip
             _read(kube, env.namespace, app, out, names)
     except KapstanError as exc:
         message = f"cluster of environment {env.name} cannot be read: {exc.message}"

@@ -80,9 +80,14 @@ class Builds:
         self.built: list[KubeClient] = []
 
     def __call__(
-        self, kubeconfig: str, context: str | None, timeout: float, retry: RetryPolicy | None
+        self,
+        kubeconfig: str,
+        context: str | None,
+        timeout: float,
+        retry: RetryPolicy | None,
+        impersonate: str | None = None,
     ) -> KubeClient:
-        client = build_client(kubeconfig, context, timeout, retry)
+        client = build_client(kubeconfig, context, timeout, retry, impersonate)
         self.built.append(client)
         return client
 

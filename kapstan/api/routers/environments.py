@@ -19,7 +19,9 @@ REACH_TIMEOUT = 5.0
 def reach(env: Environment) -> tuple[bool, str]:
     """(True, server version) or (False, why): one short request to the cluster."""
     try:
-        with connect(env.kubeconfig, env.context, timeout=REACH_TIMEOUT) as cluster:
+        with connect(
+            env.kubeconfig, env.context, timeout=REACH_TIMEOUT, impersonate=env.impersonate
+        ) as cluster:
             return True, cluster.version()
     except KapstanError as exc:
         return False, exc.message
