@@ -22,6 +22,9 @@ from kapstan.store.tables import (
 )
 from kapstan.store.templates import find_template_version
 
+# Deleted applications keep their rows (history stays readable) but are never found by name.
+LIVE_APP = ApplicationRow.deleted_at.is_(None)
+
 
 class _Keep:
     """The default of ``update_application`` fields: keep what is stored."""
@@ -63,7 +66,7 @@ class ApplicationStore(Repository):
         def work(session: Session) -> Application:
             found = _fetch(session, ApplicationRow.name == name)
             if not found:
-                raise NotFoundError(f"application {name!r} not found")
+                raise NotFoundError(f"application {name!r} not found{_deleted_hint(session, name)}")
             return _record(*found[0])
 
         return self._read(work)
@@ -142,13 +145,41 @@ class ApplicationStore(Repository):
 
 
 def find_application(
-    session: Session, name: str, *, lock: bool = False, missing_ok: bool = False
+    session: Session,
+    name: str,
+    *,
+    lock: bool = False,
+    missing_ok: bool = False,
+    deleted: bool = False,
 ) -> ApplicationRow | None:
+    """The live application ``name``; with ``deleted``, the last deleted one of that name."""
     query = select(ApplicationRow).where(ApplicationRow.name == name)
+    if deleted:
+        query = query.where(ApplicationRow.deleted_at.is_not(None)).order_by(
+            ApplicationRow.deleted_at.desc(), ApplicationRow.id.desc()
+        )
+    else:
+        query = query.where(LIVE_APP)
     row = session.scalars(query.with_for_update() if lock else query).first()
     if row is None and not missing_ok:
-        raise NotFoundError(f"application {name!r} not found")
+        if deleted:
+            raise NotFoundError(f"no deleted application is named {name!r}")
+        raise NotFoundError(f"application {name!r} not found{_deleted_hint(session, name)}")
     return row
+
+
+def _deleted_hint(session: Session, name: str) -> str:
+    """Where the history of a deleted application of that name is still readable."""
+    gone = session.scalar(
+        select(func.max(ApplicationRow.deleted_at)).where(ApplicationRow.name == name)
+    )
+    if gone is None:
+        return ""
+    at = gone.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (
+        f" (it was deleted at {at}; its history stays readable: "
+        f"`kapstan app operations {name} --deleted`, `kapstan app history {name} --deleted`)"
+    )
 
 
 def _point(
@@ -195,7 +226,7 @@ def _query(
         .join(TemplateRow, TemplateRow.id == version.template_id)
         .join(EnvironmentRow, EnvironmentRow.id == ApplicationRow.environment_id)
         .join(ConfigRow, ConfigRow.id == ApplicationRow.config_id)
-        .where(*where)
+        .where(LIVE_APP, *where)
         .order_by(ApplicationRow.name)
     )
 

@@ -18,9 +18,12 @@ from kapstan.store import codec
 from kapstan.store.records import ConfigVersion
 from kapstan.store.tables import ConfigRow, ConfigValueRow, ConfigVersionRow
 
+# A deleted config keeps its rows (revisions name its versions) but is never found by name.
+LIVE_CONFIG = ConfigRow.deleted_at.is_(None)
+
 
 def find_config(session: Session, name: str, *, lock: bool = False) -> ConfigRow:
-    query = select(ConfigRow).where(ConfigRow.name == name)
+    query = select(ConfigRow).where(ConfigRow.name == name, LIVE_CONFIG)
     config = session.scalars(query.with_for_update() if lock else query).first()
     if config is None:
         raise NotFoundError(f"config {name!r} not found")
@@ -45,7 +48,8 @@ def find_config_version(
 
 
 def new_config(session: Session, name: str, now: datetime) -> ConfigRow:
-    if session.scalars(select(ConfigRow.id).where(ConfigRow.name == name)).first() is not None:
+    taken = select(ConfigRow.id).where(ConfigRow.name == name, LIVE_CONFIG)
+    if session.scalars(taken).first() is not None:
         raise ConflictError(f"config {name!r} exists already")
     config = ConfigRow(name=name, created_at=now)
     session.add(config)

@@ -12,6 +12,7 @@ from kapstan.model.values import Value
 from kapstan.store import codec
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import (
+    LIVE_CONFIG,
     find_config,
     find_config_version,
     new_config,
@@ -96,7 +97,7 @@ class ConfigStore(Repository):
         """The latest version of every config, by name."""
 
         def work(session: Session) -> list[ConfigVersion]:
-            configs = session.scalars(select(ConfigRow).order_by(ConfigRow.name))
+            configs = session.scalars(select(ConfigRow).where(LIVE_CONFIG).order_by(ConfigRow.name))
             return [
                 read_version(session, config, find_config_version(session, config, None), self._box)
                 for config in configs
@@ -145,7 +146,8 @@ def _resolve(
     """The config and version rows of each ref, in three queries."""
     names = sorted({name for name, _ in refs})
     configs = {
-        c.name: c for c in session.scalars(select(ConfigRow).where(ConfigRow.name.in_(names)))
+        c.name: c
+        for c in session.scalars(select(ConfigRow).where(ConfigRow.name.in_(names), LIVE_CONFIG))
     }
     ids = [c.id for c in configs.values()]
     latest: dict[int, int] = {

@@ -21,6 +21,9 @@ from kapstan.store.names import check_name
 from kapstan.store.records import Environment
 from kapstan.store.tables import ApplicationRow, ConfigRow, EnvironmentRow
 
+# A deleted environment keeps its row (history names it) but is never found by name.
+LIVE_ENV = EnvironmentRow.deleted_at.is_(None)
+
 
 class Unchanged(Enum):
     """The type of ``UNCHANGED``: a setting left as it is (where None has a meaning)."""
@@ -69,6 +72,7 @@ class EnvironmentStore(Repository):
             rows = session.execute(
                 select(EnvironmentRow, ConfigRow)
                 .outerjoin(ConfigRow, ConfigRow.id == EnvironmentRow.config_id)
+                .where(LIVE_ENV)
                 .order_by(EnvironmentRow.name)
             )
             return [_record(env, config) for env, config in rows]
@@ -82,10 +86,11 @@ class EnvironmentStore(Repository):
         def work(session: Session) -> list[str]:
             config = find_config(session, name)
             of_apps = select(ApplicationRow.environment_id).where(
-                ApplicationRow.config_id == config.id
+                ApplicationRow.config_id == config.id, ApplicationRow.deleted_at.is_(None)
             )
             found = session.scalars(
                 select(EnvironmentRow.name)
+                .where(LIVE_ENV)
                 .where(or_(EnvironmentRow.config_id == config.id, EnvironmentRow.id.in_(of_apps)))
                 .order_by(EnvironmentRow.name)
             )
@@ -195,7 +200,7 @@ def find_environment(session: Session, name: str) -> tuple[EnvironmentRow, Confi
     found = session.execute(
         select(EnvironmentRow, ConfigRow)
         .outerjoin(ConfigRow, ConfigRow.id == EnvironmentRow.config_id)
-        .where(EnvironmentRow.name == name)
+        .where(EnvironmentRow.name == name, LIVE_ENV)
     ).first()
     if found is None:
         raise NotFoundError(f"environment {name!r} not found")
@@ -204,7 +209,8 @@ def find_environment(session: Session, name: str) -> tuple[EnvironmentRow, Confi
 
 
 def _check_free(session: Session, name: str) -> None:
-    if session.scalars(select(EnvironmentRow.id).where(EnvironmentRow.name == name)).first():
+    taken = select(EnvironmentRow.id).where(EnvironmentRow.name == name, LIVE_ENV)
+    if session.scalars(taken).first():
         raise ConflictError(f"environment {name!r} exists already")
 
 

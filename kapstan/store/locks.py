@@ -86,7 +86,9 @@ class LockStore(Repository):
         """Free the lock of ``app`` if ``owner`` holds it; otherwise change nothing."""
 
         def work(session: Session) -> None:
-            held = session.get(ApplicationLockRow, _locked_app(session, app).id)
+            # An application deleted by this very operation freed its lock as it went.
+            row = find_application(session, app, lock=True, missing_ok=True)
+            held = None if row is None else session.get(ApplicationLockRow, row.id)
             if held is not None and held.owner == owner:
                 session.delete(held)
 

@@ -130,11 +130,18 @@ class OperationStore(Repository):
 
         return self._read(work)
 
-    def list_operations(self, app: str, limit: int = 20) -> list[Operation]:
-        """The last ``limit`` operations of ``app``, newest first, without their events."""
+    def list_operations(
+        self, app: str, limit: int = 20, *, deleted: bool = False
+    ) -> list[Operation]:
+        """The last ``limit`` operations of ``app``, newest first, without their events.
+
+        ``deleted``: of the last deleted application named ``app`` (its history stays).
+        """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"the number of operations to list must be positive, not {limit!r}")
-        return self._read(lambda session: _newest(session, app, limit, events=False))
+        return self._read(
+            lambda session: _newest(session, app, limit, events=False, deleted=deleted)
+        )
 
     def latest_operation(self, app: str) -> Operation | None:
         """The newest operation of ``app`` with its events, or None if it has none."""
@@ -162,8 +169,10 @@ class OperationStore(Repository):
         return self._read(work)
 
 
-def _newest(session: Session, app: str, limit: int, *, events: bool) -> list[Operation]:
-    app_row = find_application(session, app)
+def _newest(
+    session: Session, app: str, limit: int, *, events: bool, deleted: bool = False
+) -> list[Operation]:
+    app_row = find_application(session, app, deleted=deleted)
     assert app_row is not None
     rows = session.scalars(
         select(OperationRow)

@@ -19,6 +19,7 @@ from kapstan.store.audit import AuditStore
 from kapstan.store.base import Clock, utc_now
 from kapstan.store.configs import ConfigStore
 from kapstan.store.database import Database, create, resolve_url
+from kapstan.store.deletions import DeletionStore
 from kapstan.store.environments import EnvironmentStore
 from kapstan.store.locks import LockStore
 from kapstan.store.logins import LoginFailureStore
@@ -48,6 +49,7 @@ class Store(
     RoleStore,
     AuditStore,
     ApprovalStore,
+    DeletionStore,
 ):
     """Kapstan's objects (templates to locks) and who may change them (users to approvals)."""
 

@@ -88,11 +88,16 @@ class RevisionStore(Repository):
 
         return self._write(work)
 
-    def list_revisions(self, app: str, service: str | None = None) -> list[Revision]:
-        """Revisions of ``app`` (of one ``service`` if given), by service then number."""
+    def list_revisions(
+        self, app: str, service: str | None = None, *, deleted: bool = False
+    ) -> list[Revision]:
+        """Revisions of ``app`` (of one ``service`` if given), by service then number.
+
+        ``deleted``: of the last deleted application named ``app`` (its history stays).
+        """
 
         def work(session: Session) -> list[Revision]:
-            row_app = find_application(session, app)
+            row_app = find_application(session, app, deleted=deleted)
             assert row_app is not None
             query = select(RevisionRow).where(RevisionRow.application_id == row_app.id)
             if service is not None:

@@ -20,7 +20,7 @@ from kapstan.model.permissions import (
     parse_role,
 )
 from kapstan.store.base import Repository
-from kapstan.store.environments import find_environment
+from kapstan.store.environments import LIVE_ENV, find_environment
 from kapstan.store.tables import EnvironmentRow, RoleGrantRow, UserRow
 from kapstan.store.users import find_user
 
@@ -63,7 +63,7 @@ class RoleStore(Repository):
             rows = session.execute(
                 select(EnvironmentRow.name, RoleGrantRow.role)
                 .join(EnvironmentRow, EnvironmentRow.id == RoleGrantRow.environment_id)
-                .where(RoleGrantRow.user_id == user_row.id)
+                .where(RoleGrantRow.user_id == user_row.id, LIVE_ENV)
                 .order_by(EnvironmentRow.name)
             )
             return {name: Role(role) for name, role in rows}
@@ -84,12 +84,12 @@ class RoleStore(Repository):
             if user_row.disabled:
                 return []
             if user_row.admin:
-                names = select(EnvironmentRow.name).order_by(EnvironmentRow.name)
+                names = select(EnvironmentRow.name).where(LIVE_ENV).order_by(EnvironmentRow.name)
                 return list(session.scalars(names)) if allows(Role.ADMIN, wanted) else []
             rows = session.execute(
                 select(EnvironmentRow.name, RoleGrantRow.role)
                 .join(EnvironmentRow, EnvironmentRow.id == RoleGrantRow.environment_id)
-                .where(RoleGrantRow.user_id == user_row.id)
+                .where(RoleGrantRow.user_id == user_row.id, LIVE_ENV)
                 .order_by(EnvironmentRow.name)
             )
             return [name for name, role in rows if allows(Role(role), wanted)]

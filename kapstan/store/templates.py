@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import PurePosixPath
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from kapstan.errors import InputError, NotFoundError
@@ -13,6 +13,10 @@ from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.records import TemplateVersion
 from kapstan.store.tables import TemplateRow, TemplateVersionRow
+
+# Deleted templates and versions keep their rows (revisions name them) but are never found.
+LIVE_TEMPLATE = TemplateRow.deleted_at.is_(None)
+LIVE_VERSION = TemplateVersionRow.deleted_at.is_(None)
 
 
 class TemplateStore(Repository):
@@ -36,9 +40,11 @@ class TemplateStore(Repository):
             latest = _latest_row(session, template)
             if latest is not None and latest.digest == digest:
                 return _record(template, latest), False
+            # Numbers count deleted versions too: a number never means two contents.
+            last = _latest_row(session, template, live=False)
             row = TemplateVersionRow(
                 template_id=template.id,
-                version=(latest.version + 1) if latest else 1,
+                version=(last.version + 1) if last else 1,
                 digest=digest,
                 files=dict(files),
                 author=author,
@@ -61,6 +67,7 @@ class TemplateStore(Repository):
         def work(session: Session) -> list[TemplateVersion]:
             latest = (
                 select(TemplateVersionRow.template_id, func.max(TemplateVersionRow.version))
+                .where(LIVE_VERSION)
                 .group_by(TemplateVersionRow.template_id)
                 .subquery()
             )
@@ -72,6 +79,7 @@ class TemplateStore(Repository):
                     (latest.c[0] == TemplateVersionRow.template_id)
                     & (latest.c[1] == TemplateVersionRow.version),
                 )
+                .where(LIVE_TEMPLATE)
                 .order_by(TemplateRow.name)
             )
             return [_record(template, row) for template, row in rows]
@@ -87,7 +95,7 @@ class TemplateStore(Repository):
                 raise NotFoundError(f"template {name!r} not found")
             rows = session.scalars(
                 select(TemplateVersionRow)
-                .where(TemplateVersionRow.template_id == template.id)
+                .where(TemplateVersionRow.template_id == template.id, LIVE_VERSION)
                 .order_by(TemplateVersionRow.version)
             )
             return [_record(template, row) for row in rows]
@@ -110,15 +118,16 @@ def find_template_version(
             TemplateVersionRow.template_id == template.id, TemplateVersionRow.version == version
         )
     ).first()
-    if row is None:
+    if row is None or row.deleted_at is not None:
+        gone = " (it was deleted)" if row is not None else ""
         raise NotFoundError(
-            f"template {name!r} has no version {version} (latest is {latest.version})"
+            f"template {name!r} has no version {version}{gone} (latest is {latest.version})"
         )
     return template, row
 
 
 def _template_row(session: Session, name: str, *, lock: bool = False) -> TemplateRow | None:
-    query = select(TemplateRow).where(TemplateRow.name == name)
+    query = select(TemplateRow).where(TemplateRow.name == name, LIVE_TEMPLATE)
     return session.scalars(query.with_for_update() if lock else query).first()
 
 
@@ -129,10 +138,14 @@ def _new_template(session: Session, name: str, now: datetime) -> TemplateRow:
     return row
 
 
-def _latest_row(session: Session, template: TemplateRow) -> TemplateVersionRow | None:
+def _latest_row(
+    session: Session, template: TemplateRow, *, live: bool = True
+) -> TemplateVersionRow | None:
+    """The newest live version of ``template`` (of any version, deleted too, if not ``live``)."""
+    mine = TemplateVersionRow.template_id == template.id
     return session.scalars(
         select(TemplateVersionRow)
-        .where(TemplateVersionRow.template_id == template.id)
+        .where(mine, LIVE_VERSION if live else true())
         .order_by(TemplateVersionRow.version.desc())
         .limit(1)
     ).first()
