@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from kapstan.actions import removals, rollbacks
 from kapstan.actions.boundary import check_boundary, prepare_namespace
+from kapstan.actions.cancelling import finish_cancelled
 from kapstan.actions.journal import (
     LEASE_SECONDS,
     Listener,
@@ -22,6 +23,8 @@ from kapstan.actions.journal import (
     lock_owner,
     record_request,
     request_of,
+    resolve_interrupted,
+    take_lock,
 )
 from kapstan.actions.rendering import (
     RenderedAppVersion,
@@ -37,10 +40,11 @@ from kapstan.engine.deploy import (
     ServiceOutcome,
 )
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import ConflictError, InputError, KapstanError
+from kapstan.errors import ConflictError, InputError, KapstanError, OperationCancelled
 from kapstan.kube import connect
 from kapstan.model.operation import Operation, Step
 from kapstan.plan import policy
+from kapstan.plan.ownership import Conflict
 from kapstan.store import Store
 
 OnStart = Callable[[int], None]
@@ -88,6 +92,7 @@ def _target(version: RenderedAppVersion, removed: Removed | None = None) -> Depl
         config_version=version.config_version,
         versions=version.service_versions,
         removed=tuple(removed or {}),
+        environment=version.environment,
     )
 
 
@@ -181,7 +186,7 @@ def deploy_app(
     record_request(store, op.id, request)
     owner = lock_owner(author)
     try:
-        lock = store.acquire_lock(app, owner=owner, operation_id=op.id, lease_seconds=lease)
+        lock = take_lock(store, app, owner=owner, operation_id=op.id, lease=lease)
     except KapstanError as exc:
         store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
         raise
@@ -197,6 +202,7 @@ def deploy_app(
     with StoreJournal(
         store, app=app, operation_id=op.id, owner=owner, lease=lease, listener=listener
     ) as journal:
+        resolve_interrupted(store, app, journal)
         if resumes is not None:
             journal.event("resume", f"re-running the request of abandoned operation {resumes}")
         for line in warnings:
@@ -214,10 +220,16 @@ def deploy_app(
             with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
                 prepare_namespace(store, env, cluster)
                 target = _target(version, removed)
-                deployer = Deployer(cluster, journal, revisions, target, options)
+                deployer = Deployer(
+                    cluster, journal, revisions, target, options,
+                    on_adopt=lambda found: _audit_adoption(store, author, version, op.id, found),
+                )  # fmt: skip
                 outcome = deployer.run(
                     selected, rollback=lambda s: _rollback_service(store, app, s, author, op.id)
                 )
+        except OperationCancelled as exc:
+            finish_cancelled(store, op.id, exc)
+            return DeployResult(store.get_operation(op.id), DeployOutcome(ok=False))
         except KapstanError as exc:
             journal.event("failed", str(exc))
             store.finish_operation(op.id, Step.FAILED, str(exc))
@@ -225,6 +237,22 @@ def deploy_app(
         status = Step.SUCCEEDED if outcome.ok else Step.FAILED
         store.finish_operation(op.id, status, _summary(outcome))
     return DeployResult(store.get_operation(op.id), outcome)
+
+
+def _audit_adoption(
+    store: Store,
+    author: str,
+    version: RenderedAppVersion,
+    operation_id: int,
+    adopted: Sequence[Conflict],
+) -> None:
+    """--adopt takes objects over from someone else: the audit says which, and from whom."""
+    store.audit(
+        author, "app.adopt", kind="application", name=version.app,
+        environment=version.environment,
+        details={"operation": operation_id,
+                 "objects": [f"{c.resource} (from {c.owner})" for c in adopted]},
+    )  # fmt: skip
 
 
 def resume_operation(

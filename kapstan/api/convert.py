@@ -16,6 +16,7 @@ from kapstan.engine.planning import ServicePlan
 from kapstan.model.operation import Operation, ServiceState
 from kapstan.model.values import REDACTED, SecretValue, Value
 from kapstan.plan.configdiff import ConfigDiff, KeyChange
+from kapstan.plan.ownership import Conflict
 from kapstan.render.variables import extract_variables
 from kapstan.store import (
     Application,
@@ -101,6 +102,8 @@ def environment(e: Environment, reach: tuple[bool, str] | None = None) -> s.Envi
         name=e.name, kubeconfig=e.kubeconfig, namespace=e.namespace, context=e.context,
         config=e.config, requires_approval=bool(getattr(e, "requires_approval", False)), created_at=e.created_at,
         reachable=reach[0] if reach else None, reachability=reach[1] if reach else None,
+        allowed_namespaces=list(e.allowed_namespaces), allowed_kinds=list(e.allowed_kinds),
+        impersonate=e.impersonate, shared=e.shared, namespace_created=e.namespace_created,
     )  # fmt: skip
 
 
@@ -141,12 +144,19 @@ def service_summary(x: ServiceSummary) -> s.ServiceOut:
     )  # fmt: skip
 
 
+def conflict(c: Conflict | None) -> s.ConflictOut | None:
+    if c is None:
+        return None
+    return s.ConflictOut(object=c.resource, owner=c.owner, adoptable=c.adoptable,
+                         message=c.message)  # fmt: skip
+
+
 def plan(p: ServicePlan) -> s.ServicePlanOut:
     return s.ServicePlanOut(
         service=p.service, action=p.action, content_hash=p.content_hash, color=p.color,
         live_color=p.live_color,
-        resources=[s.ResourcePlanOut(resource=str(r.key), action=r.action, diff=r.diff)
-                   for r in p.resources],
+        resources=[s.ResourcePlanOut(resource=str(r.key), action=r.action, diff=r.diff,
+                                     conflict=conflict(r.conflict)) for r in p.resources],
         prune=[{k: str(v) for k, v in e.items()} for e in p.prune],
     )  # fmt: skip
 

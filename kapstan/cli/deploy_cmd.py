@@ -15,13 +15,14 @@ import typer
 from kapstan.actions.status import ServiceStatus
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval, Pending
+from kapstan.cli.backend.deploys import Approval, Pending, Planned
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import InputError
+from kapstan.errors import ConflictError, InputError
 from kapstan.model.operation import Operation, Step
+from kapstan.plan.ownership import Conflict, refusal
 
 ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
 TimeoutOpt = typer.Option(
@@ -39,6 +40,8 @@ def format_plan(plans: list[ServicePlan], *, diffs: bool = True) -> str:
         for r in p.resources:
             if r.action != "unchanged":
                 lines.append(f"  {r.action:<9} {r.key}")
+            if r.conflict is not None:
+                lines.append(f"  {'conflict':<9} {r.conflict.message}")
         for e in p.prune:
             lines.append(
                 f"  {'delete':<9} {e['kind']} {e['namespace'] + '/' if e['namespace'] else ''}{e['name']}"
@@ -53,10 +56,17 @@ def format_plan(plans: list[ServicePlan], *, diffs: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _conflict_record(c: Conflict | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"object": c.resource, "owner": c.owner, "adoptable": c.adoptable, "message": c.message}
+
+
 def _plan_record(p: ServicePlan) -> dict[str, Any]:
     return {
         "service": p.service, "action": p.action, "contentHash": p.content_hash, "color": p.color,
-        "resources": [{"resource": str(r.key), "action": r.action, "diff": r.diff} for r in p.resources],
+        "resources": [{"resource": str(r.key), "action": r.action, "diff": r.diff,
+                       "conflict": _conflict_record(r.conflict)} for r in p.resources],
         "prune": [dict(e) for e in p.prune],
     }  # fmt: skip
 
@@ -140,6 +150,12 @@ def deploy(
         False, "--force", help="Apply even services whose live state matches."
     ),
     message: str = typer.Option("", "-m", "--message", help="Why: kept with the revisions."),
+    adopt: bool = typer.Option(
+        False,
+        "--adopt",
+        help="Take over live objects created outside Kapstan (kubectl, Helm...); audited. "
+        "Never another application's objects.",
+    ),
     output: Format = OutputOpt,
 ) -> None:
     """Show the plan, then deploy in dependency waves, showing progress as it happens."""
@@ -149,6 +165,10 @@ def deploy(
             print(
                 format_plan(planned.services) + "".join(f"\nwarning: {w}" for w in planned.warnings)
             )
+        # Refused before asking: the engine would refuse it anyway, before its first write.
+        refused = refusal([c for p in planned.services for c in p.conflicts], adopt=adopt)
+        if refused:
+            raise ConflictError(refused)
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError(
@@ -156,9 +176,25 @@ def deploy(
                 )
             if not typer.confirm("Deploy?", default=False):
                 raise typer.Exit(1)
-        options = DeployOptions(timeout=timeout, atomic=atomic, force=force, message=message)
+        options = DeployOptions(
+            timeout=timeout, atomic=atomic, force=force, message=message, adopt=adopt
+        )
         started = backend.deploys.deploy(name, services=services, options=options, author=author())
         _run(started, output)
+
+
+def confirm_rollback(planned: Planned, output: Format, *, yes: bool) -> None:
+    """Show the rollback's plan (as a table), then ask unless ``yes``; never ask a script."""
+    if output is Format.table:
+        print(format_plan(planned.services) + "".join(f"\nwarning: {w}" for w in planned.warnings))
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InputError(
+            "not rolling back without confirmation: pass --yes (stdin is not a terminal)"
+        )
+    if not typer.confirm("Roll back?", default=False):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -168,10 +204,14 @@ def rollback(
     service: str | None = typer.Option(None, "-s", "--service", help="Only this service."),
     to: int | None = typer.Option(None, "--to", min=1, help="Revision number (needs --service)."),
     timeout: float = TimeoutOpt,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Roll back without asking after the plan."),
     output: Format = OutputOpt,
 ) -> None:
-    """Re-apply an earlier revision: one service, or every service to its previous one."""
+    """Show the plan, then re-apply earlier revisions: one service, or every service to its
+    previous one, in one operation."""
     with open_backend(ctx) as backend:
+        planned = backend.deploys.rollback_plan(name, service=service, to=to)
+        confirm_rollback(planned, output, yes=yes)
         started = backend.deploys.rollback(
             name, service=service, to=to, timeout=timeout, author=author()
         )

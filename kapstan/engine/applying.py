@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from kapstan import failpoints
 from kapstan.engine import inventory
 from kapstan.engine.ports import Cluster, InventoryEntry, Journal
-from kapstan.errors import ClusterError
+from kapstan.errors import ClusterConflictError, ClusterError
 from kapstan.model.rendered import KubeObject
-from kapstan.plan import order
+from kapstan.plan import order, scaling
 from kapstan.render.resources import key_of
 
 REPLACE_WAIT = 30.0
@@ -41,13 +42,36 @@ def _replace_job(cluster: Cluster, obj: KubeObject) -> KubeObject:
     return cluster.apply(obj)
 
 
+def hand_over(
+    cluster: Cluster, handovers: Sequence[KubeObject], journal: Journal, *, service: str
+) -> None:
+    """Hand ``spec.replicas`` of autoscaled workloads over before Kapstan stops applying it.
+
+    Not forced: a conflict means the autoscaler changed the count since the plan read it,
+    so it owns the field already and there is nothing left to hand over.
+    """
+    for patch in handovers:
+        key = str(key_of(patch))
+        try:
+            cluster.apply(patch, force=False, field_manager=scaling.HANDOVER_MANAGER)
+        except ClusterConflictError:
+            continue
+        journal.event(
+            "replicas",
+            "spec.replicas left to its autoscaler (ownership handed over)",
+            service=service,
+            resource=key,
+        )
+
+
 def apply_objects(
     cluster: Cluster, objects: Sequence[KubeObject], journal: Journal, *, service: str
 ) -> list[dict[str, str]]:
     """Apply ``objects`` in dependency order; return the inventory of what was applied."""
     applied: list[dict[str, str]] = []
-    for obj in order.apply_order(objects):
+    for index, obj in enumerate(order.apply_order(objects)):
         journal.check()
+        failpoints.hit(f"before-apply:{service}:{index}")
         key = str(key_of(obj))
         try:
             result = cluster.apply(_strip_version(obj))
@@ -65,6 +89,7 @@ def apply_objects(
                 raise
         applied.append(inventory.entry(result))
         journal.event("applied", "server-side apply", service=service, resource=key)
+        failpoints.hit(f"after-apply:{service}:{index}")
     return applied
 
 

@@ -11,17 +11,19 @@ pruned after every wave succeeded, dependents first, and recorded as ``removed``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from kapstan import failpoints
 from kapstan.engine import applying, bluegreen, inventory, planning
-from kapstan.engine.ports import Cluster, Journal, Revisions
+from kapstan.engine.ports import Cluster, DeployedRevision, InventoryEntry, Journal, Revisions
 from kapstan.engine.waiting import WaitResult, wait_ready
-from kapstan.errors import KapstanError
+from kapstan.errors import ConflictError, KapstanError, OperationCancelled
 from kapstan.health import Health
 from kapstan.model.operation import Step
 from kapstan.model.rendered import KubeObject, RenderedService
+from kapstan.plan import ownership
 from kapstan.plan.graph import Graph, waves
 from kapstan.render.labels import stamp_objects
 from kapstan.render.resources import key_of
@@ -37,6 +39,7 @@ class DeployOptions:
     max_parallel: int = 4
     force: bool = False
     message: str = ""
+    adopt: bool = False  # take over foreign objects (never another application's)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class DeployTarget:
     config_version: int
     versions: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     removed: tuple[str, ...] = ()
+    environment: str = ""  # stamped on every object: ownership refusals name it
+
+    @property
+    def claimant(self) -> ownership.Claimant:
+        return ownership.Claimant(self.app, self.environment)
 
     def versions_of(self, service: str) -> tuple[int, int]:
         return self.versions.get(service, (self.template_version, self.config_version))
@@ -81,6 +89,25 @@ class DeployOutcome:
 
 
 RollbackFn = Callable[[str], ServiceOutcome | None]
+# Revisions that end like this were seen ready or accounted for; any other (pending,
+# interrupted, cancelled) may have been applied and never waited for.
+_FINISHED = frozenset({"deployed", "failed", "removed"})
+
+
+def _unfinished(previous: DeployedRevision | None) -> bool:
+    """The last revision was cut short: live may match it, yet it was never seen ready."""
+    return previous is not None and previous.status not in _FINISHED
+
+
+def _maybe_live(plan: planning.ServicePlan, objects: Sequence[KubeObject]) -> list[InventoryEntry]:
+    """What may be live once applying starts: the new objects and the previous revision's.
+
+    A new object has no uid yet (pruning then relies on Kapstan's labels alone).
+    """
+    previous = plan.previous.inventory if plan.previous else ()
+    return inventory.created(previous, objects) + inventory.stale(previous, objects)
+# Told which foreign objects a deploy with --adopt takes over, before the first write.
+AdoptFn = Callable[[Sequence[ownership.Conflict]], None]
 
 
 def subgraph(target: DeployTarget, selected: Sequence[str]) -> Graph:
@@ -103,18 +130,25 @@ class Deployer:
         revisions: Revisions,
         target: DeployTarget,
         options: DeployOptions,
+        *,
+        on_adopt: AdoptFn | None = None,
     ) -> None:
         self.cluster = cluster
         self.journal = journal
         self.revisions = revisions
         self.target = target
         self.options = options
+        self.on_adopt = on_adopt
 
     def plan(self, selected: Sequence[str]) -> list[planning.ServicePlan]:
         previous = {s: self.revisions.latest(s) for s in selected}
         services = [self.target.services[s] for s in selected if s in self.target.services]
         plans = planning.plan_services(
-            self.cluster, services, previous, namespace=self.target.namespace
+            self.cluster,
+            services,
+            previous,
+            namespace=self.target.namespace,
+            claimant=self.target.claimant,
         )
         return plans + [
             planning.plan_removal(s, previous[s]) for s in selected if s in self.target.removed
@@ -123,11 +157,14 @@ class Deployer:
     def run(self, selected: Sequence[str], rollback: RollbackFn | None = None) -> DeployOutcome:
         self.journal.event("planning", f"planning {len(selected)} service(s)")
         plans = {p.service: p for p in self.plan(selected)}
+        self._check_ownership(plans.values())
         for p in plans.values():
             self.journal.service_state(p.service, Step.PLANNED, p.summary())
+        failpoints.hit("planning")
         self.cluster.ensure_namespace(self.target.namespace)
         outcome = DeployOutcome(ok=True)
-        for wave in waves(subgraph(self.target, selected)):
+        for index, wave in enumerate(waves(subgraph(self.target, selected))):
+            failpoints.hit(f"wave:{index}")
             self.journal.check()
             self._run_wave(wave, plans, outcome)
         self._remove_services([s for s in selected if s in self.target.removed], plans, outcome)
@@ -135,6 +172,19 @@ class Deployer:
         if not outcome.ok and self.options.atomic and rollback is not None:
             self._roll_back(outcome, rollback, plans)
         return outcome
+
+    def _check_ownership(self, plans: Iterable[planning.ServicePlan]) -> None:
+        """Refuse, before the first write, to take over what is not ours (see plan.ownership)."""
+        conflicts = [c for p in plans for c in p.conflicts]
+        refused = ownership.refusal(conflicts, adopt=self.options.adopt)
+        if refused:
+            raise ConflictError(refused)
+        if conflicts and self.on_adopt is not None:
+            self.on_adopt(conflicts)
+        for c in conflicts:
+            self.journal.event(
+                "adopted", f"taken over from {c.owner} (--adopt)", resource=c.resource
+            )
 
     def _run_wave(
         self, wave: list[str], plans: dict[str, planning.ServicePlan], outcome: DeployOutcome
@@ -160,13 +210,16 @@ class Deployer:
 
     def _deploy_service(self, plan: planning.ServicePlan) -> ServiceOutcome:
         service = plan.service
-        if not plan.changed and not self.options.force:
+        if not plan.changed and not self.options.force and not _unfinished(plan.previous):
             message = "live state matches; not touched"
             number = plan.previous.number if plan.previous else None
             self.journal.service_state(service, Step.UNCHANGED, message, number)
             return ServiceOutcome(service, Step.UNCHANGED, message, number)
         try:
             return self._apply_and_wait(plan)
+        except OperationCancelled as exc:
+            self.journal.service_state(service, Step.CANCELLED, str(exc))
+            raise
         except KapstanError as exc:
             self.journal.service_state(service, Step.FAILED, str(exc))
             return ServiceOutcome(service, Step.FAILED, str(exc))
@@ -182,6 +235,7 @@ class Deployer:
             config_version=config_version,
             revision=number,
             content_hash=rendered.hash,
+            environment=self.target.environment,
         )
         switching: list[KubeObject] = []
         if plan.color is not None:
@@ -195,11 +249,39 @@ class Deployer:
             )
             if plan.live_color is not None:  # a first deploy has no traffic to protect
                 objects, switching = bluegreen.split(objects)
+        # Recorded before the first write: a process killed from here on leaves a pending
+        # revision that the next operation sees (interrupted) and deploys again.
+        live = _maybe_live(plan, objects + switching)
+        self.revisions.begin(service, number, objects, rendered.hash, live)
+        try:
+            return self._apply_wait_record(plan, number, objects, switching, live)
+        except KapstanError as exc:
+            ended = "cancelled" if isinstance(exc, OperationCancelled) else "failed"
+            self.revisions.update(service, number, live, message=str(exc), status=ended)
+            raise
+
+    def _apply_wait_record(
+        self,
+        plan: planning.ServicePlan,
+        number: int,
+        objects: list[KubeObject],
+        switching: list[KubeObject],
+        live: list[InventoryEntry],
+    ) -> ServiceOutcome:
+        service = plan.service
         self.journal.service_state(service, Step.APPLYING, f"applying revision {number}", number)
+        applying.hand_over(self.cluster, plan.handovers, self.journal, service=service)
         applied = applying.apply_objects(self.cluster, objects, self.journal, service=service)
+        live[:] = applied + inventory.stale(live, objects)  # switching: still the old
+        self.revisions.update(service, number, live)
+        failpoints.hit(f"wait:{service}")
         self.journal.service_state(service, Step.WAITING, "waiting for readiness", number)
         waited = wait_ready(
-            self.cluster, objects, timeout=self.options.timeout, progress=self._progress(service)
+            self.cluster,
+            objects,
+            timeout=self.options.timeout,
+            progress=self._progress(service),
+            check=self.journal.check,
         )
         if waited.ok and plan.color is not None:
             waited = self._switch(plan, objects, switching, applied)
@@ -207,9 +289,7 @@ class Deployer:
             for line in waited.details:
                 self.journal.event("reason", line, service=service)
             # Recorded as failed: its inventory is what is live now, for the next prune.
-            self.revisions.record(
-                service, number, objects, rendered.hash, applied, waited.message, "failed"
-            )
+            self.revisions.update(service, number, applied, message=waited.message, status="failed")
             self.journal.service_state(service, Step.FAILED, waited.message, number)
             return ServiceOutcome(service, Step.FAILED, waited.message, number, waited.details)
         if plan.prune:
@@ -219,8 +299,8 @@ class Deployer:
             applying.prune(
                 self.cluster, plan.prune, self.journal, app=self.target.app, service=service
             )
-        self.revisions.record(
-            service, number, objects, rendered.hash, applied, self.options.message, "deployed"
+        self.revisions.update(
+            service, number, applied, message=self.options.message, status="deployed"
         )
         self.journal.service_state(service, Step.READY, f"revision {number} ready", number)
         return ServiceOutcome(service, Step.READY, f"revision {number} ready", number)

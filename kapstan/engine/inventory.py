@@ -90,3 +90,18 @@ def created(
         e = entry(obj)
         out.append(known.get(_identity(e["apiVersion"], e["kind"], e["namespace"], e["name"]), e))
     return out
+
+
+def recorded_uid(previous: Iterable[InventoryEntry], obj: KubeObject) -> str:
+    """The uid the previous inventory recorded for ``obj``'s identity ("" when none)."""
+    meta = obj.get("metadata") or {}
+    wanted = _identity(
+        str(obj.get("apiVersion")),
+        str(obj.get("kind")),
+        str(meta.get("namespace") or ""),
+        str(meta.get("name")),
+    )
+    for e in previous:
+        if _identity(e["apiVersion"], e["kind"], e["namespace"], e["name"]) == wanted:
+            return str(e.get("uid") or "")
+    return ""

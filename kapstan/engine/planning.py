@@ -13,9 +13,9 @@ from typing import Literal
 
 from kapstan.engine import bluegreen, inventory
 from kapstan.engine.ports import Cluster, DeployedRevision, InventoryEntry
-from kapstan.errors import ClusterError, ClusterForbiddenError
+from kapstan.errors import ClusterError, ClusterForbiddenError, ClusterUnknownKindError
 from kapstan.model.rendered import KubeObject, RenderedService
-from kapstan.plan import live, order
+from kapstan.plan import live, order, ownership, scaling
 
 # "remove": a service no longer in the template; its recorded objects are pruned.
 ServiceAction = Literal["create", "update", "unchanged", "remove"]
@@ -34,6 +34,14 @@ class ServicePlan:
     objects: tuple[KubeObject, ...] = ()
     color: str | None = None  # blue-green: the colour this deploy goes to
     live_color: str | None = None
+    # Applied (under scaling.HANDOVER_MANAGER) before ``objects``: an autoscaler's
+    # workloads whose spec.replicas Kapstan still owns (see kapstan.plan.scaling).
+    handovers: tuple[KubeObject, ...] = ()
+
+    @property
+    def conflicts(self) -> list[ownership.Conflict]:
+        """Live objects of this service that are not ours (another app's, or foreign)."""
+        return [r.conflict for r in self.resources if r.conflict is not None]
 
     @property
     def changed(self) -> bool:
@@ -51,6 +59,8 @@ class ServicePlan:
         ]
         if self.action == "remove":
             parts.insert(0, "no longer in the template")
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} owned by someone else")
         return f"{self.service}: {self.action} ({', '.join(parts) or 'nothing live'})"
 
 
@@ -64,19 +74,59 @@ def namespace_exists(cluster: Cluster, namespace: str) -> bool:
         return True
 
 
-def plan_object(cluster: Cluster, obj: KubeObject, dry_run_possible: bool) -> live.ResourcePlan:
+@dataclass(frozen=True)
+class Checks:
+    """What each object's plan is checked against besides its live state."""
+
+    claimant: ownership.Claimant | None = None  # None: no ownership check
+    autoscalers: scaling.Targets = dataclasses.field(default_factory=dict)
+    recorded: tuple[InventoryEntry, ...] = ()  # the last revision's inventory (uids)
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    resource: live.ResourcePlan
+    obj: KubeObject  # as it will be applied (replicas left to an autoscaler)
+    handover: KubeObject | None = None
+
+
+def plan_object(
+    cluster: Cluster, obj: KubeObject, dry_run_possible: bool, checks: Checks | None = None
+) -> ObjectPlan:
+    checks = checks or Checks()
     meta = obj.get("metadata") or {}
     current = cluster.get(
         str(obj["apiVersion"]), str(obj["kind"]), str(meta["name"]), meta.get("namespace")
     )
+    shaped = scaling.shape(obj, current, checks.autoscalers)
+    ignore = scaling.autoscaled(obj, checks.autoscalers)
+    conflict = (
+        ownership.conflict_of(
+            current, checks.claimant, inventory.recorded_uid(checks.recorded, obj)
+        )
+        if checks.claimant is not None
+        else None
+    )
+    handover = scaling.handover(obj, current, checks.autoscalers)
     if current is None or not dry_run_possible:
-        return live.compare(current, obj)
+        resource = live.compare(current, shaped, ignore_replicas=ignore)
+    else:
+        try:
+            would_be = cluster.apply(shaped, dry_run=True)
+        except ClusterError:
+            # An immutable field (a Job's template) refuses the dry-run: the apply replaces it.
+            would_be = shaped
+        resource = live.compare(current, would_be, ignore_replicas=ignore)
+    return ObjectPlan(dataclasses.replace(resource, conflict=conflict), shaped, handover)
+
+
+def autoscalers(cluster: Cluster, namespace: str, desired: Sequence[KubeObject]) -> scaling.Targets:
+    """The workloads an HPA targets: the live HPAs of the namespace and the desired ones."""
     try:
-        would_be = cluster.apply(obj, dry_run=True)
-    except ClusterError:
-        # An immutable field (a Job's template) refuses the dry-run: the apply will replace it.
-        return live.compare(current, obj)
-    return live.compare(current, would_be)
+        hpas = cluster.list("autoscaling/v2", scaling.HPA_KIND, namespace)
+    except ClusterUnknownKindError:  # a cluster without autoscaling/v2 has no HPA to fight
+        hpas = []
+    return scaling.targets([*hpas, *desired])
 
 
 def plan_service(
@@ -85,10 +135,13 @@ def plan_service(
     previous: DeployedRevision | None,
     *,
     namespace: str,
+    claimant: ownership.Claimant | None = None,
 ) -> ServicePlan:
     if rendered.settings.strategy == "blue-green":
-        return _plan_blue_green(cluster, rendered, previous, namespace=namespace)
-    return _plan(cluster, rendered, previous, list(rendered.objects), namespace=namespace)
+        return _plan_blue_green(cluster, rendered, previous, namespace=namespace, claimant=claimant)
+    return _plan(
+        cluster, rendered, previous, list(rendered.objects), namespace=namespace, claimant=claimant
+    )
 
 
 def _plan_blue_green(
@@ -97,6 +150,7 @@ def _plan_blue_green(
     previous: DeployedRevision | None,
     *,
     namespace: str,
+    claimant: ownership.Claimant | None = None,
 ) -> ServicePlan:
     """Unchanged when the live colour already runs this content; else the other colour."""
     current = bluegreen.live_color(cluster, rendered.objects)
@@ -108,6 +162,7 @@ def _plan_blue_green(
                 previous,
                 bluegreen.colored(rendered.objects, current),
                 namespace=namespace,
+                claimant=claimant,
             ),
             current,
             namespace,
@@ -122,6 +177,7 @@ def _plan_blue_green(
             previous,
             bluegreen.colored(rendered.objects, target),
             namespace=namespace,
+            claimant=claimant,
         ),
         target,
         namespace,
@@ -149,10 +205,19 @@ def _plan(
     desired: list[KubeObject],
     *,
     namespace: str,
+    claimant: ownership.Claimant | None = None,
 ) -> ServicePlan:
     dry_run_possible = namespace_exists(cluster, namespace)
-    objects = order.apply_order(desired)
-    resources = tuple(plan_object(cluster, o, dry_run_possible) for o in objects)
+    ordered = order.apply_order(desired)
+    checks = Checks(
+        claimant,
+        autoscalers(cluster, namespace, ordered) if dry_run_possible else scaling.targets(ordered),
+        tuple(previous.inventory) if previous else (),
+    )
+    planned = [plan_object(cluster, o, dry_run_possible, checks) for o in ordered]
+    resources = tuple(p.resource for p in planned)
+    objects = [p.obj for p in planned]
+    handovers = tuple(p.handover for p in planned if p.handover is not None)
     prune = tuple(inventory.stale(previous.inventory if previous else (), objects))
     # A service whose last revision left nothing live (removed, or a first install undone)
     # is created again, as the first time.
@@ -163,8 +228,9 @@ def _plan(
     else:
         action = "unchanged"
     return ServicePlan(
-        rendered.name, action, resources, prune, rendered.hash, previous, tuple(objects)
-    )
+        rendered.name, action, resources, prune, rendered.hash, previous, tuple(objects),
+        handovers=handovers,
+    )  # fmt: skip
 
 
 def plan_removal(service: str, previous: DeployedRevision | None) -> ServicePlan:
@@ -183,5 +249,9 @@ def plan_services(
     previous: dict[str, DeployedRevision | None],
     *,
     namespace: str,
+    claimant: ownership.Claimant | None = None,
 ) -> list[ServicePlan]:
-    return [plan_service(cluster, s, previous.get(s.name), namespace=namespace) for s in services]
+    return [
+        plan_service(cluster, s, previous.get(s.name), namespace=namespace, claimant=claimant)
+        for s in services
+    ]

@@ -90,18 +90,19 @@ def plan_page(request: Request, viewer: ViewerDep, app: str, service: str = "") 
     services = [service] if service else []
     plans = plan_app(viewer.caller.store, app, services)
     warnings = policy_warnings(viewer.caller.store, app, services)
+    adoptable = any(c.adoptable for p in plans for c in p.conflicts)
     return render(request, "plan.html", app=application, plans=plans, warnings=warnings,
-                  service=service,
+                  service=service, adoptable=adoptable,
                   may_deploy=viewer.caller.can(application.environment, "deploy"))  # fmt: skip
 
 
 @router.post("/apps/{app}/deploy")
 def deploy(
     request: Request, viewer: PosterDep, app: str, service: Annotated[str, Form()] = "",
-    message: Annotated[str, Form()] = "",
+    message: Annotated[str, Form()] = "", adopt: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     viewer.caller.application(app, "deploy")
-    options = DeployOptions(timeout=DEPLOY_TIMEOUT, message=message)
+    options = DeployOptions(timeout=DEPLOY_TIMEOUT, message=message, adopt=bool(adopt))
     started = deploys.request_deploy(
         viewer.caller.store, runner_of(request), app=app, author=viewer.name,
         services=[service] if service else [], options=options, trigger="console",

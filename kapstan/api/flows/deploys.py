@@ -60,7 +60,8 @@ def request_deploy(
     environment = store.get_application(app).environment
     if requires_approval(store, environment):
         payload = {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
-                   "force": options.force, "message": options.message, "trigger": trigger}  # fmt: skip
+                   "force": options.force, "message": options.message, "trigger": trigger,
+                   "adopt": options.adopt}  # fmt: skip
         return ask_approval(
             store, kind="deploy", app=app, environment=environment, requester=author,
             payload=payload,
@@ -87,7 +88,7 @@ def deploy(
         details={"operation": launch.operation_id, "services": list(services),
                  "template": f"{application.template}@{application.template_version}",
                  "config": f"{application.config}@{application.config_version or 'latest'}",
-                 **dict(details)},
+                 "adopt": True if options.adopt else None, **dict(details)},
     )  # fmt: skip
     return launch
 
@@ -116,4 +117,5 @@ def options_from(payload: Mapping[str, Any]) -> DeployOptions:
     return DeployOptions(
         timeout=float(payload.get("timeout", 300.0)), atomic=bool(payload.get("atomic", False)),
         force=bool(payload.get("force", False)), message=str(payload.get("message", "")),
+        adopt=bool(payload.get("adopt", False)),
     )  # fmt: skip

@@ -4,20 +4,22 @@ Deploy, rollback and promote answer 202 at once with the operation id (follow it
 ``/operations/{id}`` or its ``/events`` stream), or 202 with an approval id when the
 environment requires approval; ``?wait=true`` answers 200 with the finished operation.
 A promotion with ``deploy: false`` answers 200 ``done`` once the app is created or updated.
+``GET /{app}/rollback/plan`` shows what a rollback would do before it is asked for.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from kapstan.actions.deploying import plan_app, policy_warnings
+from kapstan.actions.deploying import plan_app, plan_rollback, policy_warnings
 from kapstan.actions.status import app_status
 from kapstan.api import convert, schemas
 from kapstan.api.auth import CallerDep
 from kapstan.api.flows import deploys, promotion
 from kapstan.api.routers.appviews import ServicesQuery
+from kapstan.api.schemas import MAX_STORED_INT
 from kapstan.api.state import clusters_of, runner_of
 from kapstan.engine.deploy import DeployOptions
 from kapstan.store import Store
@@ -36,6 +38,17 @@ def plan(caller: CallerDep, app: str, service: ServicesQuery = None) -> schemas.
     warnings = policy_warnings(caller.store, app, services)
     return schemas.PlanOut(services=[convert.plan(p) for p in plan_app(caller.store, app, services)],
                            warnings=warnings)  # fmt: skip
+
+
+@router.get("/{app}/rollback/plan")
+def rollback_plan(
+    caller: CallerDep, app: str, service: str | None = None,
+    to: Annotated[int | None, Query(ge=1, le=MAX_STORED_INT)] = None,
+) -> schemas.PlanOut:  # fmt: skip
+    """What ``POST /{app}/rollback`` with this service and revision would do, read live."""
+    caller.application(app, "view")
+    plans, warnings = plan_rollback(caller.store, app, service=service, to=to)
+    return schemas.PlanOut(services=[convert.plan(p) for p in plans], warnings=warnings)
 
 
 @router.get("/{app}/status")
@@ -77,7 +90,7 @@ def deploy(
 ) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
     caller.application(app, "deploy")
     options = DeployOptions(timeout=body.timeout, atomic=body.atomic, force=body.force,
-                            message=body.message)  # fmt: skip
+                            message=body.message, adopt=body.adopt)  # fmt: skip
     started = deploys.request_deploy(caller.store, runner_of(request), app=app, author=caller.name,
                                      services=body.services, options=options)  # fmt: skip
     return _answer(caller.store, started, response, wait, app)

@@ -26,6 +26,7 @@ from kapstan.api.schemas.applications import (
     ApplicationUpdate,
     ApplicationUpdateOut,
     ChangesOut,
+    ConflictOut,
     GraphNode,
     GraphOut,
     PlanOut,
@@ -60,6 +61,7 @@ from kapstan.api.schemas.configs import (
 )
 from kapstan.api.schemas.environments import (
     ApprovalSetting,
+    BoundarySetting,
     EnvironmentClone,
     EnvironmentCreate,
     EnvironmentOut,
@@ -98,6 +100,7 @@ __all__ = [
     "ApprovalOut",
     "ApprovalSetting",
     "AuditOut",
+    "BoundarySetting",
     "ChangesOut",
     "ConfigDiffOut",
     "ConfigHistoryOut",
@@ -106,6 +109,7 @@ __all__ = [
     "ConfigSet",
     "ConfigVersionOut",
     "ConfigWriteOut",
+    "ConflictOut",
     "DeployRequest",
     "EnvironmentClone",
     "EnvironmentCreate",

@@ -102,10 +102,22 @@ class GraphOut(Model):
     waves: list[list[str]]
 
 
+class ConflictOut(Model):
+    """A live object the deploy would take over: another application's, or foreign."""
+
+    object: str = Field(description="Kind namespace/name, as in `Deployment shop/api`.")
+    owner: str = Field(description="`application X (environment Y)`, `Helm release R`, "
+                                   "or the field managers that wrote it.")  # fmt: skip
+    adoptable: bool = Field(description="Foreign: a deploy with `adopt: true` takes it over. "
+                                        "Another application's object: never.")  # fmt: skip
+    message: str
+
+
 class ResourcePlanOut(Model):
     resource: str
     action: str
     diff: str | None = None
+    conflict: ConflictOut | None = None
 
 
 class ServicePlanOut(Model):

@@ -16,6 +16,9 @@ class DeployRequest(Model):
     timeout: float = Field(300.0, gt=0, le=3600)
     force: bool = False
     message: str = ""
+    adopt: bool = Field(
+        False, description="Take over live objects created outside Kapstan (audited as app.adopt)."
+    )
 
 
 class RollbackRequest(Model):

@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast, get_args
 
 from kapstan.actions import promote as promoting
-from kapstan.actions.deploying import deploy_app, plan_app, policy_warnings, rollback_app
+from kapstan.actions.deploying import (
+    deploy_app,
+    plan_app,
+    plan_rollback,
+    policy_warnings,
+    rollback_app,
+)
 from kapstan.actions.journal import REQUEST_EVENT, Listener
 from kapstan.actions.status import ServiceStatus, app_status
 from kapstan.api import schemas as s
@@ -26,6 +32,7 @@ from kapstan.errors import ApprovalRequiredError, KapstanError, NotFoundError
 from kapstan.model.health import Health, HealthStatus
 from kapstan.model.operation import Operation, Step
 from kapstan.plan.live import Action, ResourcePlan
+from kapstan.plan.ownership import Conflict
 from kapstan.render.resources import ResourceKey
 from kapstan.store import Application, Store
 
@@ -73,6 +80,8 @@ class DeploysPort(Protocol):
         self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
     ) -> Pending | Approval: ...
 
+    def rollback_plan(self, app: str, *, service: str | None, to: int | None) -> Planned: ...
+
     def rollback(
         self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
     ) -> Pending: ...
@@ -112,6 +121,10 @@ class LocalDeploys:
             ).operation  # fmt: skip
 
         return Pending(app, run)
+
+    def rollback_plan(self, app: str, *, service: str | None, to: int | None) -> Planned:
+        plans, warnings = plan_rollback(self.store, app, service=service, to=to)
+        return Planned(plans, warnings)
 
     def rollback(
         self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
@@ -179,12 +192,19 @@ class RemoteDeploys:
     ) -> Pending | Approval:
         # The server records its caller as the author.
         body = {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
-                "force": options.force, "message": options.message}  # fmt: skip
+                "force": options.force, "message": options.message,
+                "adopt": options.adopt}  # fmt: skip
         started = self._started(self.client.post(path("applications", app, "deploy"), body))
         if isinstance(started, Approval):
             environment = decode.application(self.client.get(path("applications", app)))
             return replace(started, environment=environment.environment)
         return started
+
+    def rollback_plan(self, app: str, *, service: str | None, to: int | None) -> Planned:
+        asked = {k: v for k, v in (("service", service), ("to", to)) if v is not None}
+        data = self.client.get(path("applications", app, "rollback", "plan"), **asked)
+        answer = decode.parse(s.PlanOut, data)
+        return Planned([service_plan(p) for p in answer.services], answer.warnings)
 
     def rollback(
         self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
@@ -277,10 +297,14 @@ def service_plan(p: s.ServicePlanOut) -> ServicePlan:
     return ServicePlan(
         service=p.service, action=_action(p.action), content_hash=p.content_hash,
         resources=tuple(ResourcePlan(resource_key(r.resource), _resource_action(r.action),
-                                     r.diff or "") for r in p.resources),
+                                     r.diff or "", _conflict(r.conflict)) for r in p.resources),
         prune=tuple(dict(e) for e in p.prune), previous=None, color=p.color,
         live_color=p.live_color,
     )  # fmt: skip
+
+
+def _conflict(c: s.ConflictOut | None) -> Conflict | None:
+    return Conflict(c.object, c.owner, c.adoptable) if c is not None else None
 
 
 def _action(text: str) -> ServiceAction:
