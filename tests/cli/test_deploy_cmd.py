@@ -67,8 +67,15 @@ def test_plan_deploy_status_change_rollback_as_a_user_would(
     history = kapstan("app", "history", "shop", "-s", "catalog", "-o", "json").json()
     assert [r["revision"] for r in history] == [1, 2]
 
-    back = kapstan("app", "rollback", "shop", "-s", "catalog")
+    unconfirmed = kapstan("app", "rollback", "shop", "-s", "catalog")
+    assert unconfirmed.code == 1 and "catalog: update (" in unconfirmed.out, "the plan first"
+    assert (
+        "not rolling back without confirmation: pass --yes (stdin is not a terminal)"
+        in unconfirmed.err
+    )
+    back = kapstan("app", "rollback", "shop", "-s", "catalog", "--yes")
     assert back.code == 0, back.err
+    assert "catalog: update (" in back.out
     status = {s["service"]: s for s in kapstan("app", "status", "shop", "-o", "json").json()}
     assert (
         status["catalog"]["ready"],

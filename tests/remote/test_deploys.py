@@ -154,6 +154,14 @@ def test_plan_deploy_status_and_operations_print_the_same_either_way(
     assert world.same(remote.out) == world.same(local.out)
     remote = cli.remote("app", "rollback", world.remote, "-s", "api", user="dana")
     local = cli.local("app", "rollback", world.local, "-s", "api")
+    assert remote.code == local.code == 1, "never rolls back unconfirmed from a script"
+    assert "not rolling back without confirmation: pass --yes" in remote.err
+    assert world.same(remote.out) == world.same(local.out), "the same plan either way"
+    assert f"api: update (1 to update)\n  update    Deployment.apps {world.remote_ns}/api" in (
+        remote.out
+    )
+    remote = cli.remote("app", "rollback", world.remote, "-s", "api", "--yes", user="dana")
+    local = cli.local("app", "rollback", world.local, "-s", "api", "--yes")
     assert remote.code == local.code == 0, remote.err
     assert "(rollback) succeeded: 1 ready" in remote.out
     assert world.same(remote.out) == world.same(local.out)
