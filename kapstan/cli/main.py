@@ -15,6 +15,7 @@ from kapstan.cli import (
     appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
     audit_cmd,
     config_cmd,
+    delete_cmd,  # noqa: F401  (registers `delete` on app, env, template and config)
     demo_cmd,
     deploy_cmd,  # noqa: F401  (registers plan, deploy, rollback, status, operation on app_cmd.app)
     env_cmd,

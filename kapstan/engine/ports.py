@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from kapstan.model.operation import Step
 from kapstan.model.rendered import KubeObject
 
 InventoryEntry = Mapping[str, str]
+# How a delete treats the object's dependents (a Deployment's ReplicaSets and Pods):
+# Foreground keeps the object until they are gone, so "gone" means all of it is gone.
+Propagation = Literal["Background", "Foreground", "Orphan"]
 
 
 class Cluster(Protocol):
@@ -33,7 +36,13 @@ class Cluster(Protocol):
     ) -> KubeObject | None: ...
 
     def delete(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        propagation: Propagation = "Background",
     ) -> bool: ...
 
     def list(

@@ -22,11 +22,14 @@ from kapstan.store.base import Repository
 from kapstan.store.config_rows import find_config
 from kapstan.store.environments import LIVE_ENV, find_environment
 from kapstan.store.operation_rows import add_event, check_belongs, find_operation
+from kapstan.store.records import Application
 from kapstan.store.tables import (
     ApplicationLockRow,
     ApplicationRow,
+    ConfigRow,
     EnvironmentRow,
     RoleGrantRow,
+    TemplateRow,
     TemplateVersionRow,
 )
 from kapstan.store.templates import LIVE_VERSION, find_template_version
@@ -61,6 +64,28 @@ class DeletionStore(Repository):
             app.deleted_at = now
 
         self._write(work)
+
+    def get_deleted_application(self, name: str) -> Application:
+        """The last deleted application named ``name`` (NotFoundError if none was)."""
+
+        def work(session: Session) -> Application:
+            row = find_application(session, name, deleted=True)
+            assert row is not None
+            found = session.execute(
+                select(TemplateRow.name, TemplateVersionRow.version, EnvironmentRow.name,
+                       ConfigRow.name)
+                .join(TemplateVersionRow, TemplateVersionRow.template_id == TemplateRow.id)
+                .where(TemplateVersionRow.id == row.template_version_id)
+                .join(EnvironmentRow, EnvironmentRow.id == row.environment_id)
+                .join(ConfigRow, ConfigRow.id == row.config_id)
+            ).one()
+            return Application(
+                name=row.name, template=found[0], template_version=found[1],
+                environment=found[2], config=found[3], config_version=row.config_version,
+                created_at=row.created_at, updated_at=row.updated_at,
+            )  # fmt: skip
+
+        return self._read(work)
 
     def delete_environment(self, name: str) -> None:
         """Mark environment ``name`` deleted, and drop its role grants.

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["users"])
 def _token(info: TokenInfo) -> schemas.TokenOut:
     return schemas.TokenOut(id=info.id, description=info.description, prefix=info.prefix,
                             created_at=info.created_at, last_used_at=info.last_used_at,
-                            revoked=info.revoked)  # fmt: skip
+                            revoked=info.revoked, user=info.user)  # fmt: skip
 
 
 def _user(user: User, roles: dict[str, str]) -> schemas.UserOut:

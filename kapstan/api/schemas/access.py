@@ -22,6 +22,7 @@ class TokenOut(Model):
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
+    user: str | None = Field(None, description="Whose token it is.")
 
 
 class NewToken(Model):

@@ -22,6 +22,7 @@ import typer
 
 from kapstan.cli.backend.apps import AppsPort, LocalApps, RemoteApps
 from kapstan.cli.backend.configs import ConfigsPort, LocalConfigs, RemoteConfigs
+from kapstan.cli.backend.deletes import DeletesPort, LocalDeletes, RemoteDeletes
 from kapstan.cli.backend.deploys import DeploysPort, LocalDeploys, RemoteDeploys
 from kapstan.cli.backend.environments import (
     EnvironmentsPort,
@@ -86,6 +87,12 @@ class Backend:
         if self.client is not None:
             return RemoteApps(self.client)
         return LocalApps(self.local_store("applications"))
+
+    @cached_property
+    def deletes(self) -> DeletesPort:
+        if self.client is not None:
+            return RemoteDeletes(self.client)
+        return LocalDeletes(self.local_store("deletes"))
 
     @cached_property
     def market(self) -> MarketPort:

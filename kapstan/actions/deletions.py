@@ -1,0 +1,82 @@
+"""Delete environments, templates and configs: refused while in use, each audited.
+
+The store checks use and deletes in one transaction (``kapstan.store.deletions``); these
+add the audit entry, and for ``delete_environment(cascade=True)`` delete each of the
+environment's applications first (``deleting.delete_app``: one operation each). None of
+them touches a cluster otherwise: an environment's namespace is left where it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kapstan.actions.deleting import DEFAULT_TIMEOUT, delete_app
+from kapstan.actions.deploying import DeployResult
+from kapstan.actions.journal import Listener
+from kapstan.errors import ClusterError
+from kapstan.model.operation import Step
+from kapstan.store import Store
+
+OnApp = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EnvironmentDeleted:
+    name: str
+    namespace: str
+    apps: tuple[DeployResult, ...]  # the applications deleted first (--cascade)
+
+
+def delete_environment(
+    store: Store,
+    name: str,
+    *,
+    author: str,
+    cascade: bool = False,
+    keep_volumes: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    listener: Listener | None = None,
+    on_app: OnApp | None = None,
+    via: str = "cli",
+) -> EnvironmentDeleted:
+    """Delete environment ``name``; with ``cascade`` its applications first, one by one.
+
+    A cascade stops at the first application that could not be deleted (ClusterError
+    naming it and its operation); the environment then stays.
+    """
+    env = store.get_environment(name)
+    results = []
+    if cascade:
+        for app in store.find_applications(environments=[name]):
+            if on_app:
+                on_app(app.name)
+            result = delete_app(store, app.name, author=author, keep_volumes=keep_volumes,
+                                timeout=timeout, listener=listener, via=via)  # fmt: skip
+            results.append(result)
+            if result.operation.status is not Step.SUCCEEDED:
+                raise ClusterError(
+                    f"environment {name!r} was not deleted: application {app.name} could not be "
+                    f"(operation {result.operation.id}: {result.operation.message})"
+                )
+    store.delete_environment(name)
+    store.audit(author, "environment.delete", kind="environment", name=name, environment=name,
+                details={"cascade": cascade, "applications": [r.operation.app for r in results],
+                         "namespace": env.namespace, "via": via})  # fmt: skip
+    return EnvironmentDeleted(name, env.namespace, tuple(results))
+
+
+def delete_template(
+    store: Store, name: str, version: int | None = None, *, author: str, via: str = "cli"
+) -> list[int]:
+    """Delete version ``version`` of template ``name`` (None: all); the versions deleted."""
+    deleted = store.delete_template(name, version)
+    store.audit(author, "template.delete", kind="template", name=name,
+                from_version=None if version is None else str(version),
+                details={"versions": deleted, "via": via})  # fmt: skip
+    return deleted
+
+
+def delete_config(store: Store, name: str, *, author: str, via: str = "cli") -> None:
+    store.delete_config(name)
+    store.audit(author, "config.delete", kind="config", name=name, details={"via": via})

@@ -1,0 +1,116 @@
+"""Deleting applications, environments, templates and configs; on the local store or a server.
+
+An application delete is an operation, ``Pending`` like a deploy: locally ``wait`` runs it
+in this process, remotely the server runs it and ``wait`` follows its event stream.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from kapstan.actions import deletions
+from kapstan.actions.deleting import AppRemoval, ServiceRemoval, delete_app, survey_app
+from kapstan.actions.journal import Listener
+from kapstan.api import schemas as s
+from kapstan.cli.backend.deploys import Pending, RemoteDeploys
+from kapstan.client import decode
+from kapstan.client.http import ApiClient, path
+from kapstan.engine.removal import Removal
+from kapstan.model.operation import Operation
+from kapstan.store import Store
+
+
+class DeletesPort(Protocol):
+    def survey(self, app: str, *, keep_volumes: bool) -> AppRemoval: ...
+
+    def app(self, app: str, *, keep_volumes: bool, timeout: float, author: str) -> Pending: ...
+
+    def environment(
+        self, name: str, *, cascade: bool, keep_volumes: bool, timeout: float, author: str,
+        listener: Listener | None,
+    ) -> tuple[str, list[Operation]]: ...  # fmt: skip
+
+    def template(self, name: str, version: int | None, *, author: str) -> list[int]: ...
+
+    def config(self, name: str, *, author: str) -> None: ...
+
+
+class LocalDeletes:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def survey(self, app: str, *, keep_volumes: bool) -> AppRemoval:
+        return survey_app(self.store, app, keep_volumes=keep_volumes)
+
+    def app(self, app: str, *, keep_volumes: bool, timeout: float, author: str) -> Pending:
+        def run(listener: Listener | None) -> Operation:
+            return delete_app(self.store, app, author=author, keep_volumes=keep_volumes,
+                              timeout=timeout, listener=listener).operation  # fmt: skip
+
+        return Pending(app, run)
+
+    def environment(
+        self, name: str, *, cascade: bool, keep_volumes: bool, timeout: float, author: str,
+        listener: Listener | None,
+    ) -> tuple[str, list[Operation]]:  # fmt: skip
+        done = deletions.delete_environment(
+            self.store, name, author=author, cascade=cascade, keep_volumes=keep_volumes,
+            timeout=timeout, listener=listener,
+        )  # fmt: skip
+        return done.namespace, [r.operation for r in done.apps]
+
+    def template(self, name: str, version: int | None, *, author: str) -> list[int]:
+        return deletions.delete_template(self.store, name, version, author=author)
+
+    def config(self, name: str, *, author: str) -> None:
+        deletions.delete_config(self.store, name, author=author)
+
+
+class RemoteDeletes:
+    """The server deletes, audits and records; the client follows its operations."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def survey(self, app: str, *, keep_volumes: bool) -> AppRemoval:
+        data = self.client.get(path("applications", app, "deletion"),
+                               deleteVolumes=not keep_volumes)  # fmt: skip
+        return app_removal(decode.parse(s.DeletionPlanOut, data))
+
+    def app(self, app: str, *, keep_volumes: bool, timeout: float, author: str) -> Pending:
+        # The server records its caller as the author.
+        answer = decode.parse(s.Accepted, self.client.request(
+            "DELETE", path("applications", app), params={"deleteVolumes": not keep_volumes,
+                                                         "timeout": timeout}))  # fmt: skip
+        operation_id = answer.operation_id
+        assert operation_id is not None
+        follow = RemoteDeploys(self.client).follow
+        return Pending(app, lambda listener: follow(app, operation_id, listener))
+
+    def environment(
+        self, name: str, *, cascade: bool, keep_volumes: bool, timeout: float, author: str,
+        listener: Listener | None,
+    ) -> tuple[str, list[Operation]]:  # fmt: skip
+        data = self.client.request("DELETE", path("environments", name), params={
+            "cascade": cascade, "deleteVolumes": not keep_volumes, "timeout": timeout})  # fmt: skip
+        done = decode.parse(s.EnvironmentDeletedOut, data)
+        ops = [decode.operation(self.client.get(path("applications", app, "operations", i)))
+               for app, i in zip(done.applications, done.operations, strict=True)]  # fmt: skip
+        return done.namespace, ops
+
+    def template(self, name: str, version: int | None, *, author: str) -> list[int]:
+        where = path("templates", name) if version is None else path("templates", name, version)
+        return decode.parse(s.TemplateDeletedOut, self.client.request("DELETE", where)).versions
+
+    def config(self, name: str, *, author: str) -> None:
+        self.client.request("DELETE", path("configs", name))
+
+
+def app_removal(plan: s.DeletionPlanOut) -> AppRemoval:
+    services = tuple(
+        ServiceRemoval(x.service, tuple(
+            Removal({"apiVersion": o.api_version, "kind": o.kind, "namespace": o.namespace,
+                     "name": o.name}, o.delete, o.why) for o in x.objects))
+        for x in plan.services
+    )  # fmt: skip
+    return AppRemoval(plan.app, plan.environment, plan.namespace, services, not plan.delete_volumes)
