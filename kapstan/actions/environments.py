@@ -1,13 +1,23 @@
-"""Environment verbs: create (checking what it points at), clone, and show with its apps."""
+"""Environment verbs: create (checking what it points at), clone, set the tenancy boundary,
+and show with its apps.
+
+Two environments on one cluster and namespace would take each other's objects, so
+``create`` and ``clone`` refuse that unless both are marked shared. The cluster is the
+server URL the kubeconfig context resolves to (two files or contexts may name one cluster).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kapstan.errors import InputError
+from kapstan.errors import ConflictError, InputError, KapstanError
+from kapstan.kube import config as kubeconfigs
+from kapstan.plan import tenancy
 from kapstan.store import Application, ConfigVersion, Environment, Store
+from kapstan.store.environments import UNCHANGED, Unchanged
 
 
 @dataclass(frozen=True)
@@ -25,23 +35,154 @@ def create_environment(
     namespace: str,
     context: str | None = None,
     config: str | None = None,
+    shared: bool = False,
 ) -> Environment:
-    """A new environment; the kubeconfig must exist and is stored as an absolute path."""
-    path = Path(kubeconfig).expanduser()
-    if not path.is_file():
-        raise InputError(f"environment {name!r}: kubeconfig {str(path)!r} is not a file")
+    """A new environment; the kubeconfig must exist and is stored as an absolute path.
+
+    Refused (ConflictError) when another environment uses the same cluster and namespace,
+    unless both are shared.
+    """
+    path = _kubeconfig_file(name, kubeconfig)
+    check_collision(store, name, str(path), context, namespace, shared=shared, verb="create")
     return store.create_environment(
         name,
-        kubeconfig=str(path.resolve()),
+        kubeconfig=str(path),
         context=context,
         namespace=namespace,
         config=config,
+        shared=shared,
     )
 
 
-def clone_environment(store: Store, source: str, new: str, *, author: str) -> Environment:
-    """``new`` = ``source`` with its own copy of ``source``'s config (named ``new``)."""
-    return store.clone_environment(source, new, author=author)
+def clone_environment(
+    store: Store,
+    source: str,
+    new: str,
+    *,
+    author: str,
+    namespace: str | None = None,
+    kubeconfig: str | os.PathLike[str] | None = None,
+    context: str | None = None,
+    shared: bool | None = None,
+) -> Environment:
+    """``new`` = ``source`` with its own copy of ``source``'s config (named ``new``).
+
+    ``namespace``, ``kubeconfig`` and ``context`` put the clone elsewhere; landing on the
+    source's own cluster and namespace is refused unless ``shared`` (and the source is).
+    """
+    src = store.get_environment(source)
+    path = str(_kubeconfig_file(new, kubeconfig)) if kubeconfig is not None else None
+    where = path or src.kubeconfig
+    ctx = context if (kubeconfig is not None or context is not None) else src.context
+    check_collision(store, new, where, ctx, namespace or src.namespace,
+                    shared=src.shared if shared is None else shared, verb="clone",
+                    source=source)  # fmt: skip
+    return store.clone_environment(
+        source, new, author=author, namespace=namespace, kubeconfig=path, context=context,
+        shared=shared,
+    )  # fmt: skip
+
+
+def set_boundary(
+    store: Store,
+    name: str,
+    *,
+    allowed_namespaces: Sequence[str] | None = None,
+    allowed_kinds: Sequence[str] | None = None,
+    impersonate: str | Unchanged | None = UNCHANGED,
+    shared: bool | None = None,
+) -> Environment:
+    """Set ``name``'s tenancy boundary; None (UNCHANGED for ``impersonate``) keeps a setting.
+
+    The lists replace the stored ones. Ending ``shared`` is refused while another
+    environment uses the same cluster and namespace.
+    """
+    env = store.get_environment(name)
+    for ns in allowed_namespaces or ():
+        tenancy.check_namespace_entry(ns)
+    for kind in allowed_kinds or ():
+        tenancy.check_kind_entry(kind)
+    if isinstance(impersonate, str):
+        tenancy.check_identity(impersonate)
+    if shared is False and env.shared:
+        others = _same_place(store, name, env.kubeconfig, env.context, env.namespace)
+        if others:
+            raise ConflictError(
+                f"environment {name} cannot stop being shared: environment(s) "
+                f"{', '.join(e.name for e in others)} use the same cluster and namespace "
+                f"{env.namespace!r}; move or delete them first"
+            )
+    return store.set_environment_boundary(
+        name, allowed_namespaces=allowed_namespaces, allowed_kinds=allowed_kinds,
+        impersonate=impersonate, shared=shared,
+    )  # fmt: skip
+
+
+def check_collision(
+    store: Store,
+    name: str,
+    kubeconfig: str,
+    context: str | None,
+    namespace: str,
+    *,
+    shared: bool,
+    verb: str,
+    source: str | None = None,
+) -> None:
+    """ConflictError when environment ``name`` would share a cluster and namespace with
+    another one, unless both are shared. The message says how to go elsewhere."""
+    others = _same_place(store, name, kubeconfig, context, namespace)
+    if not others or (shared and all(e.shared for e in others)):
+        return
+    names = ", ".join(e.name for e in others)
+    cluster = cluster_of(kubeconfig, context)
+    lead = (
+        f"environment {name} would use namespace {namespace!r} on cluster {cluster}, as "
+        f"environment {names} does: two environments in one namespace take each other's "
+        "objects. "
+    )
+    if verb == "clone":
+        fix = (
+            f"Give the clone its own namespace: kapstan env clone {source} {name} --namespace "
+            f"NAMESPACE (or --kubeconfig/--context for another cluster)"
+        )
+    else:
+        fix = f"Give {name} its own namespace with --namespace"
+    unshared = [e.name for e in others if not e.shared]
+    share = (
+        f"; or, if they are meant to share it, mark {', '.join(unshared)} shared "
+        f"(kapstan env set {unshared[0]} --shared) and pass --shared"
+        if unshared
+        else "; or pass --shared, as they are shared"
+    )
+    raise ConflictError(lead + fix + share)
+
+
+def cluster_of(kubeconfig: str, context: str | None) -> str:
+    """The server URL a kubeconfig context points at; the file and context if unreadable."""
+    try:
+        return kubeconfigs.load(kubeconfig, context).server.rstrip("/")
+    except KapstanError:
+        return f"{kubeconfig} (context {context or 'current'})"
+
+
+def _same_place(
+    store: Store, name: str, kubeconfig: str, context: str | None, namespace: str
+) -> list[Environment]:
+    cluster = cluster_of(kubeconfig, context)
+    return [
+        e
+        for e in store.list_environments()
+        if e.name != name and e.namespace == namespace
+        and cluster_of(e.kubeconfig, e.context) == cluster
+    ]  # fmt: skip
+
+
+def _kubeconfig_file(name: str, kubeconfig: str | os.PathLike[str]) -> Path:
+    path = Path(kubeconfig).expanduser()
+    if not path.is_file():
+        raise InputError(f"environment {name!r}: kubeconfig {str(path)!r} is not a file")
+    return path.resolve()
 
 
 def environment_details(store: Store, name: str) -> EnvironmentDetails:

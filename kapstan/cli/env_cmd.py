@@ -8,11 +8,40 @@ from typing import Any
 import typer
 
 from kapstan.cli.backend import open_backend
+from kapstan.cli.backend.environments import BoundaryChange, Place
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, print_data, print_rows
+from kapstan.errors import InputError
 from kapstan.store import Environment
+from kapstan.store.environments import UNCHANGED
 
 KubeconfigOpt = typer.Option(..., "--kubeconfig", help="Path of the kubeconfig file.")
+SHARED_HELP = (
+    "Other environments may use the same cluster and namespace (each must be shared); "
+    "Kapstan then never creates the namespace."
+)
+AllowNamespaceOpt = typer.Option(
+    [], "--allow-namespace", help="Let deploys write into this namespace too (repeatable)."
+)
+AllowKindOpt = typer.Option(
+    [],
+    "--allow-kind",
+    help='Let deploys write this cluster-scoped kind: "Kind" or "group/Kind" (repeatable).',
+)
+CloneKubeconfigOpt = typer.Option(
+    None, "--kubeconfig", help="The clone's kubeconfig (default: SOURCE's)."
+)
+RemoveNamespaceOpt = typer.Option(
+    [], "--remove-namespace", help="Stop allowing this namespace (repeatable)."
+)
+RemoveKindOpt = typer.Option(
+    [], "--remove-kind", help="Stop allowing this cluster-scoped kind (repeatable)."
+)
+ImpersonateOpt = typer.Option(
+    None,
+    "--impersonate",
+    help="Make every request as this user or system:serviceaccount:NAMESPACE:NAME.",
+)
 
 app = typer.Typer(help="Environments: a cluster context and a namespace, with a config.")
 
@@ -25,22 +54,83 @@ def create(
     namespace: str = typer.Option(..., "--namespace", help="Namespace apps are deployed to."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
     config: str | None = typer.Option(None, "--config", help="The environment's config."),
+    shared: bool = typer.Option(False, "--shared", help=SHARED_HELP),
+    allow_namespace: list[str] = AllowNamespaceOpt,
+    allow_kind: list[str] = AllowKindOpt,
+    impersonate: str | None = ImpersonateOpt,
 ) -> None:
     """Create environment NAME."""
     with open_backend(ctx) as backend:
         env = backend.environments.create(
-            name, kubeconfig=kubeconfig, namespace=namespace, context=context, config=config
-        )
+            name, kubeconfig=kubeconfig, namespace=namespace, context=context, config=config,
+            shared=shared,
+        )  # fmt: skip
+        if allow_namespace or allow_kind or impersonate:
+            change = BoundaryChange(allow_namespaces=tuple(allow_namespace),
+                                    allow_kinds=tuple(allow_kind), impersonate=impersonate)  # fmt: skip
+            env = backend.environments.set_boundary(name, change, author=author())
     print(f"environment {env.name} created (namespace {env.namespace})")
 
 
 @app.command()
-def clone(ctx: typer.Context, source: str, new: str) -> None:
-    """Copy environment SOURCE as NEW, with a config NEW copied from SOURCE's."""
+def clone(
+    ctx: typer.Context,
+    source: str,
+    new: str,
+    namespace: str | None = typer.Option(
+        None, "--namespace", help="The clone's namespace (default: SOURCE's)."
+    ),
+    kubeconfig: Path | None = CloneKubeconfigOpt,
+    context: str | None = typer.Option(
+        None, "--context", help="The clone's kubeconfig context (default: SOURCE's)."
+    ),
+    shared: bool | None = typer.Option(
+        None, "--shared/--not-shared", help=SHARED_HELP + " Default: as SOURCE."
+    ),
+) -> None:
+    """Copy environment SOURCE as NEW, with a config NEW copied from SOURCE's.
+
+    NEW must go to another namespace or cluster than SOURCE (--namespace, --kubeconfig,
+    --context) unless both are shared.
+    """
+    place = Place(namespace=namespace, kubeconfig=kubeconfig, context=context, shared=shared)
     with open_backend(ctx) as backend:
-        env = backend.environments.clone(source, new, author=author())
+        env = backend.environments.clone(source, new, author=author(), place=place)
     tail = f" with config {env.config}" if env.config else ""
-    print(f"environment {env.name} cloned from {source}{tail}")
+    print(f"environment {env.name} cloned from {source} (namespace {env.namespace}){tail}")
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: str,
+    allow_namespace: list[str] = AllowNamespaceOpt,
+    remove_namespace: list[str] = RemoveNamespaceOpt,
+    allow_kind: list[str] = AllowKindOpt,
+    remove_kind: list[str] = RemoveKindOpt,
+    impersonate: str | None = ImpersonateOpt,
+    no_impersonate: bool = typer.Option(
+        False, "--no-impersonate", help="Stop impersonating: use the kubeconfig's own user."
+    ),
+    shared: bool | None = typer.Option(None, "--shared/--not-shared", help=SHARED_HELP),
+) -> None:
+    """Change environment NAME's tenancy boundary (admins; audited).
+
+    Deploys write namespaced objects into NAME's namespace only, and no cluster-scoped
+    object, unless allowed here; with --impersonate, the cluster's RBAC for that identity
+    bounds them too.
+    """
+    if impersonate and no_impersonate:
+        raise InputError("give --impersonate or --no-impersonate, not both")
+    change = BoundaryChange(
+        allow_namespaces=tuple(allow_namespace), remove_namespaces=tuple(remove_namespace),
+        allow_kinds=tuple(allow_kind), remove_kinds=tuple(remove_kind),
+        impersonate=None if no_impersonate else (impersonate or UNCHANGED), shared=shared,
+    )  # fmt: skip
+    with open_backend(ctx) as backend:
+        env = backend.environments.set_boundary(name, change, author=author())
+    for line in _boundary_lines(env):
+        print(line)
 
 
 @app.command()
@@ -79,6 +169,11 @@ def show(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     record = _record(details.environment)
     record["configVersion"] = details.config.version if details.config else None
     record["applications"] = [a.name for a in details.applications]
+    record["allowedNamespaces"] = list(details.environment.allowed_namespaces)
+    record["allowedKinds"] = list(details.environment.allowed_kinds)
+    record["impersonate"] = details.environment.impersonate
+    record["shared"] = details.environment.shared
+    record["namespaceCreated"] = details.environment.namespace_created
     text = "\n".join(f"{k}: {'-' if v is None else v}" for k, v in _flat(record).items())
     print_data(record, output, text)
 
@@ -93,6 +188,18 @@ def _record(env: Environment) -> dict[str, Any]:
         "requiresApproval": env.requires_approval,
         "created": when(env.created_at),
     }
+
+
+def _boundary_lines(env: Environment) -> list[str]:
+    others = ", ".join(env.allowed_namespaces) or "none"
+    kinds = ", ".join(env.allowed_kinds) or "none"
+    who = env.impersonate or "the kubeconfig's user (no impersonation)"
+    return [
+        f"environment {env.name}: namespace {env.namespace}, other namespaces allowed: {others}",
+        f"cluster-scoped kinds allowed: {kinds}",
+        f"deploys act as: {who}",
+        f"shared: {'yes' if env.shared else 'no'}",
+    ]
 
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:

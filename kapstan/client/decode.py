@@ -64,6 +64,8 @@ def environment(data: Any) -> Environment:
     return Environment(
         name=e.name, kubeconfig=e.kubeconfig, context=e.context, namespace=e.namespace,
         config=e.config, created_at=e.created_at, requires_approval=e.requires_approval,
+        allowed_namespaces=tuple(e.allowed_namespaces), allowed_kinds=tuple(e.allowed_kinds),
+        impersonate=e.impersonate, shared=e.shared, namespace_created=e.namespace_created,
     )  # fmt: skip
 
 

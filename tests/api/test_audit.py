@@ -19,7 +19,7 @@ def test_each_change_is_audited(api: Api) -> None:
     api.patch("/api/v1/applications/shop", {}, user="dana")
     api.post("/api/v1/users", {"name": "nina"})
     api.post("/api/v1/users/nina/roles", {"environment": "dev", "role": "viewer"})
-    api.post("/api/v1/environments/dev/clone", {"name": "qa"})
+    api.post("/api/v1/environments/dev/clone", {"name": "qa", "namespace": "ns-qa"})
     expected = {
         "config.set": ("dana", "config", "dev", "1", "2"),
         "template.import": ("root", "template", "shop", None, "1"),

@@ -71,7 +71,7 @@ def test_environments(api: Api) -> None:
     }
     created = api.post("/api/v1/environments", body)
     assert created.status_code == 201 and created.json()["requiresApproval"] is True
-    clone = api.post("/api/v1/environments/dev/clone", {"name": "dev2"})
+    clone = api.post("/api/v1/environments/dev/clone", {"name": "dev2", "namespace": "ns-dev2"})
     assert clone.status_code == 201 and clone.json()["config"] == "dev2"
     off = api.put("/api/v1/environments/qa/approval", {"required": False})
     assert off.json()["requiresApproval"] is False

@@ -22,7 +22,7 @@ def test_no_response_contains_a_secret(api: Api) -> None:
     keep(api.post("/api/v1/configs/dev/values", {"values": {"api.replicas": 2}}))
     hook = api.post("/api/v1/applications/shop/webhook")
     hook_secret = hook.json()["secret"]
-    keep(api.post("/api/v1/environments/dev/clone", {"name": "dev2"}))
+    keep(api.post("/api/v1/environments/dev/clone", {"name": "dev2", "namespace": "ns-dev2"}))
     keep(api.post("/api/v1/applications/shop/deploy", {}, params={"wait": "true"}))
     keep(api.post("/api/v1/applications/shop/promote", {"toEnvironment": "staging"}))
     keep(

@@ -138,10 +138,10 @@ def test_history_and_diff_of_revisions(shop: Run, store: Callable[[], Store]) ->
 
 
 def test_env_show_and_list(shop: Run) -> None:
-    shop("env", "clone", "dev", "staging")
+    shop("env", "clone", "dev", "staging", "--namespace", "shop-staging")
     envs = shop("env", "list", "-o", "json").json()
     assert [(e["name"], e["config"], e["namespace"]) for e in envs] == [
-        ("dev", "dev", "shop"), ("staging", "staging", "shop"),
+        ("dev", "dev", "shop"), ("staging", "staging", "shop-staging"),
     ]  # fmt: skip
     dev = shop("env", "show", "dev", "-o", "yaml").out
     assert yaml.safe_load(dev)["applications"] == ["shop"]

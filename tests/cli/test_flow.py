@@ -32,8 +32,10 @@ def test_full_flow(
     assert kapstan("config", "set", "dev", "--secret", "db.password=pw").code == 0
     create = ("env", "create", "dev", "--kubeconfig", kubeconfig, "--namespace", "shop", "--config", "dev")  # fmt: skip
     assert kapstan(*create).code == 0
-    cloned = kapstan("env", "clone", "dev", "staging")
-    assert cloned.out == "environment staging cloned from dev with config staging\n"
+    cloned = kapstan("env", "clone", "dev", "staging", "--namespace", "shop-staging")
+    assert cloned.out == (
+        "environment staging cloned from dev (namespace shop-staging) with config staging\n"
+    )
     created = kapstan("app", "create", "shop", "--template", "bookstore", "--env", "dev")
     assert "config dev@2" in created.out, created.err
 

@@ -65,7 +65,7 @@ def test_secret_never_printed_nor_stored_in_plaintext(
         in run("config", "diff", "dev", "3", "4").out
     )
     assert run("app", "update", "shop").code == 0
-    assert run("env", "clone", "dev", "qa").code == 0
+    assert run("env", "clone", "dev", "qa", "--namespace", "qa").code == 0
     assert run("config", "get", "qa", "-o", "json").json()["values"]["db.password"] == "<redacted>"
     assert run("config", "rollback", "dev", "3").code == 0
 

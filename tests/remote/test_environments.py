@@ -30,7 +30,7 @@ def test_list_and_show_print_the_same_either_way(cli: Cli, fmt: str) -> None:
 
 def test_clone_is_made_by_the_caller(cli: Cli) -> None:
     cli.local("config", "set", "dev-config", "a=1")
-    made = cli.remote("env", "clone", "dev", "dev2")
+    made = cli.remote("env", "clone", "dev", "dev2", "--namespace", "dev2")
     assert made.code == 0, made.err
     assert made.out.startswith("environment dev2 cloned from dev")
 

@@ -1,4 +1,5 @@
-"""``/api/v1/environments``: list (with reachability on request), get, create, clone, approval."""
+"""``/api/v1/environments``: list (with reachability on request), get, create, clone, approval,
+boundary (admins only: namespaces and kinds allowed, impersonation, shared)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kapstan.api.pagination import WindowDep, paged
 from kapstan.errors import KapstanError
 from kapstan.kube import connect
 from kapstan.store import Environment
+from kapstan.store.environments import UNCHANGED, Unchanged
 
 router = APIRouter(prefix="/api/v1/environments", tags=["environments"])
 REACH_TIMEOUT = 5.0
@@ -57,16 +59,21 @@ def create_environment(
     caller.require_admin("creating an environment")
     created = environments.create_environment(
         caller.store, body.name, kubeconfig=body.kubeconfig, namespace=body.namespace,
-        context=body.context, config=body.config,
+        context=body.context, config=body.config, shared=body.shared,
     )  # fmt: skip
     if body.requires_approval:
         caller.store.set_environment_approval(body.name, True)
         created = caller.store.get_environment(body.name)
+    if body.allowed_namespaces or body.allowed_kinds or body.impersonate:
+        created = environments.set_boundary(
+            caller.store, body.name, allowed_namespaces=body.allowed_namespaces,
+            allowed_kinds=body.allowed_kinds, impersonate=body.impersonate,
+        )  # fmt: skip
     auditing.record(
         caller.store, caller.name, "environment.create", kind="environment", name=body.name,
         environment=body.name,
         details={"namespace": body.namespace, "config": body.config,
-                 "requiresApproval": body.requires_approval},
+                 "requiresApproval": body.requires_approval, **boundary_details(created)},
     )  # fmt: skip
     return convert.environment(created)
 
@@ -76,10 +83,14 @@ def clone_environment(
     caller: CallerDep, name: str, body: schemas.EnvironmentClone
 ) -> schemas.EnvironmentOut:
     caller.require_admin("cloning an environment")
-    created = environments.clone_environment(caller.store, name, body.name, author=caller.name)
+    created = environments.clone_environment(
+        caller.store, name, body.name, author=caller.name, namespace=body.namespace,
+        kubeconfig=body.kubeconfig, context=body.context, shared=body.shared,
+    )  # fmt: skip
     auditing.record(
         caller.store, caller.name, "environment.clone", kind="environment", name=body.name,
-        environment=body.name, details={"from": name},
+        environment=body.name,
+        details={"from": name, "namespace": created.namespace, **boundary_details(created)},
     )  # fmt: skip
     return convert.environment(created)
 
@@ -96,3 +107,30 @@ def set_approval(
         details={"requiresApproval": body.required},
     )  # fmt: skip
     return convert.environment(caller.store.get_environment(name))
+
+
+@router.put("/{name}/boundary")
+def set_boundary(
+    caller: CallerDep, name: str, body: schemas.BoundarySetting
+) -> schemas.EnvironmentOut:
+    """The tenancy boundary of ``name``: namespaces and cluster-scoped kinds its deploys may
+    write, the identity to impersonate, whether it is shared. Fields left out are kept."""
+    caller.require_admin("changing an environment's boundary")
+    given = body.model_fields_set
+    impersonate: str | Unchanged | None = body.impersonate if "impersonate" in given else UNCHANGED
+    changed = environments.set_boundary(
+        caller.store, name, allowed_namespaces=body.allowed_namespaces,
+        allowed_kinds=body.allowed_kinds, impersonate=impersonate, shared=body.shared,
+    )  # fmt: skip
+    auditing.record(
+        caller.store, caller.name, "environment.boundary", kind="environment", name=name,
+        environment=name, details=boundary_details(changed),
+    )  # fmt: skip
+    return convert.environment(changed)
+
+
+def boundary_details(env: Environment) -> dict[str, object]:
+    """What the audit log keeps of a boundary (no secret in it: names only)."""
+    return {"allowedNamespaces": list(env.allowed_namespaces),
+            "allowedKinds": list(env.allowed_kinds), "impersonate": env.impersonate,
+            "shared": env.shared}  # fmt: skip

@@ -3,22 +3,74 @@
 from __future__ import annotations
 
 import os
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from kapstan.actions import environments
 from kapstan.actions.environments import EnvironmentDetails
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.store import Environment, Store
+from kapstan.store.environments import UNCHANGED, Unchanged
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a clone goes, when not where its source is: None keeps the source's."""
+
+    namespace: str | None = None
+    kubeconfig: str | os.PathLike[str] | None = None
+    context: str | None = None
+    shared: bool | None = None
+
+
+NOWHERE_ELSE = Place()
+
+
+@dataclass(frozen=True)
+class BoundaryChange:
+    """``kapstan env set``: namespaces and kinds added or removed, identity, shared."""
+
+    allow_namespaces: tuple[str, ...] = ()
+    remove_namespaces: tuple[str, ...] = ()
+    allow_kinds: tuple[str, ...] = ()
+    remove_kinds: tuple[str, ...] = ()
+    impersonate: str | Unchanged | None = UNCHANGED
+    shared: bool | None = None
+
+    def settings(self, env: Environment) -> dict[str, Any]:
+        """The whole new settings of ``env`` (keyword arguments of ``set_boundary``)."""
+        namespaces = _edit(env.allowed_namespaces, self.allow_namespaces, self.remove_namespaces)
+        kinds = _edit(env.allowed_kinds, self.allow_kinds, self.remove_kinds)
+        return {"allowed_namespaces": namespaces, "allowed_kinds": kinds,
+                "impersonate": self.impersonate, "shared": self.shared}  # fmt: skip
+
+
+def _edit(current: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...]) -> list[str]:
+    return sorted((set(current) | set(add)) - set(remove))
+
+
+def _details(env: Environment) -> dict[str, Any]:
+    return {"allowedNamespaces": list(env.allowed_namespaces),
+            "allowedKinds": list(env.allowed_kinds), "impersonate": env.impersonate,
+            "shared": env.shared}  # fmt: skip
+
+
+def _server_path(kubeconfig: str | os.PathLike[str]) -> str:
+    return os.path.abspath(os.path.expanduser(os.fspath(kubeconfig)))
 
 
 class EnvironmentsPort(Protocol):
     def create(
         self, name: str, *, kubeconfig: str | os.PathLike[str], namespace: str,
-        context: str | None, config: str | None,
+        context: str | None, config: str | None, shared: bool = False,
     ) -> Environment: ...  # fmt: skip
 
-    def clone(self, source: str, new: str, *, author: str) -> Environment: ...
+    def clone(
+        self, source: str, new: str, *, author: str, place: Place = NOWHERE_ELSE
+    ) -> Environment: ...
+
+    def set_boundary(self, name: str, change: BoundaryChange, *, author: str) -> Environment: ...
 
     def list(self) -> list[Environment]: ...
 
@@ -33,15 +85,27 @@ class LocalEnvironments:
 
     def create(
         self, name: str, *, kubeconfig: str | os.PathLike[str], namespace: str,
-        context: str | None, config: str | None,
+        context: str | None, config: str | None, shared: bool = False,
     ) -> Environment:  # fmt: skip
         return environments.create_environment(
             self.store, name, kubeconfig=kubeconfig, namespace=namespace, context=context,
-            config=config,
+            config=config, shared=shared,
         )  # fmt: skip
 
-    def clone(self, source: str, new: str, *, author: str) -> Environment:
-        return environments.clone_environment(self.store, source, new, author=author)
+    def clone(
+        self, source: str, new: str, *, author: str, place: Place = NOWHERE_ELSE
+    ) -> Environment:
+        return environments.clone_environment(
+            self.store, source, new, author=author, namespace=place.namespace,
+            kubeconfig=place.kubeconfig, context=place.context, shared=place.shared,
+        )  # fmt: skip
+
+    def set_boundary(self, name: str, change: BoundaryChange, *, author: str) -> Environment:
+        env = self.store.get_environment(name)
+        changed = environments.set_boundary(self.store, name, **change.settings(env))
+        self.store.audit(author, "environment.boundary", kind="environment", name=name,
+                         environment=name, details={**_details(changed), "via": "cli"})  # fmt: skip
+        return changed
 
     def list(self) -> list[Environment]:
         return self.store.list_environments()
@@ -66,18 +130,38 @@ class RemoteEnvironments:
 
     def create(
         self, name: str, *, kubeconfig: str | os.PathLike[str], namespace: str,
-        context: str | None, config: str | None,
+        context: str | None, config: str | None, shared: bool = False,
     ) -> Environment:  # fmt: skip
         # A path on the server; made absolute so a server on this machine finds it.
-        where = os.path.abspath(os.path.expanduser(os.fspath(kubeconfig)))
+        where = _server_path(kubeconfig)
         body = {"name": name, "kubeconfig": where, "namespace": namespace,
-                "context": context, "config": config}  # fmt: skip
+                "context": context, "config": config, "shared": shared}  # fmt: skip
         return decode.environment(self.client.post(path("environments"), body))
 
-    def clone(self, source: str, new: str, *, author: str) -> Environment:
+    def clone(
+        self, source: str, new: str, *, author: str, place: Place = NOWHERE_ELSE
+    ) -> Environment:
         # The server records its caller as the author.
-        created = self.client.post(path("environments", source, "clone"), {"name": new})
+        body: dict[str, Any] = {"name": new, "namespace": place.namespace,
+                                "context": place.context, "shared": place.shared}  # fmt: skip
+        if place.kubeconfig is not None:
+            body["kubeconfig"] = _server_path(place.kubeconfig)
+        created = self.client.post(path("environments", source, "clone"), body)
         return decode.environment(created)
+
+    def set_boundary(self, name: str, change: BoundaryChange, *, author: str) -> Environment:
+        # Read, change, write whole lists: the server records its caller as the author.
+        env = decode.environment(self.client.get(path("environments", name)))
+        settings = change.settings(env)
+        body: dict[str, Any] = {
+            "allowedNamespaces": settings["allowed_namespaces"],
+            "allowedKinds": settings["allowed_kinds"],
+            "shared": settings["shared"],
+        }
+        if not isinstance(settings["impersonate"], Unchanged):
+            body["impersonate"] = settings["impersonate"]
+        answer = self.client.put(path("environments", name, "boundary"), body)
+        return decode.environment(answer)
 
     def list(self) -> list[Environment]:
         return [decode.environment(e) for e in self.client.pages(path("environments"))]
