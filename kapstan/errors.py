@@ -8,6 +8,7 @@
     │   └── PolicyError          the environment's boundary refuses objects (namespace, kind)
     ├── NotFoundError            an unknown template/config/environment/app/revision name
     ├── ConflictError            the object exists already, or is locked by someone else
+    │   └── OperationCancelled   a user cancelled the running operation (app cancel)
     ├── AuthError                who is asking is not known: bad password or token (401)
     ├── ForbiddenError           a known user may not do this here (403)
     ├── ApprovalRequiredError    the environment needs a second user's approval first
@@ -68,6 +69,10 @@ class NotFoundError(KapstanError):
 
 class ConflictError(KapstanError):
     """The object already exists, or someone else holds it."""
+
+
+class OperationCancelled(ConflictError):
+    """A user asked the running operation to stop; it stopped at the next safe point."""
 
 
 class AuthError(KapstanError):

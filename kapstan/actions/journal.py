@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
@@ -22,13 +24,15 @@ from typing import Any
 
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.ports import InventoryEntry
-from kapstan.errors import ConflictError, KapstanError, NotFoundError
+from kapstan.errors import ConflictError, KapstanError, NotFoundError, OperationCancelled
 from kapstan.model.operation import Operation, Step
 from kapstan.model.rendered import KubeObject
 from kapstan.render.hashing import objects_yaml
-from kapstan.store import Revision, Store
+from kapstan.store import LockInfo, Revision, Store
+from kapstan.store.revisions import PENDING
 
 LEASE_SECONDS = 30.0
+CANCEL_POLL = 0.5  # seconds between two reads of an operation's cancel request
 REQUEST_EVENT = "request"
 # Told of every event as it is recorded (service, resource, status, message): live progress.
 Listener = Callable[[str, str, str, str], None]
@@ -37,6 +41,65 @@ Listener = Callable[[str, str, str, str], None]
 def lock_owner(author: str) -> str:
     """Who holds a lock, in words: the user, the process and the host."""
     return f"{author} (pid {os.getpid()} on host {socket.gethostname()})"
+
+
+_OWNER = re.compile(r"\(pid (\d+) on host ([^()]+)\)$")
+
+
+def owner_gone(owner: str) -> bool:
+    """Is the process named by ``owner`` (see ``lock_owner``) known to be gone?
+
+    Only a process on this host can be seen; another host's is never judged gone here
+    (its lease says when). A zombie (killed, not yet reaped by its parent) is gone.
+    """
+    found = _OWNER.search(owner)
+    if found is None or found.group(2) != socket.gethostname():
+        return False
+    pid = int(found.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def take_lock(
+    store: Store, app: str, *, owner: str, operation_id: int, lease: float
+) -> LockInfo:
+    """The lock of ``app`` for ``operation_id``; taken over at once from a dead process.
+
+    A CLI killed on this host leaves its lease running for up to ``lease`` seconds: its
+    pid tells it is gone, so the next command need not wait (the operation it ran ends
+    FAILED, "interrupted", and its pending revisions become interrupted).
+    """
+    held = store.get_lock(app)
+    dead = held.owner if held is not None and owner_gone(held.owner) else None
+    return store.acquire_lock(
+        app, owner=owner, operation_id=operation_id, lease_seconds=lease, dead_owner=dead
+    )
+
+
+def resolve_interrupted(store: Store, app: str, journal: StoreJournal) -> None:
+    """With the lock held no other operation runs: any pending revision was cut short.
+
+    Marked interrupted (never a rollback target); the deploy then applies those services
+    again even when the live state matches (see ``engine.deploy``).
+    """
+    for rev in store.interrupt_revisions(app):
+        journal.event(
+            "interrupted",
+            f"revision {rev.number} was never completed (operation {rev.operation_id} stopped); "
+            "marked interrupted: this deploy applies the service again",
+            service=rev.service,
+        )
 
 
 @dataclass(frozen=True)
@@ -108,6 +171,7 @@ class StoreJournal:
         self.owner = owner
         self.lease = lease
         self._lost: str | None = None
+        self._cancel_read_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._heartbeat, name=f"lease-{app}", daemon=True)
 
@@ -123,6 +187,10 @@ class StoreJournal:
     ) -> None:
         self._stop.set()
         self._thread.join(timeout=self.lease)
+        if exc is not None and not isinstance(exc, KapstanError):
+            # Ctrl-C or a bug: no one else will end the operation once the lock is free.
+            reason = f"interrupted: {type(exc).__name__} {exc}".rstrip()
+            self.store.finish_operation(self.operation_id, Step.FAILED, reason)
         if self._lost is None:
             self.store.release_lock(self.app, owner=self.owner)
 
@@ -141,6 +209,20 @@ class StoreJournal:
             raise ConflictError(
                 f"operation {self.operation_id} lost its lock and stopped: {self._lost}"
             )
+        self._check_cancel()
+
+    def _check_cancel(self) -> None:
+        """Stop if a user asked (``app cancel``); the store is read at most every CANCEL_POLL s."""
+        now = time.monotonic()
+        if now - self._cancel_read_at < CANCEL_POLL:
+            return
+        self._cancel_read_at = now
+        try:
+            by = self.store.cancel_requested(self.operation_id)
+        except KapstanError:
+            return  # a store hiccup: the next check reads again
+        if by is not None:
+            raise OperationCancelled(f"operation {self.operation_id} was cancelled by {by}")
 
     def event(self, status: str, message: str, *, service: str = "", resource: str = "") -> None:
         self.store.record_event(
@@ -221,8 +303,34 @@ class StoreRevisions:
             inventory=inventory,
             operation_id=self.operation_id,
         )
-        if rev.number != number:
+        self._check_number(service, number, rev.number)
+
+    def begin(
+        self,
+        service: str,
+        number: int,
+        objects: Sequence[KubeObject],
+        content_hash: str,
+        inventory: Sequence[InventoryEntry],
+    ) -> None:
+        self.record(service, number, objects, content_hash, inventory, "", PENDING)
+
+    def update(
+        self,
+        service: str,
+        number: int,
+        inventory: Sequence[InventoryEntry],
+        *,
+        message: str | None = None,
+        status: str | None = None,
+    ) -> None:
+        self.store.update_revision(
+            self.app, service, number, inventory=inventory, message=message, status=status
+        )
+
+    def _check_number(self, service: str, number: int, got: int) -> None:
+        if got != number:
             raise ConflictError(
-                f"{self.app}/{service}: revision {number} was expected but the store gave {rev.number}; "
+                f"{self.app}/{service}: revision {number} was expected but the store gave {got}; "
                 "another operation recorded revisions at the same time"
             )

@@ -99,6 +99,12 @@ class DeployedRevision(Protocol):
     @property
     def inventory(self) -> Sequence[InventoryEntry]: ...
 
+    @property
+    def status(self) -> str:
+        """deployed, failed, removed; pending while an operation applies and waits for it;
+        interrupted (its process stopped) or cancelled: never seen ready."""
+        ...
+
 
 class Revisions(Protocol):
     def latest(self, service: str) -> DeployedRevision | None:
@@ -117,3 +123,30 @@ class Revisions(Protocol):
         message: str,
         status: str,
     ) -> None: ...
+
+    def begin(
+        self,
+        service: str,
+        number: int,
+        objects: Sequence[KubeObject],
+        content_hash: str,
+        inventory: Sequence[InventoryEntry],
+    ) -> None:
+        """Record revision ``number`` as pending before anything of it is applied.
+
+        ``inventory`` is what may be live once the apply starts (the previous revision's
+        objects and the ones about to be applied): what a later prune must consider.
+        """
+        ...
+
+    def update(
+        self,
+        service: str,
+        number: int,
+        inventory: Sequence[InventoryEntry],
+        *,
+        message: str | None = None,
+        status: str | None = None,
+    ) -> None:
+        """Set the inventory (and message, status) of a revision ``begin`` recorded."""
+        ...

@@ -21,6 +21,7 @@ from kapstan.model.rendered import KubeObject
 from kapstan.render import labels
 
 WATCH_SLICE = 10  # seconds per watch call: bounded, and the deadline is checked between them
+CHECK_SLICE = 2  # with a ``check`` (cancel, lost lock), at most this long between two checks
 PODDED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"})
 
 
@@ -78,11 +79,16 @@ def wait_ready(
     *,
     timeout: float,
     progress: Progress | None = None,
+    check: Callable[[], None] | None = None,
 ) -> WaitResult:
+    """Wait for ``objects``; ``check`` is called between two looks and may raise to stop."""
     deadline = time.monotonic() + timeout
     pending = list(objects)
     last: dict[str, Health] = {}
+    slice_ = WATCH_SLICE if check is None else CHECK_SLICE
     while pending:
+        if check is not None:
+            check()
         obj = pending[0]
         current = _read(cluster, obj)
         health = health_of(current)
@@ -106,7 +112,7 @@ def wait_ready(
                 f"timed out after {timeout:.0f}s, still waiting for {waiting}",
                 explain(cluster, current or obj),
             )
-        _watch_once(cluster, obj, current, int(min(WATCH_SLICE, remaining)) or 1)
+        _watch_once(cluster, obj, current, int(min(slice_, remaining)) or 1)
     return WaitResult(True, "ready")
 
 

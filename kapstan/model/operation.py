@@ -21,6 +21,7 @@ class Step(StrEnum):
     SKIPPED = "skipped"
     ROLLED_BACK = "rolled-back"
     REMOVED = "removed"  # a service no longer in the template: its objects were pruned
+    CANCELLED = "cancelled"  # stopped at a safe point because a user asked (app cancel)
     SUCCEEDED = "succeeded"
     RUNNING = "running"
 
@@ -38,6 +39,7 @@ _TERMINAL = frozenset(
         Step.ROLLED_BACK,
         Step.REMOVED,
         Step.SUCCEEDED,
+        Step.CANCELLED,
     }
 )
 

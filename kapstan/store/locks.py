@@ -21,17 +21,25 @@ from kapstan.store.applications import find_application
 from kapstan.store.base import Repository
 from kapstan.store.operation_rows import add_event, check_belongs, find_operation
 from kapstan.store.records import LockInfo
+from kapstan.store.revisions import INTERRUPTED, mark_pending
 from kapstan.store.tables import ApplicationLockRow, ApplicationRow
 
 
 class LockStore(Repository):
     def acquire_lock(
-        self, app: str, *, owner: str, operation_id: int, lease_seconds: float
+        self,
+        app: str,
+        *,
+        owner: str,
+        operation_id: int,
+        lease_seconds: float,
+        dead_owner: str | None = None,
     ) -> LockInfo:
         """Take the lock of ``app`` for ``operation_id`` until now + ``lease_seconds``.
 
-        Free, expired, or already ours (same owner and operation): taken. Held by anyone
-        else: ConflictError naming the holder, since when and when its lease expires.
+        Free, expired, or already ours (same owner and operation): taken. Held by
+        ``dead_owner`` (the caller saw that process is gone): taken over at once. Held by
+        anyone else: ConflictError naming the holder, since when and when its lease expires.
         """
         lease = _lease(lease_seconds)
         _check_owner(owner)
@@ -59,10 +67,10 @@ class LockStore(Repository):
                 session.add(held)
             elif (held.owner, held.operation_id) == (owner, operation_id):
                 held.expires_at = now + lease
-            elif held.expires_at > now:
+            elif held.expires_at > now and held.owner != dead_owner:
                 raise ConflictError(_held_message(app, held, now))
             else:
-                _take_over(session, held, owner, operation_id, now)
+                _take_over(session, held, owner, operation_id, now, dead=held.owner == dead_owner)
                 held.expires_at = now + lease
             session.flush()
             return _record(app, held)
@@ -107,25 +115,40 @@ class LockStore(Repository):
 
 
 def _take_over(
-    session: Session, held: ApplicationLockRow, owner: str, operation_id: int, now: datetime
+    session: Session,
+    held: ApplicationLockRow,
+    owner: str,
+    operation_id: int,
+    now: datetime,
+    *,
+    dead: bool = False,
 ) -> None:
-    """Move ``held`` to ``owner``, writing down whom it was taken from."""
+    """Move ``held`` to ``owner``, writing down whom it was taken from.
+
+    The old operation, if still running, ends FAILED and its pending revisions become
+    interrupted: its process is gone (``dead``) or stopped renewing the lease.
+    """
     expired = format_time(held.expires_at)
+    why = "whose process is gone" if dead else f"whose lease expired at {expired}"
     add_event(
         session,
         operation_id,
         now,
         "lock",
-        f"took over the lock from {held.owner} (operation {held.operation_id}), "
-        f"whose lease expired at {expired}",
+        f"took over the lock from {held.owner} (operation {held.operation_id}), {why}",
     )
     old = find_operation(session, held.operation_id, lock=True)
     if old.status == Step.RUNNING.value:
-        reason = f"abandoned: its process stopped renewing the lock at {expired}"
+        reason = (
+            "interrupted: the process running it stopped"
+            if dead
+            else f"abandoned: its process stopped renewing the lock at {expired}"
+        )
         old.status, old.message, old.finished_at = Step.FAILED.value, reason, now
         add_event(
             session, old.id, now, Step.FAILED.value, f"{reason}; operation {operation_id} took over"
         )
+        mark_pending(session, INTERRUPTED, operation_id=old.id)
     held.took_over_from, held.owner, held.operation_id = held.owner, owner, operation_id
     held.acquired_at = now
 

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kapstan.errors import InputError, NotFoundError
+from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.model.operation import Operation, Step
 from kapstan.store.applications import find_application
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.operation_rows import add_event, as_step, find_operation, read_operations
+from kapstan.store.revisions import INTERRUPTED, mark_pending
 from kapstan.store.tables import (
     ApplicationLockRow,
     ApplicationRow,
@@ -119,8 +120,54 @@ class OperationStore(Repository):
                 add_event(session, row.id, now, "ignored", f"{late}; it had ended as {row.status}")
                 return
             row.status, row.message, row.finished_at = outcome.value, message, now
+            # Ended: nothing will complete its pending revisions any more.
+            mark_pending(session, INTERRUPTED, operation_id=row.id)
 
         self._write(work)
+
+    def request_cancel(self, app: str, *, by: str) -> int:
+        """Ask the running operation of ``app`` to stop; its id.
+
+        The operation's process reads the request (``cancel_requested``) between objects
+        and during its readiness waits. ConflictError if ``app`` has none running.
+        """
+
+        def work(session: Session) -> int:
+            app_row = find_application(session, app, lock=True)
+            assert app_row is not None
+            row = session.scalars(
+                select(OperationRow)
+                .where(OperationRow.application_id == app_row.id)
+                .where(OperationRow.status == Step.RUNNING.value)
+                .order_by(OperationRow.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                raise ConflictError(
+                    f"application {app!r} has no running operation to cancel; "
+                    f"see `kapstan app operations {app}`"
+                )
+            now = self._now()
+            if row.cancel_requested_at is None:
+                row.cancel_requested_at, row.cancel_requested_by = now, by
+            add_event(session, row.id, now, "cancel", f"cancel requested by {by}")
+            return row.id
+
+        return self._write(work)
+
+    def cancel_requested(self, op_id: int) -> str | None:
+        """Who asked operation ``op_id`` to stop, or None if nobody did."""
+
+        def work(session: Session) -> str | None:
+            found = session.execute(
+                select(OperationRow.cancel_requested_at, OperationRow.cancel_requested_by)
+                .where(OperationRow.id == op_id)
+            ).first()
+            if found is None or found[0] is None:
+                return None
+            return str(found[1] or "someone")
+
+        return self._read(work)
 
     def get_operation(self, op_id: int) -> Operation:
         """Operation ``op_id`` with its services and all its events, in order."""

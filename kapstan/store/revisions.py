@@ -23,6 +23,10 @@ from kapstan.store.records import Revision
 from kapstan.store.tables import RevisionRow
 
 MAX_STATUS_LENGTH = 32
+# A revision being applied and waited for; once its operation ends (or its process died)
+# without finishing it, it becomes INTERRUPTED (or "cancelled"): never a rollback target.
+PENDING = "pending"
+INTERRUPTED = "interrupted"
 
 
 class RevisionStore(Repository):
@@ -122,6 +126,52 @@ class RevisionStore(Repository):
 
         return self._write(work)
 
+    def update_revision(
+        self,
+        app: str,
+        service: str,
+        number: int,
+        *,
+        inventory: Sequence[Mapping[str, str]],
+        message: str | None = None,
+        status: str | None = None,
+    ) -> Revision:
+        """Complete a revision recorded as pending: what it applied, and how it ended."""
+        entries = check_inventory(f"revision {number} of {app}/{service}", inventory)
+        if status is not None:
+            _check_status(app, service, status)
+
+        def work(session: Session) -> Revision:
+            row = _find(session, app, service, number)
+            row.inventory = entries
+            if message is not None:
+                row.message = message
+            if status is not None:
+                row.status = status
+            session.flush()
+            return _record(app, row)
+
+        return self._write(work)
+
+    def interrupt_revisions(
+        self, app: str, *, operation_id: int | None = None, status: str = INTERRUPTED
+    ) -> list[Revision]:
+        """Mark the pending revisions of ``app`` (of one operation if given) as ``status``.
+
+        Called when no operation can still be completing them: the caller holds the
+        application's lock, or ``operation_id`` has ended. Returns those it marked.
+        """
+        _check_status(app, "*", status)
+
+        def work(session: Session) -> list[Revision]:
+            row_app = find_application(session, app, lock=True)
+            assert row_app is not None
+            rows = mark_pending(session, status, application_id=row_app.id,
+                                operation_id=operation_id)  # fmt: skip
+            return [_record(app, row) for row in rows]
+
+        return self._write(work)
+
     def latest_revision(
         self, app: str, service: str, *, status: str | None = "deployed"
     ) -> Revision | None:
@@ -139,6 +189,26 @@ class RevisionStore(Repository):
             return None if row is None else _record(app, row)
 
         return self._read(work)
+
+
+def mark_pending(
+    session: Session,
+    status: str,
+    *,
+    application_id: int | None = None,
+    operation_id: int | None = None,
+) -> list[RevisionRow]:
+    """Pending revisions (of an application, of an operation) set to ``status``."""
+    query = select(RevisionRow).where(RevisionRow.status == PENDING)
+    if application_id is not None:
+        query = query.where(RevisionRow.application_id == application_id)
+    if operation_id is not None:
+        query = query.where(RevisionRow.operation_id == operation_id)
+    rows = list(session.scalars(query.order_by(RevisionRow.service, RevisionRow.number)))
+    for row in rows:
+        row.status = status
+    session.flush()
+    return rows
 
 
 def _find(session: Session, app: str, service: str, number: int) -> RevisionRow:
