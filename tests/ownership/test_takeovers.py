@@ -48,6 +48,9 @@ def test_a_second_app_of_the_same_template_is_refused_naming_the_first(shop: Sho
     add_second_app(shop, "shop-b")
     ns = shop.namespace
 
+    with pytest.raises(ConflictError) as refused:
+        deploy_app(shop.store, "shop-b", author="bob")
+    text = str(refused.value)
     conflicts = [c.message for p in plan_app(shop.store, "shop-b") for c in p.conflicts]
     api_message = (
         f"Deployment {ns}/api is owned by application shop (environment dev): Kapstan never "
@@ -55,10 +58,6 @@ def test_a_second_app_of_the_same_template_is_refused_naming_the_first(shop: Sho
     )
     assert api_message in conflicts
     assert len(conflicts) >= len(OBJECTS)
-
-    with pytest.raises(ConflictError) as refused:
-        deploy_app(shop.store, "shop-b", author="bob")
-    text = str(refused.value)
     assert text.startswith("not deploying: ") and "nothing was applied" in text
     assert all(message in text for message in conflicts)
     op = shop.store.latest_operation("shop-b")
