@@ -72,8 +72,8 @@ class Violation:
         env = boundary.environment
         if self.reason == "namespace":
             return (
-                f"{at}: {self.object} is in namespace {self.namespace!r}, outside environment "
-                f"{env}'s namespace {boundary.namespace!r}; an environment admin can allow it "
+                f'{at}: {self.object} is in namespace "{self.namespace}", outside environment '
+                f'{env}\'s namespace "{boundary.namespace}"; an environment admin can allow it '
                 f"with kapstan env set {env} --allow-namespace {self.namespace}"
             )
         return (
