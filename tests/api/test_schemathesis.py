@@ -12,7 +12,7 @@ status, a body of the documented shape.
 No operation is left out: the event stream ends at once for a finished operation, the
 webhook refuses an unsigned request (401), and deploy, rollback and promote answer 202 (or
 an approval) at once, their operation failing fast with no cluster. The one 5xx allowed
-is 502 ClusterError from the two operations that read the live cluster (``CLUSTER_READS``).
+is 502 ClusterError from the operations that read the live cluster (``CLUSTER_READS``).
 
 (With pytest 9 the per-operation items share one node id; their reports name the operation.)
 """
@@ -52,6 +52,7 @@ KNOWN: dict[str, list[Any]] = {
 # These read the live cluster, which does not exist here: 502 ClusterError is their answer.
 CLUSTER_READS = {
     "GET /api/v1/applications/{app}/plan",
+    "GET /api/v1/applications/{app}/rollback/plan",
     "GET /api/v1/applications/{app}/status",
 }
 KNOWN_NAMES = {
