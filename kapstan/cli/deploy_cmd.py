@@ -1,4 +1,4 @@
-"""``kapstan app plan|deploy|rollback|status|operation``: the deploy engine, on ``app_cmd.app``.
+"""``kapstan app plan|deploy|rollback|status|operation|cancel``: the deploy engine, on ``app_cmd.app``.
 
 Locally the engine runs in this process; with ``--server`` the server runs it and the
 command follows its event stream. Either way progress lines go to stderr as they happen
@@ -27,6 +27,9 @@ from kapstan.plan.ownership import Conflict, refusal
 ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
 TimeoutOpt = typer.Option(
     300.0, "--timeout", min=1, help="Seconds to wait for each service's readiness."
+)
+DeletedOpt = typer.Option(
+    False, "--deleted", help="Of the last deleted application of that name (its history stays)."
 )
 YesOpt = typer.Option(False, "--yes", "-y", help="Deploy without asking after the plan.")
 
@@ -269,19 +272,38 @@ def operation(
     ctx: typer.Context,
     name: str,
     operation_id: int | None = typer.Argument(None, metavar="[ID]", help="Default: the latest."),
+    deleted: bool = DeletedOpt,
     output: Format = OutputOpt,
 ) -> None:
     """One operation with its per-service steps and event log (readable while it runs)."""
     with open_backend(ctx) as backend:
-        op = backend.deploys.operation(name, operation_id)
+        op = (
+            backend.deletes.operation(name, operation_id) if deleted
+            else backend.deploys.operation(name, operation_id)
+        )  # fmt: skip
     print_data(_operation_record(op), output, format_operation(op))
 
 
 @app.command()
-def operations(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
+def cancel(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
+    """Stop NAME's running operation at its next safe point (between two objects, or while
+    it waits for readiness); it ends cancelled and frees the application."""
+    with open_backend(ctx) as backend:
+        op = backend.deploys.cancel(name, author=author())
+    text = (
+        f"cancel requested for operation {op.id} ({op.kind}) of {name}: it stops at its next "
+        f"safe point; follow it with `kapstan app operation {name} {op.id}`"
+    )
+    print_data(_operation_record(op), output, text)
+
+
+@app.command()
+def operations(
+    ctx: typer.Context, name: str, deleted: bool = DeletedOpt, output: Format = OutputOpt
+) -> None:
     """The application's recent operations, newest first."""
     with open_backend(ctx) as backend:
-        ops = backend.deploys.operations(name)
+        ops = backend.deletes.operations(name) if deleted else backend.deploys.operations(name)
     rows = [(o.id, o.kind, o.status.value, o.author, when(o.started_at), o.message) for o in ops]
     print_rows(
         ("id", "kind", "status", "author", "started", "message"),

@@ -1,6 +1,6 @@
 """One application's pages: services and status, per service its pods, events and failing
 logs (``diagnose``), graph, history and diffs; plan, deploy,
-roll back, update to the latest versions; creating an application from a template.
+roll back, cancel the running operation, update to the latest versions; creating an application from a template.
 
 Writes check the same permissions as the API (``deploy``, ``rollback``) and go through the
 same flows (``kapstan.api.flows.deploys``: approval gate, runner, audit).
@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request, Response
 from markupsafe import Markup
 
 from kapstan.actions import apphistory, applications, appviews
+from kapstan.actions.cancelling import cancel_app
 from kapstan.actions.deploying import plan_app, policy_warnings
 from kapstan.actions.refs import Ref
 from kapstan.actions.rendering import RenderedAppVersion, render_application
@@ -128,6 +129,14 @@ def rollback(
         options=DeployOptions(timeout=DEPLOY_TIMEOUT),
     )  # fmt: skip
     return redirect(f"/apps/{app}/operations/{launch.operation_id}")
+
+
+@router.post("/apps/{app}/cancel")
+def cancel(viewer: PosterDep, app: str) -> Response:
+    """Ask the app's running operation to stop (audited); show that operation."""
+    viewer.caller.application(app, "deploy")
+    op = cancel_app(viewer.caller.store, app, author=viewer.name)
+    return redirect(f"/apps/{app}/operations/{op.id}")
 
 
 @router.post("/apps/{app}/update")

@@ -1,4 +1,5 @@
-"""An application's operations: list, one with its events, and its events as a live stream.
+"""An application's operations: list, one with its events, its events as a live stream,
+and cancelling the running one.
 
 The stream (Server-Sent Events) polls the operation's record in the store, so it shows
 operations run by any process or replica. It sends each new event once (``id`` = its index,
@@ -22,6 +23,7 @@ import anyio
 from fastapi import APIRouter, Header
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from kapstan.actions.cancelling import cancel_app
 from kapstan.api import convert, schemas
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
@@ -36,12 +38,29 @@ MAX_OPERATIONS = 500
 
 @router.get("/{app}/operations")
 def list_operations(
-    caller: CallerDep, app: str, at: WindowDep
+    caller: CallerDep, app: str, at: WindowDep, deleted: bool = False
 ) -> schemas.Page[schemas.OperationOut]:
-    """The app's operations, newest first (the last 500), without their events."""
-    caller.application(app, "view")
-    found = caller.store.list_operations(app, limit=MAX_OPERATIONS)
+    """The app's operations, newest first (the last 500), without their events.
+
+    ``deleted``: those of the last deleted application of that name."""
+    if deleted:
+        caller.deleted_application(app, "view")
+    else:
+        caller.application(app, "view")
+    found = caller.store.list_operations(app, limit=MAX_OPERATIONS, deleted=deleted)
     return paged(found, at, lambda op: convert.operation(op, events=False))
+
+
+@router.post("/{app}/cancel")
+def cancel(caller: CallerDep, app: str) -> schemas.OperationOut:
+    """Ask the app's running operation to stop at its next safe point (audited).
+
+    Answers at once with that operation, still running: it ends ``cancelled`` when its
+    process (any replica, or a CLI) next checks, between two objects or while it waits
+    for readiness. 409 when no operation runs.
+    """
+    caller.application(app, "deploy")
+    return convert.operation(cancel_app(caller.store, app, author=caller.name), events=False)
 
 
 @router.get("/{app}/operations/{operation_id}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast, get_args
 
 from kapstan.actions import promote as promoting
+from kapstan.actions.cancelling import cancel_app
 from kapstan.actions.deploying import (
     deploy_app,
     plan_app,
@@ -96,6 +97,10 @@ class DeploysPort(Protocol):
 
     def operations(self, app: str) -> list[Operation]: ...
 
+    def cancel(self, app: str, *, author: str) -> Operation:
+        """Ask the running operation to stop; it, as it was when asked."""
+        ...
+
 
 def no_operation(app: str) -> NotFoundError:
     return NotFoundError(f"application {app!r} has no operation yet; deploy it first")
@@ -174,6 +179,9 @@ class LocalDeploys:
         self.store.get_application(app)
         return self.store.list_operations(app, limit=RECENT)
 
+    def cancel(self, app: str, *, author: str) -> Operation:
+        return cancel_app(self.store, app, author=author)
+
 
 class RemoteDeploys:
     """The server runs deploys in the background; the client follows their event stream."""
@@ -243,6 +251,10 @@ class RemoteDeploys:
     def operations(self, app: str) -> list[Operation]:
         page = self.client.get(path("applications", app, "operations"), limit=RECENT)
         return [decode.operation(x) for x in page["items"]]
+
+    def cancel(self, app: str, *, author: str) -> Operation:
+        # The server records its caller as the one who cancelled.
+        return decode.operation(self.client.post(path("applications", app, "cancel")))
 
     def _started(self, data: Any) -> Pending | Approval:
         answer = decode.parse(s.Accepted, data)
