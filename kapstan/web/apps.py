@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from kapstan.actions import apphistory, applications, appviews
 from kapstan.actions.cancelling import cancel_app
-from kapstan.actions.deploying import plan_app, policy_warnings
+from kapstan.actions.deploying import plan_app, plan_rollback, policy_warnings
 from kapstan.actions.refs import Ref
 from kapstan.actions.rendering import RenderedAppVersion, render_application
 from kapstan.actions.status import Connector, ServiceStatus, app_status
@@ -114,6 +114,19 @@ def deploy(
                               f"permission approves request {started.approval_id}.",
                       back=f"/apps/{app}")  # fmt: skip
     return redirect(f"/apps/{app}/operations/{started.operation_id}")
+
+
+@router.get("/apps/{app}/rollback")
+def rollback_plan_page(
+    request: Request, viewer: ViewerDep, app: str, service: str = "", to: str = ""
+) -> Response:
+    """What a rollback would do, and the button that confirms it (as a deploy's plan)."""
+    application = viewer.caller.application(app, "view")
+    plans, warnings = plan_rollback(viewer.caller.store, app, service=service or None,
+                                    to=int(to) if to.strip().isdigit() else None)  # fmt: skip
+    return render(request, "plan.html", app=application, plans=plans, warnings=warnings,
+                  service=service, rollback_to=to.strip(), rollback=True,
+                  may_deploy=viewer.caller.can(application.environment, "rollback"))  # fmt: skip
 
 
 @router.post("/apps/{app}/rollback")
