@@ -13,6 +13,7 @@ run the delete again. Its history (operations, revisions, audit) stays readable 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from kapstan.actions.deploying import DeployResult, OnStart
@@ -64,6 +65,8 @@ def survey_app(store: Store, app: str, *, keep_volumes: bool = True) -> AppRemov
     application = store.get_application(app)
     env = store.get_environment(application.environment)
     inventories = _inventories(store, application)
+    if not inventories:  # never deployed: nothing in any cluster, no need to reach one
+        return AppRemoval(app, env.name, env.namespace, (), keep_volumes)
     with _connect(env) as cluster:
         services = _survey(cluster, app, inventories, keep_volumes)
     return AppRemoval(app, env.name, env.namespace, services, keep_volumes)
@@ -107,8 +110,9 @@ def delete_app(
         journal.event("planning", f"deleting {len(order)} service(s) from {env.namespace}, "
                       "dependents first; the namespace stays")  # fmt: skip
         try:
-            with _connect(env) as cluster:
+            with _connect(env) if order else nullcontext() as cluster:
                 for service in order:
+                    assert cluster is not None
                     journal.check()
                     result = _remove_service(
                         store, cluster, journal, application, service, inventories[service],

@@ -30,6 +30,7 @@ from kapstan.api.routers import (
     appviews,
     audit,
     configs,
+    deletions,
     deploys,
     environments,
     health,
@@ -43,7 +44,7 @@ from kapstan.api.state import ApiState
 from kapstan.web import console
 
 ROUTERS = (health, users, templates, configs, environments, applications, appviews, deploys,
-           operations, approvals, audit, hooks, market)  # fmt: skip
+           operations, approvals, audit, hooks, market, deletions)  # fmt: skip
 Extra = Callable[[FastAPI], None]
 
 

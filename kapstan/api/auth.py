@@ -70,9 +70,25 @@ class Caller:
         self.require(found.environment, permission)
         return found
 
+    def deleted_application(self, name: str, permission: str = "view") -> Application:
+        """The last deleted application ``name``, once ``permission`` is checked on its
+        environment (an administrator's, if that was deleted too)."""
+        found = self.store.get_deleted_application(name)
+        try:
+            self.require(found.environment, permission)
+        except NotFoundError:
+            self.require_admin(f"reading the history of {name!r}, whose environment was deleted")
+        return found
+
     def operation_of(self, app: str, operation_id: int, permission: str = "view") -> None:
-        """Check operation ``operation_id`` belongs to ``app`` and the caller may see it."""
-        self.application(app, permission)
+        """Check operation ``operation_id`` belongs to ``app`` and the caller may see it.
+
+        An operation of a deleted application stays readable (its delete operation too).
+        """
+        try:
+            self.application(app, permission)
+        except NotFoundError:
+            self.deleted_application(app, permission)
         op = self.store.get_operation(operation_id)
         if op.app != app:
             raise NotFoundError(

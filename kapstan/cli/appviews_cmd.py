@@ -106,11 +106,17 @@ def history(
     ctx: typer.Context,
     name: str,
     service: str | None = typer.Option(None, "-s", "--service", help="Only this service."),
+    deleted: bool = typer.Option(
+        False, "--deleted", help="Of the last deleted application of that name."
+    ),
     output: Format = OutputOpt,
 ) -> None:
     """Revisions (deploys) of each service."""
     with open_backend(ctx) as backend:
-        revisions = backend.apps.history(name, service)
+        revisions = (
+            backend.deletes.history(name, service) if deleted
+            else backend.apps.history(name, service)
+        )  # fmt: skip
     if not revisions and output is Format.table:
         print(f"{name}: no revisions yet (nothing deployed)")
         return

@@ -10,6 +10,7 @@ import sys
 import typer
 
 from kapstan.cli import (
+    access_cmd,
     app_cmd,
     approval_cmd,
     appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
@@ -51,6 +52,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(approval_cmd.app, name="approval")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 server_cmd.register(app)  # `kapstan server` and `kapstan user`
+access_cmd.register(app)  # `kapstan token`; `kapstan user disable|enable|revoke`
 login_cmd.register(app)  # `kapstan login`, `logout`, `whoami`
 app.command("demo")(demo_cmd.demo)
 

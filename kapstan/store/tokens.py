@@ -72,15 +72,15 @@ class TokenStore(Repository):
             self._write(lambda session: _touch(session, row.id, now))
         return user_record(owner)
 
-    def list_tokens(self, user: str) -> list[TokenInfo]:
-        """The tokens of ``user``, oldest first, revoked ones included."""
+    def list_tokens(self, user: str | None) -> list[TokenInfo]:
+        """The tokens of ``user`` (None: of every user), oldest first, revoked ones included."""
 
         def work(session: Session) -> list[TokenInfo]:
-            owner = find_user(session, user)
-            rows = session.scalars(
-                select(TokenRow).where(TokenRow.user_id == owner.id).order_by(TokenRow.id)
-            )
-            return [_record(row, owner.name) for row in rows]
+            query = select(TokenRow, UserRow.name).join(UserRow, UserRow.id == TokenRow.user_id)
+            if user is not None:
+                query = query.where(TokenRow.user_id == find_user(session, user).id)
+            rows = session.execute(query.order_by(TokenRow.id))
+            return [_record(row, name) for row, name in rows]
 
         return self._read(work)
 

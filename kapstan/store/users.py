@@ -7,7 +7,7 @@ the password is wrong.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import AuthError, ConflictError, NotFoundError
@@ -15,7 +15,7 @@ from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.passwords import check_password
 from kapstan.store.records import User
-from kapstan.store.tables import UserRow
+from kapstan.store.tables import ConsoleSessionRow, UserRow
 
 BAD_LOGIN = "invalid user name or password"
 
@@ -68,11 +68,26 @@ class UserStore(Repository):
         return user_record(row)
 
     def disable_user(self, name: str) -> User:
-        """Disable ``name``: no password login, no token, no role any more."""
+        """Disable ``name``: no password login, no token, no role any more.
+
+        Its console sessions end now (enabling it again does not bring them back); its
+        tokens are refused while it is disabled.
+        """
 
         def work(session: Session) -> User:
             row = find_user(session, name, lock=True)
             row.disabled = True
+            session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.user_id == row.id))
+            return user_record(row)
+
+        return self._write(work)
+
+    def enable_user(self, name: str) -> User:
+        """Let ``name`` log in again; its roles and unrevoked tokens work again."""
+
+        def work(session: Session) -> User:
+            row = find_user(session, name, lock=True)
+            row.disabled = False
             return user_record(row)
 
         return self._write(work)

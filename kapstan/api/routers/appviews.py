@@ -71,8 +71,13 @@ def changes(
 
 @router.get("/{app}/history")
 def history(
-    caller: CallerDep, app: str, at: WindowDep, service: str | None = None
+    caller: CallerDep, app: str, at: WindowDep, service: str | None = None, deleted: bool = False
 ) -> schemas.Page[schemas.RevisionOut]:
+    """Revisions by service then number; ``deleted``: of the last deleted app of that name."""
+    if deleted:
+        caller.deleted_application(app, "view")
+        found = caller.store.list_revisions(app, service, deleted=True)
+        return paged(found, at, convert.revision)
     caller.application(app, "view")
     return paged(apphistory.app_history(caller.store, app, service), at, convert.revision)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from kapstan.actions import access
 from kapstan.api import auditing, schemas
 from kapstan.api.auth import CallerDep, client_address
 from kapstan.api.pagination import WindowDep, paged
@@ -81,9 +82,15 @@ def grant_role(caller: CallerDep, name: str, body: schemas.RoleGrant) -> schemas
 
 
 @router.get("/tokens")
-def list_tokens(caller: CallerDep, at: WindowDep) -> schemas.Page[schemas.TokenOut]:
-    """The caller's own tokens (never their text)."""
-    return paged(caller.store.list_tokens(caller.name), at, _token)
+def list_tokens(
+    caller: CallerDep, at: WindowDep, user: str | None = None, all: bool = False
+) -> schemas.Page[schemas.TokenOut]:
+    """The caller's own tokens (never their text); an administrator may ask for one
+    ``user``'s, or ``all`` users'."""
+    whose = None if all else (user or caller.name)
+    if whose != caller.name:
+        caller.require_admin("listing other users' tokens")
+    return paged(caller.store.list_tokens(whose), at, _token)
 
 
 @router.post("/tokens", status_code=201)
@@ -96,10 +103,8 @@ def create_token(caller: CallerDep, body: schemas.TokenRequest) -> schemas.NewTo
 
 @router.delete("/tokens/{token_id}")
 def revoke_token(caller: CallerDep, token_id: schemas.StoredInt) -> schemas.TokenOut:
-    """Revoke one of the caller's own tokens."""
-    if token_id not in {t.id for t in caller.store.list_tokens(caller.name)}:
+    """Revoke one of the caller's own tokens; an administrator, anyone's."""
+    own = token_id in {t.id for t in caller.store.list_tokens(caller.name)}
+    if not own and not caller.user.admin:
         raise NotFoundError(f"you have no token {token_id}; list yours with GET /api/v1/tokens")
-    info = caller.store.revoke_token(token_id)
-    auditing.record(caller.store, caller.name, "token.revoke", kind="user", name=caller.name,
-                    details={"token": token_id})  # fmt: skip
-    return _token(info)
+    return _token(access.revoke_token(caller.store, token_id, author=caller.name, via="api"))

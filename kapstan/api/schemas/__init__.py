@@ -60,9 +60,11 @@ from kapstan.api.schemas.configs import (
     WebhookSecretOut,
 )
 from kapstan.api.schemas.deletions import (
+    ConfigDeletedOut,
     DeletionPlanOut,
     EnvironmentDeletedOut,
     RemovalOut,
+    RoleRevokedOut,
     ServiceRemovalOut,
     TemplateDeletedOut,
 )
@@ -109,6 +111,7 @@ __all__ = [
     "AuditOut",
     "BoundarySetting",
     "ChangesOut",
+    "ConfigDeletedOut",
     "ConfigDiffOut",
     "ConfigHistoryOut",
     "ConfigOut",
@@ -148,6 +151,7 @@ __all__ = [
     "RevisionDiffOut",
     "RevisionOut",
     "RoleGrant",
+    "RoleRevokedOut",
     "RollbackRequest",
     "ServiceChangeOut",
     "ServiceOut",

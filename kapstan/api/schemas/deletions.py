@@ -42,3 +42,13 @@ class EnvironmentDeletedOut(Model):
 class TemplateDeletedOut(Model):
     name: str
     versions: list[int]
+
+
+class ConfigDeletedOut(Model):
+    name: str
+
+
+class RoleRevokedOut(Model):
+    user: str
+    environment: str
+    role: str | None = Field(description="The role taken away; None: the user had none there.")

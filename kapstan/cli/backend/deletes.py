@@ -12,12 +12,13 @@ from kapstan.actions import deletions
 from kapstan.actions.deleting import AppRemoval, ServiceRemoval, delete_app, survey_app
 from kapstan.actions.journal import Listener
 from kapstan.api import schemas as s
-from kapstan.cli.backend.deploys import Pending, RemoteDeploys
+from kapstan.cli.backend.deploys import RECENT, Pending, RemoteDeploys
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.engine.removal import Removal
+from kapstan.errors import NotFoundError
 from kapstan.model.operation import Operation
-from kapstan.store import Store
+from kapstan.store import Revision, Store
 
 
 class DeletesPort(Protocol):
@@ -33,6 +34,21 @@ class DeletesPort(Protocol):
     def template(self, name: str, version: int | None, *, author: str) -> list[int]: ...
 
     def config(self, name: str, *, author: str) -> None: ...
+
+    def operations(self, app: str) -> list[Operation]:
+        """The operations of the last deleted application ``app``, newest first."""
+        ...
+
+    def history(self, app: str, service: str | None) -> list[Revision]:
+        """The revisions of the last deleted application ``app``."""
+        ...
+
+    def operation(self, app: str, operation_id: int | None) -> Operation:
+        """One operation (default: the last) of the last deleted application ``app``."""
+        ...
+
+
+MANY = 500  # operations of a deleted app searched for one id
 
 
 class LocalDeletes:
@@ -64,6 +80,20 @@ class LocalDeletes:
 
     def config(self, name: str, *, author: str) -> None:
         deletions.delete_config(self.store, name, author=author)
+
+    def operations(self, app: str) -> list[Operation]:
+        return self.store.list_operations(app, limit=RECENT, deleted=True)
+
+    def history(self, app: str, service: str | None) -> list[Revision]:
+        return self.store.list_revisions(app, service, deleted=True)
+
+    def operation(self, app: str, operation_id: int | None) -> Operation:
+        if operation_id is None:
+            return self.store.list_operations(app, limit=1, deleted=True)[0]
+        ids = {o.id for o in self.store.list_operations(app, limit=MANY, deleted=True)}
+        if operation_id not in ids:
+            raise NotFoundError(f"operation {operation_id} is not one of the deleted {app!r}")
+        return self.store.get_operation(operation_id)
 
 
 class RemoteDeletes:
@@ -99,11 +129,26 @@ class RemoteDeletes:
         return done.namespace, ops
 
     def template(self, name: str, version: int | None, *, author: str) -> list[int]:
-        where = path("templates", name) if version is None else path("templates", name, version)
+        where = path("templates", name) if version is None else path("templates", name, "versions", version)
         return decode.parse(s.TemplateDeletedOut, self.client.request("DELETE", where)).versions
 
     def config(self, name: str, *, author: str) -> None:
         self.client.request("DELETE", path("configs", name))
+
+    def operations(self, app: str) -> list[Operation]:
+        page = self.client.get(path("applications", app, "operations"), limit=RECENT, deleted=True)
+        return [decode.operation(x) for x in page["items"]]
+
+    def history(self, app: str, service: str | None) -> list[Revision]:
+        found = self.client.pages(path("applications", app, "history"), service=service,
+                                  deleted=True)  # fmt: skip
+        return [decode.revision(r, app) for r in found]
+
+    def operation(self, app: str, operation_id: int | None) -> Operation:
+        if operation_id is None:
+            operation_id = self.operations(app)[0].id
+        return decode.operation(self.client.get(path("applications", app, "operations",
+                                                     operation_id)))  # fmt: skip
 
 
 def app_removal(plan: s.DeletionPlanOut) -> AppRemoval:
