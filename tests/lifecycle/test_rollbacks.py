@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kapstan.actions.deploying import deploy_app, plan_rollback, rollback_app
+from kapstan.actions.journal import request_of
 from kapstan.kube import connect
 from kapstan.model.operation import Step
 from tests.engine.conftest import Shop
@@ -51,3 +52,6 @@ def test_a_whole_app_rollback_is_one_operation_across_config_versions(shop: Shop
     assert live_api["metadata"]["annotations"]["kapstan.io/config-version"] == str(api_back)
     assert live_db["metadata"]["annotations"]["kapstan.io/config-version"] == str(db_back)
     assert [r.number for r in shop.store.list_revisions(shop.app, "web")] == [1]
+    # What another process needs to run it again (resume): each service's own versions.
+    request = request_of(shop.store.get_operation(op.id))
+    assert request.service_versions == {"db": (1, db_back), "api": (1, api_back)}
