@@ -11,6 +11,7 @@ from kapstan.health import Health, HealthStatus, health_of
 from kapstan.kube import KubeClient, RetryPolicy, connect
 from kapstan.model.rendered import KubeObject
 from kapstan.plan.order import WORKLOAD_KINDS
+from kapstan.plan.ownership import Claimant, Conflict, conflict_of
 from kapstan.store import Store
 
 _ORDER = {HealthStatus.FAILED: 0, HealthStatus.MISSING: 1, HealthStatus.UNKNOWN: 2,
@@ -53,6 +54,11 @@ def _replicas(obj: KubeObject) -> tuple[int, int]:
     return int(status.get("readyReplicas") or 0), int(spec.get("replicas", 1) or 0)
 
 
+def _not_ours(c: Conflict) -> str:
+    verb = "created by" if c.adoptable else "owned by"
+    return f"{c.resource}: not this application's, {verb} {c.owner}"
+
+
 def _worst(healths: list[Health]) -> Health:
     if not healths:
         return Health(HealthStatus.HEALTHY, "no workloads")
@@ -87,6 +93,11 @@ def app_status(
                     str(meta["name"]),
                     meta.get("namespace"),
                 )
+                taken = conflict_of(live, Claimant(app, version.environment))
+                if taken is not None:
+                    # Not this application's object (see plan.ownership): never its health.
+                    healths.append(Health(HealthStatus.FAILED, _not_ours(taken)))
+                    continue
                 if obj.get("kind") in WORKLOAD_KINDS or live is None:
                     health = health_of(live)
                     label = f"{obj.get('kind')} {meta.get('name')}"

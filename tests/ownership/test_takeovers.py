@@ -43,7 +43,9 @@ def add_second_app(shop: Shop, name: str) -> None:
     )
 
 
-def test_a_second_app_of_the_same_template_is_refused_naming_the_first(shop: Shop) -> None:
+def test_a_second_app_of_the_same_template_is_refused_naming_the_first(
+    shop: Shop, kubectl: Kubectl
+) -> None:
     assert deploy_app(shop.store, shop.app, author="alice").outcome.ok
     add_second_app(shop, "shop-b")
     ns = shop.namespace
@@ -84,6 +86,16 @@ def test_a_second_app_of_the_same_template_is_refused_naming_the_first(shop: Sho
             author="bob",
             options=DeployOptions(adopt=True),
         )
+
+    # Were it taken over anyway (an older Kapstan relabelled it), the first app's status
+    # says so instead of "healthy".
+    kubectl("label", "--overwrite", "-n", ns, "deployment/api", "kapstan.io/app=shop-b")
+    api = next(s for s in app_status(shop.store, shop.app) if s.service == "api")
+    assert api.health.status is HealthStatus.FAILED
+    assert api.health.message == (
+        f"Deployment {ns}/api: not this application's, owned by application shop-b "
+        "(environment dev)"
+    )
 
 
 def test_an_object_created_with_kubectl_is_refused_until_adopted(
@@ -135,6 +147,10 @@ spec:
         assert cluster.get("apps/v1", "StatefulSet", "db", ns) is None
         web = cluster.get("apps/v1", "Deployment", "web", ns)
         assert web is not None and "kapstan.io/app" not in (web["metadata"].get("labels") or {})
+    web = next(s for s in app_status(shop.store, shop.app) if s.service == "web")
+    assert web.health.message == (
+        f"Deployment {ns}/web: not this application's, created by kubectl-client-side-apply"
+    )
     # The engine refuses too, whoever calls it (the API, a trigger): recorded, not applied.
     with pytest.raises(ConflictError, match="created by kubectl-client-side-apply"):
         deploy_app(shop.store, shop.app, author="carol")
