@@ -235,7 +235,10 @@ class KubeClient(Connection):
         ns = namespace if k.namespaced else None
         params = watches.watch_params(labels, resource_version, timeout_seconds)
         what = f"watch {k.kind}" + (f" in {ns}" if ns else "")
-        return watches.stream(self._http, k, ns, params, what=what, origin=self.target.origin)
+        return watches.stream(
+            self._http, k, ns, params, what=what, origin=self.target.origin,
+            identity=self.target.impersonate,
+        )  # fmt: skip
 
     def probe_pod(self, namespace: str, pod: str, port: int, path: str) -> tuple[bool, str]:
         """An HTTP GET on a pod through the apiserver's proxy: (answered 2xx/3xx, what happened).

@@ -33,9 +33,7 @@ from kapstan.errors import (
 Status = Mapping[str, Any]
 
 
-def translate(
-    exc: Exception, what: str, origin: str, identity: str | None = None
-) -> ClusterError:
+def translate(exc: Exception, what: str, origin: str, identity: str | None = None) -> ClusterError:
     """The Kapstan error for an exception raised by lightkube or httpx2.
 
     ``identity``: the identity the request was made as (impersonated), named on a refusal.

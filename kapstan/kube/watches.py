@@ -42,14 +42,18 @@ def stream(
     *,
     what: str,
     origin: str,
+    identity: str | None = None,
 ) -> Iterator[tuple[str, KubeObject]]:
-    """Yield (type, object) until the server ends the watch; errors become Kapstan errors."""
+    """Yield (type, object) until the server ends the watch; errors become Kapstan errors.
+
+    ``identity``: the identity impersonated, named when the cluster refuses the watch.
+    """
     seconds = float(params["timeoutSeconds"]) + GRACE_SECONDS
     timeout = httpx2.Timeout(seconds, connect=min(seconds, 10.0))
     try:
         with http.stream("GET", kind.path(namespace), params=params, timeout=timeout) as resp:
             if resp.is_error:
-                raise errors.from_response(resp, what)
+                raise errors.from_response(resp, what, identity)
             yield from _events(resp.iter_lines(), what)
     except httpx2.TransportError as exc:
         raise errors.from_transport(exc, what, origin) from exc

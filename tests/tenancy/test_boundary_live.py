@@ -174,11 +174,9 @@ def test_finding_1_a_deployer_of_one_environment_cannot_write_elsewhere_through_
 
 
 def deploy_refused(api: Api, team_b: str, home: str) -> None:
-    for call in (
-        lambda: api.post("/api/v1/applications/grab/deploy", {}, user="alex"),
-        lambda: api.get("/api/v1/applications/grab/plan", user="alex"),
-    ):
-        refused = call()
+    deploy = api.post("/api/v1/applications/grab/deploy", {}, user="alex")
+    plan = api.get("/api/v1/applications/grab/plan", user="alex")
+    for refused in (deploy, plan):
         assert refused.status_code == 422, refused.text
         message = refused.json()["error"]["message"]
         assert f"service api (api.yaml:1): Deployment {team_b}/api is in namespace" in message
