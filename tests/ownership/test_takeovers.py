@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from kapstan.actions import promote as promoting
 from kapstan.actions.deploying import deploy_app, plan_app
 from kapstan.actions.status import app_status
 from kapstan.cli.main import main
@@ -173,3 +174,27 @@ spec:
     code, out, err = kapstan("app", "deploy", shop.app, "--yes")
     assert code == 0, err
     assert [p.conflicts for p in plan_app(shop.store, shop.app)] == [[], [], []]
+
+
+def test_a_promoted_copy_in_a_shared_namespace_is_refused_naming_the_original(shop: Shop) -> None:
+    """``env clone`` + ``app promote --to`` over the same namespace (explicitly shared)."""
+    assert deploy_app(shop.store, shop.app, author="alice").outcome.ok
+    shop.store.create_config("staging", {"api.db.host": "db"}, author="tester")
+    shop.store.create_environment(
+        "staging",
+        kubeconfig=str(shop.kubeconfig),
+        context=None,
+        namespace=shop.namespace,
+        config="staging",
+        shared=True,
+    )
+    done = promoting.promote(
+        shop.store, promoting.plan_promotion(shop.store, shop.app, "staging", None), author="alice"
+    )
+    with pytest.raises(ConflictError) as refused:
+        deploy_app(shop.store, done.application.name, author="alice")
+    assert f"Deployment {shop.namespace}/api is owned by application shop (environment dev)" in str(
+        refused.value
+    )
+    again = plan_app(shop.store, shop.app)
+    assert [(p.action, p.conflicts) for p in again] == [("unchanged", [])] * 3
