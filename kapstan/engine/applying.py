@@ -101,12 +101,14 @@ def prune(
     app: str,
     service: str,
     reason: str = "no longer in the new revision",
-) -> None:
+) -> int:
     """Delete what the previous revision created and the new one no longer contains.
 
     Also what a removed service or a failed first install (atomic) leaves: ``reason``
-    says which, in each ``pruned`` event.
+    says which, in each ``pruned`` event. Returns how many were deleted (the others are
+    kept, each with a ``kept`` event saying why).
     """
+    deleted = 0
     objs = [{"apiVersion": e["apiVersion"], "kind": e["kind"], "entry": e} for e in stale]
     for item in order.prune_order(objs):
         e: InventoryEntry = item["entry"]
@@ -118,3 +120,5 @@ def prune(
             continue
         cluster.delete(e["apiVersion"], e["kind"], e["name"], e["namespace"] or None)
         journal.event("pruned", reason, service=service, resource=what)
+        deleted += 1
+    return deleted

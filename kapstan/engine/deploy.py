@@ -392,12 +392,14 @@ class Deployer:
             service=service,
         )
         try:
-            applying.prune(
+            deleted = applying.prune(
                 self.cluster, entries, self.journal, app=self.target.app, service=service,
                 reason="created by this failed operation (atomic, first install)",
             )  # fmt: skip
             number = self.revisions.next_number(service)
-            message = f"atomic: deleted the {len(entries)} object(s) a failed first install created"
+            message = f"atomic: deleted the {deleted} object(s) a failed first install created"
+            if deleted < len(entries):
+                message += f" ({len(entries) - deleted} kept: gone or not ours any more)"
             self.revisions.record(service, number, [], REMOVED_HASH, [], message, "removed")
         except KapstanError as exc:
             return ServiceOutcome(service, Step.FAILED, f"atomic cleanup failed: {exc}")
@@ -439,7 +441,7 @@ class Deployer:
             service, Step.PRUNING, f"removing {count} object(s): no longer in the template"
         )
         try:
-            applying.prune(
+            deleted = applying.prune(
                 self.cluster, plan.prune, self.journal, app=self.target.app, service=service,
                 reason="its service was removed from the template",
             )  # fmt: skip
@@ -449,6 +451,8 @@ class Deployer:
         except KapstanError as exc:
             self.journal.service_state(service, Step.FAILED, str(exc))
             return ServiceOutcome(service, Step.FAILED, str(exc))
-        why = f"removed from the template: {count} object(s) pruned"
+        why = f"removed from the template: {deleted} object(s) pruned"
+        if deleted < count:
+            why += f" ({count - deleted} kept: gone or not ours any more)"
         self.journal.service_state(service, Step.REMOVED, why, number)
         return ServiceOutcome(service, Step.REMOVED, why, number)
