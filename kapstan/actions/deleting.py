@@ -16,14 +16,22 @@ from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from kapstan.actions.cancelling import finish_cancelled
 from kapstan.actions.deploying import DeployResult, OnStart
-from kapstan.actions.journal import LEASE_SECONDS, Listener, StoreJournal, lock_owner
+from kapstan.actions.journal import (
+    LEASE_SECONDS,
+    Listener,
+    StoreJournal,
+    lock_owner,
+    resolve_interrupted,
+    take_lock,
+)
 from kapstan.actions.templates import parsed
 from kapstan.engine import removal
 from kapstan.engine.deploy import DeployOutcome, ServiceOutcome
 from kapstan.engine.ports import Cluster, InventoryEntry
 from kapstan.engine.removal import Removal
-from kapstan.errors import KapstanError
+from kapstan.errors import KapstanError, OperationCancelled
 from kapstan.kube import KubeClient, connect
 from kapstan.model.operation import Step
 from kapstan.plan.graph import Graph, waves
@@ -93,7 +101,7 @@ def delete_app(
     op = store.start_operation(app, KIND, author=author, message=message, services=order)
     owner = lock_owner(author)
     try:
-        store.acquire_lock(app, owner=owner, operation_id=op.id, lease_seconds=lease)
+        take_lock(store, app, owner=owner, operation_id=op.id, lease=lease)
     except KapstanError as exc:
         store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
         raise
@@ -107,6 +115,7 @@ def delete_app(
     with StoreJournal(
         store, app=app, operation_id=op.id, owner=owner, lease=lease, listener=listener
     ) as journal:
+        resolve_interrupted(store, app, journal)
         journal.event("planning", f"deleting {len(order)} service(s) from {env.namespace}, "
                       "dependents first; the namespace stays")  # fmt: skip
         try:
@@ -122,6 +131,9 @@ def delete_app(
                     outcome.services[service] = result
                     if result.step is Step.FAILED:
                         break
+        except OperationCancelled as exc:  # stopped between two objects: the app stays
+            finish_cancelled(store, op.id, exc)
+            return DeployResult(store.get_operation(op.id), DeployOutcome(ok=False))
         except KapstanError as exc:
             journal.event("failed", str(exc))
             store.finish_operation(op.id, Step.FAILED, str(exc))
@@ -165,6 +177,8 @@ def _remove_service(
             cluster, entries, journal, app=application.name, service=service,
             keep_volumes=keep_volumes, timeout=timeout,
         )  # fmt: skip
+    except OperationCancelled:
+        raise
     except KapstanError as exc:
         journal.service_state(service, Step.FAILED, str(exc))
         return ServiceOutcome(service, Step.FAILED, str(exc))

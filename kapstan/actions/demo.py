@@ -14,6 +14,8 @@ from pathlib import Path
 from kapstan.actions import promote as promoting
 from kapstan.actions.applications import update_app
 from kapstan.actions.configs import set_values
+from kapstan.actions.deleting import delete_app
+from kapstan.actions.deletions import delete_environment
 from kapstan.actions.deploying import DeployResult, deploy_app
 from kapstan.actions.journal import Listener
 from kapstan.engine.deploy import DeployOptions
@@ -110,3 +112,30 @@ def run_demo(
     say(f"    {_counts(prod)}")
     say(f"6/{STEPS} done")
     return DemoResult(first, change, prod, done.application.name)
+
+
+def cleanup_demo(
+    store: Store,
+    *,
+    author: str = "demo",
+    timeout: float = 300.0,
+    say: Say = print,
+    listener: Listener | None = None,
+) -> list[str]:
+    """Delete the demo's applications from their cluster (``app delete``, volumes too), then
+    its environments; the names of the applications deleted. KapstanError naming the first
+    application that could not be deleted (the demo's files should then be kept)."""
+    deleted = []
+    for app in store.list_applications():
+        say(f"deleting application {app.name} from {app.environment}")
+        result = delete_app(store, app.name, author=author, keep_volumes=False, timeout=timeout,
+                            listener=listener)  # fmt: skip
+        if result.operation.status is not Step.SUCCEEDED:
+            raise KapstanError(
+                f"the demo's application {app.name} was not deleted: {result.operation.message}"
+            )
+        say(f"    {result.operation.message}")
+        deleted.append(app.name)
+    for env in store.list_environments():
+        delete_environment(store, env.name, author=author)
+    return deleted

@@ -10,9 +10,10 @@ import platformdirs
 import typer
 
 from kapstan import sandbox
-from kapstan.actions.demo import APP, CHANGED_KEY, run_demo
+from kapstan.actions.demo import APP, CHANGED_KEY, cleanup_demo, run_demo
 from kapstan.cli.deploy_cmd import progress_listener
 from kapstan.cli.output import console
+from kapstan.errors import ClusterUnavailableError
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 
@@ -34,6 +35,30 @@ def demo_dir() -> Path:
     return Path(os.environ.get("KAPSTAN_DEMO_DIR") or platformdirs.user_data_dir("kapstan-demo"))
 
 
+def _delete_apps(home: Path, timeout: float, quiet: bool) -> None:
+    """``app delete`` for each of the demo's applications, on whichever cluster it used.
+
+    If one cannot be deleted, the demo's files stay (to run the cleanup again) and the error
+    is raised; the sandbox, if the demo started it, is stopped anyway by the caller only
+    after this succeeds.
+    """
+    db, key_file = home / "kapstan.db", home / "secret.key"
+    if not db.exists():
+        return
+    if key_file.exists():
+        os.environ["KAPSTAN_SECRET_KEY_FILE"] = str(key_file)
+        os.environ.pop("KAPSTAN_SECRET_KEY", None)
+    with Store.open(str(db)) as store:
+        try:
+            cleanup_demo(store, timeout=timeout, say=_say,
+                         listener=None if quiet else progress_listener)  # fmt: skip
+        except ClusterUnavailableError:
+            if sandbox.load(sandbox_name()) is not None:
+                raise
+            # The demo's own sandbox is gone already, and everything that ran on it.
+            _say("the demo's sandbox is not running: nothing left on it to delete")
+
+
 def demo(
     kubeconfig: Path | None = KubeconfigOpt,
     prefix: str = typer.Option(
@@ -44,12 +69,15 @@ def demo(
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No per-resource progress."),
     cleanup: bool = typer.Option(
-        False, "--cleanup", help="Stop the demo's sandbox and remove its files, then exit."
+        False, "--cleanup",
+        help="Delete the demo's applications (`app delete`), stop its sandbox and remove its "
+        "files, then exit.",
     ),
 ) -> None:
     """Start the sandbox, install the demo shop into dev, deploy it, change one key, promote to prod."""
     home = demo_dir()
     if cleanup:
+        _delete_apps(home, timeout, quiet)
         stopped = sandbox.down(sandbox_name())
         shutil.rmtree(home, ignore_errors=True)
         _say(f"demo removed ({'sandbox stopped, ' if stopped else ''}{home} deleted)")

@@ -51,5 +51,11 @@ def test_the_demo_runs_end_to_end_and_cleans_up(
         assert gateway is not None and gateway["status"].get("readyReplicas")
         assert cluster.get("batch/v1", "Job", "migrations", f"{prefix}-prod") is not None
 
-    assert main(["demo", "--cleanup"]) == 0
+    assert main(["demo", "--cleanup", "--quiet"]) == 0
     assert not (tmp_path / "demo").exists()
+    out = capsys.readouterr().out
+    assert "deleting application shop-prod from prod" in out
+    with connect(sandbox_cluster.kubeconfig) as cluster:  # `app delete` took it all away
+        for env in ("dev", "prod"):
+            assert cluster.get("apps/v1", "Deployment", "gateway", f"{prefix}-{env}") is None
+            assert cluster.list("v1", "PersistentVolumeClaim", f"{prefix}-{env}") == []
