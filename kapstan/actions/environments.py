@@ -98,12 +98,7 @@ def set_boundary(
     environment uses the same cluster and namespace.
     """
     env = store.get_environment(name)
-    for ns in allowed_namespaces or ():
-        tenancy.check_namespace_entry(ns)
-    for kind in allowed_kinds or ():
-        tenancy.check_kind_entry(kind)
-    if isinstance(impersonate, str):
-        tenancy.check_identity(impersonate)
+    check_boundary_input(allowed_namespaces, allowed_kinds, impersonate)
     if shared is False and env.shared:
         others = _same_place(store, name, env.kubeconfig, env.context, env.namespace)
         if others:
@@ -116,6 +111,20 @@ def set_boundary(
         name, allowed_namespaces=allowed_namespaces, allowed_kinds=allowed_kinds,
         impersonate=impersonate, shared=shared,
     )  # fmt: skip
+
+
+def check_boundary_input(
+    allowed_namespaces: Sequence[str] | None,
+    allowed_kinds: Sequence[str] | None,
+    impersonate: str | Unchanged | None,
+) -> None:
+    """InputError naming the first namespace, kind or identity that is not valid."""
+    for ns in allowed_namespaces or ():
+        tenancy.check_namespace_entry(ns)
+    for kind in allowed_kinds or ():
+        tenancy.check_kind_entry(kind)
+    if isinstance(impersonate, str):
+        tenancy.check_identity(impersonate)
 
 
 def check_collision(

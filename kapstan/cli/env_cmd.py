@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from kapstan.actions.environments import check_boundary_input
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.environments import BoundaryChange, Place
 from kapstan.cli.common import OutputOpt, author, when
@@ -60,6 +61,7 @@ def create(
     impersonate: str | None = ImpersonateOpt,
 ) -> None:
     """Create environment NAME."""
+    check_boundary_input(allow_namespace, allow_kind, impersonate)  # before anything is made
     with open_backend(ctx) as backend:
         env = backend.environments.create(
             name, kubeconfig=kubeconfig, namespace=namespace, context=context, config=config,

@@ -128,3 +128,19 @@ def test_clone_through_the_api_needs_its_own_namespace(api: Api) -> None:
     assert "kapstan env clone dev qa --namespace NAMESPACE" in refused.json()["error"]["message"]
     made = api.post("/api/v1/environments/dev/clone", {"name": "qa", "namespace": "ns-qa"})
     assert made.status_code == 201 and made.json()["namespace"] == "ns-qa"
+
+
+def test_create_takes_the_boundary_and_checks_it_first(kapstan: Run, tmp_path: Path) -> None:
+    config = kubeconfig(tmp_path, "a")
+    bad = kapstan("env", "create", "qa", "--kubeconfig", config, "--namespace", "qa",
+                  "--allow-kind", "not a kind")  # fmt: skip
+    assert bad.code == 1 and "allowed kind 'not a kind' is not valid" in bad.err
+    assert kapstan("env", "list", "-o", "json").json() == [], "nothing made"
+    made = kapstan("env", "create", "qa", "--kubeconfig", config, "--namespace", "qa",
+                   "--allow-namespace", "cache", "--allow-kind", "PriorityClass",
+                   "--impersonate", "system:serviceaccount:qa:deployer", "--shared")  # fmt: skip
+    assert made.code == 0, made.err
+    shown = kapstan("env", "show", "qa", "-o", "json").json()
+    assert (shown["allowedNamespaces"], shown["allowedKinds"], shown["impersonate"],
+            shown["shared"]) == (["cache"], ["PriorityClass"],
+                                 "system:serviceaccount:qa:deployer", True)  # fmt: skip

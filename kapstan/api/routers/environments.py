@@ -57,6 +57,7 @@ def create_environment(
     caller: CallerDep, body: schemas.EnvironmentCreate
 ) -> schemas.EnvironmentOut:
     caller.require_admin("creating an environment")
+    environments.check_boundary_input(body.allowed_namespaces, body.allowed_kinds, body.impersonate)
     created = environments.create_environment(
         caller.store, body.name, kubeconfig=body.kubeconfig, namespace=body.namespace,
         context=body.context, config=body.config, shared=body.shared,
