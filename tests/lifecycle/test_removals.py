@@ -102,6 +102,8 @@ def test_a_service_removed_from_the_template_is_planned_as_a_removal_and_pruned(
     assert "web: remove (no longer in the template, 1 to delete)" in text
     assert f"  delete    Deployment {shop.namespace}/web" in text
 
+    named = plan_app(shop.store, shop.app, ["web"])
+    assert [(p.service, p.action) for p in named] == [("web", "remove")], "web, by name"
     # Named services only: web stays until the whole app (or web by name) is deployed.
     only_api = deploy_app(shop.store, shop.app, author="alice", services=["api"])
     assert set(only_api.outcome.services) == {"api"}
