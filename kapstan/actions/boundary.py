@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
 from kapstan.actions.rendering import RenderedAppVersion
-from kapstan.errors import ClusterError, ClusterNotFoundError, ClusterUnknownKindError, PolicyError
+from kapstan.errors import ClusterError, ClusterNotFoundError, PolicyError
 from kapstan.kube import KubeClient, connect
 from kapstan.kube.resources import builtin_kind
 from kapstan.plan import tenancy
@@ -30,23 +30,29 @@ class _Scopes:
         self._env = env
         self._stack = stack
         self._cluster: KubeClient | None = None
+        self._unreachable = False
 
     def __call__(self, api_version: str, kind: str) -> bool:
         known = builtin_kind(api_version, kind)
         if known is not None:
             return known.namespaced
         try:
+            if self._unreachable:  # asked once: no waiting again for every custom kind
+                raise ClusterError("unreachable")
             return self._connected().kind(api_version, kind).namespaced
-        except ClusterUnknownKindError:
-            # Not served (yet): its apply will say so; judge it by the well-known list.
+        except ClusterError:
+            # Not served (yet), or no cluster to ask: its apply will fail and say why (in an
+            # operation, as any unreachable cluster does); judge it by the well-known list.
             return tenancy.static_namespaced(api_version, kind)
 
     def _connected(self) -> KubeClient:
         if self._cluster is None:
             env = self._env
+            self._unreachable = True
             self._cluster = self._stack.enter_context(
                 connect(env.kubeconfig, env.context, impersonate=env.impersonate)
             )
+            self._unreachable = False
         return self._cluster
 
 

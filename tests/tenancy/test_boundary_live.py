@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 from kapstan import sandbox
+from kapstan.errors import ClusterUnknownKindError
 from kapstan.kube import KubeClient, connect
 from kapstan.kube import config as kubeconfigs
 from kapstan.store import Store
@@ -281,3 +283,48 @@ def test_a_missing_namespace_is_created_and_recorded_unless_shared(
     ) in refused.err
     assert kube.get("v1", "Namespace", shared) is None
     kube.delete("v1", "Namespace", created)
+
+
+@pytest.fixture
+def cluster_scoped_crd(kube: KubeClient) -> Iterator[str]:
+    """A custom kind the static list cannot know: Widget, cluster-scoped."""
+    group = f"{unique('h1')}.example.io"
+    kube.apply({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {"group": group, "scope": "Cluster",
+                 "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                 "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+                     "openAPIV3Schema": {"type": "object",
+                                         "x-kubernetes-preserve-unknown-fields": True}}}]},
+    })  # fmt: skip
+    for _ in range(100):  # until discovery serves it (bounded by attempts, not by time)
+        try:
+            kube.kind(f"{group}/v1", "Widget")
+            break
+        except ClusterUnknownKindError:
+            time.sleep(0.2)
+    yield group
+    kube.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", f"widgets.{group}")
+
+
+def test_a_custom_kind_is_judged_by_the_clusters_discovery(
+    kapstan: Run, tmp_path: Path, sandbox_cluster: sandbox.SandboxState, cluster_scoped_crd: str
+) -> None:
+    group = cluster_scoped_crd
+    files = {
+        "kapstan.yaml": "name: w\nservices:\n  w:\n    manifests: [w.yaml]\n",
+        "w.yaml": f"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1}}\n",
+    }
+    assert kapstan("template", "import", write_template(tmp_path / "w", files)).code == 0
+    assert kapstan("env", "create", "dev", "--kubeconfig", sandbox_cluster.kubeconfig,
+                   "--namespace", unique("w")).code == 0  # fmt: skip
+    assert kapstan("app", "create", "w", "--template", "w", "--env", "dev").code == 0
+    refused = kapstan("app", "plan", "w")
+    assert refused.code == 1
+    assert (
+        f"service w (w.yaml:1): Widget w1 is cluster-scoped, and environment dev does not allow "
+        f"the cluster-scoped kind {group}/Widget"
+    ) in refused.err
+    assert kapstan("env", "set", "dev", "--allow-kind", f"{group}/Widget").code == 0
+    assert kapstan("app", "plan", "w").code == 0
