@@ -70,6 +70,7 @@ def app_page(request: Request, viewer: ViewerDep, app: str) -> Response:
         revisions=_with_previous(revisions), operations=caller.store.list_operations(app, 20),
         may_deploy=caller.can(application.environment, "deploy"),
         may_rollback=caller.can(application.environment, "rollback"),
+        may_delete=caller.can(application.environment, "delete"),
         diagnoses=diagnose(caller.store, app, clients=clients, rendered_app=rendered),
     )  # fmt: skip
 

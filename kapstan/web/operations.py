@@ -18,6 +18,7 @@ import anyio
 from fastapi import APIRouter, Header, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from kapstan.errors import NotFoundError
 from kapstan.model.operation import Operation
 from kapstan.store import Store
 from kapstan.web.common import PageRoute, ViewerDep, render, web_of
@@ -30,7 +31,10 @@ MAX_STREAM_SECONDS = 3600.0
 @router.get("/apps/{app}/operations/{operation_id}")
 def operation_page(request: Request, viewer: ViewerDep, app: str, operation_id: int) -> Response:
     viewer.caller.operation_of(app, operation_id)
-    application = viewer.caller.store.get_application(app)
+    try:
+        application = viewer.caller.store.get_application(app)
+    except NotFoundError:  # its delete operation (or an older one) of a deleted app
+        application = viewer.caller.store.get_deleted_application(app)
     op = viewer.caller.store.get_operation(operation_id)
     return render(request, "operation.html", app=application, op=op,
                   may_rollback=viewer.caller.can(application.environment, "rollback"))  # fmt: skip

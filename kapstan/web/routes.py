@@ -22,7 +22,7 @@ from kapstan.api.routers.applications import _health
 from kapstan.api.routers.environments import reach
 from kapstan.api.state import clusters_of, state_of, store_of
 from kapstan.errors import AuthError
-from kapstan.web import approvals, apps, auditlog, catalog, operations
+from kapstan.web import approvals, apps, auditlog, catalog, deletions, operations
 from kapstan.web.common import (
     PREFIX,
     PageRoute,
@@ -35,7 +35,7 @@ from kapstan.web.common import (
 from kapstan.web.sessions import COOKIE, LOGIN_COOKIE, same_token
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
-for group in (apps, operations, catalog, approvals, auditlog):
+for group in (apps, operations, catalog, approvals, auditlog, deletions):
     router.include_router(group.router)
 
 
