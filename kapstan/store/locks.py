@@ -94,9 +94,10 @@ class LockStore(Repository):
         """Free the lock of ``app`` if ``owner`` holds it; otherwise change nothing."""
 
         def work(session: Session) -> None:
-            # An application deleted by this very operation freed its lock as it went.
             row = find_application(session, app, lock=True, missing_ok=True)
-            held = None if row is None else session.get(ApplicationLockRow, row.id)
+            if row is None and find_application(session, app, deleted=True, missing_ok=True):
+                return  # deleted by the very operation that held it: its lock went with it
+            held = session.get(ApplicationLockRow, _locked_app(session, app).id)
             if held is not None and held.owner == owner:
                 session.delete(held)
 
