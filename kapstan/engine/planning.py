@@ -1,7 +1,9 @@
 """Plan: for each service, what an apply would do to each resource, and what it would prune.
 
-Reads the cluster (get + server-side apply dry-run) and the last deployed revision's
-inventory; writes nothing.
+Reads the cluster (get + server-side apply dry-run, the namespace's HPAs) and the last
+deployed revision's inventory; writes nothing. Each resource's plan says whose the live
+object is when it is not this application's (``plan.ownership``: the deploy refuses it);
+a workload an HPA targets has its replicas left to the HPA (``plan.scaling``).
 """
 
 from __future__ import annotations
