@@ -10,8 +10,9 @@ Public API:
 - ``hashing.service_yaml(rendered_service) -> str`` (redacted YAML, for revisions);
   ``hashing.objects_yaml(objects, redact=True)``; ``hashing.content_hash(objects)``
 - ``redaction.redact_objects(objects)``
-- ``labels.stamp_objects(objects, *, template_version, config_version, revision, content_hash)``
-  for the apply step (after hashing; rendered content carries no version numbers)
+- ``labels.stamp_objects(objects, *, template_version, config_version, revision, content_hash,
+  environment="")`` for the apply step (after hashing; rendered content carries no version
+  numbers, nor the environment's name)
 - ``placeholders.parse / escape / is_key``
 
 Rules worth knowing:
