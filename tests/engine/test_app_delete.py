@@ -108,3 +108,37 @@ def test_delete_volumes_then_the_name_deploys_again(shop: Shop) -> None:
     again = deploy_app(shop.store, shop.app, author="alice")
     assert again.operation.status is Step.SUCCEEDED, again.operation.message
     assert [o.kind for o in shop.store.list_operations(shop.app)] == ["deploy"]
+
+
+def test_an_object_held_by_a_finalizer_fails_the_delete_and_keeps_the_app(shop: Shop) -> None:
+    result = deploy_app(shop.store, shop.app, author="alice")
+    assert result.operation.status is Step.SUCCEEDED, result.operation.message
+    held = {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "db", "namespace": shop.namespace,
+                         "finalizers": ["example.com/hold"]}}  # fmt: skip
+    with connect(shop.kubeconfig) as kube:
+        kube.apply(held, field_manager="someone-else")
+
+    failed = delete_app(shop.store, shop.app, author="alice", timeout=2)
+    op = failed.operation
+    assert op.status is Step.FAILED
+    assert op.message == (
+        f"db: service db: 1 object(s) still there 2s after their delete: Service "
+        f"{shop.namespace}/db (a finalizer or a controller may hold them; see `kubectl "
+        f"describe`); the application is kept: run `kapstan app delete {shop.app}` again"
+    )
+    assert [(s.service, s.step) for s in op.services] == [
+        ("web", Step.REMOVED), ("api", Step.REMOVED), ("db", Step.FAILED)
+    ]
+    assert shop.store.get_application(shop.app).name == shop.app
+    assert shop.store.get_lock(shop.app) is None
+
+    with connect(shop.kubeconfig) as kube:
+        kube.apply({**held, "metadata": {**held["metadata"], "finalizers": []}},
+                   field_manager="someone-else")  # fmt: skip
+    again = delete_app(shop.store, shop.app, author="alice", timeout=60)
+    assert again.operation.status is Step.SUCCEEDED, again.operation.message
+    # Everything went on the first run (the Service once its finalizer was gone): nothing
+    # is deleted twice, and the app goes now.
+    assert [e.resource for e in again.operation.events if e.status == "deleting"] == []
+    assert again.operation.message == f"application {shop.app} deleted: 0 object(s) deleted"
