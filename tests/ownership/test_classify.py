@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from kapstan.plan.live import compare
 from kapstan.plan.ownership import (
     Claimant,
     Conflict,
@@ -16,6 +17,7 @@ from kapstan.plan.ownership import (
     conflict_of,
     refusal,
 )
+from kapstan.render.labels import stamp_objects
 
 ME = Claimant("shop", "dev")
 
@@ -126,3 +128,18 @@ def test_refusal_lists_every_conflict_and_adopt_never_covers_another_app() -> No
     assert refusal([other, foreign], adopt=True).splitlines()[1:] == [f"  {other.message}"]
     assert refusal([foreign], adopt=True) == ""
     assert refusal([], adopt=False) == ""
+
+
+def test_the_environment_is_stamped_at_apply_and_never_a_change() -> None:
+    rendered = obj(kapstan_labels("shop"))
+    (stamped,) = stamp_objects(
+        [rendered], template_version=1, config_version=2, revision=3, content_hash="h",
+        environment="dev",
+    )  # fmt: skip
+    assert stamped["metadata"]["annotations"]["kapstan.io/environment"] == "dev"
+    assert "annotations" not in rendered["metadata"], "the rendered content is not touched"
+    (unnamed,) = stamp_objects(
+        [rendered], template_version=1, config_version=2, revision=3, content_hash="h"
+    )
+    assert "kapstan.io/environment" not in unnamed["metadata"]["annotations"]
+    assert compare(stamped, unnamed).action == "unchanged"
