@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kapstan.actions.cancelling import CANCELLED_REVISION
 from kapstan.actions.removals import REMOVED
 from kapstan.actions.rendering import RenderedAppVersion, render_application, render_services_at
 from kapstan.errors import InputError, NotFoundError
 from kapstan.store import Revision, Store
+from kapstan.store.revisions import INTERRUPTED, PENDING
+
+# Revisions cut short (killed, cancelled) were never seen ready: never a rollback target.
+UNFINISHED = frozenset({PENDING, INTERRUPTED, CANCELLED_REVISION})
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,12 @@ def rollback_target(store: Store, app: str, service: str, to: int | None) -> Rev
             raise InputError(
                 f"revision {to} of {app}/{service} records its removal: it has nothing to "
                 f"re-apply; pick another with --to (see `kapstan app history {app} -s {service}`)"
+            )
+        if chosen.status in UNFINISHED:
+            raise InputError(
+                f"revision {to} of {app}/{service} was never completed ({chosen.status}): it "
+                f"is no rollback target; pick a deployed one with --to "
+                f"(see `kapstan app history {app} -s {service}`)"
             )
         return chosen
     history = store.list_revisions(app, service)

@@ -11,6 +11,7 @@ pruned after every wave succeeded, dependents first, and recorded as ``removed``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -99,6 +100,13 @@ def _unfinished(previous: DeployedRevision | None) -> bool:
     return previous is not None and previous.status not in _FINISHED
 
 
+def _redo_unfinished(plan: planning.ServicePlan) -> planning.ServicePlan:
+    """A service whose last revision was cut short is an update even if live matches it."""
+    if plan.action == "unchanged" and _unfinished(plan.previous):
+        return dataclasses.replace(plan, action="update")
+    return plan
+
+
 def _maybe_live(plan: planning.ServicePlan, objects: Sequence[KubeObject]) -> list[InventoryEntry]:
     """What may be live once applying starts: the new objects and the previous revision's.
 
@@ -150,6 +158,7 @@ class Deployer:
             namespace=self.target.namespace,
             claimant=self.target.claimant,
         )
+        plans = [_redo_unfinished(p) for p in plans]
         return plans + [
             planning.plan_removal(s, previous[s]) for s in selected if s in self.target.removed
         ]
