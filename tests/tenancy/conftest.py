@@ -5,3 +5,4 @@ from __future__ import annotations
 from tests.api.conftest import api  # noqa: F401
 from tests.cli.conftest import db_url, kapstan, store  # noqa: F401
 from tests.remote.conftest import cli, server  # noqa: F401
+from tests.web.conftest import console  # noqa: F401

@@ -9,6 +9,7 @@ import pytest
 
 from tests.api.conftest import Api
 from tests.cli.conftest import Run
+from tests.web.conftest import Console
 
 KUBECONFIG = """\
 apiVersion: v1
@@ -144,3 +145,12 @@ def test_create_takes_the_boundary_and_checks_it_first(kapstan: Run, tmp_path: P
     assert (shown["allowedNamespaces"], shown["allowedKinds"], shown["impersonate"],
             shown["shared"]) == (["cache"], ["PriorityClass"],
                                  "system:serviceaccount:qa:deployer", True)  # fmt: skip
+
+
+def test_the_console_overview_shows_each_boundary(console: Console) -> None:
+    console.api.put("/api/v1/environments/dev/boundary",
+                    {"allowedNamespaces": ["cache"], "impersonate": "alice"})  # fmt: skip
+    page = console.get("/ui", "dana").text
+    assert "<th>Boundary</th>" in page
+    assert "as alice; also cache</td>" in page
+    assert "kubeconfig's user</td>" in page  # staging: no impersonation
