@@ -70,24 +70,27 @@ class UserStore(Repository):
     def disable_user(self, name: str) -> User:
         """Disable ``name``: no password login, no token, no role any more.
 
-        Its console sessions end now (enabling it again does not bring them back); its
-        tokens are refused while it is disabled.
+        Its console sessions stop working now (the console says the account is disabled);
+        its tokens are refused while it is disabled.
         """
 
         def work(session: Session) -> User:
             row = find_user(session, name, lock=True)
             row.disabled = True
-            session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.user_id == row.id))
             return user_record(row)
 
         return self._write(work)
 
     def enable_user(self, name: str) -> User:
-        """Let ``name`` log in again; its roles and unrevoked tokens work again."""
+        """Let ``name`` log in again; its roles and unrevoked tokens work again.
+
+        Console sessions from before it was disabled are ended: it logs in anew.
+        """
 
         def work(session: Session) -> User:
             row = find_user(session, name, lock=True)
             row.disabled = False
+            session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.user_id == row.id))
             return user_record(row)
 
         return self._write(work)

@@ -103,3 +103,7 @@ def test_disabled_users_cannot_log_in_and_their_sessions_say_so(users: Store) ->
         start(users)
     with pytest.raises(NotFoundError, match="user 'nobody' not found"):
         start(users, "nobody")
+    # Enabled again: it logs in anew, the session from before is not revived.
+    users.enable_user("vic")
+    assert users.console_session(session_id, idle=IDLE, lifetime=LIFETIME) is None
+    assert not users.get_user("vic").disabled
