@@ -214,7 +214,7 @@ def _survey(
             cluster, entries, app=app, service=service, keep_volumes=keep_volumes
         )
         # Objects already gone are no news: only what is there is shown.
-        shown = tuple(r for r in removals if r.delete or r.why != "already gone")
+        shown = tuple(r for r in removals if r.why != removal.GONE)
         found.append(ServiceRemoval(service, shown))
     return tuple(found)
 

@@ -26,6 +26,7 @@ from kapstan.model.rendered import KubeObject
 from kapstan.plan import order
 
 NEVER_DELETED = frozenset({"Namespace"})
+GONE = "already gone"
 VOLUME_KIND = "PersistentVolumeClaim"
 POLL_FIRST, POLL_MAX = 0.1, 1.0  # seconds between two reads while waiting, growing
 
@@ -90,6 +91,8 @@ def remove(
     deleting: list[Removal] = []
     for r in survey(cluster, entries, app=app, service=service, keep_volumes=keep_volumes):
         journal.check()
+        if r.why == GONE:  # deleted before (an earlier run, a prune): no news
+            continue
         if not r.delete:
             journal.event("kept", f"not deleted: {r.why}", service=service, resource=r.what)
             continue
@@ -110,6 +113,8 @@ def _judge(
 ) -> Removal:
     if e["kind"] in NEVER_DELETED:
         return Removal(e, False, f"a {e['kind']} is never deleted with an application")
+    if live is None:
+        return Removal(e, False, GONE)
     allowed, why = inventory.owned(live, e, app=app, service=service)
     if not allowed:
         return Removal(e, False, why)
