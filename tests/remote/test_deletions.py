@@ -103,3 +103,22 @@ def test_disable_revoke_and_tokens(cli: Cli) -> None:
     # A non-administrator sees only its own tokens, and may not list everyone's.
     assert '"user": "dana"' in _ok(cli.remote("token", "list", "-o", "json", user="dana")).out
     assert cli.remote("token", "list", "--all", user="dana").code == 1
+
+
+def test_environment_delete_cascade(cli: Cli) -> None:
+    with cli.server.store() as store:
+        if not store.list_templates():
+            _world(cli)
+        for env in ("scratch-a", "scratch-b"):
+            store.create_environment(env, kubeconfig=str(cli.server.kubeconfig), context=None,
+                                     namespace=env, config=None)  # fmt: skip
+    for run, env in ((cli.local, "scratch-a"), (cli.remote, "scratch-b")):
+        _ok(run("app", "create", f"{env}-app", "--template", "bookstore@1", "--env", env,
+                "--config", "shop-dev"))  # fmt: skip
+        refused = run("env", "delete", env, "--yes")
+        assert f"environment {env!r} is used by application(s) {env}-app;" in refused.err
+        done = _ok(run("env", "delete", env, "--cascade", "--yes"))
+        assert done.out.startswith(f"--cascade deletes application(s) {env}-app first\n")
+        assert f"application {env}-app deleted (operation " in done.out
+        assert done.out.endswith(f"environment {env} deleted; namespace {env} was left in place\n")
+        assert run("env", "show", env).code == 1
