@@ -11,8 +11,9 @@ transaction, so an application created meanwhile cannot slip between them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError
@@ -26,6 +27,7 @@ from kapstan.store.records import Application
 from kapstan.store.tables import (
     ApplicationLockRow,
     ApplicationRow,
+    ApprovalRow,
     ConfigRow,
     EnvironmentRow,
     RoleGrantRow,
@@ -62,6 +64,11 @@ class DeletionStore(Repository):
                 operation.finished_at = now
             add_event(session, operation.id, now, "deleted", f"application {name} deleted")
             app.deleted_at = now
+            mine = (ApprovalRow.application == name) & (
+                ApprovalRow.environment_id == app.environment_id
+            )
+            _close_approvals(session, mine, now,
+                             f"application {name} was deleted")  # fmt: skip
 
         self._write(work)
 
@@ -104,6 +111,8 @@ class DeletionStore(Repository):
                 )
             session.execute(delete(RoleGrantRow).where(RoleGrantRow.environment_id == row.id))
             row.deleted_at = self._now()
+            _close_approvals(session, ApprovalRow.environment_id == row.id, row.deleted_at,
+                             f"environment {name} was deleted")  # fmt: skip
 
         self._write(work)
 
@@ -166,6 +175,17 @@ class DeletionStore(Repository):
             return [v.version for v in doomed]
 
         return self._write(work)
+
+
+def _close_approvals(
+    session: Session, where: ColumnElement[bool], now: datetime, reason: str
+) -> None:
+    """Approvals still open for what was deleted are rejected: nothing is left to change."""
+    session.execute(
+        update(ApprovalRow)
+        .where(where, ApprovalRow.status.in_(("pending", "approved")))
+        .values(status="rejected", decided_at=now, reason=reason)
+    )
 
 
 def _names(session: Session, where: ColumnElement[bool]) -> Sequence[str]:

@@ -130,3 +130,16 @@ def test_whole_template_delete(store: Store) -> None:
     store.save_template_version("t", {"a.yaml": "2"}, "d2", author="ana")
     assert store.delete_template("t") == [1, 2]
     assert store.list_templates() == []
+
+
+def test_open_approvals_of_what_is_deleted_are_rejected(shop: Store) -> None:
+    shop.create_user("ana", password=None)
+    asked = shop.request_approval(kind="deploy", application="shop", environment="dev",
+                                  requested_by="ana", payload={})  # fmt: skip
+    _delete_app(shop, "shop")
+    closed = shop.get_approval(asked.id)
+    assert (closed.status, closed.reason) == ("rejected", "application shop was deleted")
+    other = shop.request_approval(kind="promote", application="web", environment="dev",
+                                  requested_by="ana", payload={})  # fmt: skip
+    shop.delete_environment("dev")
+    assert shop.get_approval(other.id).reason == "environment dev was deleted"
