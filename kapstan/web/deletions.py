@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from kapstan.actions.deleting import delete_app, survey_app
+from kapstan.actions.deleting import survey_app
+from kapstan.api.flows import deletions as flows
 from kapstan.api.state import runner_of
 from kapstan.web.common import PageRoute, PosterDep, ViewerDep, redirect, render
 
@@ -29,12 +30,12 @@ def delete(
     request: Request, viewer: PosterDep, app: str, volumes: Annotated[str, Form()] = ""
 ) -> Response:
     viewer.caller.application(app, "delete")
-    runner, store = runner_of(request), viewer.caller.store
-    launch = runner.launch(
-        "delete",
-        lambda on_start: delete_app(
-            store, app, author=viewer.name, keep_volumes=not volumes, timeout=DELETE_TIMEOUT,
-            on_start=on_start, lease=runner.lease, via="console",
-        ),
-    )  # fmt: skip
-    return redirect(f"/apps/{app}/operations/{launch.operation_id}")
+    started = flows.request_delete(viewer.caller.store, runner_of(request), app=app,
+                                   author=viewer.name, keep_volumes=not volumes,
+                                   timeout=DELETE_TIMEOUT, via="console")  # fmt: skip
+    if started.approval_id is not None:
+        return render(request, "message.html", 202, title="Approval required",
+                      message=f"The environment requires approval: another user with the approve "
+                              f"permission approves request {started.approval_id}.",
+                      back=f"/apps/{app}")  # fmt: skip
+    return redirect(f"/apps/{app}/operations/{started.operation_id}")

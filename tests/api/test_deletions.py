@@ -3,6 +3,8 @@ the users), what stays readable, and that every change is audited."""
 
 from __future__ import annotations
 
+import time
+
 from tests.api.conftest import Api
 
 
@@ -91,3 +93,27 @@ def test_disable_revoke_and_tokens(api: Api) -> None:
     actions = [e["action"] for e in api.get("/api/v1/audit").json()["items"]]
     for action in ("user.disable", "user.enable", "role.revoke", "token.revoke"):
         assert action in actions
+
+
+def test_application_delete_waits_for_approval_where_the_environment_requires_it(
+    api: Api,
+) -> None:
+    made = api.post("/api/v1/applications", {"name": "shop-prod", "template": "shop",
+                                             "environment": "prod", "config": "dev"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    asked = api.delete("/api/v1/applications/shop-prod")
+    assert asked.status_code == 202, asked.text
+    approval_id = asked.json()["approvalId"]
+    assert (asked.json()["status"], asked.json()["operationId"]) == ("approval-required", None)
+    assert api.get("/api/v1/applications/shop-prod").status_code == 200  # nothing ran yet
+
+    approved = api.post(f"/api/v1/approvals/{approval_id}/approve", user="dana")
+    assert approved.status_code == 202, approved.text
+    op_id = approved.json()["operationId"]
+    deadline = time.monotonic() + 30
+    while api.store.get_operation(op_id).finished_at is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    op = api.store.get_operation(op_id)
+    assert (op.kind, op.status.value, op.author) == ("delete", "succeeded", "root")
+    assert api.get("/api/v1/applications/shop-prod").status_code == 404

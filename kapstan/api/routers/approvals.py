@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 
 from kapstan.api import auditing, schemas
 from kapstan.api.auth import CallerDep
-from kapstan.api.flows import deploys, promotion
+from kapstan.api.flows import deletions, deploys, promotion
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.api.state import runner_of
 from kapstan.errors import ForbiddenError
@@ -74,6 +74,8 @@ def approve(
 def _carry_out(store: Store, request: Request, a: Approval) -> deploys.Started:
     runner = runner_of(request)
     payload = dict(a.payload)
+    if a.kind == deletions.KIND:
+        return deploys.Started(launch=deletions.approved_delete(store, runner, a))
     if a.kind == "promote":
         found = promotion.from_payload(payload, a.environment)
         return promotion.execute(

@@ -1,7 +1,8 @@
 """Deleting applications, environments, templates and configs; taking access away.
 
 ``DELETE /applications/{app}`` answers 202 with the delete operation (follow it like a
-deploy; ``?wait=true``: 200 with it finished); ``GET .../deletion`` shows first what it
+deploy; ``?wait=true``: 200 with it finished), or 202 with an approval id where the
+environment requires approval; ``GET .../deletion`` shows first what it
 would delete and keep. Deleting an application needs the ``delete`` permission (the
 environment's admin); environments, templates and configs, an administrator. Refusals
 (in use, naming the users) are 409. Each change is audited by the action it calls.
@@ -14,9 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from kapstan.actions import access, deletions
-from kapstan.actions.deleting import AppRemoval, delete_app, survey_app
+from kapstan.actions.deleting import AppRemoval, survey_app
 from kapstan.api import convert, schemas
 from kapstan.api.auth import CallerDep
+from kapstan.api.flows import deletions as flows
 from kapstan.api.routers.deploys import ACCEPTED
 from kapstan.api.routers.users import _user
 from kapstan.api.state import runner_of
@@ -56,15 +58,16 @@ def delete_application(
 ) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
     """Delete the app's objects (dependents first, waited for), then the app; its history stays."""
     caller.application(app, "delete")
-    runner, store = runner_of(request), caller.store
-    launch = runner.launch(
-        "delete",
-        lambda on_start: delete_app(
-            store, app, author=caller.name, keep_volumes=not delete_volumes, timeout=timeout,
-            on_start=on_start, lease=runner.lease, via="api",
-        ),
-    )  # fmt: skip
-    assert launch.operation_id is not None
+    store = caller.store
+    started = flows.request_delete(store, runner_of(request), app=app, author=caller.name,
+                                   keep_volumes=not delete_volumes, timeout=timeout, via="api")  # fmt: skip
+    if started.approval_id is not None:
+        return schemas.Accepted(approval_id=started.approval_id, status="approval-required",
+                                app=app, message="the environment requires approval: a second "
+                                "user with the approve permission approves "
+                                f"{started.approval_id}")  # fmt: skip
+    launch = started.launch
+    assert launch is not None and launch.operation_id is not None
     if wait:
         launch.done.wait()
         response.status_code = 200

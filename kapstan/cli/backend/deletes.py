@@ -12,7 +12,7 @@ from kapstan.actions import deletions
 from kapstan.actions.deleting import AppRemoval, ServiceRemoval, delete_app, survey_app
 from kapstan.actions.journal import Listener
 from kapstan.api import schemas as s
-from kapstan.cli.backend.deploys import RECENT, Pending, RemoteDeploys
+from kapstan.cli.backend.deploys import RECENT, Approval, Pending, RemoteDeploys
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.engine.removal import Removal
@@ -24,7 +24,9 @@ from kapstan.store import Revision, Store
 class DeletesPort(Protocol):
     def survey(self, app: str, *, keep_volumes: bool) -> AppRemoval: ...
 
-    def app(self, app: str, *, keep_volumes: bool, timeout: float, author: str) -> Pending: ...
+    def app(
+        self, app: str, *, keep_volumes: bool, timeout: float, author: str
+    ) -> Pending | Approval: ...
 
     def environment(
         self, name: str, *, cascade: bool, keep_volumes: bool, timeout: float, author: str,
@@ -107,11 +109,16 @@ class RemoteDeletes:
                                deleteVolumes=not keep_volumes)  # fmt: skip
         return app_removal(decode.parse(s.DeletionPlanOut, data))
 
-    def app(self, app: str, *, keep_volumes: bool, timeout: float, author: str) -> Pending:
+    def app(
+        self, app: str, *, keep_volumes: bool, timeout: float, author: str
+    ) -> Pending | Approval:
         # The server records its caller as the author.
         answer = decode.parse(s.Accepted, self.client.request(
             "DELETE", path("applications", app), params={"deleteVolumes": not keep_volumes,
                                                          "timeout": timeout}))  # fmt: skip
+        if answer.approval_id is not None and answer.operation_id is None:
+            environment = decode.application(self.client.get(path("applications", app)))
+            return Approval(answer.approval_id, app, environment.environment, answer.message)
         operation_id = answer.operation_id
         assert operation_id is not None
         follow = RemoteDeploys(self.client).follow
