@@ -47,7 +47,15 @@ def test_every_api_route_needs_a_token(api: Api) -> None:
     for path, ops in doc["paths"].items():
         if not path.startswith("/api/") or path in open_paths:
             continue
-        url = path.format(app="shop", name="dev", operation_id=1, approval_id=1, token_id=1)
+        url = path.format(
+            app="shop",
+            name="dev",
+            operation_id=1,
+            approval_id=1,
+            token_id=1,
+            version=1,
+            environment="dev",
+        )
         for method in ops:
             response = api.client.request(method.upper(), url, json={})
             assert response.status_code == 401, (method, path, response.text)
