@@ -4,7 +4,8 @@
 waits for it (a long ``timeout``: A is never the one to give up). While A waits, a deploy
 through B is refused (409, naming A's pid). Then A is SIGKILLed, a node gets the label,
 and B's reaper must take the lock over within lease + interval, end A's operation as
-abandoned and re-run the request: db and api are done, web is applied and waited for.
+abandoned and re-run the request: db and api are done, web is applied and waited for
+(the revision A recorded as pending before its wait ends interrupted).
 """
 
 from __future__ import annotations
@@ -103,6 +104,11 @@ def test_killed_server_is_taken_over_and_the_deploy_finished(
     assert any(f"took over the lock from root (pid {a.pid} " in m for m in messages), messages
     assert f"re-running the request of abandoned operation {first}" in messages
     assert [(s["service"], s["step"]) for s in resumed["services"]] == [("web", "ready")]
+    # The revision A recorded before its wait (pending) is interrupted, never a rollback
+    # target; the resumed deploy applied web again and recorded it deployed.
+    history = b.client.get("/api/v1/applications/shop/history", params={"service": "web"})
+    assert [(r["revision"], r["status"], r["operationId"]) for r in history.json()["items"]] == [
+        (1, "interrupted", first), (2, "deployed", second)]  # fmt: skip
     status = b.client.get("/api/v1/applications/shop/status").json()
     assert [(s["service"], s["health"]) for s in status] == [
         ("db", "healthy"), ("api", "healthy"), ("web", "healthy")]  # fmt: skip
