@@ -70,7 +70,9 @@ class LockStore(Repository):
             elif held.expires_at > now and held.owner != dead_owner:
                 raise ConflictError(_held_message(app, held, now))
             else:
-                _take_over(session, held, owner, operation_id, now, dead=held.owner == dead_owner)
+                # Its lease still running, it is taken because its process is gone.
+                dead = held.expires_at > now
+                _take_over(session, held, owner, operation_id, now, dead=dead)
                 held.expires_at = now + lease
             session.flush()
             return _record(app, held)
