@@ -26,7 +26,9 @@ def test_cancel_with_nothing_running_says_so_both_ways(cli: Cli) -> None:
     _solo(cli.server)
     local, remote = cli.both("app", "cancel", "solo")
     assert (local.code, remote.code) == (1, 1)
-    said = "application 'solo' has no running operation to cancel; see `kapstan app operations solo`"
+    said = (
+        "application 'solo' has no running operation to cancel; see `kapstan app operations solo`"
+    )
     assert said in local.err and said in remote.err
 
 
