@@ -82,3 +82,22 @@ def test_a_deploy_killed_at_any_point_is_completed_by_the_next(trio: Trio, point
         _config_version(first["api"]),
     )
     assert _live_image(trio, "api") == "example/api:1"
+
+
+def test_a_rollback_after_a_kill_resolves_it_too(trio: Trio) -> None:
+    """Killed while api waits: rolling api back goes to its last deployed revision."""
+    trio.run("app", "deploy", trio.app, "--yes")
+    before = _latest(trio.history(), "api")
+    trio.run("config", "set", "trio", "release=2")
+    trio.run("app", "update", trio.app)
+    proc, marker = trio.start("app", "deploy", trio.app, "--yes", failpoint="wait:api")
+    wait_for_marker(proc, marker, "wait:api")
+    kill_hard(proc)
+    assert _latest(trio.history(), "api")["status"] == "pending"  # visible while unresolved
+
+    trio.run("app", "rollback", trio.app, "-s", "api", "--yes")
+    api = [(r["revision"], r["status"]) for r in trio.history() if r["service"] == "api"]
+    assert api == [(1, "deployed"), (2, "interrupted"), (3, "deployed")]
+    rolled = _latest(trio.history(), "api")
+    assert _config_version(rolled) == _config_version(before)
+    assert _live_image(trio, "api") == "example/api:1"
