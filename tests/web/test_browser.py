@@ -165,6 +165,8 @@ def test_click_through(served: Served) -> None:
 
             page.goto(f"{served.url}/apps/web")
             page.click("#service-api button.danger")
+            page.wait_for_url("**/rollback*")  # the rollback's plan first, then a confirmation
+            page.click("#confirm-rollback")
             page.wait_for_url("**/operations/*")
             assert _wait_done(page) == "succeeded"
             assert "Rollback" in page.inner_text("h1")
