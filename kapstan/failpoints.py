@@ -5,7 +5,9 @@ when the process starts; then ``hit(name)`` looks the name up and acts:
 
     KAPSTAN_FAILPOINTS="after-apply:db:0=pause;wait:api=exit"
 
-    pause   tell the test (below), then sleep until the process is killed (kill -9)
+    pause   tell the test (below), then sleep until the process is killed (kill -9), or
+            end it as ``exit`` does after PAUSE_LIMIT seconds, so a test that failed
+            to kill it leaves nothing running
     exit    tell the test, then end the process at once (exit code 137, as kill -9 would)
 
 Telling the test: the name is appended as a line to the file named by
@@ -31,6 +33,7 @@ import time
 VARIABLE = "KAPSTAN_FAILPOINTS"
 MARKER_VARIABLE = "KAPSTAN_FAILPOINT_MARKER"
 ACTIONS = frozenset({"pause", "exit"})
+PAUSE_LIMIT = 600.0
 
 
 def _parse(text: str) -> dict[str, str]:
@@ -61,10 +64,9 @@ def hit(name: str) -> None:
     if action is None:
         return
     _announce(name)
-    if action == "exit":
-        os._exit(137)
-    while True:  # pause: the test kills us here
-        time.sleep(3600)
+    if action == "pause":
+        time.sleep(PAUSE_LIMIT)  # the test kills us here
+    os._exit(137)
 
 
 def _announce(name: str) -> None:
