@@ -56,7 +56,7 @@ def create_app(
         version = _default_config(store, name, details, env, author)
     else:
         version = store.get_config(config.name, config.version)
-        _check_renders(details, version.values, name, env)
+        _check_renders(store, details, version.values, name, env)
     return store.create_application(
         name,
         template=details.version.name,
@@ -105,7 +105,7 @@ def _default_config(
 ) -> ConfigVersion:
     values: dict[str, Value] = dict(default_config(details.template))
     try:
-        _check_renders(details, values, name, env)
+        _check_renders(store, details, values, name, env)
     except VariableError as exc:
         raise VariableError(
             f"{exc}\nenvironment {env.name!r} has no config, so the template's defaults were "
@@ -123,7 +123,12 @@ def _default_config(
 
 
 def _check_renders(
-    details: TemplateDetails, values: Mapping[str, Value], app: str, env: Environment
+    store: Store,
+    details: TemplateDetails,
+    values: Mapping[str, Value],
+    app: str,
+    env: Environment,
 ) -> None:
     """Render once and throw the result away: every key and value error surfaces here."""
-    render_app(details.template, values, app=app, namespace=env.namespace)
+    key = store.checksum_key()
+    render_app(details.template, values, app=app, namespace=env.namespace, hash_key=key)

@@ -42,7 +42,9 @@ def render_at(
     stored = store.get_template(application.template, template_version)
     template = parsed(stored)
     config = store.get_config(application.config, config_version)
-    rendered = render_app(template, config.values, app=app, namespace=env.namespace)
+    rendered = render_app(
+        template, config.values, app=app, namespace=env.namespace, hash_key=store.checksum_key()
+    )
     effective = {**template.config, **config.values}
     return RenderedAppVersion(
         app, env.name, template, stored.version, config.name, config.version, rendered, effective

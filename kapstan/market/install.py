@@ -75,7 +75,8 @@ def install(
     given = _as_secrets(dict(values or {}), entry.secrets)
     _check_keys(template, given, entry)
     plan = _plan_config(store, app_name, template, entry, environment, given)
-    render_app(template, plan.values, app=app_name, namespace=environment.namespace)
+    render_app(template, plan.values, app=app_name, namespace=environment.namespace,
+               hash_key=store.checksum_key())  # fmt: skip
     version, template_created = store.save_template_version(
         entry.name, files, template.digest, author=author,
         message=f"from market catalog {entry.catalog}",

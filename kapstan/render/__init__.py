@@ -2,13 +2,13 @@
 
 Public API:
 
-- ``render.render_app(template, values, *, app, namespace) -> RenderedApp``
-  (VariableError lists every undefined key / misfit at once; TemplateError for a
+- ``render.render_app(template, values, *, app, namespace, hash_key) -> RenderedApp``
+  (``hash_key``: the store's ``checksum_key()``, None without a secret key; VariableError lists every undefined key / misfit at once; TemplateError for a
   resource declared in two services)
 - ``variables.extract_variables(template) -> list[Variable]`` (key, default, uses);
   ``variables.default_config(template) -> dict[str, Scalar]``
 - ``hashing.service_yaml(rendered_service) -> str`` (redacted YAML, for revisions);
-  ``hashing.objects_yaml(objects, redact=True)``; ``hashing.content_hash(objects)``
+  ``hashing.objects_yaml(objects, redact=True)``; ``hashing.content_hash(objects, key=...)``
 - ``redaction.redact_objects(objects)``
 - ``labels.stamp_objects(objects, *, template_version, config_version, revision, content_hash,
   environment="")`` for the apply step (after hashing; rendered content carries no version

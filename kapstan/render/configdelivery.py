@@ -9,8 +9,12 @@ For the keys a service declares under ``env``/``files``:
   ``env[].valueFrom.{configMapKeyRef,secretKeyRef}`` (a variable the manifest already
   sets keeps the manifest's value) and, when there are files, a read-only projected
   volume ``kapstan-config`` mounted at ``filesPath`` with one item per file;
-- each pod template gets annotation ``kapstan.io/config-checksum``: HMAC-SHA256 (keyed
-  by ``hash_key``) of exactly those keys' values, so pods roll when, and only when, their keys change.
+- each pod template gets annotation ``kapstan.io/config-checksum``: HMAC-SHA256 of exactly
+  those keys' values, so pods roll when, and only when, their keys change. With a secret
+  among them it is keyed by ``hash_key`` (derived from the store's secret key; refused
+  without one), so the annotation, visible to anyone who can read the Deployment, cannot
+  be used to check guesses of the secret; with plain values only (visible anyway in the
+  ConfigMap) the key is not used, so those checksums do not change when the key rotates.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kapstan.errors import SecretKeyError
 from kapstan.model.rendered import KubeObject
 from kapstan.model.template import TEMPLATE_FILE, ServiceSpec
 from kapstan.model.values import SecretValue, Value
-from kapstan.render.hashing import canonical_json, keyed_digest
+from kapstan.render.hashing import KEY_NEEDED, canonical_json, keyed_digest
 from kapstan.render.substitute import Problems, as_text
 
 CHECKSUM_ANNOTATION = "kapstan.io/config-checksum"
@@ -57,7 +62,7 @@ def plan_delivery(
     namespace: str,
     problems: Problems,
     used: dict[str, Value],
-    hash_key: bytes = b"",
+    hash_key: bytes | None,
 ) -> Delivery | None:
     """What to generate for ``spec``'s env/files keys; None when it declares none."""
     keys = spec.delivered_keys
@@ -93,7 +98,12 @@ def plan_delivery(
         {"name": VOLUME_NAME, "mountPath": spec.files_path, "readOnly": True} if volume else None
     )
     objects = _objects(config_name, secret_name, namespace, plain, secret)
-    checksum = keyed_digest(canonical_json([plain, secret]), hash_key)
+    if secret and not hash_key:
+        raise SecretKeyError(
+            f"service {spec.name!r} delivers secret key(s) {', '.join(sorted(secret))}: "
+            f"their checksum needs a key; {KEY_NEEDED}"
+        )
+    checksum = keyed_digest(canonical_json([plain, secret]), (hash_key or b"") if secret else b"")
     return Delivery(objects, env, volume, mount, checksum)
 
 

@@ -10,8 +10,15 @@ from typing import Any
 
 import yaml
 
+from kapstan.errors import SecretKeyError
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.render.redaction import SECRET_FIELDS, is_secret, redact_objects
+
+# The core cannot import the store's wording (kapstan.store.crypto); this says the same.
+KEY_NEEDED = (
+    "set KAPSTAN_SECRET_KEY to a key made by `kapstan secret-key generate` "
+    "(digests of secret values are keyed by a key derived from it)"
+)
 
 
 def canonical_json(data: Any) -> str:
@@ -24,15 +31,26 @@ def keyed_digest(text: str, key: bytes) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def content_hash(objects: Sequence[KubeObject], *, key: bytes = b"") -> str:
+def content_hash(objects: Sequence[KubeObject], *, key: bytes | None = None) -> str:
     """``sha256:<hex>`` over the canonical JSON of ``objects`` (order matters).
 
-    Secret values enter as ``keyed_digest(value, key)``: the hash changes with them, and
-    with a non-empty ``key`` (e.g. derived from the store's secret key) the hash, which
-    is stored and shown, cannot be used to guess a weak secret offline.
+    Secret values enter as ``keyed_digest(value, key)``: the hash changes with them, and,
+    ``key`` being secret (derived from the store's secret key), the hash, which is stored
+    and shown, cannot be used to check guesses of a weak secret offline. Objects holding
+    secret values without a ``key`` are refused (SecretKeyError): an unkeyed digest of a
+    secret is never made. Objects without secret values hash the same whatever the key.
     """
-    masked = [_mask_secret(obj, key) if is_secret(obj) else obj for obj in objects]
+    if not key and any(holds_secret_values(obj) for obj in objects):
+        raise SecretKeyError(f"a Secret's content hash needs a key; {KEY_NEEDED}")
+    masked = [_mask_secret(obj, key or b"") if is_secret(obj) else obj for obj in objects]
     return "sha256:" + hashlib.sha256(canonical_json(masked).encode("utf-8")).hexdigest()
+
+
+def holds_secret_values(obj: KubeObject) -> bool:
+    """A Secret with at least one value under ``data``/``stringData``."""
+    return is_secret(obj) and any(
+        isinstance(obj.get(name), dict) and obj[name] for name in SECRET_FIELDS
+    )
 
 
 def _mask_secret(obj: KubeObject, key: bytes) -> KubeObject:

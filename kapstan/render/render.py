@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kapstan.errors import InputError
+from kapstan.errors import InputError, SecretKeyError
 from kapstan.model.rendered import KubeObject, RenderedApp, RenderedService
 from kapstan.model.template import ServiceSpec, Template
 from kapstan.model.values import Value
 from kapstan.render.configdelivery import plan_delivery, wire
-from kapstan.render.hashing import content_hash
+from kapstan.render.hashing import KEY_NEEDED, content_hash, holds_secret_values
 from kapstan.render.labels import label
 from kapstan.render.resources import ResourceKey, check_duplicates, key_of
 from kapstan.render.settings import effective_settings, generate
@@ -35,7 +35,7 @@ class _Context:
     template: str
     app: str
     namespace: str
-    hash_key: bytes
+    hash_key: bytes | None
 
 
 def render_app(
@@ -44,14 +44,16 @@ def render_app(
     *,
     app: str,
     namespace: str,
-    hash_key: bytes = b"",
+    hash_key: bytes | None,
 ) -> RenderedApp:
     """Render every service of ``template`` for application ``app`` in ``namespace``.
 
     ``hash_key`` keys the digests of secret values inside content hashes and config
-    checksums (HMAC); pass a stable key derived from the store's secret key in
-    production so stored hashes reveal nothing about weak secrets. Equal input and
-    key give equal hashes.
+    checksums (HMAC): the store's ``checksum_key()``, derived from its secret key, so
+    that hashes, which are stored and shown, reveal nothing about weak secrets. None
+    (no key): a service holding secret values is refused with a SecretKeyError naming
+    it; services without secrets render the same whatever the key. Equal input and key
+    give equal hashes.
     """
     for what, name in (("application name", app), ("namespace", namespace)):
         if not _DNS_LABEL.match(name):
@@ -104,6 +106,11 @@ def _render_service(
             service=spec.name,
             template=context.template,
             namespace=context.namespace,
+        )
+    if not context.hash_key and any(holds_secret_values(obj) for obj in objects):
+        raise SecretKeyError(
+            f"service {spec.name!r} renders a Secret with values: its content hash needs a "
+            f"key; {KEY_NEEDED}"
         )
     digest = content_hash(objects, key=context.hash_key)
     rendered = RenderedService(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, StoreError
-from kapstan.store.crypto import SecretBox
+from kapstan.store.crypto import SecretBox, key_configured
 from kapstan.store.database import Database
 from kapstan.store.passwords import Passwords
 
@@ -55,6 +55,13 @@ class Repository:
         if self._secret_box is None:
             self._secret_box = SecretBox.from_env(self._environ)
         return self._secret_box
+
+    def checksum_key(self) -> bytes | None:
+        """The key for digests of secret values in rendered output; None without a key.
+
+        Derived from the secret key (see ``kapstan.store.crypto``), never equal to it.
+        """
+        return self._box().checksum_key() if key_configured(self._environ) else None
 
     def now(self) -> datetime:
         """The store's clock, in UTC: the time its records are stamped with."""

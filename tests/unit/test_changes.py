@@ -21,7 +21,11 @@ def rendered(
 ):  # type: ignore[no-untyped-def]
     template = parse_template(files or bookstore_files())
     return render_app(
-        template, VALUES if values is None else values, app="shop", namespace=namespace
+        template,
+        VALUES if values is None else values,
+        app="shop",
+        namespace=namespace,
+        hash_key=b"unit test checksum key",
     )
 
 

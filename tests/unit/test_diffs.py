@@ -35,7 +35,8 @@ CHANGED: dict[str, Value] = {
 
 
 def rendered(values: dict[str, Value]) -> RenderedApp:
-    return render_app(parse_template(bookstore_files()), values, app="shop", namespace="dev")
+    return render_app(parse_template(bookstore_files()), values, app="shop", namespace="dev",
+                      hash_key=b"unit test checksum key")  # fmt: skip
 
 
 def test_unified_diff_golden() -> None:

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from kapstan.errors import InputError, TemplateError, VariableError
+from kapstan.errors import InputError, SecretKeyError, TemplateError, VariableError
 from kapstan.model.rendered import RenderedApp
 from kapstan.model.values import SecretValue, Value, display
 from kapstan.render.configdelivery import CHECKSUM_ANNOTATION
@@ -14,6 +14,7 @@ from kapstan.render.render import render_app
 from kapstan.templates.parser import parse_template
 from tests.unit.samples import bookstore_files, deployment, one_service
 
+HASH_KEY = b"unit test checksum key"
 VALUES: dict[str, Value] = {
     "catalog.db.url": "postgres://postgres:5432/catalog",
     "catalog.props": "cache=on\n",
@@ -23,7 +24,8 @@ VALUES: dict[str, Value] = {
 
 def render(files: dict[str, str], values: dict[str, Value] | None = None, **kw: str) -> RenderedApp:
     args = {"app": "shop", "namespace": "dev", **kw}
-    return render_app(parse_template(files), VALUES if values is None else values, **args)
+    values = VALUES if values is None else values
+    return render_app(parse_template(files), values, **args, hash_key=HASH_KEY)
 
 
 def by_kind(app: RenderedApp, service: str) -> dict[str, dict[str, Any]]:
@@ -284,7 +286,9 @@ def test_hash_is_deterministic_and_content_sensitive() -> None:
     assert {s: r.hash for s, r in one.services.items()} == {
         s: r.hash for s, r in two.services.items()
     }
-    assert one.services["catalog"].hash == content_hash(one.services["catalog"].objects)
+    assert one.services["catalog"].hash == content_hash(
+        one.services["catalog"].objects, key=HASH_KEY
+    )
     assert one.services["catalog"].hash.startswith("sha256:")
     three = render(bookstore_files(), {**VALUES, "db.password": SecretValue("changed")})
     assert three.services["catalog"].hash != one.services["catalog"].hash
@@ -352,15 +356,30 @@ def test_stamp_objects_adds_versions_without_touching_input() -> None:
 
 def test_hash_key_changes_secret_digests_only() -> None:
     template = parse_template(bookstore_files())
-    plain = render_app(template, VALUES, app="shop", namespace="dev")
+    other = render_app(template, VALUES, app="shop", namespace="dev", hash_key=b"k2")
     keyed = render_app(template, VALUES, app="shop", namespace="dev", hash_key=b"k1")
     again = render_app(template, VALUES, app="shop", namespace="dev", hash_key=b"k1")
     assert keyed.services["catalog"].hash == again.services["catalog"].hash
-    assert keyed.services["catalog"].hash != plain.services["catalog"].hash
-    assert keyed.services["postgres"].hash == plain.services["postgres"].hash
-    assert checksum(keyed, "catalog") != checksum(plain, "catalog")
+    assert keyed.services["catalog"].hash != other.services["catalog"].hash
+    assert keyed.services["postgres"].hash == other.services["postgres"].hash
+    assert checksum(keyed, "catalog") != checksum(other, "catalog")
     # the Secret itself still carries the real value for apply
     assert by_kind(keyed, "catalog")["Secret"]["stringData"] == {"db.password": "hunter2"}
+
+
+def test_no_key_refuses_secrets_and_changes_nothing_else() -> None:
+    """Without a key no unkeyed digest of a secret is made: the service is refused by name."""
+    template = parse_template(bookstore_files())
+    with pytest.raises(SecretKeyError, match="service 'catalog'.*KAPSTAN_SECRET_KEY"):
+        render_app(template, VALUES, app="shop", namespace="dev", hash_key=None)
+    plain = {k: v for k, v in VALUES.items() if not isinstance(v, SecretValue)}
+    unkeyed = render_app(template, {**plain, "db.password": "x"}, app="shop", namespace="dev",
+                         hash_key=None)  # fmt: skip
+    keyed = render_app(template, {**plain, "db.password": "x"}, app="shop", namespace="dev",
+                       hash_key=b"k1")  # fmt: skip
+    assert {s: r.hash for s, r in unkeyed.services.items()} == {
+        s: r.hash for s, r in keyed.services.items()
+    }
 
 
 def test_content_hash_sees_secret_values_without_containing_them() -> None:
@@ -371,5 +390,8 @@ def test_content_hash_sees_secret_values_without_containing_them() -> None:
         "data": {"k": "YQ=="},
     }
     other = {**secret, "data": {"k": "Yg=="}}
-    assert content_hash([secret]) != content_hash([other])
-    assert content_hash([secret], key=b"x") != content_hash([secret])
+    assert content_hash([secret], key=b"x") != content_hash([other], key=b"x")
+    assert content_hash([secret], key=b"x") != content_hash([secret], key=b"y")
+    with pytest.raises(SecretKeyError, match="needs a key"):
+        content_hash([secret])
+    assert content_hash([{**secret, "data": {}}]) == content_hash([{**secret, "data": {}}], key=b"x")

@@ -30,7 +30,7 @@ def _template(settings: str) -> dict[str, str]:
 
 
 def _render(settings: str, values: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-    rendered = render_app(parse_template(_template(settings)), values or {}, app="shop", namespace="dev")
+    rendered = render_app(parse_template(_template(settings)), values or {}, app="shop", namespace="dev", hash_key=None)
     return {o["kind"]: o for o in rendered.services["api"].objects}
 
 
@@ -52,8 +52,8 @@ def test_config_keys_override_settings_per_environment_and_count_as_inputs() -> 
     assert objs["Service"]["spec"]["type"] == "NodePort"
     assert objs["Ingress"]["spec"]["rules"][0]["host"] == "a.test"
     template = parse_template(_template(settings))
-    old = render_app(template, {}, app="shop", namespace="dev")
-    new = render_app(template, {"api.autoscaling.max": 9}, app="shop", namespace="dev")
+    old = render_app(template, {}, app="shop", namespace="dev", hash_key=None)
+    new = render_app(template, {"api.autoscaling.max": 9}, app="shop", namespace="dev", hash_key=None)
     [change] = detect_changes(old, new)
     assert change.service == "api" and change.keys == ("api.autoscaling.max",)
 
