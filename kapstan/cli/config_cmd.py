@@ -12,6 +12,7 @@ from kapstan.cli.backend import open_backend
 from kapstan.cli.common import MessageOpt, OutputOpt, author
 from kapstan.cli.configviews import diff_record, print_config, print_versions, report_write
 from kapstan.cli.output import Format, print_data
+from kapstan.errors import InputError
 from kapstan.plan.configdiff import format_config_diff
 
 PairsArg = typer.Argument(..., metavar="KEY=VALUE...")
@@ -27,12 +28,21 @@ def set_(
     name: str,
     pairs: list[str] = PairsArg,
     secret: bool = typer.Option(False, "--secret", help="Store the values encrypted, as text."),
+    plain: bool = typer.Option(
+        False, "--plain", help="Make keys that are secret plain (audited); without it they stay secret."
+    ),
     message: str = MessageOpt,
 ) -> None:
-    """Set keys (creating config NAME if missing). Values are YAML scalars: 3 is a number."""
+    """Set keys (creating config NAME if missing). Values are YAML scalars: 3 is a number.
+
+    A key that is secret stays secret (its new value is stored encrypted, as text) unless
+    --plain is given.
+    """
+    if secret and plain:
+        raise InputError("--secret and --plain contradict each other; give one")
     values = parse_assignments(pairs, secret=secret)
     with open_backend(ctx) as backend:
-        result = backend.configs.set(name, values, author=author(), message=message)
+        result = backend.configs.set(name, values, author=author(), message=message, plain=plain)
     report_write(result)
 
 

@@ -19,6 +19,11 @@ def report_write(result: Written) -> None:
         print(f"config {v.name}: version {v.version} saved")
     else:
         print(f"config {v.name}: unchanged, still version {v.version}")
+    if result.kept_secret:
+        keys = ", ".join(result.kept_secret)
+        print(f"kept secret (encrypted): {keys}; `config set --plain` makes a key plain")
+    if result.made_plain:
+        print(f"made plain (audited): {', '.join(result.made_plain)}")
 
 
 def print_config(version: ConfigVersion, key: str | None, output: Format) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kapstan.actions.applications import create_app
+from kapstan.actions.configs import guard_secrets
 from kapstan.actions.refs import Ref
 from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.market.catalogs import Catalog, MarketTemplate, find_template
@@ -72,6 +73,7 @@ def install(
     _check_free(store, app_name)
     files = read_template_dir(entry.path)
     template = parse_template(files)
+    _check_template_name(entry, template)
     given = _as_secrets(dict(values or {}), entry.secrets)
     _check_keys(template, given, entry)
     plan = _plan_config(store, app_name, template, entry, environment, given)
@@ -102,6 +104,15 @@ def _check_free(store: Store, app: str) -> None:
     except NotFoundError:
         return
     raise ConflictError(f"application {app!r} exists already; install under another name (--app)")
+
+
+def _check_template_name(entry: MarketTemplate, template: Template) -> None:
+    """The version is saved under the folder's name: kapstan.yaml must say the same."""
+    if template.name != entry.name:
+        raise InputError(
+            f"market template {entry.qualified}: its kapstan.yaml names it {template.name!r}; "
+            f"a catalog's template folder must be named like its template ({entry.name!r})"
+        )
 
 
 def _as_secrets(values: dict[str, Value], secret_keys: tuple[str, ...]) -> dict[str, Value]:
@@ -141,7 +152,9 @@ def _plan_config(
     except NotFoundError:
         current = None
     if current is not None:
-        return _Plan({**current.values, **given}, current, ())
+        # A key secret in the config stays secret whatever --set gives it.
+        kept = guard_secrets(current, given, plain=False).values
+        return _Plan({**current.values, **kept}, current, ())
     seed: dict[str, Value] = dict(default_config(template))
     seed.update(_environment_values(store, environment, _allowed(template)))
     generated = tuple(k for k in entry.secrets if k not in given)

@@ -7,8 +7,8 @@ from collections.abc import Collection, Iterable, Mapping
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from kapstan.errors import ConflictError, NotFoundError
-from kapstan.model.values import Value
+from kapstan.errors import ConflictError, InputError, NotFoundError
+from kapstan.model.values import SecretValue, Value
 from kapstan.store import codec
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import (
@@ -47,23 +47,27 @@ class ConfigStore(Repository):
         author: str,
         message: str = "",
         expected_version: int | None = None,
+        made_plain: Collection[str] = (),
     ) -> ConfigVersion:
         """The next version of ``name``: a full snapshot of ``values``.
 
         ``expected_version``: the version the caller's edit started from; if another
         version was saved since, ConflictError instead of silently losing that change.
+        A key secret in the latest version and given a plain value here is an InputError
+        unless ``made_plain`` names it: a secret never turns plain by accident, whatever
+        the caller (``kapstan.actions.configs`` keeps such values secret before this).
         """
 
         def work(session: Session) -> ConfigVersion:
             config = find_config(session, name, lock=True)
-            if expected_version is not None:
-                latest = find_config_version(session, config, None)
-                if latest.version != expected_version:
-                    raise ConflictError(
-                        f"config {name!r} changed while this edit was made: version "
-                        f"{latest.version} was saved by {latest.author} after version "
-                        f"{expected_version}; run the command again to edit the latest"
-                    )
+            latest = find_config_version(session, config, None)
+            if expected_version is not None and latest.version != expected_version:
+                raise ConflictError(
+                    f"config {name!r} changed while this edit was made: version "
+                    f"{latest.version} was saved by {latest.author} after version "
+                    f"{expected_version}; run the command again to edit the latest"
+                )
+            _check_stays_secret(session, name, latest, values, made_plain)
             return write_version(session, config, values, self._box, author, message, self._now())
 
         return self._write(work)
@@ -138,6 +142,31 @@ class ConfigStore(Repository):
             return out
 
         return self._read(work)
+
+
+def _check_stays_secret(
+    session: Session,
+    name: str,
+    latest: ConfigVersionRow,
+    values: Mapping[str, Value],
+    made_plain: Collection[str],
+) -> None:
+    secret = session.scalars(
+        select(ConfigValueRow.key).where(
+            ConfigValueRow.config_version_id == latest.id, ConfigValueRow.secret.is_(True)
+        )
+    )
+    turned = sorted(
+        key
+        for key in secret
+        if key in values and not isinstance(values[key], SecretValue) and key not in made_plain
+    )
+    if turned:
+        raise InputError(
+            f"config {name!r} key(s) {', '.join(map(repr, turned))} are secret in version "
+            f"{latest.version}: a new value must be a secret too, or the key made plain on "
+            "purpose (`kapstan config set --plain`)"
+        )
 
 
 def _resolve(

@@ -69,6 +69,8 @@ def set_config(
         raise InputError("send either 'values' to set or 'unset' to remove, not both or neither")
     if body.replace and not sets:
         raise InputError("'replace' goes with 'values' (the whole new config), not 'unset'")
+    if body.plain and (body.secret or not sets):
+        raise InputError("'plain' goes with plain 'values' (it makes secret keys plain)")
     before = _current_version(caller, name)
     details: dict[str, Any] = {"keys": sorted(body.values or body.unset), "secret": body.secret}
     if body.unset:
@@ -77,10 +79,14 @@ def set_config(
     elif body.replace:
         details["replace"] = True
         result = configs.replace_values(caller.store, name, _values(body), author=caller.name,
-                                        message=body.message)  # fmt: skip
+                                        message=body.message, plain=body.plain)  # fmt: skip
     else:
         result = configs.set_values(caller.store, name, _values(body), author=caller.name,
-                                    message=body.message)  # fmt: skip
+                                    message=body.message, plain=body.plain)  # fmt: skip
+    if result.kept_secret:
+        details["keptSecret"] = list(result.kept_secret)
+    if result.made_plain:
+        details["madePlain"] = list(result.made_plain)
     return _written(caller, request, result, before, "config.set", details)
 
 
@@ -146,8 +152,9 @@ def _written(
         found = after_config_change(caller.store, runner_of(request), v, author=caller.name)
         triggered = [convert.triggered(t) for t in found]
     return schemas.ConfigWriteOut(
-        version=convert.config_version(v), created=result.created, triggered=triggered
-    )
+        version=convert.config_version(v), created=result.created, triggered=triggered,
+        kept_secret=list(result.kept_secret), made_plain=list(result.made_plain),
+    )  # fmt: skip
 
 
 def _may_view(caller: Caller, name: str) -> bool:

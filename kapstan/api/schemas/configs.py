@@ -43,6 +43,11 @@ class ConfigHistoryOut(ConfigVersionOut):
 class ConfigSet(Model):
     values: dict[str, JsonScalar] = {}
     secret: bool = Field(False, description="Store every value of this request as a secret.")
+    plain: bool = Field(
+        False,
+        description="Make keys that are secret plain (audited as config.plain). Without it a "
+        "key that is secret stays secret: its new value is stored encrypted, as text.",
+    )
     unset: list[str] = []
     replace: bool = Field(
         False, description="'values' become the whole config: keys not in them are removed."
@@ -69,6 +74,8 @@ class ConfigWriteOut(Model):
     version: ConfigVersionOut
     created: bool
     triggered: list[TriggeredOut] = []
+    kept_secret: list[str] = Field([], description="Secret keys given a plain value: kept secret.")
+    made_plain: list[str] = Field([], description="Secret keys made plain by 'plain'.")
 
 
 class WebhookSecretOut(Model):

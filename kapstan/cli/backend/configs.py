@@ -48,6 +48,8 @@ class Written:
 
     version: ConfigSummary
     created: bool
+    kept_secret: tuple[str, ...] = ()
+    made_plain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,9 @@ class ConfigsPort(Protocol):
     # In each class ``list`` follows the methods annotated ``list[...]``: it hides the builtin.
 
     def set(
-        self, name: str, values: Mapping[str, Value], *, author: str, message: str
-    ) -> Written: ...
+        self, name: str, values: Mapping[str, Value], *, author: str, message: str,
+        plain: bool = False,
+    ) -> Written: ...  # fmt: skip
 
     def unset(self, name: str, keys: Sequence[str], *, author: str, message: str) -> Written: ...
 
@@ -84,8 +87,14 @@ class LocalConfigs:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def set(self, name: str, values: Mapping[str, Value], *, author: str, message: str) -> Written:
-        return _local(configs.set_values(self.store, name, values, author=author, message=message))
+    def set(
+        self, name: str, values: Mapping[str, Value], *, author: str, message: str,
+        plain: bool = False,
+    ) -> Written:  # fmt: skip
+        written = configs.set_values(
+            self.store, name, values, author=author, message=message, plain=plain
+        )
+        return _local(written)
 
     def unset(self, name: str, keys: Sequence[str], *, author: str, message: str) -> Written:
         return _local(configs.unset_keys(self.store, name, keys, author=author, message=message))
@@ -122,13 +131,17 @@ class RemoteConfigs:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    def set(self, name: str, values: Mapping[str, Value], *, author: str, message: str) -> Written:
+    def set(
+        self, name: str, values: Mapping[str, Value], *, author: str, message: str,
+        plain: bool = False,
+    ) -> Written:  # fmt: skip
         secret = [k for k, v in values.items() if isinstance(v, SecretValue)]
         if secret and len(secret) != len(values):
             # One request stores all of its values as secrets or none: never half of them.
             raise InputError("set secret and plain values in separate commands")
-        plain = {k: v.reveal() if isinstance(v, SecretValue) else v for k, v in values.items()}
-        return self._write(name, {"values": plain, "secret": bool(secret), "message": message})
+        sent = {k: v.reveal() if isinstance(v, SecretValue) else v for k, v in values.items()}
+        body = {"values": sent, "secret": bool(secret), "message": message, "plain": plain}
+        return self._write(name, body)
 
     def unset(self, name: str, keys: Sequence[str], *, author: str, message: str) -> Written:
         return self._write(name, {"unset": list(keys), "message": message})
@@ -166,12 +179,14 @@ class RemoteConfigs:
 
 
 def _local(written: configs.ConfigWrite) -> Written:
-    return Written(ConfigSummary.of(written.version), written.created)
+    summary = ConfigSummary.of(written.version)
+    return Written(summary, written.created, written.kept_secret, written.made_plain)
 
 
 def _remote(answer: Any) -> Written:
     out = decode.parse(s.ConfigWriteOut, answer)
-    return Written(_summary(out.version), out.created)
+    kept, made = tuple(out.kept_secret), tuple(out.made_plain)
+    return Written(_summary(out.version), out.created, kept, made)
 
 
 def _summary(v: s.ConfigVersionOut) -> ConfigSummary:
