@@ -9,6 +9,7 @@ import typer
 from kapstan.actions.changes import AppChanges
 from kapstan.actions.refs import parse_ref
 from kapstan.api import schemas
+from kapstan.api.flows.hooks import HOW_TO_SIGN
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, print_data, print_rows
@@ -164,4 +165,4 @@ def webhook(ctx: typer.Context, name: str) -> None:
     print(made.secret)
     print(f"POST {url} with a JSON body {{\"set\": {{KEY: VALUE}}}} and the headers "
           "X-Kapstan-Timestamp (Unix seconds), X-Kapstan-Nonce (unique) and "
-          "X-Kapstan-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + '.' + body))")  # fmt: skip
+          f"{HOW_TO_SIGN}, path being {path('hooks', name)}")  # fmt: skip

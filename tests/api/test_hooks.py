@@ -24,13 +24,15 @@ def send(
 ) -> httpx2.Response:  # fmt: skip
     data = raw if raw is not None else json.dumps(body).encode()
     stamp = str(at if at is not None else int(time.time()))
+    once = nonce or uuid.uuid4().hex
+    url = f"/api/v1/hooks/{app}"
     headers = {
         "Content-Type": "application/json",
         "X-Kapstan-Timestamp": stamp,
-        "X-Kapstan-Nonce": nonce or uuid.uuid4().hex,
-        "X-Kapstan-Signature": signature or sign(secret, stamp, data),
+        "X-Kapstan-Nonce": once,
+        "X-Kapstan-Signature": signature or sign(secret, stamp, once, "POST", url, data),
     }
-    return api.client.post(f"/api/v1/hooks/{app}", content=data, headers=headers)
+    return api.client.post(url, content=data, headers=headers)
 
 
 def test_signed_hook_sets_keys_as_a_new_config_version(api: Api) -> None:

@@ -34,9 +34,10 @@ def test_the_secret_signs_hooks_and_is_never_shown_again(cli: Cli) -> None:
     assert secret not in shown.out  # a secret key of the app's config, redacted
 
     body = json.dumps({"set": {"catalog.image.tag": "9.9"}}).encode()
-    stamp = str(int(time.time()))
-    headers = {"X-Kapstan-Timestamp": stamp, "X-Kapstan-Nonce": uuid.uuid4().hex,
-               "X-Kapstan-Signature": sign(secret, stamp, body),
+    stamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    signature = sign(secret, stamp, nonce, "POST", "/api/v1/hooks/hooked", body)
+    headers = {"X-Kapstan-Timestamp": stamp, "X-Kapstan-Nonce": nonce,
+               "X-Kapstan-Signature": signature,
                "Content-Type": "application/json"}  # fmt: skip
     answer = httpx.post(f"{cli.server.url}/api/v1/hooks/hooked", content=body, headers=headers)
     assert answer.status_code in (200, 201), answer.text

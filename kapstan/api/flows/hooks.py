@@ -5,11 +5,22 @@ its config. A request carries
 
     X-Kapstan-Timestamp   Unix seconds; refused if more than 5 minutes from now
     X-Kapstan-Nonce       unique per request; a nonce seen before is refused (replay)
-    X-Kapstan-Signature   sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+    X-Kapstan-Signature   sha256=<hex HMAC-SHA256(secret, canonical request)>
 
-Nonces are remembered in memory (per process) and looked up in the audit log, where every
-accepted request records its nonce: so a replay is caught across restarts and replicas
-too (two replicas receiving the same request within milliseconds is the window left).
+The canonical request (``canonical``) is every part that makes a request unique, one per
+line: timestamp, nonce, method, path, then the body bytes as sent:
+
+    <timestamp>\n<nonce>\n<METHOD>\n<path>\n<body>
+
+so a captured request cannot be resent with a fresh nonce, nor to another application
+sharing the secret (two apps on one config do). A body accepted once is refused again
+within the window whatever its nonce: a replayed ``image.tag`` cannot undo a newer fix.
+
+Nonces and body digests are remembered in memory (per process) and looked up in the audit
+log, where every accepted request records both: so a replay is caught across restarts and
+replicas too (two replicas receiving the same request within milliseconds is the window
+left). The body digest is keyed by the app's webhook secret: a body may hold a value that
+is secret elsewhere, and an unkeyed hash of it in the audit log could be guessed offline.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from kapstan.api.flows.nonces import WINDOW_SECONDS, NonceCache
@@ -30,10 +42,21 @@ MAX_HOOK_BODY = 64 * 1024
 MAX_NONCE = 200
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for ``body`` sent at ``timestamp``."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
+def canonical(timestamp: str, nonce: str, method: str, path: str, body: bytes) -> bytes:
+    """The bytes a webhook signature covers (header values hold no newline)."""
+    head = "\n".join((timestamp, nonce, method.upper(), path, ""))
+    return head.encode() + body
+
+
+def sign(secret: str, timestamp: str, nonce: str, method: str, path: str, body: bytes) -> str:
+    """The X-Kapstan-Signature value for ``body`` sent to ``method path`` at ``timestamp``."""
+    message = canonical(timestamp, nonce, method, path, body)
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def body_digest(secret: str, body: bytes) -> str:
+    """What identifies an accepted body in memory and the audit log (keyed: see above)."""
+    return hmac.new(secret.encode(), b"kapstan webhook body\n" + body, hashlib.sha256).hexdigest()
 
 
 def new_secret() -> str:
@@ -50,23 +73,43 @@ def hook_secret(values: Mapping[str, Value], app: str) -> str:
     return value.reveal()
 
 
+HOW_TO_SIGN = (
+    "X-Kapstan-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + '\\n' + nonce + '\\n' + "
+    "METHOD + '\\n' + path + '\\n' + body))"
+)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What a correctly signed, fresh request is remembered by."""
+
+    timestamp: str
+    nonce: str
+    digest: str  # body_digest of its body
+
+
 def check_signature(
-    secret: str, headers: Mapping[str, str], body: bytes, now: datetime
-) -> tuple[str, str]:
-    """(timestamp, nonce) of a correctly signed, fresh request; AuthError otherwise."""
+    secret: str, request: tuple[str, str], headers: Mapping[str, str], body: bytes,
+    now: datetime,
+) -> Signed:  # fmt: skip
+    """The parts of a correctly signed, fresh request to ``request`` (method, path);
+    AuthError otherwise."""
     timestamp = headers.get("x-kapstan-timestamp", "")
     nonce = headers.get("x-kapstan-nonce", "")
     signature = headers.get("x-kapstan-signature", "")
     if not (timestamp and nonce and signature):
         raise AuthError(
-            "a webhook needs the headers X-Kapstan-Timestamp, X-Kapstan-Nonce and "
-            "X-Kapstan-Signature (sha256=<hex HMAC of timestamp + '.' + body>)"
+            "a webhook needs the headers X-Kapstan-Timestamp (Unix seconds), X-Kapstan-Nonce "
+            f"(unique per request) and {HOW_TO_SIGN}"
         )
     if len(nonce) > MAX_NONCE:
         raise InputError(f"X-Kapstan-Nonce is longer than {MAX_NONCE} characters")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
-        raise AuthError("the webhook signature does not match; sign timestamp + '.' + body "
-                        "with the application's webhook secret")  # fmt: skip
+    method, path = request
+    if not hmac.compare_digest(sign(secret, timestamp, nonce, method, path, body), signature):
+        raise AuthError(
+            f"the webhook signature does not match {method} {path} with these headers and "
+            f"body; sign with the application's webhook secret as {HOW_TO_SIGN}"
+        )
     try:
         sent = datetime.fromtimestamp(int(timestamp), UTC)
     except (ValueError, OverflowError, OSError):
@@ -76,22 +119,40 @@ def check_signature(
             f"the webhook timestamp is more than {int(WINDOW_SECONDS)} seconds from the server's "
             "clock; send the current time (and check the CI machine's clock)"
         )
-    return timestamp, nonce
+    return Signed(timestamp, nonce, body_digest(secret, body))
 
 
-def check_nonce(store: Store, cache: NonceCache, app: str, nonce: str, now: datetime) -> None:
-    """ConflictError if ``nonce`` was used for ``app`` within the window (memory, then audit)."""
-    replay = ConflictError(
+def check_replay(store: Store, cache: NonceCache, app: str, signed: Signed, now: datetime) -> None:
+    """ConflictError if ``app`` accepted this nonce, or this body, within the window
+    (memory first, then the audit log, which every process writes)."""
+    used = ConflictError(
         "this webhook nonce was used already (a replayed request); send a new nonce per request"
     )
-    if not cache.add(f"{app}\0{nonce}"):
-        raise replay
+    again = ConflictError(
+        f"this webhook body was accepted already in the last {int(WINDOW_SECONDS)} seconds (a "
+        "replayed request, whatever its nonce); to send the same change again, give it "
+        'another "message" or wait'
+    )
+    if not cache.add(f"{app}\0nonce\0{signed.nonce}"):
+        raise used
+    if not cache.add(f"{app}\0body\0{signed.digest}"):
+        raise again
     since = now - timedelta(seconds=2 * WINDOW_SECONDS)
     for entry in store.list_audit(limit=1000, offset=0, actor=None, kind="application",
                                   name=app, since=since):  # fmt: skip
         details = entry.details or {}
-        if entry.action == "webhook.accept" and details.get("nonce") == nonce:
-            raise replay
+        if entry.action != "webhook.accept":
+            continue
+        if details.get("nonce") == signed.nonce:
+            raise used
+        if details.get("bodyDigest") == signed.digest:
+            raise again
+
+
+def forget(cache: NonceCache, app: str, signed: Signed) -> None:
+    """Let a request that was not applied (it failed after ``check_replay``) be sent again."""
+    cache.discard(f"{app}\0nonce\0{signed.nonce}")
+    cache.discard(f"{app}\0body\0{signed.digest}")
 
 
 def check_keys(values: Mapping[str, object]) -> None:

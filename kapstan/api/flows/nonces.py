@@ -1,6 +1,7 @@
-"""Webhook nonces seen recently, in memory: a replay within the window is refused.
+"""Webhook nonces and body digests seen recently, in memory: a replay within the window is
+refused.
 
-Per process; the audit log (every accepted webhook records its nonce) backs it up across
+Per process; the audit log (every accepted webhook records both) backs it up across
 restarts and replicas — see ``flows.hooks``. Entries older than the window are dropped:
 a request that old is refused by its timestamp anyway.
 """
@@ -33,3 +34,8 @@ class NonceCache:
                 return False
             self._seen[key] = now
             return True
+
+    def discard(self, key: str) -> None:
+        """Forget ``key`` (a request that was refused after it was remembered)."""
+        with self._lock:
+            self._seen.pop(key, None)

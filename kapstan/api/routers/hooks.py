@@ -2,7 +2,8 @@
 
 No bearer token: the signature with the application's own secret is the credential.
 Every refusal (bad or missing signature, stale timestamp, replayed nonce, oversized body)
-is logged and written to the audit log; an accepted request records its nonce there.
+is logged and written to the audit log; an accepted request records its nonce and its
+body's (keyed) digest there, so neither is accepted again within the window.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ async def hook(app: str, request: Request) -> schemas.HookOut:
 
 def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.HookOut:
     headers = {k.lower(): v for k, v in request.headers.items()}
+    nonces = state_of(request).nonces
     try:
         if len(raw) > hooks.MAX_HOOK_BODY:
             raise PayloadTooLarge(
@@ -55,21 +57,29 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
         application = store.get_application(app)
         secret = hooks.hook_secret(store.get_config(application.config).values, app)
         now = datetime.now(UTC)
-        _, nonce = hooks.check_signature(secret, headers, raw, now)
-        hooks.check_nonce(store, state_of(request).nonces, app, nonce, now)
+        signed = hooks.check_signature(
+            secret, (request.method, request.url.path), headers, raw, now
+        )
         values = _parse(raw)
         hooks.check_keys(values)
+        hooks.check_replay(store, nonces, app, signed, now)
     except KapstanError as exc:
         log.warning("webhook for %s refused from %s: %s", app, client_address(request), exc.message)
         _refused(store, app, client_address(request), exc)
         raise
     author = f"webhook:{app}"
-    result = set_values(store, application.config, values, author=author,
-                        message=f"webhook: set {', '.join(sorted(values))}")  # fmt: skip
-    auditing.record(store, author, "webhook.accept", kind="application", name=app,
-                    environment=application.environment, to_version=result.version.version,
-                    details={"nonce": nonce, "keys": sorted(values), "config": application.config,
-                             "address": client_address(request)})  # fmt: skip
+    try:
+        result = set_values(store, application.config, values, author=author,
+                            message=f"webhook: set {', '.join(sorted(values))}")  # fmt: skip
+        auditing.record(store, author, "webhook.accept", kind="application", name=app,
+                        environment=application.environment,
+                        to_version=result.version.version,
+                        details={"nonce": signed.nonce, "bodyDigest": signed.digest,
+                                 "keys": sorted(values), "config": application.config,
+                                 "address": client_address(request)})  # fmt: skip
+    except BaseException:
+        hooks.forget(nonces, app, signed)  # not applied: the same request may be sent again
+        raise
     triggered = []
     if result.created:
         found = after_config_change(store, runner_of(request), result.version, author=author)
