@@ -11,7 +11,7 @@
     │   └── OperationCancelled   a user cancelled the running operation (app cancel)
     ├── AuthError                who is asking is not known: bad password or token (401)
     ├── ForbiddenError           a known user may not do this here (403)
-    ├── ApprovalRequiredError    the environment needs a second user's approval first
+    ├── ApprovalRequiredError    the environment needs a second user's approval first; exit 3
     ├── SecretKeyError           secret values cannot be encrypted or decrypted
     ├── StoreError               the store cannot be opened or migrated
     ├── ClusterError             the Kubernetes API refused or could not be reached
@@ -84,7 +84,13 @@ class ForbiddenError(KapstanError):
 
 
 class ApprovalRequiredError(KapstanError):
-    """The environment requires approval: the request waits for a second user."""
+    """The environment requires approval: the request waits for a second user.
+
+    Its own exit code (3), so a script can tell "nothing applied, waiting for approval"
+    from success (0) and from failure (1); 2 is a usage error.
+    """
+
+    exit_code = 3
 
 
 class SecretKeyError(KapstanError):

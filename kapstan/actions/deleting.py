@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from kapstan.actions.cancelling import finish_cancelled
 from kapstan.actions.deploying import DeployResult, OnStart
+from kapstan.actions.gates import Clearance, gated, open_operation, require_gate
 from kapstan.actions.journal import (
     LEASE_SECONDS,
     Listener,
@@ -31,7 +32,7 @@ from kapstan.engine import removal
 from kapstan.engine.deploy import DeployOutcome, ServiceOutcome
 from kapstan.engine.ports import Cluster, InventoryEntry
 from kapstan.engine.removal import Removal
-from kapstan.errors import KapstanError, OperationCancelled
+from kapstan.errors import ConflictError, KapstanError, OperationCancelled
 from kapstan.kube import KubeClient, connect
 from kapstan.model.operation import Step
 from kapstan.plan.graph import Graph, waves
@@ -80,6 +81,7 @@ def survey_app(store: Store, app: str, *, keep_volumes: bool = True) -> AppRemov
     return AppRemoval(app, env.name, env.namespace, services, keep_volumes)
 
 
+@gated(KIND)
 def delete_app(
     store: Store,
     app: str,
@@ -91,17 +93,32 @@ def delete_app(
     listener: Listener | None = None,
     lease: float = LEASE_SECONDS,
     via: str = "cli",
+    approval: int | None = None,
+    clearance: Clearance | None = None,
 ) -> DeployResult:
-    """Delete ``app``'s objects, dependents first, then the application itself."""
+    """Delete ``app``'s objects, dependents first, then the application itself.
+
+    Into an environment that requires approval: ApprovalPending (a request recorded)
+    unless ``approval`` names an approved one.
+    """
     application = store.get_application(app)
+    clearance = require_gate(
+        store, kind=KIND, app=app, environment=application.environment, actor=author,
+        payload={"deleteVolumes": not keep_volumes, "timeout": timeout, "trigger": via},
+        approval=approval, clearance=clearance,
+    )  # fmt: skip
     env = store.get_environment(application.environment)
     inventories = _inventories(store, application)
     order = list(inventories)
     message = "delete" + (" with its volumes" if not keep_volumes else "")
-    op = store.start_operation(app, KIND, author=author, message=message, services=order)
+    op = open_operation(store, clearance, app, KIND, author=author, message=message,
+                        services=order)  # fmt: skip
     owner = lock_owner(author)
     try:
         take_lock(store, app, owner=owner, operation_id=op.id, lease=lease)
+    except ConflictError:  # another operation runs: this one never started (see deploy_app)
+        store.discard_operation(op.id)
+        raise
     except KapstanError as exc:
         store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
         raise

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from kapstan.actions import removals, rollbacks
 from kapstan.actions.boundary import check_boundary, prepare_namespace
 from kapstan.actions.cancelling import finish_cancelled
+from kapstan.actions.gates import Clearance, continuing, gated, open_operation, require_gate
 from kapstan.actions.journal import (
     LEASE_SECONDS,
     Listener,
@@ -158,6 +159,16 @@ class _NoJournal:
         return None
 
 
+def deploy_request(
+    services: Sequence[str], options: DeployOptions, trigger: str
+) -> dict[str, object]:
+    """A deploy as an approval request keeps it: what ``options_from`` reads back."""
+    return {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
+            "force": options.force, "message": options.message, "trigger": trigger,
+            "adopt": options.adopt}  # fmt: skip
+
+
+@gated("deploy")
 def deploy_app(
     store: Store,
     app: str,
@@ -171,15 +182,29 @@ def deploy_app(
     listener: Listener | None = None,
     lease: float = LEASE_SECONDS,
     resumes: int | None = None,
+    approval: int | None = None,
+    clearance: Clearance | None = None,
+    trigger: str = "cli",
 ) -> DeployResult:
-    """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation."""
+    """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation.
+
+    Into an environment that requires approval: ApprovalPending (a request recorded)
+    unless ``approval`` names an approved one, or ``clearance`` hands on a rollback's or a
+    promotion's; the policy and boundary refusals come before any operation or write.
+    """
     version = version or render_application(store, app)
     removed = _removed(store, version, kind)
     selected = _selected(version, services, removed)
     warnings = check_policy(version, selected)
+    clearance = require_gate(
+        store, kind=kind, app=app, environment=version.environment, actor=author,
+        payload=deploy_request(services, options, trigger), approval=approval,
+        clearance=clearance,
+    )  # fmt: skip
     env = store.get_environment(version.environment)
     check_boundary(version, env, selected)  # refused before any operation or write
-    op = store.start_operation(app, kind, author=author, message=options.message, services=selected)
+    op = open_operation(store, clearance, app, kind, author=author, message=options.message,
+                        services=selected)  # fmt: skip
     request = OperationRequest(kind, author, tuple(selected), options, version.template_version,
                                version.config_version, resumes,
                                dict(version.service_versions))  # fmt: skip
@@ -187,6 +212,11 @@ def deploy_app(
     owner = lock_owner(author)
     try:
         lock = take_lock(store, app, owner=owner, operation_id=op.id, lease=lease)
+    except ConflictError:
+        # Another operation holds the app: this one never started, so it is no failure
+        # of the app's (its history would show a failed deploy that did nothing).
+        store.discard_operation(op.id)
+        raise
     except KapstanError as exc:
         store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
         raise
@@ -287,6 +317,7 @@ def resume_operation(
         on_start=on_start,
         lease=lease,
         resumes=operation_id,
+        clearance=continuing(store, old),
     )
 
 
@@ -339,6 +370,7 @@ def _rollback_service(
     )
 
 
+@gated("rollback")
 def rollback_app(
     store: Store,
     app: str,
@@ -350,12 +382,18 @@ def rollback_app(
     on_start: OnStart | None = None,
     listener: Listener | None = None,
     lease: float = LEASE_SECONDS,
+    approval: int | None = None,
 ) -> DeployResult:
     """Re-apply a revision: ``to`` for one service, else each service's previous deployed one.
 
     One operation, even when the services go back to different template/config versions.
+    Gated as a deploy is: going back is a change too, and may go back past a fix.
     """
     choice = rollbacks.choose(store, app, service=service, to=to)
+    clearance = require_gate(
+        store, kind="rollback", app=app, environment=choice.version.environment, actor=author,
+        payload={"service": service, "to": to, "timeout": options.timeout}, approval=approval,
+    )  # fmt: skip
     opts = DeployOptions(
         timeout=options.timeout,
         atomic=False,
@@ -374,4 +412,5 @@ def rollback_app(
         on_start=on_start,
         listener=listener,
         lease=lease,
+        clearance=clearance,
     )

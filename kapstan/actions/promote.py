@@ -2,9 +2,9 @@
 environment, with that environment's own config.
 
 The target application (default ``<app>-<environment>``) is created there, or, if it exists
-there already, pointed at the source's template version. Deploying it, and asking for an
-approval first where the environment requires one, is the caller's part: the server does
-both; the command line refuses environments that require approval.
+there already, pointed at the source's template version. Into an environment that requires
+approval nothing is created or changed until a second user approves (``gates``); the
+Clearance it returns lets the caller deploy it without asking again.
 """
 
 from __future__ import annotations
@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from kapstan.actions.applications import create_app, update_app
+from kapstan.actions.gates import Clearance, gated, require_gate
 from kapstan.actions.refs import Ref
+from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.store import Application, Store
+
+DEFAULT_TIMEOUT = DeployOptions().timeout
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Promoted:
     application: Application
     created: bool
     previous_template_version: int | None
+    clearance: Clearance  # lets the promoted app's deploy through the gate once
 
 
 def find_application(store: Store, name: str) -> Application | None:
@@ -69,14 +74,27 @@ def plan_promotion(store: Store, source: str, environment: str, app_name: str | 
     return Promotion(source, target, environment, app.template, app.template_version)
 
 
-def promote(store: Store, promotion: Promotion, *, author: str) -> Promoted:
-    """Create the target application, or point it at the source's template version."""
+@gated("promote")
+def promote(
+    store: Store, promotion: Promotion, *, author: str, deploy: bool = True,
+    timeout: float = DEFAULT_TIMEOUT, approval: int | None = None,
+) -> Promoted:  # fmt: skip
+    """Create the target application, or point it at the source's template version.
+
+    ``deploy`` and ``timeout`` are what an approval request keeps, so the approved
+    change is the one asked for; the deploy itself is the caller's.
+    """
+    clearance = require_gate(
+        store, kind="promote", app=promotion.target, environment=promotion.environment,
+        actor=author, payload={**promotion.payload(), "deploy": deploy, "timeout": timeout},
+        approval=approval,
+    )  # fmt: skip
     existing = find_application(store, promotion.target)
     if existing is None:
         app = create_app(
             store, promotion.target, environment=promotion.environment, author=author,
             template=Ref(promotion.template, promotion.template_version),
         )  # fmt: skip
-        return Promoted(app, True, None)
+        return Promoted(app, True, None, clearance)
     updated = update_app(store, promotion.target, template_version=promotion.template_version)
-    return Promoted(updated.application, False, existing.template_version)
+    return Promoted(updated.application, False, existing.template_version, clearance)

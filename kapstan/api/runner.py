@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from kapstan.actions.deploying import DeployResult, OnStart
 from kapstan.actions.journal import LEASE_SECONDS
 from kapstan.api.metrics import Metrics
-from kapstan.errors import KapstanError
+from kapstan.errors import ApprovalRequiredError, KapstanError
 
 Work = Callable[[OnStart], DeployResult]
 log = logging.getLogger("kapstan.api")
@@ -56,7 +56,8 @@ class OperationRunner:
         thread.start()
         launch.started.wait()
         if launch.operation_id is None:
-            self.metrics.failures.labels(kind, "start").inc()
+            if not isinstance(launch.error, ApprovalRequiredError):  # waiting is no failure
+                self.metrics.failures.labels(kind, "start").inc()
             if launch.error is not None:
                 raise launch.error
             assert launch.result is not None  # a rollback split into several operations

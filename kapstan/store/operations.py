@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, InputError, NotFoundError
@@ -23,8 +23,10 @@ from kapstan.store.revisions import INTERRUPTED, mark_pending
 from kapstan.store.tables import (
     ApplicationLockRow,
     ApplicationRow,
+    OperationEventRow,
     OperationRow,
     OperationServiceRow,
+    RevisionRow,
 )
 
 MAX_KIND_LENGTH = 32
@@ -122,6 +124,32 @@ class OperationStore(Repository):
             row.status, row.message, row.finished_at = outcome.value, message, now
             # Ended: nothing will complete its pending revisions any more.
             mark_pending(session, INTERRUPTED, operation_id=row.id)
+
+        self._write(work)
+
+    def discard_operation(self, op_id: int) -> None:
+        """Remove operation ``op_id`` that never started: no lock, no revision, not ended.
+
+        For an operation refused its application's lock (another one runs): it did
+        nothing, so the history keeps no failed operation for it. ConflictError otherwise.
+        """
+
+        def work(session: Session) -> None:
+            row = find_operation(session, op_id, lock=True)
+            held = session.scalars(
+                select(ApplicationLockRow).where(ApplicationLockRow.operation_id == op_id)
+            ).first()
+            revision = session.scalars(
+                select(RevisionRow.id).where(RevisionRow.operation_id == op_id)
+            ).first()
+            if row.finished_at is not None or held is not None or revision is not None:
+                raise ConflictError(
+                    f"operation {op_id} has started (it holds the lock, made a revision or "
+                    "ended): it stays in the history"
+                )
+            for table in (OperationEventRow, OperationServiceRow):
+                session.execute(delete(table).where(table.operation_id == op_id))
+            session.delete(row)
 
         self._write(work)
 

@@ -137,12 +137,17 @@ def rollback(
 ) -> Response:  # fmt: skip
     """Roll one service (or the whole app) back to its previous (or ``to``) revision."""
     viewer.caller.application(app, "rollback")
-    launch = deploys.rollback(
+    started = deploys.request_rollback(
         viewer.caller.store, runner_of(request), app=app, author=viewer.name,
         service=service or None, to=int(to) if to.strip() else None,
         options=DeployOptions(timeout=DEPLOY_TIMEOUT),
     )  # fmt: skip
-    return redirect(f"/apps/{app}/operations/{launch.operation_id}")
+    if started.approval_id is not None:
+        return render(request, "message.html", 202, title="Approval required",
+                      message=f"The environment requires approval: another user with the approve "
+                              f"permission approves request {started.approval_id}.",
+                      back=f"/apps/{app}")  # fmt: skip
+    return redirect(f"/apps/{app}/operations/{started.operation_id}")
 
 
 @router.post("/apps/{app}/cancel")

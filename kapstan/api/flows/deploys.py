@@ -1,8 +1,9 @@
-"""Starting deploys and rollbacks from the API: the approval gate, the runner, the audit.
+"""Starting deploys and rollbacks from the API: the runner, the audit, the answer.
 
-A deploy into an environment that ``requires_approval`` becomes an approval request
-instead; once a second user approves it, ``run_approved`` starts it (once). Rollbacks are
-not gated: they return to what was already approved and running.
+The approval gate is the actions' (``kapstan.actions.gates``): a deploy or rollback into
+an environment that requires approval raises ApprovalPending before it starts anything,
+which this module turns into ``Started(approval_id=...)``; once a second user approves,
+the same call with ``approval=ID`` runs it (once).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kapstan.actions.deploying import deploy_app, rollback_app
+from kapstan.actions.gates import ApprovalPending, Clearance
 from kapstan.api import auditing
 from kapstan.api.runner import Launch, OperationRunner
 from kapstan.engine.deploy import DeployOptions
@@ -33,53 +35,31 @@ class Started:
         return self.launch.operation_id if self.launch else None
 
 
-def requires_approval(store: Store, environment: str) -> bool:
-    return bool(getattr(store.get_environment(environment), "requires_approval", False))
-
-
-def ask_approval(
-    store: Store, *, kind: str, app: str, environment: str, requester: str,
-    payload: Mapping[str, Any],
-) -> Started:  # fmt: skip
-    approval = store.request_approval(
-        kind=kind, application=app, environment=environment, requested_by=requester,
-        payload=dict(payload),
-    )  # fmt: skip
-    auditing.record(
-        store, requester, "approval.request", kind="application", name=app, environment=environment,
-        details={"approval": approval.id, "request": kind, **dict(payload)},
-    )  # fmt: skip
-    return Started(approval_id=approval.id)
-
-
 def request_deploy(
     store: Store, runner: OperationRunner, *, app: str, author: str, services: Sequence[str] = (),
     options: DeployOptions = DEFAULT_OPTIONS, trigger: str = "api",
 ) -> Started:  # fmt: skip
-    """Deploy now, or ask for approval if the app's environment requires it."""
-    environment = store.get_application(app).environment
-    if requires_approval(store, environment):
-        payload = {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
-                   "force": options.force, "message": options.message, "trigger": trigger,
-                   "adopt": options.adopt}  # fmt: skip
-        return ask_approval(
-            store, kind="deploy", app=app, environment=environment, requester=author,
-            payload=payload,
-        )  # fmt: skip
-    return Started(launch=deploy(store, runner, app=app, author=author, services=services,
-                                 options=options, details={"trigger": trigger}))  # fmt: skip
+    """Deploy now, or (the action's gate) ask for approval if the environment requires it."""
+    try:
+        return Started(launch=deploy(store, runner, app=app, author=author, services=services,
+                                     options=options, details={"trigger": trigger}))  # fmt: skip
+    except ApprovalPending as asked:
+        return Started(approval_id=asked.approval_id)
 
 
 def deploy(
     store: Store, runner: OperationRunner, *, app: str, author: str, services: Sequence[str],
-    options: DeployOptions, details: Mapping[str, Any],
+    options: DeployOptions, details: Mapping[str, Any], approval: int | None = None,
+    clearance: Clearance | None = None,
 ) -> Launch:  # fmt: skip
+    """Launch ``deploy_app`` (its gate refuses before the launch returns), then audit it."""
     application = store.get_application(app)
+    trigger = str(details.get("trigger", "api"))
     launch = runner.launch(
         "deploy",
         lambda on_start: deploy_app(
             store, app, author=author, services=services, options=options, on_start=on_start,
-            lease=runner.lease,
+            lease=runner.lease, approval=approval, clearance=clearance, trigger=trigger,
         ),
     )  # fmt: skip
     auditing.record(
@@ -93,22 +73,34 @@ def deploy(
     return launch
 
 
+def request_rollback(
+    store: Store, runner: OperationRunner, *, app: str, author: str, service: str | None,
+    to: int | None, options: DeployOptions, approval: int | None = None,
+) -> Started:  # fmt: skip
+    """Roll back now, or (the action's gate) ask for approval if the environment requires it."""
+    try:
+        return Started(launch=rollback(store, runner, app=app, author=author, service=service,
+                                       to=to, options=options, approval=approval))  # fmt: skip
+    except ApprovalPending as asked:
+        return Started(approval_id=asked.approval_id)
+
+
 def rollback(
     store: Store, runner: OperationRunner, *, app: str, author: str, service: str | None,
-    to: int | None, options: DeployOptions,
+    to: int | None, options: DeployOptions, approval: int | None = None,
 ) -> Launch:  # fmt: skip
     application = store.get_application(app)
     launch = runner.launch(
         "rollback",
         lambda on_start: rollback_app(
             store, app, author=author, service=service, to=to, options=options,
-            on_start=on_start, lease=runner.lease,
+            on_start=on_start, lease=runner.lease, approval=approval,
         ),
     )  # fmt: skip
     auditing.record(
         store, author, "app.rollback", kind="application", name=app,
         environment=application.environment, to_version=to,
-        details={"operation": launch.operation_id, "service": service},
+        details={"operation": launch.operation_id, "service": service, "approval": approval},
     )  # fmt: skip
     return launch
 

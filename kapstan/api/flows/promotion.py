@@ -3,15 +3,17 @@
 The target application (``app_name``, default ``<app>-<environment>``) is created with the
 target environment's config, or, if it exists there, pointed at the source's template
 version; then it is deployed (unless ``deploy`` is false). Into an environment that
-requires approval, nothing is created or changed until a second user approves; the
-approval's payload keeps ``deploy`` and ``timeout`` so the approved change is the one asked.
+requires approval, nothing is created or changed until a second user approves (the
+action's gate, ``actions.promote.promote``); the approval's payload keeps ``deploy`` and
+``timeout`` so the approved change is the one asked.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kapstan.actions.promote import Promotion, plan_promotion, promote
+from kapstan.actions.gates import ApprovalPending
+from kapstan.actions.promote import DEFAULT_TIMEOUT, Promotion, plan_promotion, promote
 from kapstan.api import auditing
 from kapstan.api.flows import deploys
 from kapstan.api.runner import OperationRunner
@@ -27,8 +29,6 @@ __all__ = [
     "request_promotion",
 ]
 
-DEFAULT_TIMEOUT = DeployOptions().timeout
-
 
 def from_payload(payload: dict[str, Any], environment: str) -> Promotion:
     return Promotion(
@@ -41,12 +41,10 @@ def request_promotion(
     store: Store, runner: OperationRunner, promotion: Promotion, *, author: str,
     deploy: bool = True, timeout: float = DEFAULT_TIMEOUT,
 ) -> deploys.Started:  # fmt: skip
-    if deploys.requires_approval(store, promotion.environment):
-        return deploys.ask_approval(
-            store, kind="promote", app=promotion.target, environment=promotion.environment,
-            requester=author, payload={**promotion.payload(), "deploy": deploy, "timeout": timeout},
-        )  # fmt: skip
-    return execute(store, runner, promotion, author=author, deploy=deploy, timeout=timeout)
+    try:
+        return execute(store, runner, promotion, author=author, deploy=deploy, timeout=timeout)
+    except ApprovalPending as asked:
+        return deploys.Started(approval_id=asked.approval_id)
 
 
 def execute(
@@ -54,7 +52,8 @@ def execute(
     approval: int | None = None, deploy: bool = True, timeout: float = DEFAULT_TIMEOUT,
 ) -> deploys.Started:  # fmt: skip
     """Create or update the target application, then (``deploy``) deploy all of it."""
-    done = promote(store, promotion, author=author)
+    done = promote(store, promotion, author=author, deploy=deploy, timeout=timeout,
+                   approval=approval)  # fmt: skip
     app = done.application
     action = "app.create" if done.created else "app.update"
     before = done.previous_template_version
@@ -70,5 +69,6 @@ def execute(
         store, runner, app=app.name, author=author, services=(),
         options=DeployOptions(timeout=timeout, message=f"promoted from {promotion.source}"),
         details={"trigger": "promote", "promotedFrom": promotion.source, "approval": approval},
+        clearance=done.clearance,
     )  # fmt: skip
     return deploys.Started(launch=launch, created=done.created)

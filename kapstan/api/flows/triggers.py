@@ -2,7 +2,9 @@
 services a new config version changes, as soon as the version is saved through the API.
 
 The opt-in lives in the config (so it is versioned, audited and per environment like any
-key); it authorises the deploy, which still goes through the approval gate. An app pinned
+key); it authorises the deploy, which still goes through the approval gate (the action's,
+``kapstan.actions.gates``: a user saving the config gets an approval request; a webhook,
+no user, gets a message saying so and nothing runs). An app pinned
 to a config version is moved to the new one first; the template version never moves.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kapstan.actions.gates import requires_approval
 from kapstan.actions.rendering import render_at
 from kapstan.api.flows import deploys
 from kapstan.api.keys import AUTO_DEPLOY_KEY
@@ -57,7 +60,7 @@ def _trigger(
                         if c.kind != "removed")  # fmt: skip
         if not changed:
             return Triggered(app.name, (), message="no service's rendered output changed")
-        if author.startswith("webhook:") and deploys.requires_approval(store, app.environment):
+        if author.startswith("webhook:") and requires_approval(store, app.environment):
             return Triggered(app.name, changed, message=(
                 f"environment {app.environment!r} requires approval, which a webhook cannot ask "
                 "for: request the deploy with a user's token"))  # fmt: skip

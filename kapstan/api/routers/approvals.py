@@ -1,21 +1,26 @@
 """``/api/v1/approvals``: list, get, approve (then the change runs, once), reject, withdraw.
 
 The store refuses an approval by its own requester and one without the ``approve``
-permission; approving starts the deploy or promotion that was asked for, as its requester.
-Withdrawing is the requester taking their own pending request back (a rejection by them).
+permission; approving starts the deploy, rollback, delete or promotion that was asked for,
+as its requester (its action's gate spends the approval: once). Withdrawing is the
+requester taking their own pending request back (a rejection by them). The decisions are
+``kapstan.actions.approvals``', as the local command line's.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from kapstan.api import auditing, schemas
+from kapstan.actions import approvals
+from kapstan.api import schemas
 from kapstan.api.auth import CallerDep
 from kapstan.api.flows import deletions, deploys, promotion
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.api.state import runner_of
-from kapstan.errors import ForbiddenError
+from kapstan.engine.deploy import DeployOptions
 from kapstan.store import Approval, Store
+
+DEFAULT_TIMEOUT = DeployOptions().timeout
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 
@@ -54,13 +59,9 @@ def approve(
 ) -> schemas.Accepted:
     """Approve, then carry out the change (202 with its operation id)."""
     caller.require(caller.store.get_approval(approval_id).environment, "view")
-    decided = caller.store.approve(approval_id, user=caller.name)
-    auditing.record(caller.store, caller.name, "approval.approve", kind="application",
-                    name=decided.application, environment=decided.environment,
-                    details={"approval": decided.id, "request": decided.kind,
-                             "requestedBy": decided.requested_by})  # fmt: skip
-    used = caller.store.mark_approval_used(approval_id)
-    started = _carry_out(caller.store, request, used)
+    decided = approvals.approve(caller.store, approval_id, user=caller.name)
+    started = _carry_out(caller.store, request, decided)
+    used = caller.store.get_approval(approval_id)
     if started.operation_id is None:  # a promotion asked for without a deploy
         return schemas.Accepted(status="done", app=used.application, approval_id=used.id,
                                 created=started.created,
@@ -77,16 +78,24 @@ def _carry_out(store: Store, request: Request, a: Approval) -> deploys.Started:
     if a.kind == deletions.KIND:
         return deploys.Started(launch=deletions.approved_delete(store, runner, a))
     if a.kind == "promote":
-        found = promotion.from_payload(payload, a.environment)
         return promotion.execute(
-            store, runner, found, author=a.requested_by, approval=a.id,
+            store, runner, approvals.promotion_of(a), author=a.requested_by, approval=a.id,
             deploy=bool(payload.get("deploy", True)),
             timeout=float(payload.get("timeout", promotion.DEFAULT_TIMEOUT)),
         )  # fmt: skip
+    if a.kind == "rollback":
+        to, service = payload.get("to"), payload.get("service")
+        launch = deploys.rollback(
+            store, runner, app=a.application, author=a.requested_by,
+            service=None if service is None else str(service), to=None if to is None else int(to),
+            options=DeployOptions(timeout=float(payload.get("timeout", DEFAULT_TIMEOUT))),
+            approval=a.id,
+        )  # fmt: skip
+        return deploys.Started(launch=launch)
     launch = deploys.deploy(
         store, runner, app=a.application, author=a.requested_by,
-        services=list(payload.get("services", [])), options=deploys.options_from(payload),
-        details={"trigger": payload.get("trigger", "api"), "approval": a.id},
+        services=list(payload.get("services", [])), options=approvals.options_from(payload),
+        details={"trigger": payload.get("trigger", "api"), "approval": a.id}, approval=a.id,
     )  # fmt: skip
     return deploys.Started(launch=launch)
 
@@ -96,11 +105,8 @@ def reject(
     caller: CallerDep, approval_id: schemas.StoredInt, body: schemas.RejectRequest
 ) -> schemas.ApprovalOut:
     caller.require(caller.store.get_approval(approval_id).environment, "view")
-    decided = caller.store.reject(approval_id, user=caller.name, reason=body.reason)
-    auditing.record(caller.store, caller.name, "approval.reject", kind="application",
-                    name=decided.application, environment=decided.environment,
-                    details={"approval": decided.id, "reason": body.reason})  # fmt: skip
-    return approval(decided)
+    return approval(approvals.reject(caller.store, approval_id, user=caller.name,
+                                     reason=body.reason))  # fmt: skip
 
 
 @router.post("/{approval_id}/withdraw")
@@ -108,18 +114,6 @@ def withdraw(
     caller: CallerDep, approval_id: schemas.StoredInt, body: schemas.WithdrawRequest | None = None
 ) -> schemas.ApprovalOut:
     """The requester takes their own pending request back; it never runs."""
-    found = caller.store.get_approval(approval_id)
-    caller.require(found.environment, "view")
-    if found.requested_by != caller.name:
-        raise ForbiddenError(
-            f"approval {approval_id} was requested by {found.requested_by!r}: only they can "
-            "withdraw it; reject it instead"
-        )
-    why = body.reason.strip() if body is not None else ""
-    decided = caller.store.reject(
-        approval_id, user=caller.name, reason=why or f"withdrawn by {caller.name}"
-    )
-    auditing.record(caller.store, caller.name, "approval.withdraw", kind="application",
-                    name=decided.application, environment=decided.environment,
-                    details={"approval": decided.id, "reason": decided.reason})  # fmt: skip
-    return approval(decided)
+    caller.require(caller.store.get_approval(approval_id).environment, "view")
+    why = body.reason if body is not None else ""
+    return approval(approvals.withdraw(caller.store, approval_id, user=caller.name, reason=why))

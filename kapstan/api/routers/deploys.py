@@ -2,7 +2,7 @@
 
 Deploy, rollback and promote answer 202 at once with the operation id (follow it at
 ``/operations/{id}`` or its ``/events`` stream), or 202 with an approval id when the
-environment requires approval; ``?wait=true`` answers 200 with the finished operation.
+environment requires approval (the actions' gate: rollbacks and promotions too); ``?wait=true`` answers 200 with the finished operation.
 A promotion with ``deploy: false`` answers 200 ``done`` once the app is created or updated.
 ``GET /{app}/rollback/plan`` shows what a rollback would do before it is asked for.
 """
@@ -102,10 +102,10 @@ def rollback(
     body: schemas.RollbackRequest, wait: bool = False,
 ) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
     caller.application(app, "rollback")
-    launch = deploys.rollback(caller.store, runner_of(request), app=app, author=caller.name,
-                              service=body.service, to=body.to,
-                              options=DeployOptions(timeout=body.timeout))  # fmt: skip
-    return _answer(caller.store, deploys.Started(launch=launch), response, wait, app)
+    started = deploys.request_rollback(caller.store, runner_of(request), app=app,
+                                       author=caller.name, service=body.service, to=body.to,
+                                       options=DeployOptions(timeout=body.timeout))  # fmt: skip
+    return _answer(caller.store, started, response, wait, app)
 
 
 @router.post("/{app}/promote", status_code=202, responses=ACCEPTED)

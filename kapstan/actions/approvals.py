@@ -1,0 +1,156 @@
+"""Deciding approval requests, and carrying an approved one out, the same from every door.
+
+    approve (not one's own; the approve permission) -> audit -> the change runs, once,
+                                                               as its requester's
+    reject (the approve permission) | withdraw (the requester) -> audit -> it never runs
+
+The server launches the approved change in the background (``kapstan.api.flows``); the
+local command line runs it here, in this process (``carry_out``). Either way the action's
+gate spends the approval (``gates``), so it allows its change once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kapstan.actions.deleting import DEFAULT_TIMEOUT as DELETE_TIMEOUT
+from kapstan.actions.deleting import delete_app
+from kapstan.actions.deploying import deploy_app, rollback_app
+from kapstan.actions.journal import Listener
+from kapstan.actions.promote import DEFAULT_TIMEOUT, Promoted, Promotion, promote
+from kapstan.engine.deploy import DeployOptions
+from kapstan.errors import ForbiddenError, InputError
+from kapstan.model.operation import Operation
+from kapstan.store import Approval, Store
+
+
+def approve(store: Store, approval_id: int, *, user: str) -> Approval:
+    """Approve someone else's pending request (the store checks who may)."""
+    decided = store.approve(approval_id, user=user)
+    _audit(store, user, "approval.approve", decided, request=decided.kind,
+           requestedBy=decided.requested_by)  # fmt: skip
+    return decided
+
+
+def reject(store: Store, approval_id: int, *, user: str, reason: str) -> Approval:
+    decided = store.reject(approval_id, user=user, reason=reason)
+    _audit(store, user, "approval.reject", decided, reason=reason)
+    return decided
+
+
+def withdraw(store: Store, approval_id: int, *, user: str, reason: str = "") -> Approval:
+    """The requester takes their own pending request back; it never runs."""
+    found = store.get_approval(approval_id)
+    if found.requested_by != user:
+        raise ForbiddenError(
+            f"approval {approval_id} was requested by {found.requested_by!r}: only they can "
+            "withdraw it; reject it instead"
+        )
+    decided = store.reject(approval_id, user=user, reason=reason.strip() or f"withdrawn by {user}")
+    _audit(store, user, "approval.withdraw", decided, reason=decided.reason)
+    return decided
+
+
+def promotion_of(approval: Approval) -> Promotion:
+    payload = dict(approval.payload)
+    return Promotion(
+        str(payload["source"]), str(payload["target"]), approval.environment,
+        str(payload["template"]), int(payload["templateVersion"]),
+    )  # fmt: skip
+
+
+def options_from(payload: dict[str, Any]) -> DeployOptions:
+    """A deploy request's options, as ``deploying.deploy_request`` kept them."""
+    return DeployOptions(
+        timeout=float(payload.get("timeout", DeployOptions().timeout)),
+        atomic=bool(payload.get("atomic", False)), force=bool(payload.get("force", False)),
+        message=str(payload.get("message", "")), adopt=bool(payload.get("adopt", False)),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CarriedOut:
+    """What an approved request did here: its operation, and the promotion it made, if any."""
+
+    operation: Operation | None
+    promoted: Promoted | None = None
+
+
+def carry_out(store: Store, approval: Approval, *, listener: Listener | None) -> CarriedOut:
+    """Run the approved request ``approval`` in this process, as its requester, once."""
+    payload = dict(approval.payload)
+    run = _RUNS.get(approval.kind)
+    if run is None:
+        raise InputError(f"approval {approval.id} asks for a {approval.kind!r}, which Kapstan "
+                         "does not know how to carry out")  # fmt: skip
+    return run(store, approval, payload, listener)
+
+
+Run = Callable[[Store, Approval, dict[str, Any], Listener | None], CarriedOut]
+
+
+def _deploy(
+    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+) -> CarriedOut:
+    done = deploy_app(
+        store, a.application, author=a.requested_by, services=list(payload.get("services", [])),
+        options=options_from(payload), listener=listener, approval=a.id,
+        trigger=str(payload.get("trigger", "cli")),
+    )  # fmt: skip
+    return CarriedOut(done.operation)
+
+
+def _rollback(
+    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+) -> CarriedOut:
+    to = payload.get("to")
+    service = payload.get("service")
+    done = rollback_app(
+        store, a.application, author=a.requested_by, service=None if service is None else str(service),
+        to=None if to is None else int(to), listener=listener, approval=a.id,
+        options=DeployOptions(timeout=float(payload.get("timeout", DeployOptions().timeout))),
+    )  # fmt: skip
+    return CarriedOut(done.operation)
+
+
+def _delete(
+    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+) -> CarriedOut:
+    done = delete_app(
+        store, a.application, author=a.requested_by,
+        keep_volumes=not bool(payload.get("deleteVolumes", False)),
+        timeout=float(payload.get("timeout", DELETE_TIMEOUT)), listener=listener, via="approval",
+        approval=a.id,
+    )  # fmt: skip
+    return CarriedOut(done.operation)
+
+
+def _promote(
+    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+) -> CarriedOut:
+    timeout = float(payload.get("timeout", DEFAULT_TIMEOUT))
+    deploy = bool(payload.get("deploy", True))
+    done = promote(store, promotion_of(a), author=a.requested_by, deploy=deploy, timeout=timeout,
+                   approval=a.id)  # fmt: skip
+    if not deploy:
+        return CarriedOut(None, done)
+    result = deploy_app(
+        store, done.application.name, author=a.requested_by, listener=listener,
+        options=DeployOptions(timeout=timeout, message=f"promoted from {promotion_of(a).source}"),
+        clearance=done.clearance, trigger="promote",
+    )  # fmt: skip
+    return CarriedOut(result.operation, done)
+
+
+_RUNS: dict[str, Run] = {"deploy": _deploy, "rollback": _rollback, "delete": _delete,
+                         "promote": _promote}  # fmt: skip
+
+
+def _audit(store: Store, user: str, action: str, decided: Approval, **details: Any) -> None:
+    store.audit(
+        user, action, kind="application", name=decided.application,
+        environment=decided.environment,
+        details={"approval": decided.id, **{k: v for k, v in details.items() if v is not None}},
+    )  # fmt: skip
