@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from kapstan.actions.memo import Lru
 from kapstan.actions.refs import Ref
-from kapstan.errors import ConflictError
+from kapstan.errors import InputError
 from kapstan.model.template import Template
 from kapstan.render.variables import Variable, extract_variables
 from kapstan.store import Store, TemplateVersion
 from kapstan.templates.content import template_digest
-from kapstan.templates.exporter import write_template_dir
+from kapstan.templates.exporter import export_template_dir
 from kapstan.templates.loader import parse_template, read_template_dir
 
 
@@ -23,6 +22,7 @@ class ImportResult:
 
     version: TemplateVersion
     created: bool
+    services: tuple[str, ...] = ()  # the saved template's services, when parsed here
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,38 @@ def import_template(
 ) -> ImportResult:
     """Read, parse (every check) and save ``path`` as the next version of ``name``.
 
-    ``name`` defaults to the name in kapstan.yaml. Content equal to the latest version's
-    saves nothing.
+    ``name``, if given, must be the name in kapstan.yaml. Content equal to the latest
+    version's saves nothing.
     """
-    files = read_template_dir(path)
+    return save_files(store, read_template_dir(path), author=author, name=name, message=message)
+
+
+def save_files(
+    store: Store, files: dict[str, str], *, author: str, name: str | None = None, message: str = ""
+) -> ImportResult:
+    """Parse ``files`` (every check) and save them as the next version of their template.
+
+    The template's name is the one in kapstan.yaml; ``name``, when given (the CLI's
+    ``--name``, the API's body), must agree with it, so the stored name and the
+    ``kapstan.io/template`` annotation a deploy renders are always the same.
+    """
     template = parse_template(files)
+    check_template_name(name, template)
     version, created = store.save_template_version(
-        name or template.name, files, template.digest, author=author, message=message
+        template.name, files, template.digest, author=author, message=message
     )
-    return ImportResult(version, created)
+    return ImportResult(version, created, tuple(template.services))
+
+
+def check_template_name(requested: str | None, template: Template) -> str:
+    """``template.name``, or InputError if ``requested`` names it otherwise."""
+    if requested is not None and requested != template.name:
+        raise InputError(
+            f"template name {requested!r} differs from the name in kapstan.yaml "
+            f"({template.name!r}); set `name: {requested}` in kapstan.yaml to store it under "
+            "that name, or leave the name out"
+        )
+    return template.name
 
 
 def load_template(store: Store, ref: Ref) -> TemplateDetails:
@@ -100,8 +123,5 @@ def export_template(store: Store, ref: Ref, path: str | os.PathLike[str]) -> Tem
 
 
 def write_export(version: TemplateVersion, path: str | os.PathLike[str]) -> None:
-    """Write ``version``'s files under ``path``, which must be new or empty."""
-    root = Path(path)
-    if root.is_dir() and any(root.iterdir()):
-        raise ConflictError(f"{root}: directory is not empty; export into a new or empty one")
-    write_template_dir(version.files, root)
+    """Write ``version``'s files under ``path`` (new or empty), all or nothing."""
+    export_template_dir(version.files, path)

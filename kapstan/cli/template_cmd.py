@@ -26,7 +26,9 @@ app = typer.Typer(help="Templates: services as plain manifests with ${key} place
 def import_(
     ctx: typer.Context,
     directory: Path = SourceDirArg,
-    name: str | None = typer.Option(None, "--name", help="Store under this name."),
+    name: str | None = typer.Option(
+        None, "--name", help="Expected name: refused unless kapstan.yaml says the same."
+    ),
     message: str = MessageOpt,
 ) -> None:
     """Save DIRECTORY as a new immutable version (nothing if its content is unchanged)."""

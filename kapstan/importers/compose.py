@@ -22,6 +22,7 @@ from kapstan.importers.references import referenced
 from kapstan.importers.result import ImportResult, Report
 from kapstan.importers.sources import read_text
 from kapstan.importers.yamlio import load_single
+from kapstan.templates.folders import resolve_inside
 
 _TOP_REPORTED = {
     "networks": "pods share one cluster network",
@@ -44,7 +45,7 @@ def import_compose(path: str | os.PathLike[str], *, name: str | None = None) -> 
         file=file,
         lines=lines,
         report=report,
-        variables=Variables(read_env_file(dotenv, str(file)) if dotenv.is_file() else {}, report),
+        variables=Variables(_read_dotenv(file, dotenv), report),
         project=dns_label(str(data.get("name") or file.resolve().parent.name), "app"),
         volumes=dict(data.get("volumes") or {}),
     )
@@ -56,6 +57,13 @@ def import_compose(path: str | os.PathLike[str], *, name: str | None = None) -> 
     _infer_calls(ctx, translated)
     config = {**ctx.variables.config, **ctx.config}
     return assemble(name or ctx.project, outs, config, report)
+
+
+def _read_dotenv(file: Path, dotenv: Path) -> dict[str, str]:
+    """The project's ``.env``, if any; a link leaving the compose folder is refused."""
+    if not dotenv.is_file():
+        return {}
+    return read_env_file(resolve_inside(file.parent, dotenv), str(file))
 
 
 def _services(file: Path, data: dict[str, Any], lines: dict[Any, int]) -> dict[str, dict[str, Any]]:

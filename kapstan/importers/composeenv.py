@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kapstan.errors import InputError
 from kapstan.importers.composecontext import ComposeContext
 from kapstan.importers.composevars import read_env_file
 from kapstan.importers.names import key_part
 from kapstan.importers.yamlio import Quoted
+from kapstan.templates.folders import resolve_inside
 
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE", re.I)
 
@@ -96,6 +98,10 @@ def _env_files(ctx: ComposeContext, source: str, value: Any) -> list[Entry]:
                 raise ctx.fail(source, where, f"env file {path_text} not found (looked in {path})")
             ctx.add(source, where, f"optional env file {path_text} not found: skipped")
             continue
+        try:  # env files are read from the compose folder only, never through a link out
+            path = resolve_inside(ctx.file.parent, path)
+        except InputError as err:
+            raise ctx.fail(source, where, f"env file {path_text}: {err}") from None
         for name, text in read_env_file(path, ctx.where(source, *where)).items():
             out.append((name, text, False, where))
     return out

@@ -25,6 +25,7 @@ from kapstan.importers.result import ImportResult, Report
 from kapstan.importers.sources import read_text
 from kapstan.importers.yamlio import dump, load_documents
 from kapstan.model.values import Scalar
+from kapstan.templates.folders import check_links
 
 RENDER_TIMEOUT = 120
 
@@ -56,6 +57,7 @@ def import_helm(
 
 def _check_chart(path: Path) -> Path:
     if path.is_dir() and (path / "Chart.yaml").is_file():
+        check_links(path)  # helm follows a chart's links: none may leave the chart folder
         return path
     if path.is_file() and path.name.endswith((".tgz", ".tar.gz")):
         return path

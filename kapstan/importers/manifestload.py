@@ -16,6 +16,7 @@ from kapstan.importers.result import Report
 from kapstan.importers.sources import read_text
 from kapstan.importers.yamlio import load_documents
 from kapstan.render.placeholders import escape
+from kapstan.templates.folders import resolve_inside
 
 _SERVER_FIELDS = (
     "uid",
@@ -50,6 +51,8 @@ def manifest_files(path: Path) -> list[Path]:
     if not path.is_dir():
         raise InputError(f"{path}: no such file or folder")
     files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    for file in files:  # a link may not bring in a file from outside the folder
+        resolve_inside(path, file)
     if not files:
         raise InputError(f"{path}: no .yaml or .yml files found")
     return files

@@ -14,6 +14,7 @@ from kapstan.market.catalogs import (
     MarketTemplate,
     builtin_catalog,
     find_template,
+    read_readme,
     templates_of,
 )
 from kapstan.market.install import InstallResult
@@ -66,7 +67,7 @@ def show_template(name: str, paths: MarketPaths | None = None) -> TemplateInfo:
     """``NAME`` or ``CATALOG/NAME``, parsed (every check of ``kapstan template import``)."""
     entry = find_template(name, all_catalogs(paths))
     template = load_template_dir(entry.path)
-    readme = entry.readme.read_text(encoding="utf-8") if entry.readme.is_file() else ""
+    readme = read_readme(entry.path)
     return TemplateInfo(
         entry, template, graph_of(template), tuple(extract_variables(template)), readme
     )

@@ -1,7 +1,8 @@
 """Catalogs and the templates they hold: the built-in one and those registered by users.
 
 A catalog is a directory; each subdirectory holding a ``kapstan.yaml`` is a template, named
-after its directory. The index (``market.yaml``) adds descriptions and secret keys.
+after its directory. The index (``market.yaml``) adds descriptions and secret keys. Nothing
+is read through a symbolic link that leaves the catalog (``kapstan.templates.folders``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from kapstan.errors import InputError, NotFoundError
 from kapstan.market.index import INDEX_FILE, README_FILE, IndexEntry, parse_index, readme_summary
 from kapstan.model.template import TEMPLATE_FILE
+from kapstan.templates.folders import resolve_inside
 
 BUILTIN = "kapstan"
 BUILTIN_DIR = Path(__file__).parent / "catalog"
@@ -65,6 +67,8 @@ def templates_of(catalog: Catalog) -> list[MarketTemplate]:
         for d in catalog.path.iterdir()
         if d.is_dir() and not d.name.startswith(".") and (d / TEMPLATE_FILE).is_file()
     )
+    for name in names:  # a template folder may be a link, but only to a folder of the catalog
+        resolve_inside(catalog.path, catalog.path / name)
     missing = sorted(set(index) - set(names))
     if missing:
         raise InputError(
@@ -78,15 +82,23 @@ def _read_index(catalog: Catalog) -> dict[str, IndexEntry]:
     path = catalog.path / INDEX_FILE
     if not path.is_file():
         return {}
-    return parse_index(path.read_text(encoding="utf-8"), str(path))
+    return parse_index(resolve_inside(catalog.path, path).read_text(encoding="utf-8"), str(path))
 
 
 def _template(catalog: Catalog, name: str, entry: IndexEntry | None) -> MarketTemplate:
     path = catalog.path / name
     description = entry.description if entry else ""
-    if not description and (path / README_FILE).is_file():
-        description = readme_summary((path / README_FILE).read_text(encoding="utf-8"))
+    if not description:
+        description = readme_summary(read_readme(path))
     return MarketTemplate(catalog.name, name, path, description, entry.secrets if entry else ())
+
+
+def read_readme(template_dir: Path) -> str:
+    """A template's README.md ("" if it has none); a link leaving its folder is refused."""
+    path = template_dir / README_FILE
+    if not path.is_file():
+        return ""
+    return resolve_inside(template_dir, path).read_text(encoding="utf-8")
 
 
 def find_template(name: str, catalogs: Sequence[Catalog]) -> MarketTemplate:

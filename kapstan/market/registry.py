@@ -24,6 +24,7 @@ import platformdirs
 from kapstan.errors import ConflictError, InputError, NotFoundError, StoreError
 from kapstan.market.catalogs import BUILTIN, Catalog, templates_of
 from kapstan.market.sources import clone, is_git_source
+from kapstan.templates.folders import check_links
 
 MARKETS_FILE_VARIABLE = "KAPSTAN_MARKETS_FILE"
 CACHE_DIR_VARIABLE = "KAPSTAN_CACHE_DIR"
@@ -75,6 +76,7 @@ def add_catalog(paths: MarketPaths, name: str, source: str) -> Catalog:
         if not folder.is_dir():
             raise InputError(f"catalog {name!r}: {source!r} is neither a directory nor a git URL")
         catalog = Catalog(name, folder.resolve(), str(folder.resolve()))
+        check_links(catalog.path)
         _check_has_templates(catalog)
     _save(paths, [*existing, catalog])
     return catalog
@@ -102,6 +104,7 @@ def _cloned(paths: MarketPaths, name: str, url: str) -> Catalog:
     clone(url, dest)
     catalog = Catalog(name, dest, url)
     try:
+        check_links(dest)  # a clone holds whatever links its author committed
         _check_has_templates(catalog)
     except InputError:
         shutil.rmtree(dest, ignore_errors=True)

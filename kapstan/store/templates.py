@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import PurePosixPath
 
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from kapstan.errors import InputError, NotFoundError
+from kapstan.errors import InputError, NotFoundError, TemplateError
+from kapstan.model.filenames import check_file_names, shown
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.records import TemplateVersion
@@ -152,14 +152,14 @@ def _latest_row(
 
 
 def _check_files(name: str, files: dict[str, str]) -> None:
+    """The last gate before a row: every front door's file names obey ``model.filenames``."""
+    try:
+        check_file_names(files)
+    except TemplateError as err:
+        raise TemplateError(f"template {name!r}: {err}") from None
     for path, text in files.items():
-        pure = PurePosixPath(path)
-        if not path or pure.is_absolute() or ".." in pure.parts or "\\" in path:
-            raise InputError(
-                f"template {name!r}: file path {path!r} must be relative, without '..'"
-            )
         if not isinstance(text, str):
-            raise InputError(f"template {name!r}: file {path!r} must be text")
+            raise InputError(f"template {name!r}: file {shown(path)} must be text")
 
 
 def _record(template: TemplateRow, row: TemplateVersionRow) -> TemplateVersion:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import posixpath
 from collections.abc import Mapping
 
 from kapstan.errors import TemplateError
+from kapstan.model.filenames import check_file_name, check_file_names
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
@@ -29,11 +29,8 @@ def file_digest(text: str) -> str:
 
 
 def check_path(path: str) -> str:
-    """A safe relative POSIX path, normalised; raises TemplateError otherwise."""
-    norm = posixpath.normpath(path.replace("\\", "/"))
-    if path.startswith("/") or norm == ".." or norm.startswith("../") or norm == ".":
-        raise TemplateError(f"{path}: template paths must be relative and stay inside the template")
-    return norm
+    """A safe relative POSIX path in normal form (``model.filenames``); TemplateError otherwise."""
+    return check_file_name(path)
 
 
 def check_text(path: str, text: str) -> None:
@@ -62,10 +59,9 @@ def check_content(files: Mapping[str, str]) -> None:
     """All content checks: paths, per-file limits, total size, file count."""
     if len(files) > MAX_FILES:
         raise TemplateError(f"template has {len(files)} files; the limit is {MAX_FILES}")
+    check_file_names(files)
     total = 0
     for path, text in files.items():
-        if check_path(path) != path:
-            raise TemplateError(f"{path}: write template paths in normal form ({check_path(path)})")
         check_text(path, text)
         total += len(text.encode("utf-8"))
     if total > MAX_TEMPLATE_BYTES:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from kapstan.errors import TemplateError
+from kapstan.errors import ConflictError, InputError, TemplateError
 from kapstan.templates.content import check_content
 
 
@@ -24,3 +26,45 @@ def write_template_dir(files: Mapping[str, str], path: str | os.PathLike[str]) -
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(files[rel].encode("utf-8"))
+
+
+def export_template_dir(files: Mapping[str, str], path: str | os.PathLike[str]) -> None:
+    """Write ``files`` as the new directory ``path`` (or into an empty one), all or nothing.
+
+    Every check runs first; the files are then written into a hidden folder next to
+    ``path`` and renamed into place, so a failure half-way (disk full, a name the file
+    system refuses) leaves no partial export behind. Errors name the folder and the cause.
+    """
+    check_content(files)
+    root = Path(path)
+    _check_target(root)
+    parent = root.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        # mkdir, not mkdtemp: the export keeps the user's umask, as a plain mkdir would.
+        staging = parent / f".{root.name}.{secrets.token_hex(6)}.export"
+        staging.mkdir()
+    except OSError as err:
+        raise InputError(
+            f"{root}: cannot create the export folder: {err.strerror or err}; "
+            "choose a folder you can write"
+        ) from None
+    try:
+        write_template_dir(files, staging)
+        if root.is_dir():
+            root.rmdir()  # empty (checked above): the export takes its place
+        staging.rename(root)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InputError(f"{root}: cannot write the export: {err.strerror or err}") from None
+
+
+def _check_target(root: Path) -> None:
+    if root.is_symlink() or (root.exists() and not root.is_dir()):
+        raise InputError(f"{root}: exists and is not a directory; export into a new or empty one")
+    try:
+        full = root.is_dir() and any(root.iterdir())
+    except OSError as err:
+        raise InputError(f"{root}: cannot read the folder: {err.strerror or err}") from None
+    if full:
+        raise ConflictError(f"{root}: directory is not empty; export into a new or empty one")

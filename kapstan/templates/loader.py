@@ -1,6 +1,7 @@
 """Reading a template directory from disk (the only file reads of template handling).
 
-Only ``kapstan.yaml`` and the files its services' manifest patterns match are read.
+Only ``kapstan.yaml`` and the files its services' manifest patterns match are read, and
+only inside the folder: a symbolic link leaving it is refused (``kapstan.templates.folders``).
 Parsing is pure and lives in ``kapstan.templates.parser``; ``parse_template`` is
 re-exported here for callers that load and parse together.
 """
@@ -15,6 +16,7 @@ from kapstan.model.template import TEMPLATE_FILE, Template
 from kapstan.render.yamlnodes import iter_documents, to_data
 from kapstan.templates import globs
 from kapstan.templates.content import MAX_TEMPLATE_BYTES, check_path, decode
+from kapstan.templates.folders import resolve_inside
 from kapstan.templates.parser import parse_template
 
 __all__ = ["load_template_dir", "parse_template", "read_template_dir"]
@@ -45,7 +47,15 @@ def load_template_dir(path: str | os.PathLike[str]) -> Template:
 
 
 def _read(root: Path, rel: str) -> str:
-    return decode(rel, (root / rel).read_bytes())
+    """One file's text; a link leaving the template folder is refused (``folders``)."""
+    target = resolve_inside(root, root / rel)
+    if not target.is_file():
+        raise TemplateError(f"{rel}: not a regular file; templates hold text files only")
+    try:
+        data = target.read_bytes()
+    except OSError as err:
+        raise TemplateError(f"{rel}: cannot read: {err.strerror or err}") from None
+    return decode(rel, data)
 
 
 def _list_files(root: Path) -> list[str]:

@@ -17,6 +17,7 @@ SERVICE_FIELDS = ("manifests", "dependsOn", "calls", "env", "files", "filesPath"
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+\Z")
+_MAX_FILE_NAME = 253
 
 
 def env_name(key: str) -> str:
@@ -131,10 +132,17 @@ class NodeReader:
             raise self.fail(node, f"{what} must be a mapping file-name -> key")
         out = []
         for name, name_node, key_node in mapping_pairs(self.loader, node, TEMPLATE_FILE):
-            if not _FILE_NAME.match(name):
+            # Kubernetes' rule for a ConfigMap key (the file's name in the mounted volume):
+            # '..'-prefixed names are the volume's own bookkeeping (``..data``).
+            if not _FILE_NAME.match(name) or name.startswith("..") or name == ".":
                 raise self.fail(
                     name_node,
-                    f"{what}: {name!r} is not a valid file name (letters, digits, '-', '_', '.')",
+                    f"{what}: {name!r} is not a valid file name (letters, digits, '-', '_', "
+                    "'.'; not '.' nor starting with '..')",
+                )
+            if len(name) > _MAX_FILE_NAME:
+                raise self.fail(
+                    name_node, f"{what}: {name[:20]!r}... is longer than {_MAX_FILE_NAME} characters"
                 )
             out.append(FileBinding(name, self.key(key_node, f"{what} key"), position(name_node)[0]))
         return tuple(out)
@@ -145,4 +153,8 @@ class NodeReader:
         path = self.string(node, f"service {service!r} filesPath")
         if not path.startswith("/"):
             raise self.fail(node, f"service {service!r} filesPath must be an absolute path")
+        if ".." in path.split("/") or not path.isprintable():
+            raise self.fail(
+                node, f"service {service!r} filesPath {path!r}: no '..' and no control characters"
+            )
         return path

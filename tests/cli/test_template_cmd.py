@@ -19,10 +19,15 @@ def test_unchanged_import_makes_no_version(kapstan: Run, bookstore: Path) -> Non
     assert [h["version"] for h in history] == [1]
 
 
-def test_import_under_another_name(kapstan: Run, bookstore: Path) -> None:
-    assert kapstan("template", "import", bookstore, "--name", "shop-tpl").code == 0
+def test_import_under_another_name_is_refused(kapstan: Run, bookstore: Path) -> None:
+    """One source of truth: the stored name is kapstan.yaml's, which a deploy renders."""
+    refused = kapstan("template", "import", bookstore, "--name", "shop-tpl")
+    assert refused.code == 1
+    assert "'shop-tpl' differs from the name in kapstan.yaml ('bookstore')" in refused.err
+    assert kapstan("template", "list", "-o", "json").json() == []
+    assert kapstan("template", "import", bookstore, "--name", "bookstore").code == 0
     names = [t["name"] for t in kapstan("template", "list", "-o", "json").json()]
-    assert names == ["shop-tpl"]
+    assert names == ["bookstore"]
 
 
 def test_export_round_trip(kapstan: Run, bookstore: Path, tmp_path: Path) -> None:

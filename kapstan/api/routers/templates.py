@@ -5,12 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from kapstan.actions.refs import Ref
-from kapstan.actions.templates import load_template
+from kapstan.actions.templates import load_template, save_files
 from kapstan.api import auditing, convert, schemas
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
-from kapstan.templates.content import check_content
-from kapstan.templates.parser import parse_template
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 
@@ -48,18 +46,17 @@ def import_template(
 ) -> schemas.TemplateImportOut:
     """Save ``files`` as the next version of ``name`` (nothing new if the content is equal)."""
     caller.template_writer()
-    check_content(body.files)
-    parsed = parse_template(body.files)  # every check the CLI's import makes
-    saved, created = caller.store.save_template_version(
-        body.name, dict(body.files), parsed.digest, author=caller.name,
-        message=body.message,
-    )  # fmt: skip
+    # Every check the CLI's import makes, and the name must be kapstan.yaml's (422 if not).
+    result = save_files(
+        caller.store, dict(body.files), author=caller.name, name=body.name, message=body.message
+    )
+    saved, created = result.version, result.created
     if created:
         previous = saved.version - 1 or None
         auditing.record(
             caller.store, caller.name, "template.import", kind="template", name=saved.name,
             from_version=previous, to_version=saved.version,
-            details={"services": sorted(parsed.services)},
+            details={"services": sorted(result.services)},
         )  # fmt: skip
     else:
         response.status_code = 200

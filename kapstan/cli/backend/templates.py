@@ -87,7 +87,7 @@ class RemoteTemplates:
     ) -> ImportResult:
         files = read_template_dir(directory)
         parsed = parse_template(files)  # the local import's checks, before sending anything
-        return self._save(name or parsed.name, files, message)
+        return self._save(templates.check_template_name(name, parsed), files, message)
 
     def save_translation(self, result: Translation, *, author: str, message: str) -> ImportResult:
         return self._save(result.name, result.files, message)
