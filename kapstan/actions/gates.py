@@ -146,7 +146,7 @@ def _ask(
         raise ApprovalRequiredError(
             f"environment {environment!r} requires approval: the {kind} of {app} was not "
             f"applied, and no approval could be asked for, since {actor!r} is not a user of "
-            f"this store. Create it (`kapstan user create {actor}`, `kapstan user grant "
+            f"this store. Create it (`kapstan user create {actor} --no-password`, `kapstan user grant "
             f"{actor} {environment} deployer`) or set $KAPSTAN_USER to your user, and ask again"
         ) from None
     asked = store.request_approval(

@@ -1,8 +1,11 @@
-"""``kapstan approval list|show|approve|reject|withdraw``: a server's approval requests.
+"""``kapstan approval list|show|approve|reject|withdraw``: approval requests.
 
-A deploy or promotion into an environment that requires approval waits on the server
+A deploy, rollback, delete or promotion into an environment that requires approval waits
 until a second user with the ``approve`` permission there approves it; then it runs once,
-as its requester. Approvals live on a server only: locally these commands say so.
+as its requester. The same on a server and on the local store (``--db``): locally the
+requests are the store's, its users are the ones `kapstan user create` made (you are
+``$KAPSTAN_USER``, else the OS user), and approving runs the change in this process,
+showing its progress, as ``approve --wait`` does through a server.
 """
 
 from __future__ import annotations
@@ -11,19 +14,21 @@ from typing import Any
 
 import typer
 
+from kapstan.actions import approvals
 from kapstan.api import schemas
-from kapstan.cli.backend import open_backend
+from kapstan.cli.backend import Backend, open_backend
 from kapstan.cli.backend.deploys import RemoteDeploys
-from kapstan.cli.common import OutputOpt, when
+from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.deploy_cmd import print_result, progress_listener
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
+from kapstan.store import Approval, Store
 
 WHAT = "approvals"
 IdArg = typer.Argument(..., metavar="ID", help="The approval's number.")
 
-app = typer.Typer(help="Approval requests for changes to guarded environments (on a server).")
+app = typer.Typer(help="Approval requests for changes to guarded environments.")
 
 
 @app.command("list")
@@ -37,21 +42,24 @@ def list_(
 ) -> None:
     """Approvals in the environments you may view, newest first."""
     with open_backend(ctx) as backend:
-        client = backend.api(WHAT)
-        found = client.pages(path("approvals"), status=status, environment=env)
-    approvals = [decode.parse(schemas.ApprovalOut, a) for a in found]
+        if backend.client is None:
+            stored = backend.local_store(WHAT).list_approvals(status=status, environment=env)
+            found = [_out(a) for a in stored]
+        else:
+            pages = backend.client.pages(path("approvals"), status=status, environment=env)
+            found = [decode.parse(schemas.ApprovalOut, a) for a in pages]
     rows = [(a.id, a.kind, a.application, a.environment, a.status, a.requested_by,
-             when(a.requested_at), a.decided_by or "-") for a in approvals]  # fmt: skip
+             when(a.requested_at), a.decided_by or "-") for a in found]  # fmt: skip
     columns = ("id", "kind", "application", "environment", "status", "requested by",
                "requested", "decided by")  # fmt: skip
-    print_rows(columns, rows, output, [_record(a) for a in approvals])
+    print_rows(columns, rows, output, [_record(a) for a in found])
 
 
 @app.command()
 def show(ctx: typer.Context, approval_id: int = IdArg, output: Format = OutputOpt) -> None:
     """One approval: what was asked, by whom, and what became of it."""
     with open_backend(ctx) as backend:
-        found = _get(backend.api(WHAT), approval_id)
+        found = _get(backend, approval_id)
     print_data(_record(found), output, _text(found))
 
 
@@ -64,10 +72,14 @@ def approve(
     ),
     output: Format = OutputOpt,
 ) -> None:
-    """Approve someone else's request: its deploy or promotion starts at once, as theirs."""
+    """Approve someone else's request: its change starts at once, as theirs (locally it runs
+    here, to its end, as with --wait)."""
     with open_backend(ctx) as backend:
-        client = backend.api(WHAT)
-        asked = _get(client, approval_id)
+        if backend.client is None:
+            _approve_here(backend.local_store(WHAT), approval_id, output)
+            return
+        client = backend.client
+        asked = _get(backend, approval_id)
         answer = decode.parse(
             schemas.Accepted, client.post(path("approvals", approval_id, "approve"))
         )
@@ -111,18 +123,56 @@ def withdraw(
     _decide(ctx, approval_id, "withdraw", reason, output, "withdrawn")
 
 
+def _approve_here(store: Store, approval_id: int, output: Format) -> None:
+    """Approve on the local store, then carry the change out in this process."""
+    decided = approvals.approve(store, approval_id, user=author())
+    if output is Format.table:
+        print(f"approval {approval_id} approved: {decided.kind} of {decided.application} in "
+              f"{decided.environment}, as {decided.requested_by}")  # fmt: skip
+    listener = progress_listener if output is Format.table else None
+    done = approvals.carry_out(store, decided, listener=listener)
+    if done.operation is not None:
+        print_result(done.operation, output)
+        return
+    record = {"approval": approval_id, "status": "done", "app": decided.application}
+    print_data(record, output, "done, nothing to deploy")
+
+
 def _decide(
     ctx: typer.Context, approval_id: int, verb: str, reason: str, output: Format, done: str
 ) -> None:
     with open_backend(ctx) as backend:
-        client = backend.api(WHAT)
-        answer = client.post(path("approvals", approval_id, verb), {"reason": reason})
-        decided = decode.parse(schemas.ApprovalOut, answer)
+        if backend.client is None:
+            store = backend.local_store(WHAT)
+            decided = _out(
+                approvals.reject(store, approval_id, user=author(), reason=reason)
+                if verb == "reject"
+                else approvals.withdraw(store, approval_id, user=author(), reason=reason)
+            )
+        else:
+            answer = backend.client.post(path("approvals", approval_id, verb), {"reason": reason})
+            decided = decode.parse(schemas.ApprovalOut, answer)
     print_data(_record(decided), output, f"approval {decided.id} {done}: {decided.reason}")
 
 
-def _get(client: ApiClient, approval_id: int) -> schemas.ApprovalOut:
+def _get(backend: Backend, approval_id: int) -> schemas.ApprovalOut:
+    if backend.client is None:
+        return _out(backend.local_store(WHAT).get_approval(approval_id))
+    return _fetch(backend.client, approval_id)
+
+
+def _fetch(client: ApiClient, approval_id: int) -> schemas.ApprovalOut:
     return decode.parse(schemas.ApprovalOut, client.get(path("approvals", approval_id)))
+
+
+def _out(a: Approval) -> schemas.ApprovalOut:
+    """A stored approval as the server shows it, so both print the same."""
+    return schemas.ApprovalOut(
+        id=a.id, kind=a.kind, application=a.application, environment=a.environment,
+        requested_by=a.requested_by, requested_at=a.requested_at, status=a.status.value,
+        decided_by=a.decided_by, decided_at=a.decided_at, reason=a.reason,
+        payload=dict(a.payload), used_at=a.used_at,
+    )  # fmt: skip
 
 
 def _record(a: schemas.ApprovalOut) -> dict[str, Any]:

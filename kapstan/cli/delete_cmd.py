@@ -16,7 +16,7 @@ from kapstan.actions.deleting import AppRemoval
 from kapstan.actions.refs import parse_ref
 from kapstan.cli import app_cmd, config_cmd, env_cmd, template_cmd
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval
+from kapstan.cli.backend.deploys import Approval, see_through
 from kapstan.cli.common import OutputOpt, author
 from kapstan.cli.deploy_cmd import print_approval, print_result, progress_listener
 from kapstan.cli.output import Format, print_data
@@ -88,10 +88,9 @@ def delete_app(
             print(format_removal(plan))
         confirm(f"Delete application {name}?", yes, f"application {name!r}")
         started = backend.deletes.app(name, keep_volumes=keep, timeout=timeout, author=author())
-        if isinstance(started, Approval):
-            print_approval(started, output)
-            return
-        op = started.wait(progress_listener if output is Format.table else None)
+        op = see_through(started, progress_listener if output is Format.table else None)
+        if isinstance(op, Approval):
+            print_approval(op, output)
     if output is not Format.table:
         print_data({"plan": removal_record(plan), "operation": op.id,
                     "status": op.status.value, "message": op.message}, output)  # fmt: skip

@@ -8,19 +8,19 @@ and the result is printed from the finished operation, so both print the same.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
 from kapstan.actions.status import ServiceStatus
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval, Pending, Planned
+from kapstan.cli.backend.deploys import Approval, Pending, Planned, see_through
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import ConflictError, InputError
+from kapstan.errors import ApprovalRequiredError, ConflictError, InputError
 from kapstan.model.operation import Operation, Step
 from kapstan.plan.ownership import Conflict, refusal
 
@@ -96,11 +96,10 @@ def progress_listener(service: str, resource: str, status: str, message: str) ->
 
 def _run(started: Pending | Approval, output: Format) -> None:
     """See a deploy through and print how it ended; or say whose approval it waits for."""
-    if isinstance(started, Approval):
-        print_approval(started, output)
-        return
-    op = started.wait(progress_listener if output is Format.table else None)
-    print_result(op, output)
+    done = see_through(started, progress_listener if output is Format.table else None)
+    if isinstance(done, Approval):
+        print_approval(done, output)
+    print_result(done, output)
 
 
 def print_result(op: Operation, output: Format) -> None:
@@ -128,7 +127,8 @@ def reasons(op: Operation, service: str | None = None) -> list[str]:
     ]
 
 
-def print_approval(asked: Approval, output: Format) -> None:
+def print_approval(asked: Approval, output: Format) -> NoReturn:
+    """Say which approval the change waits for, then exit 3: nothing was applied."""
     record = {"approval": asked.id, "status": "approval-required", "app": asked.app,
               "environment": asked.environment, "message": asked.message}  # fmt: skip
     text = (
@@ -137,6 +137,7 @@ def print_approval(asked: Approval, output: Format) -> None:
         f"{asked.environment} approves it with `kapstan approval approve {asked.id}`"
     )
     print_data(record, output, text)
+    raise typer.Exit(ApprovalRequiredError.exit_code)
 
 
 @app.command()
@@ -327,8 +328,9 @@ def promote(
 ) -> None:
     """Run NAME's template version in another environment, with that environment's config.
 
-    Into an environment that requires approval: through a server, the promotion waits for
-    another user's approval (`kapstan approval`); locally it is refused.
+    Into an environment that requires approval, the promotion waits for another user's
+    approval (`kapstan approval`), locally as through a server: nothing is created until
+    then, and the command exits 3.
     """
     with open_backend(ctx) as backend:
         done = backend.deploys.promote(
@@ -336,7 +338,6 @@ def promote(
         )
         if isinstance(done.run, Approval):
             print_approval(done.run, output)
-            return
         target = done.application
         assert target is not None  # only a promotion waiting for approval has none
         verb = "created" if done.created else "updated"

@@ -9,7 +9,7 @@ import typer
 
 from kapstan.actions.configfiles import parse_assignments
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval
+from kapstan.cli.backend.deploys import Approval, see_through
 from kapstan.cli.common import OutputOpt, author, settings_of
 from kapstan.cli.deploy_cmd import print_approval, reasons
 from kapstan.cli.output import Format, console, print_data, print_rows
@@ -105,10 +105,9 @@ def install(
             options=DeployOptions(timeout=timeout, message=f"market install of {name}"),
             author=author(),
         )
-        if isinstance(started, Approval):
-            print_approval(started, Format.table)
-            return
-        op = started.wait(_progress)
+        op = see_through(started, _progress)
+        if isinstance(op, Approval):
+            print_approval(op, Format.table)
     print(format_deploy(op))
     if op.status is not Step.SUCCEEDED:
         raise typer.Exit(1)

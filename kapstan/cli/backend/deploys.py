@@ -4,7 +4,10 @@ A deploy is ``Pending`` until its ``wait`` is called: locally ``wait`` runs the 
 this process, remotely the server has started it already and ``wait`` follows its event
 stream. Either way ``wait`` reports progress to the listener as it happens and returns the
 finished ``Operation``, which is all the command prints, so the output is the same. Where
-the server asks for a second user's approval instead, the answer is an ``Approval``.
+the environment asks for a second user's approval instead, the answer is an ``Approval``:
+the server's answer remotely; locally the action's gate (``kapstan.actions.gates``) raises
+ApprovalPending from ``wait`` once it has recorded the request, and ``see_through`` turns
+that into the same ``Approval``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from kapstan.actions.deploying import (
     policy_warnings,
     rollback_app,
 )
+from kapstan.actions.gates import ApprovalPending
 from kapstan.actions.journal import REQUEST_EVENT, Listener
 from kapstan.actions.status import ServiceStatus, app_status
 from kapstan.api import schemas as s
@@ -29,7 +33,7 @@ from kapstan.client import decode
 from kapstan.client.http import ApiClient, ServerError, path
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServiceAction, ServicePlan
-from kapstan.errors import ApprovalRequiredError, KapstanError, NotFoundError
+from kapstan.errors import KapstanError, NotFoundError
 from kapstan.model.health import Health, HealthStatus
 from kapstan.model.operation import Operation, Step
 from kapstan.plan.live import Action, ResourcePlan
@@ -65,6 +69,21 @@ class Approval:
     message: str
 
 
+def approval_of(asked: ApprovalPending) -> Approval:
+    found = asked.approval
+    return Approval(found.id, found.application, found.environment, asked.message)
+
+
+def see_through(started: Pending | Approval, listener: Listener | None) -> Operation | Approval:
+    """The finished operation, or the approval it waits for (asked for by its action)."""
+    if isinstance(started, Approval):
+        return started
+    try:
+        return started.wait(listener)
+    except ApprovalPending as asked:
+        return approval_of(asked)
+
+
 @dataclass(frozen=True)
 class Promoted:
     """A promotion done (``application``, then ``run`` if it deploys) or held for approval."""
@@ -85,7 +104,7 @@ class DeploysPort(Protocol):
 
     def rollback(
         self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
-    ) -> Pending: ...
+    ) -> Pending | Approval: ...
 
     def promote(
         self, source: str, to: str, as_: str | None, *, deploy: bool, timeout: float, author: str
@@ -107,7 +126,7 @@ def no_operation(app: str) -> NotFoundError:
 
 
 class LocalDeploys:
-    """The engine runs in this process; approval gates are the server's (see ``promote``)."""
+    """The engine runs in this process; the actions' gates hold what needs approval."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -146,19 +165,20 @@ class LocalDeploys:
         self, source: str, to: str, as_: str | None, *, deploy: bool, timeout: float, author: str
     ) -> Promoted:
         planned = promoting.plan_promotion(self.store, source, to, as_)
-        if self.store.get_environment(to).requires_approval:
-            raise ApprovalRequiredError(
-                f"environment {to!r} requires a second user's approval for promotions; "
-                "promote through the Kapstan server (`kapstan server`), where another user approves"
-            )
-        done = promoting.promote(self.store, planned, author=author)
+        try:
+            done = promoting.promote(self.store, planned, author=author, deploy=deploy,
+                                     timeout=timeout)  # fmt: skip
+        except ApprovalPending as asked:  # nothing is created until it is approved
+            return Promoted(None, False, approval_of(asked))
         target = done.application
-        run = (
-            self.deploy(target.name, services=(), options=DeployOptions(timeout=timeout),
-                        author=author)
-            if deploy else None
-        )  # fmt: skip
-        return Promoted(target, done.created, run)
+
+        def run(listener: Listener | None) -> Operation:
+            return deploy_app(
+                self.store, target.name, author=author, options=DeployOptions(timeout=timeout),
+                listener=listener, clearance=done.clearance,
+            ).operation  # fmt: skip
+
+        return Promoted(target, done.created, Pending(target.name, run) if deploy else None)
 
     def status(self, app: str) -> list[ServiceStatus]:
         return app_status(self.store, app)
@@ -216,11 +236,12 @@ class RemoteDeploys:
 
     def rollback(
         self, app: str, *, service: str | None, to: int | None, timeout: float, author: str
-    ) -> Pending:
+    ) -> Pending | Approval:
         body = {"service": service, "to": to, "timeout": timeout}
         started = self._started(self.client.post(path("applications", app, "rollback"), body))
-        if isinstance(started, Approval):  # rollbacks are not gated; a server that does is new
-            raise ApprovalRequiredError(started.message)
+        if isinstance(started, Approval):
+            environment = decode.application(self.client.get(path("applications", app)))
+            return replace(started, environment=environment.environment)
         return started
 
     def promote(
