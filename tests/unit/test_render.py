@@ -370,7 +370,7 @@ def test_hash_key_changes_secret_digests_only() -> None:
 def test_no_key_refuses_secrets_and_changes_nothing_else() -> None:
     """Without a key no unkeyed digest of a secret is made: the service is refused by name."""
     template = parse_template(bookstore_files())
-    with pytest.raises(SecretKeyError, match="service 'catalog'.*KAPSTAN_SECRET_KEY"):
+    with pytest.raises(SecretKeyError, match=r"service 'catalog'.*KAPSTAN_SECRET_KEY"):
         render_app(template, VALUES, app="shop", namespace="dev", hash_key=None)
     plain = {k: v for k, v in VALUES.items() if not isinstance(v, SecretValue)}
     unkeyed = render_app(template, {**plain, "db.password": "x"}, app="shop", namespace="dev",
