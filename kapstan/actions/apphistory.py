@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import yaml
-
 from kapstan.actions.refs import Ref
 from kapstan.actions.templates import load_template
-from kapstan.errors import InputError
+from kapstan.errors import InputError, TemplateError
 from kapstan.plan.diffs import ResourceChange, structured_diff, unified_diff
+from kapstan.render.yamlnodes import load_data
+from kapstan.render.yamlsafety import STORED_LIMITS
 from kapstan.store import Revision, Store
 
 
@@ -58,9 +58,7 @@ def _label(revision: Revision) -> str:
 
 def _objects(revision: Revision) -> list[dict[str, object]]:
     try:
-        docs = list(yaml.safe_load_all(revision.manifests))
-    except yaml.YAMLError as exc:
-        raise InputError(
-            f"revision {_label(revision)}: stored manifests are not YAML: {exc}"
-        ) from None
+        docs = load_data(revision.manifests, f"revision {_label(revision)}", STORED_LIMITS)
+    except TemplateError as exc:
+        raise InputError(f"{exc} (the stored manifests are not readable YAML)") from None
     return [d for d in docs if isinstance(d, dict)]

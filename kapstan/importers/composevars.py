@@ -28,6 +28,8 @@ def read_env_file(path: Path, where: str) -> dict[str, str]:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise InputError(f"{where}: cannot read env file {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"{where}: env file {path} is not UTF-8 text (byte {err.start})") from None
     out: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()

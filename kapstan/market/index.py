@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from kapstan.errors import InputError
+from kapstan.errors import InputError, TemplateError
 from kapstan.render.placeholders import is_key
+from kapstan.render.yamlnodes import load_data
 
 INDEX_FILE = "market.yaml"
 README_FILE = "README.md"
@@ -26,11 +25,14 @@ class IndexEntry:
 def parse_index(text: str, where: str) -> dict[str, IndexEntry]:
     """``templates: {name: {description, secrets}}``; errors name ``where`` and the entry."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{where}: not valid YAML: {exc}") from None
-    if data is None:
+        documents = load_data(text, where)
+    except TemplateError as exc:
+        raise InputError(f"{exc} (the index is not valid YAML)") from None
+    if not documents:
         return {}
+    if len(documents) > 1:
+        raise InputError(f"{where}: expected one YAML document, found {len(documents)}")
+    data = documents[0]
     if not isinstance(data, dict) or set(data) - {"templates"}:
         raise InputError(f"{where}: expected a mapping with one field, 'templates'")
     entries = data.get("templates") or {}

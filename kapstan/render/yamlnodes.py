@@ -1,7 +1,8 @@
 """Reading YAML into nodes with positions, using PyYAML's C parser.
 
-The C composer keeps each node's line and column, so we get file:line:column errors at
-C speed (ruamel.yaml is ~20x slower here and its positions buy us nothing more).
+Nodes keep their line and column, so we get file:line:column errors at C parser speed
+(ruamel.yaml is ~20x slower here and its positions buy us nothing more). They are composed
+within limits by ``kapstan.render.yamlsafety``; every walk here is bounded by those.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import yaml
 
 from kapstan.errors import TemplateError
 from kapstan.model.values import Scalar
+from kapstan.render.yamlsafety import DEFAULT_LIMITS, Limits, compose_documents
 
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -24,42 +26,17 @@ _TYPED_TAGS = {
 }
 
 
-def iter_documents(text: str, file: str) -> Iterator[tuple[yaml.CSafeLoader, int, yaml.Node]]:
-    """Yield (loader, 1-based index, root node) for each non-empty document of ``text``."""
-    loader = yaml.CSafeLoader(text)
-    try:
-        index = 0
-        while _check_node(loader, file):
-            node = _get_node(loader, file)
-            index += 1
-            if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG):
-                continue
-            yield loader, index, node
-    finally:
-        loader.dispose()
+def iter_documents(
+    text: str, file: str, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[tuple[yaml.CSafeLoader, int, yaml.Node]]:
+    """Yield (loader, 1-based index, root node) for each non-empty document of ``text``.
 
-
-def _check_node(loader: yaml.CSafeLoader, file: str) -> bool:
-    try:
-        return bool(loader.check_node())
-    except yaml.MarkedYAMLError as err:
-        raise syntax_error(err, file) from None
-
-
-def _get_node(loader: yaml.CSafeLoader, file: str) -> yaml.Node | None:
-    try:
-        node: yaml.Node | None = loader.get_node()
-    except yaml.MarkedYAMLError as err:
-        raise syntax_error(err, file) from None
-    return node
-
-
-def syntax_error(err: yaml.MarkedYAMLError, file: str) -> TemplateError:
-    """A TemplateError ``file:line:column: YAML syntax error: ...`` from PyYAML's error."""
-    mark = err.problem_mark or err.context_mark
-    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-    context = f" ({err.context})" if err.context else ""
-    return TemplateError(f"{where}: YAML syntax error: {err.problem}{context}")
+    Composed within ``limits`` (size, documents, depth, alias expansion): see yamlsafety.
+    """
+    for loader, index, node in compose_documents(text, file, limits):
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG):
+            continue
+        yield loader, index, node
 
 
 def position(node: yaml.Node) -> tuple[int, int]:
@@ -70,7 +47,10 @@ def position(node: yaml.Node) -> tuple[int, int]:
 def scalar(loader: yaml.CSafeLoader, node: yaml.ScalarNode) -> Scalar:
     """A scalar node's value: int/float/bool/null typed, everything else as its text."""
     if node.tag in _TYPED_TAGS:
-        value: Scalar = loader.construct_object(node)
+        try:
+            value: Scalar = loader.construct_object(node)
+        except ValueError:  # resolved as a number but not one: ``0x_``, ``0b_``
+            return str(node.value)
         return value
     return str(node.value)
 
@@ -104,14 +84,25 @@ def to_data(loader: yaml.CSafeLoader, node: yaml.Node, file: str) -> Any:
     return scalar(loader, node)
 
 
+def load_data(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
+    """Plain data of each non-empty document, read within ``limits``: the safe_load_all
+    of every Kapstan reader (duplicate keys refused, timestamps kept as text)."""
+    return [to_data(loader, node, file) for loader, _, node in iter_documents(text, file, limits)]
+
+
 def parse_scalar_text(text: str) -> Scalar:
     """Read ``text`` as a YAML scalar (``3`` -> 3, ``true`` -> True); non-scalars stay text."""
     if text == "":
         return ""
     try:
-        value = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
+        documents = list(iter_documents(text, "value"))
+    except TemplateError:  # not YAML, or over a limit: plain text
         return text
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return text
+    if not documents:
+        return None
+    loader, _, node = documents[0]
+    if len(documents) > 1 or not isinstance(node, yaml.ScalarNode):
+        return text
+    if node.tag not in _TYPED_TAGS and node.tag != STR_TAG:  # !!timestamp, !!binary...
+        return text
+    return scalar(loader, node)

@@ -77,6 +77,7 @@ def _patterns(text: str) -> list[str]:
         services = data.get("services") if isinstance(data, dict) else None
         for spec in (services or {}).values() if isinstance(services, dict) else ():
             manifests = spec.get("manifests") if isinstance(spec, dict) else None
-            items = [manifests] if isinstance(manifests, str) else manifests or []
-            patterns.extend(str(item) for item in items if isinstance(item, str))
+            items = [manifests] if isinstance(manifests, str) else manifests
+            if isinstance(items, list):  # `manifests: 42` is the parser's to name
+                patterns.extend(item for item in items if isinstance(item, str) and item)
     return patterns
