@@ -17,5 +17,10 @@ def root() -> None:
 
 @app.command()
 def generate() -> None:
-    """Print a new random key; put it in $KAPSTAN_SECRET_KEY (and keep it safe)."""
+    """Print a new random key; put it in $KAPSTAN_SECRET_KEY (and keep it safe).
+
+    To rotate, list the new key first: KAPSTAN_SECRET_KEY=NEW,OLD (the first encrypts and
+    keys the checksums of secrets, so services with secrets restart once at their next
+    deploy; any key decrypts).
+    """
     print(generate_key())
