@@ -37,12 +37,13 @@ def create_environment(
     config: str | None = None,
     shared: bool = False,
 ) -> Environment:
-    """A new environment; the kubeconfig must exist and is stored as an absolute path.
+    """A new environment; the kubeconfig must be one Kapstan can use (with ``context``, if
+    given) and is stored as an absolute path.
 
     Refused (ConflictError) when another environment uses the same cluster and namespace,
     unless both are shared.
     """
-    path = _kubeconfig_file(name, kubeconfig)
+    path = _kubeconfig_file(name, kubeconfig, context)
     check_collision(store, name, str(path), context, namespace, shared=shared, verb="create")
     return store.create_environment(
         name,
@@ -71,7 +72,9 @@ def clone_environment(
     source's own cluster and namespace is refused unless ``shared`` (and the source is).
     """
     src = store.get_environment(source)
-    path = str(_kubeconfig_file(new, kubeconfig)) if kubeconfig is not None else None
+    path = str(_kubeconfig_file(new, kubeconfig, context)) if kubeconfig is not None else None
+    if kubeconfig is None and context is not None:
+        _kubeconfig_file(new, src.kubeconfig, context)  # the source's file, another context
     where = path or src.kubeconfig
     ctx = context if (kubeconfig is not None or context is not None) else src.context
     check_collision(store, new, where, ctx, namespace or src.namespace,
@@ -187,10 +190,20 @@ def _same_place(
     ]  # fmt: skip
 
 
-def _kubeconfig_file(name: str, kubeconfig: str | os.PathLike[str]) -> Path:
+def _kubeconfig_file(name: str, kubeconfig: str | os.PathLike[str], context: str | None) -> Path:
+    """The absolute path of ``kubeconfig``; InputError unless it is a kubeconfig Kapstan can
+    use with ``context`` (checked here, so a bad one is named now, not at the first deploy)."""
     path = Path(kubeconfig).expanduser()
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError:  # a name too long, say
+        found = False
+    if not found:
         raise InputError(f"environment {name!r}: kubeconfig {str(path)!r} is not a file")
+    try:
+        kubeconfigs.check_kubeconfig(path, context)
+    except InputError as exc:
+        raise InputError(f"environment {name!r}: {exc.message}") from None
     return path.resolve()
 
 

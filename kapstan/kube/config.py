@@ -1,5 +1,9 @@
 """Kubeconfig files: loading one context, with errors that name the file and the context.
 
+``check_kubeconfig`` is what every front door (CLI, API) runs, through the actions, before
+an environment points at a file: a section missing, a context unknown or a file that is not
+YAML is named then, not at the first deploy.
+
 Also builds the raw HTTP client (lightkube's own kubeconfig-to-httpx2 adapter) used for the
 few calls lightkube has no verb for: ``/version``, API discovery and bounded watches.
 """
@@ -18,9 +22,12 @@ from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import SingleConfig
 from lightkube.core.exceptions import ConfigError
 
-from kapstan.errors import ClusterError
+from kapstan.errors import ClusterError, InputError
 
 SERVICE_ACCOUNT = "system:serviceaccount:"
+MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024  # a kubeconfig with embedded certificates is ~10 KB
+# Each section of a kubeconfig, and the key under which each entry holds its settings.
+SECTIONS = {"clusters": "cluster", "contexts": "context", "users": "user"}
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,99 @@ def load(kubeconfig: str | Path, context: str | None, impersonate: str | None = 
         raise ClusterError(f"kubeconfig {path} does not exist; pass the path of a kubeconfig file")
     try:
         whole = KubeConfig.from_file(path)
-    except (ConfigError, yaml.YAMLError, OSError, TypeError, KeyError) as exc:
+    except (ConfigError, yaml.YAMLError, OSError, TypeError, KeyError, ValueError) as exc:
+        # ValueError: also msgspec's ValidationError, for a field of the wrong type
         raise ClusterError(f"kubeconfig {path} cannot be read: {exc}") from exc
     return Target(path, *_context(whole, path, context), impersonate=impersonate)
+
+
+def check_kubeconfig(kubeconfig: str | Path, context: str | None) -> str | None:
+    """The context ``kubeconfig`` resolves to (``context``, else its current-context; None
+    when it names neither); InputError naming the file and what is wrong otherwise."""
+    path = Path(kubeconfig).expanduser()
+    data = _read_yaml(path)
+    whole = _sections(path, data)
+    current = data.get("current-context")
+    name = context or current or None
+    if name is None:
+        return None  # a placeholder: every cluster call says "sets no current-context"
+    if not isinstance(name, str) or name not in whole.contexts:
+        known = ", ".join(sorted(whole.contexts)) or "none"
+        what = f"context {name!r}" if context else f"the current-context {name!r}"
+        fix = "" if context else "; pass --context NAME or fix current-context"
+        raise InputError(f"{what} is not in kubeconfig {path}; it has: {known}{fix}")
+    chosen = whole.contexts[name]
+    for kind, ref, defined in (("cluster", chosen.cluster, whole.clusters),
+                               ("user", chosen.user, whole.users)):  # fmt: skip
+        if ref is not None and ref not in defined:
+            raise InputError(
+                f"context {name!r} of kubeconfig {path} names {kind} {ref!r}, which it does "
+                f"not define; it has {kind}s: {', '.join(sorted(defined)) or 'none'}"
+            )
+    return name
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_KUBECONFIG_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"kubeconfig {path} cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_KUBECONFIG_BYTES:
+        raise InputError(
+            f"kubeconfig {path} is larger than {MAX_KUBECONFIG_BYTES // (1024 * 1024)} MB; "
+            "is it a kubeconfig? (`kubectl config view --minify --flatten` makes a small one)"
+        )
+    try:
+        return yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"kubeconfig {path} is not UTF-8 text") from None
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        # ValueError: a YAML date or number that does not exist (2020-13-45)
+        raise InputError(
+            f"kubeconfig {path} is not valid YAML: {' '.join(str(exc).split())}"
+        ) from None
+
+
+def _sections(path: Path, data: Any) -> Any:
+    """lightkube's KubeConfig of ``data``, each section checked first."""
+    if data is None or data == "":
+        raise InputError(
+            f"kubeconfig {path} is empty; pass a kubeconfig file (`kubectl config view "
+            "--minify --flatten` writes one)"
+        )
+    if not isinstance(data, dict):
+        raise InputError(
+            f"kubeconfig {path} is not a kubeconfig: its top level is a {_kind(data)}, not a "
+            "mapping with clusters, contexts and users"
+        )
+    for section, key in SECTIONS.items():
+        if section not in data:
+            raise InputError(
+                f"kubeconfig {path} has no '{section}' section; a kubeconfig lists its "
+                "clusters, contexts and users (an empty list is allowed)"
+            )
+        entries = data[section]
+        if not isinstance(entries, list):
+            raise InputError(
+                f"'{section}' of kubeconfig {path} must be a list, not a {_kind(entries)}"
+            )
+        for index, entry in enumerate(entries, 1):
+            if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                    and isinstance(entry.get(key), dict)):  # fmt: skip
+                raise InputError(
+                    f"entry {index} of '{section}' in kubeconfig {path} needs a 'name' and "
+                    f"a '{key}' mapping"
+                )
+    try:
+        return KubeConfig.from_dict(data, fname=path)
+    except (ConfigError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"kubeconfig {path} cannot be used: {exc}") from None
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "mapping", list: "list", str: "string", bool: "boolean"}
+    return next((n for t, n in names.items() if isinstance(value, t)), type(value).__name__)
 
 
 def _context(whole: Any, path: Path, context: str | None) -> tuple[str, SingleConfig]:

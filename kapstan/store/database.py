@@ -61,7 +61,7 @@ def create(url: URL) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     memory = url.database in (None, "", ":memory:")
     if not memory:
-        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_folder(Path(str(url.database)))
     pooling: dict[str, Any] = (
         {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         if memory
@@ -71,6 +71,27 @@ def create(url: URL) -> Engine:
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_folder(path: Path) -> None:
+    """Create the folder of SQLite file ``path``; StoreError naming it if that cannot be."""
+    try:
+        folder = path.is_dir()
+        if not folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            reason = "a part of that path is a file, not a folder"
+        raise StoreError(
+            f"cannot create the folder {path.parent} for the store {path}: {reason}; pass --db (or KAPSTAN_DB) a path in a folder you can write, "
+            "or a postgresql:// URL"
+        ) from None
+    if folder:
+        raise StoreError(
+            f"the store path {path} is a folder; pass --db (or KAPSTAN_DB) the path of a "
+            f"file, e.g. {path / 'kapstan.db'}"
+        )
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

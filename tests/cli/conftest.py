@@ -80,7 +80,8 @@ def bookstore(tmp_path: Path) -> Path:
 @pytest.fixture
 def kubeconfig(tmp_path: Path) -> Path:
     path = tmp_path / "kubeconfig"
-    path.write_text("apiVersion: v1\nkind: Config\n")
+    # Loads, names no context: env create accepts it, every cluster call fails at once.
+    path.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
     return path
 
 
