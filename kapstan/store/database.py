@@ -84,8 +84,8 @@ def _sqlite_folder(path: Path) -> None:
         if isinstance(exc, FileExistsError | NotADirectoryError):
             reason = "a part of that path is a file, not a folder"
         raise StoreError(
-            f"cannot create the folder {path.parent} for the store {path}: {reason}; pass --db (or KAPSTAN_DB) a path in a folder you can write, "
-            "or a postgresql:// URL"
+            f"cannot create the folder {path.parent} for the store {path}: {reason}; pass "
+            "--db (or KAPSTAN_DB) a path in a folder you can write, or a postgresql:// URL"
         ) from None
     if folder:
         raise StoreError(
