@@ -21,7 +21,9 @@
     │   ├── ClusterForbiddenError    401/403: the credentials may not do this
     │   ├── ClusterInvalidError      422/400: the apiserver rejected the object's fields
     │   └── ClusterUnavailableError  429, 5xx, refused/dropped/timed-out connections (temporary)
-    └── SandboxError             the local control plane could not be built or started
+    ├── BuildError               a pinned tool (etcd, Kubernetes, kwok, helm) failed to build from Go
+    ├── SandboxError             the local control plane could not be built or started
+    └── LayoutError              Graphviz could not lay out the dependency-graph picture
 
 Every message says what is wrong and, where it can, what to do about it.
 The CLI maps the tree to exit codes in one place; the HTTP API to statuses in one place.
@@ -105,8 +107,16 @@ class ClusterError(KapstanError):
     """The Kubernetes API refused a request or could not be reached."""
 
 
+class BuildError(KapstanError):
+    """A pinned upstream tool could not be built from Go modules (no Go, or the build failed)."""
+
+
 class SandboxError(KapstanError):
     """The local sandbox control plane could not be built, started or stopped."""
+
+
+class LayoutError(KapstanError):
+    """Graphviz (dot) is missing, failed or took too long to lay out the graph picture."""
 
 
 class ClusterConflictError(ClusterError):

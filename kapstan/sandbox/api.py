@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from kapstan.errors import SandboxError
+from kapstan.gobuild import log_tail
 from kapstan.sandbox import certs, processes
 
 POLL = 0.2
@@ -22,7 +23,7 @@ POLL = 0.2
 def _died(rec: processes.ProcessRecord) -> SandboxError:
     return SandboxError(
         f"{rec.component} exited while the sandbox was starting; log {rec.log}:\n"
-        f"{processes.log_tail(Path(rec.log))}"
+        f"{log_tail(Path(rec.log))}"
     )
 
 
@@ -44,7 +45,7 @@ def wait_http(url: str, rec: processes.ProcessRecord, timeout: float) -> None:
             time.sleep(POLL)
     raise SandboxError(
         f"{rec.component} did not become ready within {timeout:.0f}s ({url}: {last}); "
-        f"log {rec.log}:\n{processes.log_tail(Path(rec.log))}"
+        f"log {rec.log}:\n{log_tail(Path(rec.log))}"
     )
 
 
@@ -77,7 +78,7 @@ class SandboxClient:
             time.sleep(POLL)
         raise SandboxError(
             f"kube-apiserver did not answer /readyz within {timeout:.0f}s ({last}); "
-            f"log {rec.log}:\n{processes.log_tail(Path(rec.log))}"
+            f"log {rec.log}:\n{log_tail(Path(rec.log))}"
         )
 
     def create_node(self, name: str) -> None:
@@ -131,7 +132,7 @@ class SandboxClient:
                 return
             time.sleep(POLL)
         tails = "\n".join(
-            f"  {rec.component} ({rec.log}):\n{processes.log_tail(Path(rec.log), 8)}"
+            f"  {rec.component} ({rec.log}):\n{log_tail(Path(rec.log), 8)}"
             for rec in watched
         )
         raise SandboxError(f"{what} not reached within {timeout:.0f}s ({last}); logs:\n{tails}")

@@ -8,19 +8,14 @@ wrapper. kwok has none and is installed directly.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
-from kapstan.errors import SandboxError
+from kapstan.errors import BuildError, SandboxError
+from kapstan.gobuild import Progress, find_go, install, log_tail, run_go, workdir
 from kapstan.sandbox import versions
-from kapstan.sandbox.processes import log_tail
-
-Progress = Callable[[str], None]
 
 _STAGING_RE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s*=>\s*\./staging/", re.MULTILINE)
 
@@ -31,69 +26,24 @@ def ensure_binaries(progress: Progress = print, root: Path | None = None) -> ver
     missing = [p for p in bins.all() if not p.exists()]
     if not missing:
         return bins
-    go = _find_go()
-    if not bins.etcd.exists():
-        _build_etcd(go, bins.etcd, progress)
-    if not bins.kwok.exists():
-        _build_kwok(go, bins.kwok, progress)
-    kube = (bins.kube_apiserver, bins.kube_controller_manager, bins.kube_scheduler, bins.kubectl)
-    if not all(p.exists() for p in kube):
-        _build_kubernetes(go, bins.kube_apiserver.parent, progress)
+    try:
+        go = find_go("the sandbox builds Kubernetes")
+        if not bins.etcd.exists():
+            _build_etcd(go, bins.etcd, progress)
+        if not bins.kwok.exists():
+            _build_kwok(go, bins.kwok, progress)
+        kube = (bins.kube_apiserver, bins.kube_controller_manager, bins.kube_scheduler, bins.kubectl)
+        if not all(p.exists() for p in kube):
+            _build_kubernetes(go, bins.kube_apiserver.parent, progress)
+    except BuildError as exc:
+        # The sandbox's callers handle SandboxError: a failed build means no sandbox.
+        raise SandboxError(exc.message) from exc
     return bins
-
-
-def _find_go() -> str:
-    go = shutil.which("go")
-    if go is None:
-        raise SandboxError(
-            "Go is not installed (no `go` on PATH): the sandbox builds Kubernetes from Go "
-            f"modules and needs Go {'.'.join(map(str, versions.GO_MIN_VERSION))} or newer."
-        )
-    out = subprocess.run([go, "version"], capture_output=True, text=True, check=False).stdout
-    found = re.search(r"go(\d+)\.(\d+)", out)
-    if found is None or (int(found[1]), int(found[2])) < versions.GO_MIN_VERSION:
-        raise SandboxError(
-            f"`go version` says {out.strip()!r}; the sandbox needs Go "
-            f"{'.'.join(map(str, versions.GO_MIN_VERSION))} or newer."
-        )
-    return go
-
-
-def _run_go(
-    go: str,
-    args: list[str],
-    cwd: Path,
-    what: str,
-    log: Path,
-    extra_env: dict[str, str] | None = None,
-) -> None:
-    env = {**os.environ, "GOFLAGS": "-buildvcs=false", "CGO_ENABLED": "0", **(extra_env or {})}
-    with log.open("ab") as out:
-        done = subprocess.run([go, *args], cwd=cwd, env=env, stdout=out, stderr=out, check=False)
-    if done.returncode != 0:
-        raise SandboxError(
-            f"building {what} failed (go {' '.join(args[:2])} exited {done.returncode}); "
-            f"log {log}:\n{log_tail(log)}"
-        )
-
-
-def _workdir(name: str) -> Path:
-    base = versions.cache_root() / "build"
-    base.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
-
-
-def _install(built: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Rename into place so a half-written binary never looks like a cached one.
-    tmp = target.with_suffix(".partial")
-    shutil.copy2(built, tmp)
-    tmp.replace(target)
 
 
 def _build_etcd(go: str, target: Path, progress: Progress) -> None:
     progress(f"building etcd {versions.ETCD_VERSION} (about a minute)")
-    work = _workdir("etcd")
+    work = workdir("etcd")
     log = work / "build.log"
     (work / "go.mod").write_text(
         f"module kapstan.local/etcdbuild\n\ngo 1.26.0\n\n"
@@ -103,15 +53,15 @@ def _build_etcd(go: str, target: Path, progress: Progress) -> None:
         'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\n'
         "func main() { etcdmain.Main(os.Args) }\n"
     )
-    _run_go(go, ["mod", "tidy"], work, "etcd", log)
-    _run_go(go, ["build", "-trimpath", "-ldflags", "-s -w", "-o", "etcd", "."], work, "etcd", log)
-    _install(work / "etcd", target)
+    run_go(go, ["mod", "tidy"], work, "etcd", log)
+    run_go(go, ["build", "-trimpath", "-ldflags", "-s -w", "-o", "etcd", "."], work, "etcd", log)
+    install(work / "etcd", target)
     shutil.rmtree(work, ignore_errors=True)
 
 
 def _build_kwok(go: str, target: Path, progress: Progress) -> None:
     progress(f"building kwok {versions.KWOK_VERSION} (about a minute)")
-    work = _workdir("kwok")
+    work = workdir("kwok")
     log = work / "build.log"
     env_bin = work / "bin"
     env_bin.mkdir()
@@ -122,8 +72,8 @@ def _build_kwok(go: str, target: Path, progress: Progress) -> None:
         "-s -w",
         f"sigs.k8s.io/kwok/cmd/kwok@{versions.KWOK_VERSION}",
     ]
-    _run_go(go, args, work, "kwok", log, {"GOBIN": str(env_bin)})
-    _install(env_bin / "kwok", target)
+    run_go(go, args, work, "kwok", log, {"GOBIN": str(env_bin)})
+    install(env_bin / "kwok", target)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -146,7 +96,7 @@ def _build_kubernetes(go: str, target_dir: Path, progress: Progress) -> None:
     kv = versions.KUBERNETES_VERSION
     progress(f"building Kubernetes {kv}: kube-apiserver, controller-manager, scheduler, kubectl")
     progress("  this takes 5 to 15 minutes on a fresh machine, once; later runs use the cache")
-    work = _workdir("k8s")
+    work = workdir("k8s")
     log = work / "build.log"
     (work / "go.mod").write_text("module kapstan.local/k8sbuild\n\ngo 1.26.0\n")
     staging = _staging_modules(go, work, log)
@@ -159,7 +109,7 @@ def _build_kubernetes(go: str, target_dir: Path, progress: Progress) -> None:
     imports = "".join(f'\t_ "k8s.io/kubernetes/cmd/{b}"\n' for b in versions.KUBE_BINARIES)
     (work / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport (\n{imports})\n")
     progress("  resolving modules")
-    _run_go(go, ["mod", "tidy"], work, "Kubernetes", log)
+    run_go(go, ["mod", "tidy"], work, "Kubernetes", log)
     ldflags = " ".join(
         [
             "-s -w",
@@ -174,7 +124,7 @@ def _build_kubernetes(go: str, target_dir: Path, progress: Progress) -> None:
     out.mkdir()
     pkgs = [f"k8s.io/kubernetes/cmd/{b}" for b in versions.KUBE_BINARIES]
     progress("  compiling (go build)")
-    _run_go(
+    run_go(
         go,
         ["build", "-trimpath", "-ldflags", ldflags, "-o", str(out) + "/", *pkgs],
         work,
@@ -182,5 +132,5 @@ def _build_kubernetes(go: str, target_dir: Path, progress: Progress) -> None:
         log,
     )
     for b in versions.KUBE_BINARIES:
-        _install(out / b, target_dir / b)
+        install(out / b, target_dir / b)
     shutil.rmtree(work, ignore_errors=True)

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kapstan.errors import SandboxError
-
-LOG_TAIL_LINES = 25
+from kapstan.gobuild import log_tail
 
 
 @dataclass(frozen=True)
@@ -27,16 +26,6 @@ class ProcessRecord:
     pid: int
     start_ticks: int
     log: str
-
-
-def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The last lines of a log file, indented, for an error message."""
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "    (no log written)"
-    tail = text.splitlines()[-lines:]
-    return "\n".join(f"    {line}" for line in tail) or "    (log is empty)"
 
 
 def free_port() -> int:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import platformdirs
 
+from kapstan.gobuild import cache_root
+
 KUBERNETES_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.10"
 KWOK_VERSION = "v0.8.0"
-GO_MIN_VERSION = (1, 26)
 
 KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
 
@@ -36,12 +37,6 @@ class Binaries:
             self.kubectl,
             self.kwok,
         )
-
-
-def cache_root() -> Path:
-    """``$KAPSTAN_CACHE_DIR`` or the user's cache directory (``~/.cache/kapstan``)."""
-    override = os.environ.get("KAPSTAN_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("kapstan"))
 
 
 def state_root() -> Path:
