@@ -15,8 +15,14 @@ from pydantic import BaseModel, ValidationError
 from kapstan.api import schemas as s
 from kapstan.client.http import ServerError
 from kapstan.model.operation import Operation, OperationEvent, ServiceState, Step
+from kapstan.model.records import (
+    Application,
+    ConfigVersion,
+    Environment,
+    Revision,
+    TemplateVersion,
+)
 from kapstan.model.values import REDACTED, SecretValue, Value
-from kapstan.store import Application, ConfigVersion, Environment, Revision, TemplateVersion
 
 M = TypeVar("M", bound=BaseModel)
 

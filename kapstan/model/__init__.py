@@ -3,7 +3,8 @@
 - ``values``: ``SecretValue``, ``Scalar``, ``Value``, ``display``, ``REDACTED``
 - ``template``: ``Template``, ``ServiceSpec``, ``EnvBinding``, ``FileBinding``
 - ``manifest``: compiled manifests (``Document``, ``Slot``, ``Placeholder``)
-- ``config``: ``ConfigVersion``;  ``application``: ``Environment``, ``Application``
+- ``records``: what the store keeps and the API sends: ``TemplateVersion``, ``ConfigVersion``,
+  ``Environment``, ``Application``, ``Revision``, users, tokens, audit entries, approvals
 - ``rendered``: ``RenderedApp``, ``RenderedService``, ``KubeObject``
-- ``revision``: ``Revision``;  ``changes``: ``ServiceChange``
+- ``changes``: ``ServiceChange``
 """

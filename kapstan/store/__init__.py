@@ -1,10 +1,11 @@
 """The store: SQLAlchemy models, Alembic migrations and the ``Store`` repository.
 
 SQLite (WAL) by default, PostgreSQL (psycopg 3) by URL. Records handed out are frozen
-dataclasses from ``kapstan.store.records``; versions and revisions never change.
+dataclasses from ``kapstan.model.records`` (re-exported here); versions and revisions
+never change.
 """
 
-from kapstan.store.records import (
+from kapstan.model.records import (
     Application,
     Approval,
     ApprovalStatus,

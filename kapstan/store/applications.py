@@ -8,11 +8,11 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kapstan.errors import ConflictError, NotFoundError
+from kapstan.model.records import Application
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import find_config, find_config_version
 from kapstan.store.environments import find_environment
 from kapstan.store.names import check_name
-from kapstan.store.records import Application
 from kapstan.store.tables import (
     ApplicationRow,
     ConfigRow,

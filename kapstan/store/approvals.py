@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from kapstan.model.permissions import Permission
+from kapstan.model.records import Approval, ApprovalStatus
 from kapstan.store.base import Repository
 from kapstan.store.environments import find_environment
 from kapstan.store.names import check_name
 from kapstan.store.payloads import plain_json
-from kapstan.store.records import Approval, ApprovalStatus
 from kapstan.store.roles import require
 from kapstan.store.tables import ApprovalRow, EnvironmentRow
 from kapstan.store.users import find_user

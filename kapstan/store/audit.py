@@ -18,9 +18,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import InputError
+from kapstan.model.records import AuditEntry
 from kapstan.store.base import Repository
 from kapstan.store.payloads import plain_json
-from kapstan.store.records import AuditEntry
 from kapstan.store.tables import AuditRow
 
 MAX_LIMIT = 1000

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, NotFoundError
+from kapstan.model.records import ConfigVersion
 from kapstan.model.values import Value
 from kapstan.store import codec
-from kapstan.store.records import ConfigVersion
 from kapstan.store.tables import ConfigRow, ConfigValueRow, ConfigVersionRow
 
 # A deleted config keeps its rows (revisions name its versions) but is never found by name.

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, InputError, NotFoundError
+from kapstan.model.records import ConfigKeys, ConfigVersion
 from kapstan.model.values import SecretValue, Value
 from kapstan.store import codec
 from kapstan.store.base import Repository
@@ -20,7 +21,6 @@ from kapstan.store.config_rows import (
     write_version,
 )
 from kapstan.store.names import check_name
-from kapstan.store.records import ConfigKeys, ConfigVersion
 from kapstan.store.tables import ConfigRow, ConfigValueRow, ConfigVersionRow
 
 ConfigRef = tuple[str, int | None]  # (config, version); None: its latest

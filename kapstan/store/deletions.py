@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError
 from kapstan.model.operation import Step
+from kapstan.model.records import Application
 from kapstan.store.applications import LIVE_APP, find_application
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import find_config
 from kapstan.store.environments import LIVE_ENV, find_environment
 from kapstan.store.operation_rows import add_event, check_belongs, find_operation
-from kapstan.store.records import Application
 from kapstan.store.tables import (
     ApplicationLockRow,
     ApplicationRow,

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, InputError, NotFoundError
+from kapstan.model.records import Environment
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import (
     copy_version,
@@ -18,7 +19,6 @@ from kapstan.store.config_rows import (
     new_config,
 )
 from kapstan.store.names import check_name
-from kapstan.store.records import Environment
 from kapstan.store.tables import ApplicationRow, ConfigRow, EnvironmentRow
 
 # A deleted environment keeps its row (history names it) but is never found by name.

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, InputError
 from kapstan.model.operation import Step
+from kapstan.model.records import LockInfo
 from kapstan.store.applications import find_application
 from kapstan.store.base import Repository
 from kapstan.store.operation_rows import add_event, check_belongs, find_operation
-from kapstan.store.records import LockInfo
 from kapstan.store.revisions import INTERRUPTED, mark_pending
 from kapstan.store.tables import ApplicationLockRow, ApplicationRow
 

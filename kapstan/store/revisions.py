@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import InputError, NotFoundError
+from kapstan.model.records import Revision
 from kapstan.store.applications import find_application
 from kapstan.store.base import Repository
 from kapstan.store.inventories import check_inventory
 from kapstan.store.names import check_name, check_version
 from kapstan.store.operation_rows import check_belongs, find_operation
-from kapstan.store.records import Revision
 from kapstan.store.tables import RevisionRow
 
 MAX_STATUS_LENGTH = 32

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError
+from kapstan.model.records import ConsoleSession
 from kapstan.store.base import Repository
-from kapstan.store.records import ConsoleSession
 from kapstan.store.tables import ConsoleSessionRow, UserRow
 from kapstan.store.tokens import digest
 from kapstan.store.users import find_user, user_record

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from kapstan.errors import InputError, NotFoundError, TemplateError
 from kapstan.model.filenames import check_file_names, shown
+from kapstan.model.records import TemplateVersion
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
-from kapstan.store.records import TemplateVersion
 from kapstan.store.tables import TemplateRow, TemplateVersionRow
 
 # Deleted templates and versions keep their rows (revisions name them) but are never found.

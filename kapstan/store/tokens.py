@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import AuthError, ConflictError, InputError, NotFoundError
+from kapstan.model.records import TokenInfo, User
 from kapstan.store.base import Repository
-from kapstan.store.records import TokenInfo, User
 from kapstan.store.tables import TokenRow, UserRow
 from kapstan.store.users import find_user, user_record
 

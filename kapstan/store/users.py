@@ -11,10 +11,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import AuthError, ConflictError, NotFoundError
+from kapstan.model.records import User
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.passwords import check_password
-from kapstan.store.records import User
 from kapstan.store.tables import ConsoleSessionRow, UserRow
 
 BAD_LOGIN = "invalid user name or password"

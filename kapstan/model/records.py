@@ -1,7 +1,9 @@
-"""What the store hands out: frozen records, never ORM rows.
+"""The records Kapstan keeps: frozen snapshots the store hands out, never ORM rows.
 
-Every record is a snapshot read inside one transaction; changing it changes nothing
-in the store. Versions (templates, configs) and revisions are immutable once written,
+They live in the model, not the store, so everything that only reads them (the actions,
+the front doors, the remote client decoding the API's answers) needs no SQLAlchemy. The
+store maps its rows to them. Every record read from the store is a snapshot read inside
+one transaction; changing it changes nothing in the store. Versions (templates, configs) and revisions are immutable once written,
 so the store has no API to edit them; nor audit entries, which are append-only.
 """
 
