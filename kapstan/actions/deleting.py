@@ -17,6 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from kapstan.actions.cancelling import finish_cancelled
+from kapstan.actions.clock import SYSTEM_CLOCK
 from kapstan.actions.deploying import DeployResult, OnStart
 from kapstan.actions.gates import Clearance, gated, open_operation, require_gate
 from kapstan.actions.journal import (
@@ -30,7 +31,7 @@ from kapstan.actions.journal import (
 from kapstan.actions.templates import parsed
 from kapstan.engine import removal
 from kapstan.engine.deploy import DeployOutcome, ServiceOutcome
-from kapstan.engine.ports import Cluster, InventoryEntry
+from kapstan.engine.ports import Clock, Cluster, InventoryEntry
 from kapstan.engine.removal import Removal
 from kapstan.errors import ConflictError, KapstanError, OperationCancelled
 from kapstan.kube import KubeClient, connect
@@ -95,6 +96,7 @@ def delete_app(
     via: str = "cli",
     approval: int | None = None,
     clearance: Clearance | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> DeployResult:
     """Delete ``app``'s objects, dependents first, then the application itself.
 
@@ -143,7 +145,7 @@ def delete_app(
                     result = _remove_service(
                         store, cluster, journal, application, service, inventories[service],
                         keep_volumes=keep_volumes, timeout=timeout, operation_id=op.id,
-                        author=author,
+                        author=author, clock=clock,
                     )  # fmt: skip
                     outcome.services[service] = result
                     if result.step is Step.FAILED:
@@ -187,12 +189,13 @@ def _remove_service(
     timeout: float,
     operation_id: int,
     author: str,
+    clock: Clock,
 ) -> ServiceOutcome:
     journal.service_state(service, Step.PRUNING, f"deleting what {service} owns")
     try:
         deleted = removal.remove(
             cluster, entries, journal, app=application.name, service=service,
-            keep_volumes=keep_volumes, timeout=timeout,
+            keep_volumes=keep_volumes, timeout=timeout, clock=clock,
         )  # fmt: skip
     except OperationCancelled:
         raise

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from kapstan.actions import removals, rollbacks
 from kapstan.actions.boundary import check_boundary, prepare_namespace
 from kapstan.actions.cancelling import finish_cancelled
+from kapstan.actions.clock import SYSTEM_CLOCK
 from kapstan.actions.gates import Clearance, continuing, gated, open_operation, require_gate
 from kapstan.actions.journal import (
     LEASE_SECONDS,
@@ -41,6 +42,7 @@ from kapstan.engine.deploy import (
     ServiceOutcome,
 )
 from kapstan.engine.planning import ServicePlan
+from kapstan.engine.ports import Clock
 from kapstan.errors import ConflictError, InputError, KapstanError, OperationCancelled
 from kapstan.kube import connect
 from kapstan.model.operation import Operation, Step
@@ -133,7 +135,9 @@ def plan_app(
             store, app=app, template=("", 0), config=("", 0), author="", operation_id=None
         )
         target = _target(version, removed)
-        return Deployer(cluster, _NoJournal(), revisions, target, DeployOptions()).plan(selected)
+        return Deployer(
+            cluster, _NoJournal(), revisions, target, DeployOptions(), clock=SYSTEM_CLOCK
+        ).plan(selected)
 
 
 def plan_rollback(
@@ -185,8 +189,11 @@ def deploy_app(
     approval: int | None = None,
     clearance: Clearance | None = None,
     trigger: str = "cli",
+    clock: Clock = SYSTEM_CLOCK,
 ) -> DeployResult:
     """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation.
+
+    ``clock`` is the engine's time (deadlines, blue-green retirement marks): tests move it.
 
     Into an environment that requires approval: ApprovalPending (a request recorded)
     unless ``approval`` names an approved one, or ``clearance`` hands on a rollback's or a
@@ -251,11 +258,12 @@ def deploy_app(
                 prepare_namespace(store, env, cluster)
                 target = _target(version, removed)
                 deployer = Deployer(
-                    cluster, journal, revisions, target, options,
+                    cluster, journal, revisions, target, options, clock=clock,
                     on_adopt=lambda found: _audit_adoption(store, author, version, op.id, found),
                 )  # fmt: skip
                 outcome = deployer.run(
-                    selected, rollback=lambda s: _rollback_service(store, app, s, author, op.id)
+                    selected,
+                    rollback=lambda s: _rollback_service(store, app, s, author, op.id, clock),
                 )
         except OperationCancelled as exc:
             finish_cancelled(store, op.id, exc)
@@ -329,7 +337,7 @@ def _summary(outcome: DeployOutcome) -> str:
 
 
 def _rollback_service(
-    store: Store, app: str, service: str, author: str, operation_id: int
+    store: Store, app: str, service: str, author: str, operation_id: int, clock: Clock
 ) -> ServiceOutcome | None:
     """Atomic's undo for one service: re-apply its last revision deployed before this operation.
 
@@ -358,6 +366,7 @@ def _rollback_service(
             revisions,
             _target(version),
             DeployOptions(force=True, message=f"atomic rollback to revision {previous.number}"),
+            clock=clock,
         )
         outcome = deployer.run([service])
     result = outcome.services[service]

@@ -6,12 +6,11 @@ pod template is immutable, so a changed Job is deleted and created again.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from kapstan import failpoints
 from kapstan.engine import inventory
-from kapstan.engine.ports import Cluster, InventoryEntry, Journal
+from kapstan.engine.ports import Clock, Cluster, InventoryEntry, Journal
 from kapstan.errors import ClusterConflictError, ClusterError
 from kapstan.model.rendered import KubeObject
 from kapstan.plan import order, scaling
@@ -26,19 +25,19 @@ def _strip_version(obj: KubeObject) -> KubeObject:
     return {**obj, "metadata": meta}
 
 
-def _replace_job(cluster: Cluster, obj: KubeObject) -> KubeObject:
+def _replace_job(cluster: Cluster, obj: KubeObject, clock: Clock) -> KubeObject:
     meta = obj.get("metadata") or {}
     cluster.delete(str(obj["apiVersion"]), "Job", str(meta["name"]), meta.get("namespace"))
-    deadline = time.monotonic() + REPLACE_WAIT
+    deadline = clock.monotonic() + REPLACE_WAIT
     while (
         cluster.get(str(obj["apiVersion"]), "Job", str(meta["name"]), meta.get("namespace"))
         is not None
     ):
-        if time.monotonic() > deadline:
+        if clock.monotonic() > deadline:
             raise ClusterError(
                 f"Job {meta.get('namespace')}/{meta['name']} was not deleted within {REPLACE_WAIT:.0f}s"
             )
-        time.sleep(0.2)
+        clock.sleep(0.2)
     return cluster.apply(obj)
 
 
@@ -65,7 +64,12 @@ def hand_over(
 
 
 def apply_objects(
-    cluster: Cluster, objects: Sequence[KubeObject], journal: Journal, *, service: str
+    cluster: Cluster,
+    objects: Sequence[KubeObject],
+    journal: Journal,
+    *,
+    service: str,
+    clock: Clock,
 ) -> list[dict[str, str]]:
     """Apply ``objects`` in dependency order; return the inventory of what was applied."""
     applied: list[dict[str, str]] = []
@@ -83,7 +87,7 @@ def apply_objects(
                     service=service,
                     resource=key,
                 )
-                result = _replace_job(cluster, _strip_version(obj))
+                result = _replace_job(cluster, _strip_version(obj), clock)
             else:
                 journal.event("failed", str(exc), service=service, resource=key)
                 raise

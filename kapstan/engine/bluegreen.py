@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from kapstan.engine.ports import Cluster, Journal
 from kapstan.model.rendered import KubeObject
@@ -210,7 +210,3 @@ def scale_down_expired(
                     service=service,
                     resource=f"Deployment {name}",
                 )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 
 from kapstan import failpoints
 from kapstan.engine import applying, bluegreen, inventory, planning
-from kapstan.engine.ports import Cluster, DeployedRevision, InventoryEntry, Journal, Revisions
+from kapstan.engine.ports import (
+    Clock,
+    Cluster,
+    DeployedRevision,
+    InventoryEntry,
+    Journal,
+    Revisions,
+)
 from kapstan.engine.waiting import WaitResult, wait_ready
 from kapstan.errors import ConflictError, KapstanError, OperationCancelled
 from kapstan.health import Health
@@ -139,9 +146,11 @@ class Deployer:
         target: DeployTarget,
         options: DeployOptions,
         *,
+        clock: Clock,
         on_adopt: AdoptFn | None = None,
     ) -> None:
         self.cluster = cluster
+        self.clock = clock
         self.journal = journal
         self.revisions = revisions
         self.target = target
@@ -253,7 +262,7 @@ class Deployer:
                 objects,
                 self.journal,
                 service,
-                bluegreen.utc_now(),
+                self.clock.now(),
                 (plan.color, plan.live_color),
             )
             if plan.live_color is not None:  # a first deploy has no traffic to protect
@@ -280,7 +289,9 @@ class Deployer:
         service = plan.service
         self.journal.service_state(service, Step.APPLYING, f"applying revision {number}", number)
         applying.hand_over(self.cluster, plan.handovers, self.journal, service=service)
-        applied = applying.apply_objects(self.cluster, objects, self.journal, service=service)
+        applied = applying.apply_objects(
+            self.cluster, objects, self.journal, service=service, clock=self.clock
+        )
         live[:] = applied + inventory.stale(live, objects)  # switching: still the old
         self.revisions.update(service, number, live)
         failpoints.hit(f"wait:{service}")
@@ -291,6 +302,7 @@ class Deployer:
             timeout=self.options.timeout,
             progress=self._progress(service),
             check=self.journal.check,
+            clock=self.clock,
         )
         if waited.ok and plan.color is not None:
             waited = self._switch(plan, objects, switching, applied)
@@ -345,7 +357,7 @@ class Deployer:
             )
         if switching:
             applied += applying.apply_objects(
-                self.cluster, switching, self.journal, service=service
+                self.cluster, switching, self.journal, service=service, clock=self.clock
             )
             self.journal.event(
                 "switched", f"Services now select {color} (was {plan.live_color})", service=service
@@ -356,7 +368,7 @@ class Deployer:
             if plan.live_color is not None
         ]
         bluegreen.retire(
-            self.cluster, deployments, color, settings, self.journal, service, bluegreen.utc_now()
+            self.cluster, deployments, color, settings, self.journal, service, self.clock.now()
         )
         return WaitResult(True, "switched")
 

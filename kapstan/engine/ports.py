@@ -1,13 +1,15 @@
 """The ports the deploy engine is driven over: the cluster, the journal, the revisions.
 
 The engine decides; these only carry out. ``kapstan.kube.KubeClient`` is the real
-``Cluster``; the store, through ``kapstan.actions``, backs ``Journal`` and ``Revisions``.
+``Cluster``; the store, through ``kapstan.actions``, backs ``Journal`` and ``Revisions``;
+``kapstan.actions.clock.SYSTEM_CLOCK`` is the real ``Clock``.
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from kapstan.model.operation import Step
@@ -71,6 +73,24 @@ class Cluster(Protocol):
         resource_version: str | None = None,
         timeout_seconds: int = 10,
     ) -> Iterator[tuple[str, KubeObject]]: ...
+
+
+class Clock(Protocol):
+    """Time as the engine sees it: deadlines, pauses between two reads, retirement marks.
+
+    Injected (never read from ``time``/``datetime`` inside the engine), so a test moves
+    the clock instead of waiting for wall time to pass.
+    """
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back: for deadlines."""
+        ...
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC: for marks other processes read."""
+        ...
+
+    def sleep(self, seconds: float) -> None: ...
 
 
 class Journal(Protocol):

@@ -1,7 +1,8 @@
 """Removal: delete what one service owns, in reverse dependency order, and wait until it is gone.
 
     survey(cluster, entries, app=, service=, keep_volumes=)  -> what would be deleted, kept, why
-    remove(cluster, entries, journal, app=, service=, keep_volumes=, timeout=) -> deleted
+    remove(cluster, entries, journal, app=, service=, keep_volumes=, timeout=, clock=)
+        -> deleted
 
 Only inventory entries are candidates, and each is deleted only while Kapstan still owns
 it (``inventory.owned``: same uid as applied, Kapstan's labels for this app and service).
@@ -15,12 +16,11 @@ object is gone its pods are too. The wait is bounded; a timeout names what is st
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kapstan.engine import inventory
-from kapstan.engine.ports import Cluster, InventoryEntry, Journal, Propagation
+from kapstan.engine.ports import Clock, Cluster, InventoryEntry, Journal, Propagation
 from kapstan.errors import ClusterError
 from kapstan.model.rendered import KubeObject
 from kapstan.plan import order
@@ -29,9 +29,6 @@ NEVER_DELETED = frozenset({"Namespace"})
 GONE = "already gone"
 VOLUME_KIND = "PersistentVolumeClaim"
 POLL_FIRST, POLL_MAX = 0.1, 1.0  # seconds between two reads while waiting, growing
-
-Sleep = Callable[[float], None]
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -79,8 +76,7 @@ def remove(
     service: str,
     keep_volumes: bool = True,
     timeout: float = 300.0,
-    sleep: Sleep = time.sleep,
-    clock: Clock = time.monotonic,
+    clock: Clock,
 ) -> list[str]:
     """Delete the owned objects of ``entries`` and wait until they are gone.
 
@@ -104,7 +100,7 @@ def remove(
         journal.event("deleting", "already gone" if gone else "deleted; waiting for it to go",
                       service=service, resource=r.what)  # fmt: skip
         deleting.append(r)
-    _wait_gone(cluster, deleting, journal, service, timeout, sleep, clock)
+    _wait_gone(cluster, deleting, journal, service, timeout, clock)
     return [r.what for r in deleting]
 
 
@@ -159,11 +155,10 @@ def _wait_gone(
     journal: Journal,
     service: str,
     timeout: float,
-    sleep: Sleep,
     clock: Clock,
 ) -> None:
     """Poll until no deleted object is left (a recreated one, new uid, counts as gone)."""
-    deadline, pause = clock() + timeout, POLL_FIRST
+    deadline, pause = clock.monotonic() + timeout, POLL_FIRST
     left = list(deleting)
     while True:
         still = []
@@ -178,10 +173,10 @@ def _wait_gone(
         left = still
         if not left:
             return
-        if clock() >= deadline:
+        if clock.monotonic() >= deadline:
             raise ClusterError(_timeout_message(service, left, timeout))
         journal.check()
-        sleep(pause)
+        clock.sleep(pause)
         pause = min(POLL_MAX, pause * 2)
 
 

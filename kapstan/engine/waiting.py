@@ -9,12 +9,11 @@ last log lines.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kapstan.engine.ports import Cluster
+from kapstan.engine.ports import Clock, Cluster
 from kapstan.errors import ClusterError
 from kapstan.health import Health, HealthStatus, explain_failure, health_of, pods_for, worst_pods
 from kapstan.model.rendered import KubeObject
@@ -48,7 +47,7 @@ def _label(obj: KubeObject) -> str:
 
 
 def _watch_once(
-    cluster: Cluster, obj: KubeObject, current: KubeObject | None, seconds: int
+    cluster: Cluster, obj: KubeObject, current: KubeObject | None, seconds: int, clock: Clock
 ) -> None:
     """Block until the next change to objects of this kind for this service, or ``seconds``."""
     meta = obj.get("metadata") or {}
@@ -70,7 +69,7 @@ def _watch_once(
             return
     except ClusterError:
         # An expired resourceVersion (410) or a dropped watch: judge again from a fresh read.
-        time.sleep(0.2)
+        clock.sleep(0.2)
 
 
 def wait_ready(
@@ -80,9 +79,10 @@ def wait_ready(
     timeout: float,
     progress: Progress | None = None,
     check: Callable[[], None] | None = None,
+    clock: Clock,
 ) -> WaitResult:
     """Wait for ``objects``; ``check`` is called between two looks and may raise to stop."""
-    deadline = time.monotonic() + timeout
+    deadline = clock.monotonic() + timeout
     pending = list(objects)
     last: dict[str, Health] = {}
     slice_ = WATCH_SLICE if check is None else CHECK_SLICE
@@ -102,7 +102,7 @@ def wait_ready(
             return WaitResult(
                 False, f"{_label(obj)} failed: {health.message}", explain(cluster, current or obj)
             )
-        remaining = deadline - time.monotonic()
+        remaining = deadline - clock.monotonic()
         if remaining <= 0:
             waiting = "; ".join(
                 f"{_label(o)}: {last.get(_label(o), health).describe()}" for o in pending
@@ -112,7 +112,7 @@ def wait_ready(
                 f"timed out after {timeout:.0f}s, still waiting for {waiting}",
                 explain(cluster, current or obj),
             )
-        _watch_once(cluster, obj, current, int(min(slice_, remaining)) or 1)
+        _watch_once(cluster, obj, current, int(min(slice_, remaining)) or 1, clock)
     return WaitResult(True, "ready")
 
 

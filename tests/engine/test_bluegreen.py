@@ -3,7 +3,6 @@ never when it is not, and a rollback is an instant switch back to the old colour
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from kapstan.engine.bluegreen import COLOR_LABEL, RETIRE_ANNOTATION
 from kapstan.engine.deploy import DeployOptions
 from kapstan.kube import connect
 from kapstan.model.operation import Step
+from tests.clocks import ShiftedClock
 from tests.engine.conftest import KAPSTAN_YAML, Shop
 
 pytestmark = pytest.mark.cluster
@@ -138,17 +138,22 @@ def test_no_switch_when_the_http_health_check_fails(shop: Shop) -> None:
 
 
 def test_the_old_color_is_scaled_down_once_its_time_is_up(shop: Shop) -> None:
-    _blue_green(shop, "    blueGreen: {keepOldSeconds: 1}\n")
-    deploy_app(shop.store, shop.app, author="alice")  # blue
+    _blue_green(shop, "    blueGreen: {keepOldSeconds: 60}\n")
+    clock = ShiftedClock()
+    deploy_app(shop.store, shop.app, author="alice", clock=clock)  # blue
     shop.set_config(**{"web.tag": "2.0"})
-    deploy_app(shop.store, shop.app, author="alice")  # green; blue kept for 1 s
+    deploy_app(shop.store, shop.app, author="alice", clock=clock)  # green; blue kept for 60 s
     blue = _live(shop, "Deployment", "web-blue")
     assert blue is not None and blue["spec"]["replicas"] == 2
-    time.sleep(1.5)
     shop.set_config(**{"api.tag": "2.0"})  # the next operation on the app, not on web's content
-    result = deploy_app(
-        shop.store, shop.app, author="alice", services=["web"], options=DeployOptions(force=True)
-    )
+    early = deploy_app(shop.store, shop.app, author="alice", services=["web"],
+                       options=DeployOptions(force=True), clock=clock)  # fmt: skip
+    assert early.outcome.ok
+    blue = _live(shop, "Deployment", "web-blue")
+    assert blue is not None and blue["spec"]["replicas"] == 2, "kept until its time is up"
+    clock.advance(61)
+    result = deploy_app(shop.store, shop.app, author="alice", services=["web"],
+                        options=DeployOptions(force=True), clock=clock)  # fmt: skip
     assert result.outcome.ok
     # web's own content is unchanged, so it stays green; its expired old colour is retired.
     assert _selected_color(shop) == "green"
@@ -157,18 +162,19 @@ def test_the_old_color_is_scaled_down_once_its_time_is_up(shop: Shop) -> None:
 
 
 def test_a_color_serving_again_is_never_retired_by_its_old_mark(shop: Shop) -> None:
-    _blue_green(shop, "    blueGreen: {keepOldSeconds: 1}\n")
+    _blue_green(shop, "    blueGreen: {keepOldSeconds: 60}\n")
+    clock = ShiftedClock()
     for tag in (
         "1.0",
         "2.0",
         "3.0",
     ):  # blue, green, blue again (blue keeps its old retirement mark)
         shop.set_config(**{"web.tag": tag})
-        assert deploy_app(shop.store, shop.app, author="alice").outcome.ok
+        assert deploy_app(shop.store, shop.app, author="alice", clock=clock).outcome.ok
     assert _selected_color(shop) == "blue"
-    time.sleep(1.5)  # every mark is due now, the serving colour's stale one included
+    clock.advance(61)  # every mark is due now, the serving colour's stale one included
     shop.set_config(**{"web.tag": "4.0"})
-    assert deploy_app(shop.store, shop.app, author="alice").outcome.ok
+    assert deploy_app(shop.store, shop.app, author="alice", clock=clock).outcome.ok
     assert _selected_color(shop) == "green"
     blue = _live(shop, "Deployment", "web-blue")
     assert blue is not None and blue["spec"]["replicas"] == 2, (

@@ -3,7 +3,8 @@ failure reasons, atomic rollback, rollback, and the application lock."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from kapstan.engine.deploy import DeployOptions, ServiceOutcome
 from kapstan.errors import ConflictError, InputError
 from kapstan.kube import connect
 from kapstan.model.operation import Step
+from kapstan.store import Store
+from kapstan.store.base import utc_now
 from tests.engine.conftest import Shop
 
 pytestmark = pytest.mark.cluster
@@ -195,13 +198,20 @@ def test_a_reject_resource_policy_refuses_before_anything_is_applied(shop: Shop)
     assert shop.store.list_revisions(shop.app) == []
 
 
-def test_a_lock_whose_owner_died_is_taken_over_and_the_takeover_is_recorded(shop: Shop) -> None:
+def test_a_lock_whose_owner_died_is_taken_over_and_the_takeover_is_recorded(
+    shop: Shop, tmp_path: Path
+) -> None:
     ghost = shop.store.start_operation(shop.app, "deploy", author="ghost", services=["db"])
     shop.store.acquire_lock(
-        shop.app, owner="ghost (pid 4 on host gone)", operation_id=ghost.id, lease_seconds=1
+        shop.app, owner="ghost (pid 4 on host gone)", operation_id=ghost.id, lease_seconds=60
     )
-    time.sleep(1.5)  # the lease runs out: its owner stopped renewing it
-    result = deploy_app(shop.store, shop.app, author="alice")
+    # The same store, read 61 s later (its clock moved, not the wall): the lease ran out,
+    # its owner stopped renewing it. (The shop fixture keeps its store in tmp_path.)
+    later = Store.open(str(tmp_path / "kapstan.db"), clock=lambda: utc_now() + timedelta(seconds=61))
+    try:
+        result = deploy_app(later, shop.app, author="alice")
+    finally:
+        later.close()
     assert result.outcome.ok
     messages = [e.message for e in shop.store.get_operation(result.operation.id).events]
     assert any("took over the lock from ghost" in m for m in messages), messages
