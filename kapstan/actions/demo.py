@@ -17,10 +17,11 @@ from kapstan.actions.configs import set_values
 from kapstan.actions.deleting import delete_app
 from kapstan.actions.deletions import delete_environment
 from kapstan.actions.deploying import DeployResult, deploy_app
+from kapstan.actions.install import install
 from kapstan.actions.journal import Listener
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import KapstanError
-from kapstan.market.catalog import all_catalogs, install
+from kapstan.market.catalog import all_catalogs
 from kapstan.market.catalogs import find_template
 from kapstan.model.operation import Step
 from kapstan.model.values import SecretValue, Value

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from kapstan.actions.configfiles import parse_assignments
+from kapstan.actions.install import InstallResult
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, see_through
 from kapstan.cli.common import OutputOpt, author, settings_of
@@ -16,7 +17,6 @@ from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.market import catalog as market
 from kapstan.market.catalogs import Catalog, MarketTemplate
-from kapstan.market.install import InstallResult
 from kapstan.model.operation import Operation, Step
 from kapstan.model.template import ServiceSpec
 from kapstan.model.values import display

@@ -20,6 +20,8 @@ description is the first line of its ``README.md``.
 - ``catalogs``   catalogs and the templates they hold                  (reads directories)
 - ``sources``    cloning a catalog's git repository with ``git``       (runs git)
 - ``registry``   the registered catalogs, kept in ``markets.json``     (reads/writes files)
-- ``install``    a market template -> template version, config, application (store)
-- ``catalog``    the facade: list, show, install, add, remove
+- ``catalog``    the facade: list, show, add, remove
+
+Installing a template (template version, config, application) is an action:
+``kapstan.actions.install``.
 """

@@ -1,13 +1,12 @@
-"""The market's face: list the catalogs' templates, show one, install one, add or remove
-catalogs. ``paths`` (default: from the environment) says where registrations live.
+"""The market's face: list the catalogs' templates, show one, add or remove catalogs.
+``paths`` (default: from the environment) says where registrations live. Installing one is
+an action: ``kapstan.actions.install``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kapstan.market import install as installing
 from kapstan.market import registry
 from kapstan.market.catalogs import (
     Catalog,
@@ -17,24 +16,19 @@ from kapstan.market.catalogs import (
     read_readme,
     templates_of,
 )
-from kapstan.market.install import InstallResult
 from kapstan.market.registry import MarketPaths
 from kapstan.model.template import Template
-from kapstan.model.values import Value
 from kapstan.plan.graph import Graph, graph_of
 from kapstan.render.variables import Variable, extract_variables
-from kapstan.store import Store
 from kapstan.templates.loader import load_template_dir
 
 __all__ = [
     "Catalog",
-    "InstallResult",
     "MarketPaths",
     "MarketTemplate",
     "TemplateInfo",
     "add_catalog",
     "all_catalogs",
-    "install",
     "list_templates",
     "remove_catalog",
     "show_template",
@@ -71,23 +65,6 @@ def show_template(name: str, paths: MarketPaths | None = None) -> TemplateInfo:
     return TemplateInfo(
         entry, template, graph_of(template), tuple(extract_variables(template)), readme
     )
-
-
-def install(
-    store: Store,
-    name: str,
-    *,
-    env: str,
-    app: str | None = None,
-    author: str,
-    values: Mapping[str, Value] | None = None,
-    paths: MarketPaths | None = None,
-) -> InstallResult:
-    """Install ``name`` into environment ``env`` as app ``app``; see ``market.install``."""
-    return installing.install(
-        store, name, env=env, app=app, author=author, values=values,
-        catalogs=all_catalogs(paths),
-    )  # fmt: skip
 
 
 def add_catalog(name: str, source: str, paths: MarketPaths | None = None) -> Catalog:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from kapstan.actions.install import install
 from kapstan.errors import ConflictError, InputError, NotFoundError, VariableError
 from kapstan.market import catalog as market
 from kapstan.market.registry import MarketPaths
@@ -27,7 +28,7 @@ def env(store: Store, tmp_path: Path) -> str:
 def test_install_saves_the_template_a_config_with_generated_secrets_and_the_app(
     store: Store, env: str, market_paths: MarketPaths
 ) -> None:
-    result = market.install(store, "postgresql", env=env, author="alice")
+    result = install(store, "postgresql", env=env, author="alice")
     assert result.template_created and result.config_created
     assert (result.template.name, result.template.version) == ("postgresql", 1)
     assert result.generated == ("postgresql.password",)
@@ -42,8 +43,8 @@ def test_install_saves_the_template_a_config_with_generated_secrets_and_the_app(
 def test_a_second_install_reuses_the_unchanged_version_and_takes_values(
     store: Store, env: str, market_paths: MarketPaths
 ) -> None:
-    first = market.install(store, "redis", env=env, author="alice")
-    second = market.install(
+    first = install(store, "redis", env=env, author="alice")
+    second = install(
         store, "redis", env=env, app="cache", author="bob",
         values={"redis.password": "chosen", "redis.maxmemory": "1gb"},
     )  # fmt: skip
@@ -59,7 +60,7 @@ def test_an_existing_config_named_like_the_app_is_reused(
     store: Store, env: str, market_paths: MarketPaths
 ) -> None:
     store.create_config("web", {"nginx.replicas": 5}, author="alice")
-    result = market.install(store, "nginx", env=env, app="web", author="alice")
+    result = install(store, "nginx", env=env, app="web", author="alice")
     assert not result.config_created and result.config.version == 1
     assert store.get_config("web").values == {"nginx.replicas": 5}
 
@@ -75,7 +76,7 @@ def test_the_environment_config_gives_kapstan_keys_and_the_template_keys_it_sets
         "prod", kubeconfig=str(tmp_path / "kubeconfig"), context=None, namespace="prod",
         config="prod",
     )  # fmt: skip
-    market.install(store, "nginx", env="prod", author="alice")
+    install(store, "nginx", env="prod", author="alice")
     values = store.get_config("nginx").values
     assert values["kapstan.resourcePolicy"] == "reject" and values["nginx.replicas"] == 4
     assert "other" not in values
@@ -85,23 +86,23 @@ def test_bad_input_names_what_is_wrong_and_writes_nothing(
     store: Store, env: str, market_paths: MarketPaths
 ) -> None:
     with pytest.raises(NotFoundError, match="no template 'postgress' in the market"):
-        market.install(store, "postgress", env=env, author="alice")
+        install(store, "postgress", env=env, author="alice")
     with pytest.raises(NotFoundError, match="environment 'qa' not found"):
-        market.install(store, "redis", env="qa", author="alice")
+        install(store, "redis", env="qa", author="alice")
     with pytest.raises(InputError, match=r"has no config key 'redis\.maxmem'"):
-        market.install(store, "redis", env=env, author="alice", values={"redis.maxmem": "1gb"})
+        install(store, "redis", env=env, author="alice", values={"redis.maxmem": "1gb"})
     with pytest.raises(VariableError):
-        market.install(store, "nginx", env=env, author="alice", values={"nginx.replicas": "many"})
+        install(store, "nginx", env=env, author="alice", values={"nginx.replicas": "many"})
     assert store.list_templates() == [] and store.list_configs() == []
-    market.install(store, "redis", env=env, author="alice")
+    install(store, "redis", env=env, author="alice")
     with pytest.raises(ConflictError, match="application 'redis' exists already"):
-        market.install(store, "redis", env=env, author="alice")
+        install(store, "redis", env=env, author="alice")
 
 
 def test_install_from_an_extra_catalog(
     store: Store, env: str, tmp_path: Path, market_paths: MarketPaths
 ) -> None:
     market.add_catalog("mine", str(write_catalog(tmp_path / "mine")))
-    result = market.install(store, "mine/hello", env=env, author="alice")
+    result = install(store, "mine/hello", env=env, author="alice")
     assert result.entry.qualified == "mine/hello"
     assert store.get_config("hello").values == {"hello.image.tag": "1.0", "hello.replicas": 1}

@@ -10,6 +10,7 @@ import pytest
 
 from kapstan import sandbox
 from kapstan.actions.deploying import DeployResult, deploy_app
+from kapstan.actions.install import install
 from kapstan.engine.deploy import DeployOptions
 from kapstan.kube import connect
 from kapstan.market import catalog as market
@@ -57,7 +58,7 @@ def _environment(store: Store, kubeconfig: Path, name: str) -> str:
 def _install_and_deploy(store: Store, kubeconfig: Path, name: str) -> DeployResult:
     _environment(store, kubeconfig, name)
     # `reject`: a container without requests and limits would stop the deploy.
-    market.install(
+    install(
         store, name, env=name, author="tester", values={"kapstan.resourcePolicy": "reject"}
     )
     return deploy_app(store, name, author="tester", options=TIMEOUT)
@@ -114,6 +115,6 @@ def test_a_template_from_an_extra_catalog_deploys(
     store, kubeconfig = cluster_store
     market.add_catalog("mine", str(write_catalog(tmp_path / "mine")))
     _environment(store, kubeconfig, "extra")
-    market.install(store, "mine/hello", env="extra", author="tester")
+    install(store, "mine/hello", env="extra", author="tester")
     result = deploy_app(store, "hello", author="tester", options=TIMEOUT)
     assert result.outcome.ok, result.outcome.services

@@ -11,6 +11,7 @@ import contextlib
 
 from fastapi import APIRouter
 
+from kapstan.actions import install as installing
 from kapstan.api import auditing, convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
@@ -42,7 +43,7 @@ def install(caller: CallerDep, body: ms.MarketInstall) -> ms.MarketInstallOut:
     with contextlib.suppress(NotFoundError):
         caller.config(config_name, "config.edit")
     values: dict[str, Value] = dict(body.values)
-    done = market.install(caller.store, body.template, env=body.environment, app=body.app,
+    done = installing.install(caller.store, body.template, env=body.environment, app=body.app,
                           author=caller.name, values=values)  # fmt: skip
     a = done.application
     auditing.record(

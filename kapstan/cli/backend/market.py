@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from kapstan.actions import install as installing
+from kapstan.actions.install import InstallResult
 from kapstan.api.schemas import market as ms
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.market import catalog as market
 from kapstan.market.catalogs import MarketTemplate
-from kapstan.market.install import InstallResult
 from kapstan.model.values import SecretValue, Value
 from kapstan.store import ConfigVersion, Store
 
@@ -39,7 +40,7 @@ class LocalMarket:
     def install(
         self, name: str, *, env: str, app: str | None, author: str, values: Mapping[str, Value]
     ) -> InstallResult:
-        return market.install(self.store, name, env=env, app=app, author=author, values=values)
+        return installing.install(self.store, name, env=env, app=app, author=author, values=values)
 
 
 class RemoteMarket:

@@ -1,5 +1,8 @@
 """Installing a market template: template version -> config -> application, in one step.
 
+An action (it writes the store through the other actions), so it lives here rather than in
+``kapstan.market``, which only reads catalogs.
+
 resolve the template -> check the environment and the app name -> read and parse it ->
 build the app's config (template defaults, the environment's values for its keys, generated
 secrets, the user's values) -> render once -> save the template version -> save the config
@@ -16,7 +19,9 @@ from kapstan.actions.applications import create_app
 from kapstan.actions.configs import guard_secrets
 from kapstan.actions.refs import Ref
 from kapstan.errors import ConflictError, InputError, NotFoundError
-from kapstan.market.catalogs import Catalog, MarketTemplate, find_template
+from kapstan.market.catalog import all_catalogs
+from kapstan.market.catalogs import MarketTemplate, find_template
+from kapstan.market.registry import MarketPaths
 from kapstan.model.settings import OVERRIDE_KEYS
 from kapstan.model.template import Template
 from kapstan.model.values import SecretValue, Value
@@ -58,16 +63,19 @@ def install(
     env: str,
     app: str | None = None,
     author: str,
-    catalogs: list[Catalog],
     values: Mapping[str, Value] | None = None,
+    paths: MarketPaths | None = None,
 ) -> InstallResult:
     """Install market template ``name`` as application ``app`` (default: the template's name).
+
+    ``name`` is ``NAME`` or ``CATALOG/NAME`` of the built-in or a registered catalog
+    (``paths``, default: from the environment, says where registrations live).
 
     A config named like the app is reused when it exists (with ``values`` laid over it);
     otherwise it is made from the template's defaults. Secret keys of the catalog's index
     are stored encrypted, with a random value unless ``values`` sets them.
     """
-    entry = find_template(name, catalogs)
+    entry = find_template(name, all_catalogs(paths))
     environment = store.get_environment(env)
     app_name = app or entry.name
     _check_free(store, app_name)
