@@ -12,9 +12,9 @@ import yaml
 
 from kapstan import sandbox
 from kapstan.actions.deploying import deploy_app
+from kapstan.actions.templates import save_files
 from kapstan.engine.deploy import DeployOptions
 from kapstan.importers import ImportResult
-from kapstan.importers.saving import save_import
 from kapstan.kube import connect
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
@@ -54,7 +54,7 @@ def deploy_import(
 
     def deploy(result: ImportResult) -> dict[str, str]:
         namespace = f"imp-{uuid.uuid4().hex[:8]}"
-        version, _ = save_import(store, result, author="tester")
+        version = save_files(store, result.files, author="tester").version
         store.create_config(result.name, {}, author="tester")
         store.create_environment(
             namespace, kubeconfig=str(sandbox_cluster.kubeconfig), context=None,

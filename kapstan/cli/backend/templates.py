@@ -18,7 +18,6 @@ from kapstan.api import schemas as s
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.importers import ImportResult as Translation
-from kapstan.importers.saving import save_import
 from kapstan.render.variables import extract_variables
 from kapstan.store import Store, TemplateVersion
 from kapstan.templates.loader import parse_template, read_template_dir
@@ -58,7 +57,9 @@ class LocalTemplates:
         )
 
     def save_translation(self, result: Translation, *, author: str, message: str) -> ImportResult:
-        return ImportResult(*save_import(self.store, result, author=author, message=message))
+        return templates.save_files(
+            self.store, result.files, author=author, name=result.name or None, message=message
+        )
 
     def history(self, name: str) -> list[TemplateVersion]:
         return self.store.template_history(name)
