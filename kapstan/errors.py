@@ -139,6 +139,18 @@ class ClusterInvalidError(ClusterError):
     """The apiserver rejected the object (422/400); the message lists the fields at fault."""
 
 
+class ClusterImmutableError(ClusterInvalidError):
+    """The apiserver refused to change fields that cannot change once set (a Job's template).
+
+    Told by the 422's structured causes (``kapstan.kube.errors.immutable_fields``), never by
+    its message text; ``fields`` names them, as the apiserver does (``spec.template``).
+    """
+
+    def __init__(self, message: str, fields: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 class ClusterUnavailableError(ClusterError):
     """A temporary failure: 429, 5xx, or a refused, dropped or timed-out connection.
 

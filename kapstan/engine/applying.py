@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from kapstan import failpoints
 from kapstan.engine import inventory
 from kapstan.engine.ports import Clock, Cluster, InventoryEntry, Journal
-from kapstan.errors import ClusterConflictError, ClusterError
+from kapstan.errors import ClusterConflictError, ClusterError, ClusterImmutableError
 from kapstan.model.rendered import KubeObject
 from kapstan.plan import order, scaling
 from kapstan.render.resources import key_of
@@ -79,18 +79,22 @@ def apply_objects(
         key = str(key_of(obj))
         try:
             result = cluster.apply(_strip_version(obj))
-        except ClusterError as exc:
-            if obj.get("kind") == "Job" and "immutable" in str(exc):
-                journal.event(
-                    "replacing",
-                    "its pod template is immutable: deleting and creating it again",
-                    service=service,
-                    resource=key,
-                )
-                result = _replace_job(cluster, _strip_version(obj), clock)
-            else:
+        except ClusterImmutableError as exc:
+            if obj.get("kind") != "Job":
                 journal.event("failed", str(exc), service=service, resource=key)
                 raise
+            # Told by the apiserver's causes (kapstan.kube.errors), not by the message text.
+            what = "its pod template" if exc.fields == ("spec.template",) else ", ".join(exc.fields)
+            journal.event(
+                "replacing",
+                f"{what} is immutable: deleting and creating it again",
+                service=service,
+                resource=key,
+            )
+            result = _replace_job(cluster, _strip_version(obj), clock)
+        except ClusterError as exc:
+            journal.event("failed", str(exc), service=service, resource=key)
+            raise
         applied.append(inventory.entry(result))
         journal.event("applied", "server-side apply", service=service, resource=key)
         failpoints.hit(f"after-apply:{service}:{index}")

@@ -4,6 +4,7 @@
     404                           ClusterNotFoundError
     409                           ClusterConflictError
     400, 422                      ClusterInvalidError     (with the apiserver's field causes)
+    422, causes "field is immutable"  ClusterImmutableError (the fields, from the causes)
     429, 5xx                      ClusterUnavailableError (retry_after from Retry-After)
     refused, dropped, timed out   ClusterUnavailableError
     untrusted TLS certificate     ClusterError            (retrying will not help)
@@ -25,12 +26,16 @@ from kapstan.errors import (
     ClusterConflictError,
     ClusterError,
     ClusterForbiddenError,
+    ClusterImmutableError,
     ClusterInvalidError,
     ClusterNotFoundError,
     ClusterUnavailableError,
 )
 
 Status = Mapping[str, Any]
+# apimachinery's validation.FieldImmutableErrorMsg: the detail every "may not change once
+# set" refusal ends its cause with (Kubernetes has no cause reason of its own for it).
+IMMUTABLE_DETAIL = "field is immutable"
 
 
 def translate(exc: Exception, what: str, origin: str, identity: str | None = None) -> ClusterError:
@@ -77,9 +82,9 @@ def from_status(
             f"{lead}{message}; someone else changed it or owns these fields: read it again"
         )
     if code in (400, 422):
-        return ClusterInvalidError(
-            f"{what} is invalid: {_causes(status) or message}; fix the manifest and apply again"
-        )
+        text = f"{what} is invalid: {_causes(status) or message}; fix the manifest and apply again"
+        immutable = immutable_fields(status)
+        return ClusterImmutableError(text, immutable) if immutable else ClusterInvalidError(text)
     if code == 410:
         return ClusterError(f"{lead}{message} (410 Gone); read again and watch from there")
     if code == 429 or code >= 500:
@@ -115,6 +120,28 @@ def _status_body(response: httpx2.Response) -> Status:
         return {"code": response.status_code, **body}
     text = response.text.strip()[:300] or response.reason_phrase
     return {"code": response.status_code, "message": text}
+
+
+def immutable_fields(status: Status) -> tuple[str, ...]:
+    """The fields a 422 ``Status`` refuses to change, read from its ``details.causes``.
+
+    A cause counts when its reason is ``FieldValueInvalid``, it names a field, and its
+    message ends in the apiserver's immutable detail; the top-level message (which quotes
+    object names and values) is never searched.
+    """
+    if int(status.get("code") or 0) != 422:
+        return ()
+    details = status.get("details")
+    causes = details.get("causes") if isinstance(details, Mapping) else None
+    found = [
+        str(c["field"])
+        for c in (causes if isinstance(causes, list) else ())
+        if isinstance(c, Mapping)
+        and c.get("reason") == "FieldValueInvalid"
+        and c.get("field")
+        and str(c.get("message") or "").endswith(IMMUTABLE_DETAIL)
+    ]
+    return tuple(dict.fromkeys(found))
 
 
 def _causes(status: Status) -> str:
