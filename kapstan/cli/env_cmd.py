@@ -142,14 +142,15 @@ def approval(
     required: bool = typer.Option(
         ...,
         "--required/--not-required",
-        help="Whether deploys and promotions into NAME wait for a second user's approval.",
+        help="Whether deploys, rollbacks, deletes and promotions into NAME wait for a second "
+        "user's approval (locally as through a server).",
     ),
 ) -> None:
     """Make environment NAME require (or stop requiring) a second user's approval."""
     with open_backend(ctx) as backend:
         env = backend.environments.set_approval(name, required, author=author())
     state = "requires" if env.requires_approval else "does not require"
-    print(f"environment {env.name} {state} approval for deploys and promotions")
+    print(f"environment {env.name} {state} approval for deploys, rollbacks, deletes and promotions")
 
 
 @app.command("list")

@@ -58,7 +58,7 @@ def test_a_deploy_waits_for_a_second_users_approval_then_runs_once(
     cli: Cli, guarded: Guarded
 ) -> None:
     asked = cli.remote("app", "deploy", guarded.app, "--yes", user="dana")
-    assert asked.code == 0, asked.err
+    assert asked.code == 3, asked.err  # waiting for approval: its own exit code
     number = approval_id(asked.out)
     assert f"`kapstan approval approve {number}`" in asked.out
     assert f"environment {guarded.env} requires approval" in asked.out
@@ -71,8 +71,8 @@ def test_a_deploy_waits_for_a_second_users_approval_then_runs_once(
     assert re.search(rf"^{number} +deploy +{guarded.app} +{guarded.env} +pending +dana", table.out,
                      re.M), table.out  # fmt: skip
 
-    local = cli.local("approval", "list")
-    assert local.code == 1 and "needs a Kapstan server" in local.err
+    local = cli.local("approval", "list", "--env", guarded.env)
+    assert local.code == 0 and local.out == table.out, "the same requests, read from the store"
 
     own = cli.remote("approval", "approve", str(number), user="dana")
     assert own.code == 1 and "your own request" in own.err
@@ -132,11 +132,12 @@ def test_promotion_through_the_server_is_the_local_one_or_waits_for_approval(
     assert again_remote.out == again_local.out.replace(f"l{tag}", f"r{tag}")
 
     refused = cli.local("app", "promote", f"src{tag}", "--to", guarded.env)
-    assert refused.code == 1 and "requires a second user's approval" in refused.err
+    assert refused.code == 3 and "requires approval" in refused.err, refused.err
+    assert "'local-op' is not a user of this store" in refused.err, "who could ask, and how"
     target = f"src{tag}-{guarded.env}"
     asked = cli.remote("app", "promote", f"src{tag}", "--to", guarded.env, "--deploy",
                        user="dana")  # fmt: skip
-    assert asked.code == 0, asked.err
+    assert asked.code == 3, asked.err
     number = approval_id(asked.out)
     assert cli.local("app", "show", target).code == 1, "nothing is created before approval"
     approved = cli.remote("approval", "approve", str(number), user="paul")

@@ -98,11 +98,11 @@ def test_approval_rule_set_either_way_and_audited(cli: Cli) -> None:
     refused = cli.remote("env", "approval", "gated", "--required", user="vic")
     assert refused.code == 1 and "administrator" in refused.err
     done = cli.remote("env", "approval", "gated", "--required")
-    assert done.code == 0 and done.out == "environment gated requires approval for deploys and promotions\n"
+    assert done.code == 0 and done.out == "environment gated requires approval for deploys, rollbacks, deletes and promotions\n"
     local, remote = cli.both("env", "show", "gated", "-o", "json")
     assert remote.out == local.out and remote.json()["requiresApproval"] is True
     off = cli.local("env", "approval", "gated", "--not-required")
-    assert off.out == "environment gated does not require approval for deploys and promotions\n"
+    assert off.out == "environment gated does not require approval for deploys, rollbacks, deletes and promotions\n"
     assert cli.remote("env", "show", "gated", "-o", "json").json()["requiresApproval"] is False
     with cli.server.store() as store:
         entries = [e for e in store.list_audit() if e.action == "environment.approval"]
