@@ -113,7 +113,7 @@ CALLS: dict[str, tuple[str, Call]] = {
     "promote": (
         "src-prod",
         lambda s: promote(s, plan_promotion(s, "src", "prod", None), author="dana"),
-    ),  # fmt: skip
+    ),
     "delete": ("shop", lambda s: delete_app(s, "shop", author="dana")),
 }
 
