@@ -1,4 +1,4 @@
-"""What the application page shows per service to explain it: pods, events, failing logs.
+"""Diagnosing an app: per service, its pods, events and failing logs (the console shows it).
 
 Read live through ``kapstan.kube`` with the environment's kubeconfig and context. Pods are
 those carrying the Kapstan labels (``kapstan.io/app``, ``kapstan.io/service``); events are

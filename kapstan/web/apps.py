@@ -16,6 +16,7 @@ from markupsafe import Markup
 from kapstan.actions import apphistory, applications, appviews
 from kapstan.actions.cancelling import cancel_app
 from kapstan.actions.deploying import plan_app, plan_rollback, policy_warnings
+from kapstan.actions.diagnose import diagnose
 from kapstan.actions.refs import Ref
 from kapstan.actions.rendering import RenderedAppVersion, render_application
 from kapstan.actions.status import Connector, ServiceStatus, app_status
@@ -26,7 +27,6 @@ from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import KapstanError
 from kapstan.store import Revision
 from kapstan.web.common import PageCaller, PageRoute, PosterDep, ViewerDep, redirect, render
-from kapstan.web.diagnose import diagnose
 from kapstan.web.sidebyside import side_by_side
 from kapstan.web.svg import graph_svg
 

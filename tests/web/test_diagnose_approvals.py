@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from kapstan import sandbox
+from kapstan.actions import diagnose
+from kapstan.actions.diagnose import EventRow, LogBlock, PodRow, ServiceDiagnosis
 from kapstan.kube import connect
 from kapstan.render.labels import APP_LABEL
 from kapstan.store import ApprovalStatus
 from kapstan.store.approvals import SELF_APPROVAL
-from kapstan.web import apps, diagnose
-from kapstan.web.diagnose import EventRow, LogBlock, PodRow, ServiceDiagnosis
+from kapstan.web import apps
 from tests.api import samples
 from tests.api.conftest import open_api
 from tests.web.conftest import Console
