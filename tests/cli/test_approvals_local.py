@@ -101,7 +101,9 @@ def test_a_local_deploy_into_a_gated_environment_waits_for_approval_then_runs(
     kapstan: Run, db_url: str, bookstore: Path, sandbox_cluster: sandbox.SandboxState,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    gated_world(kapstan, db_url, bookstore, sandbox_cluster.kubeconfig, f"g{uuid.uuid4().hex[:6]}")
+    gated_world(
+        kapstan, db_url, bookstore, str(sandbox_cluster.kubeconfig), f"g{uuid.uuid4().hex[:6]}"
+    )
     assert kapstan("app", "create", "shop", "--template", "bookstore", "--env", "prod").code == 0
     asked = kapstan("app", "deploy", "shop", "--yes")
     assert asked.code == WAITING, asked.err
