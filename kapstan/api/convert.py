@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kapstan import schemas as s
 from kapstan.actions.apphistory import RevisionDiff
 from kapstan.actions.appviews import ServiceSummary
 from kapstan.actions.changes import AppChanges
 from kapstan.actions.configs import ConfigHistoryEntry
 from kapstan.actions.status import ServiceStatus
 from kapstan.actions.templates import TemplateDetails
-from kapstan.api import schemas as s
 from kapstan.api.flows.triggers import Triggered
 from kapstan.engine.planning import ServicePlan
 from kapstan.model.operation import Operation, ServiceState

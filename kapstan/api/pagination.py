@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
 
-from kapstan.api.schemas import MAX_STORED_INT, Page
+from kapstan.schemas import MAX_STORED_INT, Page
 
 MAX_LIMIT = 500
 T = TypeVar("T")

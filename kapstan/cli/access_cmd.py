@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import typer
 
+from kapstan import schemas
 from kapstan.actions import access
-from kapstan.api import schemas
 from kapstan.cli.backend import Backend, open_backend
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, print_rows

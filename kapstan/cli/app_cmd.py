@@ -6,9 +6,9 @@ from typing import Any
 
 import typer
 
+from kapstan import schemas
 from kapstan.actions.changes import AppChanges
 from kapstan.actions.refs import parse_ref
-from kapstan.api import schemas
 from kapstan.api.flows.hooks import HOW_TO_SIGN
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author, when

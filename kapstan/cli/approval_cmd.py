@@ -14,8 +14,8 @@ from typing import Any
 
 import typer
 
+from kapstan import schemas
 from kapstan.actions import approvals
-from kapstan.api import schemas
 from kapstan.cli.backend import Backend, open_backend
 from kapstan.cli.backend.deploys import RemoteDeploys
 from kapstan.cli.common import OutputOpt, author, when

@@ -13,7 +13,8 @@ from typing import Any
 
 import typer
 
-from kapstan.api import convert, schemas
+from kapstan import schemas
+from kapstan.api import convert
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, when
 from kapstan.cli.output import Format, print_rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from kapstan.api import schemas
+from kapstan import schemas
 from kapstan.cli.common import OutputOpt, read_password, settings_of
 from kapstan.cli.output import Format, print_data
 from kapstan.client import credentials, decode

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from kapstan.api import schemas
+from kapstan import schemas
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import Settings, author, read_password
 from kapstan.client import decode

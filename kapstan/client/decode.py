@@ -1,6 +1,6 @@
 """The API's JSON answers -> the records the CLI prints, so output is the same either way.
 
-Each answer is first validated by its response model (``kapstan.api.schemas``, the one
+Each answer is first validated by its response model (``kapstan.schemas``, the one
 description of the wire format); a server that answers something else raises
 ``ServerError``. Secret values arrive as ``<redacted>`` and stay that way: they are
 rebuilt as ``SecretValue(REDACTED)``, which prints exactly as a local secret does.
@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from kapstan.api import schemas as s
+from kapstan import schemas as s
 from kapstan.client.http import ServerError
 from kapstan.model.operation import Operation, OperationEvent, ServiceState, Step
 from kapstan.model.records import (

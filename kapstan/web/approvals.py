@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from kapstan.api import schemas
+from kapstan import schemas
 from kapstan.api.routers import approvals as api
 from kapstan.errors import InputError
 from kapstan.store import ApprovalStatus

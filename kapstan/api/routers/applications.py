@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, Request
 
+from kapstan import schemas
 from kapstan.actions import applications
 from kapstan.actions.refs import Ref
 from kapstan.actions.status import Connector, app_status
 from kapstan.actions.templates import load_template
-from kapstan.api import auditing, convert, schemas
+from kapstan.api import auditing, convert
 from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.flows.hooks import new_secret
 from kapstan.api.flows.triggers import auto_deploy

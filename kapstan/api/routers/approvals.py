@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from kapstan import schemas
 from kapstan.actions import approvals
-from kapstan.api import schemas
 from kapstan.api.auth import CallerDep
 from kapstan.api.flows import deletions, deploys, promotion
 from kapstan.api.pagination import WindowDep, paged

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
+from kapstan import schemas
 from kapstan.actions import apphistory, appviews
 from kapstan.actions.changes import app_changes
-from kapstan.api import convert, schemas
+from kapstan.api import convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.plan.graph import waves

@@ -13,7 +13,8 @@ from datetime import datetime
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from kapstan.api import convert, schemas
+from kapstan import schemas
+from kapstan.api import convert
 from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.pagination import WindowDep
 

@@ -10,9 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from kapstan import schemas
 from kapstan.actions import configs
 from kapstan.actions.configfiles import check_key
-from kapstan.api import auditing, convert, schemas
+from kapstan.api import auditing, convert
 from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.flows.triggers import after_config_change
 from kapstan.api.pagination import WindowDep, paged

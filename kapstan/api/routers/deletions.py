@@ -14,9 +14,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from kapstan import schemas
 from kapstan.actions import access, deletions
 from kapstan.actions.deleting import AppRemoval, survey_app
-from kapstan.api import convert, schemas
+from kapstan.api import convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.flows import deletions as flows
 from kapstan.api.routers.deploys import ACCEPTED

@@ -13,15 +13,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from kapstan import schemas
 from kapstan.actions.deploying import plan_app, plan_rollback, policy_warnings
 from kapstan.actions.status import app_status
-from kapstan.api import convert, schemas
+from kapstan.api import convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.flows import deploys, promotion
 from kapstan.api.routers.appviews import ServicesQuery
-from kapstan.api.schemas import MAX_STORED_INT
 from kapstan.api.state import clusters_of, runner_of
 from kapstan.engine.deploy import DeployOptions
+from kapstan.schemas import MAX_STORED_INT
 from kapstan.store import Store
 
 router = APIRouter(prefix="/api/v1/applications", tags=["deploys"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kapstan import schemas
 from kapstan.actions import environments
-from kapstan.api import auditing, convert, schemas
+from kapstan.api import auditing, convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.errors import KapstanError

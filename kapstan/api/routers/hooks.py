@@ -17,8 +17,9 @@ import anyio
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
+from kapstan import schemas
 from kapstan.actions.configs import set_values
-from kapstan.api import auditing, convert, schemas
+from kapstan.api import auditing, convert
 from kapstan.api.auth import client_address
 from kapstan.api.errors import PayloadTooLarge
 from kapstan.api.flows import hooks

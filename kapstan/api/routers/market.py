@@ -15,11 +15,11 @@ from kapstan.actions import install as installing
 from kapstan.api import auditing, convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
-from kapstan.api.schemas import Page
-from kapstan.api.schemas import market as ms
 from kapstan.errors import NotFoundError
 from kapstan.market import catalog as market
 from kapstan.model.values import Value
+from kapstan.schemas import Page
+from kapstan.schemas import market as ms
 
 router = APIRouter(prefix="/api/v1/market", tags=["market"])
 

@@ -23,8 +23,9 @@ import anyio
 from fastapi import APIRouter, Header
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from kapstan import schemas
 from kapstan.actions.cancelling import cancel_app
-from kapstan.api import convert, schemas
+from kapstan.api import convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.model.operation import ServiceState, Step

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from kapstan import schemas
 from kapstan.actions.refs import Ref
 from kapstan.actions.templates import load_template, save_files
-from kapstan.api import auditing, convert, schemas
+from kapstan.api import auditing, convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from kapstan import schemas
 from kapstan.actions import access
-from kapstan.api import auditing, schemas
+from kapstan.api import auditing
 from kapstan.api.auth import CallerDep, client_address
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.api.state import state_of, store_of

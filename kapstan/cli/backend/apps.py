@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, cast, get_args
 
+from kapstan import schemas as s
 from kapstan.actions import apphistory, applications, appviews
 from kapstan.actions.apphistory import RevisionDiff
 from kapstan.actions.applications import AppDetails, AppUpdate
 from kapstan.actions.appviews import ServiceSummary
 from kapstan.actions.changes import AppChanges, app_changes
 from kapstan.actions.refs import Ref
-from kapstan.api import schemas as s
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, ServerError, path
 from kapstan.model.changes import ChangeKind, ServiceChange

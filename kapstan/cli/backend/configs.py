@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from kapstan import schemas as s
 from kapstan.actions import configs
 from kapstan.actions.configfiles import read_config_file
 from kapstan.actions.refs import Ref
-from kapstan.api import schemas as s
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.errors import InputError

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from kapstan import schemas as s
 from kapstan.actions import deletions
 from kapstan.actions.deleting import AppRemoval, ServiceRemoval, delete_app, survey_app
 from kapstan.actions.journal import Listener
-from kapstan.api import schemas as s
 from kapstan.cli.backend.deploys import RECENT, Approval, Pending, RemoteDeploys
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast, get_args
 
+from kapstan import schemas as s
 from kapstan.actions import promote as promoting
 from kapstan.actions.cancelling import cancel_app
 from kapstan.actions.deploying import (
@@ -28,7 +29,6 @@ from kapstan.actions.deploying import (
 from kapstan.actions.gates import ApprovalPending
 from kapstan.actions.journal import REQUEST_EVENT, Listener
 from kapstan.actions.status import ServiceStatus, app_status
-from kapstan.api import schemas as s
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, ServerError, path
 from kapstan.engine.deploy import DeployOptions

@@ -13,12 +13,12 @@ from typing import Protocol
 
 from kapstan.actions import install as installing
 from kapstan.actions.install import InstallResult
-from kapstan.api.schemas import market as ms
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.market import catalog as market
 from kapstan.market.catalogs import MarketTemplate
 from kapstan.model.values import SecretValue, Value
+from kapstan.schemas import market as ms
 from kapstan.store import ConfigVersion, Store
 
 

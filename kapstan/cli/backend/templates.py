@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from kapstan import schemas as s
 from kapstan.actions import templates
 from kapstan.actions.refs import Ref
 from kapstan.actions.templates import ImportResult, TemplateDetails, TemplateVars
-from kapstan.api import schemas as s
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.importers import ImportResult as Translation
