@@ -1,0 +1,90 @@
+"""Users, tokens and roles; the audit log; approvals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from kapstan.schemas.base import Model
+
+
+class LoginRequest(Model):
+    user: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenOut(Model):
+    id: int
+    description: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart.")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+    user: str | None = Field(None, description="Whose token it is.")
+
+
+class NewToken(Model):
+    token: str = Field(description="Shown once; send it as 'Authorization: Bearer <token>'.")
+    info: TokenOut
+    user: str
+
+
+class TokenRequest(Model):
+    description: str = Field("", max_length=200)
+
+
+class UserOut(Model):
+    name: str
+    admin: bool
+    disabled: bool
+    created_at: datetime
+    roles: dict[str, str] = Field(description="Environment -> role granted there.")
+
+
+class UserCreate(Model):
+    name: str = Field(min_length=1, max_length=100)
+    password: str | None = Field(None, description="None: a token-only user.")
+    admin: bool = False
+
+
+class RoleGrant(Model):
+    environment: str
+    role: Literal["viewer", "deployer", "admin"]
+
+
+class AuditOut(Model):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    kind: str
+    name: str
+    environment: str | None
+    from_version: str | None
+    to_version: str | None
+    details: dict[str, Any]
+
+
+class ApprovalOut(Model):
+    id: int
+    kind: str
+    application: str
+    environment: str
+    requested_by: str
+    requested_at: datetime
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    payload: dict[str, Any]
+    used_at: datetime | None
+
+
+class RejectRequest(Model):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class WithdrawRequest(Model):
+    reason: str = Field("", max_length=1000)
