@@ -1,7 +1,9 @@
-"""The request body size limit: a larger body is refused with 413 before any handler runs.
+"""The request body limits: a larger body is refused with 413, a JSON body nested deeper
+than the YAML limit (``kapstan.render.yamlsafety``) with 422, before any handler runs.
 
 The body is read here (up to the limit) and handed on whole, so a handler never sees a
 partial body and a client that lies in Content-Length (or sends none) is still bounded.
+The depth is counted on the bytes, before the JSON parser and the handlers recurse.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kapstan.api.errors import error_response
+from kapstan.render.yamlsafety import DEFAULT_LIMITS, json_too_deep
 
 DEFAULT_MAX_BODY = 1024 * 1024
+MAX_JSON_DEPTH = DEFAULT_LIMITS.max_depth
 log = logging.getLogger("kapstan.api")
 
 
@@ -46,6 +50,16 @@ class BodyLimitMiddleware:
             )
             await response(scope, receive, send)
             return
+        if _is_json(scope) and json_too_deep(body, MAX_JSON_DEPTH):
+            log.warning("refused %s %s: JSON nested too deep", scope["method"], scope["path"])
+            response = error_response(
+                422,
+                "InputError",
+                f"the request body nests arrays and objects more than {MAX_JSON_DEPTH} levels "
+                "deep; send flatter JSON",
+            )
+            await response(scope, receive, send)
+            return
         await self.app(scope, _replay(body, receive), send)
 
     async def _read(self, receive: Receive) -> bytes:
@@ -73,6 +87,14 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+def _is_json(scope: Scope) -> bool:
+    """A JSON body, or one without a type (which FastAPI reads as JSON)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return b"json" in value.lower()
+    return True
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
