@@ -1,7 +1,13 @@
-"""What translating one compose file shares across its services."""
+"""What translating one compose file shares across its services.
+
+The per-service modules (``composedeps``, ``composehealth``, ``composevolumes``,
+``composeobjects``) read it and return what they found, report ``Line``s included;
+``composeservice`` alone records their results (here and in the service it builds).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +17,9 @@ from kapstan.importers.composevars import Variables
 from kapstan.importers.result import Report
 from kapstan.importers.yamlio import Lines
 from kapstan.model.values import Scalar
+
+# One report line: where (``compose.yaml:12: service 'web' ports[0]``) and what about it.
+Line = tuple[str, str]
 
 
 @dataclass
@@ -40,5 +49,13 @@ class ComposeContext:
         where = self.where(service, *path).replace(self.file.name, str(self.file), 1)
         return InputError(f"{where}: {message}")
 
+    def note(self, service: str, path: tuple[str | int, ...], message: str) -> Line:
+        """The report line for ``message`` about ``path`` of ``service`` (not yet added)."""
+        return self.where(service, *path), message
+
     def add(self, service: str, path: tuple[str | int, ...], message: str) -> None:
-        self.report.add(self.where(service, *path), message)
+        self.report.add(*self.note(service, path, message))
+
+    def add_lines(self, lines: Iterable[Line]) -> None:
+        for where, message in lines:
+            self.report.add(where, message)

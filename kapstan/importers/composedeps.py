@@ -6,11 +6,10 @@ differs from the compose condition.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-if TYPE_CHECKING:
-    from kapstan.importers.composecontext import ComposeContext
-    from kapstan.importers.composeservice import ServiceTranslator
+from kapstan.importers.composecontext import ComposeContext, Line
 
 CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 
@@ -46,35 +45,49 @@ def depends_on(ctx: ComposeContext, source: str, value: Any) -> dict[str, dict[s
     return entries
 
 
-def relations(t: ServiceTranslator) -> None:
-    for other, options in depends_on(t.ctx, t.source, t.spec.get("depends_on")).items():
-        target = t.ctx.names[other]
-        t.out.depend(target)
-        path = ("depends_on", other) if isinstance(t.spec["depends_on"], dict) else ("depends_on",)
+@dataclass(frozen=True)
+class Relations:
+    """What ``depends_on`` and ``links`` of one service make: Kapstan names, report lines."""
+
+    depends: tuple[str, ...]
+    calls: tuple[str, ...]
+    lines: tuple[Line, ...]
+
+
+def relations(ctx: ComposeContext, source: str, spec: dict[str, Any]) -> Relations:
+    """dependsOn and calls of compose service ``source`` (its ``spec``), and why each."""
+    depends: list[str] = []
+    calls: list[str] = []
+    lines: list[Line] = []
+    for other, options in depends_on(ctx, source, spec.get("depends_on")).items():
+        target = ctx.names[other]
+        depends.append(target)
+        path = ("depends_on", other) if isinstance(spec["depends_on"], dict) else ("depends_on",)
         condition = options.get("condition", "service_started")
         if condition != "service_completed_successfully":
-            t.out.call(target)
+            calls.append(target)
         if condition == "service_started":
-            t.add(
-                path,
+            lines.append(ctx.note(
+                source, path,
                 f"{other}: service_started became dependsOn, which waits until {target} is ready (stricter)",
-            )
+            ))  # fmt: skip
         elif condition == "service_completed_successfully":
-            t.add(
-                path,
+            lines.append(ctx.note(
+                source, path,
                 f"{other}: service_completed_successfully: {target} became a Job and dependsOn waits until it completes",
-            )
+            ))  # fmt: skip
         for key in sorted(set(options) - {"condition"}):
-            t.add(
-                (*path, key),
+            lines.append(ctx.note(
+                source, (*path, key),
                 "not translated: dependsOn is always required and never restarts dependents",
-            )
-    for index, link in enumerate(t.spec.get("links") or []):
+            ))  # fmt: skip
+    for index, link in enumerate(spec.get("links") or []):
         other = str(link).split(":")[0]
-        if other in t.ctx.names:
-            t.out.call(t.ctx.names[other])
+        if other in ctx.names:
+            calls.append(ctx.names[other])
             if ":" in str(link):
-                t.add(
-                    ("links", index),
-                    f"link alias {link} not translated: use the Service name {t.ctx.names[other]}",
-                )
+                lines.append(ctx.note(
+                    source, ("links", index),
+                    f"link alias {link} not translated: use the Service name {ctx.names[other]}",
+                ))  # fmt: skip
+    return Relations(tuple(depends), tuple(calls), tuple(lines))

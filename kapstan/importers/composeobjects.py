@@ -2,44 +2,69 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from kapstan.importers.assembly import KubeObject
-
-if TYPE_CHECKING:
-    from kapstan.importers.composeservice import ServiceTranslator
+from kapstan.model.values import Scalar
 
 
-def build_objects(t: ServiceTranslator) -> list[KubeObject]:
-    labels = {"app": t.name}
-    pod: dict[str, Any] = {"containers": [t.container], **t.pod_extra}
-    if t.volumes:
-        pod["volumes"] = t.volumes
-    template = {"metadata": {"labels": labels}, "spec": pod}
-    objects: list[KubeObject] = [
-        _job(t, template) if t.source in t.ctx.jobs else _deployment(t, labels, template)
-    ]
-    if t.service_ports:
+@dataclass(frozen=True)
+class Pod:
+    """What a translated compose service runs: one container, its volumes, its ports."""
+
+    name: str
+    job: bool
+    container: dict[str, Any]
+    volumes: Sequence[dict[str, Any]]
+    service_ports: Sequence[dict[str, Any]]
+    pod_extra: dict[str, Any]
+    claims: Sequence[KubeObject]
+    replicas: int
+
+
+@dataclass(frozen=True)
+class Built:
+    """The service's objects and the config keys they read (``<service>.replicas``)."""
+
+    objects: list[KubeObject]
+    config: dict[str, Scalar]
+
+
+def build_objects(pod: Pod) -> Built:
+    labels = {"app": pod.name}
+    spec: dict[str, Any] = {"containers": [pod.container], **pod.pod_extra}
+    if pod.volumes:
+        spec["volumes"] = list(pod.volumes)
+    template = {"metadata": {"labels": labels}, "spec": spec}
+    config: dict[str, Scalar] = {}
+    if pod.job:
+        workload = _job(pod.name, template)
+    else:
+        key = f"{pod.name}.replicas"
+        config[key] = pod.replicas
+        workload = _deployment(pod.name, key, labels, template)
+    objects: list[KubeObject] = [workload]
+    if pod.service_ports:
         objects.append(
             {
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": {"name": t.name},
-                "spec": {"selector": labels, "ports": t.service_ports},
+                "metadata": {"name": pod.name},
+                "spec": {"selector": labels, "ports": list(pod.service_ports)},
             }
         )
-    return [*objects, *t.claims]
+    return Built([*objects, *pod.claims], config)
 
 
 def _deployment(
-    t: ServiceTranslator, labels: dict[str, str], template: dict[str, Any]
+    name: str, key: str, labels: dict[str, str], template: dict[str, Any]
 ) -> KubeObject:
-    key = f"{t.name}.replicas"
-    t.ctx.config[key] = t.replicas
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": t.name},
+        "metadata": {"name": name},
         "spec": {
             "replicas": f"${{{key}}}",
             "selector": {"matchLabels": labels},
@@ -48,11 +73,11 @@ def _deployment(
     }
 
 
-def _job(t: ServiceTranslator, template: dict[str, Any]) -> KubeObject:
+def _job(name: str, template: dict[str, Any]) -> KubeObject:
     template["spec"]["restartPolicy"] = "OnFailure"
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": t.name},
+        "metadata": {"name": name},
         "spec": {"backoffLimit": 3, "template": template},
     }

@@ -1,4 +1,9 @@
-"""One compose service to a Kapstan service: a Deployment (or a Job), its Service and PVCs."""
+"""One compose service to a Kapstan service: a Deployment (or a Job), its Service and PVCs.
+
+The one place that records: the key rules live in ``composedeps``, ``composehealth``,
+``composevolumes`` and ``composeobjects``, functions that return what they found (report
+lines included); this class adds it to the service and the shared context, in key order.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from kapstan.importers.assembly import KubeObject, ServiceOut
 from kapstan.importers.composecontext import ComposeContext
 from kapstan.importers.composedeps import relations
 from kapstan.importers.composeenv import environment
-from kapstan.importers.composehealth import deploy, readiness_probe
-from kapstan.importers.composeobjects import build_objects
+from kapstan.importers.composehealth import deploy, quantity, readiness_probe
+from kapstan.importers.composeobjects import Pod, build_objects
 from kapstan.importers.composevolumes import claim_for
 from kapstan.importers.names import split_image
 from kapstan.importers.yamlio import Quoted
@@ -195,8 +200,6 @@ class ServiceTranslator:
         volume_name = f"v{len(self.volumes)}"
         if mount.kind == "volume":
             claim = self._claim(mount.source, path)
-            if claim is None:
-                return
             volume: dict[str, Any] = {
                 "name": volume_name,
                 "persistentVolumeClaim": {"claimName": claim},
@@ -215,15 +218,17 @@ class ServiceTranslator:
             item["readOnly"] = True
         self.container.setdefault("volumeMounts", []).append(item)
 
-    def _claim(self, source: str, path: tuple[str | int, ...]) -> str | None:
-        return claim_for(self, source, path)
-
-    def report_volume(self, volume: str, option: str) -> None:
-        line = self.ctx.lines.get(("volumes", volume, option), 0)
-        self.ctx.report.add(
-            f"{self.ctx.file.name}:{line}: volume {volume!r} {option}",
-            "not translated: the cluster's storage class decides",
-        )
+    def _claim(self, volume: str, path: tuple[str | int, ...]) -> str:
+        found = claim_for(self.ctx, self.source, self.name, self.claims, volume, path)
+        self.ctx.add_lines(found.lines)
+        if found.owner is not None:
+            self.ctx.volume_owner.setdefault(volume, found.owner)
+        if found.depends is not None:
+            self.out.depend(found.depends)
+        self.ctx.config.update(found.config)
+        if found.pvc is not None:
+            self.claims.append(found.pvc)
+        return found.name
 
     def _tmpfs(self, value: Any) -> None:
         for entry in _as_list(value):
@@ -231,12 +236,18 @@ class ServiceTranslator:
             self._mount(fields.Mount("tmpfs", "", target), ("tmpfs",))
 
     def _healthcheck(self, value: Any) -> None:
-        probe = readiness_probe(self, value)
-        if probe is not None and self.source not in self.ctx.jobs:
-            self.container["readinessProbe"] = probe
+        found = readiness_probe(self.ctx, self.source, value)
+        self.ctx.add_lines(found.lines)
+        if found.probe is not None and self.source not in self.ctx.jobs:
+            self.container["readinessProbe"] = found.probe
 
     def _deploy(self, value: Any) -> None:
-        deploy(self, value)
+        found = deploy(self.ctx, self.source, value)
+        if found.replicas is not None:
+            self.replicas = found.replicas
+        for section, name, amount in found.resources:
+            self._resource(section, name, amount)
+        self.ctx.add_lines(found.lines)
 
     def _working_dir(self, value: Any) -> None:
         self.container["workingDir"] = str(value)
@@ -286,12 +297,10 @@ class ServiceTranslator:
     def set_resource(
         self, section: str, name: str, value: Any, path: tuple[str | int, ...]
     ) -> None:
-        convert = fields.cpu if name == "cpu" else fields.memory
-        try:
-            quantity = convert(value)
-        except fields.FieldError as err:
-            raise self.ctx.fail(self.source, path, str(err)) from None
-        self.container.setdefault("resources", {}).setdefault(section, {})[name] = quantity
+        self._resource(section, name, quantity(self.ctx, self.source, name, value, path))
+
+    def _resource(self, section: str, name: str, amount: str) -> None:
+        self.container.setdefault("resources", {}).setdefault(section, {})[name] = amount
 
     def _stdin(self, value: Any) -> None:
         self.container["stdin"] = bool(value)
@@ -300,10 +309,20 @@ class ServiceTranslator:
         self.container["tty"] = bool(value)
 
     def _relations(self) -> None:
-        relations(self)
+        found = relations(self.ctx, self.source, self.spec)
+        for target in found.depends:
+            self.out.depend(target)
+        for target in found.calls:
+            self.out.call(target)
+        self.ctx.add_lines(found.lines)
 
     def _build(self) -> ServiceOut:
-        self.out.objects = build_objects(self)
+        built = build_objects(
+            Pod(self.name, self.source in self.ctx.jobs, self.container, self.volumes,
+                self.service_ports, self.pod_extra, self.claims, self.replicas)
+        )  # fmt: skip
+        self.ctx.config.update(built.config)
+        self.out.objects = built.objects
         return self.out
 
 

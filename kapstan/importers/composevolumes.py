@@ -2,61 +2,88 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+from kapstan.importers.assembly import KubeObject
+from kapstan.importers.composecontext import ComposeContext, Line
 from kapstan.importers.names import dns_label, key_part
-
-if TYPE_CHECKING:
-    from kapstan.importers.composeservice import ServiceTranslator
+from kapstan.model.values import Scalar
 
 DEFAULT_SIZE = "1Gi"
 
 
-def claim_for(t: ServiceTranslator, volume: str, path: tuple[str | int, ...]) -> str | None:
-    """The claim name to mount for compose volume ``volume``; creates the PVC in its owner."""
-    ctx = t.ctx
+@dataclass(frozen=True)
+class Claim:
+    """How a service mounts compose volume ``volume``: the claim to mount, and what to record.
+
+    ``owner``: the service to record as the volume's holder (None: external, recorded as
+    no one's); ``depends``: the holder this service then waits for; ``pvc``: the claim
+    object this service makes (the first mount of the holder), with its size's config key.
+    """
+
+    name: str
+    owner: str | None = None
+    depends: str | None = None
+    pvc: KubeObject | None = None
+    config: dict[str, Scalar] = field(default_factory=dict)
+    lines: tuple[Line, ...] = ()
+
+
+def claim_for(
+    ctx: ComposeContext,
+    source: str,
+    service: str,
+    claims: Sequence[KubeObject],
+    volume: str,
+    path: tuple[str | int, ...],
+) -> Claim:
+    """The claim ``service`` (compose ``source``, holding ``claims`` so far) mounts for ``volume``."""
     claim = dns_label(volume, "data")
     declared = ctx.volumes.get(volume, None) if volume in ctx.volumes else None
+    lines: list[Line] = []
     if volume not in ctx.volumes:
-        t.add(
-            path,
+        lines.append(ctx.note(
+            source, path,
             f"volume {volume} is not declared under the top-level volumes: treated as a named volume",
-        )
+        ))  # fmt: skip
     options: dict[str, Any] = declared if isinstance(declared, dict) else {}
     if options.get("external"):
-        t.add(
-            path, f"external volume {volume}: no PVC is made; create PVC {claim} before deploying"
-        )
-        return claim
-    owner = ctx.volume_owner.setdefault(volume, t.name)
-    if owner != t.name:
-        t.out.depend(owner)
-        t.add(
-            path,
+        lines.append(ctx.note(
+            source, path,
+            f"external volume {volume}: no PVC is made; create PVC {claim} before deploying",
+        ))  # fmt: skip
+        return Claim(claim, lines=tuple(lines))
+    owner = ctx.volume_owner.get(volume, service)
+    if owner != service:
+        lines.append(ctx.note(
+            source, path,
             f"volume {volume} is shared with service {owner}, which holds PVC {claim}: "
             "sharing needs ReadWriteMany storage in Kubernetes",
-        )
-        return claim
-    if any(c["metadata"]["name"] == claim for c in t.claims):
-        return claim
+        ))  # fmt: skip
+        return Claim(claim, owner, depends=owner, lines=tuple(lines))
+    if any(c["metadata"]["name"] == claim for c in claims):
+        return Claim(claim, owner, lines=tuple(lines))
     for option in ("driver", "driver_opts", "labels", "name"):
         if option in options:
-            t.report_volume(volume, option)
-    key = f"{t.name}.volumes.{key_part(volume)}.size"
-    ctx.config[key] = DEFAULT_SIZE
-    t.add(
-        path,
+            line = ctx.lines.get(("volumes", volume, option), 0)
+            lines.append((
+                f"{ctx.file.name}:{line}: volume {volume!r} {option}",
+                "not translated: the cluster's storage class decides",
+            ))  # fmt: skip
+    key = f"{service}.volumes.{key_part(volume)}.size"
+    lines.append(ctx.note(
+        source, path,
         f"volume {volume} has no size in compose: PVC {claim} requests config key {key} (default {DEFAULT_SIZE})",
-    )
-    t.claims.append(
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolumeClaim",
-            "metadata": {"name": claim},
-            "spec": {
-                "accessModes": ["ReadWriteOnce"],
-                "resources": {"requests": {"storage": f"${{{key}}}"}},
-            },
-        }
-    )
-    return claim
+    ))  # fmt: skip
+    pvc: KubeObject = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": claim},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": f"${{{key}}}"}},
+        },
+    }
+    return Claim(claim, owner, pvc=pvc, config={key: DEFAULT_SIZE}, lines=tuple(lines))
