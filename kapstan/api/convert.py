@@ -20,7 +20,6 @@ from kapstan.plan.ownership import Conflict
 from kapstan.render.variables import extract_variables
 from kapstan.store import (
     Application,
-    AuditEntry,
     ConfigVersion,
     Environment,
     Revision,
@@ -223,12 +222,4 @@ def triggered(t: Triggered) -> s.TriggeredOut:
         app=t.app, services=list(t.services), message=t.message,
         operation_id=started.operation_id if started else None,
         approval_id=started.approval_id if started else None,
-    )  # fmt: skip
-
-
-def audit_entry(e: AuditEntry) -> s.AuditOut:
-    return s.AuditOut(
-        id=e.id, at=e.at, actor=e.actor, action=e.action, kind=e.kind, name=e.name,
-        environment=e.environment, from_version=e.from_version, to_version=e.to_version,
-        details=dict(e.details),
     )  # fmt: skip

@@ -9,12 +9,12 @@ import typer
 from kapstan import schemas
 from kapstan.actions.changes import AppChanges
 from kapstan.actions.refs import parse_ref
-from kapstan.api.flows.hooks import HOW_TO_SIGN
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.client import decode
 from kapstan.client.http import path
+from kapstan.schemas.hooks import HOW_TO_SIGN
 from kapstan.store import Application
 
 app = typer.Typer(help="Applications: a template version in an environment with a config.")

@@ -1,6 +1,6 @@
 """``kapstan audit list|export``: the append-only audit log, from the store or a server.
 
-Both ways print the API's own record of an entry (``convert.audit_entry``), so a list or
+Both ways print the API's own record of an entry (``AuditOut.of``), so a list or
 an export reads the same wherever it came from. Through a server, the whole log needs an
 administrator; anyone else reads one environment's entries (``--env``).
 """
@@ -14,7 +14,6 @@ from typing import Any
 import typer
 
 from kapstan import schemas
-from kapstan.api import convert
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, when
 from kapstan.cli.output import Format, print_rows
@@ -49,7 +48,7 @@ def list_(
             entries = [decode.parse(schemas.AuditOut, e) for e in page["items"]]
         else:
             found = backend.local_store("audit").list_audit(limit=limit, **filters)
-            entries = [convert.audit_entry(e) for e in found]
+            entries = [schemas.AuditOut.of(e) for e in found]
     records = [e.model_dump(mode="json", by_alias=True) for e in entries]
     rows = [(e.id, when(e.at), e.actor, e.action, e.name, e.environment or "-", _versions(e))
             for e in entries]  # fmt: skip
@@ -66,7 +65,7 @@ def export(ctx: typer.Context, since: datetime | None = SinceOpt) -> None:
             print(backend.client.text(path("audit", "export"), **params), end="")
             return
         for e in backend.local_store("audit").export_audit(since):
-            print(json.dumps(convert.audit_entry(e).model_dump(mode="json", by_alias=True)))
+            print(json.dumps(schemas.AuditOut.of(e).model_dump(mode="json", by_alias=True)))
 
 
 def _versions(e: schemas.AuditOut) -> str:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from kapstan.model.records import AuditEntry
 from kapstan.schemas.base import Model
 
 
@@ -65,6 +66,15 @@ class AuditOut(Model):
     from_version: str | None
     to_version: str | None
     details: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: AuditEntry) -> AuditOut:
+        """The API's record of an entry; the local CLI prints the same one."""
+        return cls(
+            id=e.id, at=e.at, actor=e.actor, action=e.action, kind=e.kind, name=e.name,
+            environment=e.environment, from_version=e.from_version, to_version=e.to_version,
+            details=dict(e.details),
+        )  # fmt: skip
 
 
 class ApprovalOut(Model):

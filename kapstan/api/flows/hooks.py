@@ -36,6 +36,7 @@ from kapstan.api.flows.nonces import WINDOW_SECONDS, NonceCache
 from kapstan.api.keys import WEBHOOK_SECRET_KEY
 from kapstan.errors import AuthError, ConflictError, InputError, NotFoundError
 from kapstan.model.values import SecretValue, Value
+from kapstan.schemas.hooks import HOW_TO_SIGN
 from kapstan.store import Store
 
 MAX_HOOK_BODY = 64 * 1024
@@ -71,12 +72,6 @@ def hook_secret(values: Mapping[str, Value], app: str) -> str:
             f"POST /api/v1/applications/{app}/webhook"
         )
     return value.reveal()
-
-
-HOW_TO_SIGN = (
-    "X-Kapstan-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + '\\n' + nonce + '\\n' + "
-    "METHOD + '\\n' + path + '\\n' + body))"
-)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from kapstan import schemas
-from kapstan.api import convert
 from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.pagination import WindowDep
 
@@ -40,7 +39,7 @@ def list_audit(
     )  # fmt: skip
     more = len(found) > at.limit
     return schemas.Page[schemas.AuditOut](
-        items=[convert.audit_entry(e) for e in found[: at.limit]], limit=at.limit, offset=at.offset,
+        items=[schemas.AuditOut.of(e) for e in found[: at.limit]], limit=at.limit, offset=at.offset,
         next=at.offset + at.limit if more else None,
     )  # fmt: skip
 
@@ -54,6 +53,6 @@ def export_audit(caller: CallerDep, since: datetime | None = None) -> StreamingR
 
     def lines() -> Iterator[str]:
         for e in entries:
-            yield json.dumps(convert.audit_entry(e).model_dump(mode="json", by_alias=True)) + "\n"
+            yield json.dumps(schemas.AuditOut.of(e).model_dump(mode="json", by_alias=True)) + "\n"
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
