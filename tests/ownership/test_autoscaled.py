@@ -45,11 +45,8 @@ def every_replica_count(kubeconfig: Path, namespace: str) -> Iterator[list[tuple
     watched (every write is one event), so a brief reset to the manifest's value shows."""
     seen: list[tuple[str, Any]] = []
     stop = threading.Event()
-    with connect(kubeconfig) as cluster:
-        start = max(
-            int(d["metadata"]["resourceVersion"])
-            for d in cluster.list("apps/v1", "Deployment", namespace)
-        )
+    start = _newest_version(kubeconfig, namespace)
+    reached = [start]  # the newest version the watcher has seen
 
     def follow() -> None:
         version = str(start)
@@ -60,15 +57,27 @@ def every_replica_count(kubeconfig: Path, namespace: str) -> Iterator[list[tuple
                 ):
                     version = str(obj["metadata"]["resourceVersion"])
                     seen.append((obj["metadata"]["name"], obj["spec"].get("replicas")))
+                    reached[0] = max(reached[0], int(version))
 
     watcher = threading.Thread(target=follow, daemon=True)
     watcher.start()
     try:
         yield seen
     finally:
-        time.sleep(1)  # let the last events of the block arrive
+        # Until the watcher has seen the block's last write (bounded): its events arrive late.
+        newest, deadline = _newest_version(kubeconfig, namespace), time.monotonic() + 30
+        while reached[0] < newest and time.monotonic() < deadline and watcher.is_alive():
+            stop.wait(0.05)
         stop.set()
         watcher.join(timeout=30)
+
+
+def _newest_version(kubeconfig: Path, namespace: str) -> int:
+    with connect(kubeconfig) as cluster:
+        return max(
+            int(d["metadata"]["resourceVersion"])
+            for d in cluster.list("apps/v1", "Deployment", namespace)
+        )
 
 
 def replicas_owners(kubeconfig: Path, namespace: str, name: str) -> list[str]:
