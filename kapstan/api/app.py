@@ -23,6 +23,7 @@ from kapstan.api.errors import install_error_handlers
 from kapstan.api.headers import SecurityHeadersMiddleware
 from kapstan.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from kapstan.api.metrics import RequestMetricsMiddleware
+from kapstan.api.proxies import ForwardedSchemeMiddleware, TrustedProxies
 from kapstan.api.reaper import ReaperLifespan
 from kapstan.api.routers import (
     applications,
@@ -55,9 +56,14 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     shutdown_wait: float = 30.0,
     extras: Sequence[Extra] = (),
+    proxies: TrustedProxies | None = None,
 ) -> FastAPI:
-    """The API on the store at ``store_url`` (default: ``$KAPSTAN_DB``, else the user's)."""
-    state = ApiState(store_url, environ)
+    """The API on the store at ``store_url`` (default: ``$KAPSTAN_DB``, else the user's).
+
+    ``proxies``: the peers whose X-Forwarded-For/-Proto are believed (``api.proxies``);
+    none by default.
+    """
+    state = ApiState(store_url, environ, proxies=proxies or TrustedProxies())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -84,4 +90,5 @@ def create_app(
     app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
     app.add_middleware(ReaperLifespan)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ForwardedSchemeMiddleware, proxies=state.proxies)
     return app

@@ -28,7 +28,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from kapstan.api.state import store_of
+from kapstan.api.proxies import ClientAddress, client_of
+from kapstan.api.state import state_of, store_of
 from kapstan.errors import AuthError, ForbiddenError, NotFoundError
 from kapstan.store import Application, Store, User
 
@@ -168,5 +169,12 @@ def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
+def client_of_request(request: Request) -> ClientAddress:
+    """The TCP peer, and whom a listed proxy forwards for (``kapstan.api.proxies``)."""
+    peer = request.client.host if request.client else None
+    return client_of(peer, request.headers, state_of(request).proxies)
+
+
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """Whom the request counts against: the peer, or a listed proxy's client."""
+    return client_of_request(request).address

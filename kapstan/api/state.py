@@ -14,6 +14,7 @@ from fastapi import Request
 from kapstan.api.clusters import Clusters
 from kapstan.api.flows.nonces import NonceCache
 from kapstan.api.metrics import Metrics
+from kapstan.api.proxies import TrustedProxies
 from kapstan.api.ratelimit import LoginLimiter
 from kapstan.api.runner import OperationRunner
 from kapstan.errors import StoreError
@@ -27,6 +28,7 @@ class ApiState:
     metrics: Metrics = field(default_factory=Metrics)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     nonces: NonceCache = field(default_factory=NonceCache)
+    proxies: TrustedProxies = field(default_factory=TrustedProxies)  # whose X-Forwarded-For counts
     clusters: Clusters = field(default_factory=Clusters)  # kube clients for read-only views
     store: Store | None = None
     runner: OperationRunner | None = None

@@ -31,17 +31,29 @@ def server(
     db: str | None = typer.Option(
         None, "--db", metavar="URL", help="Store URL (overrides the global --db)."
     ),
+    forwarded_allow_ips: str = typer.Option(
+        "",
+        "--forwarded-allow-ips",
+        metavar="A,B",
+        help="Proxies (addresses or networks, or '*') whose X-Forwarded-For/-Proto and "
+        "Forwarded headers are believed. Default: none; the peer address is the client.",
+    ),
 ) -> None:
     """Serve the REST API (OpenAPI at /openapi.json) until interrupted."""
     import uvicorn
 
     from kapstan.api.app import create_app
+    from kapstan.api.proxies import TrustedProxies
 
     settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     url = db or settings.db
+    proxies = TrustedProxies.parse(forwarded_allow_ips)
     Store.open(url).close()  # fail here, with a clear message, if the store cannot be opened
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default
+    # and replace the peer address with the claim; kapstan.api.proxies reads the headers,
+    # from the listed proxies only, and keeps the peer for the audit log.
+    uvicorn.run(create_app(url, proxies=proxies), host=host, port=port, log_level="info",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, proxy_headers=False)  # fmt: skip
 
 
 def _password(name: str, stdin: bool) -> str:

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from kapstan.api import auditing
-from kapstan.api.auth import client_address
+from kapstan.api.auth import client_of_request
 from kapstan.api.errors import TooManyAttempts
 from kapstan.api.routers.applications import _health
 from kapstan.api.routers.environments import reach
@@ -62,7 +62,8 @@ def login(
     if not same_token(csrf, request.cookies.get(LOGIN_COOKIE, "")) or not csrf:
         return _login_form(request, 403, "the form expired; log in again", user)
     store, limiter = store_of(request), state_of(request).limiter
-    address = client_address(request)
+    client = client_of_request(request)
+    address = client.address  # the peer, unless a listed proxy forwards for a client
     try:
         limiter.check(store, user, address)
         found = store.verify_password(user, password)
@@ -74,7 +75,7 @@ def login(
     limiter.succeeded(store, user, address)
     session = sessions_of(request).create(found.name)
     auditing.record(store, found.name, "console.login", kind="user", name=found.name,
-                    details={"address": address})  # fmt: skip
+                    details=client.audit())  # fmt: skip
     response = redirect("")
     response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict", path=PREFIX,
                         secure=request.url.scheme == "https")  # fmt: skip

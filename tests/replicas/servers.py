@@ -91,9 +91,11 @@ def free_port() -> int:
 
 @contextmanager
 def replicas(
-    url: str, token: str, environ: Mapping[str, str], logs: Path, names: tuple[str, ...]
-) -> Iterator[dict[str, Replica]]:
-    """Start one server per name on ``url``; all stop (by pid) when the block ends."""
+    url: str, token: str, environ: Mapping[str, str], logs: Path, names: tuple[str, ...],
+    extra: tuple[str, ...] = (),
+) -> Iterator[dict[str, Replica]]:  # fmt: skip
+    """Start one server per name on ``url`` (``extra``: more `kapstan server` options); all
+    stop (by pid) when the block ends."""
     started: dict[str, Replica] = {}
     env = {**os.environ, **environ}
     try:
@@ -102,7 +104,7 @@ def replicas(
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     [*kapstan_command(), "server", "--db", url, "--host", "127.0.0.1",
-                     "--port", str(port)],
+                     "--port", str(port), *extra],
                     stdout=out, stderr=subprocess.STDOUT, env=env,
                 )  # fmt: skip
             started[name] = Replica(name, process, port, log, token)

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from kapstan import schemas
 from kapstan.actions.configs import set_values
 from kapstan.api import auditing, convert
-from kapstan.api.auth import client_address
+from kapstan.api.auth import client_address, client_of_request
 from kapstan.api.errors import PayloadTooLarge
 from kapstan.api.flows import hooks
 from kapstan.api.flows.triggers import after_config_change
@@ -66,7 +66,7 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
         hooks.check_replay(store, nonces, app, signed, now)
     except KapstanError as exc:
         log.warning("webhook for %s refused from %s: %s", app, client_address(request), exc.message)
-        _refused(store, app, client_address(request), exc)
+        _refused(store, app, client_of_request(request).audit(), exc)
         raise
     author = f"webhook:{app}"
     try:
@@ -77,7 +77,7 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
                         to_version=result.version.version,
                         details={"nonce": signed.nonce, "bodyDigest": signed.digest,
                                  "keys": sorted(values), "config": application.config,
-                                 "address": client_address(request)})  # fmt: skip
+                                 **client_of_request(request).audit()})  # fmt: skip
     except BaseException:
         hooks.forget(nonces, app, signed)  # not applied: the same request may be sent again
         raise
@@ -101,10 +101,10 @@ def _parse(raw: bytes) -> dict[str, Value]:
     return dict(body.set)
 
 
-def _refused(store: Store, app: str, address: str, exc: KapstanError) -> None:
+def _refused(store: Store, app: str, client: dict[str, str], exc: KapstanError) -> None:
     try:
         auditing.record(store, "webhook", "webhook.reject", kind="application", name=app,
                         details={"reason": exc.message, "error": type(exc).__name__,
-                                 "address": address})  # fmt: skip
+                                 **client})  # fmt: skip
     except KapstanError:
         log.exception("could not audit a refused webhook for %s", app)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from kapstan import schemas
 from kapstan.actions import access
 from kapstan.api import auditing
-from kapstan.api.auth import CallerDep, client_address
+from kapstan.api.auth import CallerDep, client_of_request
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.api.state import state_of, store_of
 from kapstan.errors import AuthError, NotFoundError
@@ -36,7 +36,8 @@ def _user(user: User, roles: dict[str, str]) -> schemas.UserOut:
 def login(request: Request, body: schemas.LoginRequest) -> schemas.NewToken:
     """A new token for ``user`` if ``password`` is theirs (5 failures a minute: 429)."""
     store, limiter = store_of(request), state_of(request).limiter
-    address = client_address(request)
+    client = client_of_request(request)
+    address = client.address  # the peer, unless a listed proxy forwards for a client
     limiter.check(store, body.user, address)
     try:
         user = store.verify_password(body.user, body.password)
@@ -46,7 +47,7 @@ def login(request: Request, body: schemas.LoginRequest) -> schemas.NewToken:
     limiter.succeeded(store, body.user, address)
     text, info = store.create_token(user.name, description=f"login from {address}")
     auditing.record(store, user.name, "token.create", kind="user", name=user.name,
-                    details={"token": info.id, "via": "login", "address": address})  # fmt: skip
+                    details={"token": info.id, "via": "login", **client.audit()})  # fmt: skip
     return schemas.NewToken(token=text, info=_token(info), user=user.name)
 
 
