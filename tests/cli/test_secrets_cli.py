@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def test_secret_never_printed_nor_stored_in_plaintext(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[Result] = []
+    key = os.environ["KAPSTAN_SECRET_KEY"]
 
     def run(*args: str | Path) -> Result:
         result = shop(*args)
@@ -79,6 +81,35 @@ def test_secret_never_printed_nor_stored_in_plaintext(
     monkeypatch.setenv("KAPSTAN_SECRET_KEY", generate_key())
     wrong_key = run("config", "get", "dev")
     assert wrong_key.code == 1 and "cannot decrypt" in wrong_key.err
+    monkeypatch.setenv("KAPSTAN_SECRET_KEY", key)
+
+    # Output paths added since (issue 12): a plain value over a secret key (kept secret), a
+    # secret key made plain on purpose (its old value never shown), the audit log and its
+    # export, operations, cancel with nothing running, refused and confirmed deletions.
+    assert run("config", "set", "dev", f"db.password={PLAIN}-3").code == 0
+    assert run("config", "set", "dev", "--secret", f"other.token={PLAIN}-4").code == 0
+    assert run("config", "set", "dev", "--plain", "other.token=now-plain").code == 0
+    latest = run("config", "get", "dev", "-o", "json").json()["version"]
+    for fmt in ("table", "json"):  # yaml prints what json does
+        for args in (
+            ("config", "history", "dev"),
+            ("config", "diff", "dev", "1", str(latest)),
+            ("config", "diff", "dev", str(latest - 1), str(latest)),
+            ("audit", "list"),
+            ("app", "operations", "shop"),
+            ("app", "operation", "shop"),
+            ("app", "cancel", "shop"),
+            ("config", "delete", "dev"),
+            ("env", "delete", "dev"),
+            ("template", "delete", "bookstore"),
+        ):
+            run(*args, "-o", fmt)
+    run("audit", "export")
+    run("config", "set", "dev", "db.password=null")  # refused: a secret needs a text
+    assert run("app", "delete", "shop", "--yes").code in (0, 1)
+    assert run("config", "delete", "qa").code in (0, 1)
+    audit = run("audit", "export").out
+    assert '"config.plain"' in audit and "other.token" in audit
 
     for result in seen:
         assert PLAIN not in result.out and PLAIN not in result.err, result
