@@ -67,27 +67,19 @@ def relations(ctx: ComposeContext, source: str, spec: dict[str, Any]) -> Relatio
         if condition != "service_completed_successfully":
             calls.append(target)
         if condition == "service_started":
-            lines.append(ctx.note(
-                source, path,
-                f"{other}: service_started became dependsOn, which waits until {target} is ready (stricter)",
-            ))  # fmt: skip
+            why = f"{other}: service_started became dependsOn, which waits until {target} is ready (stricter)"
+            lines.append(ctx.note(source, path, why))
         elif condition == "service_completed_successfully":
-            lines.append(ctx.note(
-                source, path,
-                f"{other}: service_completed_successfully: {target} became a Job and dependsOn waits until it completes",
-            ))  # fmt: skip
+            why = f"{other}: service_completed_successfully: {target} became a Job and dependsOn waits until it completes"
+            lines.append(ctx.note(source, path, why))
         for key in sorted(set(options) - {"condition"}):
-            lines.append(ctx.note(
-                source, (*path, key),
-                "not translated: dependsOn is always required and never restarts dependents",
-            ))  # fmt: skip
+            why = "not translated: dependsOn is always required and never restarts dependents"
+            lines.append(ctx.note(source, (*path, key), why))
     for index, link in enumerate(spec.get("links") or []):
         other = str(link).split(":")[0]
         if other in ctx.names:
             calls.append(ctx.names[other])
             if ":" in str(link):
-                lines.append(ctx.note(
-                    source, ("links", index),
-                    f"link alias {link} not translated: use the Service name {ctx.names[other]}",
-                ))  # fmt: skip
+                why = f"link alias {link} not translated: use the Service name {ctx.names[other]}"
+                lines.append(ctx.note(source, ("links", index), why))
     return Relations(tuple(depends), tuple(calls), tuple(lines))

@@ -58,11 +58,11 @@ def readiness_probe(ctx: ComposeContext, source: str, value: Any) -> Probe:
         probe["failureThreshold"] = int(value["retries"])
     lines: list[Line] = []
     if "start_period" in value:
-        lines.append(ctx.note(
-            source, ("healthcheck", "start_period"),
+        why = (
             "start_period became initialDelaySeconds: Kubernetes does not probe before it "
-            "(compose probes but ignores failures)",
-        ))  # fmt: skip
+            "(compose probes but ignores failures)"
+        )
+        lines.append(ctx.note(source, ("healthcheck", "start_period"), why))
     for key in sorted(set(value) - {*_PROBE_FIELDS, "test", "retries", "disable"}):
         lines.append(ctx.note(source, ("healthcheck", key), "not translated"))
     return Probe(probe, tuple(lines))

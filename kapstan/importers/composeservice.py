@@ -317,10 +317,17 @@ class ServiceTranslator:
         self.ctx.add_lines(found.lines)
 
     def _build(self) -> ServiceOut:
-        built = build_objects(
-            Pod(self.name, self.source in self.ctx.jobs, self.container, self.volumes,
-                self.service_ports, self.pod_extra, self.claims, self.replicas)
-        )  # fmt: skip
+        pod = Pod(
+            name=self.name,
+            job=self.source in self.ctx.jobs,
+            container=self.container,
+            volumes=self.volumes,
+            service_ports=self.service_ports,
+            pod_extra=self.pod_extra,
+            claims=self.claims,
+            replicas=self.replicas,
+        )
+        built = build_objects(pod)
         self.ctx.config.update(built.config)
         self.out.objects = built.objects
         return self.out

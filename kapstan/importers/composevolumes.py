@@ -44,39 +44,31 @@ def claim_for(
     declared = ctx.volumes.get(volume, None) if volume in ctx.volumes else None
     lines: list[Line] = []
     if volume not in ctx.volumes:
-        lines.append(ctx.note(
-            source, path,
-            f"volume {volume} is not declared under the top-level volumes: treated as a named volume",
-        ))  # fmt: skip
+        why = f"volume {volume} is not declared under the top-level volumes: treated as a named volume"
+        lines.append(ctx.note(source, path, why))
     options: dict[str, Any] = declared if isinstance(declared, dict) else {}
     if options.get("external"):
-        lines.append(ctx.note(
-            source, path,
-            f"external volume {volume}: no PVC is made; create PVC {claim} before deploying",
-        ))  # fmt: skip
+        why = f"external volume {volume}: no PVC is made; create PVC {claim} before deploying"
+        lines.append(ctx.note(source, path, why))
         return Claim(claim, lines=tuple(lines))
     owner = ctx.volume_owner.get(volume, service)
     if owner != service:
-        lines.append(ctx.note(
-            source, path,
+        why = (
             f"volume {volume} is shared with service {owner}, which holds PVC {claim}: "
-            "sharing needs ReadWriteMany storage in Kubernetes",
-        ))  # fmt: skip
+            "sharing needs ReadWriteMany storage in Kubernetes"
+        )
+        lines.append(ctx.note(source, path, why))
         return Claim(claim, owner, depends=owner, lines=tuple(lines))
     if any(c["metadata"]["name"] == claim for c in claims):
         return Claim(claim, owner, lines=tuple(lines))
     for option in ("driver", "driver_opts", "labels", "name"):
         if option in options:
             line = ctx.lines.get(("volumes", volume, option), 0)
-            lines.append((
-                f"{ctx.file.name}:{line}: volume {volume!r} {option}",
-                "not translated: the cluster's storage class decides",
-            ))  # fmt: skip
+            where = f"{ctx.file.name}:{line}: volume {volume!r} {option}"
+            lines.append((where, "not translated: the cluster's storage class decides"))
     key = f"{service}.volumes.{key_part(volume)}.size"
-    lines.append(ctx.note(
-        source, path,
-        f"volume {volume} has no size in compose: PVC {claim} requests config key {key} (default {DEFAULT_SIZE})",
-    ))  # fmt: skip
+    why = f"volume {volume} has no size in compose: PVC {claim} requests config key {key} (default {DEFAULT_SIZE})"
+    lines.append(ctx.note(source, path, why))
     pvc: KubeObject = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",

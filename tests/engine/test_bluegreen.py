@@ -146,14 +146,17 @@ def test_the_old_color_is_scaled_down_once_its_time_is_up(shop: Shop) -> None:
     blue = _live(shop, "Deployment", "web-blue")
     assert blue is not None and blue["spec"]["replicas"] == 2
     shop.set_config(**{"api.tag": "2.0"})  # the next operation on the app, not on web's content
-    early = deploy_app(shop.store, shop.app, author="alice", services=["web"],
-                       options=DeployOptions(force=True), clock=clock)  # fmt: skip
+    forced = DeployOptions(force=True)
+    early = deploy_app(
+        shop.store, shop.app, author="alice", services=["web"], options=forced, clock=clock
+    )
     assert early.outcome.ok
     blue = _live(shop, "Deployment", "web-blue")
     assert blue is not None and blue["spec"]["replicas"] == 2, "kept until its time is up"
     clock.advance(61)
-    result = deploy_app(shop.store, shop.app, author="alice", services=["web"],
-                        options=DeployOptions(force=True), clock=clock)  # fmt: skip
+    result = deploy_app(
+        shop.store, shop.app, author="alice", services=["web"], options=forced, clock=clock
+    )
     assert result.outcome.ok
     # web's own content is unchanged, so it stays green; its expired old colour is retired.
     assert _selected_color(shop) == "green"

@@ -142,8 +142,8 @@ def test_the_engine_replaces_a_job_whose_template_changed(
 ) -> None:
     first = kube.apply(job(job_name, namespace))
     journal = Recorded()
-    apply_objects(kube, [job(job_name, namespace, image="busybox:1.37")], journal,
-                  service="jobs", clock=SYSTEM_CLOCK)  # fmt: skip
+    changed = job(job_name, namespace, image="busybox:1.37")
+    apply_objects(kube, [changed], journal, service="jobs", clock=SYSTEM_CLOCK)
     live = kube.get("batch/v1", "Job", job_name, namespace)
     assert live is not None and live["metadata"]["uid"] != first["metadata"]["uid"]
     assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
@@ -160,8 +160,8 @@ def test_the_engine_never_deletes_a_job_refused_for_another_reason(
     first = kube.apply(job(job_name, namespace))
     journal = Recorded()
     with pytest.raises(ClusterInvalidError, match=r"spec\.backoffLimit") as refused:
-        apply_objects(kube, [job(job_name, namespace, backoff=-1)], journal,
-                      service="jobs", clock=SYSTEM_CLOCK)  # fmt: skip
+        invalid = job(job_name, namespace, backoff=-1)
+        apply_objects(kube, [invalid], journal, service="jobs", clock=SYSTEM_CLOCK)
     assert not isinstance(refused.value, ClusterImmutableError)
     live = kube.get("batch/v1", "Job", job_name, namespace)
     assert live is not None and live["metadata"]["uid"] == first["metadata"]["uid"]
