@@ -5,8 +5,10 @@ lease has expired (their process stopped renewing it: killed, or cut off from th
 and re-runs each one's recorded request as a new operation through this process's runner
 (``deploying.resume_operation``). Taking the lock over records the takeover and ends the
 old operation as FAILED ("abandoned") in one transaction (``kapstan.store.locks``); two
-reapers racing for one operation are served one after the other, the loser's new
-operation ends "not started". Unchanged services are skipped by the plan, so re-running
+reapers racing for one operation are served one after the other: the loser's new
+operation, refused the lock, is discarded (it never started), or, finding the lock free
+once the winner is done, ends "not started". A resumed operation is not asked for approval
+again: it goes on under the clearance it started with (``gates.continuing``). Unchanged services are skipped by the plan, so re-running
 a half-done deploy finishes it.
 
 Settings, read from the server's environment (``create_app(environ=...)`` in tests):
