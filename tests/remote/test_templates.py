@@ -30,25 +30,33 @@ def _same(cli: Cli, *args: str | Path) -> Result:
     return remote
 
 
+def _named(folder: Path, name: str) -> Path:
+    """A copy of the bookstore template named ``name`` in its kapstan.yaml (its one name)."""
+    shutil.copytree(BOOKSTORE, folder)
+    top = folder / "kapstan.yaml"
+    top.write_text(top.read_text().replace("name: bookstore\n", f"name: {name}\n", 1))
+    return folder
+
+
 def _import_two(cli: Cli, tmp_path: Path, name: str) -> None:
     """Template ``name`` with two versions imported through the server by root (once)."""
     if cli.local("template", "show", name).code == 0:
         return
-    _ok(cli.remote("template", "import", BOOKSTORE, "--name", name, "-m", "first"))
-    changed = tmp_path / "changed"
-    shutil.copytree(BOOKSTORE, changed)
+    _ok(cli.remote("template", "import", _named(tmp_path / "first", name), "-m", "first"))
+    changed = _named(tmp_path / "changed", name)
     web = changed / "services" / "web.yaml"
     web.write_text(web.read_text() + "# v2\n")
     _ok(cli.remote("template", "import", changed, "--name", name, "-m", "second"))
 
 
-def test_import_through_the_server_is_made_by_the_caller(cli: Cli) -> None:
-    made = cli.remote("template", "import", BOOKSTORE, "--name", "made", "-m", "hello")
+def test_import_through_the_server_is_made_by_the_caller(cli: Cli, tmp_path: Path) -> None:
+    folder = _named(tmp_path / "made", "made")
+    made = cli.remote("template", "import", folder, "--name", "made", "-m", "hello")
     assert (made.code, made.out, made.err) == (0, "template made: version 1 saved\n", "")
-    again = cli.remote("template", "import", BOOKSTORE, "--name", "made")
+    again = cli.remote("template", "import", folder)
     assert (again.code, again.out) == (0, "template made: unchanged, still version 1\n")
     # The same content imported locally is unchanged too: the server kept it byte for byte.
-    local = cli.local("template", "import", BOOKSTORE, "--name", "made")
+    local = cli.local("template", "import", folder)
     assert local.out == "template made: unchanged, still version 1\n"
     history = _ok(cli.local("template", "history", "made", "-o", "json")).json()
     assert [(h["version"], h["author"], h["message"]) for h in history] == [(1, "root", "hello")]
@@ -62,7 +70,7 @@ def test_the_name_comes_from_kapstan_yaml_by_default(cli: Cli) -> None:
 
 
 def test_a_local_import_keeps_the_local_author(cli: Cli, tmp_path: Path) -> None:
-    _ok(cli.local("template", "import", BOOKSTORE, "--name", "by-hand"))
+    _ok(cli.local("template", "import", _named(tmp_path / "by-hand", "by-hand")))
     history = _ok(cli.remote("template", "history", "by-hand", "-o", "json")).json()
     assert [h["author"] for h in history] == ["local-op"]
 
@@ -103,9 +111,10 @@ def test_export_writes_the_versions_files(cli: Cli, tmp_path: Path) -> None:
     assert exported.out == f"template tpl version 1: 4 files written to {remote_dir}\n"
     local = _ok(cli.local("template", "export", "tpl@1", local_dir))
     assert local.out == exported.out.replace(str(remote_dir), str(local_dir))
-    for path in BOOKSTORE.rglob("*"):
+    first = _named(tmp_path / "v1", "tpl")
+    for path in first.rglob("*"):
         if path.is_file():
-            rel = path.relative_to(BOOKSTORE)
+            rel = path.relative_to(first)
             assert (remote_dir / rel).read_bytes() == path.read_bytes()
             assert (local_dir / rel).read_bytes() == path.read_bytes()
     latest = _ok(cli.remote("template", "export", "tpl", tmp_path / "latest"))
@@ -146,8 +155,7 @@ def test_errors_are_the_same_with_the_same_exit_code(
 
 
 def test_a_bad_template_fails_naming_the_file_and_sends_nothing(cli: Cli, tmp_path: Path) -> None:
-    broken = tmp_path / "broken"
-    shutil.copytree(BOOKSTORE, broken)
+    broken = _named(tmp_path / "broken", "broken")
     web = broken / "services" / "web.yaml"
     web.write_text(
         web.read_text().replace("  replicas: ${web.replicas:-2}\n", "  replicas: [oops\n")
@@ -158,8 +166,8 @@ def test_a_bad_template_fails_naming_the_file_and_sends_nothing(cli: Cli, tmp_pa
     assert cli.local("template", "show", "broken").code == 1  # nothing was saved
 
 
-def test_a_viewer_cannot_import_and_is_told_why(cli: Cli) -> None:
-    refused = cli.remote("template", "import", BOOKSTORE, "--name", "by-vic", user="vic")
+def test_a_viewer_cannot_import_and_is_told_why(cli: Cli, tmp_path: Path) -> None:
+    refused = cli.remote("template", "import", _named(tmp_path / "v", "by-vic"), user="vic")
     assert refused.code == 1 and refused.out == ""
     assert "vic" in refused.err and "deployer" in refused.err
     assert cli.local("template", "show", "by-vic").code == 1
@@ -167,8 +175,17 @@ def test_a_viewer_cannot_import_and_is_told_why(cli: Cli) -> None:
     assert _ok(cli.remote("template", "list", user="vic")).out
 
 
-def test_a_deployer_imports(cli: Cli) -> None:
-    made = _ok(cli.remote("template", "import", BOOKSTORE, "--name", "by-dana", user="dana"))
+def test_a_deployer_imports(cli: Cli, tmp_path: Path) -> None:
+    made = _ok(cli.remote("template", "import", _named(tmp_path / "d", "by-dana"), user="dana"))
     assert made.out == "template by-dana: version 1 saved\n"
     history = _ok(cli.local("template", "history", "by-dana", "-o", "json")).json()
     assert history[0]["author"] == "dana"
+
+
+def test_a_name_other_than_kapstan_yaml_is_refused_the_same_way(cli: Cli) -> None:
+    """One source of truth (#12 finding 9b): kapstan.yaml names the template."""
+    local, remote = cli.both("template", "import", BOOKSTORE, "--name", "other")
+    assert local.code == remote.code == 1
+    assert remote.err == local.err
+    assert "'other' differs from the name in kapstan.yaml ('bookstore')" in remote.err
+    assert cli.local("template", "show", "other").code == 1
