@@ -60,7 +60,9 @@ def export_template_dir(files: Mapping[str, str], path: str | os.PathLike[str]) 
 
 
 def _check_target(root: Path) -> None:
-    if root.is_symlink() or (root.exists() and not root.is_dir()):
+    if root.is_symlink():  # renaming over it would replace the link, not fill its target
+        raise InputError(f"{root}: is a symbolic link; export into a new or empty directory")
+    if root.exists() and not root.is_dir():
         raise InputError(f"{root}: exists and is not a directory; export into a new or empty one")
     try:
         full = root.is_dir() and any(root.iterdir())

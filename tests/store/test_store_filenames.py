@@ -95,7 +95,7 @@ def test_any_file_name_is_accepted_safe_or_refused_by_name_and_round_trips(
     except TemplateError as err:
         event("refused")
         assert not _safe(name) or len(name.encode("utf-8")) > MAX_NAME_BYTES, name
-        assert shown(name)[:40] in str(err) or str(err).startswith("''")
+        assert str(err).startswith((shown(name), shown(name[:40]))), str(err)
         with pytest.raises(InputError):  # the store refuses it too, whoever calls it
             store.save_template_version("fuzz", {name: "x"}, "d", author="fuzz")
         return
