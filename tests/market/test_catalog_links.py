@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kapstan.actions.install import install
 from kapstan.errors import InputError
 from kapstan.market import catalog as market
 from kapstan.market.registry import MarketPaths
@@ -58,7 +59,7 @@ def test_a_link_added_after_registration_is_refused_on_read_and_nothing_is_saved
     with pytest.raises(InputError, match=f"symbolic link to {secret} leaves"):
         market.show_template("mine/hello")
     with pytest.raises(InputError, match=f"symbolic link to {secret} leaves"):
-        market.install(store, "mine/hello", env="dev", author="ana")
+        install(store, "mine/hello", env="dev", author="ana")
     assert store.list_templates() == []
     (root / "hello" / "hello.yaml").unlink()
     (root / "hello" / "hello.yaml").write_text(EXTRA_MANIFEST)
@@ -105,5 +106,5 @@ def test_a_catalog_template_named_otherwise_in_kapstan_yaml_is_refused(
     market.add_catalog("mine", str(root))
     store.create_environment("dev", kubeconfig="/k", context=None, namespace="dev", config=None)
     with pytest.raises(InputError, match=r"its kapstan\.yaml names it 'hello'"):
-        market.install(store, "mine/greeting", env="dev", author="ana")
+        install(store, "mine/greeting", env="dev", author="ana")
     assert store.list_templates() == []
