@@ -39,12 +39,14 @@ def export_template_dir(files: Mapping[str, str], path: str | os.PathLike[str]) 
     root = Path(path)
     _check_target(root)
     parent = root.parent
+    made = [p for p in (parent, *parent.parents) if not p.exists()]  # removed on failure
     try:
         parent.mkdir(parents=True, exist_ok=True)
         # mkdir, not mkdtemp: the export keeps the user's umask, as a plain mkdir would.
         staging = parent / f".{root.name}.{secrets.token_hex(6)}.export"
         staging.mkdir()
     except OSError as err:
+        _remove_empty(made)
         raise InputError(
             f"{root}: cannot create the export folder: {err.strerror or err}; "
             "choose a folder you can write"
@@ -56,7 +58,17 @@ def export_template_dir(files: Mapping[str, str], path: str | os.PathLike[str]) 
         staging.rename(root)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(made)
         raise InputError(f"{root}: cannot write the export: {err.strerror or err}") from None
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """The folders an export created before failing, deepest first (only while empty)."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _check_target(root: Path) -> None:

@@ -116,8 +116,8 @@ def test_an_export_failing_half_way_leaves_nothing(
         (bookstore / "services" / "web.yaml").read_text() + "#" * 200_000 + "\n"
     )
     _imported(kapstan, bookstore)
-    out = tmp_path / "exports" / "out"
-    out.parent.mkdir()
+    out = tmp_path / "exports" / "new" / "out"  # "new" is made by the export, and removed
+    out.parent.parent.mkdir()
     code = (
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))\n"
@@ -133,4 +133,4 @@ def test_an_export_failing_half_way_leaves_nothing(
     assert done.returncode == 1, done.stderr
     assert f"{out}: cannot write the export: File too large" in done.stderr
     assert "Traceback" not in done.stderr
-    assert list(out.parent.iterdir()) == []
+    assert list((tmp_path / "exports").iterdir()) == []
