@@ -59,10 +59,11 @@ def load(kubeconfig: str | Path, context: str | None, impersonate: str | None = 
     if not path.is_file():
         raise ClusterError(f"kubeconfig {path} does not exist; pass the path of a kubeconfig file")
     try:
-        whole = KubeConfig.from_file(path)
-    except (ConfigError, yaml.YAMLError, OSError, TypeError, KeyError, ValueError) as exc:
-        # ValueError: also msgspec's ValidationError, for a field of the wrong type
-        raise ClusterError(f"kubeconfig {path} cannot be read: {exc}") from exc
+        # The checks of ``check_kubeconfig``, but a kubeconfig without users is loaded (as
+        # lightkube does): an environment made before that check may point at one.
+        whole = _sections(path, _read_yaml(path), required=("clusters", "contexts"))
+    except InputError as exc:
+        raise ClusterError(exc.message) from None
     return Target(path, *_context(whole, path, context), impersonate=impersonate)
 
 
@@ -110,11 +111,11 @@ def _read_yaml(path: Path) -> Any:
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         # ValueError: a YAML date or number that does not exist (2020-13-45)
         raise InputError(
-            f"kubeconfig {path} is not valid YAML: {' '.join(str(exc).split())}"
+            f"kubeconfig {path} cannot be read, it is not valid YAML: {' '.join(str(exc).split())}"
         ) from None
 
 
-def _sections(path: Path, data: Any) -> Any:
+def _sections(path: Path, data: Any, required: tuple[str, ...] = tuple(SECTIONS)) -> Any:
     """lightkube's KubeConfig of ``data``, each section checked first."""
     if data is None or data == "":
         raise InputError(
@@ -127,6 +128,8 @@ def _sections(path: Path, data: Any) -> Any:
             "mapping with clusters, contexts and users"
         )
     for section, key in SECTIONS.items():
+        if section not in data and section not in required:
+            continue
         if section not in data:
             raise InputError(
                 f"kubeconfig {path} has no '{section}' section; a kubeconfig lists its "

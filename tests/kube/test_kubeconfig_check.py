@@ -1,5 +1,6 @@
 """``check_kubeconfig`` on anything at all: it accepts, or raises InputError naming the file;
-never a KeyError, TypeError or other traceback (issue 12, finding 8). No cluster needed."""
+never a KeyError, TypeError or other traceback (issue 12, finding 8). ``load`` (what a deploy
+uses on an environment's file) says ClusterError on the same inputs. No cluster needed."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kapstan.errors import InputError
-from kapstan.kube.config import SECTIONS, check_kubeconfig
+from kapstan.errors import ClusterError, InputError
+from kapstan.kube.config import SECTIONS, check_kubeconfig, load
 
 names = st.sampled_from(["c", "u", "ctx", "prod", ""]) | st.text(max_size=5)
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | names
@@ -48,7 +49,7 @@ def _check(content: str | bytes, context: str | None) -> str | None:
             raise
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=kubeconfigs | values, context=st.none() | names)
 def test_any_mapping_is_accepted_or_named(data: Any, context: str | None) -> None:
     text = yaml.safe_dump(data)
@@ -59,9 +60,21 @@ def test_any_mapping_is_accepted_or_named(data: Any, context: str | None) -> Non
     assert found is None or found in {c["name"] for c in data["contexts"]}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(text=texts, raw=st.binary(max_size=64), context=st.none() | names)
 def test_any_text_is_accepted_or_named(text: str, raw: bytes, context: str | None) -> None:
     for content in (text, raw):
         with contextlib.suppress(InputError):
             _check(content, context)
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=kubeconfigs | values, context=st.none() | names)
+def test_loading_any_mapping_gives_a_target_or_a_cluster_error(
+    data: Any, context: str | None
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "kubeconfig"
+        path.write_text(yaml.safe_dump(data))
+        with contextlib.suppress(ClusterError):
+            assert load(path, context).kubeconfig == path
