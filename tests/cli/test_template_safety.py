@@ -9,6 +9,7 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def _outside_file(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("kind", ["relative", "absolute"])
 def test_a_link_out_of_the_template_folder_is_refused_naming_it(
-    kapstan: Run, bookstore: Path, tmp_path: Path, store: Store, kind: str
+    kapstan: Run, bookstore: Path, tmp_path: Path, store: Callable[[], Store], kind: str
 ) -> None:
     secret = _outside_file(tmp_path)
     link = bookstore / "services" / "web.yaml"
