@@ -43,7 +43,8 @@ def delete_environment(
     """Delete environment ``name``; with ``cascade`` its applications first, one by one.
 
     A cascade stops at the first application that could not be deleted (ClusterError
-    naming it and its operation); the environment then stays.
+    naming it and its operation), or, in an environment that requires approval, at the
+    first whose delete waits for one (ApprovalPending); the environment then stays.
     """
     env = store.get_environment(name)
     results = []

@@ -19,7 +19,10 @@ before (``continuing``).
 Every action that changes cluster state is registered with ``@gated(kind)`` (``GATED``);
 a test runs each against an environment that requires approval and expects the refusal
 before any operation or cluster call, and another that no operation starts except through
-``open_operation``. Cancelling is not gated: it stops work, it applies nothing.
+``open_operation``. Not gated: cancelling (it stops work, it applies nothing) and
+``app update`` (it moves an application's pins in the store; the deploy that follows is
+gated). Deleting an environment with ``--cascade`` deletes each application through
+``delete_app``, so in a gated environment it stops at the first, asking for its approval.
 """
 
 from __future__ import annotations
