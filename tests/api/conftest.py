@@ -9,7 +9,7 @@ objects       template shop@1; app shop in dev (config dev, db.password secret)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,7 @@ def populate(api: Api) -> None:
     assert created.status_code == 201, created.text
 
 
-def open_api(url: str, tmp_path: Path) -> Iterator[Api]:
+def open_api(url: str, tmp_path: Path) -> Generator[Api, None, None]:
     environ = {"KAPSTAN_SECRET_KEY": generate_key()}
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(samples.NO_CLUSTER)

@@ -160,7 +160,7 @@ def test_served_schema(fuzzed: Fuzzed) -> None:
     database=None,
     deadline=None,
 )
-def test_no_server_error(case: schemathesis.Case, fuzzed: Fuzzed) -> None:
+def test_no_server_error(case: schemathesis.Case[Any], fuzzed: Fuzzed) -> None:
     response = case.call(base_url=fuzzed.url, headers=fuzzed.headers(), timeout=30)
     fuzzed.answers[case.operation.label, response.status_code] += 1
     unreachable = no_cluster(case, response)
@@ -178,7 +178,7 @@ def test_no_server_error(case: schemathesis.Case, fuzzed: Fuzzed) -> None:
         fuzzed.renew_token()
 
 
-def no_cluster(case: schemathesis.Case, response: Any) -> bool:
+def no_cluster(case: schemathesis.Case[Any], response: Any) -> bool:
     """The one 5xx expected here: 502 ClusterError where the live cluster is read."""
     if response.status_code != 502 or case.operation.label not in CLUSTER_READS:
         return False

@@ -4,6 +4,8 @@ and the name can be used again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kapstan.actions.deleting import delete_app, survey_app
@@ -113,7 +115,7 @@ def test_delete_volumes_then_the_name_deploys_again(shop: Shop) -> None:
 def test_an_object_held_by_a_finalizer_fails_the_delete_and_keeps_the_app(shop: Shop) -> None:
     result = deploy_app(shop.store, shop.app, author="alice")
     assert result.operation.status is Step.SUCCEEDED, result.operation.message
-    held = {"apiVersion": "v1", "kind": "Service",
+    held: dict[str, Any] = {"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "db", "namespace": shop.namespace,
                          "finalizers": ["example.com/hold"]}}  # fmt: skip
     with connect(shop.kubeconfig) as kube:

@@ -148,8 +148,8 @@ spec:
         assert cluster.get("apps/v1", "StatefulSet", "db", ns) is None
         web = cluster.get("apps/v1", "Deployment", "web", ns)
         assert web is not None and "kapstan.io/app" not in (web["metadata"].get("labels") or {})
-    web = next(s for s in app_status(shop.store, shop.app) if s.service == "web")
-    assert web.health.message == (
+    web_status = next(s for s in app_status(shop.store, shop.app) if s.service == "web")
+    assert web_status.health.message == (
         f"Deployment {ns}/web: not this application's, created by kubectl-client-side-apply"
     )
     # The engine refuses too, whoever calls it (the API, a trigger): recorded, not applied.

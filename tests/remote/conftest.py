@@ -18,7 +18,7 @@ import pytest
 from kapstan.cli.main import main
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
-from tests.cli.conftest import Result
+from tests.cli.conftest import Result as Result  # re-exported: the remote tests name it
 from tests.replicas.servers import Replica, replicas
 
 USERS = {"root": {}, "vic": {"dev": "viewer"}, "dana": {"dev": "deployer"}}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from kapstan.model.changes import ServiceChange
+from kapstan.model.rendered import RenderedApp
 from kapstan.model.values import SecretValue, Value
 from kapstan.plan.changes import changed_keys, detect_changes
 from kapstan.render.render import render_app
@@ -18,7 +19,7 @@ def rendered(
     files: dict[str, str] | None = None,
     values: dict[str, Value] | None = None,
     namespace: str = "dev",
-):  # type: ignore[no-untyped-def]
+) -> RenderedApp:
     template = parse_template(files or bookstore_files())
     return render_app(
         template,

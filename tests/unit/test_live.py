@@ -18,7 +18,7 @@ def _deploy(image: str = "web:1", **meta: Any) -> dict[str, Any]:
     }
 
 
-SERVER_NOISE = {
+SERVER_NOISE: dict[str, Any] = {
     "uid": "1234", "resourceVersion": "99", "generation": 3, "creationTimestamp": "2026-01-01T00:00:00Z",
     "managedFields": [{"manager": "kapstan"}],
     "annotations": {"deployment.kubernetes.io/revision": "4", "kapstan.io/revision": "7"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
 import yaml
@@ -91,9 +92,10 @@ def _same_nodes(a: yaml.Node, b: yaml.Node) -> None:
     assert (type(a), a.tag, a.start_mark.line, a.start_mark.column) == (
         type(b), b.tag, b.start_mark.line, b.start_mark.column)  # fmt: skip
     assert (a.end_mark.line, a.end_mark.column) == (b.end_mark.line, b.end_mark.column)
-    if isinstance(a, yaml.ScalarNode):
+    if isinstance(a, yaml.ScalarNode) and isinstance(b, yaml.ScalarNode):  # same type, above
         assert (a.value, a.style) == (b.value, b.style)
         return
+    assert isinstance(a, yaml.CollectionNode) and isinstance(b, yaml.CollectionNode)
     assert len(a.value) == len(b.value) and a.flow_style == b.flow_style
     if isinstance(a, yaml.SequenceNode):
         for x, y in zip(a.value, b.value, strict=True):
@@ -107,9 +109,9 @@ def _same_nodes(a: yaml.Node, b: yaml.Node) -> None:
 def _c_nodes(text: str) -> list[yaml.Node]:
     loader = yaml.CSafeLoader(text)
     try:
-        out = []
+        out: list[yaml.Node] = []
         while loader.check_node():
-            out.append(loader.get_node())
+            out.append(cast(yaml.Node, loader.get_node()))  # check_node: there is one
         return out
     finally:
         loader.dispose()
@@ -147,7 +149,7 @@ yaml_values = st.recursive(
 @settings(max_examples=60, deadline=None)
 @given(yaml_values, st.sampled_from([None, True, False]))
 def test_what_pyyaml_dumps_reads_back_the_same_as_its_c_composer(
-    value: object, flow: object
+    value: object, flow: bool | None
 ) -> None:
     text = yaml.safe_dump(value, default_flow_style=flow)
     got = [node for _, _, node in compose_documents(text, "v.yaml")]

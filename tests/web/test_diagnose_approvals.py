@@ -9,8 +9,9 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,7 @@ def test_no_cluster_config_is_a_message_too(console: Console) -> None:
 
 
 def test_events_warning_first_newest_first_at_most_ten() -> None:
-    def event(kind: str, second: int) -> dict[str, object]:
+    def event(kind: str, second: int) -> Mapping[str, Any]:
         return {"type": kind, "reason": f"R{second}", "message": "m",
                 "involvedObject": {"kind": "Pod", "name": "p"},
                 "lastTimestamp": f"2026-01-01T00:00:{second:02d}Z"}  # fmt: skip
