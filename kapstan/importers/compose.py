@@ -39,6 +39,12 @@ def import_compose(path: str | os.PathLike[str], *, name: str | None = None) -> 
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise InputError(f"{file}: a compose file must be a mapping with 'services', not {kind}")
     services = _services(file, data, lines)
+    volumes = data.get("volumes") or {}
+    if not isinstance(volumes, dict):
+        raise InputError(
+            f"{file}:{lines.get(('volumes',), 0)}: the top-level 'volumes' must be a mapping "
+            "of volume names (to their options, or nothing)"
+        )
     dotenv = file.parent / ".env"
     report = Report()
     ctx = ComposeContext(
@@ -47,7 +53,7 @@ def import_compose(path: str | os.PathLike[str], *, name: str | None = None) -> 
         report=report,
         variables=Variables(_read_dotenv(file, dotenv), report),
         project=dns_label(str(data.get("name") or file.resolve().parent.name), "app"),
-        volumes=dict(data.get("volumes") or {}),
+        volumes=dict(volumes),
     )
     _top_level(ctx, data)
     _name_services(ctx, services)
