@@ -32,7 +32,7 @@ def create(
     ctx: typer.Context,
     name: str,
     template: str = typer.Option(..., "--template", metavar="NAME[@VERSION]"),
-    env: str = typer.Option(..., "--env", help="Environment to deploy into."),
+    env: str = typer.Option(..., "--env", "-e", help="Environment to deploy into."),
     config: str | None = typer.Option(
         None, "--config", metavar="NAME[@VERSION]", help="Default: the environment's config."
     ),

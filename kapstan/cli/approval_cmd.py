@@ -37,7 +37,7 @@ def list_(
     status: str | None = typer.Option(
         None, "--status", help="pending, approved, rejected or used."
     ),
-    env: str | None = typer.Option(None, "--env", help="Only this environment."),
+    env: str | None = typer.Option(None, "--env", "-e", help="Only this environment."),
     output: Format = OutputOpt,
 ) -> None:
     """Approvals in the environments you may view, newest first."""

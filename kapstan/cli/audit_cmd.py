@@ -33,7 +33,7 @@ def list_(
     actor: str | None = typer.Option(None, "--actor", help="Only this user's changes."),
     kind: str | None = typer.Option(None, "--kind", help="template, config, application, ..."),
     name: str | None = typer.Option(None, "--name", help="Only changes to objects named so."),
-    env: str | None = typer.Option(None, "--env", help="Only this environment."),
+    env: str | None = typer.Option(None, "--env", "-e", help="Only this environment."),
     since: datetime | None = SinceOpt,
     limit: int = typer.Option(50, "--limit", min=1, max=500, help="How many, newest first."),
     output: Format = OutputOpt,

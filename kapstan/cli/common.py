@@ -13,11 +13,37 @@ import typer
 
 from kapstan.cli.output import Format
 from kapstan.errors import InputError
+from kapstan.model.durations import parse_duration
 from kapstan.model.values import REDACTED, SecretValue, Value
 from kapstan.store import Store
 
 OutputOpt = typer.Option(Format.table, "-o", "--output", help="Output format.")
 MessageOpt = typer.Option("", "-m", "--message", help="Why: kept with the new version.")
+
+
+def seconds(value: str | float) -> float:
+    """``--timeout``'s value: a duration (``90s``, ``5m``, ``1h30m``) or plain seconds.
+
+    The CLI library names the option in front of the message; the message names the value.
+    """
+    try:
+        parsed = value if isinstance(value, float | int) else parse_duration(value)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if parsed < 1:
+        raise typer.BadParameter(f"{value!r} is under a second; give at least 1s")
+    return float(parsed)
+
+
+def timeout_option(default: str, what: str) -> Any:
+    """``--timeout DURATION``: ``what`` says what it bounds (e.g. "each service's readiness")."""
+    return typer.Option(
+        default,
+        "--timeout",
+        parser=seconds,
+        metavar="DURATION",
+        help=f"How long to wait for {what}: 90s, 5m, 1h30m, or plain seconds.",
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from kapstan.actions.refs import parse_ref
 from kapstan.cli import app_cmd, config_cmd, env_cmd, template_cmd
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, see_through
-from kapstan.cli.common import OutputOpt, author
+from kapstan.cli.common import OutputOpt, author, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, print_result, progress_listener
 from kapstan.cli.output import Format, print_data
 from kapstan.errors import InputError
@@ -26,9 +26,7 @@ YesOpt = typer.Option(False, "--yes", "-y", help="Delete without asking.")
 VolumesOpt = typer.Option(
     False, "--delete-volumes", help="Also delete PersistentVolumeClaims (kept by default)."
 )
-TimeoutOpt = typer.Option(
-    300.0, "--timeout", min=1, help="Seconds to wait for each service's objects to be gone."
-)
+TimeoutOpt = timeout_option("5m", "each service's objects to be gone")
 
 
 def format_removal(plan: AppRemoval) -> str:

@@ -11,6 +11,7 @@ import typer
 
 from kapstan import sandbox
 from kapstan.actions.demo import APP, CHANGED_KEY, cleanup_demo, run_demo
+from kapstan.cli.common import timeout_option
 from kapstan.cli.deploy_cmd import progress_listener
 from kapstan.cli.output import console
 from kapstan.errors import ClusterUnavailableError
@@ -64,9 +65,7 @@ def demo(
     prefix: str = typer.Option(
         "kapstan-demo", "--prefix", help="Namespaces are PREFIX-dev and PREFIX-prod."
     ),
-    timeout: float = typer.Option(
-        300.0, "--timeout", min=1, help="Seconds to wait for each service."
-    ),
+    timeout: float = timeout_option("5m", "each service"),
     quiet: bool = typer.Option(False, "--quiet", help="No per-resource progress."),
     cleanup: bool = typer.Option(
         False, "--cleanup",

@@ -16,7 +16,7 @@ from kapstan.actions.status import ServiceStatus
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, Pending, Planned, see_through
-from kapstan.cli.common import OutputOpt, author, when
+from kapstan.cli.common import OutputOpt, author, timeout_option, when
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
@@ -25,9 +25,7 @@ from kapstan.model.operation import Operation, Step
 from kapstan.plan.ownership import Conflict, refusal
 
 ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
-TimeoutOpt = typer.Option(
-    300.0, "--timeout", min=1, help="Seconds to wait for each service's readiness."
-)
+TimeoutOpt = timeout_option("5m", "each service's readiness")
 DeletedOpt = typer.Option(
     False, "--deleted", help="Of the last deleted application of that name (its history stays)."
 )

@@ -52,7 +52,7 @@ def create(
     ctx: typer.Context,
     name: str,
     kubeconfig: Path = KubeconfigOpt,
-    namespace: str = typer.Option(..., "--namespace", help="Namespace apps are deployed to."),
+    namespace: str = typer.Option(..., "--namespace", "-n", help="Namespace apps are deployed to."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
     config: str | None = typer.Option(None, "--config", help="The environment's config."),
     shared: bool = typer.Option(False, "--shared", help=SHARED_HELP),
@@ -80,7 +80,7 @@ def clone(
     source: str,
     new: str,
     namespace: str | None = typer.Option(
-        None, "--namespace", help="The clone's namespace (default: SOURCE's)."
+        None, "--namespace", "-n", help="The clone's namespace (default: SOURCE's)."
     ),
     kubeconfig: Path | None = CloneKubeconfigOpt,
     context: str | None = typer.Option(

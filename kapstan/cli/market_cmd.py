@@ -11,7 +11,7 @@ from kapstan.actions.configfiles import parse_assignments
 from kapstan.actions.install import InstallResult
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, see_through
-from kapstan.cli.common import OutputOpt, author, settings_of
+from kapstan.cli.common import OutputOpt, author, settings_of, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, reasons
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
@@ -87,9 +87,7 @@ def install(
     ),
     pairs: list[str] = SetOpt,
     deploy: bool = typer.Option(False, "--deploy", help="Deploy it right away."),
-    timeout: float = typer.Option(
-        600.0, "--timeout", help="With --deploy: seconds to wait for each service to be ready."
-    ),
+    timeout: float = timeout_option("10m", "each service to be ready (with --deploy)"),
 ) -> None:
     """Import the template, make the app's config from its defaults, create the app."""
     values = parse_assignments(pairs)
