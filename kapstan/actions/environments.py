@@ -15,9 +15,12 @@ from pathlib import Path
 
 from kapstan.errors import ConflictError, InputError, KapstanError
 from kapstan.kube import config as kubeconfigs
+from kapstan.kube import connect
 from kapstan.plan import tenancy
 from kapstan.store import Application, ConfigVersion, Environment, Store
 from kapstan.store.environments import UNCHANGED, Unchanged
+
+REACH_TIMEOUT = 5.0  # seconds: a list of environments must not wait long for a dead cluster
 
 
 @dataclass(frozen=True)
@@ -212,3 +215,14 @@ def environment_details(store: Store, name: str) -> EnvironmentDetails:
     config = store.get_config(environment.config) if environment.config else None
     apps = tuple(a for a in store.list_applications() if a.environment == name)
     return EnvironmentDetails(environment, config, apps)
+
+
+def reach(env: Environment) -> tuple[bool, str]:
+    """(True, server version) or (False, why): one short request to the cluster."""
+    try:
+        with connect(
+            env.kubeconfig, env.context, timeout=REACH_TIMEOUT, impersonate=env.impersonate
+        ) as cluster:
+            return True, cluster.version()
+    except KapstanError as exc:
+        return False, exc.message

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kapstan.actions.rendering import RenderedAppVersion, render_application
+from kapstan.errors import KapstanError
 from kapstan.health import Health, HealthStatus, health_of
 from kapstan.kube import KubeClient, RetryPolicy, connect
 from kapstan.model.rendered import KubeObject
@@ -112,3 +113,13 @@ def app_status(
                 ready, desired, _worst(healths), outdated=bool(latest and latest.hash != rendered.hash),
             ))  # fmt: skip
     return out
+
+
+def health_by_service(store: Store, app: str, *, clients: Connector = connect) -> dict[str, str]:
+    """Service -> health status, for lists (the API's, the console's); a cluster that cannot be
+    read is one ``(cluster)`` entry saying why, so a list never fails for one app."""
+    try:
+        statuses = app_status(store, app, clients=clients)
+    except KapstanError as exc:
+        return {"(cluster)": f"unknown: {exc.message}"}
+    return {s.service: s.health.status.value for s in statuses}

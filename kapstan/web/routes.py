@@ -15,11 +15,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from kapstan.actions.environments import reach
+from kapstan.actions.status import health_by_service
 from kapstan.api import auditing
 from kapstan.api.auth import client_of_request
 from kapstan.api.errors import TooManyAttempts
-from kapstan.api.routers.applications import _health
-from kapstan.api.routers.environments import reach
 from kapstan.api.state import clusters_of, state_of, store_of
 from kapstan.errors import AuthError
 from kapstan.web import approvals, apps, auditlog, catalog, deletions, operations
@@ -100,6 +100,6 @@ def overview(request: Request, viewer: ViewerDep, q: str = "") -> Response:
     reachability = {e.name: reach(e) for e in envs}
     found = caller.store.find_applications(environments=allowed, search=q)
     clients = clusters_of(request).connect
-    health = {a.name: _health(caller, a.name, clients) for a in found}
+    health = {a.name: health_by_service(caller.store, a.name, clients=clients) for a in found}
     return render(request, "overview.html", environments=envs, reachability=reachability,
                   applications=found, health=health, q=q)  # fmt: skip

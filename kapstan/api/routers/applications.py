@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from kapstan import schemas
 from kapstan.actions import applications
 from kapstan.actions.refs import Ref
-from kapstan.actions.status import Connector, app_status
+from kapstan.actions.status import Connector, health_by_service
 from kapstan.actions.templates import load_template
 from kapstan.api import auditing, convert
 from kapstan.api.auth import Caller, CallerDep
@@ -18,20 +18,10 @@ from kapstan.api.flows.triggers import auto_deploy
 from kapstan.api.keys import AUTO_DEPLOY_KEY, WEBHOOK_SECRET_KEY
 from kapstan.api.pagination import WindowDep, cut
 from kapstan.api.state import clusters_of
-from kapstan.errors import KapstanError
-from kapstan.kube import connect
 from kapstan.model.values import SecretValue
 from kapstan.store import Application
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
-
-
-def _health(caller: Caller, app: str, clients: Connector = connect) -> dict[str, str]:
-    try:
-        statuses = app_status(caller.store, app, clients=clients)
-    except KapstanError as exc:
-        return {"(cluster)": f"unknown: {exc.message}"}
-    return {s.service: s.health.status.value for s in statuses}
 
 
 def _out(
@@ -52,7 +42,10 @@ def _outs(
         out.append(convert.application(
             app, auto_deploy=auto_deploy(dict(config.values)),
             services=_services(caller, app) if services else None,
-            health=_health(caller, app.name, health) if health is not None else None,
+            health=(
+                health_by_service(caller.store, app.name, clients=health)
+                if health is not None else None
+            ),
             effective_config_version=config.version,
         ))  # fmt: skip
     return out

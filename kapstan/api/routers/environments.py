@@ -7,27 +7,14 @@ from fastapi import APIRouter
 
 from kapstan import schemas
 from kapstan.actions import environments
+from kapstan.actions.environments import reach
 from kapstan.api import auditing, convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
-from kapstan.errors import KapstanError
-from kapstan.kube import connect
 from kapstan.store import Environment
 from kapstan.store.environments import UNCHANGED, Unchanged
 
 router = APIRouter(prefix="/api/v1/environments", tags=["environments"])
-REACH_TIMEOUT = 5.0
-
-
-def reach(env: Environment) -> tuple[bool, str]:
-    """(True, server version) or (False, why): one short request to the cluster."""
-    try:
-        with connect(
-            env.kubeconfig, env.context, timeout=REACH_TIMEOUT, impersonate=env.impersonate
-        ) as cluster:
-            return True, cluster.version()
-    except KapstanError as exc:
-        return False, exc.message
 
 
 def _out(env: Environment, reachability: bool) -> schemas.EnvironmentOut:
