@@ -138,3 +138,16 @@ def test_config_set_keeps_a_value_pyyaml_cannot_build_as_text(kapstan: Run, valu
     """``0b_`` resolves as an int PyYAML then fails to build; deep brackets crashed it."""
     assert kapstan("config", "set", "c", f"k={value}").code == 0
     assert kapstan("config", "get", "c", "-o", "json").json()["values"]["k"] == value
+
+
+@pytest.mark.parametrize("volumes", ["[data]", "42", "true", "data"])
+def test_compose_top_level_volumes_of_the_wrong_shape_is_named(
+    kapstan: Run, tmp_path: Path, volumes: str
+) -> None:
+    """Found by the fuzz suite: ``dict(volumes)`` raised ValueError/TypeError."""
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(f"services:\n  web:\n    image: nginx\nvolumes: {volumes}\n")
+    assert kapstan("config", "set", "c", "a=1").code == 0  # the store exists
+    result = kapstan("import", "compose", compose, "--name", "shapes")
+    _refused(result.code, result.err, f"{compose}:4: the top-level 'volumes' must be a mapping")
+    assert row_counts(_db(tmp_path))["template_versions"] == 0
