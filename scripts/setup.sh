@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything Kapstan and its test suite need on a fresh Debian machine:
 # Debian packages (PostgreSQL for the store tests, Chromium for the console's browser
-# tests), the Python package with its dev dependencies, the console's JavaScript from the
-# npm registry, and the sandbox's Kubernetes binaries and helm built from Go modules (cached
-# in ~/.cache/kapstan; the first build takes several minutes, later runs are instant).
+# tests, Graphviz for the console's graph picture), the Python package with its dev
+# dependencies, the console's JavaScript from the npm registry, and the sandbox's
+# Kubernetes binaries and helm built from Go modules (cached in ~/.cache/kapstan; the first
+# build takes several minutes, later runs are instant).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# PostgreSQL for the store tests; Chromium for the console's browser tests.
-APT_PACKAGES=(postgresql chromium)
+# PostgreSQL for the store tests; Chromium for the console's browser tests; Graphviz (dot)
+# lays out the console's dependency-graph picture, offline, edges routed around the boxes.
+APT_PACKAGES=(postgresql chromium graphviz)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

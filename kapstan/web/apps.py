@@ -25,8 +25,11 @@ from kapstan.api.flows import deploys
 from kapstan.api.state import clusters_of, runner_of
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import KapstanError
+from kapstan.plan.graph import Graph
 from kapstan.store import Revision
 from kapstan.web.common import PageCaller, PageRoute, PosterDep, ViewerDep, redirect, render
+from kapstan.web.dotlayout import dot_layout
+from kapstan.web.graphlayout import column_layout
 from kapstan.web.sidebyside import side_by_side
 from kapstan.web.svg import graph_svg
 
@@ -42,6 +45,16 @@ def _statuses(
         return app_status(viewer.caller.store, app, clients=clients, rendered_app=rendered), ""
     except KapstanError as exc:
         return [], exc.message
+
+
+def _graph_picture(graph: Graph, health: dict[str, str]) -> tuple[Markup, str]:
+    """The graph as SVG laid out by Graphviz, or, if Graphviz cannot, with straight lines
+    and why (the page says so rather than failing: the picture is not the page's point)."""
+    try:
+        layout, note = dot_layout(graph), ""
+    except KapstanError as exc:
+        layout, note = column_layout(graph), exc.message
+    return Markup(graph_svg(graph, layout, health)), note  # graph_svg escapes every name
 
 
 def _rendered(viewer: PageCaller, app: str) -> RenderedAppVersion | None:
@@ -60,13 +73,13 @@ def app_page(request: Request, viewer: ViewerDep, app: str) -> Response:
     clients, rendered = clusters_of(request).connect, _rendered(viewer, app)
     statuses, unreachable = _statuses(viewer, app, clients, rendered)
     health = {s.service: s.health.status.value for s in statuses}
-    graph = appviews.app_graph(caller.store, app)
+    graph, graph_note = _graph_picture(appviews.app_graph(caller.store, app), health)
     revisions = apphistory.app_history(caller.store, app)
     return render(
         request, "app.html", app=application,
         services=appviews.app_services(caller.store, app, rendered_app=rendered),
         status={s.service: s for s in statuses}, unreachable=unreachable,
-        graph=Markup(graph_svg(graph, health)),  # graph_svg escapes every name
+        graph=graph, graph_note=graph_note,
         revisions=_with_previous(revisions), operations=caller.store.list_operations(app, 20),
         may_deploy=caller.can(application.environment, "deploy"),
         may_rollback=caller.can(application.environment, "rollback"),
