@@ -80,7 +80,8 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Scalar]:
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_CONFIG_FILE_BYTES + 1)  # more is refused below, unread
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(data) > MAX_CONFIG_FILE_BYTES:

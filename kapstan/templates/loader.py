@@ -15,7 +15,7 @@ from kapstan.errors import TemplateError
 from kapstan.model.template import TEMPLATE_FILE, Template
 from kapstan.render.yamlnodes import iter_documents, to_data
 from kapstan.templates import globs
-from kapstan.templates.content import MAX_TEMPLATE_BYTES, check_path, decode
+from kapstan.templates.content import MAX_FILE_BYTES, MAX_TEMPLATE_BYTES, check_path, decode
 from kapstan.templates.folders import resolve_inside
 from kapstan.templates.parser import parse_template
 
@@ -52,7 +52,8 @@ def _read(root: Path, rel: str) -> str:
     if not target.is_file():
         raise TemplateError(f"{rel}: not a regular file; templates hold text files only")
     try:
-        data = target.read_bytes()
+        with target.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # decode refuses more; a huge file is not read
     except OSError as err:
         raise TemplateError(f"{rel}: cannot read: {err.strerror or err}") from None
     return decode(rel, data)

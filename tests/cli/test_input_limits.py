@@ -151,3 +151,23 @@ def test_compose_top_level_volumes_of_the_wrong_shape_is_named(
     result = kapstan("import", "compose", compose, "--name", "shapes")
     _refused(result.code, result.err, f"{compose}:4: the top-level 'volumes' must be a mapping")
     assert row_counts(_db(tmp_path))["template_versions"] == 0
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("door", ["template", "config", "compose"])
+def test_a_huge_file_is_refused_by_its_size_without_being_read(
+    kapstan: Run, tmp_path: Path, door: str
+) -> None:
+    """A sparse 4 GB file (no disk used): read whole, it would take 4 GB of memory."""
+    huge = tmp_path / "t" / ("docker-compose.yml" if door == "compose" else "cm.yaml")
+    write_template(tmp_path / "t", template_files("apiVersion: v1\n"))
+    with huge.open("wb") as file:
+        file.truncate(4 * 1024**3)
+    assert kapstan("config", "set", "c", "a=1").code == 0
+    argv = {
+        "template": ("template", "import", tmp_path / "t"),
+        "config": ("config", "import", "c", huge),
+        "compose": ("import", "compose", huge),
+    }[door]
+    result = kapstan(*argv)
+    _refused(result.code, result.err, "larger than 1048576 bytes")
