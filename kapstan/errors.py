@@ -89,7 +89,7 @@ class ApprovalRequiredError(KapstanError):
     """The environment requires approval: the request waits for a second user.
 
     Its own exit code (3), so a script can tell "nothing applied, waiting for approval"
-    from success (0) and from failure (1); 2 is a usage error.
+    from success (0) and from failure (1) (``kapstan.cli.exitcodes`` lists every code).
     """
 
     exit_code = 3
