@@ -6,12 +6,15 @@ import getpass
 import os
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
 
+from kapstan.cli.globalopts import GIVEN, MADE
 from kapstan.cli.output import Format
+from kapstan.client.credentials import saved_token
+from kapstan.client.http import check_server_url
 from kapstan.errors import InputError
 from kapstan.model.durations import parse_duration
 from kapstan.model.values import REDACTED, SecretValue, Value
@@ -59,7 +62,26 @@ class Settings:
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    """The global options given before and after the command (``globalopts``), made once."""
+    given = ctx.meta.get(GIVEN)
+    if given is None:  # a root command built without kapstan.cli.main's callback (tests)
+        return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    made = ctx.meta.get(MADE)
+    if not isinstance(made, Settings):
+        made = ctx.meta[MADE] = resolve_settings(given)
+    return made
+
+
+def resolve_settings(given: dict[str, Any]) -> Settings:
+    db, server, token = given.get("db"), given.get("server"), given.get("token")
+    if db and given.get("server_from_env"):
+        server = None  # an explicit --db wins over a $KAPSTAN_SERVER left in the environment
+    if not server or not server.strip():
+        return Settings(db=db)
+    if db:
+        raise typer.BadParameter("give --db (a local store) or --server, not both")
+    url = check_server_url(server)
+    return Settings(server=url, token=token or saved_token(url))
 
 
 def open_store(ctx: typer.Context) -> Store:
@@ -83,7 +105,18 @@ def author() -> str:
 
 
 def when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    """A moment for a person reading a table: UTC, to the second."""
+    return _utc(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iso(moment: datetime) -> str:
+    """A moment for JSON/YAML output: ISO 8601 with its zone (UTC), read by programs."""
+    return _utc(moment).isoformat(timespec="seconds")
+
+
+def _utc(moment: datetime) -> datetime:
+    # The store answers in UTC; a naive moment (a record made by hand) is taken as UTC too.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def shown(value: Value) -> Any:

@@ -1,13 +1,16 @@
 """The ``kapstan`` command: sub-commands per object, errors mapped to exit codes here only.
 
-Exit codes: 0 ok, 1 failure (any KapstanError), 2 usage error (bad flags or arguments).
+Exit codes: see ``kapstan.cli.exitcodes`` (0 ok, 1 failure, 64 usage error, ...).
 """
 
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
 
 import typer
+from typer import rich_utils
+from typer._click.exceptions import ClickException, UsageError  # typer re-exports neither
 
 from kapstan.cli import (
     access_cmd,
@@ -28,10 +31,10 @@ from kapstan.cli import (
     server_cmd,
     template_cmd,
 )
-from kapstan.cli.common import Settings
-from kapstan.cli.output import print_error
-from kapstan.client.credentials import saved_token
-from kapstan.client.http import check_server_url
+from kapstan.cli.common import settings_of
+from kapstan.cli.exitcodes import ExitCode
+from kapstan.cli.globalopts import GIVEN, KapstanGroup, output_defaults
+from kapstan.cli.output import Format, print_error
 from kapstan.errors import KapstanError
 
 app = typer.Typer(
@@ -39,7 +42,8 @@ app = typer.Typer(
     help="Kapstan: deploy multi-service applications to Kubernetes, service by service.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (README: shell completion)
+    cls=KapstanGroup,
 )
 app.add_typer(template_cmd.app, name="template")
 app.add_typer(config_cmd.app, name="config")
@@ -55,6 +59,21 @@ server_cmd.register(app)  # `kapstan server` and `kapstan user`
 access_cmd.register(app)  # `kapstan token`; `kapstan user disable|enable|revoke`
 login_cmd.register(app)  # `kapstan login`, `logout`, `whoami`
 app.command("demo")(demo_cmd.demo)
+
+
+OutputDefaultOpt = typer.Option(
+    None,
+    "-o",
+    "--output",
+    help="Output format of every command that prints table|json|yaml (its own -o wins).",
+    show_default=False,
+)
+
+
+def show_version(value: bool) -> None:
+    if value:
+        print(f"kapstan {version('kapstan')}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -83,34 +102,46 @@ def root(
         "saved for the server).",
         show_default=False,
     ),
+    output: Format | None = OutputDefaultOpt,
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=show_version,
+        help="Print Kapstan's version and exit.",
+    ),
 ) -> None:
-    # An explicit --db wins over a $KAPSTAN_SERVER left in the environment.
+    # Each command also takes --db/--server/--token after its name (kapstan.cli.globalopts):
+    # its own then win; the settings are made once the command has been parsed.
     source = ctx.get_parameter_source("server")
     from_env = source is not None and source.name == "ENVIRONMENT"
-    ctx.obj = settings(db, None if (db and from_env) else server, token)
-
-
-def settings(db: str | None, server: str | None, token: str | None) -> Settings:
-    if not server or not server.strip():
-        return Settings(db=db)
-    if db:
-        raise typer.BadParameter("give --db (a local store) or --server, not both")
-    url = check_server_url(server)
-    return Settings(server=url, token=token or saved_token(url))
+    ctx.meta[GIVEN] = {"db": db, "server": server, "token": token, "server_from_env": from_env}
+    ctx.obj = settings_of(ctx)
+    if output is not None:
+        ctx.default_map = output_defaults(ctx.command, output)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (so tests can call it)."""
     command = typer.main.get_command(app)
     try:
-        # Standalone mode lets the CLI library report usage errors itself (exit 2).
-        command.main(args=argv, prog_name="kapstan", standalone_mode=True)
+        # Not standalone: a usage error gets its own code (exitcodes.ExitCode.USAGE).
+        result = command.main(args=argv, prog_name="kapstan", standalone_mode=False)
     except KapstanError as exc:
         print_error(str(exc))
         return exc.exit_code
+    except UsageError as exc:
+        rich_utils.rich_format_error(exc)
+        return ExitCode.USAGE
+    except ClickException as exc:
+        rich_utils.rich_format_error(exc)
+        return exc.exit_code
+    except typer.Abort:
+        print_error("aborted")
+        return ExitCode.FAILED
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return 0
+    return result if isinstance(result, int) else ExitCode.OK
 
 
 def run() -> None:

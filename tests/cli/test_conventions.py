@@ -3,10 +3,12 @@ global options in either position, --version, exit codes, secrets off the comman
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 
 import typer
 
+from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.main import app as root
 from tests.cli.conftest import Result, Run
 
@@ -48,7 +50,7 @@ def test_timeout_takes_durations_and_says_which_value_is_bad(shop: Run) -> None:
 
 
 def test_every_timeout_option_takes_a_duration() -> None:
-    timeouts = [path for path, c in _leaves() if "--timeout" in sum(_flags(c).values(), [])]
+    timeouts = [p for p, c in _leaves() if any("--timeout" in o for o in _flags(c).values())]
     assert len(timeouts) >= 6, timeouts
     for path, command in _leaves():
         for param in command.params:
@@ -83,6 +85,50 @@ def test_short_flags_work(kapstan: Run, bookstore: Path, kubeconfig: Path) -> No
     assert app.code == 0, app.err
     for listing in (("audit", "list"), ("approval", "list")):
         assert kapstan(*listing, "-e", "dev", "-o", "json").code == 0, listing
+
+
+# --- global options in either position, --version, completion ---------------------------
+
+
+def test_global_options_after_the_command(kapstan: Run, db_url: str, tmp_path: Path) -> None:
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert kapstan("config", "set", "elsewhere", "a=1", "--db", other).code == 0
+    there = _ok(kapstan("config", "list", "--db", other, "-o", "json")).json()
+    assert [c["name"] for c in there] == ["elsewhere"]
+    assert _ok(kapstan("config", "list", "-o", "json")).json() == []  # $KAPSTAN_DB untouched
+    # Given both places, the one after the command wins.
+    both = _ok(kapstan("--db", db_url, "config", "list", "--db", other, "-o", "json"))
+    assert [c["name"] for c in both.json()] == ["elsewhere"]
+    # --server after the command is taken too (and --db with it is refused, as before it).
+    mixed = kapstan("--db", other, "config", "list", "--server", "http://127.0.0.1:9")
+    assert mixed.code == ExitCode.USAGE and "not both" in mixed.err
+    remote = kapstan("app", "list", "--server", "http://127.0.0.1:9", "--token", "t")
+    assert remote.code == 1 and "http://127.0.0.1:9" in remote.err, remote.err
+
+
+def test_output_before_the_command(kapstan: Run) -> None:
+    assert kapstan("config", "set", "dev", "a=1").code == 0
+    listed = _ok(kapstan("-o", "json", "config", "list"))
+    assert [c["name"] for c in listed.json()] == ["dev"]
+    assert _ok(kapstan("-o", "json", "config", "list", "-o", "yaml")).out.startswith("- ")
+    # A command whose -o takes other formats keeps its own default.
+    assert kapstan("-o", "json", "secret-key", "generate").code == 0
+
+
+def test_version_from_the_package_metadata(kapstan: Run) -> None:
+    shown = _ok(kapstan("--version"))
+    assert shown.out == f"kapstan {version('kapstan')}\n"
+
+
+def test_shell_completion_script_is_available(kapstan: Run) -> None:
+    script = _ok(kapstan("--show-completion", "bash"))
+    assert "_KAPSTAN_COMPLETE=complete_bash" in script.out
+
+
+def test_a_usage_error_has_its_own_code_never_the_changes_code(kapstan: Run) -> None:
+    for argv in (("app", "list", "--bogus"), ("no-such-command",), ("app", "plan")):
+        result = kapstan(*argv)
+        assert result.code == ExitCode.USAGE != ExitCode.CHANGES, argv
 
 
 def _ok(result: Result) -> Result:

@@ -1,4 +1,4 @@
-"""Every read command speaks JSON and YAML, every command has --help, exit codes are 0/1/2."""
+"""Every read command speaks JSON and YAML, every command has --help, exit codes are 0/1/64 (usage)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.main import app as root_app
 from kapstan.store.crypto import generate_key
 from tests.cli.conftest import FIXTURES, Run
@@ -81,9 +82,9 @@ def test_exit_codes(kapstan: Run) -> None:
     assert kapstan("config", "list").code == 0
     assert kapstan("config", "get", "nope").code == 1
     usage = kapstan("config", "diff", "dev", "one", "2")
-    assert usage.code == 2 and "Invalid value" in usage.err
-    assert kapstan("app", "graph", "x", "-o", "png").code == 2
-    assert kapstan("no-such-command").code == 2
+    assert usage.code == ExitCode.USAGE and "Invalid value" in usage.err
+    assert kapstan("app", "graph", "x", "-o", "png").code == ExitCode.USAGE
+    assert kapstan("no-such-command").code == ExitCode.USAGE
 
 
 def test_global_db_option(kapstan: Run, tmp_path: Path, db_url: str) -> None:
@@ -116,4 +117,4 @@ def test_entry_point_and_exit_codes_in_a_subprocess(tmp_path: Path) -> None:
     assert (ok.returncode, ok.stdout) == (0, "template bookstore: version 1 saved\n")
     failed = run("template", "show", "nope")
     assert (failed.returncode, failed.stderr) == (1, "error: template 'nope' not found\n")
-    assert run("template", "show").returncode == 2
+    assert run("template", "show").returncode == ExitCode.USAGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kapstan.cli.exitcodes import ExitCode
 from tests.remote.conftest import Cli
 
 
@@ -85,7 +86,7 @@ def test_the_server_can_come_from_the_environment(
 
 def test_db_and_server_together_is_a_usage_error(cli: Cli) -> None:
     result = cli.capture(["--db", cli.server.db, "--server", cli.server.url, "env", "list"])
-    assert result.code == 2
+    assert result.code == ExitCode.USAGE
 
 
 def test_a_bad_server_url_is_an_input_error(cli: Cli) -> None:

@@ -1,0 +1,117 @@
+"""Global options in either position: ``kapstan --server X app list`` and ``kapstan app list
+--server X`` mean the same, as kubectl's and helm's flags do.
+
+The root command takes ``--db``, ``--server``, ``--token`` and ``-o/--output`` before the
+subcommand (see ``kapstan.cli.main``). ``KapstanGroup`` adds ``--db``, ``--server`` and
+``--token`` to every command as well (every command already has its own ``-o``), so the
+CLI library parses them where they stand: no guessing at the command line. A value given
+in both places: the one after the subcommand wins (it is the nearer to the command, and
+the later on the line). Values are collected on the context's ``meta`` (shared by the
+root's context and the command's) and turned into ``Settings`` once, when the command
+first asks (``common.settings_of``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from kapstan.cli.output import Format
+
+GIVEN = "kapstan.globals"  # ctx.meta: {"db"|"server"|"token": value}, "server_from_env": bool
+MADE = "kapstan.settings"  # ctx.meta: the Settings made from GIVEN (common.settings_of)
+PANEL = "Global options (also before the command)"
+
+
+def remember(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """A global option given after the subcommand: it overrides the root's."""
+    if value is not None and param.name:
+        given: dict[str, Any] = ctx.meta.setdefault(GIVEN, {})
+        given[param.name] = value
+        if param.name == "server":
+            given["server_from_env"] = False
+        ctx.meta.pop(MADE, None)
+    return value
+
+
+_carrier = typer.Typer(add_completion=False)
+
+
+@_carrier.command()
+def _globals(
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="URL",
+        callback=remember,
+        rich_help_panel=PANEL,
+        help="Store URL (default: $KAPSTAN_DB, else kapstan.db in the user data directory).",
+    ),
+    server: str | None = typer.Option(
+        None,
+        "--server",
+        metavar="URL",
+        callback=remember,
+        rich_help_panel=PANEL,
+        help="Work against this Kapstan server (default: $KAPSTAN_SERVER).",
+    ),
+    token: str | None = typer.Option(
+        None,
+        "--token",
+        callback=remember,
+        rich_help_panel=PANEL,
+        show_default=False,
+        help="The server's API token (default: $KAPSTAN_TOKEN, else the saved one).",
+    ),
+) -> None:
+    """Never run: it only makes the options every command takes."""
+
+
+def _leaf_options() -> list[Any]:
+    params = list(typer.main.get_command(_carrier).params)
+    for param in params:
+        # Consumed by ``remember``: the command's own function never sees them.
+        param.expose_value = False
+    return params
+
+
+def leaves(command: Any) -> Iterator[Any]:
+    """Every runnable command under ``command`` (groups are walked, not yielded)."""
+    children = getattr(command, "commands", None)
+    if children is None:
+        yield command
+        return
+    for child in children.values():
+        yield from leaves(child)
+
+
+class KapstanGroup(TyperGroup):
+    """The root group: every command under it also takes the global options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for leaf in leaves(self):
+            taken = {opt for p in leaf.params for opt in getattr(p, "opts", [])}
+            # `kapstan server --db` is the store that server serves: its own option stays.
+            leaf.params.extend(p for p in _leaf_options() if not taken & set(p.opts))
+
+
+def output_defaults(root: Any, output: Format) -> dict[str, Any]:
+    """A ``default_map`` giving ``-o`` to every command whose ``-o`` takes table|json|yaml."""
+
+    def walk(command: Any) -> dict[str, Any]:
+        children = getattr(command, "commands", None)
+        if children is None:
+            formats = [p for p in command.params if p.name == "output"]
+            return (
+                {"output": output.value}
+                if formats and isinstance(formats[0].default, Format)
+                else {}
+            )
+        found = {name: walk(child) for name, child in children.items()}
+        return {name: value for name, value in found.items() if value}
+
+    return walk(root)
