@@ -166,7 +166,7 @@ class _NoJournal:
 def deploy_request(
     services: Sequence[str], options: DeployOptions, trigger: str
 ) -> dict[str, object]:
-    """A deploy as an approval request keeps it: what ``options_from`` reads back."""
+    """A deploy as an approval request keeps it: what ``approvals.options_from`` reads back."""
     return {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
             "force": options.force, "message": options.message, "trigger": trigger,
             "adopt": options.adopt}  # fmt: skip

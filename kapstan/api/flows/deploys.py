@@ -104,10 +104,3 @@ def rollback(
     )  # fmt: skip
     return launch
 
-
-def options_from(payload: Mapping[str, Any]) -> DeployOptions:
-    return DeployOptions(
-        timeout=float(payload.get("timeout", 300.0)), atomic=bool(payload.get("atomic", False)),
-        force=bool(payload.get("force", False)), message=str(payload.get("message", "")),
-        adopt=bool(payload.get("adopt", False)),
-    )  # fmt: skip

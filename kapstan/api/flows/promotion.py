@@ -10,8 +10,6 @@ action's gate, ``actions.promote.promote``); the approval's payload keeps ``depl
 
 from __future__ import annotations
 
-from typing import Any
-
 from kapstan.actions.gates import ApprovalPending
 from kapstan.actions.promote import DEFAULT_TIMEOUT, Promotion, plan_promotion, promote
 from kapstan.api import auditing
@@ -24,17 +22,9 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Promotion",
     "execute",
-    "from_payload",
     "plan_promotion",
     "request_promotion",
 ]
-
-
-def from_payload(payload: dict[str, Any], environment: str) -> Promotion:
-    return Promotion(
-        str(payload["source"]), str(payload["target"]), environment, str(payload["template"]),
-        int(payload["templateVersion"]),
-    )  # fmt: skip
 
 
 def request_promotion(
