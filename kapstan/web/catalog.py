@@ -98,7 +98,8 @@ def set_key(
         auditing.record(
             caller.store, caller.name, "config.set", kind="config", name=name,
             from_version=before, to_version=result.version.version,
-            details={"keys": [key], "secret": bool(secret), "via": "console"},
+            details={"keys": [key], "secret": bool(secret), "via": "console",
+                     "keptSecret": list(result.kept_secret) or None},
         )  # fmt: skip
         after_config_change(caller.store, runner_of(request), result.version, author=caller.name)
     return redirect(f"/configs/{name}")
