@@ -50,7 +50,7 @@ class BodyLimitMiddleware:
             )
             await response(scope, receive, send)
             return
-        if _is_json(scope) and json_too_deep(body, MAX_JSON_DEPTH):
+        if _may_be_json(scope) and json_too_deep(body, MAX_JSON_DEPTH):
             log.warning("refused %s %s: JSON nested too deep", scope["method"], scope["path"])
             response = error_response(
                 422,
@@ -89,11 +89,12 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _is_json(scope: Scope) -> bool:
-    """A JSON body, or one without a type (which FastAPI reads as JSON)."""
+def _may_be_json(scope: Scope) -> bool:
+    """Any body but a form's: FastAPI reads a body without a type as JSON, and the webhook
+    parses its body as JSON whatever the type says."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return b"json" in value.lower()
+            return not value.lower().startswith((b"multipart/", b"application/x-www-form"))
     return True
 
 

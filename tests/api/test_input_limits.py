@@ -96,6 +96,18 @@ def test_a_json_body_nested_too_deep_is_a_422_before_any_handler(
     assert row_counts(tmp_path / "kapstan.db") == before
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+def test_a_deep_body_of_another_or_no_type_is_refused_too(
+    api: Api, content_type: str | None
+) -> None:
+    """The webhook parses its body as JSON whatever its type; FastAPI does without one."""
+    headers = api.auth("root") | ({"Content-Type": content_type} if content_type else {})
+    body = ('{"set": ' + deep_flow(20_000) + "}").encode()
+    response = api.client.post("/api/v1/hooks/shop", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert "nests arrays and objects more than 100 levels deep" in response.text
+
+
 def test_a_json_body_within_the_depth_limit_reaches_its_handler(api: Api) -> None:
     body = '{"values": {"a": %s}}'
     response = api.client.post(
