@@ -1,0 +1,364 @@
+"""The store as the actions see it: one narrow interface per part of Kapstan's state.
+
+``kapstan.store.Store`` is one object of many mixins; an action takes only the facets it
+uses (an intersection of the protocols below when it needs several), so its signature says
+what it may read and change, and mypy proves both that the real ``Store`` satisfies each
+facet and that the action touches nothing it did not declare. Reads and writes of the same
+object are separate facets: a view that takes only ``*Reads`` cannot change anything.
+
+The protocols list only the methods the actions call, with the parameters they pass (the
+store's methods may take more, with defaults). They are ``runtime_checkable`` so a test can
+check the real store against each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from kapstan.model.operation import Operation, Step
+from kapstan.model.records import (
+    Application,
+    Approval,
+    AuditEntry,
+    ConfigVersion,
+    Environment,
+    LockInfo,
+    Revision,
+    TemplateVersion,
+    TokenInfo,
+    User,
+)
+from kapstan.model.values import Value
+from kapstan.store.environments import Unchanged
+
+
+@runtime_checkable
+class TemplateReads(Protocol):
+    """Stored template versions, read."""
+
+    def get_template(self, name: str, version: int | None = None) -> TemplateVersion: ...
+
+
+@runtime_checkable
+class TemplateWrites(Protocol):
+    """New template versions."""
+
+    def save_template_version(
+        self, name: str, files: dict[str, str], digest: str, *, author: str, message: str = ""
+    ) -> tuple[TemplateVersion, bool]: ...
+
+
+@runtime_checkable
+class ConfigReads(Protocol):
+    """Config versions and their history, read."""
+
+    def get_config(self, name: str, version: int | None = None) -> ConfigVersion: ...
+
+    def config_history(self, name: str) -> list[ConfigVersion]: ...
+
+
+@runtime_checkable
+class ConfigWrites(Protocol):
+    """New configs and new versions of a config."""
+
+    def create_config(
+        self, name: str, values: Mapping[str, Value], *, author: str, message: str = ""
+    ) -> ConfigVersion: ...
+
+    def add_config_version(
+        self,
+        name: str,
+        values: Mapping[str, Value],
+        *,
+        author: str,
+        message: str = "",
+        expected_version: int | None = None,
+        made_plain: Collection[str] = (),
+    ) -> ConfigVersion: ...
+
+
+@runtime_checkable
+class EnvironmentReads(Protocol):
+    """Environments, read."""
+
+    def get_environment(self, name: str) -> Environment: ...
+
+    def list_environments(self) -> list[Environment]: ...
+
+
+@runtime_checkable
+class EnvironmentWrites(Protocol):
+    """New environments and changes to one: its config, its boundary, its namespace."""
+
+    def create_environment(
+        self,
+        name: str,
+        *,
+        kubeconfig: str,
+        context: str | None,
+        namespace: str,
+        config: str | None,
+        shared: bool = False,
+    ) -> Environment: ...
+
+    def clone_environment(
+        self,
+        src: str,
+        new: str,
+        *,
+        author: str,
+        namespace: str | None = None,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        shared: bool | None = None,
+    ) -> Environment: ...
+
+    def set_environment_config(self, name: str, config: str | None) -> Environment: ...
+
+    def set_environment_boundary(
+        self,
+        name: str,
+        *,
+        allowed_namespaces: Sequence[str] | None = None,
+        allowed_kinds: Sequence[str] | None = None,
+        impersonate: str | Unchanged | None = ...,
+        shared: bool | None = None,
+    ) -> Environment: ...
+
+    def mark_namespace_created(self, name: str) -> Environment: ...
+
+
+@runtime_checkable
+class ApplicationReads(Protocol):
+    """Applications, read."""
+
+    def get_application(self, name: str) -> Application: ...
+
+    def list_applications(self) -> list[Application]: ...
+
+    def find_applications(
+        self, *, environments: Collection[str] | None = None, search: str | None = None
+    ) -> list[Application]: ...
+
+
+@runtime_checkable
+class ApplicationWrites(Protocol):
+    """New applications and the versions an application is pinned to."""
+
+    def create_application(
+        self,
+        name: str,
+        *,
+        template: str,
+        template_version: int,
+        environment: str,
+        config: str,
+        config_version: int | None,
+    ) -> Application: ...
+
+    # Only the pins the actions move; the store's method can change more (left as they are).
+    def update_application(
+        self, name: str, *, template_version: int = ..., config_version: int | None = ...
+    ) -> Application: ...
+
+
+@runtime_checkable
+class RevisionReads(Protocol):
+    """Deployed revisions of an application's services, read."""
+
+    def list_revisions(
+        self, app: str, service: str | None = None, *, deleted: bool = False
+    ) -> list[Revision]: ...
+
+    def get_revision(self, app: str, service: str, number: int) -> Revision: ...
+
+    def latest_revision(
+        self, app: str, service: str, *, status: str | None = "deployed"
+    ) -> Revision | None: ...
+
+
+@runtime_checkable
+class RevisionWrites(Protocol):
+    """New revisions and what became of them."""
+
+    def add_revision(
+        self,
+        app: str,
+        service: str,
+        *,
+        manifests: str,
+        hash: str,
+        template: str,
+        template_version: int,
+        config: str,
+        config_version: int,
+        author: str,
+        message: str = "",
+        status: str = "deployed",
+        inventory: Sequence[Mapping[str, str]] = (),
+        operation_id: int | None = None,
+    ) -> Revision: ...
+
+    def update_revision(
+        self,
+        app: str,
+        service: str,
+        number: int,
+        *,
+        inventory: Sequence[Mapping[str, str]],
+        message: str | None = None,
+        status: str | None = None,
+    ) -> Revision: ...
+
+    def interrupt_revisions(
+        self, app: str, *, operation_id: int | None = None, status: str = ...
+    ) -> list[Revision]: ...
+
+
+@runtime_checkable
+class OperationReads(Protocol):
+    """Operations (deploys, rollbacks, deletions), read; and whether one was asked to stop."""
+
+    def get_operation(self, op_id: int) -> Operation: ...
+
+    def cancel_requested(self, op_id: int) -> str | None: ...
+
+
+@runtime_checkable
+class OperationLog(Protocol):
+    """An operation's life: started, its events and service states, finished or discarded."""
+
+    def start_operation(
+        self, app: str, kind: str, *, author: str, message: str = "", services: Sequence[str]
+    ) -> Operation: ...
+
+    def record_event(
+        self, op_id: int, *, status: str, message: str, service: str = "", resource: str = ""
+    ) -> None: ...
+
+    def set_service_state(
+        self,
+        op_id: int,
+        service: str,
+        step: Step,
+        message: str = "",
+        revision: int | None = None,
+    ) -> None: ...
+
+    def finish_operation(self, op_id: int, status: Step, message: str = "") -> None: ...
+
+    def discard_operation(self, op_id: int) -> None: ...
+
+    def request_cancel(self, app: str, *, by: str) -> int: ...
+
+
+@runtime_checkable
+class Locks(Protocol):
+    """The per-application lock an operation holds while it changes a cluster."""
+
+    def acquire_lock(
+        self,
+        app: str,
+        *,
+        owner: str,
+        operation_id: int,
+        lease_seconds: float,
+        dead_owner: str | None = None,
+    ) -> LockInfo: ...
+
+    def renew_lock(self, app: str, *, owner: str, lease_seconds: float) -> LockInfo: ...
+
+    def release_lock(self, app: str, *, owner: str) -> None: ...
+
+    def get_lock(self, app: str) -> LockInfo | None: ...
+
+
+@runtime_checkable
+class UserAccounts(Protocol):
+    """Users: read, disabled, enabled."""
+
+    def get_user(self, name: str) -> User: ...
+
+    def disable_user(self, name: str) -> User: ...
+
+    def enable_user(self, name: str) -> User: ...
+
+
+@runtime_checkable
+class Tokens(Protocol):
+    """API tokens (only revoked by the actions; made by the front doors)."""
+
+    def revoke_token(self, token_id: int) -> TokenInfo: ...
+
+
+@runtime_checkable
+class RoleGrants(Protocol):
+    """Who holds which role in which environment."""
+
+    def role_for(self, user: str, environment: str) -> str | None: ...
+
+    def revoke_role(self, user: str, environment: str) -> None: ...
+
+
+@runtime_checkable
+class AuditLog(Protocol):
+    """The audit trail, written."""
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        *,
+        kind: str,
+        name: str,
+        environment: str | None = None,
+        from_version: str | None = None,
+        to_version: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEntry: ...
+
+
+@runtime_checkable
+class Approvals(Protocol):
+    """Approval requests and their decisions."""
+
+    def request_approval(
+        self,
+        *,
+        kind: str,
+        application: str,
+        environment: str,
+        requested_by: str,
+        payload: Mapping[str, Any],
+    ) -> Approval: ...
+
+    def approve(self, approval_id: int, *, user: str) -> Approval: ...
+
+    def reject(self, approval_id: int, *, user: str, reason: str) -> Approval: ...
+
+    def get_approval(self, approval_id: int) -> Approval: ...
+
+    def mark_approval_used(self, approval_id: int) -> Approval: ...
+
+
+@runtime_checkable
+class Deletions(Protocol):
+    """Removing applications, environments, configs and templates from the store."""
+
+    def delete_application(
+        self, name: str, *, operation_id: int, owner: str, message: str
+    ) -> None: ...
+
+    def delete_environment(self, name: str) -> None: ...
+
+    def delete_config(self, name: str) -> None: ...
+
+    def delete_template(self, name: str, version: int | None = None) -> list[int]: ...
+
+
+@runtime_checkable
+class ChecksumKey(Protocol):
+    """The key rendered checksums are made with (None: none configured)."""
+
+    def checksum_key(self) -> bytes | None: ...
