@@ -52,7 +52,7 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kapstan-adversarial-") as tmp:
         root = Path(tmp)
-        done = []
+        print(targets.header(), flush=True)
         for cls, strategy in (
             (targets.TemplateImport, strategies.template_files()),
             (targets.ConfigImport, strategies.config_texts()),
@@ -62,15 +62,15 @@ def main() -> None:
             folder.mkdir()
             target = cls(folder)
             run(target, strategy, args.examples, args.seed)
-            done.append(target)
+            print(targets.row(target), flush=True)
         (root / "api").mkdir()
         api = targets.ApiTarget(root / "api")
         try:
             run(api, strategies.api_requests(), args.examples, args.seed)
         finally:
             api.close()
-        done.append(api)
-    print(targets.report(done))
+        print(targets.row(api))
+    print(f"peak memory of the process: {targets.peak_rss_mb():.0f} MB")
     print(f"{args.examples} inputs per target, seed {args.seed}, "
           f"{time.perf_counter() - started:.0f} s in all")  # fmt: skip
 

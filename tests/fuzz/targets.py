@@ -220,16 +220,23 @@ def _api_outcome(path: str, status: int, text: str) -> tuple[str, str]:
     return TRACEBACK, f"{path}: {status} {text}"
 
 
+def header() -> str:
+    return f"{'target':<62} {'tried':>6} " + " ".join(OUTCOMES) + "  slowest"
+
+
+def row(target: Any) -> str:
+    """One target's counts, and its first traceback and partial write if any."""
+    counts = target.tally.counts
+    tried = sum(counts.values())
+    cells = " ".join(f"{counts[o]:>{len(o)}}" for o in OUTCOMES)
+    lines = [f"{target.name:<62} {tried:>6} {cells}  {target.tally.slowest:.2f}s"]
+    for outcome, example in target.tally.examples.items():
+        lines.append(f"    first {outcome}: {example}")
+    return "\n".join(lines)
+
+
 def report(targets: list[Any]) -> str:
     """The counts table the closing note quotes."""
-    head = f"{'target':<62} {'tried':>6} " + " ".join(f"{o:>{len(o)}}" for o in OUTCOMES)
-    lines = [head + "  slowest"]
-    for target in targets:
-        counts = target.tally.counts
-        tried = sum(counts.values())
-        cells = " ".join(f"{counts[o]:>{len(o)}}" for o in OUTCOMES)
-        lines.append(f"{target.name:<62} {tried:>6} {cells}  {target.tally.slowest:.2f}s")
-        for outcome, example in target.tally.examples.items():
-            lines.append(f"    first {outcome}: {example}")
+    lines = [header(), *(row(t) for t in targets)]
     lines.append(f"peak memory of the process: {peak_rss_mb():.0f} MB")
     return "\n".join(lines)
