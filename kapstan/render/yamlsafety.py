@@ -38,18 +38,16 @@ class Limits:
     max_depth: int = 100
     # Nodes after alias expansion: a dense 1 MB CRD file has ~250,000.
     max_nodes: int = 500_000
-    # Aliases may expand a text to at most this many times the nodes written in it (or to
-    # ALIAS_FLOOR nodes, for small files): the work after reading stays linear in the text.
+    # Aliases may expand a text to at most alias_factor times the nodes written in it (or
+    # to alias_floor nodes, for small files): the work after reading stays linear in it.
     alias_factor: int = 10
     alias_floor: int = 10_000
 
 
 DEFAULT_LIMITS = Limits()
-# `helm template` output: a whole chart rendered into one text.
-RENDERED_LIMITS = Limits(max_bytes=32 * 1024 * 1024, max_documents=20_000, max_nodes=5_000_000)
-# Rendered manifests read back from the store: written by Kapstan from a template that
-# passed DEFAULT_LIMITS, so only the size is larger.
-STORED_LIMITS = RENDERED_LIMITS
+# A service's rendered manifests read back from the store (one text for all its files):
+# Kapstan wrote them, without aliases, from a template within DEFAULT_LIMITS.
+STORED_LIMITS = Limits(max_bytes=32 * 1024 * 1024, max_documents=20_000, max_nodes=5_000_000)
 
 _Loader = yaml.CSafeLoader
 _COLLECTION_STARTS = (events.SequenceStartEvent, events.MappingStartEvent)
