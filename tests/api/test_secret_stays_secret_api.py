@@ -58,3 +58,5 @@ def test_webhook_setting_a_secret_key_keeps_it_encrypted(api: Api, tmp_path: Pat
     assert raw.version == answer.json()["config"]["version"]
     assert_encrypted(raw, NEW)
     assert NEW not in answer.text
+    (entry,) = api.audit("webhook.accept")
+    assert entry["details"]["keptSecret"] == ["db.password"]

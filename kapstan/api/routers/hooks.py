@@ -77,6 +77,7 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
                         to_version=result.version.version,
                         details={"nonce": signed.nonce, "bodyDigest": signed.digest,
                                  "keys": sorted(values), "config": application.config,
+                                 "keptSecret": list(result.kept_secret) or None,
                                  **client_of_request(request).audit()})  # fmt: skip
     except BaseException:
         hooks.forget(nonces, app, signed)  # not applied: the same request may be sent again
