@@ -17,8 +17,9 @@ class RenderedService:
     """One service rendered.
 
     ``objects``: generated ConfigMap/Secret first, then the manifests in file order.
-    ``hash``: sha256 over canonical JSON of ``objects`` (secret values included, so a
-    secret change changes the hash; the hash never shows them).
+    ``hash``: sha256 over canonical JSON of ``objects``, secret values entering as HMACs
+    keyed by the store's checksum key (a secret change changes the hash; the hash can't
+    be used to check guesses of a secret).
     ``inputs``: every config key the service uses, with the value used (defaults too).
     ``sources``: source file -> digest (see ``ServiceSpec.sources``).
     The YAML to store in a revision is ``kapstan.render.hashing.service_yaml(service)``.
