@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kapstan.errors import ConflictError, InputError, KapstanError
+from kapstan.errors import ConflictError, InputError, KapstanError, NotFoundError
 from kapstan.kube import config as kubeconfigs
 from kapstan.kube import connect
 from kapstan.plan import tenancy
@@ -47,6 +47,8 @@ def create_environment(
     unless both are shared.
     """
     path = _kubeconfig_file(name, kubeconfig, context)
+    if config is not None:
+        check_config_exists(store, name, config)
     check_collision(store, name, str(path), context, namespace, shared=shared, verb="create")
     return store.create_environment(
         name,
@@ -56,6 +58,36 @@ def create_environment(
         config=config,
         shared=shared,
     )
+
+
+def check_config_exists(store: Store, environment: str, config: str) -> None:
+    """NotFoundError that says how to make ``config`` when there is none of that name."""
+    try:
+        store.get_config(config)  # secrets stay sealed: no key needed
+    except NotFoundError:
+        raise NotFoundError(
+            f"environment {environment}: there is no config {config!r}; make it first with "
+            f"`kapstan config set {config} KEY=VALUE` or `kapstan config import {config} FILE` "
+            f"(`kapstan config list` shows the configs there are)"
+        ) from None
+
+
+def set_config(
+    store: Store, name: str, config: str | None, *, author: str, via: str
+) -> Environment:
+    """Give environment ``name`` another config (None: none); audited.
+
+    Applications created from now on take it; applications there already keep theirs
+    (``kapstan app update`` does not move them to another config either).
+    """
+    before = store.get_environment(name).config
+    if config is not None:
+        check_config_exists(store, name, config)
+    changed = store.set_environment_config(name, config)
+    if before != config:
+        store.audit(author, "environment.config", kind="environment", name=name,
+                    environment=name, details={"from": before, "to": config, "via": via})  # fmt: skip
+    return changed
 
 
 def clone_environment(

@@ -12,7 +12,7 @@ import typer
 from kapstan import schemas
 from kapstan.actions import access
 from kapstan.cli.backend import Backend, open_backend
-from kapstan.cli.common import OutputOpt, author, when
+from kapstan.cli.common import OutputOpt, author, iso
 from kapstan.cli.output import Format, print_rows
 from kapstan.cli.server_cmd import user_app
 from kapstan.client import decode
@@ -86,8 +86,8 @@ def list_tokens(
     with open_backend(ctx) as backend:
         tokens = _tokens(backend, user, everyone or (backend.client is None and user is None))
     records = [{"id": t.id, "user": t.user, "prefix": t.prefix, "description": t.description,
-                "created": when(t.created_at),
-                "lastUsed": when(t.last_used_at) if t.last_used_at else None,
+                "created": iso(t.created_at),
+                "lastUsed": iso(t.last_used_at) if t.last_used_at else None,
                 "revoked": t.revoked} for t in tokens]  # fmt: skip
     rows = [(r["id"], r["user"], r["prefix"], r["description"], r["created"],
              r["lastUsed"] or "-", "yes" if r["revoked"] else "no") for r in records]  # fmt: skip

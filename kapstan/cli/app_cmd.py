@@ -10,7 +10,7 @@ from kapstan import schemas
 from kapstan.actions.changes import AppChanges
 from kapstan.actions.refs import parse_ref
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import OutputOpt, author, when
+from kapstan.cli.common import OutputOpt, author, iso
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.client import decode
 from kapstan.client.http import path
@@ -147,8 +147,8 @@ def _record(a: Application) -> dict[str, Any]:
         "template": f"{a.template}@{a.template_version}",
         "config": config,
         "environment": a.environment,
-        "created": when(a.created_at),
-        "updated": when(a.updated_at),
+        "created": iso(a.created_at),
+        "updated": iso(a.updated_at),
     }
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 import typer
 
+from kapstan.actions.apphistory import rollback_targets
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import OutputOpt, joined, when
+from kapstan.cli.common import ExitCodeOpt, OutputOpt, iso, joined
+from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, format_data, print_data, print_rows
 from kapstan.plan.diffs import ResourceChange, format_structured
 from kapstan.plan.graph import waves
@@ -120,9 +122,14 @@ def history(
     if not revisions and output is Format.table:
         print(f"{name}: no revisions yet (nothing deployed)")
         return
-    records = [_revision_record(r) for r in revisions]
-    columns = ("service", "revision", "status", "template", "config", "hash", "author", "created")
-    rows = [(*(r[c] for c in columns[:5]), r["hash"][:19], r["author"], r["created"])
+    back = rollback_targets(revisions)
+    records = [
+        {**_revision_record(r), "rollbackTo": back.get((r.service, r.number))} for r in revisions
+    ]
+    columns = ("service", "revision", "status", "template", "config", "hash", "author", "created",
+               "rollback", "message")  # fmt: skip
+    rows = [(*(r[c] for c in columns[:5]), r["hash"][:19], r["author"], r["created"],
+             "-" if r["rollbackTo"] is None else f"to {r['rollbackTo']}", r["message"] or "-")
             for r in records]  # fmt: skip
     print_rows(columns, rows, output, records)
 
@@ -135,11 +142,18 @@ def diff(
     new: int = typer.Argument(..., metavar="REV2"),
     service: str = typer.Option(..., "-s", "--service", help="The service."),
     structured: bool = typer.Option(False, "--structured", help="Per-resource, per-field."),
+    show_managed: bool = typer.Option(
+        False,
+        "--show-managed",
+        help="Also Kapstan's own kapstan.io/* labels and annotations (revision, versions, "
+        "checksums), which change on every deploy.",
+    ),
     output: Format = OutputOpt,
+    exit_code: bool = ExitCodeOpt,
 ) -> None:
     """What changed between two revisions of one service (unified diff by default)."""
     with open_backend(ctx) as backend:
-        found = backend.apps.diff(name, service, old, new)
+        found = backend.apps.diff(name, service, old, new, managed=show_managed)
     text = format_structured(found.structured) if structured else found.unified
     data = {
         "old": _revision_record(found.old),
@@ -148,6 +162,8 @@ def diff(
         "structured": [_resource_record(c) for c in found.structured],
     }
     print_data(data, output, text.rstrip("\n") or "no differences")
+    if exit_code and (found.unified.strip() or found.structured):
+        raise typer.Exit(ExitCode.CHANGES)
 
 
 def _revision_record(r: Revision) -> dict[str, Any]:
@@ -159,7 +175,7 @@ def _revision_record(r: Revision) -> dict[str, Any]:
         "config": f"{r.config}@{r.config_version}",
         "hash": r.hash,
         "author": r.author,
-        "created": when(r.created_at),
+        "created": iso(r.created_at),
         "message": r.message,
     }
 

@@ -22,6 +22,9 @@ from kapstan.store import Store
 
 OutputOpt = typer.Option(Format.table, "-o", "--output", help="Output format.")
 MessageOpt = typer.Option("", "-m", "--message", help="Why: kept with the new version.")
+ExitCodeOpt = typer.Option(
+    False, "--exit-code", help="Exit 2 when there are changes, 0 when none (1 stays an error)."
+)
 
 
 def seconds(value: str | float) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kapstan.cli.backend.configs import ConfigSummary, Written
-from kapstan.cli.common import shown, when
+from kapstan.cli.common import iso, shown
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.errors import NotFoundError
 from kapstan.model.values import SecretValue, display
@@ -94,6 +94,6 @@ def _version_record(version: ConfigSummary) -> dict[str, Any]:
         "name": version.name,
         "version": version.version,
         "author": version.author,
-        "created": when(version.created_at),
+        "created": iso(version.created_at),
         "message": version.message,
     }

@@ -16,11 +16,13 @@ from kapstan.actions.status import ServiceStatus
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, Pending, Planned, see_through
-from kapstan.cli.common import OutputOpt, author, timeout_option, when
+from kapstan.cli.common import ExitCodeOpt, OutputOpt, author, iso, timeout_option, when
+from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
-from kapstan.errors import ApprovalRequiredError, ConflictError, InputError
+from kapstan.errors import ConflictError, InputError
+from kapstan.model.health import HealthStatus
 from kapstan.model.operation import Operation, Step
 from kapstan.plan.ownership import Conflict, refusal
 
@@ -57,6 +59,15 @@ def format_plan(plans: list[ServicePlan], *, diffs: bool = True) -> str:
     return "\n".join(lines)
 
 
+def plan_text(planned: Planned) -> str:
+    """The plan, then its policy warnings and hints (what the user probably meant)."""
+    return (
+        format_plan(planned.services)
+        + "".join(f"\nwarning: {w}" for w in planned.warnings)
+        + "".join(f"\nhint: {h}" for h in planned.hints)
+    )
+
+
 def _conflict_record(c: Conflict | None) -> dict[str, Any] | None:
     if c is None:
         return None
@@ -74,14 +85,20 @@ def _plan_record(p: ServicePlan) -> dict[str, Any]:
 
 @app.command()
 def plan(
-    ctx: typer.Context, name: str, services: list[str] = ServicesOpt, output: Format = OutputOpt
+    ctx: typer.Context,
+    name: str,
+    services: list[str] = ServicesOpt,
+    output: Format = OutputOpt,
+    exit_code: bool = ExitCodeOpt,
 ) -> None:
     """What a deploy would do, per service and resource, with diffs against the live cluster."""
     with open_backend(ctx) as backend:
         planned = backend.deploys.plan(name, services)
-    text = format_plan(planned.services) + "".join(f"\nwarning: {w}" for w in planned.warnings)
-    data = {"services": [_plan_record(p) for p in planned.services], "warnings": planned.warnings}
-    print_data(data, output, text)
+    data = {"services": [_plan_record(p) for p in planned.services], "warnings": planned.warnings,
+            "hints": planned.hints}  # fmt: skip
+    print_data(data, output, plan_text(planned))
+    if exit_code and any(p.changed or p.prune for p in planned.services):
+        raise typer.Exit(ExitCode.CHANGES)
 
 
 def progress_listener(service: str, resource: str, status: str, message: str) -> None:
@@ -109,7 +126,7 @@ def print_result(op: Operation, output: Format) -> None:
         for line in reasons(op):
             print(f"  {line}")
     if op.status is not Step.SUCCEEDED:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def reasons(op: Operation, service: str | None = None) -> list[str]:
@@ -135,7 +152,7 @@ def print_approval(asked: Approval, output: Format) -> NoReturn:
         f"{asked.environment} approves it with `kapstan approval approve {asked.id}`"
     )
     print_data(record, output, text)
-    raise typer.Exit(ApprovalRequiredError.exit_code)
+    raise typer.Exit(ExitCode.APPROVAL_PENDING)
 
 
 @app.command()
@@ -164,9 +181,7 @@ def deploy(
     with open_backend(ctx) as backend:
         planned = backend.deploys.plan(name, services)
         if output is Format.table:
-            print(
-                format_plan(planned.services) + "".join(f"\nwarning: {w}" for w in planned.warnings)
-            )
+            print(plan_text(planned))
         # Refused before asking: the engine would refuse it anyway, before its first write.
         refused = refusal([c for p in planned.services for c in p.conflicts], adopt=adopt)
         if refused:
@@ -188,7 +203,7 @@ def deploy(
 def confirm_rollback(planned: Planned, output: Format, *, yes: bool) -> None:
     """Show the rollback's plan (as a table), then ask unless ``yes``; never ask a script."""
     if output is Format.table:
-        print(format_plan(planned.services) + "".join(f"\nwarning: {w}" for w in planned.warnings))
+        print(plan_text(planned))
     if yes:
         return
     if not sys.stdin.isatty():
@@ -226,29 +241,60 @@ def _status_record(s: ServiceStatus) -> dict[str, Any]:
             "message": s.health.message, "outdated": s.outdated}  # fmt: skip
 
 
+def revision_trouble(s: ServiceStatus) -> str:
+    """What is wrong with the service's last revision ("" if it was deployed)."""
+    if s.revision is None:
+        return "never deployed"
+    if s.revision_status == "deployed":
+        return ""
+    if s.revision_status == "pending":
+        return f"revision {s.revision} is being deployed"
+    return f"last revision {s.revision} {s.revision_status}"
+
+
+def _status_row(s: ServiceStatus) -> tuple[str, str, str, str, str]:
+    trouble = revision_trouble(s)
+    # Live objects may be healthy (the previous pods still serve) when the last deploy
+    # failed: the service is then not what was asked for, and says so.
+    health = s.health.status.value
+    if trouble and s.health.status is HealthStatus.HEALTHY and s.revision is not None:
+        health = "failed" if s.revision_status != "pending" else "progressing"
+    why = "; ".join(
+        part for part in (trouble, "outdated" if s.outdated else "", s.health.message) if part
+    )
+    revision = "-" if s.revision is None else str(s.revision)
+    if trouble and s.revision is not None:
+        revision += f" ({s.revision_status})"
+    return s.service, revision, f"{s.ready}/{s.desired}", health, why
+
+
 @app.command()
 def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
-    """Per service, read live: revision, ready/desired, health and why."""
+    """Per service, read live: revision, ready/desired, health and why.
+
+    Exits 4 when a service is not healthy, is missing, was never deployed, or its last
+    revision failed (0 when every service is healthy at a deployed revision).
+    """
     with open_backend(ctx) as backend:
         statuses = backend.deploys.status(name)
-    rows = [(s.service, s.revision or "-", f"{s.ready}/{s.desired}", s.health.status.value,
-             ("outdated; " if s.outdated else "") + s.health.message) for s in statuses]  # fmt: skip
     print_rows(
         ("service", "revision", "ready", "health", "why"),
-        rows,
+        [_status_row(s) for s in statuses],
         output,
         [_status_record(s) for s in statuses],
     )
+    if any(revision_trouble(s) or s.health.status is not HealthStatus.HEALTHY for s in statuses):
+        raise typer.Exit(ExitCode.UNHEALTHY)
 
 
 def _operation_record(op: Operation) -> dict[str, Any]:
     return {
         "id": op.id, "app": op.app, "kind": op.kind, "status": op.status.value, "author": op.author,
-        "startedAt": when(op.started_at), "finishedAt": when(op.finished_at) if op.finished_at else None,
+        "startedAt": iso(op.started_at), "finishedAt": iso(op.finished_at) if op.finished_at else None,
         "message": op.message,
         "services": [{"service": s.service, "step": s.step.value, "message": s.message, "revision": s.revision}
                      for s in op.services],
-        "events": [{"at": when(e.at), "service": e.service, "resource": e.resource, "status": e.status,
+        "events": [{"at": iso(e.at), "service": e.service, "resource": e.resource, "status": e.status,
                     "message": e.message} for e in op.events],
     }  # fmt: skip
 

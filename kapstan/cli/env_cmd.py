@@ -10,7 +10,7 @@ import typer
 from kapstan.actions.environments import check_boundary_input
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.environments import BoundaryChange, Place
-from kapstan.cli.common import OutputOpt, author, when
+from kapstan.cli.common import OutputOpt, author, iso
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.errors import InputError
 from kapstan.store import Environment
@@ -59,6 +59,7 @@ def create(
     allow_namespace: list[str] = AllowNamespaceOpt,
     allow_kind: list[str] = AllowKindOpt,
     impersonate: str | None = ImpersonateOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Create environment NAME."""
     check_boundary_input(allow_namespace, allow_kind, impersonate)  # before anything is made
@@ -71,7 +72,8 @@ def create(
             change = BoundaryChange(allow_namespaces=tuple(allow_namespace),
                                     allow_kinds=tuple(allow_kind), impersonate=impersonate)  # fmt: skip
             env = backend.environments.set_boundary(name, change, author=author())
-    print(f"environment {env.name} created (namespace {env.namespace})")
+    text = f"environment {env.name} created (namespace {env.namespace})"
+    print_data(_record(env), output, text)
 
 
 @app.command()
@@ -153,6 +155,24 @@ def approval(
     print(f"environment {env.name} {state} approval for deploys, rollbacks, deletes and promotions")
 
 
+@app.command("set-config")
+def set_config(
+    ctx: typer.Context,
+    name: str,
+    config: str | None = typer.Argument(None, help="The config (omit with --none)."),
+    none: bool = typer.Option(False, "--none", help="Leave NAME without a config."),
+    output: Format = OutputOpt,
+) -> None:
+    """Give environment NAME another config (audited). Applications created from now on
+    take it; applications there keep theirs."""
+    if (config is None) == (not none):
+        raise InputError("give a CONFIG or --none, not both and not neither")
+    with open_backend(ctx) as backend:
+        env = backend.environments.set_config(name, config, author=author())
+    text = f"environment {env.name} now uses config {env.config or '(none)'}"
+    print_data(_record(env), output, text)
+
+
 @app.command("list")
 def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
     """Every environment."""
@@ -189,7 +209,7 @@ def _record(env: Environment) -> dict[str, Any]:
         "config": env.config,
         "kubeconfig": env.kubeconfig,
         "requiresApproval": env.requires_approval,
-        "created": when(env.created_at),
+        "created": iso(env.created_at),
     }
 
 
@@ -206,4 +226,7 @@ def _boundary_lines(env: Environment) -> list[str]:
 
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: ", ".join(v) or None if isinstance(v, list) else v for k, v in record.items()}
+    """For people: lists joined, yes/no for booleans (never Python's True/False)."""
+    return {k: ", ".join(v) or None if isinstance(v, list)
+            else ("yes" if v else "no") if isinstance(v, bool) else v
+            for k, v in record.items()}  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,9 +41,22 @@ def console(stderr: bool = False) -> Console:
 
 
 def format_data(data: Any, fmt: Format) -> str:
+    data = _stamped(data)
     if fmt is Format.yaml:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip("\n")
     return json.dumps(data, indent=2, default=str)
+
+
+def _stamped(data: Any) -> Any:
+    """``data`` with each datetime as ISO 8601 text with its zone (UTC if it has none)."""
+    if isinstance(data, datetime):
+        moment = data.replace(tzinfo=UTC) if data.tzinfo is None else data.astimezone(UTC)
+        return moment.isoformat(timespec="seconds")
+    if isinstance(data, dict):
+        return {k: _stamped(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_stamped(v) for v in data]
+    return data
 
 
 def print_rows(

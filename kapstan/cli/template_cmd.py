@@ -9,7 +9,7 @@ import typer
 
 from kapstan.actions.refs import parse_ref
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import MessageOpt, OutputOpt, author, joined, when
+from kapstan.cli.common import MessageOpt, OutputOpt, author, iso, joined, when
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.model.template import ServiceSpec
 from kapstan.model.values import display
@@ -140,7 +140,7 @@ def _version_record(v: TemplateVersion) -> dict[str, Any]:
         "version": v.version,
         "digest": v.digest[:12],
         "author": v.author,
-        "created": when(v.created_at),
+        "created": iso(v.created_at),
         "message": v.message,
     }
 

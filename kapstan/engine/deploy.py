@@ -158,6 +158,9 @@ class Deployer:
         self.on_adopt = on_adopt
 
     def plan(self, selected: Sequence[str]) -> list[planning.ServicePlan]:
+        """Per service, in dependency order (the order a deploy applies them), removals last."""
+        ordered = [s for wave in waves(subgraph(self.target, selected)) for s in wave]
+        selected = ordered + [s for s in selected if s not in ordered]
         previous = {s: self.revisions.latest(s) for s in selected}
         services = [self.target.services[s] for s in selected if s in self.target.services]
         plans = planning.plan_services(

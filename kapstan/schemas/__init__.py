@@ -71,6 +71,7 @@ from kapstan.schemas.deletions import (
 from kapstan.schemas.environments import (
     ApprovalSetting,
     BoundarySetting,
+    ConfigSetting,
     EnvironmentClone,
     EnvironmentCreate,
     EnvironmentOut,
@@ -117,6 +118,7 @@ __all__ = [
     "ConfigOut",
     "ConfigRollback",
     "ConfigSet",
+    "ConfigSetting",
     "ConfigVersionOut",
     "ConfigWriteOut",
     "ConflictOut",

@@ -133,3 +133,4 @@ class ServicePlanOut(Model):
 class PlanOut(Model):
     services: list[ServicePlanOut]
     warnings: list[str]
+    hints: list[str] = []  # what the user probably meant: e.g. newer versions not yet used

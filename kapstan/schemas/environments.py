@@ -67,3 +67,9 @@ class BoundarySetting(Model):
 
 class ApprovalSetting(Model):
     required: bool
+
+
+class ConfigSetting(Model):
+    """The environment's config from now on; null: none."""
+
+    config: str | None

@@ -119,3 +119,4 @@ class Accepted(Model):
     message: str = ""
     app: str | None = None
     created: bool | None = None  # a promotion: whether it created the app (else updated it)
+    hints: list[str] = []  # e.g. the app is pinned to older versions (``app update``)

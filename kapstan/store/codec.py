@@ -28,11 +28,15 @@ def decode(what: str, rows: Iterable[ConfigValueRow], box: BoxSource) -> dict[st
     values: dict[str, Value] = {}
     for row in rows:
         if row.secret:
-            token = row.ciphertext or ""
-            values[row.key] = SecretValue(box().decrypt(token, f"secret {row.key!r} of {what}"))
+            values[row.key] = SecretValue(_opener(box, row.ciphertext or "", row.key, what))
         else:
             values[row.key] = json.loads(row.value_json or "null")
     return values
+
+
+def _opener(box: BoxSource, token: str, key: str, what: str) -> Callable[[], str]:
+    """Decrypts ``token`` when first revealed: reads that show no secret need no key."""
+    return lambda: box().decrypt(token, f"secret {key!r} of {what}")
 
 
 def _encode_one(config: str, key: str, value: Value, box: BoxSource) -> ConfigValueRow:

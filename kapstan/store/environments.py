@@ -144,6 +144,18 @@ class EnvironmentStore(Repository):
 
         return self._write(work)
 
+    def set_environment_config(self, name: str, config: str | None) -> Environment:
+        """``name``'s config from now on (None: none); NotFoundError if there is no ``config``."""
+
+        def work(session: Session) -> Environment:
+            row, _ = find_environment(session, name)
+            config_row = find_config(session, config) if config is not None else None
+            row.config_id = config_row.id if config_row else None
+            session.flush()
+            return _record(row, config_row)
+
+        return self._write(work)
+
     def set_environment_approval(self, name: str, required: bool) -> Environment:
         """Whether changes to ``name`` must wait for a second user's approval."""
 

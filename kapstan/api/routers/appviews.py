@@ -85,8 +85,11 @@ def history(
 
 @router.get("/{app}/diff")
 def diff(
-    caller: CallerDep, app: str, service: str, old: schemas.StoredInt, new: schemas.StoredInt
-) -> schemas.RevisionDiffOut:
-    """Two revisions of one service: unified and per-field diffs (revisions are redacted)."""
+    caller: CallerDep, app: str, service: str, old: schemas.StoredInt, new: schemas.StoredInt,
+    managed: bool = False,
+) -> schemas.RevisionDiffOut:  # fmt: skip
+    """Two revisions of one service: unified and per-field diffs (revisions are redacted);
+    Kapstan's ``kapstan.io/*`` labels and annotations only with ``managed=true``."""
     caller.application(app, "view")
-    return convert.revision_diff(apphistory.app_diff(caller.store, app, service, old, new))
+    found = apphistory.app_diff(caller.store, app, service, old, new, managed=managed)
+    return convert.revision_diff(found)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from kapstan import schemas
 from kapstan.actions.deploying import plan_app, plan_rollback, policy_warnings
+from kapstan.actions.hints import pinned_hints
 from kapstan.actions.status import app_status
 from kapstan.api import convert
 from kapstan.api.auth import CallerDep
@@ -38,7 +39,7 @@ def plan(caller: CallerDep, app: str, service: ServicesQuery = None) -> schemas.
     services = service or []
     warnings = policy_warnings(caller.store, app, services)
     return schemas.PlanOut(services=[convert.plan(p) for p in plan_app(caller.store, app, services)],
-                           warnings=warnings)  # fmt: skip
+                           warnings=warnings, hints=pinned_hints(caller.store, app))  # fmt: skip
 
 
 @router.get("/{app}/rollback/plan")
@@ -94,7 +95,10 @@ def deploy(
                             message=body.message, adopt=body.adopt)  # fmt: skip
     started = deploys.request_deploy(caller.store, runner_of(request), app=app, author=caller.name,
                                      services=body.services, options=options)  # fmt: skip
-    return _answer(caller.store, started, response, wait, app)
+    answer = _answer(caller.store, started, response, wait, app)
+    if isinstance(answer, schemas.Accepted):
+        answer.hints = pinned_hints(caller.store, app)
+    return answer
 
 
 @router.post("/{app}/rollback", status_code=202, responses=ACCEPTED)

@@ -98,6 +98,15 @@ def set_approval(
     return convert.environment(caller.store.get_environment(name))
 
 
+@router.put("/{name}/config")
+def set_config(caller: CallerDep, name: str, body: schemas.ConfigSetting) -> schemas.EnvironmentOut:
+    """The config ``name``'s new applications take (applications there keep theirs)."""
+    caller.require_admin("changing an environment's config")
+    changed = environments.set_config(caller.store, name, body.config, author=caller.name,
+                                      via="api")  # fmt: skip
+    return convert.environment(changed)
+
+
 @router.put("/{name}/boundary")
 def set_boundary(
     caller: CallerDep, name: str, body: schemas.BoundarySetting

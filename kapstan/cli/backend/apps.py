@@ -52,7 +52,9 @@ class AppsPort(Protocol):
 
     def history(self, name: str, service: str | None) -> list[Revision]: ...
 
-    def diff(self, name: str, service: str, old: int, new: int) -> RevisionDiff: ...
+    def diff(
+        self, name: str, service: str, old: int, new: int, *, managed: bool = False
+    ) -> RevisionDiff: ...
 
     # Last: in a class body, ``list`` names this method from here on.
     def list(self) -> list[Application]: ...
@@ -99,8 +101,10 @@ class LocalApps:
     def history(self, name: str, service: str | None) -> list[Revision]:
         return apphistory.app_history(self.store, name, service)
 
-    def diff(self, name: str, service: str, old: int, new: int) -> RevisionDiff:
-        return apphistory.app_diff(self.store, name, service, old, new)
+    def diff(
+        self, name: str, service: str, old: int, new: int, *, managed: bool = False
+    ) -> RevisionDiff:
+        return apphistory.app_diff(self.store, name, service, old, new, managed=managed)
 
     def list(self) -> list[Application]:
         return self.store.list_applications()
@@ -169,10 +173,13 @@ class RemoteApps:
         found = self.client.pages(path("applications", name, "history"), service=service)
         return [decode.revision(r, name) for r in found]
 
-    def diff(self, name: str, service: str, old: int, new: int) -> RevisionDiff:
+    def diff(
+        self, name: str, service: str, old: int, new: int, *, managed: bool = False
+    ) -> RevisionDiff:
         data = self.client.get(
-            path("applications", name, "diff"), service=service, old=old, new=new
-        )
+            path("applications", name, "diff"), service=service, old=old, new=new,
+            managed=managed,
+        )  # fmt: skip
         return revision_diff(decode.parse(s.RevisionDiffOut, data), name)
 
     def list(self) -> list[Application]:

@@ -13,7 +13,7 @@ that into the same ``Approval``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, cast, get_args
 
 from kapstan import schemas as s
@@ -27,6 +27,7 @@ from kapstan.actions.deploying import (
     rollback_app,
 )
 from kapstan.actions.gates import ApprovalPending
+from kapstan.actions.hints import pinned_hints
 from kapstan.actions.journal import REQUEST_EVENT, Listener
 from kapstan.actions.status import ServiceStatus, app_status
 from kapstan.client import decode
@@ -49,6 +50,7 @@ STREAM_READ_TIMEOUT = 120.0  # seconds without a byte; the server pings every 15
 class Planned:
     services: list[ServicePlan]
     warnings: list[str]
+    hints: list[str] = field(default_factory=list)  # e.g. newer versions not yet used
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class LocalDeploys:
 
     def plan(self, app: str, services: Sequence[str]) -> Planned:
         warnings = policy_warnings(self.store, app, services)
-        return Planned(plan_app(self.store, app, services), warnings)
+        return Planned(plan_app(self.store, app, services), warnings, pinned_hints(self.store, app))
 
     def deploy(
         self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
@@ -213,7 +215,7 @@ class RemoteDeploys:
         answer = decode.parse(
             s.PlanOut, self.client.get(path("applications", app, "plan"), service=list(services))
         )
-        return Planned([service_plan(p) for p in answer.services], answer.warnings)
+        return Planned([service_plan(p) for p in answer.services], answer.warnings, answer.hints)
 
     def deploy(
         self, app: str, *, services: Sequence[str], options: DeployOptions, author: str

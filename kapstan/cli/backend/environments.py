@@ -78,6 +78,8 @@ class EnvironmentsPort(Protocol):
 
     def set_approval(self, name: str, required: bool, *, author: str) -> Environment: ...
 
+    def set_config(self, name: str, config: str | None, *, author: str) -> Environment: ...
+
 
 class LocalEnvironments:
     def __init__(self, store: Store) -> None:
@@ -120,6 +122,9 @@ class LocalEnvironments:
             self.store.audit(author, "environment.approval", kind="environment", name=name,
                              environment=name, details={"requiresApproval": required, "via": "cli"})  # fmt: skip
         return self.store.get_environment(name)
+
+    def set_config(self, name: str, config: str | None, *, author: str) -> Environment:
+        return environments.set_config(self.store, name, config, author=author, via="cli")
 
 
 class RemoteEnvironments:
@@ -183,4 +188,9 @@ class RemoteEnvironments:
     def set_approval(self, name: str, required: bool, *, author: str) -> Environment:
         # The server records its caller as the author.
         answer = self.client.put(path("environments", name, "approval"), {"required": required})
+        return decode.environment(answer)
+
+    def set_config(self, name: str, config: str | None, *, author: str) -> Environment:
+        # The server records its caller as the author.
+        answer = self.client.put(path("environments", name, "config"), {"config": config})
         return decode.environment(answer)

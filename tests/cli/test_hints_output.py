@@ -1,0 +1,184 @@
+"""The CLI tells the user what they probably meant, and prints for people and programs alike.
+
+No cluster: revisions are recorded in the store as a deploy records them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kapstan.actions.apphistory import rollback_targets
+from kapstan.plan.bookkeeping import without_bookkeeping
+from kapstan.store import Revision, Store
+from tests.cli.conftest import Run
+
+ISO_WITH_ZONE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
+REPR_TOKENS = re.compile(r"\b(None|True|False)\b|\[\]|\{\}|\['|\{'")
+
+
+def test_reads_that_show_no_secret_need_no_secret_key(
+    shop: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KAPSTAN_SECRET_KEY")
+    for args in [("config", "list"), ("config", "get", "dev"), ("env", "show", "dev"),
+                 ("app", "show", "shop")]:  # fmt: skip
+        result = shop(*args)
+        assert result.code == 0, (args, result.err)
+    shown = shop("config", "get", "dev", "-o", "json").json()
+    assert shown["values"]["db.password"] == "<redacted>"
+    # A read that does show a secret's effect still says what is missing.
+    rendered = shop("app", "render", "shop")
+    assert rendered.code == 1 and "KAPSTAN_SECRET_KEY" in rendered.err
+
+
+def test_env_create_with_a_missing_config_says_how_to_make_it(
+    kapstan: Run, kubeconfig: object
+) -> None:
+    result = kapstan("env", "create", "prod", "--kubeconfig", str(kubeconfig),
+                     "--namespace", "prod", "--config", "prod")  # fmt: skip
+    assert result.code == 1
+    assert "kapstan config set prod KEY=VALUE" in result.err
+    assert "kapstan config import prod FILE" in result.err
+    assert kapstan("env", "list", "-o", "json").json() == [], "nothing was created"
+
+
+def test_an_environments_config_can_be_changed_later_and_is_audited(
+    shop: Run, kubeconfig: object
+) -> None:
+    assert shop("config", "set", "prod", "web.host=shop.example.org").code == 0
+    changed = shop("env", "set-config", "dev", "prod", "-o", "json")
+    assert changed.code == 0, changed.err
+    assert changed.json()["config"] == "prod"
+    assert shop("env", "show", "dev", "-o", "json").json()["config"] == "prod"
+    missing = shop("env", "set-config", "dev", "nope")
+    assert missing.code == 1 and "kapstan config set nope" in missing.err
+    audit = shop("audit", "list", "-o", "json").json()
+    entries = [e for e in audit if e["action"] == "environment.config"]
+    assert len(entries) == 1, audit
+    cleared = shop("env", "set-config", "dev", "--none")
+    assert cleared.code == 0 and "(none)" in cleared.out
+
+
+def test_json_and_yaml_timestamps_are_iso_8601_with_a_zone(shop: Run) -> None:
+    stamps = [
+        shop("app", "list", "-o", "json").json()[0]["created"],
+        shop("env", "show", "dev", "-o", "json").json()["created"],
+        shop("config", "list", "-o", "json").json()[0]["created"],
+        shop("template", "list", "-o", "json").json()[0]["created"],
+        yaml.safe_load(shop("app", "show", "shop", "-o", "yaml").out)["updated"],
+    ]
+    for stamp in stamps:
+        assert isinstance(stamp, str) and ISO_WITH_ZONE.match(stamp), stamp
+        assert datetime.fromisoformat(stamp).tzinfo is not None
+
+
+def test_no_python_reprs_in_what_people_read(shop: Run) -> None:
+    commands = [
+        ("env", "show", "dev"), ("env", "list"), ("app", "show", "shop"), ("app", "list"),
+        ("config", "get", "dev"), ("config", "list"), ("config", "history", "dev"),
+        ("template", "list"), ("template", "show", "bookstore"), ("app", "graph", "shop"),
+        ("app", "history", "shop"), ("app", "changes", "shop"),
+    ]  # fmt: skip
+    for args in commands:
+        result = shop(*args)
+        assert result.code == 0, (args, result.err)
+        found = REPR_TOKENS.search(result.out + result.err)
+        assert found is None, (args, found, result.out)
+
+
+def _revisions(store: Store, manifests: list[str], *, config_versions: list[int]) -> None:
+    for number, (text, config_version) in enumerate(zip(manifests, config_versions, strict=True)):
+        store.add_revision(
+            "shop", "web", manifests=text, hash=f"sha256:{abs(hash(text)):x}", template="bookstore",
+            template_version=1, config="dev", config_version=config_version, author="tester",
+            message=f"change {number + 1}",
+        )  # fmt: skip
+
+
+WEB = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {{kapstan.io/app: shop, app: web}}
+  annotations: {{kapstan.io/revision: '{rev}', kapstan.io/config-version: '{cv}'}}
+spec:
+  replicas: {replicas}
+  template:
+    metadata:
+      annotations: {{kapstan.io/config-checksum: '{sum}'}}
+"""
+
+
+def test_history_shows_messages_and_rollbacks(shop: Run, store: Callable[[], Store]) -> None:
+    one = WEB.format(rev=1, cv=2, replicas=1, sum="a")
+    two = WEB.format(rev=2, cv=3, replicas=3, sum="b")
+    _revisions(store(), [one, two, one], config_versions=[2, 3, 2])
+    records = shop("app", "history", "shop", "-o", "json").json()
+    assert [(r["revision"], r["message"], r["rollbackTo"]) for r in records] == [
+        (1, "change 1", None), (2, "change 2", None), (3, "change 3", 1),
+    ]  # fmt: skip
+    table = shop("app", "history", "shop").out
+    assert "MESSAGE" in table and "ROLLBACK" in table
+    assert re.search(r"\b3\b.*to 1.*change 3", table), table
+
+
+def test_diff_hides_kapstans_bookkeeping_unless_asked(
+    shop: Run, store: Callable[[], Store]
+) -> None:
+    one = WEB.format(rev=1, cv=2, replicas=1, sum="a")
+    two = WEB.format(rev=2, cv=3, replicas=3, sum="b")
+    _revisions(store(), [one, two], config_versions=[2, 3])
+    plain = shop("app", "diff", "shop", "1", "2", "-s", "web")
+    assert plain.code == 0, plain.err
+    assert "replicas: 3" in plain.out and "kapstan.io/" not in plain.out
+    assert "app: web" in plain.out, "the user's own labels stay"
+    structured = shop("app", "diff", "shop", "1", "2", "-s", "web", "--structured", "-o", "json")
+    paths = [f["path"] for c in structured.json()["structured"] for f in c["fields"]]
+    assert paths and not [p for p in paths if "kapstan.io" in p], paths
+    managed = shop("app", "diff", "shop", "1", "2", "-s", "web", "--show-managed")
+    assert "kapstan.io/revision" in managed.out and "kapstan.io/config-checksum" in managed.out
+
+
+KEYS = st.sampled_from(["app", "tier", "kapstan.io/revision", "kapstan.io/x", "example.com/y"])
+MAPS = st.dictionaries(KEYS, st.text(max_size=3), max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(labels=MAPS, annotations=MAPS, pod=MAPS)
+def test_bookkeeping_filter_keeps_everything_else(
+    labels: dict[str, str], annotations: dict[str, str], pod: dict[str, str]
+) -> None:
+    obj: dict[str, Any] = {"kind": "Deployment", "metadata": {"name": "w", "labels": labels,
+           "annotations": annotations}, "spec": {"template": {"metadata": {"labels": pod}}}}  # fmt: skip
+    (out,) = without_bookkeeping([obj])
+    for found, given_ in ((out["metadata"].get("labels", {}), labels),
+                          (out["metadata"].get("annotations", {}), annotations),
+                          (out["spec"]["template"]["metadata"].get("labels", {}), pod)):  # fmt: skip
+        assert found == {k: v for k, v in given_.items() if not k.startswith("kapstan.io/")}
+    assert obj["metadata"]["labels"] == labels, "the input is not changed"
+
+
+def _revision(number: int, content: str) -> Revision:
+    return Revision(app="a", service="s", number=number, manifests="", hash=content,
+                    template="t", template_version=1, config="c", config_version=1,
+                    author="x", message="", status="deployed",
+                    created_at=datetime(2026, 1, 1))  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from("abc"), max_size=8))
+def test_a_rollback_mark_points_back_at_the_same_content(contents: list[str]) -> None:
+    revisions = [_revision(n + 1, c) for n, c in enumerate(contents)]
+    marks = rollback_targets(revisions)
+    for (_, number), target in marks.items():
+        assert target < number - 1 or contents[number - 2] != contents[number - 1]
+        assert contents[target - 1] == contents[number - 1]
+        assert contents[number - 2] != contents[number - 1], "a redeploy is no rollback"
