@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kapstan.actions.storeports import AccessEdits
 from kapstan.errors import InputError, NotFoundError
-from kapstan.store import Store, TokenInfo, User
+from kapstan.store import TokenInfo, User
 
 
-def disable_user(store: Store, name: str, *, author: str, via: str = "cli") -> User:
+def disable_user(store: AccessEdits, name: str, *, author: str, via: str = "cli") -> User:
     if name == author:
         raise InputError(f"{name!r} cannot disable itself; another administrator can")
     user = store.disable_user(name)
@@ -21,14 +22,14 @@ def disable_user(store: Store, name: str, *, author: str, via: str = "cli") -> U
     return user
 
 
-def enable_user(store: Store, name: str, *, author: str, via: str = "cli") -> User:
+def enable_user(store: AccessEdits, name: str, *, author: str, via: str = "cli") -> User:
     user = store.enable_user(name)
     store.audit(author, "user.enable", kind="user", name=name, details={"via": via})
     return user
 
 
 def revoke_role(
-    store: Store, name: str, environment: str, *, author: str, via: str = "cli"
+    store: AccessEdits, name: str, environment: str, *, author: str, via: str = "cli"
 ) -> str | None:
     """Take ``name``'s role in ``environment`` away; the role it had (None: none)."""
     before = store.role_for(name, environment)
@@ -38,7 +39,7 @@ def revoke_role(
     return None if before is None else str(before)
 
 
-def revoke_token(store: Store, token_id: int, *, author: str, via: str = "cli") -> TokenInfo:
+def revoke_token(store: AccessEdits, token_id: int, *, author: str, via: str = "cli") -> TokenInfo:
     info = store.revoke_token(token_id)
     store.audit(author, "token.revoke", kind="user", name=info.user,
                 details={"token": token_id, "prefix": info.prefix, "via": via})  # fmt: skip

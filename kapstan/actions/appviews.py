@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from kapstan.actions.refs import Ref
 from kapstan.actions.rendering import RenderedAppVersion, render_application
+from kapstan.actions.storeports import AppState, RenderInputs, StateReads
 from kapstan.actions.templates import load_template
 from kapstan.errors import InputError
 from kapstan.model.rendered import RenderedService
 from kapstan.plan.graph import Graph, graph_of
-from kapstan.store import Revision, Store
+from kapstan.store import Revision
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ServiceSummary:
 
 
 def render_app_for(
-    store: Store, app: str, services: Sequence[str] = ()
+    store: RenderInputs, app: str, services: Sequence[str] = ()
 ) -> tuple[RenderedAppVersion, tuple[RenderedService, ...]]:
     """``app`` rendered at its current versions; only ``services`` when given."""
     version = render_application(store, app)
@@ -42,7 +43,7 @@ def render_app_for(
 
 
 def app_services(
-    store: Store, app: str, *, rendered_app: RenderedAppVersion | None = None
+    store: AppState, app: str, *, rendered_app: RenderedAppVersion | None = None
 ) -> list[ServiceSummary]:
     """``rendered_app``: ``app`` already rendered at its current versions, if the caller has it."""
     version = rendered_app or render_application(store, app)
@@ -55,7 +56,7 @@ def app_services(
     return out
 
 
-def app_graph(store: Store, app: str) -> Graph:
+def app_graph(store: StateReads, app: str) -> Graph:
     """The dependency graph of the template version ``app`` uses, named after the app."""
     application = store.get_application(app)
     details = load_template(store, Ref(application.template, application.template_version))

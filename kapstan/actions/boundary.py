@@ -12,11 +12,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
 from kapstan.actions.rendering import RenderedAppVersion
+from kapstan.actions.storeports import EnvironmentWrites
 from kapstan.errors import ClusterError, ClusterNotFoundError, PolicyError
 from kapstan.kube import KubeClient, connect
 from kapstan.kube.resources import builtin_kind
 from kapstan.plan import tenancy
-from kapstan.store import Environment, Store
+from kapstan.store import Environment
 
 
 def boundary_of(env: Environment) -> tenancy.Boundary:
@@ -72,7 +73,7 @@ def check_boundary(version: RenderedAppVersion, env: Environment, selected: Sequ
         raise PolicyError(tenancy.refusal(found, boundary, version.app))
 
 
-def prepare_namespace(store: Store, env: Environment, cluster: KubeClient) -> None:
+def prepare_namespace(store: EnvironmentWrites, env: Environment, cluster: KubeClient) -> None:
     """The environment's namespace exists when this returns, or it says who must create it.
 
     An existing namespace is left as it is. A missing one is created unless the environment

@@ -10,14 +10,14 @@ pending revisions ``cancelled``. Its lock is released as any operation's.
 
 from __future__ import annotations
 
+from kapstan.actions.storeports import Cancelling
 from kapstan.errors import OperationCancelled
 from kapstan.model.operation import Operation, Step
-from kapstan.store import Store
 
 CANCELLED_REVISION = "cancelled"
 
 
-def cancel_app(store: Store, app: str, *, author: str) -> Operation:
+def cancel_app(store: Cancelling, app: str, *, author: str) -> Operation:
     """Ask the running operation of ``app`` to stop; ConflictError if none runs."""
     operation_id = store.request_cancel(app, by=author)
     environment = store.get_application(app).environment
@@ -28,7 +28,7 @@ def cancel_app(store: Store, app: str, *, author: str) -> Operation:
     return store.get_operation(operation_id)
 
 
-def finish_cancelled(store: Store, operation_id: int, exc: OperationCancelled) -> None:
+def finish_cancelled(store: Cancelling, operation_id: int, exc: OperationCancelled) -> None:
     """End ``operation_id`` as CANCELLED once its engine stopped at a safe point."""
     op = store.get_operation(operation_id)
     store.interrupt_revisions(op.app, operation_id=operation_id, status=CANCELLED_REVISION)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kapstan.actions.rendering import render_at
+from kapstan.actions.storeports import RenderInputs
 from kapstan.model.changes import ServiceChange
 from kapstan.plan.changes import detect_changes
-from kapstan.store import Store
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class AppChanges:
 
 
 def app_changes(
-    store: Store,
+    store: RenderInputs,
     app: str,
     *,
     template_version: int | None = None,

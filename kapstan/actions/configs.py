@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kapstan.actions.configfiles import read_config_file
+from kapstan.actions.storeports import ConfigEdits, ConfigReads
 from kapstan.errors import InputError, NotFoundError
 from kapstan.model.values import SecretValue, Value, display
 from kapstan.plan.changes import same_value
 from kapstan.plan.configdiff import ConfigDiff, diff_configs
-from kapstan.store import ConfigVersion, Store
+from kapstan.store import ConfigVersion
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ConfigHistoryEntry:
 
 
 def set_values(
-    store: Store,
+    store: ConfigEdits,
     name: str,
     values: Mapping[str, Value],
     *,
@@ -61,7 +62,7 @@ def set_values(
 
 
 def unset_keys(
-    store: Store, name: str, keys: Sequence[str], *, author: str, message: str = ""
+    store: ConfigEdits, name: str, keys: Sequence[str], *, author: str, message: str = ""
 ) -> ConfigWrite:
     """Remove ``keys`` from ``name``; every key must exist."""
     current = store.get_config(name)
@@ -76,7 +77,7 @@ def unset_keys(
 
 
 def import_config(
-    store: Store,
+    store: ConfigEdits,
     name: str,
     path: str | os.PathLike[str],
     *,
@@ -95,7 +96,7 @@ def import_config(
 
 
 def replace_values(
-    store: Store,
+    store: ConfigEdits,
     name: str,
     values: Mapping[str, Value],
     *,
@@ -147,7 +148,7 @@ def guard_secrets(
 
 
 def rollback_config(
-    store: Store, name: str, version: int, *, author: str, message: str = ""
+    store: ConfigEdits, name: str, version: int, *, author: str, message: str = ""
 ) -> ConfigWrite:
     """A new version of ``name`` equal to ``version`` (nothing if the latest already is)."""
     old = store.get_config(name, version)
@@ -160,11 +161,11 @@ def rollback_config(
     return _write(store, current, old.values, author, message, GuardedValues(old.values, (), made))
 
 
-def diff_config_versions(store: Store, name: str, old: int, new: int) -> ConfigDiff:
+def diff_config_versions(store: ConfigReads, name: str, old: int, new: int) -> ConfigDiff:
     return diff_configs(store.get_config(name, old).values, store.get_config(name, new).values)
 
 
-def config_history(store: Store, name: str) -> list[ConfigHistoryEntry]:
+def config_history(store: ConfigReads, name: str) -> list[ConfigHistoryEntry]:
     """Every version, oldest first, each with its changes from the one before."""
     out: list[ConfigHistoryEntry] = []
     previous: Mapping[str, Value] = {}
@@ -175,7 +176,7 @@ def config_history(store: Store, name: str) -> list[ConfigHistoryEntry]:
 
 
 def _write(
-    store: Store,
+    store: ConfigEdits,
     current: ConfigVersion,
     values: Mapping[str, Value],
     author: str,

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from kapstan.actions.rendering import RenderedAppVersion, render_application
 from kapstan.actions.status import Connector
+from kapstan.actions.storeports import RenderInputs
 from kapstan.errors import KapstanError
 from kapstan.health.objects import KubeObject, integer, items, mapping, text
 from kapstan.health.pods import FAILING_REASONS, container_statuses, waiting_reason
 from kapstan.kube import KubeClient, connect
 from kapstan.kube.retries import RetryPolicy
 from kapstan.render.labels import APP_LABEL, SERVICE_LABEL
-from kapstan.store import Store
 
 MAX_EVENTS = 10
 MAX_LOGS = 3  # failing containers whose logs are read, per service
@@ -68,7 +68,7 @@ class ServiceDiagnosis:
 
 
 def diagnose(
-    store: Store,
+    store: RenderInputs,
     app: str,
     *,
     clients: Connector = connect,

@@ -22,13 +22,14 @@ from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import Any
 
+from kapstan.actions.storeports import Journal, Locks, OperationLog, RevisionLog, RevisionWrites
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.ports import InventoryEntry
 from kapstan.errors import ConflictError, KapstanError, NotFoundError, OperationCancelled
 from kapstan.model.operation import Operation, Step
 from kapstan.model.rendered import KubeObject
 from kapstan.render.hashing import objects_yaml
-from kapstan.store import LockInfo, Revision, Store
+from kapstan.store import LockInfo, Revision
 from kapstan.store.revisions import PENDING
 
 LEASE_SECONDS = 30.0
@@ -72,7 +73,7 @@ def owner_gone(owner: str) -> bool:
 
 
 def take_lock(
-    store: Store, app: str, *, owner: str, operation_id: int, lease: float
+    store: Locks, app: str, *, owner: str, operation_id: int, lease: float
 ) -> LockInfo:
     """The lock of ``app`` for ``operation_id``; taken over at once from a dead process.
 
@@ -87,7 +88,7 @@ def take_lock(
     )
 
 
-def resolve_interrupted(store: Store, app: str, journal: StoreJournal) -> None:
+def resolve_interrupted(store: RevisionWrites, app: str, journal: StoreJournal) -> None:
     """With the lock held no other operation runs: any pending revision was cut short.
 
     Marked interrupted (never a rollback target); the deploy then applies those services
@@ -139,7 +140,7 @@ class OperationRequest:
         )
 
 
-def record_request(store: Store, operation_id: int, request: OperationRequest) -> None:
+def record_request(store: OperationLog, operation_id: int, request: OperationRequest) -> None:
     store.record_event(operation_id, status=REQUEST_EVENT, message=request.to_json())
 
 
@@ -156,7 +157,7 @@ class StoreJournal:
 
     def __init__(
         self,
-        store: Store,
+        store: Journal,
         *,
         app: str,
         operation_id: int,
@@ -244,7 +245,7 @@ class StoreRevisions:
 
     def __init__(
         self,
-        store: Store,
+        store: RevisionLog,
         *,
         app: str,
         template: tuple[str, int],

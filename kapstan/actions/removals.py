@@ -8,14 +8,15 @@ from the template version of that last revision.
 from __future__ import annotations
 
 from kapstan.actions.rendering import RenderedAppVersion
+from kapstan.actions.storeports import AppState, RevisionReads, TemplateReads
 from kapstan.actions.templates import parsed
 from kapstan.errors import KapstanError
-from kapstan.store import Revision, Store
+from kapstan.store import Revision
 
 REMOVED = "removed"  # the status of the revision that records a service's removal
 
 
-def last_revisions(store: Store, app: str) -> dict[str, Revision]:
+def last_revisions(store: RevisionReads, app: str) -> dict[str, Revision]:
     """Each service's highest-numbered revision, whatever its status."""
     last: dict[str, Revision] = {}
     for revision in store.list_revisions(app):  # by service, then number
@@ -23,7 +24,7 @@ def last_revisions(store: Store, app: str) -> dict[str, Revision]:
     return last
 
 
-def removed_services(store: Store, version: RenderedAppVersion) -> dict[str, tuple[str, ...]]:
+def removed_services(store: AppState, version: RenderedAppVersion) -> dict[str, tuple[str, ...]]:
     """Services to remove when deploying ``version``, each with its last ``dependsOn``."""
     gone = {
         service: revision
@@ -33,7 +34,7 @@ def removed_services(store: Store, version: RenderedAppVersion) -> dict[str, tup
     return {service: _depends_on(store, revision) for service, revision in gone.items()}
 
 
-def _depends_on(store: Store, revision: Revision) -> tuple[str, ...]:
+def _depends_on(store: TemplateReads, revision: Revision) -> tuple[str, ...]:
     try:
         template = parsed(store.get_template(revision.template, revision.template_version))
     except KapstanError:

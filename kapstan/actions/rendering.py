@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from kapstan.actions.storeports import RenderInputs
 from kapstan.actions.templates import parsed
 from kapstan.errors import InputError
 from kapstan.model.rendered import RenderedApp
 from kapstan.model.template import Template
 from kapstan.model.values import Value
 from kapstan.render.render import render_app
-from kapstan.store import Store
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class RenderedAppVersion:
 
 
 def render_at(
-    store: Store, app: str, template_version: int, config_version: int
+    store: RenderInputs, app: str, template_version: int, config_version: int
 ) -> RenderedAppVersion:
     """Render ``app`` from the given (immutable) template and config versions."""
     application = store.get_application(app)
@@ -51,7 +51,7 @@ def render_at(
     )
 
 
-def render_application(store: Store, app: str) -> RenderedAppVersion:
+def render_application(store: RenderInputs, app: str) -> RenderedAppVersion:
     """Render ``app`` at its current versions (a config that follows the latest uses it)."""
     application = store.get_application(app)
     config_version = application.config_version or store.get_config(application.config).version
@@ -59,7 +59,7 @@ def render_application(store: Store, app: str) -> RenderedAppVersion:
 
 
 def render_services_at(
-    store: Store, app: str, versions: Mapping[str, tuple[int, int]]
+    store: RenderInputs, app: str, versions: Mapping[str, tuple[int, int]]
 ) -> RenderedAppVersion:
     """``app`` with only the services of ``versions``, each rendered at its own pair.
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from kapstan.actions.cancelling import CANCELLED_REVISION
 from kapstan.actions.removals import REMOVED
 from kapstan.actions.rendering import RenderedAppVersion, render_application, render_services_at
+from kapstan.actions.storeports import AppState, RevisionReads
 from kapstan.errors import InputError, NotFoundError
-from kapstan.store import Revision, Store
+from kapstan.store import Revision
 from kapstan.store.revisions import INTERRUPTED, PENDING
 
 # Revisions cut short (killed, cancelled) were never seen ready: never a rollback target.
@@ -34,7 +35,7 @@ class RollbackChoice:
         return "rollback to " + ", ".join(f"{s}@{r.number}" for s, r in self.revisions.items())
 
 
-def choose(store: Store, app: str, *, service: str | None, to: int | None) -> RollbackChoice:
+def choose(store: AppState, app: str, *, service: str | None, to: int | None) -> RollbackChoice:
     if to is not None and service is None:
         raise InputError("--to needs --service: revision numbers are per service")
     if service is not None:
@@ -57,7 +58,7 @@ def choose(store: Store, app: str, *, service: str | None, to: int | None) -> Ro
     return RollbackChoice(version, list(version.rendered.services), targets)
 
 
-def rollback_target(store: Store, app: str, service: str, to: int | None) -> Revision:
+def rollback_target(store: RevisionReads, app: str, service: str, to: int | None) -> Revision:
     if to is not None:
         chosen = store.get_revision(app, service, to)
         if chosen.status == REMOVED:

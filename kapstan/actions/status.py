@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kapstan.actions.rendering import RenderedAppVersion, render_application
+from kapstan.actions.storeports import AppState
 from kapstan.errors import KapstanError
 from kapstan.health import Health, HealthStatus, health_of
 from kapstan.kube import KubeClient, RetryPolicy, connect
 from kapstan.model.rendered import KubeObject
 from kapstan.plan.order import WORKLOAD_KINDS
 from kapstan.plan.ownership import Claimant, Conflict, conflict_of
-from kapstan.store import Store
 
 _ORDER = {HealthStatus.FAILED: 0, HealthStatus.MISSING: 1, HealthStatus.UNKNOWN: 2,
           HealthStatus.PROGRESSING: 3, HealthStatus.HEALTHY: 4}  # fmt: skip
@@ -67,7 +67,7 @@ def _worst(healths: list[Health]) -> Health:
 
 
 def app_status(
-    store: Store,
+    store: AppState,
     app: str,
     *,
     clients: Connector = connect,
@@ -115,7 +115,7 @@ def app_status(
     return out
 
 
-def health_by_service(store: Store, app: str, *, clients: Connector = connect) -> dict[str, str]:
+def health_by_service(store: AppState, app: str, *, clients: Connector = connect) -> dict[str, str]:
     """Service -> health status, for lists (the API's, the console's); a cluster that cannot be
     read is one ``(cluster)`` entry saying why, so a list never fails for one app."""
     try:

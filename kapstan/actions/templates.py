@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from kapstan.actions.memo import Lru
 from kapstan.actions.refs import Ref
+from kapstan.actions.storeports import TemplateReads, TemplateWrites
 from kapstan.errors import InputError
 from kapstan.model.template import Template
 from kapstan.render.variables import Variable, extract_variables
-from kapstan.store import Store, TemplateVersion
+from kapstan.store import TemplateVersion
 from kapstan.templates.content import template_digest
 from kapstan.templates.exporter import export_template_dir
 from kapstan.templates.loader import parse_template, read_template_dir
@@ -40,7 +41,7 @@ class TemplateVars:
 
 
 def import_template(
-    store: Store,
+    store: TemplateWrites,
     path: str | os.PathLike[str],
     *,
     author: str,
@@ -56,7 +57,7 @@ def import_template(
 
 
 def save_files(
-    store: Store, files: dict[str, str], *, author: str, name: str | None = None, message: str = ""
+    store: TemplateWrites, files: dict[str, str], *, author: str, name: str | None = None, message: str = ""
 ) -> ImportResult:
     """Parse ``files`` (every check) and save them as the next version of their template.
 
@@ -83,7 +84,7 @@ def check_template_name(requested: str | None, template: Template) -> str:
     return template.name
 
 
-def load_template(store: Store, ref: Ref) -> TemplateDetails:
+def load_template(store: TemplateReads, ref: Ref) -> TemplateDetails:
     """A stored template version, parsed."""
     stored = store.get_template(ref.name, ref.version)
     return TemplateDetails(stored, parsed(stored))
@@ -109,13 +110,13 @@ def _size(template: Template) -> int:
 _PARSED: Lru[str, Template] = Lru(max_entries=64, max_weight=32 * 1024 * 1024, weigh=_size)
 
 
-def template_vars(store: Store, ref: Ref) -> TemplateVars:
+def template_vars(store: TemplateReads, ref: Ref) -> TemplateVars:
     """Every key of a template version: its default and where it is used."""
     details = load_template(store, ref)
     return TemplateVars(details.version, tuple(extract_variables(details.template)))
 
 
-def export_template(store: Store, ref: Ref, path: str | os.PathLike[str]) -> TemplateVersion:
+def export_template(store: TemplateReads, ref: Ref, path: str | os.PathLike[str]) -> TemplateVersion:
     """Write a template version's files under ``path`` (new or empty directory)."""
     stored = store.get_template(ref.name, ref.version)
     write_export(stored, path)
