@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from kapstan.actions.changes import AppChanges, app_changes
 from kapstan.actions.refs import Ref
+from kapstan.actions.storeports import ApplicationReads, AppWrites, ChecksumKey, StateReads
 from kapstan.actions.templates import TemplateDetails, load_template
 from kapstan.errors import ConflictError, NotFoundError, VariableError
 from kapstan.model.values import Value
 from kapstan.render.render import render_app
 from kapstan.render.variables import default_config
-from kapstan.store import Application, ConfigVersion, Environment, Store
+from kapstan.store import Application, ConfigVersion, Environment
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class AppUpdate:
 
 
 def create_app(
-    store: Store,
+    store: AppWrites,
     name: str,
     *,
     template: Ref,
@@ -67,7 +68,7 @@ def create_app(
     )
 
 
-def app_details(store: Store, name: str) -> AppDetails:
+def app_details(store: StateReads, name: str) -> AppDetails:
     application = store.get_application(name)
     environment = store.get_environment(application.environment)
     details = load_template(store, Ref(application.template, application.template_version))
@@ -76,7 +77,7 @@ def app_details(store: Store, name: str) -> AppDetails:
 
 
 def update_app(
-    store: Store,
+    store: AppWrites,
     name: str,
     *,
     template_version: int | None = None,
@@ -92,7 +93,7 @@ def update_app(
     return AppUpdate(application, changes)
 
 
-def _check_free(store: Store, name: str) -> None:
+def _check_free(store: ApplicationReads, name: str) -> None:
     try:
         store.get_application(name)
     except NotFoundError:
@@ -101,7 +102,7 @@ def _check_free(store: Store, name: str) -> None:
 
 
 def _default_config(
-    store: Store, name: str, details: TemplateDetails, env: Environment, author: str
+    store: AppWrites, name: str, details: TemplateDetails, env: Environment, author: str
 ) -> ConfigVersion:
     values: dict[str, Value] = dict(default_config(details.template))
     try:
@@ -123,7 +124,7 @@ def _default_config(
 
 
 def _check_renders(
-    store: Store,
+    store: ChecksumKey,
     details: TemplateDetails,
     values: Mapping[str, Value],
     app: str,

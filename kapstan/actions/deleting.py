@@ -28,6 +28,13 @@ from kapstan.actions.journal import (
     resolve_interrupted,
     take_lock,
 )
+from kapstan.actions.storeports import (
+    AppState,
+    ConfigReads,
+    Deleting,
+    Revising,
+    TemplateReads,
+)
 from kapstan.actions.templates import parsed
 from kapstan.engine import removal
 from kapstan.engine.deploy import DeployOutcome, ServiceOutcome
@@ -38,7 +45,7 @@ from kapstan.kube import KubeClient, connect
 from kapstan.model.operation import Step
 from kapstan.plan.graph import Graph, waves
 from kapstan.render.resources import group_of
-from kapstan.store import Application, Environment, Revision, Store
+from kapstan.store import Application, Environment, Revision
 
 KIND = "delete"
 REMOVED_HASH = "removed"
@@ -70,7 +77,7 @@ class AppRemoval:
         return sum(len(s.deleting) for s in self.services)
 
 
-def survey_app(store: Store, app: str, *, keep_volumes: bool = True) -> AppRemoval:
+def survey_app(store: AppState, app: str, *, keep_volumes: bool = True) -> AppRemoval:
     """What deleting ``app`` would delete and keep (and why), read from the live cluster."""
     application = store.get_application(app)
     env = store.get_environment(application.environment)
@@ -84,7 +91,7 @@ def survey_app(store: Store, app: str, *, keep_volumes: bool = True) -> AppRemov
 
 @gated(KIND)
 def delete_app(
-    store: Store,
+    store: Deleting,
     app: str,
     *,
     author: str,
@@ -178,7 +185,7 @@ def delete_app(
 
 
 def _remove_service(
-    store: Store,
+    store: Revising,
     cluster: Cluster,
     journal: StoreJournal,
     application: Application,
@@ -218,7 +225,7 @@ def _count(outcome: ServiceOutcome) -> int:
     return len(outcome.details)
 
 
-def _config_version(store: Store, application: Application) -> int:
+def _config_version(store: ConfigReads, application: Application) -> int:
     return application.config_version or store.get_config(application.config).version
 
 
@@ -239,7 +246,7 @@ def _survey(
     return tuple(found)
 
 
-def _inventories(store: Store, application: Application) -> dict[str, list[InventoryEntry]]:
+def _inventories(store: AppState, application: Application) -> dict[str, list[InventoryEntry]]:
     """Per service with revisions, dependents first: every object any revision recorded.
 
     Not the latest revision's alone: a failed deploy prunes nothing, so objects of an
@@ -259,7 +266,7 @@ def _inventories(store: Store, application: Application) -> dict[str, list[Inven
     return {s: inventories[s] for s in _deletion_order(store, application, list(inventories))}
 
 
-def _deletion_order(store: Store, application: Application, services: list[str]) -> list[str]:
+def _deletion_order(store: TemplateReads, application: Application, services: list[str]) -> list[str]:
     """The reverse of the deploy waves: what depends on a service goes before it."""
     template = parsed(store.get_template(application.template, application.template_version))
     known = [s for s in template.services if s in services]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from kapstan.actions.deleting import DEFAULT_TIMEOUT, delete_app
 from kapstan.actions.deploying import DeployResult
 from kapstan.actions.journal import Listener
+from kapstan.actions.storeports import Deleting, Removals
 from kapstan.errors import ClusterError
 from kapstan.model.operation import Step
-from kapstan.store import Store
 
 OnApp = Callable[[str], None]
 
@@ -29,7 +29,7 @@ class EnvironmentDeleted:
 
 
 def delete_environment(
-    store: Store,
+    store: Deleting,
     name: str,
     *,
     author: str,
@@ -68,7 +68,7 @@ def delete_environment(
 
 
 def delete_template(
-    store: Store, name: str, version: int | None = None, *, author: str, via: str = "cli"
+    store: Removals, name: str, version: int | None = None, *, author: str, via: str = "cli"
 ) -> list[int]:
     """Delete version ``version`` of template ``name`` (None: all); the versions deleted."""
     deleted = store.delete_template(name, version)
@@ -78,6 +78,6 @@ def delete_template(
     return deleted
 
 
-def delete_config(store: Store, name: str, *, author: str, via: str = "cli") -> None:
+def delete_config(store: Removals, name: str, *, author: str, via: str = "cli") -> None:
     store.delete_config(name)
     store.audit(author, "config.delete", kind="config", name=name, details={"via": via})

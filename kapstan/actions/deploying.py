@@ -34,6 +34,7 @@ from kapstan.actions.rendering import (
     render_at,
     render_services_at,
 )
+from kapstan.actions.storeports import AppState, AuditLog, Deploying, Revising
 from kapstan.engine.deploy import (
     Deployer,
     DeployOptions,
@@ -48,7 +49,6 @@ from kapstan.kube import connect
 from kapstan.model.operation import Operation, Step
 from kapstan.plan import policy
 from kapstan.plan.ownership import Conflict
-from kapstan.store import Store
 
 OnStart = Callable[[int], None]
 DEFAULTS = DeployOptions()
@@ -77,7 +77,7 @@ def _selected(
     return list(services) or known + gone
 
 
-def _removed(store: Store, version: RenderedAppVersion, kind: str) -> Removed:
+def _removed(store: AppState, version: RenderedAppVersion, kind: str) -> Removed:
     """What a deploy of ``version`` removes; a rollback goes back and never removes."""
     return removals.removed_services(store, version) if kind == "deploy" else {}
 
@@ -106,14 +106,14 @@ def check_policy(version: RenderedAppVersion, selected: Sequence[str]) -> list[s
     return policy.enforce(policy.policy_of(version.values), found)
 
 
-def policy_warnings(store: Store, app: str, services: Sequence[str] = ()) -> list[str]:
+def policy_warnings(store: AppState, app: str, services: Sequence[str] = ()) -> list[str]:
     """What the environment's resource policy says of a deploy of these services."""
     version = render_application(store, app)
     return check_policy(version, _selected(version, services, _removed(store, version, "deploy")))
 
 
 def plan_app(
-    store: Store,
+    store: Revising,
     app: str,
     services: Sequence[str] = (),
     *,
@@ -141,7 +141,7 @@ def plan_app(
 
 
 def plan_rollback(
-    store: Store, app: str, *, service: str | None = None, to: int | None = None
+    store: Revising, app: str, *, service: str | None = None, to: int | None = None
 ) -> tuple[list[ServicePlan], list[str]]:
     """What ``rollback_app`` would do (its plan and the policy's warnings), read live."""
     choice = rollbacks.choose(store, app, service=service, to=to)
@@ -174,7 +174,7 @@ def deploy_request(
 
 @gated("deploy")
 def deploy_app(
-    store: Store,
+    store: Deploying,
     app: str,
     *,
     author: str,
@@ -278,7 +278,7 @@ def deploy_app(
 
 
 def _audit_adoption(
-    store: Store,
+    store: AuditLog,
     author: str,
     version: RenderedAppVersion,
     operation_id: int,
@@ -294,7 +294,7 @@ def _audit_adoption(
 
 
 def resume_operation(
-    store: Store,
+    store: Deploying,
     operation_id: int,
     *,
     lease: float = LEASE_SECONDS,
@@ -337,7 +337,7 @@ def _summary(outcome: DeployOutcome) -> str:
 
 
 def _rollback_service(
-    store: Store, app: str, service: str, author: str, operation_id: int, clock: Clock
+    store: Revising, app: str, service: str, author: str, operation_id: int, clock: Clock
 ) -> ServiceOutcome | None:
     """Atomic's undo for one service: re-apply its last revision deployed before this operation.
 
@@ -381,7 +381,7 @@ def _rollback_service(
 
 @gated("rollback")
 def rollback_app(
-    store: Store,
+    store: Deploying,
     app: str,
     *,
     author: str,

@@ -31,9 +31,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from kapstan.actions.storeports import (
+    ApplicationReads,
+    Approvals,
+    EnvironmentReads,
+    Gatekeeping,
+    OperationLog,
+)
 from kapstan.errors import ApprovalRequiredError, ConflictError, KapstanError, NotFoundError
 from kapstan.model.operation import Operation
-from kapstan.store import Approval, Store
+from kapstan.store import Approval
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,12 +89,12 @@ class ApprovalPending(ApprovalRequiredError):
         self.approval_id = approval.id
 
 
-def requires_approval(store: Store, environment: str) -> bool:
+def requires_approval(store: EnvironmentReads, environment: str) -> bool:
     return store.get_environment(environment).requires_approval
 
 
 def require_gate(
-    store: Store, *, kind: str, app: str, environment: str, actor: str,
+    store: Gatekeeping, *, kind: str, app: str, environment: str, actor: str,
     payload: Mapping[str, Any], approval: int | None = None, clearance: Clearance | None = None,
 ) -> Clearance:  # fmt: skip
     """Go (a Clearance), or ApprovalPending with a pending approval recorded.
@@ -104,7 +111,7 @@ def require_gate(
     raise ApprovalPending(_ask(store, kind, app, environment, actor, payload))
 
 
-def continuing(store: Store, operation: Operation) -> Clearance:
+def continuing(store: ApplicationReads, operation: Operation) -> Clearance:
     """A resumed operation goes on under the clearance it started with: it existed, so the
     gate let it through (it may have spent an approval that is used now)."""
     environment = store.get_application(operation.app).environment
@@ -112,7 +119,7 @@ def continuing(store: Store, operation: Operation) -> Clearance:
 
 
 def open_operation(
-    store: Store, clearance: Clearance, app: str, kind: str, *, author: str, message: str,
+    store: OperationLog, clearance: Clearance, app: str, kind: str, *, author: str, message: str,
     services: Sequence[str],
 ) -> Operation:  # fmt: skip
     """Start an operation (the only way an action changes a cluster) behind the gate."""
@@ -129,7 +136,7 @@ def _check(clearance: Clearance, kind: str, app: str) -> Clearance:
     return clearance
 
 
-def _spend(store: Store, approval_id: int, kind: str, app: str, environment: str) -> Clearance:
+def _spend(store: Approvals, approval_id: int, kind: str, app: str, environment: str) -> Clearance:
     asked = store.get_approval(approval_id)
     if (asked.kind, asked.application, asked.environment) != (kind, app, environment):
         raise ConflictError(
@@ -141,7 +148,7 @@ def _spend(store: Store, approval_id: int, kind: str, app: str, environment: str
 
 
 def _ask(
-    store: Store, kind: str, app: str, environment: str, actor: str, payload: Mapping[str, Any]
+    store: Gatekeeping, kind: str, app: str, environment: str, actor: str, payload: Mapping[str, Any]
 ) -> Approval:
     try:
         store.get_user(actor)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from kapstan.actions.applications import create_app
 from kapstan.actions.configs import guard_secrets
 from kapstan.actions.refs import Ref
+from kapstan.actions.storeports import ApplicationReads, ConfigReads, ConfigWrites, Installing
 from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.market.catalog import all_catalogs
 from kapstan.market.catalogs import MarketTemplate, find_template
@@ -28,7 +29,7 @@ from kapstan.model.values import SecretValue, Value
 from kapstan.plan.changes import same_value
 from kapstan.render.render import render_app
 from kapstan.render.variables import default_config, extract_variables
-from kapstan.store import Application, ConfigVersion, Environment, Store, TemplateVersion
+from kapstan.store import Application, ConfigVersion, Environment, TemplateVersion
 from kapstan.templates.loader import parse_template, read_template_dir
 
 SECRET_BYTES = 24
@@ -57,7 +58,7 @@ class _Plan:
 
 
 def install(
-    store: Store,
+    store: Installing,
     name: str,
     *,
     env: str,
@@ -106,7 +107,7 @@ def install(
     )  # fmt: skip
 
 
-def _check_free(store: Store, app: str) -> None:
+def _check_free(store: ApplicationReads, app: str) -> None:
     try:
         store.get_application(app)
     except NotFoundError:
@@ -148,7 +149,7 @@ def _check_keys(template: Template, given: Mapping[str, Value], entry: MarketTem
 
 
 def _plan_config(
-    store: Store,
+    store: ConfigReads,
     app: str,
     template: Template,
     entry: MarketTemplate,
@@ -172,7 +173,7 @@ def _plan_config(
 
 
 def _environment_values(
-    store: Store, environment: Environment, allowed: set[str]
+    store: ConfigReads, environment: Environment, allowed: set[str]
 ) -> dict[str, Value]:
     """The environment config's values for this template's keys, and Kapstan's own keys."""
     if environment.config is None:
@@ -182,7 +183,7 @@ def _environment_values(
 
 
 def _save_config(
-    store: Store, app: str, plan: _Plan, entry: MarketTemplate, author: str
+    store: ConfigWrites, app: str, plan: _Plan, entry: MarketTemplate, author: str
 ) -> tuple[ConfigVersion, bool]:
     message = f"market install of {entry.qualified}"
     if plan.current is None:

@@ -15,9 +15,10 @@ from typing import Any
 from kapstan.actions.applications import create_app, update_app
 from kapstan.actions.gates import Clearance, gated, require_gate
 from kapstan.actions.refs import Ref
+from kapstan.actions.storeports import ApplicationReads, Promoting, StateReads
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import ConflictError, InputError, NotFoundError
-from kapstan.store import Application, Store
+from kapstan.store import Application
 
 DEFAULT_TIMEOUT = DeployOptions().timeout
 
@@ -43,14 +44,14 @@ class Promoted:
     clearance: Clearance  # lets the promoted app's deploy through the gate once
 
 
-def find_application(store: Store, name: str) -> Application | None:
+def find_application(store: ApplicationReads, name: str) -> Application | None:
     try:
         return store.get_application(name)
     except NotFoundError:
         return None
 
 
-def plan_promotion(store: Store, source: str, environment: str, app_name: str | None) -> Promotion:
+def plan_promotion(store: StateReads, source: str, environment: str, app_name: str | None) -> Promotion:
     """Check a promotion and say what it will do; nothing is written."""
     app = store.get_application(source)
     store.get_environment(environment)
@@ -76,7 +77,7 @@ def plan_promotion(store: Store, source: str, environment: str, app_name: str | 
 
 @gated("promote")
 def promote(
-    store: Store, promotion: Promotion, *, author: str, deploy: bool = True,
+    store: Promoting, promotion: Promotion, *, author: str, deploy: bool = True,
     timeout: float = DEFAULT_TIMEOUT, approval: int | None = None,
 ) -> Promoted:  # fmt: skip
     """Create the target application, or point it at the source's template version.

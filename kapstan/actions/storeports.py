@@ -275,10 +275,15 @@ class Locks(Protocol):
 
 
 @runtime_checkable
-class UserAccounts(Protocol):
-    """Users: read, disabled, enabled."""
+class UserReads(Protocol):
+    """Users, read."""
 
     def get_user(self, name: str) -> User: ...
+
+
+@runtime_checkable
+class UserWrites(Protocol):
+    """Users disabled and enabled again."""
 
     def disable_user(self, name: str) -> User: ...
 
@@ -362,3 +367,103 @@ class ChecksumKey(Protocol):
     """The key rendered checksums are made with (None: none configured)."""
 
     def checksum_key(self) -> bytes | None: ...
+
+
+# What one action or a family of them needs: intersections of the facets above.
+
+
+@runtime_checkable
+class StateReads(TemplateReads, ConfigReads, EnvironmentReads, ApplicationReads, Protocol):
+    """An application, its environment, template and config versions, read."""
+
+
+@runtime_checkable
+class RenderInputs(StateReads, ChecksumKey, Protocol):
+    """All that rendering an application at some versions reads."""
+
+
+@runtime_checkable
+class AppState(RenderInputs, RevisionReads, Protocol):
+    """An application as rendered and as deployed: plans, status, views, rollback choices."""
+
+
+@runtime_checkable
+class Revising(AppState, RevisionWrites, Protocol):
+    """Rendering with the engine's revision port (``StoreRevisions``); a plan records none."""
+
+
+@runtime_checkable
+class AppWrites(RenderInputs, ApplicationWrites, ConfigWrites, Protocol):
+    """Creating an application (with its default config) or moving its pins."""
+
+
+@runtime_checkable
+class ConfigEdits(ConfigReads, ConfigWrites, AuditLog, Protocol):
+    """A config changed, each change audited."""
+
+
+@runtime_checkable
+class EnvironmentEdits(EnvironmentReads, EnvironmentWrites, ConfigReads, AuditLog, Protocol):
+    """An environment made or changed (its config must exist), each change audited."""
+
+
+@runtime_checkable
+class AccessEdits(UserWrites, RoleGrants, Tokens, AuditLog, Protocol):
+    """Users disabled or enabled, roles and tokens revoked, each change audited."""
+
+
+@runtime_checkable
+class ApprovalDecisions(Approvals, AuditLog, Protocol):
+    """An approval approved, rejected or withdrawn, audited."""
+
+
+@runtime_checkable
+class Gatekeeping(EnvironmentReads, Approvals, AuditLog, UserReads, Protocol):
+    """The approval gate: does the environment require one, ask for it, spend it."""
+
+
+@runtime_checkable
+class Journal(OperationReads, OperationLog, Locks, Protocol):
+    """One running operation: its record and the application's lock."""
+
+
+@runtime_checkable
+class RevisionLog(RevisionReads, RevisionWrites, Protocol):
+    """Revisions read and recorded."""
+
+
+@runtime_checkable
+class Cancelling(
+    ApplicationReads, OperationReads, OperationLog, RevisionWrites, AuditLog, Protocol
+):
+    """A cancel asked for, and an operation ended as cancelled."""
+
+
+@runtime_checkable
+class Deploying(Revising, Journal, Gatekeeping, EnvironmentWrites, Protocol):
+    """A deploy or rollback: render, gate, lock, journal, record revisions."""
+
+
+@runtime_checkable
+class Deleting(Revising, Journal, Gatekeeping, Deletions, Protocol):
+    """An application (or an environment's) deleted from its cluster and the store."""
+
+
+@runtime_checkable
+class Removals(Deletions, AuditLog, Protocol):
+    """A template or config removed from the store, audited."""
+
+
+@runtime_checkable
+class Promoting(AppWrites, Gatekeeping, Protocol):
+    """An application promoted to another environment (created there or moved on)."""
+
+
+@runtime_checkable
+class Installing(AppWrites, TemplateWrites, Protocol):
+    """A market template saved and installed as an application."""
+
+
+@runtime_checkable
+class Operating(Deploying, Deleting, Promoting, Installing, ConfigEdits, Protocol):
+    """Whatever the actions that run others (approved requests, the demo) may dispatch to."""
