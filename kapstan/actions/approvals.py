@@ -20,13 +20,14 @@ from kapstan.actions.deleting import delete_app
 from kapstan.actions.deploying import deploy_app, rollback_app
 from kapstan.actions.journal import Listener
 from kapstan.actions.promote import DEFAULT_TIMEOUT, Promoted, Promotion, promote
+from kapstan.actions.storeports import ApprovalDecisions, AuditLog, CarryingOut, Deleting, Deploying
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import ForbiddenError, InputError
 from kapstan.model.operation import Operation
-from kapstan.store import Approval, Store
+from kapstan.store import Approval
 
 
-def approve(store: Store, approval_id: int, *, user: str) -> Approval:
+def approve(store: ApprovalDecisions, approval_id: int, *, user: str) -> Approval:
     """Approve someone else's pending request (the store checks who may)."""
     decided = store.approve(approval_id, user=user)
     _audit(store, user, "approval.approve", decided, request=decided.kind,
@@ -34,13 +35,13 @@ def approve(store: Store, approval_id: int, *, user: str) -> Approval:
     return decided
 
 
-def reject(store: Store, approval_id: int, *, user: str, reason: str) -> Approval:
+def reject(store: ApprovalDecisions, approval_id: int, *, user: str, reason: str) -> Approval:
     decided = store.reject(approval_id, user=user, reason=reason)
     _audit(store, user, "approval.reject", decided, reason=reason)
     return decided
 
 
-def withdraw(store: Store, approval_id: int, *, user: str, reason: str = "") -> Approval:
+def withdraw(store: ApprovalDecisions, approval_id: int, *, user: str, reason: str = "") -> Approval:
     """The requester takes their own pending request back; it never runs."""
     found = store.get_approval(approval_id)
     if found.requested_by != user:
@@ -78,7 +79,7 @@ class CarriedOut:
     promoted: Promoted | None = None
 
 
-def carry_out(store: Store, approval: Approval, *, listener: Listener | None) -> CarriedOut:
+def carry_out(store: CarryingOut, approval: Approval, *, listener: Listener | None) -> CarriedOut:
     """Run the approved request ``approval`` in this process, as its requester, once."""
     payload = dict(approval.payload)
     run = _RUNS.get(approval.kind)
@@ -88,11 +89,11 @@ def carry_out(store: Store, approval: Approval, *, listener: Listener | None) ->
     return run(store, approval, payload, listener)
 
 
-Run = Callable[[Store, Approval, dict[str, Any], Listener | None], CarriedOut]
+Run = Callable[[CarryingOut, Approval, dict[str, Any], Listener | None], CarriedOut]
 
 
 def _deploy(
-    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+    store: Deploying, a: Approval, payload: dict[str, Any], listener: Listener | None
 ) -> CarriedOut:
     done = deploy_app(
         store, a.application, author=a.requested_by, services=list(payload.get("services", [])),
@@ -103,7 +104,7 @@ def _deploy(
 
 
 def _rollback(
-    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+    store: Deploying, a: Approval, payload: dict[str, Any], listener: Listener | None
 ) -> CarriedOut:
     to = payload.get("to")
     service = payload.get("service")
@@ -116,7 +117,7 @@ def _rollback(
 
 
 def _delete(
-    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+    store: Deleting, a: Approval, payload: dict[str, Any], listener: Listener | None
 ) -> CarriedOut:
     done = delete_app(
         store, a.application, author=a.requested_by,
@@ -128,7 +129,7 @@ def _delete(
 
 
 def _promote(
-    store: Store, a: Approval, payload: dict[str, Any], listener: Listener | None
+    store: CarryingOut, a: Approval, payload: dict[str, Any], listener: Listener | None
 ) -> CarriedOut:
     timeout = float(payload.get("timeout", DEFAULT_TIMEOUT))
     deploy = bool(payload.get("deploy", True))
@@ -148,7 +149,7 @@ _RUNS: dict[str, Run] = {"deploy": _deploy, "rollback": _rollback, "delete": _de
                          "promote": _promote}  # fmt: skip
 
 
-def _audit(store: Store, user: str, action: str, decided: Approval, **details: Any) -> None:
+def _audit(store: AuditLog, user: str, action: str, decided: Approval, **details: Any) -> None:
     store.audit(
         user, action, kind="application", name=decided.application,
         environment=decided.environment,

@@ -19,13 +19,13 @@ from kapstan.actions.deletions import delete_environment
 from kapstan.actions.deploying import DeployResult, deploy_app
 from kapstan.actions.install import install
 from kapstan.actions.journal import Listener
+from kapstan.actions.storeports import Deleting, Operating
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import KapstanError
 from kapstan.market.catalog import all_catalogs
 from kapstan.market.catalogs import find_template
 from kapstan.model.operation import Step
 from kapstan.model.values import SecretValue, Value
-from kapstan.store import Store
 
 Say = Callable[[str], None]
 APP = "shop"
@@ -61,7 +61,7 @@ def _counts(result: DeployResult) -> str:
 
 
 def run_demo(
-    store: Store,
+    store: Operating,
     *,
     kubeconfig: Path,
     prefix: str = "kapstan-demo",
@@ -116,7 +116,7 @@ def run_demo(
 
 
 def cleanup_demo(
-    store: Store,
+    store: Deleting,
     *,
     author: str = "demo",
     timeout: float = 300.0,

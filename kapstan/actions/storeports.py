@@ -465,5 +465,10 @@ class Installing(AppWrites, TemplateWrites, Protocol):
 
 
 @runtime_checkable
-class Operating(Deploying, Deleting, Promoting, Installing, ConfigEdits, Protocol):
-    """Whatever the actions that run others (approved requests, the demo) may dispatch to."""
+class CarryingOut(Deploying, Deleting, Promoting, Protocol):
+    """An approved request run: a deploy, rollback, deletion or promotion."""
+
+
+@runtime_checkable
+class Operating(CarryingOut, Installing, ConfigEdits, Protocol):
+    """The demo: installs, configures, deploys, promotes and deletes."""
