@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kapstan.actions.refs import Ref
+from kapstan.actions.storeports import AppState, RevisionReads
 from kapstan.actions.templates import load_template
 from kapstan.errors import InputError, TemplateError
 from kapstan.plan.bookkeeping import without_bookkeeping
@@ -16,7 +17,7 @@ from kapstan.plan.diffs import ResourceChange, structured_diff, unified_diff
 from kapstan.render.hashing import objects_yaml
 from kapstan.render.yamlnodes import load_data
 from kapstan.render.yamlsafety import STORED_LIMITS
-from kapstan.store import Revision, Store
+from kapstan.store import Revision
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class RevisionDiff:
     structured: tuple[ResourceChange, ...]
 
 
-def app_history(store: Store, app: str, service: str | None = None) -> list[Revision]:
+def app_history(store: AppState, app: str, service: str | None = None) -> list[Revision]:
     """Revisions of ``app`` (of one service), by service then number."""
     revisions = store.list_revisions(app, service)
     if service is not None and not revisions:
@@ -65,7 +66,7 @@ def _same_version(a: Revision, b: Revision) -> bool:
 
 
 def app_diff(
-    store: Store, app: str, service: str, old: int, new: int, *, managed: bool = False
+    store: RevisionReads, app: str, service: str, old: int, new: int, *, managed: bool = False
 ) -> RevisionDiff:
     """The unified and structured diffs of two revisions of one service.
 

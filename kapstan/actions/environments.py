@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kapstan.actions.storeports import ConfigReads, EnvironmentEdits, EnvironmentReads, StateReads
 from kapstan.errors import ConflictError, InputError, KapstanError, NotFoundError
 from kapstan.kube import config as kubeconfigs
 from kapstan.kube import connect
 from kapstan.plan import tenancy
-from kapstan.store import Application, ConfigVersion, Environment, Store
+from kapstan.store import Application, ConfigVersion, Environment
 from kapstan.store.environments import UNCHANGED, Unchanged
 
 REACH_TIMEOUT = 5.0  # seconds: a list of environments must not wait long for a dead cluster
@@ -31,7 +32,7 @@ class EnvironmentDetails:
 
 
 def create_environment(
-    store: Store,
+    store: EnvironmentEdits,
     name: str,
     *,
     kubeconfig: str | os.PathLike[str],
@@ -60,7 +61,7 @@ def create_environment(
     )
 
 
-def check_config_exists(store: Store, environment: str, config: str) -> None:
+def check_config_exists(store: ConfigReads, environment: str, config: str) -> None:
     """NotFoundError that says how to make ``config`` when there is none of that name."""
     try:
         store.get_config(config)  # secrets stay sealed: no key needed
@@ -73,7 +74,7 @@ def check_config_exists(store: Store, environment: str, config: str) -> None:
 
 
 def set_config(
-    store: Store, name: str, config: str | None, *, author: str, via: str
+    store: EnvironmentEdits, name: str, config: str | None, *, author: str, via: str
 ) -> Environment:
     """Give environment ``name`` another config (None: none); audited.
 
@@ -91,7 +92,7 @@ def set_config(
 
 
 def clone_environment(
-    store: Store,
+    store: EnvironmentEdits,
     source: str,
     new: str,
     *,
@@ -122,7 +123,7 @@ def clone_environment(
 
 
 def set_boundary(
-    store: Store,
+    store: EnvironmentEdits,
     name: str,
     *,
     allowed_namespaces: Sequence[str] | None = None,
@@ -166,7 +167,7 @@ def check_boundary_input(
 
 
 def check_collision(
-    store: Store,
+    store: EnvironmentReads,
     name: str,
     kubeconfig: str,
     context: str | None,
@@ -214,7 +215,7 @@ def cluster_of(kubeconfig: str, context: str | None) -> str:
 
 
 def _same_place(
-    store: Store, name: str, kubeconfig: str, context: str | None, namespace: str
+    store: EnvironmentReads, name: str, kubeconfig: str, context: str | None, namespace: str
 ) -> list[Environment]:
     cluster = cluster_of(kubeconfig, context)
     return [
@@ -242,7 +243,7 @@ def _kubeconfig_file(name: str, kubeconfig: str | os.PathLike[str], context: str
     return path.resolve()
 
 
-def environment_details(store: Store, name: str) -> EnvironmentDetails:
+def environment_details(store: StateReads, name: str) -> EnvironmentDetails:
     environment = store.get_environment(name)
     config = store.get_config(environment.config) if environment.config else None
     apps = tuple(a for a in store.list_applications() if a.environment == name)
