@@ -67,7 +67,7 @@ def check_config_exists(store: ConfigReads, environment: str, config: str) -> No
         store.get_config(config)  # secrets stay sealed: no key needed
     except NotFoundError:
         raise NotFoundError(
-            f"environment {environment}: there is no config {config!r}; make it first with "
+            f"environment {environment}: config {config!r} not found; make it first with "
             f"`kapstan config set {config} KEY=VALUE` or `kapstan config import {config} FILE` "
             f"(`kapstan config list` shows the configs there are)"
         ) from None

@@ -36,6 +36,7 @@ def create(
     config: str | None = typer.Option(
         None, "--config", metavar="NAME[@VERSION]", help="Default: the environment's config."
     ),
+    output: Format = OutputOpt,
 ) -> None:
     """Create app NAME; it is checked by rendering before anything is saved."""
     template_ref = parse_ref(template, "template")
@@ -44,10 +45,11 @@ def create(
         created = backend.apps.create(
             name, template=template_ref, environment=env, config=config_ref, author=author()
         )
-    print(
+    text = (
         f"application {created.name} created: template {created.template}@{created.template_version}, "
         f"config {created.config}@{created.config_version}, environment {created.environment}"
     )
+    print_data(_record(created), output, text)
 
 
 @app.command("list")
@@ -98,16 +100,19 @@ def update(
     name: str,
     template_version: int | None = TemplateVersionOpt,
     config_version: int | None = ConfigVersionOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Point app NAME at other versions (default: the latest); deploys nothing."""
     with open_backend(ctx) as backend:
         result = backend.apps.update(
             name, template_version=template_version, config_version=config_version
         )
-    print(format_changes(result.changes))
     a = result.application
-    print(f"application {a.name} now uses template {a.template}@{a.template_version}, "
-          f"config {a.config}@{a.config_version}")  # fmt: skip
+    text = (
+        f"{format_changes(result.changes)}\napplication {a.name} now uses template "
+        f"{a.template}@{a.template_version}, config {a.config}@{a.config_version}"
+    )
+    print_data({**_record(a), "changes": changes_record(result.changes)}, output, text)
 
 
 def format_changes(found: AppChanges) -> str:

@@ -13,17 +13,21 @@ from kapstan.plan.configdiff import ConfigDiff, KeyChange
 from kapstan.store import ConfigVersion
 
 
-def report_write(result: Written) -> None:
+def report_write(result: Written, output: Format = Format.table) -> None:
+    """What a write made: a sentence for people, the version as JSON/YAML for programs."""
     v = result.version
-    if result.created:
-        print(f"config {v.name}: version {v.version} saved")
-    else:
-        print(f"config {v.name}: unchanged, still version {v.version}")
+    lines = [
+        f"config {v.name}: version {v.version} saved" if result.created
+        else f"config {v.name}: unchanged, still version {v.version}"
+    ]  # fmt: skip
     if result.kept_secret:
         keys = ", ".join(result.kept_secret)
-        print(f"kept secret (encrypted): {keys}; `config set --plain` makes a key plain")
+        lines.append(f"kept secret (encrypted): {keys}; `config set --plain` makes a key plain")
     if result.made_plain:
-        print(f"made plain (audited): {', '.join(result.made_plain)}")
+        lines.append(f"made plain (audited): {', '.join(result.made_plain)}")
+    record = {**_version_record(v), "saved": result.created,
+              "keptSecret": list(result.kept_secret), "madePlain": list(result.made_plain)}  # fmt: skip
+    print_data(record, output, "\n".join(lines))
 
 
 def print_config(version: ConfigVersion, key: str | None, output: Format) -> None:

@@ -91,6 +91,7 @@ def clone(
     shared: bool | None = typer.Option(
         None, "--shared/--not-shared", help=SHARED_HELP + " Default: as SOURCE."
     ),
+    output: Format = OutputOpt,
 ) -> None:
     """Copy environment SOURCE as NEW, with a config NEW copied from SOURCE's.
 
@@ -101,7 +102,8 @@ def clone(
     with open_backend(ctx) as backend:
         env = backend.environments.clone(source, new, author=author(), place=place)
     tail = f" with config {env.config}" if env.config else ""
-    print(f"environment {env.name} cloned from {source} (namespace {env.namespace}){tail}")
+    text = f"environment {env.name} cloned from {source} (namespace {env.namespace}){tail}"
+    print_data(_record(env), output, text)
 
 
 @app.command("set")

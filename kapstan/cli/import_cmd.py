@@ -13,7 +13,8 @@ from pathlib import Path
 import typer
 
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import MessageOpt, author
+from kapstan.cli.common import MessageOpt, OutputOpt, author
+from kapstan.cli.output import Format, print_data
 from kapstan.importers import ImportResult, import_compose, import_helm, import_manifests
 from kapstan.importers.helmbin import ensure_helm
 
@@ -33,9 +34,10 @@ def compose(
     file: Path = ComposeArg,
     name: str | None = NameOpt,
     message: str = MessageOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Translate a docker-compose FILE into a new template version."""
-    _save(ctx, import_compose(file, name=name), message)
+    _save(ctx, import_compose(file, name=name), message, output)
 
 
 @app.command()
@@ -44,9 +46,10 @@ def manifests(
     path: Path = PathArg,
     name: str | None = NameOpt,
     message: str = MessageOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Group plain manifests at PATH into services of a new template version."""
-    _save(ctx, import_manifests(path, name=name), message)
+    _save(ctx, import_manifests(path, name=name), message, output)
 
 
 @app.command()
@@ -57,10 +60,11 @@ def helm(
     name: str | None = NameOpt,
     build: bool = BuildOpt,
     message: str = MessageOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Render CHART with helm and import it; the values set become config keys."""
     binary = ensure_helm(progress=lambda m: typer.echo(m, err=True)) if build else None
-    _save(ctx, import_helm(chart, values=values, name=name, helm=binary), message)
+    _save(ctx, import_helm(chart, values=values, name=name, helm=binary), message, output)
 
 
 def format_result(result: ImportResult, version: int, created: bool) -> str:
@@ -78,7 +82,9 @@ def format_result(result: ImportResult, version: int, created: bool) -> str:
     return "\n".join(lines)
 
 
-def _save(ctx: typer.Context, result: ImportResult, message: str) -> None:
+def _save(ctx: typer.Context, result: ImportResult, message: str, output: Format) -> None:
     with open_backend(ctx) as backend:
         saved = backend.templates.save_translation(result, author=author(), message=message)
-    print(format_result(result, saved.version.version, saved.created))
+    record = {"name": result.name, "version": saved.version.version, "saved": saved.created,
+              "services": list(result.services), "report": list(result.report)}  # fmt: skip
+    print_data(record, output, format_result(result, saved.version.version, saved.created))

@@ -10,7 +10,8 @@ import typer
 
 from kapstan import schemas
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import Settings, author, read_password
+from kapstan.cli.common import OutputOpt, Settings, author, read_password
+from kapstan.cli.output import Format, print_data
 from kapstan.client import decode
 from kapstan.client.http import path
 from kapstan.errors import InputError
@@ -71,6 +72,7 @@ def create_user(
         False, "--password-stdin", help="Read the password from stdin."
     ),
     no_password: bool = typer.Option(False, "--no-password", help="A token-only user."),
+    output: Format = OutputOpt,
 ) -> None:
     """Create user NAME (asks for the password twice; there is no default password)."""
     if password_stdin and no_password:
@@ -86,7 +88,9 @@ def create_user(
             created_admin = store.create_user(name, password=password, admin=admin).admin
             store.audit(author(), "user.create", kind="user", name=name,
                         details={"admin": admin, "password": password is not None, "via": "cli"})  # fmt: skip
-    print(f"user {name} created" + (" (administrator)" if created_admin else ""))
+    text = f"user {name} created" + (" (administrator)" if created_admin else "")
+    print_data({"name": name, "admin": created_admin, "password": password is not None},
+               output, text)  # fmt: skip
 
 
 @user_app.command("token")
@@ -94,6 +98,7 @@ def create_token(
     ctx: typer.Context,
     name: str,
     description: str = typer.Option("", "--description", "-d", help="What the token is for."),
+    output: Format = OutputOpt,
 ) -> None:
     """A new API token for NAME, printed once (send it as 'Authorization: Bearer ...').
 
@@ -116,7 +121,8 @@ def create_token(
             text, info = store.create_token(name, description=description)
             store.audit(author(), "token.create", kind="user", name=name,
                         details={"token": info.id, "via": "cli"})  # fmt: skip
-    print(text)
+    # The table form is the token alone, for `TOKEN=$(kapstan user token ...)`.
+    print_data({"user": name, "description": description, "token": text}, output, text)
 
 
 @user_app.command("grant")

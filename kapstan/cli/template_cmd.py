@@ -30,17 +30,23 @@ def import_(
         None, "--name", help="Expected name: refused unless kapstan.yaml says the same."
     ),
     message: str = MessageOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Save DIRECTORY as a new immutable version (nothing if its content is unchanged)."""
     with open_backend(ctx) as backend:
         result = backend.templates.import_dir(
             directory, author=author(), name=name, message=message
         )
-    v = result.version
-    if result.created:
-        print(f"template {v.name}: version {v.version} saved")
-    else:
-        print(f"template {v.name}: unchanged, still version {v.version}")
+    print_saved(result.version, result.created, output)
+
+
+def print_saved(v: TemplateVersion, created: bool, output: Format) -> None:
+    """A template version a write made (or found unchanged), for people or programs."""
+    text = (
+        f"template {v.name}: version {v.version} saved" if created
+        else f"template {v.name}: unchanged, still version {v.version}"
+    )  # fmt: skip
+    print_data({**_version_record(v), "saved": created}, output, text)
 
 
 @app.command("list")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +183,41 @@ def test_a_rollback_mark_points_back_at_the_same_content(contents: list[str]) ->
         assert target < number - 1 or contents[number - 2] != contents[number - 1]
         assert contents[target - 1] == contents[number - 1]
         assert contents[number - 2] != contents[number - 1], "a redeploy is no rollback"
+
+
+def test_every_write_command_prints_what_it_made_as_json_and_yaml(
+    kapstan: Run, bookstore: Path, kubeconfig: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "dev.yaml").write_text("web.host: shop.example.com\n")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n"
+    )
+    writes: list[tuple[tuple[str | Path, ...], dict[str, Any]]] = [
+        (("template", "import", bookstore), {"name": "bookstore", "version": 1, "saved": True}),
+        (("config", "import", "dev", tmp_path / "dev.yaml"), {"name": "dev", "version": 1}),
+        (("config", "set", "dev", "catalog.replicas=1"), {"version": 2, "saved": True}),
+        (("config", "set", "dev", "--secret", "db.password=pw"), {"version": 3}),
+        (("config", "unset", "dev", "catalog.replicas"), {"version": 4}),
+        (("config", "rollback", "dev", "3"), {"version": 5}),
+        (("env", "create", "dev", "--kubeconfig", kubeconfig, "--namespace", "shop",
+          "--config", "dev"), {"name": "dev", "config": "dev"}),
+        (("env", "clone", "dev", "qa", "--namespace", "qa"), {"name": "qa", "config": "qa"}),
+        (("env", "set-config", "qa", "dev"), {"name": "qa", "config": "dev"}),
+        (("app", "create", "shop", "--template", "bookstore", "--env", "dev",
+          "--config", "dev@3"), {"name": "shop", "config": "dev@3"}),
+        (("app", "update", "shop"), {"name": "shop", "config": "dev@5"}),
+        (("import", "manifests", tmp_path / "m", "--name", "settings"),
+         {"name": "settings", "version": 1}),
+        (("user", "create", "ana", "--no-password"), {"name": "ana", "admin": False}),
+    ]  # fmt: skip
+    for args, expected in writes:
+        result = kapstan(*args, "-o", "json")
+        assert result.code == 0, (args, result.err)
+        made = result.json()
+        assert {k: made.get(k) for k in expected} == expected, (args, made)
+    token = kapstan("user", "token", "ana", "-o", "yaml")
+    assert token.code == 0, token.err
+    assert yaml.safe_load(token.out)["token"], "the token, once, as data"
+    again = yaml.safe_load(kapstan("template", "import", bookstore, "-o", "yaml").out)
+    assert (again["version"], again["saved"]) == (1, False)
