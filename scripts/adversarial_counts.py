@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,7 +34,7 @@ def run(target: Any, strategy: st.SearchStrategy[Any], examples: int, at_seed: i
         max_examples=examples,
         deadline=None,
         database=None,
-        phases=["generate"],
+        phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
     @given(strategy)
