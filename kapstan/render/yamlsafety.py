@@ -143,9 +143,23 @@ class _Composer:
         cap = self.limits.max_nodes + 1
         while True:
             event = _event(self.loader, self.file, text)
-            if isinstance(event, events.DocumentEndEvent):
-                break
-            if isinstance(event, _COLLECTION_STARTS):
+            kind = type(event)  # most events are scalars: test for them first
+            node: yaml.Node
+            if kind is events.ScalarEvent:
+                scalar = cast(events.ScalarEvent, event)
+                self.written += 1
+                node, size = self._scalar(scalar), 1
+                if scalar.anchor is not None:
+                    self._anchor(anchors, scalar.anchor, node, 1)
+            elif kind in _COLLECTION_ENDS:
+                frame = stack.pop()
+                node, size = frame.node, frame.size
+                node.end_mark = event.end_mark
+                if frame.anchor is not None:
+                    open_anchors.discard(frame.anchor)
+                    self._anchor(anchors, frame.anchor, node, size)
+            elif kind in _COLLECTION_STARTS:
+                assert isinstance(event, events.CollectionStartEvent)
                 self.written += 1
                 if len(stack) >= self.limits.max_depth:
                     raise self._refuse(
@@ -157,24 +171,13 @@ class _Composer:
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
                 continue
-            node: yaml.Node
-            if isinstance(event, _COLLECTION_ENDS):
-                frame = stack.pop()
-                node, size = frame.node, frame.size
-                node.end_mark = event.end_mark
-                if frame.anchor is not None:
-                    open_anchors.discard(frame.anchor)
-                    self._anchor(anchors, frame.anchor, node, size)
-            elif isinstance(event, events.AliasEvent):
+            elif kind is events.AliasEvent:
                 self.written += 1
-                node, size = self._alias(anchors, open_anchors, event)
-            elif isinstance(event, events.ScalarEvent):
-                self.written += 1
-                node, size = self._scalar(event), 1
-                if event.anchor is not None:
-                    self._anchor(anchors, event.anchor, node, 1)
+                node, size = self._alias(anchors, open_anchors, cast(events.AliasEvent, event))
+            elif kind is events.DocumentEndEvent:
+                break
             else:  # pragma: no cover - libyaml sends nothing else inside a document
-                raise self._refuse(event, f"unexpected YAML event {type(event).__name__}")
+                raise self._refuse(event, f"unexpected YAML event {kind.__name__}")
             if not stack:
                 root = node
                 self.expanded = min(self.expanded + size, cap)
