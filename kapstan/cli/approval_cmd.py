@@ -18,7 +18,7 @@ from kapstan import schemas
 from kapstan.actions import approvals
 from kapstan.cli.backend import Backend, open_backend
 from kapstan.cli.backend.deploys import RemoteDeploys
-from kapstan.cli.common import OutputOpt, author, iso, when
+from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.deploy_cmd import print_result, progress_listener
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.client import decode
@@ -175,16 +175,28 @@ def _out(a: Approval) -> schemas.ApprovalOut:
     )  # fmt: skip
 
 
+def _said(value: Any) -> str:
+    """A payload value as people write it: yes/no, lists joined; never Python's repr."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ",".join(_said(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}:{_said(v)}" for k, v in value.items())
+    return str(value)
+
+
 def _record(a: schemas.ApprovalOut) -> dict[str, Any]:
     return a.model_dump(mode="json", by_alias=True)
 
 
 def _text(a: schemas.ApprovalOut) -> str:
-    asked = ", ".join(f"{k}={v}" for k, v in sorted(a.payload.items())) or "-"
+    asked = ", ".join(f"{k}={_said(v)}" for k, v in sorted(a.payload.items())
+                      if v is not None and v != []) or "-"  # fmt: skip
     lines = {
         "id": a.id, "kind": a.kind, "application": a.application, "environment": a.environment,
-        "status": a.status, "requested by": a.requested_by, "requested at": iso(a.requested_at),
-        "decided by": a.decided_by, "decided at": iso(a.decided_at) if a.decided_at else None,
-        "reason": a.reason, "used at": iso(a.used_at) if a.used_at else None, "asked": asked,
+        "status": a.status, "requested by": a.requested_by, "requested at": when(a.requested_at),
+        "decided by": a.decided_by, "decided at": when(a.decided_at) if a.decided_at else None,
+        "reason": a.reason, "used at": when(a.used_at) if a.used_at else None, "asked": asked,
     }  # fmt: skip
     return "\n".join(f"{k}: {'-' if v is None else v}" for k, v in lines.items())

@@ -221,3 +221,20 @@ def test_every_write_command_prints_what_it_made_as_json_and_yaml(
     assert yaml.safe_load(token.out)["token"], "the token, once, as data"
     again = yaml.safe_load(kapstan("template", "import", bookstore, "-o", "yaml").out)
     assert (again["version"], again["saved"]) == (1, False)
+
+
+def test_an_approval_reads_without_python_reprs(shop: Run, kubeconfig: Path) -> None:
+    assert shop("config", "set", "prod", "web.host=shop.example.org").code == 0
+    assert shop("env", "create", "prod", "--kubeconfig", kubeconfig, "--namespace", "prod",
+                "--config", "prod").code == 0  # fmt: skip
+    assert shop("env", "approval", "prod", "--required").code == 0
+    assert shop("user", "create", "tester", "--no-password").code == 0
+    assert shop("user", "grant", "tester", "prod", "deployer").code == 0
+    waiting = shop("app", "promote", "shop", "--to", "prod")
+    assert waiting.code == 3, waiting.err
+    number = re.search(r"approval (\d+) is pending", waiting.out + waiting.err)
+    assert number, (waiting.out, waiting.err)
+    shown = shop("approval", "show", number.group(1))
+    assert shown.code == 0, shown.err
+    assert "asked:" in shown.out
+    assert REPR_TOKENS.search(shown.out) is None, shown.out
