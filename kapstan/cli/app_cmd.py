@@ -47,7 +47,7 @@ def create(
         )
     text = (
         f"application {created.name} created: template {created.template}@{created.template_version}, "
-        f"config {created.config}@{created.config_version}, environment {created.environment}"
+        f"config {_record(created)['config']}, environment {created.environment}"
     )
     print_data(_record(created), output, text)
 
@@ -110,7 +110,7 @@ def update(
     a = result.application
     text = (
         f"{format_changes(result.changes)}\napplication {a.name} now uses template "
-        f"{a.template}@{a.template_version}, config {a.config}@{a.config_version}"
+        f"{a.template}@{a.template_version}, config {_record(a)['config']}"
     )
     print_data({**_record(a), "changes": changes_record(result.changes)}, output, text)
 

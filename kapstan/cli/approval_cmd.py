@@ -152,7 +152,8 @@ def _decide(
         else:
             answer = backend.client.post(path("approvals", approval_id, verb), {"reason": reason})
             decided = decode.parse(schemas.ApprovalOut, answer)
-    print_data(_record(decided), output, f"approval {decided.id} {done}: {decided.reason}")
+    why = f": {decided.reason}" if decided.reason else ""
+    print_data(_record(decided), output, f"approval {decided.id} {done}{why}")
 
 
 def _get(backend: Backend, approval_id: int) -> schemas.ApprovalOut:

@@ -385,10 +385,11 @@ def promote(
         target = done.application
         assert target is not None  # only a promotion waiting for approval has none
         verb = "created" if done.created else "updated"
+        config = target.config + (f"@{target.config_version}" if target.config_version else "")
         if output is Format.table:
             print(
                 f"{target.name} {verb} in {target.environment}: template {target.template}@"
-                f"{target.template_version}, config {target.config}@{target.config_version}"
+                f"{target.template_version}, config {config}"
             )
         if done.run is not None:
             _run(done.run, output)
@@ -399,7 +400,7 @@ def promote(
                     "environment": target.environment,
                     "created": done.created,
                     "template": f"{target.template}@{target.template_version}",
-                    "config": f"{target.config}@{target.config_version}",
+                    "config": config,
                 },
                 output,
             )
