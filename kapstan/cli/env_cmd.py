@@ -119,6 +119,7 @@ def set_(
         False, "--no-impersonate", help="Stop impersonating: use the kubeconfig's own user."
     ),
     shared: bool | None = typer.Option(None, "--shared/--not-shared", help=SHARED_HELP),
+    output: Format = OutputOpt,
 ) -> None:
     """Change environment NAME's tenancy boundary (admins; audited).
 
@@ -135,8 +136,7 @@ def set_(
     )  # fmt: skip
     with open_backend(ctx) as backend:
         env = backend.environments.set_boundary(name, change, author=author())
-    for line in _boundary_lines(env):
-        print(line)
+    print_data(_boundary_record(env), output, "\n".join(_boundary_lines(env)))
 
 
 @app.command()
@@ -149,12 +149,14 @@ def approval(
         help="Whether deploys, rollbacks, deletes and promotions into NAME wait for a second "
         "user's approval (locally as through a server).",
     ),
+    output: Format = OutputOpt,
 ) -> None:
     """Make environment NAME require (or stop requiring) a second user's approval."""
     with open_backend(ctx) as backend:
         env = backend.environments.set_approval(name, required, author=author())
     state = "requires" if env.requires_approval else "does not require"
-    print(f"environment {env.name} {state} approval for deploys, rollbacks, deletes and promotions")
+    text = f"environment {env.name} {state} approval for deploys, rollbacks, deletes and promotions"
+    print_data(_record(env), output, text)
 
 
 @app.command("set-config")
@@ -213,6 +215,12 @@ def _record(env: Environment) -> dict[str, Any]:
         "requiresApproval": env.requires_approval,
         "created": iso(env.created_at),
     }
+
+
+def _boundary_record(env: Environment) -> dict[str, Any]:
+    return {**_record(env), "allowedNamespaces": list(env.allowed_namespaces),
+            "allowedKinds": list(env.allowed_kinds), "impersonate": env.impersonate,
+            "shared": env.shared}  # fmt: skip
 
 
 def _boundary_lines(env: Environment) -> list[str]:

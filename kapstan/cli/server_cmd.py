@@ -126,7 +126,9 @@ def create_token(
 
 
 @user_app.command("grant")
-def grant(ctx: typer.Context, name: str, environment: str, role: str) -> None:
+def grant(
+    ctx: typer.Context, name: str, environment: str, role: str, output: Format = OutputOpt
+) -> None:
     """Give NAME the ROLE (viewer, deployer, admin) in ENVIRONMENT, replacing any other."""
     with open_backend(ctx) as backend:
         if backend.client is not None:
@@ -139,7 +141,8 @@ def grant(ctx: typer.Context, name: str, environment: str, role: str) -> None:
             store.audit(author(), "role.grant", kind="user", name=name,
                         environment=environment, from_version=before, to_version=str(role),
                         details={"via": "cli"})  # fmt: skip
-    print(f"user {name} is {role} in environment {environment}")
+    record = {"user": name, "environment": environment, "role": role}
+    print_data(record, output, f"user {name} is {role} in environment {environment}")
 
 
 def register(app: typer.Typer) -> None:

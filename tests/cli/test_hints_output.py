@@ -210,6 +210,10 @@ def test_every_write_command_prints_what_it_made_as_json_and_yaml(
         (("import", "manifests", tmp_path / "m", "--name", "settings"),
          {"name": "settings", "version": 1}),
         (("user", "create", "ana", "--no-password"), {"name": "ana", "admin": False}),
+        (("user", "grant", "ana", "dev", "viewer"), {"user": "ana", "role": "viewer"}),
+        (("env", "approval", "qa", "--required"), {"name": "qa", "requiresApproval": True}),
+        (("env", "set", "qa", "--allow-namespace", "qa-jobs"),
+         {"name": "qa", "allowedNamespaces": ["qa-jobs"]}),
     ]  # fmt: skip
     for args, expected in writes:
         result = kapstan(*args, "-o", "json")
