@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-import yaml
 from lightkube import Client, KubeConfig
 from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import SingleConfig
 from lightkube.core.exceptions import ConfigError
 
 from kapstan.errors import ClusterError, InputError
+from kapstan.render.yamlnodes import load_data
 
 SERVICE_ACCOUNT = "system:serviceaccount:"
 MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024  # a kubeconfig with embedded certificates is ~10 KB
@@ -105,14 +105,13 @@ def _read_yaml(path: Path) -> Any:
             "is it a kubeconfig? (`kubectl config view --minify --flatten` makes a small one)"
         )
     try:
-        return yaml.safe_load(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"kubeconfig {path} is not UTF-8 text") from None
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        # ValueError: a YAML date or number that does not exist (2020-13-45)
-        raise InputError(
-            f"kubeconfig {path} cannot be read, it is not valid YAML: {' '.join(str(exc).split())}"
-        ) from None
+    # The bounded reader every Kapstan YAML read uses: an alias bomb or deep nesting is
+    # refused here, before lightkube reads the same file with its own unbounded loader.
+    documents = load_data(text, f"kubeconfig {path}")
+    return documents[0] if documents else None
 
 
 def _sections(path: Path, data: Any, required: tuple[str, ...] = tuple(SECTIONS)) -> Any:

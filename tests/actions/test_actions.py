@@ -19,7 +19,7 @@ from tests.actions.conftest import BOOKSTORE
 @pytest.fixture
 def shop(store: Store, tmp_path: Path) -> Store:
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text("{}")
+    kubeconfig.write_text("clusters: []\ncontexts: []\nusers: []\n")
     templates.import_template(store, BOOKSTORE, author="a")
     values: dict[str, Value] = {"web.host": "h", "db.password": SecretValue("pw")}
     configs.set_values(store, "dev", values, author="a")

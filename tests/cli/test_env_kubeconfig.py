@@ -30,7 +30,7 @@ CASES = {
     "only the header": ("apiVersion: v1\nkind: Config\n", None, "has no 'clusters' section"),
     "not a mapping": ("- clusters\n- contexts\n", None, "its top level is a list"),
     "a string": ("just some text\n", None, "its top level is a string"),
-    "not YAML": ("clusters: [\n", None, "it is not valid YAML"),
+    "not YAML": ("clusters: [\n", None, "YAML syntax error"),
     "empty": ("", None, "is empty"),
     "a section not a list": (
         GOOD.replace("users: [{name: u, user: {token: t}}]", "users: 5"),
