@@ -17,6 +17,7 @@ from kapstan.actions import apphistory, applications, appviews
 from kapstan.actions.cancelling import cancel_app
 from kapstan.actions.deploying import plan_app, plan_rollback, policy_warnings
 from kapstan.actions.diagnose import diagnose
+from kapstan.actions.hints import pinned_hints
 from kapstan.actions.refs import Ref
 from kapstan.actions.rendering import RenderedAppVersion, render_application
 from kapstan.actions.status import Connector, ServiceStatus, app_status
@@ -107,7 +108,7 @@ def plan_page(request: Request, viewer: ViewerDep, app: str, service: str = "") 
     warnings = policy_warnings(viewer.caller.store, app, services)
     adoptable = any(c.adoptable for p in plans for c in p.conflicts)
     return render(request, "plan.html", app=application, plans=plans, warnings=warnings,
-                  service=service, adoptable=adoptable,
+                  hints=pinned_hints(viewer.caller.store, app), service=service, adoptable=adoptable,
                   may_deploy=viewer.caller.can(application.environment, "deploy"))  # fmt: skip
 
 
