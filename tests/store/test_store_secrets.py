@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -66,7 +67,7 @@ def test_reading_a_secret_without_a_key_says_how_to_set_one(
     sealed = keyless.get_config("dev")  # a read that shows no secret needs no key...
     assert str(sealed.values["password"]) == "<redacted>"
     with pytest.raises(SecretKeyError) as caught:  # ...revealing one does
-        sealed.values["password"].reveal()
+        cast(SecretValue, sealed.values["password"]).reveal()
     assert str(caught.value) == f"secret values need a key: {HOW_TO}"
 
 
@@ -81,7 +82,7 @@ def test_a_wrong_key_is_an_error_that_shows_no_secret(store: Store, open_store: 
     store.create_config("dev", {"password": SecretValue(PLAIN)}, author="ana")
     other = open_store({"KAPSTAN_SECRET_KEY": generate_key()})
     with pytest.raises(SecretKeyError) as caught:
-        other.get_config("dev").values["password"].reveal()
+        cast(SecretValue, other.get_config("dev").values["password"]).reveal()
     message = str(caught.value)
     assert message.startswith("cannot decrypt secret 'password' of config 'dev' version 1")
     assert "another key" in message
