@@ -6,18 +6,21 @@ from pathlib import Path
 
 import typer
 
-from kapstan.actions.configfiles import parse_assignments
 from kapstan.actions.refs import parse_ref
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import MessageOpt, OutputOpt, author
 from kapstan.cli.configviews import diff_record, print_config, print_versions, report_write
 from kapstan.cli.output import Format, print_data
+from kapstan.cli.valueinput import gather
 from kapstan.errors import InputError
 from kapstan.plan.configdiff import format_config_diff
 
-PairsArg = typer.Argument(..., metavar="KEY=VALUE...")
+PairsArg = typer.Argument(None, metavar="KEY[=VALUE]...", show_default=False)
 KeysArg = typer.Argument(..., metavar="KEY...")
 FileArg = typer.Argument(..., help="A flat YAML map of key: scalar.")
+FromFileOpt = typer.Option(
+    [], "--from-file", metavar="KEY=PATH", help="KEY's value is the file's text (repeatable)."
+)
 
 app = typer.Typer(help="Configs: versioned key/value pairs; every change is a new version.")
 
@@ -26,24 +29,30 @@ app = typer.Typer(help="Configs: versioned key/value pairs; every change is a ne
 def set_(
     ctx: typer.Context,
     name: str,
-    pairs: list[str] = PairsArg,
-    secret: bool = typer.Option(False, "--secret", help="Store the values encrypted, as text."),
+    pairs: list[str] | None = PairsArg,
+    secret: bool = typer.Option(
+        False, "--secret", help="Store the values encrypted, as text; a bare KEY is asked for."
+    ),
+    stdin: bool = typer.Option(False, "--stdin", help="The bare KEY's value is standard input."),
+    files: list[str] = FromFileOpt,
     plain: bool = typer.Option(
         False, "--plain", help="Make keys that are secret plain (audited); without it they stay secret."
     ),
     message: str = MessageOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Set keys (creating config NAME if missing). Values are YAML scalars: 3 is a number.
 
     A key that is secret stays secret (its new value is stored encrypted, as text) unless
-    --plain is given.
+    --plain is given. A value need not be on the command line: `--secret KEY` asks for it
+    (hidden), `KEY=-` or `--stdin KEY` reads standard input, `--from-file KEY=PATH` a file.
     """
     if secret and plain:
         raise InputError("--secret and --plain contradict each other; give one")
-    values = parse_assignments(pairs, secret=secret)
+    values = gather(pairs or [], secret=secret, stdin=stdin, files=files)
     with open_backend(ctx) as backend:
         result = backend.configs.set(name, values, author=author(), message=message, plain=plain)
-    report_write(result)
+    report_write(result, output)
 
 
 @app.command()
@@ -52,11 +61,12 @@ def unset(
     name: str,
     keys: list[str] = KeysArg,
     message: str = MessageOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Remove keys from config NAME (a new version)."""
     with open_backend(ctx) as backend:
         result = backend.configs.unset(name, keys, author=author(), message=message)
-    report_write(result)
+    report_write(result, output)
 
 
 @app.command("import")
@@ -66,13 +76,14 @@ def import_(
     file: Path = FileArg,
     replace: bool = typer.Option(False, "--replace", help="The file becomes the whole config."),
     message: str = MessageOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Set every key of FILE in config NAME (creating it if missing)."""
     with open_backend(ctx) as backend:
         result = backend.configs.import_file(
             name, file, replace=replace, author=author(), message=message
         )
-    report_write(result)
+    report_write(result, output)
 
 
 @app.command()
@@ -114,8 +125,11 @@ def diff(ctx: typer.Context, name: str, old: int, new: int, output: Format = Out
 
 
 @app.command()
-def rollback(ctx: typer.Context, name: str, version: int, message: str = MessageOpt) -> None:
+def rollback(
+    ctx: typer.Context, name: str, version: int, message: str = MessageOpt,
+    output: Format = OutputOpt,
+) -> None:  # fmt: skip
     """Make a new version equal to VERSION."""
     with open_backend(ctx) as backend:
         result = backend.configs.rollback(name, version, author=author(), message=message)
-    report_write(result)
+    report_write(result, output)
