@@ -19,6 +19,7 @@ from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, see_through
 from kapstan.cli.common import OutputOpt, author, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, print_result, progress_listener
+from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, print_data
 from kapstan.errors import InputError
 
@@ -61,7 +62,7 @@ def confirm(question: str, yes: bool, what: str) -> None:
         raise InputError(f"not deleting {what} without confirmation: pass --yes "
                          "(stdin is not a terminal)")  # fmt: skip
     if not typer.confirm(question, default=False):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @app_cmd.app.command("delete")
@@ -93,7 +94,7 @@ def delete_app(
         print_data({"plan": removal_record(plan), "operation": op.id,
                     "status": op.status.value, "message": op.message}, output)  # fmt: skip
         if op.status.value != "succeeded":
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.FAILED)
         return
     print_result(op, output)
 

@@ -192,7 +192,7 @@ def deploy(
                     "not deploying without confirmation: pass --yes (stdin is not a terminal)"
                 )
             if not typer.confirm("Deploy?", default=False):
-                raise typer.Exit(1)
+                raise typer.Exit(ExitCode.FAILED)
         options = DeployOptions(
             timeout=timeout, atomic=atomic, force=force, message=message, adopt=adopt
         )
@@ -211,7 +211,7 @@ def confirm_rollback(planned: Planned, output: Format, *, yes: bool) -> None:
             "not rolling back without confirmation: pass --yes (stdin is not a terminal)"
         )
     if not typer.confirm("Roll back?", default=False):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @app.command()

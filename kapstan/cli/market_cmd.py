@@ -13,6 +13,7 @@ from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, see_through
 from kapstan.cli.common import OutputOpt, author, settings_of, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, reasons
+from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.engine.deploy import DeployOptions
 from kapstan.market import catalog as market
@@ -108,7 +109,7 @@ def install(
             print_approval(op, Format.table)
     print(format_deploy(op))
     if op.status is not Step.SUCCEEDED:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def _progress(service: str, resource: str, status: str, message: str) -> None:
