@@ -109,3 +109,17 @@ def test_approval_rule_set_either_way_and_audited(cli: Cli) -> None:
         entries = [e for e in store.list_audit() if e.action == "environment.approval"]
         assert [(e.actor, e.details["requiresApproval"]) for e in entries[:2]] == [
             ("local-op", False), ("root", True)]  # fmt: skip
+
+
+def test_set_config_through_the_server_is_audited_there(cli: Cli) -> None:
+    cli.local("config", "set", "other-config", "a=1")
+    cli.local("env", "create", "cfg", "--kubeconfig", cli.server.kubeconfig, "--namespace", "cfg")
+    changed = cli.remote("env", "set-config", "cfg", "other-config", "-o", "json")
+    assert changed.code == 0, changed.err
+    assert changed.json()["config"] == "other-config"
+    assert cli.local("env", "show", "cfg", "-o", "json").json()["config"] == "other-config"
+    missing = cli.remote("env", "set-config", "cfg", "nope")
+    assert missing.code == 1 and "kapstan config set nope KEY=VALUE" in missing.err
+    with cli.server.store() as store:
+        entries = [e for e in store.list_audit(name="cfg") if e.action == "environment.config"]
+    assert [(e.actor, e.details.get("to")) for e in entries] == [("root", "other-config")]
