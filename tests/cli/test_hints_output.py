@@ -5,9 +5,11 @@ No cluster: revisions are recorded in the store as a deploy records them.
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kapstan.actions.apphistory import rollback_targets
+from kapstan.cli.common import iso
+from kapstan.cli.output import Format, format_data
+from kapstan.errors import SecretKeyError
+from kapstan.model.values import REDACTED, SecretValue
 from kapstan.plan.bookkeeping import without_bookkeeping
 from kapstan.store import Revision, Store
+from kapstan.store.crypto import generate_key
 from tests.cli.conftest import Run
 
 ISO_WITH_ZONE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
@@ -242,3 +249,47 @@ def test_an_approval_reads_without_python_reprs(shop: Run, kubeconfig: Path) -> 
     assert shown.code == 0, shown.err
     assert "asked:" in shown.out
     assert REPR_TOKENS.search(shown.out) is None, shown.out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1971, 1, 1), max_value=datetime(9998, 12, 31),
+        timezones=st.one_of(st.none(), st.timezones()),
+    )
+)  # fmt: skip
+def test_every_moment_prints_as_iso_8601_with_a_zone(moment: datetime) -> None:
+    for text in (iso(moment), json.loads(format_data({"at": moment}, Format.json))["at"],
+                 yaml.safe_load(format_data([moment], Format.yaml))[0]):  # fmt: skip
+        assert ISO_WITH_ZONE.match(text), text
+        parsed = datetime.fromisoformat(text)
+        expected = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        assert parsed == expected.replace(microsecond=0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    secrets=st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9.]{0,8}", fullmatch=True), st.text(min_size=1, max_size=20),
+        min_size=1, max_size=4,
+    )
+)  # fmt: skip
+def test_a_keyless_read_never_decrypts(secrets: dict[str, str]) -> None:
+    key = generate_key()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/k.db"
+        with Store.open(url, environ={"KAPSTAN_SECRET_KEY": key}) as keyed:
+            keyed.create_config("c", {k: SecretValue(v) for k, v in secrets.items()}, author="a")
+        with Store.open(url, environ={}) as keyless:
+            found = keyless.get_config("c")
+            assert [v.version for v in keyless.list_configs()] == [found.version]
+            assert {k: str(v) for k, v in found.values.items()} == dict.fromkeys(secrets, REDACTED)
+            for value in found.values.values():
+                with pytest.raises(SecretKeyError):
+                    assert isinstance(value, SecretValue)
+                    value.reveal()
+        with Store.open(url, environ={"KAPSTAN_SECRET_KEY": key}) as keyed:
+            revealed = keyed.get_config("c").values
+            assert {
+                k: v.reveal() for k, v in revealed.items() if isinstance(v, SecretValue)
+            } == secrets
