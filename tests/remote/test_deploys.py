@@ -210,3 +210,17 @@ def test_an_app_locked_by_another_operation_is_refused_with_the_servers_message(
         refused.err,
         local.err,
     )
+
+
+def test_a_plan_through_the_server_says_the_app_is_pinned_to_older_versions(
+    cli: Cli, world: World
+) -> None:
+    assert cli.local("config", "set", world.remote, "api.tag=1.1").code == 0
+    local_plan = cli.local("app", "plan", world.remote, "-o", "json")
+    remote_plan = cli.remote("app", "plan", world.remote, "-o", "json", user="vic")
+    assert remote_plan.code == local_plan.code == 0, remote_plan.err
+    hints = remote_plan.json()["hints"]
+    assert hints == local_plan.json()["hints"] and len(hints) == 1
+    assert f"kapstan app update {world.remote}" in hints[0]
+    table = cli.remote("app", "plan", world.remote, user="vic").out
+    assert f"hint: application {world.remote} is pinned to older versions" in table
