@@ -3,6 +3,8 @@ add and remove catalogs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -11,6 +13,7 @@ from kapstan.actions.configfiles import parse_assignments
 from kapstan.actions.install import InstallResult
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.deploys import Approval, see_through
+from kapstan.cli.backend.market import CatalogsPort, LocalCatalogs
 from kapstan.cli.common import OutputOpt, author, settings_of, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, reasons
 from kapstan.cli.exitcodes import ExitCode
@@ -28,6 +31,8 @@ TemplateArg = typer.Argument(..., metavar="NAME", help="A template: NAME or CATA
 SetOpt = typer.Option(
     [], "--set", metavar="KEY=VALUE", help="A config value (YAML scalar); repeat for more."
 )
+
+CatalogNamesArg = typer.Argument(..., metavar="NAME...", help="Registered catalogs.")
 
 app = typer.Typer(help="The app market: ready templates, installed in one command.")
 
@@ -154,29 +159,64 @@ def format_deploy(op: Operation) -> str:
 
 @app.command()
 def add(
+    ctx: typer.Context,
     name: str = typer.Argument(..., help="A name for the catalog."),
     source: str = typer.Argument(..., metavar="PATH|GIT_URL", help="A directory or a git URL."),
 ) -> None:
-    """Register a directory of templates, or clone a git repository of them."""
-    catalog = market.add_catalog(name, source)
-    count = len(market.templates_of(catalog))
+    """Register a directory of templates, or clone a git repository (helm repo add).
+
+    With --server: on the server's machine, for its `market install` (administrators only).
+    """
+    with _catalogs(ctx) as where:
+        catalog, count = where.add_catalog(name, source)
     print(f"catalog {catalog.name}: {count} template{'s' * (count != 1)} from {catalog.source}")
 
 
 @app.command()
-def remove(name: str = typer.Argument(..., help="A registered catalog.")) -> None:
-    """Forget a catalog (a cloned repository is deleted; a directory is left alone)."""
-    catalog = market.remove_catalog(name)
-    print(f"catalog {catalog.name} removed ({catalog.source})")
+def remove(
+    ctx: typer.Context,
+    names: list[str] = CatalogNamesArg,
+) -> None:
+    """Forget catalogs: a clone is deleted, a directory left alone (helm repo remove).
+
+    With --server: the server's catalogs (administrators only).
+    """
+    with _catalogs(ctx) as where:
+        for name in names:
+            catalog = where.remove_catalog(name)
+            print(f"catalog {catalog.name} removed ({catalog.source})")
 
 
 @app.command()
-def catalogs(output: Format = OutputOpt) -> None:
-    """The catalogs: the built-in one and those added."""
-    found = market.all_catalogs()
+def catalogs(ctx: typer.Context, output: Format = OutputOpt) -> None:
+    """The catalogs: the built-in one and those added (helm repo list).
+
+    With --server: the server's catalogs, the ones `market install` uses there.
+    """
+    with _catalogs(ctx) as where:
+        found = where.catalogs()
     records = [_catalog_record(c) for c in found]
     rows = [(c.name, c.source, str(c.path)) for c in found]
     print_rows(("name", "source", "path"), rows, output, records)
+
+
+# `kapstan market repo add|list|remove`: helm's spelling of the three above.
+repo_app = typer.Typer(help="Catalogs, as helm repo add|list|remove: market add|catalogs|remove.")
+repo_app.command("add")(add)
+repo_app.command("list")(catalogs)
+repo_app.command("remove")(remove)
+repo_app.command("rm", hidden=True)(remove)
+app.add_typer(repo_app, name="repo")
+
+
+@contextmanager
+def _catalogs(ctx: typer.Context) -> Iterator[CatalogsPort]:
+    """The server's catalogs with --server; else this machine's (no store opened)."""
+    if settings_of(ctx).server:
+        with open_backend(ctx) as backend:
+            yield backend.market
+        return
+    yield LocalCatalogs()
 
 
 def _entry_record(t: MarketTemplate) -> dict[str, Any]:

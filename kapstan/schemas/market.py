@@ -40,3 +40,19 @@ class MarketInstallOut(Model):
     application: ApplicationOut
     environment: EnvironmentOut
     generated: list[str] = Field(description="Secret keys given a random value.")
+
+
+class CatalogIn(Model):
+    name: str = Field(min_length=1, max_length=100, description="A name for the catalog.")
+    source: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="A directory on the server's machine, or a git URL the server clones.",
+    )
+
+
+class CatalogOut(Model):
+    name: str
+    source: str
+    path: str = Field(description="Where the server reads it (a clone for a git URL).")
+    templates: int | None = Field(None, description="How many templates it holds (on add).")

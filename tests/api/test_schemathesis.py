@@ -102,6 +102,11 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     home = tmp_path_factory.mktemp("schemathesis")
     db = f"sqlite:///{home / 'kapstan.db'}"
     with populated(db, home) as environ:
+        # POST /market/catalogs registers catalogs: in this test's folder, not the user's.
+        environ |= {
+            "KAPSTAN_MARKETS_FILE": str(home / "markets.json"),
+            "KAPSTAN_CACHE_DIR": str(home / "cache"),
+        }
         with Store.open(db, environ=environ) as store:
             token, info = store.create_token("root", description="schemathesis")
         with replicas(db, token, environ, home, ("fuzzed",)) as started:

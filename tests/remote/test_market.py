@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kapstan import sandbox
 from kapstan.model.values import SecretValue
+from tests.market.conftest import write_catalog
 from tests.remote.conftest import Cli
 from tests.remote.test_deploys import make_env
 
@@ -77,3 +78,28 @@ def test_install_and_deploy_through_the_server_on_the_sandbox(
     with cli.server.store() as store:
         op = store.latest_operation(f"{env}-redis")
         assert op is not None and op.author == "dana"
+
+
+def test_catalogs_added_listed_and_removed_on_the_server_like_helm_repo(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = write_catalog(tmp_path / "team")
+    refused = cli.remote("market", "add", "team", folder, user="vic")
+    assert refused.code == 1 and "administrator" in refused.err, refused.err
+    added = cli.remote("market", "repo", "add", "team", folder)
+    assert added.code == 0, added.err
+    assert added.out.strip() == f"catalog team: 1 template from {folder.resolve()}"
+    listed = cli.remote("market", "repo", "list", "-o", "json")
+    assert [c["name"] for c in listed.json()] == ["kapstan", "team"]
+    assert cli.remote("market", "catalogs", "-o", "json").out == listed.out
+    assert "hello" in {t["name"] for t in cli.remote("market", "list", "-o", "json").json()}
+    with cli.server.store() as store:
+        actions = [(e.action, e.actor, e.name) for e in store.list_audit() if e.kind == "catalog"]
+    assert actions[0] == ("market.catalog.add", "root", "team"), "recorded by the server"
+    gone = cli.remote("market", "repo", "remove", "team")
+    assert gone.code == 0 and "catalog team removed" in gone.out
+    missing = cli.remote("market", "remove", "team")
+    assert missing.code == 1 and "no registered market catalog 'team'" in missing.err
+    with cli.server.store() as store:
+        latest = next(e.action for e in store.list_audit() if e.kind == "catalog")
+    assert latest == "market.catalog.remove"

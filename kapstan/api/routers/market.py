@@ -17,11 +17,57 @@ from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
 from kapstan.errors import NotFoundError
 from kapstan.market import catalog as market
+from kapstan.market.catalogs import Catalog
 from kapstan.model.values import Value
 from kapstan.schemas import Page
 from kapstan.schemas import market as ms
 
 router = APIRouter(prefix="/api/v1/market", tags=["market"])
+
+
+def _catalog_out(c: Catalog, templates: int | None = None) -> ms.CatalogOut:
+    return ms.CatalogOut(name=c.name, source=c.source, path=str(c.path), templates=templates)
+
+
+@router.get("/catalogs")
+def list_catalogs(caller: CallerDep, at: WindowDep) -> Page[ms.CatalogOut]:
+    """The server's catalogs: the built-in one, then those added, in order."""
+    return paged(market.all_catalogs(), at, _catalog_out)
+
+
+@router.post("/catalogs", status_code=201)
+def add_catalog(caller: CallerDep, body: ms.CatalogIn) -> ms.CatalogOut:
+    """Register a directory of the server's machine, or clone a git URL there (admins)."""
+    caller.require_admin("adding a market catalog")
+    catalog = market.add_catalog(body.name, body.source)
+    count = len(market.templates_of(catalog))
+    details = {"source": catalog.source, "templates": count}
+    auditing.record(
+        caller.store,
+        caller.name,
+        "market.catalog.add",
+        kind="catalog",
+        name=catalog.name,
+        details=details,
+    )
+    return _catalog_out(catalog, count)
+
+
+@router.delete("/catalogs/{name}")
+def remove_catalog(caller: CallerDep, name: str) -> ms.CatalogOut:
+    """Forget a catalog (a clone is deleted; a directory is left alone) (admins)."""
+    caller.require_admin("removing a market catalog")
+    catalog = market.remove_catalog(name)
+    details = {"source": catalog.source}
+    auditing.record(
+        caller.store,
+        caller.name,
+        "market.catalog.remove",
+        kind="catalog",
+        name=catalog.name,
+        details=details,
+    )
+    return _catalog_out(catalog)
 
 
 @router.get("")

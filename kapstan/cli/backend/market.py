@@ -7,6 +7,7 @@ and the caller never sees those values.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -16,13 +17,25 @@ from kapstan.actions.install import InstallResult
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.market import catalog as market
-from kapstan.market.catalogs import MarketTemplate
+from kapstan.market.catalogs import Catalog, MarketTemplate
 from kapstan.model.values import SecretValue, Value
 from kapstan.schemas import market as ms
 from kapstan.store import ConfigVersion, Store
 
 
-class MarketPort(Protocol):
+class CatalogsPort(Protocol):
+    """The catalogs themselves (``kapstan market add|catalogs|remove``)."""
+
+    def catalogs(self) -> list[Catalog]: ...
+
+    def add_catalog(self, name: str, source: str) -> tuple[Catalog, int]:
+        """The catalog registered, and how many templates it holds."""
+        ...
+
+    def remove_catalog(self, name: str) -> Catalog: ...
+
+
+class MarketPort(CatalogsPort, Protocol):
     def list(self) -> list[MarketTemplate]: ...
 
     def install(
@@ -30,7 +43,21 @@ class MarketPort(Protocol):
     ) -> InstallResult: ...
 
 
-class LocalMarket:
+class LocalCatalogs:
+    """This machine's catalogs: registered in its markets file, no store needed."""
+
+    def catalogs(self) -> list[Catalog]:
+        return market.all_catalogs()
+
+    def add_catalog(self, name: str, source: str) -> tuple[Catalog, int]:
+        catalog = market.add_catalog(name, source)
+        return catalog, len(market.templates_of(catalog))
+
+    def remove_catalog(self, name: str) -> Catalog:
+        return market.remove_catalog(name)
+
+
+class LocalMarket(LocalCatalogs):
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -55,6 +82,19 @@ class RemoteMarket:
             for t in found
         ]  # fmt: skip
 
+    def catalogs(self) -> builtins.list[Catalog]:
+        found = self.client.pages(path("market", "catalogs"))
+        return [_catalog(decode.parse(ms.CatalogOut, c)) for c in found]
+
+    def add_catalog(self, name: str, source: str) -> tuple[Catalog, int]:
+        body = {"name": name, "source": source}
+        added = decode.parse(ms.CatalogOut, self.client.post(path("market", "catalogs"), body))
+        return _catalog(added), added.templates or 0
+
+    def remove_catalog(self, name: str) -> Catalog:
+        gone = self.client.delete(path("market", "catalogs", name))
+        return _catalog(decode.parse(ms.CatalogOut, gone))
+
     def install(
         self, name: str, *, env: str, app: str | None, author: str, values: Mapping[str, Value]
     ) -> InstallResult:
@@ -77,3 +117,8 @@ class RemoteMarket:
     def _config(self, name: str, version: int) -> ConfigVersion:
         answer = self.client.get(path("configs", name), version=version)
         return decode.config_version(answer)
+
+
+def _catalog(c: ms.CatalogOut) -> Catalog:
+    # The path is on the server's machine: shown, never opened here.
+    return Catalog(name=c.name, path=Path(c.path), source=c.source)
