@@ -97,7 +97,9 @@ def resolve_interrupted(store: RevisionWrites, app: str, journal: StoreJournal) 
     for rev in store.interrupt_revisions(app):
         journal.event(
             "interrupted",
-            f"revision {rev.number} was never completed (operation {rev.operation_id} stopped); "
+            f"revision {rev.number} was never completed ("
+            + (f"operation {rev.operation_id} stopped" if rev.operation_id else "its deploy stopped")
+            + "); "
             "marked interrupted: this deploy applies the service again",
             service=rev.service,
         )

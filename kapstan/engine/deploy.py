@@ -356,14 +356,17 @@ class Deployer:
             return WaitResult(
                 False,
                 f"{color} is ready but failed its health check ({why}); "
-                f"the Services still point at {plan.live_color}",
+                f"the Services still point at {plan.live_color or 'no colour yet'}",
             )
         if switching:
             applied += applying.apply_objects(
                 self.cluster, switching, self.journal, service=service, clock=self.clock
             )
             self.journal.event(
-                "switched", f"Services now select {color} (was {plan.live_color})", service=service
+                "switched",
+                f"Services now select {color}"
+                + (f" (was {plan.live_color})" if plan.live_color else ""),
+                service=service,
             )
         applied += [
             e
