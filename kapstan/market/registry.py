@@ -69,17 +69,25 @@ def add_catalog(paths: MarketPaths, name: str, source: str) -> Catalog:
         raise ConflictError(
             f"market catalog {name!r} exists already; remove it first or pick another name"
         )
-    if is_git_source(source) and not Path(source).is_dir():
+    if is_git_source(source) and not _is_dir(Path(source)):
         catalog = _cloned(paths, name, source)
     else:
         folder = Path(source).expanduser()
-        if not folder.is_dir():
+        if not _is_dir(folder):
             raise InputError(f"catalog {name!r}: {source!r} is neither a directory nor a git URL")
         catalog = Catalog(name, folder.resolve(), str(folder.resolve()))
         check_links(catalog.path)
         _check_has_templates(catalog)
     _save(paths, [*existing, catalog])
     return catalog
+
+
+def _is_dir(path: Path) -> bool:
+    """False, not an OSError, for a name the system refuses (too long, say): not a directory."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def remove_catalog(paths: MarketPaths, name: str) -> Catalog:
