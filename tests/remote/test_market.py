@@ -103,3 +103,17 @@ def test_catalogs_added_listed_and_removed_on_the_server_like_helm_repo(
     with cli.server.store() as store:
         latest = next(e.action for e in store.list_audit() if e.kind == "catalog")
     assert latest == "market.catalog.remove"
+
+
+def test_global_options_after_the_command_reach_the_server(cli: Cli) -> None:
+    url, root, vic = cli.server.url, cli.server.tokens["root"], cli.server.tokens["vic"]
+    before = cli.capture(["--server", url, "--token", vic, "env", "list", "-o", "json"])
+    after = cli.capture(["env", "list", "-o", "json", "--server", url, "--token", vic])
+    assert before.code == after.code == 0, after.err
+    assert after.out == before.out
+    assert [e["name"] for e in after.json()] == ["dev"], "vic's view: the server answered"
+    # Given both places, the one after the command wins (vic's token, not root's).
+    both = cli.capture(
+        ["--token", root, "--server", url, "env", "list", "-o", "json", "--token", vic]
+    )
+    assert both.out == before.out
