@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperCommand
 
-from kapstan.cli.exitcodes import ExitCode
+from kapstan.cli.exitcodes import MEANINGS, ExitCode
 from kapstan.cli.main import app as root
 from tests.cli.conftest import Result, Run
 
@@ -136,3 +136,16 @@ def test_a_usage_error_has_its_own_code_never_the_changes_code(kapstan: Run) -> 
 def _ok(result: Result) -> Result:
     assert result.code == 0, result.err
     return result
+
+
+def test_every_command_takes_the_global_options() -> None:
+    for path, command in _leaves():
+        opts = {o for flags in _flags(command).values() for o in flags}
+        assert {"--db", "--server", "--token"} <= opts, path
+
+
+def test_every_exit_code_is_explained_and_in_the_readme() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert set(MEANINGS) == set(ExitCode)
+    for code in ExitCode:
+        assert f"\n| {int(code)} | " in readme, code
