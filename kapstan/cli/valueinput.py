@@ -10,7 +10,8 @@
 
 A value read from stdin, a file or the terminal is text, taken as it is but for one
 trailing line break (``echo pw |`` and editors add one); an empty one is refused. One key
-at most reads standard input. Errors name the key, and the file, never the value.
+at most reads standard input. Errors name the key and the file, never a value; a bare word (which may be a value
+typed where its key was due) is named by its position.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import typer
 from kapstan.actions.configfiles import MAX_CONFIG_FILE_BYTES, check_key, parse_assignments
 from kapstan.errors import InputError
 from kapstan.model.values import SecretValue, Value
+from kapstan.render.placeholders import is_key
 
 STDIN = "-"
 
@@ -34,25 +36,29 @@ def gather(
     """Every key's value, from wherever ``pairs`` and ``files`` say it comes."""
     literal: list[str] = []
     texts: dict[str, str] = {}
-    from_stdin = _keys_reading_stdin(pairs, stdin=stdin, secret=secret)
-    if len(from_stdin) > 1:
+    readers = _reading_stdin(pairs, stdin=stdin, secret=secret)
+    if len(readers) > 1:
         raise InputError(
-            f"only one key can read standard input, not {', '.join(from_stdin)}; "
+            f"only one key can read standard input, not {len(readers)}; "
             "give the others with --from-file KEY=PATH"
         )
-    for pair in pairs:
+    for index, pair in enumerate(pairs, start=1):
         key, sep, value = pair.partition("=")
         if sep and value != STDIN:
             literal.append(pair)
             continue
-        check_key(key, "config set")
-        if key in from_stdin:
-            texts[_new(key, texts)] = _read_stdin(key)
-        else:
-            texts[_new(key, texts)] = _ask(key)
+        # A bare word may be a value typed where its key was due: never repeat it.
+        label = key if sep else f"argument {index}"
+        if not is_key(key):
+            raise InputError(f"{label} is not a config key (dotted names like db.password)")
+        if key in texts:
+            raise InputError(f"{label}: that key is given twice")
+        texts[key] = _read_stdin(label) if index in readers else _ask(key, label)
     for spec in files:
         key, path = _file_spec(spec)
-        texts[_new(key, texts)] = _read_file(key, path)
+        if key in texts:
+            raise InputError(f"key {key!r} is given twice")
+        texts[key] = _read_file(key, path)
     values = parse_assignments(literal, secret=secret)
     for key, text in texts.items():
         if key in values:
@@ -63,41 +69,38 @@ def gather(
     return values
 
 
-def _keys_reading_stdin(pairs: Sequence[str], *, stdin: bool, secret: bool) -> list[str]:
-    keys: list[str] = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
+def _reading_stdin(pairs: Sequence[str], *, stdin: bool, secret: bool) -> list[int]:
+    """The positions (from 1) of the arguments whose value is standard input."""
+    readers: list[int] = []
+    for index, pair in enumerate(pairs, start=1):
+        _, sep, value = pair.partition("=")
         if (sep and value == STDIN) or (not sep and stdin):
-            keys.append(key)
+            readers.append(index)
         elif not sep and not secret:
             raise InputError(
-                f"{key!r} has no value: give {key}=VALUE, {key}=- to read standard input, "
-                f"or --secret {key} to be asked for it"
+                f"argument {index} has no value: give KEY=VALUE, KEY=- to read standard "
+                "input, or --secret KEY to be asked for it"
             )
-    return keys
+    return readers
 
 
-def _new(key: str, seen: dict[str, str]) -> str:
-    if key in seen:
-        raise InputError(f"key {key!r} is given twice")
-    return key
-
-
-def _ask(key: str) -> str:
+def _ask(key: str, label: str) -> str:
     if not sys.stdin.isatty():
         raise InputError(
-            f"no terminal to ask for {key}'s value: pipe it with {key}=- (or --stdin {key}), "
-            f"or give --from-file {key}=PATH"
+            f"no terminal to ask for the value of {label}: pipe it with KEY=- (or --stdin "
+            "KEY), or give --from-file KEY=PATH"
         )
     text: str = typer.prompt(key, hide_input=True, confirmation_prompt=True)
-    return _checked(text, f"the value typed for {key} is empty")
+    return _checked(text, f"the value typed for {label} is empty")
 
 
-def _read_stdin(key: str) -> str:
+def _read_stdin(label: str) -> str:
     text = sys.stdin.read(MAX_CONFIG_FILE_BYTES + 1)
     if len(text) > MAX_CONFIG_FILE_BYTES:
-        raise InputError(f"standard input for {key} holds more than {MAX_CONFIG_FILE_BYTES} bytes")
-    return _checked(text, f"standard input held no value for {key}")
+        raise InputError(
+            f"standard input for {label} holds more than {MAX_CONFIG_FILE_BYTES} bytes"
+        )
+    return _checked(text, f"standard input held no value for {label}")
 
 
 def _file_spec(spec: str) -> tuple[str, Path]:

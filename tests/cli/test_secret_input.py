@@ -75,12 +75,26 @@ def test_from_file_reads_it_and_names_it_on_errors(
 def test_bare_key_without_a_terminal_says_how_else(kapstan: Run, db_url: str) -> None:
     asked = kapstan("config", "set", "dev", "--secret", "db.password")
     assert asked.code == 1
-    assert "no terminal" in asked.err and "db.password=-" in asked.err
-    assert "--from-file db.password=PATH" in asked.err
+    assert "no terminal" in asked.err and "KEY=-" in asked.err
+    assert "--from-file KEY=PATH" in asked.err
     plain = kapstan("config", "set", "dev", "db.password")
-    assert plain.code == 1 and "--secret db.password" in plain.err
+    assert plain.code == 1 and "argument 1 has no value" in plain.err
     two = kapstan("config", "set", "dev", "--secret", "a=-", "b=-")
     assert two.code == 1 and "only one key" in two.err
+
+
+def test_a_bare_word_is_never_repeated_it_may_be_a_value(kapstan: Run) -> None:
+    """``config set dev --secret hunter2-pw``: a value typed where its key was due."""
+    for argv in (
+        ("--secret", "hunter2-pw"),
+        ("hunter2-pw",),
+        ("--secret", "--stdin", "hunter2-pw", "x"),
+        ("--secret", "not a key!hunter2-pw"),
+        ("--secret", "hunter2-pw", "hunter2-pw"),
+    ):
+        refused = kapstan("config", "set", "dev", *argv)
+        assert refused.code == 1, argv
+        assert "hunter2-pw" not in refused.out + refused.err, (argv, refused.err)
 
 
 def test_secret_key_is_asked_on_a_terminal_hidden(db_url: str, tmp_path: Path) -> None:
