@@ -9,7 +9,7 @@ import json
 import re
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -263,8 +263,11 @@ def test_every_moment_prints_as_iso_8601_with_a_zone(moment: datetime) -> None:
                  yaml.safe_load(format_data([moment], Format.yaml))[0]):  # fmt: skip
         assert ISO_WITH_ZONE.match(text), text
         parsed = datetime.fromisoformat(text)
-        expected = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        assert parsed == expected.replace(microsecond=0)
+        # The same instant, in UTC (compared in UTC: a zone's DST gap makes cross-zone
+        # comparison of local times ambiguous).
+        expected = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        assert parsed.utcoffset() == timedelta(0)
+        assert parsed.replace(tzinfo=None) == expected.replace(microsecond=0, tzinfo=None)
 
 
 @settings(max_examples=20, deadline=None)
