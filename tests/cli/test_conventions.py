@@ -78,8 +78,9 @@ def test_short_flags_work(kapstan: Run, bookstore: Path, kubeconfig: Path) -> No
     assert kapstan("template", "import", bookstore).code == 0
     assert kapstan("config", "set", "dev", "web.host=x", "catalog.replicas=1").code == 0
     assert kapstan("config", "set", "dev", "--secret", "db.password=pw").code == 0
-    made = kapstan("env", "create", "dev", "--kubeconfig", kubeconfig, "-n", "shop",
-                   "--config", "dev")  # fmt: skip
+    made = kapstan(
+        "env", "create", "dev", "--kubeconfig", kubeconfig, "-n", "shop", "--config", "dev"
+    )
     assert made.code == 0, made.err
     assert "namespace shop" in made.out
     app = kapstan("app", "create", "shop", "--template", "bookstore", "-e", "dev")
