@@ -94,25 +94,31 @@ def install(
     pairs: list[str] = SetOpt,
     deploy: bool = typer.Option(False, "--deploy", help="Deploy it right away."),
     timeout: float = timeout_option("10m", "each service to be ready (with --deploy)"),
+    output: Format = OutputOpt,
 ) -> None:
     """Import the template, make the app's config from its defaults, create the app."""
     values = parse_assignments(pairs)
     with open_backend(ctx) as backend:
         result = backend.market.install(name, env=env, app=app_name, author=author(), values=values)
-        print(format_install(result))
         if not deploy:
-            print(f"deploy it with: kapstan app deploy {result.application.name} --yes")
+            hint = f"deploy it with: kapstan app deploy {result.application.name} --yes"
+            print_data(install_record(result), output, f"{format_install(result)}\n{hint}")
             return
+        if output is Format.table:
+            print(format_install(result))
         started = backend.deploys.deploy(
             result.application.name,
             services=[],
             options=DeployOptions(timeout=timeout, message=f"market install of {name}"),
             author=author(),
         )
-        op = see_through(started, _progress)
+        op = see_through(started, _progress if output is Format.table else None)
         if isinstance(op, Approval):
-            print_approval(op, Format.table)
-    print(format_deploy(op))
+            print_approval(op, output)
+    if output is Format.table:
+        print(format_deploy(op))
+    else:  # one document: what was made, then how its deploy ended
+        print_data({**install_record(result), "operation": _operation_summary(op)}, output)
     if op.status is not Step.SUCCEEDED:
         raise typer.Exit(ExitCode.FAILED)
 
@@ -148,6 +154,22 @@ def format_install(result: InstallResult) -> str:
     ])  # fmt: skip
 
 
+def install_record(result: InstallResult) -> dict[str, Any]:
+    t, c, a = result.template, result.config, result.application
+    return {"template": {"name": t.name, "version": t.version, "saved": result.template_created,
+                         "catalog": result.entry.catalog},
+            "config": {"name": c.name, "version": c.version, "saved": result.config_created,
+                       "generated": list(result.generated)},
+            "application": {"name": a.name, "environment": result.environment.name,
+                            "namespace": result.environment.namespace}}  # fmt: skip
+
+
+def _operation_summary(op: Operation) -> dict[str, Any]:
+    return {"id": op.id, "status": op.status.value, "message": op.message,
+            "services": [{"service": s.service, "step": s.step.value, "message": s.message}
+                         for s in op.services]}  # fmt: skip
+
+
 def format_deploy(op: Operation) -> str:
     width = max((len(s.service) for s in op.services), default=0)
     lines = [f"operation {op.id} ({op.kind}) {op.status.value}: {op.message}"]
@@ -162,6 +184,7 @@ def add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="A name for the catalog."),
     source: str = typer.Argument(..., metavar="PATH|GIT_URL", help="A directory or a git URL."),
+    output: Format = OutputOpt,
 ) -> None:
     """Register a directory of templates, or clone a git repository (helm repo add).
 
@@ -169,7 +192,8 @@ def add(
     """
     with _catalogs(ctx) as where:
         catalog, count = where.add_catalog(name, source)
-    print(f"catalog {catalog.name}: {count} template{'s' * (count != 1)} from {catalog.source}")
+    text = f"catalog {catalog.name}: {count} template{'s' * (count != 1)} from {catalog.source}"
+    print_data({**_catalog_record(catalog), "templates": count}, output, text)
 
 
 @app.command()

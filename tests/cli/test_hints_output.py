@@ -227,6 +227,15 @@ def test_every_write_command_prints_what_it_made_as_json_and_yaml(
         assert result.code == 0, (args, result.err)
         made = result.json()
         assert {k: made.get(k) for k in expected} == expected, (args, made)
+    installed = kapstan(
+        "market", "install", "postgresql", "--env", "dev", "--app", "pg", "-o", "json"
+    )
+    assert installed.code == 0, installed.err
+    assert installed.json()["application"] == {
+        "name": "pg",
+        "environment": "dev",
+        "namespace": "shop",
+    }
     token = kapstan("user", "token", "ana", "-o", "yaml")
     assert token.code == 0, token.err
     assert yaml.safe_load(token.out)["token"], "the token, once, as data"
