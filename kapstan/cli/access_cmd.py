@@ -97,17 +97,18 @@ def list_tokens(
 
 @token_app.command("revoke")
 def revoke_token(
-    ctx: typer.Context, token: str = typer.Argument(..., metavar="ID|PREFIX")
+    ctx: typer.Context, which: str = typer.Argument(..., metavar="ID|PREFIX")
 ) -> None:
     """Revoke a token, named by its id or its first characters (as `token list` shows)."""
+    # Not named ``token``: the global --token option every command takes has that name.
     with open_backend(ctx) as backend:
         if backend.client is not None:
             me = decode.parse(schemas.UserOut, backend.client.get(path("users", "me")))
-            found = access.find_token(_tokens(backend, None, me.admin), token)
+            found = access.find_token(_tokens(backend, None, me.admin), which)
             backend.client.delete(path("tokens", found.id))
         else:
             store = backend.local_store("token revoke")
-            found = access.find_token(store.list_tokens(None), token)
+            found = access.find_token(store.list_tokens(None), which)
             access.revoke_token(store, found.id, author=author())
     print(f"token {found.id} ({found.prefix}…, of {found.user}) revoked")
 

@@ -24,14 +24,18 @@ from kapstan.cli.output import Format
 GIVEN = "kapstan.globals"  # ctx.meta: {"db"|"server"|"token": value}, "server_from_env": bool
 MADE = "kapstan.settings"  # ctx.meta: the Settings made from GIVEN (common.settings_of)
 PANEL = "Global options (also before the command)"
+# The carrier's parameter names: a command's own ``token`` or ``server`` argument (``token
+# revoke TOKEN``, ``login SERVER``) keeps its name, click stores values by name.
+PREFIX = "global_"
 
 
 def remember(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
     """A global option given after the subcommand: it overrides the root's."""
     if value is not None and param.name:
+        name = param.name.removeprefix(PREFIX)
         given: dict[str, Any] = ctx.meta.setdefault(GIVEN, {})
-        given[param.name] = value
-        if param.name == "server":
+        given[name] = value
+        if name == "server":
             given["server_from_env"] = False
         ctx.meta.pop(MADE, None)
     return value
@@ -42,7 +46,7 @@ _carrier = typer.Typer(add_completion=False)
 
 @_carrier.command()
 def _globals(
-    db: str | None = typer.Option(
+    global_db: str | None = typer.Option(
         None,
         "--db",
         metavar="URL",
@@ -50,7 +54,7 @@ def _globals(
         rich_help_panel=PANEL,
         help="Store URL (default: $KAPSTAN_DB, else kapstan.db in the user data directory).",
     ),
-    server: str | None = typer.Option(
+    global_server: str | None = typer.Option(
         None,
         "--server",
         metavar="URL",
@@ -58,7 +62,7 @@ def _globals(
         rich_help_panel=PANEL,
         help="Work against this Kapstan server (default: $KAPSTAN_SERVER).",
     ),
-    token: str | None = typer.Option(
+    global_token: str | None = typer.Option(
         None,
         "--token",
         callback=remember,
