@@ -59,6 +59,7 @@ from typing import Any
 
 import httpx
 import yaml
+from kapstan.web.diagnose import diagnose
 
 from kapstan import sandbox
 from kapstan.actions.status import app_status
@@ -68,7 +69,6 @@ from kapstan.model.values import SecretValue, Value
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 from kapstan.templates.content import template_digest
-from kapstan.web.diagnose import diagnose
 from kapstan.web.sessions import COOKIE
 
 ENVIRONMENTS = ("dev", "qa", "staging", "prod")
