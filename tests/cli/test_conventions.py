@@ -150,3 +150,16 @@ def test_every_exit_code_is_explained_and_in_the_readme() -> None:
     assert set(MEANINGS) == set(ExitCode)
     for code in ExitCode:
         assert f"\n| {int(code)} | " in readme, code
+
+
+def test_no_command_has_two_parameters_of_one_name() -> None:
+    """The CLI library keeps values by name: a command's own TOKEN or SERVER argument
+    (``token revoke``, ``login``) must not share it with the global --token/--server."""
+    for path, command in _leaves():
+        names = [p.name for p in command.params]
+        assert len(names) == len(set(names)), (path, names)
+
+
+def test_an_argument_named_like_a_global_option_is_the_argument(kapstan: Run) -> None:
+    revoked = kapstan("token", "revoke", "12")
+    assert revoked.code == 1 and "no token '12'" in revoked.err, revoked.err
