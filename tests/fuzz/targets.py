@@ -21,11 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import typer
-
-from kapstan.cli.main import app
-from kapstan.cli.output import print_error
-from kapstan.errors import KapstanError
+from kapstan.cli.exitcodes import ExitCode
+from kapstan.cli.main import main
 from kapstan.store.crypto import generate_key
 from tests.hostile import row_counts
 
@@ -79,7 +76,6 @@ class CliTarget:
     name = "cli"
 
     def __init__(self, root: Path) -> None:
-        self.command = typer.main.get_command(app)
         self.root = root
         self.db = root / "kapstan.db"
         self.tally = Tally()
@@ -101,14 +97,7 @@ class CliTarget:
         return code, err.getvalue()
 
     def _main(self, argv: list[str]) -> int:
-        try:
-            self.command.main(args=argv, prog_name="kapstan", standalone_mode=True)
-        except KapstanError as exc:
-            print_error(str(exc))
-            return exc.exit_code
-        except SystemExit as exc:
-            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        return 0
+        return main(argv)  # the entry point itself: its exit codes and error printing
 
     def argv(self, value: Any) -> list[str]:
         raise NotImplementedError
@@ -141,7 +130,7 @@ def _cli_outcome(code: int, err: str) -> tuple[str, str]:
     if code == 0:
         return ACCEPTED, ""
     message = err.removeprefix("error:").strip()
-    if code in (1, 2) and len(message) >= 10 and "Traceback" not in err:
+    if code in (ExitCode.FAILED, ExitCode.USAGE) and len(message) >= 10 and "Traceback" not in err:
         return REFUSED, message
     return TRACEBACK, f"exit {code}: {err}"
 
