@@ -145,11 +145,13 @@ class Fixture:
 def unreachable_kubeconfig(path: Path) -> Path:
     """A kubeconfig that loads, whose server is a port nobody listens on (a cluster that is down)."""
     config = {
-        "apiVersion": "v1", "kind": "Config", "current-context": "down",
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "down",
         "clusters": [{"name": "down", "cluster": {"server": f"https://127.0.0.1:{free_port()}"}}],
         "users": [{"name": "down", "user": {"token": "none"}}],
         "contexts": [{"name": "down", "context": {"cluster": "down", "user": "down"}}],
-    }  # fmt: skip
+    }
     path.write_text(yaml.safe_dump(config))
     return path
 
@@ -166,13 +168,20 @@ def fill(store: Store, kubeconfig: Path, count: int) -> Fixture:
     store.save_template_version("shop", FILES, template_digest(FILES), author="bench")
     for env in ENVIRONMENTS:
         store.create_config(env, config_values(env), author="bench", message="bench sizing")
-        store.create_environment(env, kubeconfig=str(kubeconfig), context=None, namespace=env,
-                                 config=env)  # fmt: skip
+        store.create_environment(
+            env, kubeconfig=str(kubeconfig), context=None, namespace=env, config=env
+        )
     apps = [f"app-{i:04d}" for i in range(count)]
     for i, name in enumerate(apps):
         env = ENVIRONMENTS[i % len(ENVIRONMENTS)]
-        store.create_application(name, template="shop", template_version=1, environment=env,
-                                 config=env, config_version=None)  # fmt: skip
+        store.create_application(
+            name,
+            template="shop",
+            template_version=1,
+            environment=env,
+            config=env,
+            config_version=None,
+        )
         operation = store.start_operation(name, "deploy", author="bench", services=SERVICES)
         store.finish_operation(operation.id, Step.SUCCEEDED, "deployed")
     store.create_user(ADMIN, password=None, admin=True)
@@ -246,8 +255,10 @@ def kapstan_server(db: str, key: str, logs: Path) -> Iterator[Server]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [kapstan_command(), "server", "--db", db, "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         server = Server(process, port, log)
         wait_ready(server)
@@ -331,10 +342,18 @@ async def hammer(client: httpx.AsyncClient, target: Target, requests: int, clien
 def summarize(target: Target, tally: Tally, elapsed: float, note: str = "") -> Stats:
     cuts = statistics.quantiles(tally.latencies, n=100, method="inclusive")
     return Stats(
-        target.label, target.api, len(tally.latencies), tally.errors,
-        statistics.median(tally.latencies), cuts[89], cuts[98], max(tally.latencies),
-        len(tally.latencies) / elapsed, tally.size, note,
-    )  # fmt: skip
+        target.label,
+        target.api,
+        len(tally.latencies),
+        tally.errors,
+        statistics.median(tally.latencies),
+        cuts[89],
+        cuts[98],
+        max(tally.latencies),
+        len(tally.latencies) / elapsed,
+        tally.size,
+        note,
+    )
 
 
 async def run_target(
@@ -348,8 +367,9 @@ async def run_target(
 
 def async_client(base_url: str, clients: int, **options: Any) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT,
-                             follow_redirects=False, **options)  # fmt: skip
+    return httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, follow_redirects=False, **options
+    )
 
 
 # --- Kapstan's targets ---------------------------------------------------------------------
@@ -359,15 +379,20 @@ def api_targets(fixture: Fixture) -> list[Target]:
     apps, configs, pages = fixture.apps, fixture.configs, max(1, len(fixture.apps) // PAGE)
     return [
         Target(KAPSTAN_FLOOR, lambda _i: "/healthz", api=False),
-        Target(APP_PAGE,
-               lambda i: f"/api/v1/applications?limit={PAGE}&offset={(i % pages) * PAGE}"),
+        Target(
+            APP_PAGE, lambda i: f"/api/v1/applications?limit={PAGE}&offset={(i % pages) * PAGE}"
+        ),
         Target(APP_GET, lambda i: f"/api/v1/applications/{apps[i % len(apps)]}"),
         Target("GET /api/v1/environments", lambda _i: "/api/v1/environments"),
-        Target("GET /api/v1/configs/{name}", lambda i: f"/api/v1/configs/{configs[i % len(configs)]}"),
+        Target(
+            "GET /api/v1/configs/{name}", lambda i: f"/api/v1/configs/{configs[i % len(configs)]}"
+        ),
         Target("GET /api/v1/templates", lambda _i: "/api/v1/templates"),
-        Target("GET /api/v1/applications/{name}/operations",
-               lambda i: f"/api/v1/applications/{apps[i % len(apps)]}/operations"),
-    ]  # fmt: skip
+        Target(
+            "GET /api/v1/applications/{name}/operations",
+            lambda i: f"/api/v1/applications/{apps[i % len(apps)]}/operations",
+        ),
+    ]
 
 
 def console_session(base_url: str) -> str:
@@ -377,8 +402,10 @@ def console_session(base_url: str) -> str:
         found = re.search(r'name="csrf" value="([^"]+)"', form.text)
         if form.status_code != 200 or found is None:
             raise RuntimeError(f"login form: {form.status_code} {form.text[:300]}")
-        answer = browser.post("/ui/login", data={"user": CONSOLE_USER, "password": CONSOLE_PASSWORD,
-                                                 "csrf": found.group(1)})  # fmt: skip
+        answer = browser.post(
+            "/ui/login",
+            data={"user": CONSOLE_USER, "password": CONSOLE_PASSWORD, "csrf": found.group(1)},
+        )
         session = answer.cookies.get(COOKIE)
         if answer.status_code != 303 or not session:
             raise RuntimeError(f"console login: {answer.status_code} {answer.text[:300]}")
@@ -466,9 +493,11 @@ def measure_kapstan(
     with Store.open(url, environ={"KAPSTAN_SECRET_KEY": key}) as store:
         fixture = fill(store, kubeconfig, args.apps)
         cost = cluster_cost(store, fixture.apps[0])
-    print(f"store {url.split('://')[0]}: {len(fixture.apps)} applications, {len(ENVIRONMENTS)} "
-          f"environments and configs, 1 template, {len(fixture.apps)} operations; filled in "
-          f"{fixture.seconds:.1f} s")  # fmt: skip
+    print(
+        f"store {url.split('://')[0]}: {len(fixture.apps)} applications, {len(ENVIRONMENTS)} "
+        f"environments and configs, 1 template, {len(fixture.apps)} operations; filled in "
+        f"{fixture.seconds:.1f} s"
+    )
     with kapstan_server(url, key, home) as server:
         stats = asyncio.run(load_kapstan(server, fixture, cost, args.requests, args.clients))
         rss = peak_rss_mib(server.process.pid)
@@ -496,10 +525,20 @@ def kube_access(state: sandbox.SandboxState) -> KubeAccess:
 def configmap(i: int) -> dict[str, Any]:
     """About the size and shape of an application record: a few names and versions, some keys."""
     env = ENVIRONMENTS[i % len(ENVIRONMENTS)]
-    data = {"template": "shop", "templateVersion": "1", "environment": env, "config": env,
-            "services": "db,api,web", **{f"feature.{k}": f"{env}-value-{k}" for k in range(8)}}  # fmt: skip
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": f"app-{i:04d}", "labels": {"env": env}}, "data": data}  # fmt: skip
+    data = {
+        "template": "shop",
+        "templateVersion": "1",
+        "environment": env,
+        "config": env,
+        "services": "db,api,web",
+        **{f"feature.{k}": f"{env}-value-{k}" for k in range(8)},
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": f"app-{i:04d}", "labels": {"env": env}},
+        "data": data,
+    }
 
 
 async def fill_kube(client: httpx.AsyncClient, count: int, clients: int) -> None:
@@ -535,8 +574,10 @@ def measure_peer(args: argparse.Namespace) -> tuple[list[Stats], float, float]:
     started = time.perf_counter()
     state = sandbox.up(name, nodes=1, progress=lambda _m: None)
     try:
-        print(f"peer: sandbox {name} up in {time.perf_counter() - started:.1f} s "
-              f"({state.server}); {args.apps} ConfigMaps in namespace {NAMESPACE}")  # fmt: skip
+        print(
+            f"peer: sandbox {name} up in {time.perf_counter() - started:.1f} s "
+            f"({state.server}); {args.apps} ConfigMaps in namespace {NAMESPACE}"
+        )
         stats = asyncio.run(load_kube(kube_access(state), args.apps, args.requests, args.clients))
         pids = {p.component: p.pid for p in state.processes}
         return stats, peak_rss_mib(pids["kube-apiserver"]), peak_rss_mib(pids["etcd"])
@@ -550,14 +591,18 @@ def measure_peer(args: argparse.Namespace) -> tuple[list[Stats], float, float]:
 def print_table(title: str, rows: list[Stats]) -> None:
     print(f"\n{title}")
     w = max(len(s.label) for s in rows)
-    head = (f"{'endpoint':<{w}} {'requests':>8} {'errors':>6} {'median':>8} {'p90':>8} {'p99':>8} "
-            f"{'max':>8} {'req/s':>7} {'bytes':>7}  p99<50ms")  # fmt: skip
+    head = (
+        f"{'endpoint':<{w}} {'requests':>8} {'errors':>6} {'median':>8} {'p90':>8} {'p99':>8} "
+        f"{'max':>8} {'req/s':>7} {'bytes':>7}  p99<50ms"
+    )
     print(head)
     print("-" * len(head))
     for s in rows:
         goal = ("yes" if s.goal else "no") if s.api else "-"
-        print(f"{s.label:<{w}} {s.requests:>8} {sum(s.errors.values()):>6} {s.median:>8.1f} "
-              f"{s.p90:>8.1f} {s.p99:>8.1f} {s.max:>8.1f} {s.throughput:>7.0f} {s.size:>7}  {goal}")  # fmt: skip
+        print(
+            f"{s.label:<{w}} {s.requests:>8} {sum(s.errors.values()):>6} {s.median:>8.1f} "
+            f"{s.p90:>8.1f} {s.p99:>8.1f} {s.max:>8.1f} {s.throughput:>7.0f} {s.size:>7}  {goal}"
+        )
     for s in rows:
         if s.errors:
             kinds = ", ".join(f"{kind} x{n}" for kind, n in s.errors.most_common())
@@ -571,15 +616,19 @@ def goal_line(target: str, rows: list[Stats]) -> None:
     reads = [s for s in rows if s.api]
     worst = max(reads, key=lambda s: s.p99)
     verdict = "yes" if all(s.goal and not s.errors for s in reads) else "no"
-    print(f"{target}: p99 under {GOAL_MS:.0f} ms for API reads: {verdict} "
-          f"(worst p99 {worst.p99:.1f} ms, {worst.label})")  # fmt: skip
+    print(
+        f"{target}: p99 under {GOAL_MS:.0f} ms for API reads: {verdict} "
+        f"(worst p99 {worst.p99:.1f} ms, {worst.label})"
+    )
 
 
 def ratio_lines(ours: list[Stats], peer: list[Stats]) -> None:
     mine, theirs = {s.label: s for s in ours}, {s.label: s for s in peer}
     for a, b in ((APP_GET, KUBE_GET), (APP_PAGE, KUBE_PAGE), (KAPSTAN_FLOOR, KUBE_FLOOR)):
-        print(f"ratio Kapstan/kube-apiserver, {a} vs {b}: median "
-              f"{mine[a].median / theirs[b].median:.1f}x, p99 {mine[a].p99 / theirs[b].p99:.1f}x")  # fmt: skip
+        print(
+            f"ratio Kapstan/kube-apiserver, {a} vs {b}: median "
+            f"{mine[a].median / theirs[b].median:.1f}x, p99 {mine[a].p99 / theirs[b].p99:.1f}x"
+        )
 
 
 def main() -> None:
@@ -596,8 +645,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.requests < args.clients or args.clients < 1 or args.apps < PAGE:
         parser.error(f"need --clients >= 1, --requests >= --clients and --apps >= {PAGE}")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
-          f"{args.clients} clients, {args.requests} requests per endpoint")  # fmt: skip
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+        f"{args.clients} clients, {args.requests} requests per endpoint"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         ours, rss = measure_kapstan(args.db, args, Path(tmp))
     print_table("Kapstan server (kapstan server, one uvicorn process)", ours)

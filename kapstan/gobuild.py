@@ -54,7 +54,9 @@ def find_go(needed_for: str) -> str:
     out = subprocess.run([go, "version"], capture_output=True, text=True, check=False).stdout
     found = re.search(r"go(\d+)\.(\d+)", out)
     if found is None or (int(found[1]), int(found[2])) < GO_MIN_VERSION:
-        raise BuildError(f"`go version` says {out.strip()!r}; {needed_for}: needs Go {wanted} or newer.")
+        raise BuildError(
+            f"`go version` says {out.strip()!r}; {needed_for}: needs Go {wanted} or newer."
+        )
     return go
 
 

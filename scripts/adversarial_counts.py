@@ -71,8 +71,10 @@ def main() -> None:
             api.close()
         print(targets.row(api))
     print(f"peak memory of the process: {targets.peak_rss_mb():.0f} MB")
-    print(f"{args.examples} inputs per target, seed {args.seed}, "
-          f"{time.perf_counter() - started:.0f} s in all")  # fmt: skip
+    print(
+        f"{args.examples} inputs per target, seed {args.seed}, "
+        f"{time.perf_counter() - started:.0f} s in all"
+    )
 
 
 if __name__ == "__main__":

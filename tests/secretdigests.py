@@ -58,8 +58,9 @@ def unkeyed_digests(
 
 def checksums(objects: Sequence[Mapping[str, Any]]) -> list[str]:
     """Every ``kapstan.io/config-checksum`` annotation in ``objects``."""
-    return [a[CHECKSUM_ANNOTATION] for o in objects for a in _annotations(o)
-            if CHECKSUM_ANNOTATION in a]  # fmt: skip
+    return [
+        a[CHECKSUM_ANNOTATION] for o in objects for a in _annotations(o) if CHECKSUM_ANNOTATION in a
+    ]
 
 
 def _data(objects: Sequence[Mapping[str, Any]], kind: str, name: str, field: str) -> dict[str, Any]:

@@ -34,15 +34,27 @@ def revoke_role(
     """Take ``name``'s role in ``environment`` away; the role it had (None: none)."""
     before = store.role_for(name, environment)
     store.revoke_role(name, environment)
-    store.audit(author, "role.revoke", kind="user", name=name, environment=environment,
-                from_version=None if before is None else str(before), details={"via": via})  # fmt: skip
+    store.audit(
+        author,
+        "role.revoke",
+        kind="user",
+        name=name,
+        environment=environment,
+        from_version=None if before is None else str(before),
+        details={"via": via},
+    )
     return None if before is None else str(before)
 
 
 def revoke_token(store: AccessEdits, token_id: int, *, author: str, via: str = "cli") -> TokenInfo:
     info = store.revoke_token(token_id)
-    store.audit(author, "token.revoke", kind="user", name=info.user,
-                details={"token": token_id, "prefix": info.prefix, "via": via})  # fmt: skip
+    store.audit(
+        author,
+        "token.revoke",
+        kind="user",
+        name=info.user,
+        details={"token": token_id, "prefix": info.prefix, "via": via},
+    )
     return info
 
 
@@ -54,10 +66,13 @@ def find_token(tokens: Sequence[TokenInfo], wanted: str) -> TokenInfo:
     elif len(text) >= 4:
         found = [t for t in tokens if t.prefix.startswith(text) or text.startswith(t.prefix)]
     else:
-        raise InputError(f"name a token by its id or its first characters (4 or more), not {wanted!r}")
+        raise InputError(
+            f"name a token by its id or its first characters (4 or more), not {wanted!r}"
+        )
     if not found:
-        raise NotFoundError(f"no token {wanted!r} among those you may see; list them with "
-                            "`kapstan token list`")  # fmt: skip
+        raise NotFoundError(
+            f"no token {wanted!r} among those you may see; list them with `kapstan token list`"
+        )
     if len(found) > 1:
         ids = ", ".join(f"{t.id} ({t.user})" for t in found)
         raise InputError(f"{wanted!r} names several tokens: {ids}; give the id")

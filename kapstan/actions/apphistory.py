@@ -61,8 +61,10 @@ def rollback_targets(revisions: list[Revision]) -> dict[tuple[str, int], int]:
 
 def _same_version(a: Revision, b: Revision) -> bool:
     return (a.hash, a.template_version, a.config_version) == (
-        b.hash, b.template_version, b.config_version
-    )  # fmt: skip
+        b.hash,
+        b.template_version,
+        b.config_version,
+    )
 
 
 def app_diff(

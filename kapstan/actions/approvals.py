@@ -30,8 +30,14 @@ from kapstan.store import Approval
 def approve(store: ApprovalDecisions, approval_id: int, *, user: str) -> Approval:
     """Approve someone else's pending request (the store checks who may)."""
     decided = store.approve(approval_id, user=user)
-    _audit(store, user, "approval.approve", decided, request=decided.kind,
-           requestedBy=decided.requested_by)  # fmt: skip
+    _audit(
+        store,
+        user,
+        "approval.approve",
+        decided,
+        request=decided.kind,
+        requestedBy=decided.requested_by,
+    )
     return decided
 
 
@@ -41,7 +47,9 @@ def reject(store: ApprovalDecisions, approval_id: int, *, user: str, reason: str
     return decided
 
 
-def withdraw(store: ApprovalDecisions, approval_id: int, *, user: str, reason: str = "") -> Approval:
+def withdraw(
+    store: ApprovalDecisions, approval_id: int, *, user: str, reason: str = ""
+) -> Approval:
     """The requester takes their own pending request back; it never runs."""
     found = store.get_approval(approval_id)
     if found.requested_by != user:
@@ -57,18 +65,23 @@ def withdraw(store: ApprovalDecisions, approval_id: int, *, user: str, reason: s
 def promotion_of(approval: Approval) -> Promotion:
     payload = dict(approval.payload)
     return Promotion(
-        str(payload["source"]), str(payload["target"]), approval.environment,
-        str(payload["template"]), int(payload["templateVersion"]),
-    )  # fmt: skip
+        str(payload["source"]),
+        str(payload["target"]),
+        approval.environment,
+        str(payload["template"]),
+        int(payload["templateVersion"]),
+    )
 
 
 def options_from(payload: dict[str, Any]) -> DeployOptions:
     """A deploy request's options, as ``deploying.deploy_request`` kept them."""
     return DeployOptions(
         timeout=float(payload.get("timeout", DeployOptions().timeout)),
-        atomic=bool(payload.get("atomic", False)), force=bool(payload.get("force", False)),
-        message=str(payload.get("message", "")), adopt=bool(payload.get("adopt", False)),
-    )  # fmt: skip
+        atomic=bool(payload.get("atomic", False)),
+        force=bool(payload.get("force", False)),
+        message=str(payload.get("message", "")),
+        adopt=bool(payload.get("adopt", False)),
+    )
 
 
 @dataclass(frozen=True)
@@ -84,8 +97,10 @@ def carry_out(store: CarryingOut, approval: Approval, *, listener: Listener | No
     payload = dict(approval.payload)
     run = _RUNS.get(approval.kind)
     if run is None:
-        raise InputError(f"approval {approval.id} asks for a {approval.kind!r}, which Kapstan "
-                         "does not know how to carry out")  # fmt: skip
+        raise InputError(
+            f"approval {approval.id} asks for a {approval.kind!r}, which Kapstan "
+            "does not know how to carry out"
+        )
     return run(store, approval, payload, listener)
 
 
@@ -96,10 +111,15 @@ def _deploy(
     store: Deploying, a: Approval, payload: dict[str, Any], listener: Listener | None
 ) -> CarriedOut:
     done = deploy_app(
-        store, a.application, author=a.requested_by, services=list(payload.get("services", [])),
-        options=options_from(payload), listener=listener, approval=a.id,
+        store,
+        a.application,
+        author=a.requested_by,
+        services=list(payload.get("services", [])),
+        options=options_from(payload),
+        listener=listener,
+        approval=a.id,
         trigger=str(payload.get("trigger", "cli")),
-    )  # fmt: skip
+    )
     return CarriedOut(done.operation)
 
 
@@ -109,10 +129,15 @@ def _rollback(
     to = payload.get("to")
     service = payload.get("service")
     done = rollback_app(
-        store, a.application, author=a.requested_by, service=None if service is None else str(service),
-        to=None if to is None else int(to), listener=listener, approval=a.id,
+        store,
+        a.application,
+        author=a.requested_by,
+        service=None if service is None else str(service),
+        to=None if to is None else int(to),
+        listener=listener,
+        approval=a.id,
         options=DeployOptions(timeout=float(payload.get("timeout", DeployOptions().timeout))),
-    )  # fmt: skip
+    )
     return CarriedOut(done.operation)
 
 
@@ -120,11 +145,15 @@ def _delete(
     store: Deleting, a: Approval, payload: dict[str, Any], listener: Listener | None
 ) -> CarriedOut:
     done = delete_app(
-        store, a.application, author=a.requested_by,
+        store,
+        a.application,
+        author=a.requested_by,
         keep_volumes=not bool(payload.get("deleteVolumes", False)),
-        timeout=float(payload.get("timeout", DELETE_TIMEOUT)), listener=listener, via="approval",
+        timeout=float(payload.get("timeout", DELETE_TIMEOUT)),
+        listener=listener,
+        via="approval",
         approval=a.id,
-    )  # fmt: skip
+    )
     return CarriedOut(done.operation)
 
 
@@ -133,25 +162,37 @@ def _promote(
 ) -> CarriedOut:
     timeout = float(payload.get("timeout", DEFAULT_TIMEOUT))
     deploy = bool(payload.get("deploy", True))
-    done = promote(store, promotion_of(a), author=a.requested_by, deploy=deploy, timeout=timeout,
-                   approval=a.id)  # fmt: skip
+    done = promote(
+        store, promotion_of(a), author=a.requested_by, deploy=deploy, timeout=timeout, approval=a.id
+    )
     if not deploy:
         return CarriedOut(None, done)
     result = deploy_app(
-        store, done.application.name, author=a.requested_by, listener=listener,
+        store,
+        done.application.name,
+        author=a.requested_by,
+        listener=listener,
         options=DeployOptions(timeout=timeout, message=f"promoted from {promotion_of(a).source}"),
-        clearance=done.clearance, trigger="promote",
-    )  # fmt: skip
+        clearance=done.clearance,
+        trigger="promote",
+    )
     return CarriedOut(result.operation, done)
 
 
-_RUNS: dict[str, Run] = {"deploy": _deploy, "rollback": _rollback, "delete": _delete,
-                         "promote": _promote}  # fmt: skip
+_RUNS: dict[str, Run] = {
+    "deploy": _deploy,
+    "rollback": _rollback,
+    "delete": _delete,
+    "promote": _promote,
+}
 
 
 def _audit(store: AuditLog, user: str, action: str, decided: Approval, **details: Any) -> None:
     store.audit(
-        user, action, kind="application", name=decided.application,
+        user,
+        action,
+        kind="application",
+        name=decided.application,
         environment=decided.environment,
         details={"approval": decided.id, **{k: v for k, v in details.items() if v is not None}},
-    )  # fmt: skip
+    )

@@ -22,9 +22,13 @@ def cancel_app(store: Cancelling, app: str, *, author: str) -> Operation:
     operation_id = store.request_cancel(app, by=author)
     environment = store.get_application(app).environment
     store.audit(
-        author, "app.cancel", kind="application", name=app, environment=environment,
+        author,
+        "app.cancel",
+        kind="application",
+        name=app,
+        environment=environment,
         details={"operation": operation_id},
-    )  # fmt: skip
+    )
     return store.get_operation(operation_id)
 
 

@@ -140,7 +140,7 @@ def guard_secrets(
         if value is None:
             raise InputError(
                 f"config {current.name!r} key {key!r} is secret and a secret needs a text value, "
-                "not null; give a text, or make the key plain with --plain (API: \"plain\": true)"
+                'not null; give a text, or make the key plain with --plain (API: "plain": true)'
             )
         out[key] = SecretValue(display(value))
         kept.append(key)
@@ -154,9 +154,13 @@ def rollback_config(
     old = store.get_config(name, version)
     current = store.get_config(name)
     # The old version is restored as it was: a key plain then turns plain again (audited).
-    made = tuple(sorted(k for k, v in old.values.items()
-                        if isinstance(current.values.get(k), SecretValue)
-                        and not isinstance(v, SecretValue)))  # fmt: skip
+    made = tuple(
+        sorted(
+            k
+            for k, v in old.values.items()
+            if isinstance(current.values.get(k), SecretValue) and not isinstance(v, SecretValue)
+        )
+    )
     message = message or f"rollback to version {version}"
     return _write(store, current, old.values, author, message, GuardedValues(old.values, (), made))
 
@@ -187,13 +191,23 @@ def _write(
         return ConfigWrite(current, False)
     kept, made = (guarded.kept_secret, guarded.made_plain) if guarded else ((), ())
     version = store.add_config_version(
-        current.name, values, author=author, message=message, expected_version=current.version,
+        current.name,
+        values,
+        author=author,
+        message=message,
+        expected_version=current.version,
         made_plain=made,
-    )  # fmt: skip
+    )
     if made:
-        store.audit(author, "config.plain", kind="config", name=current.name,
-                    from_version=str(current.version), to_version=str(version.version),
-                    details={"keys": list(made)})  # fmt: skip
+        store.audit(
+            author,
+            "config.plain",
+            kind="config",
+            name=current.name,
+            from_version=str(current.version),
+            to_version=str(version.version),
+            details={"keys": list(made)},
+        )
     return ConfigWrite(version, True, kept, made)
 
 

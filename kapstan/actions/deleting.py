@@ -112,16 +112,20 @@ def delete_app(
     """
     application = store.get_application(app)
     clearance = require_gate(
-        store, kind=KIND, app=app, environment=application.environment, actor=author,
+        store,
+        kind=KIND,
+        app=app,
+        environment=application.environment,
+        actor=author,
         payload={"deleteVolumes": not keep_volumes, "timeout": timeout, "trigger": via},
-        approval=approval, clearance=clearance,
-    )  # fmt: skip
+        approval=approval,
+        clearance=clearance,
+    )
     env = store.get_environment(application.environment)
     inventories = _inventories(store, application)
     order = list(inventories)
     message = "delete" + (" with its volumes" if not keep_volumes else "")
-    op = open_operation(store, clearance, app, KIND, author=author, message=message,
-                        services=order)  # fmt: skip
+    op = open_operation(store, clearance, app, KIND, author=author, message=message, services=order)
     owner = lock_owner(author)
     try:
         take_lock(store, app, owner=owner, operation_id=op.id, lease=lease)
@@ -132,9 +136,13 @@ def delete_app(
         store.finish_operation(op.id, Step.FAILED, f"not started: {exc}")
         raise
     store.audit(
-        author, "app.delete", kind="application", name=app, environment=env.name,
+        author,
+        "app.delete",
+        kind="application",
+        name=app,
+        environment=env.name,
         details={"operation": op.id, "deleteVolumes": not keep_volumes, "via": via},
-    )  # fmt: skip
+    )
     if on_start:
         on_start(op.id)
     outcome = DeployOutcome(ok=True)
@@ -142,18 +150,29 @@ def delete_app(
         store, app=app, operation_id=op.id, owner=owner, lease=lease, listener=listener
     ) as journal:
         resolve_interrupted(store, app, journal)
-        journal.event("planning", f"deleting {len(order)} service(s) from {env.namespace}, "
-                      "dependents first; the namespace stays")  # fmt: skip
+        journal.event(
+            "planning",
+            f"deleting {len(order)} service(s) from {env.namespace}, "
+            "dependents first; the namespace stays",
+        )
         try:
             with _connect(env) if order else nullcontext() as cluster:
                 for service in order:
                     assert cluster is not None
                     journal.check()
                     result = _remove_service(
-                        store, cluster, journal, application, service, inventories[service],
-                        keep_volumes=keep_volumes, timeout=timeout, operation_id=op.id,
-                        author=author, clock=clock,
-                    )  # fmt: skip
+                        store,
+                        cluster,
+                        journal,
+                        application,
+                        service,
+                        inventories[service],
+                        keep_volumes=keep_volumes,
+                        timeout=timeout,
+                        operation_id=op.id,
+                        author=author,
+                        clock=clock,
+                    )
                     outcome.services[service] = result
                     if result.step is Step.FAILED:
                         break
@@ -177,10 +196,11 @@ def delete_app(
                 outcome.services[service] = ServiceOutcome(service, Step.SKIPPED, why)
             failed = outcome.failed()[0]
             store.finish_operation(
-                op.id, Step.FAILED,
+                op.id,
+                Step.FAILED,
                 f"{failed.service}: {failed.message}; the application is kept: "
                 f"run `kapstan app delete {app}` again",
-            )  # fmt: skip
+            )
     return DeployResult(store.get_operation(op.id), outcome)
 
 
@@ -201,9 +221,15 @@ def _remove_service(
     journal.service_state(service, Step.PRUNING, f"deleting what {service} owns")
     try:
         deleted = removal.remove(
-            cluster, entries, journal, app=application.name, service=service,
-            keep_volumes=keep_volumes, timeout=timeout, clock=clock,
-        )  # fmt: skip
+            cluster,
+            entries,
+            journal,
+            app=application.name,
+            service=service,
+            keep_volumes=keep_volumes,
+            timeout=timeout,
+            clock=clock,
+        )
     except OperationCancelled:
         raise
     except KapstanError as exc:
@@ -211,12 +237,19 @@ def _remove_service(
         return ServiceOutcome(service, Step.FAILED, str(exc))
     why = f"{len(deleted)} object(s) deleted"
     revision = store.add_revision(
-        application.name, service, manifests="", hash=REMOVED_HASH,
-        template=application.template, template_version=application.template_version,
-        config=application.config, config_version=_config_version(store, application),
-        author=author, message="deleted with the application", status="removed",
+        application.name,
+        service,
+        manifests="",
+        hash=REMOVED_HASH,
+        template=application.template,
+        template_version=application.template_version,
+        config=application.config,
+        config_version=_config_version(store, application),
+        author=author,
+        message="deleted with the application",
+        status="removed",
         operation_id=operation_id,
-    )  # fmt: skip
+    )
     journal.service_state(service, Step.REMOVED, why, revision.number)
     return ServiceOutcome(service, Step.REMOVED, why, revision.number, tuple(deleted))
 
@@ -266,7 +299,9 @@ def _inventories(store: AppState, application: Application) -> dict[str, list[In
     return {s: inventories[s] for s in _deletion_order(store, application, list(inventories))}
 
 
-def _deletion_order(store: TemplateReads, application: Application, services: list[str]) -> list[str]:
+def _deletion_order(
+    store: TemplateReads, application: Application, services: list[str]
+) -> list[str]:
     """The reverse of the deploy waves: what depends on a service goes before it."""
     template = parsed(store.get_template(application.template, application.template_version))
     known = [s for s in template.services if s in services]

@@ -52,8 +52,15 @@ def delete_environment(
         for app in store.find_applications(environments=[name]):
             if on_app:
                 on_app(app.name)
-            result = delete_app(store, app.name, author=author, keep_volumes=keep_volumes,
-                                timeout=timeout, listener=listener, via=via)  # fmt: skip
+            result = delete_app(
+                store,
+                app.name,
+                author=author,
+                keep_volumes=keep_volumes,
+                timeout=timeout,
+                listener=listener,
+                via=via,
+            )
             results.append(result)
             if result.operation.status is not Step.SUCCEEDED:
                 raise ClusterError(
@@ -61,9 +68,19 @@ def delete_environment(
                     f"(operation {result.operation.id}: {result.operation.message})"
                 )
     store.delete_environment(name)
-    store.audit(author, "environment.delete", kind="environment", name=name, environment=name,
-                details={"cascade": cascade, "applications": [r.operation.app for r in results],
-                         "namespace": env.namespace, "via": via})  # fmt: skip
+    store.audit(
+        author,
+        "environment.delete",
+        kind="environment",
+        name=name,
+        environment=name,
+        details={
+            "cascade": cascade,
+            "applications": [r.operation.app for r in results],
+            "namespace": env.namespace,
+            "via": via,
+        },
+    )
     return EnvironmentDeleted(name, env.namespace, tuple(results))
 
 
@@ -72,9 +89,14 @@ def delete_template(
 ) -> list[int]:
     """Delete version ``version`` of template ``name`` (None: all); the versions deleted."""
     deleted = store.delete_template(name, version)
-    store.audit(author, "template.delete", kind="template", name=name,
-                from_version=None if version is None else str(version),
-                details={"versions": deleted, "via": via})  # fmt: skip
+    store.audit(
+        author,
+        "template.delete",
+        kind="template",
+        name=name,
+        from_version=None if version is None else str(version),
+        details={"versions": deleted, "via": via},
+    )
     return deleted
 
 

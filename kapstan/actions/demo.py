@@ -81,8 +81,9 @@ def run_demo(
     prod_values.update({k: SecretValue(secrets.token_urlsafe(24)) for k in shop.secrets})
     store.create_config("prod", prod_values, author=author, message="demo: prod")
     for env in ("dev", "prod"):
-        store.create_environment(env, kubeconfig=str(kubeconfig), context=None, namespace=f"{prefix}-{env}",
-                                 config=env)  # fmt: skip
+        store.create_environment(
+            env, kubeconfig=str(kubeconfig), context=None, namespace=f"{prefix}-{env}", config=env
+        )
     say(
         f"2/{STEPS} the market's demo-shop (10 services, 4 waves) installed into dev as application {APP!r}"
     )
@@ -108,8 +109,10 @@ def run_demo(
     done = promoting.promote(
         store, promoting.plan_promotion(store, APP, "prod", None), author=author
     )
-    prod = _check(deploy_app(store, done.application.name, author=author, options=options, listener=listener),
-                  "the prod deploy")  # fmt: skip
+    prod = _check(
+        deploy_app(store, done.application.name, author=author, options=options, listener=listener),
+        "the prod deploy",
+    )
     say(f"    {_counts(prod)}")
     say(f"6/{STEPS} done")
     return DemoResult(first, change, prod, done.application.name)
@@ -129,8 +132,9 @@ def cleanup_demo(
     deleted = []
     for app in store.list_applications():
         say(f"deleting application {app.name} from {app.environment}")
-        result = delete_app(store, app.name, author=author, keep_volumes=False, timeout=timeout,
-                            listener=listener)  # fmt: skip
+        result = delete_app(
+            store, app.name, author=author, keep_volumes=False, timeout=timeout, listener=listener
+        )
         if result.operation.status is not Step.SUCCEEDED:
             raise KapstanError(
                 f"the demo's application {app.name} was not deleted: {result.operation.message}"

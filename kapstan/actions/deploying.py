@@ -167,9 +167,15 @@ def deploy_request(
     services: Sequence[str], options: DeployOptions, trigger: str
 ) -> dict[str, object]:
     """A deploy as an approval request keeps it: what ``approvals.options_from`` reads back."""
-    return {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
-            "force": options.force, "message": options.message, "trigger": trigger,
-            "adopt": options.adopt}  # fmt: skip
+    return {
+        "services": list(services),
+        "atomic": options.atomic,
+        "timeout": options.timeout,
+        "force": options.force,
+        "message": options.message,
+        "trigger": trigger,
+        "adopt": options.adopt,
+    }
 
 
 @gated("deploy")
@@ -204,17 +210,30 @@ def deploy_app(
     selected = _selected(version, services, removed)
     warnings = check_policy(version, selected)
     clearance = require_gate(
-        store, kind=kind, app=app, environment=version.environment, actor=author,
-        payload=deploy_request(services, options, trigger), approval=approval,
+        store,
+        kind=kind,
+        app=app,
+        environment=version.environment,
+        actor=author,
+        payload=deploy_request(services, options, trigger),
+        approval=approval,
         clearance=clearance,
-    )  # fmt: skip
+    )
     env = store.get_environment(version.environment)
     check_boundary(version, env, selected)  # refused before any operation or write
-    op = open_operation(store, clearance, app, kind, author=author, message=options.message,
-                        services=selected)  # fmt: skip
-    request = OperationRequest(kind, author, tuple(selected), options, version.template_version,
-                               version.config_version, resumes,
-                               dict(version.service_versions))  # fmt: skip
+    op = open_operation(
+        store, clearance, app, kind, author=author, message=options.message, services=selected
+    )
+    request = OperationRequest(
+        kind,
+        author,
+        tuple(selected),
+        options,
+        version.template_version,
+        version.config_version,
+        resumes,
+        dict(version.service_versions),
+    )
     record_request(store, op.id, request)
     owner = lock_owner(author)
     try:
@@ -258,9 +277,14 @@ def deploy_app(
                 prepare_namespace(store, env, cluster)
                 target = _target(version, removed)
                 deployer = Deployer(
-                    cluster, journal, revisions, target, options, clock=clock,
+                    cluster,
+                    journal,
+                    revisions,
+                    target,
+                    options,
+                    clock=clock,
                     on_adopt=lambda found: _audit_adoption(store, author, version, op.id, found),
-                )  # fmt: skip
+                )
                 outcome = deployer.run(
                     selected,
                     rollback=lambda s: _rollback_service(store, app, s, author, op.id, clock),
@@ -286,11 +310,16 @@ def _audit_adoption(
 ) -> None:
     """--adopt takes objects over from someone else: the audit says which, and from whom."""
     store.audit(
-        author, "app.adopt", kind="application", name=version.app,
+        author,
+        "app.adopt",
+        kind="application",
+        name=version.app,
         environment=version.environment,
-        details={"operation": operation_id,
-                 "objects": [f"{c.resource} (from {c.owner})" for c in adopted]},
-    )  # fmt: skip
+        details={
+            "operation": operation_id,
+            "objects": [f"{c.resource} (from {c.owner})" for c in adopted],
+        },
+    )
 
 
 def resume_operation(
@@ -400,9 +429,14 @@ def rollback_app(
     """
     choice = rollbacks.choose(store, app, service=service, to=to)
     clearance = require_gate(
-        store, kind="rollback", app=app, environment=choice.version.environment, actor=author,
-        payload={"service": service, "to": to, "timeout": options.timeout}, approval=approval,
-    )  # fmt: skip
+        store,
+        kind="rollback",
+        app=app,
+        environment=choice.version.environment,
+        actor=author,
+        payload={"service": service, "to": to, "timeout": options.timeout},
+        approval=approval,
+    )
     opts = DeployOptions(
         timeout=options.timeout,
         atomic=False,

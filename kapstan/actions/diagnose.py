@@ -85,9 +85,12 @@ def diagnose(
     out = {s: ServiceDiagnosis(s) for s in names}
     try:
         with clients(
-            env.kubeconfig, env.context, timeout=CONNECT_TIMEOUT, retry=RETRY,
+            env.kubeconfig,
+            env.context,
+            timeout=CONNECT_TIMEOUT,
+            retry=RETRY,
             impersonate=env.impersonate,
-        ) as kube:  # fmt: skip
+        ) as kube:
             _read(kube, env.namespace, app, out, names)
     except KapstanError as exc:
         message = f"cluster of environment {env.name} cannot be read: {exc.message}"
@@ -101,9 +104,12 @@ def _object_names(objects: Sequence[KubeObject]) -> set[tuple[str, str]]:
 
 
 def _read(
-    kube: KubeClient, namespace: str, app: str, out: dict[str, ServiceDiagnosis],
+    kube: KubeClient,
+    namespace: str,
+    app: str,
+    out: dict[str, ServiceDiagnosis],
     names: Mapping[str, set[tuple[str, str]]],
-) -> None:  # fmt: skip
+) -> None:
     pods = kube.list("v1", "Pod", namespace, labels={APP_LABEL: app})
     events = kube.list("v1", "Event", namespace)
     for service, found in out.items():
@@ -124,10 +130,12 @@ def _pod_row(pod: KubeObject) -> PodRow:
     ready = sum(1 for c in statuses if c.get("ready") is True)
     total = len(items(pod, "spec", "containers")) or len(statuses)
     return PodRow(
-        name=text(pod, "metadata", "name"), phase=text(pod, "status", "phase") or "Unknown",
-        ready=f"{ready}/{total}", restarts=sum(integer(c, "restartCount") for c in statuses),
+        name=text(pod, "metadata", "name"),
+        phase=text(pod, "status", "phase") or "Unknown",
+        ready=f"{ready}/{total}",
+        restarts=sum(integer(c, "restartCount") for c in statuses),
         node=text(pod, "spec", "nodeName") or "(not scheduled)",
-    )  # fmt: skip
+    )
 
 
 def _about(event: KubeObject) -> tuple[str, str]:
@@ -147,9 +155,14 @@ def _recent(events: list[KubeObject]) -> list[EventRow]:
 
 
 def _event_row(e: KubeObject) -> EventRow:
-    return EventRow(type=text(e, "type") or "Normal", reason=text(e, "reason"),
-                    object="/".join(_about(e)), message=text(e, "message"),
-                    count=integer(e, "count", default=1), when=_when(e))  # fmt: skip
+    return EventRow(
+        type=text(e, "type") or "Normal",
+        reason=text(e, "reason"),
+        object="/".join(_about(e)),
+        message=text(e, "message"),
+        count=integer(e, "count", default=1),
+        when=_when(e),
+    )
 
 
 def _failing(status: KubeObject) -> str:

@@ -86,8 +86,14 @@ def set_config(
         check_config_exists(store, name, config)
     changed = store.set_environment_config(name, config)
     if before != config:
-        store.audit(author, "environment.config", kind="environment", name=name,
-                    environment=name, details={"from": before, "to": config, "via": via})  # fmt: skip
+        store.audit(
+            author,
+            "environment.config",
+            kind="environment",
+            name=name,
+            environment=name,
+            details={"from": before, "to": config, "via": via},
+        )
     return changed
 
 
@@ -113,13 +119,25 @@ def clone_environment(
         _kubeconfig_file(new, src.kubeconfig, context)  # the source's file, another context
     where = path or src.kubeconfig
     ctx = context if (kubeconfig is not None or context is not None) else src.context
-    check_collision(store, new, where, ctx, namespace or src.namespace,
-                    shared=src.shared if shared is None else shared, verb="clone",
-                    source=source)  # fmt: skip
+    check_collision(
+        store,
+        new,
+        where,
+        ctx,
+        namespace or src.namespace,
+        shared=src.shared if shared is None else shared,
+        verb="clone",
+        source=source,
+    )
     return store.clone_environment(
-        source, new, author=author, namespace=namespace, kubeconfig=path, context=context,
+        source,
+        new,
+        author=author,
+        namespace=namespace,
+        kubeconfig=path,
+        context=context,
         shared=shared,
-    )  # fmt: skip
+    )
 
 
 def set_boundary(
@@ -147,9 +165,12 @@ def set_boundary(
                 f"{env.namespace!r}; move or delete them first"
             )
     return store.set_environment_boundary(
-        name, allowed_namespaces=allowed_namespaces, allowed_kinds=allowed_kinds,
-        impersonate=impersonate, shared=shared,
-    )  # fmt: skip
+        name,
+        allowed_namespaces=allowed_namespaces,
+        allowed_kinds=allowed_kinds,
+        impersonate=impersonate,
+        shared=shared,
+    )
 
 
 def check_boundary_input(
@@ -221,9 +242,10 @@ def _same_place(
     return [
         e
         for e in store.list_environments()
-        if e.name != name and e.namespace == namespace
+        if e.name != name
+        and e.namespace == namespace
         and cluster_of(e.kubeconfig, e.context) == cluster
-    ]  # fmt: skip
+    ]
 
 
 def _kubeconfig_file(name: str, kubeconfig: str | os.PathLike[str], context: str | None) -> Path:

@@ -94,9 +94,16 @@ def requires_approval(store: EnvironmentReads, environment: str) -> bool:
 
 
 def require_gate(
-    store: Gatekeeping, *, kind: str, app: str, environment: str, actor: str,
-    payload: Mapping[str, Any], approval: int | None = None, clearance: Clearance | None = None,
-) -> Clearance:  # fmt: skip
+    store: Gatekeeping,
+    *,
+    kind: str,
+    app: str,
+    environment: str,
+    actor: str,
+    payload: Mapping[str, Any],
+    approval: int | None = None,
+    clearance: Clearance | None = None,
+) -> Clearance:
     """Go (a Clearance), or ApprovalPending with a pending approval recorded.
 
     ``clearance`` from an action handing its change on is checked and returned;
@@ -119,9 +126,15 @@ def continuing(store: ApplicationReads, operation: Operation) -> Clearance:
 
 
 def open_operation(
-    store: OperationLog, clearance: Clearance, app: str, kind: str, *, author: str, message: str,
+    store: OperationLog,
+    clearance: Clearance,
+    app: str,
+    kind: str,
+    *,
+    author: str,
+    message: str,
     services: Sequence[str],
-) -> Operation:  # fmt: skip
+) -> Operation:
     """Start an operation (the only way an action changes a cluster) behind the gate."""
     _check(clearance, kind, app)
     return store.start_operation(app, kind, author=author, message=message, services=services)
@@ -148,7 +161,12 @@ def _spend(store: Approvals, approval_id: int, kind: str, app: str, environment:
 
 
 def _ask(
-    store: Gatekeeping, kind: str, app: str, environment: str, actor: str, payload: Mapping[str, Any]
+    store: Gatekeeping,
+    kind: str,
+    app: str,
+    environment: str,
+    actor: str,
+    payload: Mapping[str, Any],
 ) -> Approval:
     try:
         store.get_user(actor)
@@ -160,12 +178,22 @@ def _ask(
             f"{actor} {environment} deployer`) or set $KAPSTAN_USER to your user, and ask again"
         ) from None
     asked = store.request_approval(
-        kind=kind, application=app, environment=environment, requested_by=actor,
+        kind=kind,
+        application=app,
+        environment=environment,
+        requested_by=actor,
         payload=dict(payload),
-    )  # fmt: skip
+    )
     store.audit(
-        actor, "approval.request", kind="application", name=app, environment=environment,
-        details={"approval": asked.id, "request": kind,
-                 **{k: v for k, v in payload.items() if v is not None}},
-    )  # fmt: skip
+        actor,
+        "approval.request",
+        kind="application",
+        name=app,
+        environment=environment,
+        details={
+            "approval": asked.id,
+            "request": kind,
+            **{k: v for k, v in payload.items() if v is not None},
+        },
+    )
     return asked

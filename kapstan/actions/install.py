@@ -86,12 +86,20 @@ def install(
     given = _as_secrets(dict(values or {}), entry.secrets)
     _check_keys(template, given, entry)
     plan = _plan_config(store, app_name, template, entry, environment, given)
-    render_app(template, plan.values, app=app_name, namespace=environment.namespace,
-               hash_key=store.checksum_key())  # fmt: skip
+    render_app(
+        template,
+        plan.values,
+        app=app_name,
+        namespace=environment.namespace,
+        hash_key=store.checksum_key(),
+    )
     version, template_created = store.save_template_version(
-        entry.name, files, template.digest, author=author,
+        entry.name,
+        files,
+        template.digest,
+        author=author,
         message=f"from market catalog {entry.catalog}",
-    )  # fmt: skip
+    )
     config, config_created = _save_config(store, app_name, plan, entry, author)
     application = create_app(
         store,
@@ -102,9 +110,15 @@ def install(
         author=author,
     )
     return InstallResult(
-        entry, version, template_created, config, config_created, application, environment,
+        entry,
+        version,
+        template_created,
+        config,
+        config_created,
+        application,
+        environment,
         plan.generated,
-    )  # fmt: skip
+    )
 
 
 def _check_free(store: ApplicationReads, app: str) -> None:

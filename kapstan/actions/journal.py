@@ -72,9 +72,7 @@ def owner_gone(owner: str) -> bool:
         return False
 
 
-def take_lock(
-    store: Locks, app: str, *, owner: str, operation_id: int, lease: float
-) -> LockInfo:
+def take_lock(store: Locks, app: str, *, owner: str, operation_id: int, lease: float) -> LockInfo:
     """The lock of ``app`` for ``operation_id``; taken over at once from a dead process.
 
     A CLI killed on this host leaves its lease running for up to ``lease`` seconds: its
@@ -98,7 +96,11 @@ def resolve_interrupted(store: RevisionWrites, app: str, journal: StoreJournal) 
         journal.event(
             "interrupted",
             f"revision {rev.number} was never completed ("
-            + (f"operation {rev.operation_id} stopped" if rev.operation_id else "its deploy stopped")
+            + (
+                f"operation {rev.operation_id} stopped"
+                if rev.operation_id
+                else "its deploy stopped"
+            )
             + "); "
             "marked interrupted: this deploy applies the service again",
             service=rev.service,

@@ -32,8 +32,12 @@ class Promotion:
     template_version: int
 
     def payload(self) -> dict[str, Any]:
-        return {"source": self.source, "target": self.target, "template": self.template,
-                "templateVersion": self.template_version}  # fmt: skip
+        return {
+            "source": self.source,
+            "target": self.target,
+            "template": self.template,
+            "templateVersion": self.template_version,
+        }
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,9 @@ def find_application(store: ApplicationReads, name: str) -> Application | None:
         return None
 
 
-def plan_promotion(store: StateReads, source: str, environment: str, app_name: str | None) -> Promotion:
+def plan_promotion(
+    store: StateReads, source: str, environment: str, app_name: str | None
+) -> Promotion:
     """Check a promotion and say what it will do; nothing is written."""
     app = store.get_application(source)
     store.get_environment(environment)
@@ -77,25 +83,37 @@ def plan_promotion(store: StateReads, source: str, environment: str, app_name: s
 
 @gated("promote")
 def promote(
-    store: Promoting, promotion: Promotion, *, author: str, deploy: bool = True,
-    timeout: float = DEFAULT_TIMEOUT, approval: int | None = None,
-) -> Promoted:  # fmt: skip
+    store: Promoting,
+    promotion: Promotion,
+    *,
+    author: str,
+    deploy: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    approval: int | None = None,
+) -> Promoted:
     """Create the target application, or point it at the source's template version.
 
     ``deploy`` and ``timeout`` are what an approval request keeps, so the approved
     change is the one asked for; the deploy itself is the caller's.
     """
     clearance = require_gate(
-        store, kind="promote", app=promotion.target, environment=promotion.environment,
-        actor=author, payload={**promotion.payload(), "deploy": deploy, "timeout": timeout},
+        store,
+        kind="promote",
+        app=promotion.target,
+        environment=promotion.environment,
+        actor=author,
+        payload={**promotion.payload(), "deploy": deploy, "timeout": timeout},
         approval=approval,
-    )  # fmt: skip
+    )
     existing = find_application(store, promotion.target)
     if existing is None:
         app = create_app(
-            store, promotion.target, environment=promotion.environment, author=author,
+            store,
+            promotion.target,
+            environment=promotion.environment,
+            author=author,
             template=Ref(promotion.template, promotion.template_version),
-        )  # fmt: skip
+        )
         return Promoted(app, True, None, clearance)
     updated = update_app(store, promotion.target, template_version=promotion.template_version)
     return Promoted(updated.application, False, existing.template_version, clearance)

@@ -15,8 +15,13 @@ from kapstan.model.rendered import KubeObject
 from kapstan.plan.order import WORKLOAD_KINDS
 from kapstan.plan.ownership import Claimant, Conflict, conflict_of
 
-_ORDER = {HealthStatus.FAILED: 0, HealthStatus.MISSING: 1, HealthStatus.UNKNOWN: 2,
-          HealthStatus.PROGRESSING: 3, HealthStatus.HEALTHY: 4}  # fmt: skip
+_ORDER = {
+    HealthStatus.FAILED: 0,
+    HealthStatus.MISSING: 1,
+    HealthStatus.UNKNOWN: 2,
+    HealthStatus.PROGRESSING: 3,
+    HealthStatus.HEALTHY: 4,
+}
 
 
 class Connector(Protocol):
@@ -108,10 +113,17 @@ def app_status(
                 if live is not None and obj.get("kind") in WORKLOAD_KINDS:
                     r, d = _replicas(live)
                     ready, desired = ready + r, desired + d
-            out.append(ServiceStatus(
-                name, latest.number if latest else None, latest.status if latest else "never deployed",
-                ready, desired, _worst(healths), outdated=bool(latest and latest.hash != rendered.hash),
-            ))  # fmt: skip
+            out.append(
+                ServiceStatus(
+                    name,
+                    latest.number if latest else None,
+                    latest.status if latest else "never deployed",
+                    ready,
+                    desired,
+                    _worst(healths),
+                    outdated=bool(latest and latest.hash != rendered.hash),
+                )
+            )
     return out
 
 

@@ -57,7 +57,12 @@ def import_template(
 
 
 def save_files(
-    store: TemplateWrites, files: dict[str, str], *, author: str, name: str | None = None, message: str = ""
+    store: TemplateWrites,
+    files: dict[str, str],
+    *,
+    author: str,
+    name: str | None = None,
+    message: str = "",
 ) -> ImportResult:
     """Parse ``files`` (every check) and save them as the next version of their template.
 
@@ -116,7 +121,9 @@ def template_vars(store: TemplateReads, ref: Ref) -> TemplateVars:
     return TemplateVars(details.version, tuple(extract_variables(details.template)))
 
 
-def export_template(store: TemplateReads, ref: Ref, path: str | os.PathLike[str]) -> TemplateVersion:
+def export_template(
+    store: TemplateReads, ref: Ref, path: str | os.PathLike[str]
+) -> TemplateVersion:
     """Write a template version's files under ``path`` (new or empty directory)."""
     stored = store.get_template(ref.name, ref.version)
     write_export(stored, path)

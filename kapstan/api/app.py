@@ -44,8 +44,22 @@ from kapstan.api.routers import (
 from kapstan.api.state import ApiState
 from kapstan.web import console
 
-ROUTERS = (health, users, templates, configs, environments, applications, appviews, deploys,
-           operations, approvals, audit, hooks, market, deletions)  # fmt: skip
+ROUTERS = (
+    health,
+    users,
+    templates,
+    configs,
+    environments,
+    applications,
+    appviews,
+    deploys,
+    operations,
+    approvals,
+    audit,
+    hooks,
+    market,
+    deletions,
+)
 Extra = Callable[[FastAPI], None]
 
 

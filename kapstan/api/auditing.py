@@ -12,13 +12,24 @@ Version = int | str | None
 
 
 def record(
-    store: Store, actor: str, action: str, *, kind: str, name: str,
-    environment: str | None = None, from_version: Version = None, to_version: Version = None,
+    store: Store,
+    actor: str,
+    action: str,
+    *,
+    kind: str,
+    name: str,
+    environment: str | None = None,
+    from_version: Version = None,
+    to_version: Version = None,
     details: Mapping[str, Any] | None = None,
-) -> AuditEntry:  # fmt: skip
+) -> AuditEntry:
     return store.audit(
-        actor, action, kind=kind, name=name, environment=environment,
+        actor,
+        action,
+        kind=kind,
+        name=name,
+        environment=environment,
         from_version=None if from_version is None else str(from_version),
         to_version=None if to_version is None else str(to_version),
         details={k: v for k, v in (details or {}).items() if v is not None},
-    )  # fmt: skip
+    )

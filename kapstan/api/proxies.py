@@ -113,8 +113,10 @@ class ForwardedSchemeMiddleware:
                 websocket = scope["type"] == "websocket"
                 if scheme in ("http", "https"):
                     secure = scheme == "https"
-                    scope = {**scope, "scheme": ("wss" if secure else "ws") if websocket
-                             else scheme}  # fmt: skip
+                    scope = {
+                        **scope,
+                        "scheme": ("wss" if secure else "ws") if websocket else scheme,
+                    }
         await self.app(scope, receive, send)
 
 

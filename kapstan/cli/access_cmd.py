@@ -70,35 +70,63 @@ def _tokens(backend: Backend, user: str | None, everyone: bool) -> list[TokenInf
 
 
 def _token_info(t: schemas.TokenOut) -> TokenInfo:
-    return TokenInfo(id=t.id, user=t.user or "", description=t.description, prefix=t.prefix,
-                     created_at=t.created_at, last_used_at=t.last_used_at, revoked=t.revoked)  # fmt: skip
+    return TokenInfo(
+        id=t.id,
+        user=t.user or "",
+        description=t.description,
+        prefix=t.prefix,
+        created_at=t.created_at,
+        last_used_at=t.last_used_at,
+        revoked=t.revoked,
+    )
 
 
 @token_app.command("list")
 def list_tokens(
     ctx: typer.Context,
-    user: str | None = typer.Option(None, "--user", help="Only this user's (default: all "
-                                    "locally; your own through a server)."),
+    user: str | None = typer.Option(
+        None, "--user", help="Only this user's (default: all locally; your own through a server)."
+    ),
     everyone: bool = typer.Option(False, "--all", help="Every user's (an administrator)."),
     output: Format = OutputOpt,
 ) -> None:
     """Tokens: id, owner, prefix, description, created, last used, revoked."""
     with open_backend(ctx) as backend:
         tokens = _tokens(backend, user, everyone or (backend.client is None and user is None))
-    records = [{"id": t.id, "user": t.user, "prefix": t.prefix, "description": t.description,
-                "created": iso(t.created_at),
-                "lastUsed": iso(t.last_used_at) if t.last_used_at else None,
-                "revoked": t.revoked} for t in tokens]  # fmt: skip
-    rows = [(r["id"], r["user"], r["prefix"], r["description"], r["created"],
-             r["lastUsed"] or "-", "yes" if r["revoked"] else "no") for r in records]  # fmt: skip
-    print_rows(("id", "user", "prefix", "description", "created", "last used", "revoked"),
-               rows, output, records)  # fmt: skip
+    records = [
+        {
+            "id": t.id,
+            "user": t.user,
+            "prefix": t.prefix,
+            "description": t.description,
+            "created": iso(t.created_at),
+            "lastUsed": iso(t.last_used_at) if t.last_used_at else None,
+            "revoked": t.revoked,
+        }
+        for t in tokens
+    ]
+    rows = [
+        (
+            r["id"],
+            r["user"],
+            r["prefix"],
+            r["description"],
+            r["created"],
+            r["lastUsed"] or "-",
+            "yes" if r["revoked"] else "no",
+        )
+        for r in records
+    ]
+    print_rows(
+        ("id", "user", "prefix", "description", "created", "last used", "revoked"),
+        rows,
+        output,
+        records,
+    )
 
 
 @token_app.command("revoke")
-def revoke_token(
-    ctx: typer.Context, which: str = typer.Argument(..., metavar="ID|PREFIX")
-) -> None:
+def revoke_token(ctx: typer.Context, which: str = typer.Argument(..., metavar="ID|PREFIX")) -> None:
     """Revoke a token, named by its id or its first characters (as `token list` shows)."""
     # Not named ``token``: the global --token option every command takes has that name.
     with open_backend(ctx) as backend:

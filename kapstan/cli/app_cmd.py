@@ -168,6 +168,8 @@ def webhook(ctx: typer.Context, name: str) -> None:
         url = f"{client.base_url}{path('hooks', name)}"
     print(f"webhook secret for {made.app} (config version {made.config_version}; shown once):")
     print(made.secret)
-    print(f"POST {url} with a JSON body {{\"set\": {{KEY: VALUE}}}} and the headers "
-          "X-Kapstan-Timestamp (Unix seconds), X-Kapstan-Nonce (unique) and "
-          f"{HOW_TO_SIGN}, path being {path('hooks', name)}")  # fmt: skip
+    print(
+        f'POST {url} with a JSON body {{"set": {{KEY: VALUE}}}} and the headers '
+        "X-Kapstan-Timestamp (Unix seconds), X-Kapstan-Nonce (unique) and "
+        f"{HOW_TO_SIGN}, path being {path('hooks', name)}"
+    )

@@ -48,10 +48,29 @@ def list_(
         else:
             pages = backend.client.pages(path("approvals"), status=status, environment=env)
             found = [decode.parse(schemas.ApprovalOut, a) for a in pages]
-    rows = [(a.id, a.kind, a.application, a.environment, a.status, a.requested_by,
-             when(a.requested_at), a.decided_by or "-") for a in found]  # fmt: skip
-    columns = ("id", "kind", "application", "environment", "status", "requested by",
-               "requested", "decided by")  # fmt: skip
+    rows = [
+        (
+            a.id,
+            a.kind,
+            a.application,
+            a.environment,
+            a.status,
+            a.requested_by,
+            when(a.requested_at),
+            a.decided_by or "-",
+        )
+        for a in found
+    ]
+    columns = (
+        "id",
+        "kind",
+        "application",
+        "environment",
+        "status",
+        "requested by",
+        "requested",
+        "decided by",
+    )
     print_rows(columns, rows, output, [_record(a) for a in found])
 
 
@@ -96,8 +115,10 @@ def approve(
         if answer.operation_id is not None
         else "done, nothing to deploy"
     )
-    text = (f"approval {approval_id} approved: {asked.kind} of {app_name} in "
-            f"{asked.environment}, as {asked.requested_by}: {started}")  # fmt: skip
+    text = (
+        f"approval {approval_id} approved: {asked.kind} of {app_name} in "
+        f"{asked.environment}, as {asked.requested_by}: {started}"
+    )
     print_data(record, output, text)
 
 
@@ -127,8 +148,10 @@ def _approve_here(store: Store, approval_id: int, output: Format) -> None:
     """Approve on the local store, then carry the change out in this process."""
     decided = approvals.approve(store, approval_id, user=author())
     if output is Format.table:
-        print(f"approval {approval_id} approved: {decided.kind} of {decided.application} in "
-              f"{decided.environment}, as {decided.requested_by}")  # fmt: skip
+        print(
+            f"approval {approval_id} approved: {decided.kind} of {decided.application} in "
+            f"{decided.environment}, as {decided.requested_by}"
+        )
     listener = progress_listener if output is Format.table else None
     done = approvals.carry_out(store, decided, listener=listener)
     if done.operation is not None:
@@ -169,11 +192,19 @@ def _fetch(client: ApiClient, approval_id: int) -> schemas.ApprovalOut:
 def _out(a: Approval) -> schemas.ApprovalOut:
     """A stored approval as the server shows it, so both print the same."""
     return schemas.ApprovalOut(
-        id=a.id, kind=a.kind, application=a.application, environment=a.environment,
-        requested_by=a.requested_by, requested_at=a.requested_at, status=a.status.value,
-        decided_by=a.decided_by, decided_at=a.decided_at, reason=a.reason,
-        payload=dict(a.payload), used_at=a.used_at,
-    )  # fmt: skip
+        id=a.id,
+        kind=a.kind,
+        application=a.application,
+        environment=a.environment,
+        requested_by=a.requested_by,
+        requested_at=a.requested_at,
+        status=a.status.value,
+        decided_by=a.decided_by,
+        decided_at=a.decided_at,
+        reason=a.reason,
+        payload=dict(a.payload),
+        used_at=a.used_at,
+    )
 
 
 def _said(value: Any) -> str:
@@ -192,12 +223,24 @@ def _record(a: schemas.ApprovalOut) -> dict[str, Any]:
 
 
 def _text(a: schemas.ApprovalOut) -> str:
-    asked = ", ".join(f"{k}={_said(v)}" for k, v in sorted(a.payload.items())
-                      if v is not None and v != []) or "-"  # fmt: skip
+    asked = (
+        ", ".join(
+            f"{k}={_said(v)}" for k, v in sorted(a.payload.items()) if v is not None and v != []
+        )
+        or "-"
+    )
     lines = {
-        "id": a.id, "kind": a.kind, "application": a.application, "environment": a.environment,
-        "status": a.status, "requested by": a.requested_by, "requested at": when(a.requested_at),
-        "decided by": a.decided_by, "decided at": when(a.decided_at) if a.decided_at else None,
-        "reason": a.reason, "used at": when(a.used_at) if a.used_at else None, "asked": asked,
-    }  # fmt: skip
+        "id": a.id,
+        "kind": a.kind,
+        "application": a.application,
+        "environment": a.environment,
+        "status": a.status,
+        "requested by": a.requested_by,
+        "requested at": when(a.requested_at),
+        "decided by": a.decided_by,
+        "decided at": when(a.decided_at) if a.decided_at else None,
+        "reason": a.reason,
+        "used at": when(a.used_at) if a.used_at else None,
+        "asked": asked,
+    }
     return "\n".join(f"{k}: {'-' if v is None else v}" for k, v in lines.items())

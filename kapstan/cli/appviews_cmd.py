@@ -70,10 +70,16 @@ def services(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
         for s in found
     ]
     rows = [
-        (s.name, joined(s.kinds), joined(s.depends_on), joined(s.calls), s.hash[:19],
-         s.latest_revision.number if s.latest_revision else "-")
+        (
+            s.name,
+            joined(s.kinds),
+            joined(s.depends_on),
+            joined(s.calls),
+            s.hash[:19],
+            s.latest_revision.number if s.latest_revision else "-",
+        )
         for s in found
-    ]  # fmt: skip
+    ]
     print_rows(
         ("service", "kinds", "dependsOn", "calls", "hash", "revision"), rows, output, records
     )
@@ -116,9 +122,10 @@ def history(
     """Revisions (deploys) of each service."""
     with open_backend(ctx) as backend:
         revisions = (
-            backend.deletes.history(name, service) if deleted
+            backend.deletes.history(name, service)
+            if deleted
             else backend.apps.history(name, service)
-        )  # fmt: skip
+        )
     if not revisions and output is Format.table:
         print(f"{name}: no revisions yet (nothing deployed)")
         return
@@ -126,11 +133,29 @@ def history(
     records = [
         {**_revision_record(r), "rollbackTo": back.get((r.service, r.number))} for r in revisions
     ]
-    columns = ("service", "revision", "status", "template", "config", "hash", "author", "created",
-               "rollback", "message")  # fmt: skip
-    rows = [(*(r[c] for c in columns[:5]), r["hash"][:19], r["author"], r["created"],
-             "-" if r["rollbackTo"] is None else f"to {r['rollbackTo']}", r["message"] or "-")
-            for r in records]  # fmt: skip
+    columns = (
+        "service",
+        "revision",
+        "status",
+        "template",
+        "config",
+        "hash",
+        "author",
+        "created",
+        "rollback",
+        "message",
+    )
+    rows = [
+        (
+            *(r[c] for c in columns[:5]),
+            r["hash"][:19],
+            r["author"],
+            r["created"],
+            "-" if r["rollbackTo"] is None else f"to {r['rollbackTo']}",
+            r["message"] or "-",
+        )
+        for r in records
+    ]
     print_rows(columns, rows, output, records)
 
 

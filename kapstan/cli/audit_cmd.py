@@ -39,8 +39,13 @@ def list_(
     output: Format = OutputOpt,
 ) -> None:
     """The newest entries first."""
-    filters: dict[str, Any] = {"actor": actor, "kind": kind, "name": name, "environment": env,
-                               "since": since}  # fmt: skip
+    filters: dict[str, Any] = {
+        "actor": actor,
+        "kind": kind,
+        "name": name,
+        "environment": env,
+        "since": since,
+    }
     with open_backend(ctx) as backend:
         if backend.client is not None:
             params = {**filters, "since": since.isoformat() if since else None}
@@ -50,10 +55,13 @@ def list_(
             found = backend.local_store("audit").list_audit(limit=limit, **filters)
             entries = [schemas.AuditOut.of(e) for e in found]
     records = [e.model_dump(mode="json", by_alias=True) for e in entries]
-    rows = [(e.id, when(e.at), e.actor, e.action, e.name, e.environment or "-", _versions(e))
-            for e in entries]  # fmt: skip
-    print_rows(("id", "at", "actor", "action", "name", "environment", "change"), rows, output,
-               records)  # fmt: skip
+    rows = [
+        (e.id, when(e.at), e.actor, e.action, e.name, e.environment or "-", _versions(e))
+        for e in entries
+    ]
+    print_rows(
+        ("id", "at", "actor", "action", "name", "environment", "change"), rows, output, records
+    )
 
 
 @app.command()

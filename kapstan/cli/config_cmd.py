@@ -36,7 +36,9 @@ def set_(
     stdin: bool = typer.Option(False, "--stdin", help="The bare KEY's value is standard input."),
     files: list[str] = FromFileOpt,
     plain: bool = typer.Option(
-        False, "--plain", help="Make keys that are secret plain (audited); without it they stay secret."
+        False,
+        "--plain",
+        help="Make keys that are secret plain (audited); without it they stay secret.",
     ),
     message: str = MessageOpt,
     output: Format = OutputOpt,
@@ -126,9 +128,12 @@ def diff(ctx: typer.Context, name: str, old: int, new: int, output: Format = Out
 
 @app.command()
 def rollback(
-    ctx: typer.Context, name: str, version: int, message: str = MessageOpt,
+    ctx: typer.Context,
+    name: str,
+    version: int,
+    message: str = MessageOpt,
     output: Format = OutputOpt,
-) -> None:  # fmt: skip
+) -> None:
     """Make a new version equal to VERSION."""
     with open_backend(ctx) as backend:
         result = backend.configs.rollback(name, version, author=author(), message=message)

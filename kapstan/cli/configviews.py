@@ -17,16 +17,21 @@ def report_write(result: Written, output: Format = Format.table) -> None:
     """What a write made: a sentence for people, the version as JSON/YAML for programs."""
     v = result.version
     lines = [
-        f"config {v.name}: version {v.version} saved" if result.created
+        f"config {v.name}: version {v.version} saved"
+        if result.created
         else f"config {v.name}: unchanged, still version {v.version}"
-    ]  # fmt: skip
+    ]
     if result.kept_secret:
         keys = ", ".join(result.kept_secret)
         lines.append(f"kept secret (encrypted): {keys}; `config set --plain` makes a key plain")
     if result.made_plain:
         lines.append(f"made plain (audited): {', '.join(result.made_plain)}")
-    record = {**_version_record(v), "saved": result.created,
-              "keptSecret": list(result.kept_secret), "madePlain": list(result.made_plain)}  # fmt: skip
+    record = {
+        **_version_record(v),
+        "saved": result.created,
+        "keptSecret": list(result.kept_secret),
+        "madePlain": list(result.made_plain),
+    }
     print_data(record, output, "\n".join(lines))
 
 
@@ -45,8 +50,10 @@ def print_config(version: ConfigVersion, key: str | None, output: Format) -> Non
         print(f"config {version.name} version {version.version}")
         print_rows(("key", "value", "secret"), rows, output)
         return
-    record = {**_version_record(ConfigSummary.of(version)),
-              "values": {k: shown(v) for k, v in values.items()}}  # fmt: skip
+    record = {
+        **_version_record(ConfigSummary.of(version)),
+        "values": {k: shown(v) for k, v in values.items()},
+    }
     print_data(record, output)
 
 

@@ -38,8 +38,11 @@ def format_removal(plan: AppRemoval) -> str:
     lines = [head]
     for s in plan.services:
         lines.append(f"  {s.service}")
-        lines += [f"    {'delete' if r.delete else 'keep':<7} {r.what}"
-                  + ("" if r.delete or not r.why else f"  ({r.why})") for r in s.removals]  # fmt: skip
+        lines += [
+            f"    {'delete' if r.delete else 'keep':<7} {r.what}"
+            + ("" if r.delete or not r.why else f"  ({r.why})")
+            for r in s.removals
+        ]
         if not s.removals:
             lines.append("    (nothing live)")
     return "\n".join(lines)
@@ -47,20 +50,29 @@ def format_removal(plan: AppRemoval) -> str:
 
 def removal_record(plan: AppRemoval) -> dict[str, Any]:
     return {
-        "app": plan.app, "environment": plan.environment, "namespace": plan.namespace,
+        "app": plan.app,
+        "environment": plan.environment,
+        "namespace": plan.namespace,
         "deleteVolumes": not plan.keep_volumes,
-        "services": [{"service": s.service, "objects": [
-            {"resource": r.what, "delete": r.delete, "why": r.why} for r in s.removals]}
-            for s in plan.services],
-    }  # fmt: skip
+        "services": [
+            {
+                "service": s.service,
+                "objects": [
+                    {"resource": r.what, "delete": r.delete, "why": r.why} for r in s.removals
+                ],
+            }
+            for s in plan.services
+        ],
+    }
 
 
 def confirm(question: str, yes: bool, what: str) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise InputError(f"not deleting {what} without confirmation: pass --yes "
-                         "(stdin is not a terminal)")  # fmt: skip
+        raise InputError(
+            f"not deleting {what} without confirmation: pass --yes (stdin is not a terminal)"
+        )
     if not typer.confirm(question, default=False):
         raise typer.Exit(ExitCode.FAILED)
 
@@ -91,8 +103,15 @@ def delete_app(
         if isinstance(op, Approval):
             print_approval(op, output)
     if output is not Format.table:
-        print_data({"plan": removal_record(plan), "operation": op.id,
-                    "status": op.status.value, "message": op.message}, output)  # fmt: skip
+        print_data(
+            {
+                "plan": removal_record(plan),
+                "operation": op.id,
+                "status": op.status.value,
+                "message": op.message,
+            },
+            output,
+        )
         if op.status.value != "succeeded":
             raise typer.Exit(ExitCode.FAILED)
         return
@@ -121,9 +140,13 @@ def delete_environment(
                 print(f"--cascade deletes application(s) {', '.join(apps)} first")
         confirm(f"Delete environment {name}?", yes, f"environment {name!r}")
         namespace, ops = backend.deletes.environment(
-            name, cascade=cascade, keep_volumes=not delete_volumes, timeout=timeout,
-            author=author(), listener=progress_listener,
-        )  # fmt: skip
+            name,
+            cascade=cascade,
+            keep_volumes=not delete_volumes,
+            timeout=timeout,
+            author=author(),
+            listener=progress_listener,
+        )
     for op in ops:
         print(f"application {op.app} deleted (operation {op.id}): {op.message}")
     print(f"environment {name} deleted; namespace {namespace} was left in place")

@@ -51,8 +51,9 @@ def _delete_apps(home: Path, timeout: float, quiet: bool) -> None:
         os.environ.pop("KAPSTAN_SECRET_KEY", None)
     with Store.open(str(db)) as store:
         try:
-            cleanup_demo(store, timeout=timeout, say=_say,
-                         listener=None if quiet else progress_listener)  # fmt: skip
+            cleanup_demo(
+                store, timeout=timeout, say=_say, listener=None if quiet else progress_listener
+            )
         except ClusterUnavailableError:
             if sandbox.load(sandbox_name()) is not None:
                 raise
@@ -68,7 +69,8 @@ def demo(
     timeout: float = timeout_option("5m", "each service"),
     quiet: bool = typer.Option(False, "--quiet", help="No per-resource progress."),
     cleanup: bool = typer.Option(
-        False, "--cleanup",
+        False,
+        "--cleanup",
         help="Delete the demo's applications (`app delete`), stop its sandbox and remove its "
         "files, then exit.",
     ),
@@ -96,8 +98,14 @@ def demo(
         kubeconfig = state.kubeconfig
     db = home / "kapstan.db"
     with Store.open(str(db)) as store:
-        result = run_demo(store, kubeconfig=kubeconfig, prefix=prefix, timeout=timeout, say=_say,
-                          listener=None if quiet else progress_listener)  # fmt: skip
+        result = run_demo(
+            store,
+            kubeconfig=kubeconfig,
+            prefix=prefix,
+            timeout=timeout,
+            say=_say,
+            listener=None if quiet else progress_listener,
+        )
     rolled = ", ".join(result.rolled()) or "none"
     env = f"KAPSTAN_DB={db} KAPSTAN_SECRET_KEY_FILE={key_file}"
     _say(

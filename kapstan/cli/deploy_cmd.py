@@ -76,11 +76,21 @@ def _conflict_record(c: Conflict | None) -> dict[str, Any] | None:
 
 def _plan_record(p: ServicePlan) -> dict[str, Any]:
     return {
-        "service": p.service, "action": p.action, "contentHash": p.content_hash, "color": p.color,
-        "resources": [{"resource": str(r.key), "action": r.action, "diff": r.diff,
-                       "conflict": _conflict_record(r.conflict)} for r in p.resources],
+        "service": p.service,
+        "action": p.action,
+        "contentHash": p.content_hash,
+        "color": p.color,
+        "resources": [
+            {
+                "resource": str(r.key),
+                "action": r.action,
+                "diff": r.diff,
+                "conflict": _conflict_record(r.conflict),
+            }
+            for r in p.resources
+        ],
         "prune": [dict(e) for e in p.prune],
-    }  # fmt: skip
+    }
 
 
 @app.command()
@@ -94,8 +104,11 @@ def plan(
     """What a deploy would do, per service and resource, with diffs against the live cluster."""
     with open_backend(ctx) as backend:
         planned = backend.deploys.plan(name, services)
-    data = {"services": [_plan_record(p) for p in planned.services], "warnings": planned.warnings,
-            "hints": planned.hints}  # fmt: skip
+    data = {
+        "services": [_plan_record(p) for p in planned.services],
+        "warnings": planned.warnings,
+        "hints": planned.hints,
+    }
     print_data(data, output, plan_text(planned))
     if exit_code and any(p.changed or p.prune for p in planned.services):
         raise typer.Exit(ExitCode.CHANGES)
@@ -144,8 +157,13 @@ def reasons(op: Operation, service: str | None = None) -> list[str]:
 
 def print_approval(asked: Approval, output: Format) -> NoReturn:
     """Say which approval the change waits for, then exit 3: nothing was applied."""
-    record = {"approval": asked.id, "status": "approval-required", "app": asked.app,
-              "environment": asked.environment, "message": asked.message}  # fmt: skip
+    record = {
+        "approval": asked.id,
+        "status": "approval-required",
+        "app": asked.app,
+        "environment": asked.environment,
+        "message": asked.message,
+    }
     text = (
         f"{asked.app}: environment {asked.environment} requires approval; nothing runs yet.\n"
         f"approval {asked.id} is pending: another user with the approve permission in "
@@ -236,9 +254,16 @@ def rollback(
 
 
 def _status_record(s: ServiceStatus) -> dict[str, Any]:
-    return {"service": s.service, "revision": s.revision, "revisionStatus": s.revision_status,
-            "ready": s.ready, "desired": s.desired, "health": s.health.status.value,
-            "message": s.health.message, "outdated": s.outdated}  # fmt: skip
+    return {
+        "service": s.service,
+        "revision": s.revision,
+        "revisionStatus": s.revision_status,
+        "ready": s.ready,
+        "desired": s.desired,
+        "health": s.health.status.value,
+        "message": s.health.message,
+        "outdated": s.outdated,
+    }
 
 
 def revision_trouble(s: ServiceStatus) -> str:
@@ -289,26 +314,51 @@ def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
 
 def _operation_record(op: Operation) -> dict[str, Any]:
     return {
-        "id": op.id, "app": op.app, "kind": op.kind, "status": op.status.value, "author": op.author,
-        "startedAt": iso(op.started_at), "finishedAt": iso(op.finished_at) if op.finished_at else None,
+        "id": op.id,
+        "app": op.app,
+        "kind": op.kind,
+        "status": op.status.value,
+        "author": op.author,
+        "startedAt": iso(op.started_at),
+        "finishedAt": iso(op.finished_at) if op.finished_at else None,
         "message": op.message,
-        "services": [{"service": s.service, "step": s.step.value, "message": s.message, "revision": s.revision}
-                     for s in op.services],
-        "events": [{"at": iso(e.at), "service": e.service, "resource": e.resource, "status": e.status,
-                    "message": e.message} for e in op.events],
-    }  # fmt: skip
+        "services": [
+            {
+                "service": s.service,
+                "step": s.step.value,
+                "message": s.message,
+                "revision": s.revision,
+            }
+            for s in op.services
+        ],
+        "events": [
+            {
+                "at": iso(e.at),
+                "service": e.service,
+                "resource": e.resource,
+                "status": e.status,
+                "message": e.message,
+            }
+            for e in op.events
+        ],
+    }
 
 
 def format_operation(op: Operation) -> str:
     finished = f", finished {when(op.finished_at)}" if op.finished_at else " (running)"
-    lines = [f"operation {op.id}: {op.kind} of {op.app} by {op.author}, {op.status.value}, "
-             f"started {when(op.started_at)}{finished}"]  # fmt: skip
+    lines = [
+        f"operation {op.id}: {op.kind} of {op.app} by {op.author}, {op.status.value}, "
+        f"started {when(op.started_at)}{finished}"
+    ]
     if op.message:
         lines.append(f"  {op.message}")
     lines += [f"  {s.service:<14} {s.step.value:<11} {s.message}" for s in op.services]
     lines.append("events:")
-    lines += [f"  {when(e.at)} {e.service or '(app)':<12} {e.status:<11} {e.resource + '  ' if e.resource else ''}"
-              f"{e.message}" for e in op.events]  # fmt: skip
+    lines += [
+        f"  {when(e.at)} {e.service or '(app)':<12} {e.status:<11} {e.resource + '  ' if e.resource else ''}"
+        f"{e.message}"
+        for e in op.events
+    ]
     return "\n".join(lines)
 
 
@@ -323,9 +373,10 @@ def operation(
     """One operation with its per-service steps and event log (readable while it runs)."""
     with open_backend(ctx) as backend:
         op = (
-            backend.deletes.operation(name, operation_id) if deleted
+            backend.deletes.operation(name, operation_id)
+            if deleted
             else backend.deploys.operation(name, operation_id)
-        )  # fmt: skip
+        )
     print_data(_operation_record(op), output, format_operation(op))
 
 

@@ -65,12 +65,19 @@ def create(
     check_boundary_input(allow_namespace, allow_kind, impersonate)  # before anything is made
     with open_backend(ctx) as backend:
         env = backend.environments.create(
-            name, kubeconfig=kubeconfig, namespace=namespace, context=context, config=config,
+            name,
+            kubeconfig=kubeconfig,
+            namespace=namespace,
+            context=context,
+            config=config,
             shared=shared,
-        )  # fmt: skip
+        )
         if allow_namespace or allow_kind or impersonate:
-            change = BoundaryChange(allow_namespaces=tuple(allow_namespace),
-                                    allow_kinds=tuple(allow_kind), impersonate=impersonate)  # fmt: skip
+            change = BoundaryChange(
+                allow_namespaces=tuple(allow_namespace),
+                allow_kinds=tuple(allow_kind),
+                impersonate=impersonate,
+            )
             env = backend.environments.set_boundary(name, change, author=author())
     text = f"environment {env.name} created (namespace {env.namespace})"
     print_data(_record(env), output, text)
@@ -130,10 +137,13 @@ def set_(
     if impersonate and no_impersonate:
         raise InputError("give --impersonate or --no-impersonate, not both")
     change = BoundaryChange(
-        allow_namespaces=tuple(allow_namespace), remove_namespaces=tuple(remove_namespace),
-        allow_kinds=tuple(allow_kind), remove_kinds=tuple(remove_kind),
-        impersonate=None if no_impersonate else (impersonate or UNCHANGED), shared=shared,
-    )  # fmt: skip
+        allow_namespaces=tuple(allow_namespace),
+        remove_namespaces=tuple(remove_namespace),
+        allow_kinds=tuple(allow_kind),
+        remove_kinds=tuple(remove_kind),
+        impersonate=None if no_impersonate else (impersonate or UNCHANGED),
+        shared=shared,
+    )
     with open_backend(ctx) as backend:
         env = backend.environments.set_boundary(name, change, author=author())
     print_data(_boundary_record(env), output, "\n".join(_boundary_lines(env)))
@@ -218,9 +228,13 @@ def _record(env: Environment) -> dict[str, Any]:
 
 
 def _boundary_record(env: Environment) -> dict[str, Any]:
-    return {**_record(env), "allowedNamespaces": list(env.allowed_namespaces),
-            "allowedKinds": list(env.allowed_kinds), "impersonate": env.impersonate,
-            "shared": env.shared}  # fmt: skip
+    return {
+        **_record(env),
+        "allowedNamespaces": list(env.allowed_namespaces),
+        "allowedKinds": list(env.allowed_kinds),
+        "impersonate": env.impersonate,
+        "shared": env.shared,
+    }
 
 
 def _boundary_lines(env: Environment) -> list[str]:
@@ -237,6 +251,11 @@ def _boundary_lines(env: Environment) -> list[str]:
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:
     """For people: lists joined, yes/no for booleans (never Python's True/False)."""
-    return {k: ", ".join(v) or None if isinstance(v, list)
-            else ("yes" if v else "no") if isinstance(v, bool) else v
-            for k, v in record.items()}  # fmt: skip
+    return {
+        k: ", ".join(v) or None
+        if isinstance(v, list)
+        else ("yes" if v else "no")
+        if isinstance(v, bool)
+        else v
+        for k, v in record.items()
+    }

@@ -85,6 +85,11 @@ def format_result(result: ImportResult, version: int, created: bool) -> str:
 def _save(ctx: typer.Context, result: ImportResult, message: str, output: Format) -> None:
     with open_backend(ctx) as backend:
         saved = backend.templates.save_translation(result, author=author(), message=message)
-    record = {"name": result.name, "version": saved.version.version, "saved": saved.created,
-              "services": list(result.services), "report": list(result.report)}  # fmt: skip
+    record = {
+        "name": result.name,
+        "version": saved.version.version,
+        "saved": saved.created,
+        "services": list(result.services),
+        "report": list(result.report),
+    }
     print_data(record, output, format_result(result, saved.version.version, saved.created))

@@ -71,16 +71,18 @@ def format_show(info: market.TemplateInfo) -> str:
     secrets = set(info.entry.secrets)
     width = max((len(v.key) for v in info.variables), default=0)
     keys = [f"  {v.key.ljust(width)}  {_default(v, secrets)}" for v in info.variables]
-    return "\n".join([
-        f"{info.entry.qualified}: {info.entry.description}",
-        "",
-        format_text(info.graph).rstrip("\n"),
-        "",
-        f"config keys ({len(info.variables)}):",
-        *keys,
-        "",
-        f"install: kapstan market install {info.entry.name} --env ENV [--app NAME] [--deploy]",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"{info.entry.qualified}: {info.entry.description}",
+            "",
+            format_text(info.graph).rstrip("\n"),
+            "",
+            f"config keys ({len(info.variables)}):",
+            *keys,
+            "",
+            f"install: kapstan market install {info.entry.name} --env ENV [--app NAME] [--deploy]",
+        ]
+    )
 
 
 @app.command()
@@ -147,27 +149,47 @@ def format_install(result: InstallResult) -> str:
         else f"template {t.name}: unchanged, still version {t.version}"
     )
     env = result.environment
-    return "\n".join([
-        template,
-        config,
-        f"application {a.name}: created in environment {env.name} (namespace {env.namespace})",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            template,
+            config,
+            f"application {a.name}: created in environment {env.name} (namespace {env.namespace})",
+        ]
+    )
 
 
 def install_record(result: InstallResult) -> dict[str, Any]:
     t, c, a = result.template, result.config, result.application
-    return {"template": {"name": t.name, "version": t.version, "saved": result.template_created,
-                         "catalog": result.entry.catalog},
-            "config": {"name": c.name, "version": c.version, "saved": result.config_created,
-                       "generated": list(result.generated)},
-            "application": {"name": a.name, "environment": result.environment.name,
-                            "namespace": result.environment.namespace}}  # fmt: skip
+    return {
+        "template": {
+            "name": t.name,
+            "version": t.version,
+            "saved": result.template_created,
+            "catalog": result.entry.catalog,
+        },
+        "config": {
+            "name": c.name,
+            "version": c.version,
+            "saved": result.config_created,
+            "generated": list(result.generated),
+        },
+        "application": {
+            "name": a.name,
+            "environment": result.environment.name,
+            "namespace": result.environment.namespace,
+        },
+    }
 
 
 def _operation_summary(op: Operation) -> dict[str, Any]:
-    return {"id": op.id, "status": op.status.value, "message": op.message,
-            "services": [{"service": s.service, "step": s.step.value, "message": s.message}
-                         for s in op.services]}  # fmt: skip
+    return {
+        "id": op.id,
+        "status": op.status.value,
+        "message": op.message,
+        "services": [
+            {"service": s.service, "step": s.step.value, "message": s.message} for s in op.services
+        ],
+    }
 
 
 def format_deploy(op: Operation) -> str:

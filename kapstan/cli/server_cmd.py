@@ -53,8 +53,14 @@ def server(
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default
     # and replace the peer address with the claim; kapstan.api.proxies reads the headers,
     # from the listed proxies only, and keeps the peer for the audit log.
-    uvicorn.run(create_app(url, proxies=proxies), host=host, port=port, log_level="info",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS, proxy_headers=False)  # fmt: skip
+    uvicorn.run(
+        create_app(url, proxies=proxies),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        proxy_headers=False,
+    )
 
 
 def _password(name: str, stdin: bool) -> str:
@@ -86,11 +92,17 @@ def create_user(
         else:
             store = backend.local_store("user create")
             created_admin = store.create_user(name, password=password, admin=admin).admin
-            store.audit(author(), "user.create", kind="user", name=name,
-                        details={"admin": admin, "password": password is not None, "via": "cli"})  # fmt: skip
+            store.audit(
+                author(),
+                "user.create",
+                kind="user",
+                name=name,
+                details={"admin": admin, "password": password is not None, "via": "cli"},
+            )
     text = f"user {name} created" + (" (administrator)" if created_admin else "")
-    print_data({"name": name, "admin": created_admin, "password": password is not None},
-               output, text)  # fmt: skip
+    print_data(
+        {"name": name, "admin": created_admin, "password": password is not None}, output, text
+    )
 
 
 @user_app.command("token")
@@ -119,8 +131,13 @@ def create_token(
         else:
             store = backend.local_store("user token")
             text, info = store.create_token(name, description=description)
-            store.audit(author(), "token.create", kind="user", name=name,
-                        details={"token": info.id, "via": "cli"})  # fmt: skip
+            store.audit(
+                author(),
+                "token.create",
+                kind="user",
+                name=name,
+                details={"token": info.id, "via": "cli"},
+            )
     # The table form is the token alone, for `TOKEN=$(kapstan user token ...)`.
     print_data({"user": name, "description": description, "token": text}, output, text)
 
@@ -138,9 +155,16 @@ def grant(
             store = backend.local_store("user grant")
             before = store.role_for(name, environment)
             store.grant_role(name, environment, role)
-            store.audit(author(), "role.grant", kind="user", name=name,
-                        environment=environment, from_version=before, to_version=str(role),
-                        details={"via": "cli"})  # fmt: skip
+            store.audit(
+                author(),
+                "role.grant",
+                kind="user",
+                name=name,
+                environment=environment,
+                from_version=before,
+                to_version=str(role),
+                details={"via": "cli"},
+            )
     record = {"user": name, "environment": environment, "role": role}
     print_data(record, output, f"user {name} is {role} in environment {environment}")
 

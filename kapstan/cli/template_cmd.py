@@ -43,9 +43,10 @@ def import_(
 def print_saved(v: TemplateVersion, created: bool, output: Format) -> None:
     """A template version a write made (or found unchanged), for people or programs."""
     text = (
-        f"template {v.name}: version {v.version} saved" if created
+        f"template {v.name}: version {v.version} saved"
+        if created
         else f"template {v.name}: unchanged, still version {v.version}"
-    )  # fmt: skip
+    )
     print_data({**_version_record(v), "saved": created}, output, text)
 
 

@@ -47,9 +47,14 @@ def split_ref(text: str) -> tuple[str, int]:
 def template_version(data: Any) -> TemplateVersion:
     v = parse(s.TemplateVersionOut, data)
     return TemplateVersion(
-        name=v.name, version=v.version, files={}, digest=v.digest, author=v.author,
-        message=v.message, created_at=v.created_at,
-    )  # fmt: skip
+        name=v.name,
+        version=v.version,
+        files={},
+        digest=v.digest,
+        author=v.author,
+        message=v.message,
+        created_at=v.created_at,
+    )
 
 
 def config_version(data: Any) -> ConfigVersion:
@@ -60,28 +65,45 @@ def config_version(data: Any) -> ConfigVersion:
         k: SecretValue(REDACTED) if k in secrets else v for k, v in full.values.items()
     }
     return ConfigVersion(
-        name=full.name, version=full.version, values=values, author=full.author,
-        message=full.message, created_at=full.created_at,
-    )  # fmt: skip
+        name=full.name,
+        version=full.version,
+        values=values,
+        author=full.author,
+        message=full.message,
+        created_at=full.created_at,
+    )
 
 
 def environment(data: Any) -> Environment:
     e = parse(s.EnvironmentOut, data)
     return Environment(
-        name=e.name, kubeconfig=e.kubeconfig, context=e.context, namespace=e.namespace,
-        config=e.config, created_at=e.created_at, requires_approval=e.requires_approval,
-        allowed_namespaces=tuple(e.allowed_namespaces), allowed_kinds=tuple(e.allowed_kinds),
-        impersonate=e.impersonate, shared=e.shared, namespace_created=e.namespace_created,
-    )  # fmt: skip
+        name=e.name,
+        kubeconfig=e.kubeconfig,
+        context=e.context,
+        namespace=e.namespace,
+        config=e.config,
+        created_at=e.created_at,
+        requires_approval=e.requires_approval,
+        allowed_namespaces=tuple(e.allowed_namespaces),
+        allowed_kinds=tuple(e.allowed_kinds),
+        impersonate=e.impersonate,
+        shared=e.shared,
+        namespace_created=e.namespace_created,
+    )
 
 
 def application(data: Any) -> Application:
     a = parse(s.ApplicationOut, data)
     return Application(
-        name=a.name, template=a.template, template_version=a.template_version,
-        environment=a.environment, config=a.config, config_version=a.config_version,
-        created_at=a.created_at, updated_at=a.updated_at,
-    )  # fmt: skip
+        name=a.name,
+        template=a.template,
+        template_version=a.template_version,
+        environment=a.environment,
+        config=a.config,
+        config_version=a.config_version,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+    )
 
 
 def revision(data: Any, app: str) -> Revision:
@@ -89,11 +111,21 @@ def revision(data: Any, app: str) -> Revision:
     template, template_v = split_ref(r.template)
     config, config_v = split_ref(r.config)
     return Revision(
-        app=app, service=r.service, number=r.revision, manifests="", hash=r.hash,
-        template=template, template_version=template_v, config=config, config_version=config_v,
-        author=r.author, message=r.message, status=r.status, created_at=r.created_at,
+        app=app,
+        service=r.service,
+        number=r.revision,
+        manifests="",
+        hash=r.hash,
+        template=template,
+        template_version=template_v,
+        config=config,
+        config_version=config_v,
+        author=r.author,
+        message=r.message,
+        status=r.status,
+        created_at=r.created_at,
         operation_id=r.operation_id,
-    )  # fmt: skip
+    )
 
 
 def operation_event(data: Any) -> OperationEvent:
@@ -106,10 +138,21 @@ def operation_event(data: Any) -> OperationEvent:
 def operation(data: Any) -> Operation:
     op = parse(s.OperationOut, data)
     return Operation(
-        id=op.id, app=op.app, kind=op.kind, status=Step(op.status), author=op.author,
-        started_at=op.started_at, finished_at=op.finished_at, message=op.message,
-        services=tuple(ServiceState(x.service, Step(x.step), x.message, x.revision)
-                       for x in op.services),
-        events=tuple(OperationEvent(at=e.at, status=e.status, message=e.message,
-                                    service=e.service, resource=e.resource) for e in op.events),
-    )  # fmt: skip
+        id=op.id,
+        app=op.app,
+        kind=op.kind,
+        status=Step(op.status),
+        author=op.author,
+        started_at=op.started_at,
+        finished_at=op.finished_at,
+        message=op.message,
+        services=tuple(
+            ServiceState(x.service, Step(x.step), x.message, x.revision) for x in op.services
+        ),
+        events=tuple(
+            OperationEvent(
+                at=e.at, status=e.status, message=e.message, service=e.service, resource=e.resource
+            )
+            for e in op.events
+        ),
+    )

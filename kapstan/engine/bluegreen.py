@@ -97,10 +97,15 @@ def old_color_entries(
     """Inventory entries of the previous colour's Deployments: kept, so never pruned."""
     prev = other(color)
     return [
-        {"apiVersion": str(d["apiVersion"]), "kind": "Deployment", "namespace": namespace,
-         "name": colored_name(str(d["metadata"]["name"]), prev), "uid": ""}
+        {
+            "apiVersion": str(d["apiVersion"]),
+            "kind": "Deployment",
+            "namespace": namespace,
+            "name": colored_name(str(d["metadata"]["name"]), prev),
+            "uid": "",
+        }
         for d in _deployments(objects)
-    ]  # fmt: skip
+    ]
 
 
 def health_check(

@@ -121,6 +121,8 @@ def _maybe_live(plan: planning.ServicePlan, objects: Sequence[KubeObject]) -> li
     """
     previous = plan.previous.inventory if plan.previous else ()
     return inventory.created(previous, objects) + inventory.stale(previous, objects)
+
+
 # Told which foreign objects a deploy with --adopt takes over, before the first write.
 AdoptFn = Callable[[Sequence[ownership.Conflict]], None]
 
@@ -420,9 +422,13 @@ class Deployer:
         )
         try:
             deleted = applying.prune(
-                self.cluster, entries, self.journal, app=self.target.app, service=service,
+                self.cluster,
+                entries,
+                self.journal,
+                app=self.target.app,
+                service=service,
                 reason="created by this failed operation (atomic, first install)",
-            )  # fmt: skip
+            )
             number = self.revisions.next_number(service)
             message = f"atomic: deleted the {deleted} object(s) a failed first install created"
             if deleted < len(entries):
@@ -447,10 +453,12 @@ class Deployer:
         graph = Graph(
             self.target.app,
             tuple(removing),
-            {s: tuple(d for d in self.target.depends_on.get(s, ()) if d in removing)
-             for s in removing},
+            {
+                s: tuple(d for d in self.target.depends_on.get(s, ()) if d in removing)
+                for s in removing
+            },
             {},
-        )  # fmt: skip
+        )
         failed = [s for s in outcome.services.values() if s.step in (Step.FAILED, Step.SKIPPED)]
         for wave in reversed(waves(graph)):
             for service in wave:
@@ -469,9 +477,13 @@ class Deployer:
         )
         try:
             deleted = applying.prune(
-                self.cluster, plan.prune, self.journal, app=self.target.app, service=service,
+                self.cluster,
+                plan.prune,
+                self.journal,
+                app=self.target.app,
+                service=service,
                 reason="its service was removed from the template",
-            )  # fmt: skip
+            )
             number = self.revisions.next_number(service)
             message = self.options.message or "removed from the template"
             self.revisions.record(service, number, [], REMOVED_HASH, [], message, "removed")

@@ -233,9 +233,15 @@ def _plan(
     else:
         action = "unchanged"
     return ServicePlan(
-        rendered.name, action, resources, prune, rendered.hash, previous, tuple(objects),
+        rendered.name,
+        action,
+        resources,
+        prune,
+        rendered.hash,
+        previous,
+        tuple(objects),
         handovers=handovers,
-    )  # fmt: skip
+    )
 
 
 def plan_removal(service: str, previous: DeployedRevision | None) -> ServicePlan:

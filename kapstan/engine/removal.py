@@ -94,11 +94,18 @@ def remove(
             continue
         e = r.entry
         gone = not cluster.delete(
-            e["apiVersion"], e["kind"], e["name"], e["namespace"] or None,
+            e["apiVersion"],
+            e["kind"],
+            e["name"],
+            e["namespace"] or None,
             propagation=_propagation(e),
-        )  # fmt: skip
-        journal.event("deleting", "already gone" if gone else "deleted; waiting for it to go",
-                      service=service, resource=r.what)  # fmt: skip
+        )
+        journal.event(
+            "deleting",
+            "already gone" if gone else "deleted; waiting for it to go",
+            service=service,
+            resource=r.what,
+        )
         deleting.append(r)
     _wait_gone(cluster, deleting, journal, service, timeout, clock)
     return [r.what for r in deleting]

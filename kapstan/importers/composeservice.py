@@ -89,14 +89,26 @@ class ServiceTranslator:
 
     def translate(self) -> ServiceOut:
         steps: dict[str, Callable[[Any], None]] = {
-            "image": self._image, "command": self._command, "entrypoint": self._entrypoint,
-            "ports": self._ports, "expose": self._expose, "volumes": self._volumes,
-            "tmpfs": self._tmpfs, "healthcheck": self._healthcheck, "deploy": self._deploy,
-            "working_dir": self._working_dir, "user": self._user, "restart": self._restart,
-            "pull_policy": self._pull_policy, "stop_grace_period": self._grace,
-            "cpus": self._cpus, "mem_limit": self._mem_limit,
-            "mem_reservation": self._mem_reservation, "stdin_open": self._stdin, "tty": self._tty,
-        }  # fmt: skip
+            "image": self._image,
+            "command": self._command,
+            "entrypoint": self._entrypoint,
+            "ports": self._ports,
+            "expose": self._expose,
+            "volumes": self._volumes,
+            "tmpfs": self._tmpfs,
+            "healthcheck": self._healthcheck,
+            "deploy": self._deploy,
+            "working_dir": self._working_dir,
+            "user": self._user,
+            "restart": self._restart,
+            "pull_policy": self._pull_policy,
+            "stop_grace_period": self._grace,
+            "cpus": self._cpus,
+            "mem_limit": self._mem_limit,
+            "mem_reservation": self._mem_reservation,
+            "stdin_open": self._stdin,
+            "tty": self._tty,
+        }
         handled = {*steps, "environment", "env_file", "depends_on", "links"}
         if "image" not in self.spec:
             self._image(None)

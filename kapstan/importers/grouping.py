@@ -20,12 +20,23 @@ from kapstan.importers.result import Report
 SHARED = "shared"
 CLUSTER_SCOPED = frozenset(
     {
-        "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-        "StorageClass", "PersistentVolume", "PriorityClass", "IngressClass", "RuntimeClass",
-        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService",
-        "CSIDriver", "Node", "ClusterIssuer",
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PersistentVolume",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "APIService",
+        "CSIDriver",
+        "Node",
+        "ClusterIssuer",
     }
-)  # fmt: skip
+)
 
 
 @dataclass

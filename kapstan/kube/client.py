@@ -102,11 +102,16 @@ class KubeClient(Connection):
         result = self.call(
             describe(k.kind, ns, name),
             lambda: self._kube.patch(
-                resource_class(k), name, body, namespace=ns,
-                patch_type=PatchType.APPLY, force=force, dry_run=dry_run,
+                resource_class(k),
+                name,
+                body,
+                namespace=ns,
+                patch_type=PatchType.APPLY,
+                force=force,
+                dry_run=dry_run,
                 field_manager=field_manager,
             ),
-        )  # fmt: skip
+        )
         return objects.as_dict(result)
 
     def delete(
@@ -236,9 +241,14 @@ class KubeClient(Connection):
         params = watches.watch_params(labels, resource_version, timeout_seconds)
         what = f"watch {k.kind}" + (f" in {ns}" if ns else "")
         return watches.stream(
-            self._http, k, ns, params, what=what, origin=self.target.origin,
+            self._http,
+            k,
+            ns,
+            params,
+            what=what,
+            origin=self.target.origin,
             identity=self.target.impersonate,
-        )  # fmt: skip
+        )
 
     def probe_pod(self, namespace: str, pod: str, port: int, path: str) -> tuple[bool, str]:
         """An HTTP GET on a pod through the apiserver's proxy: (answered 2xx/3xx, what happened).

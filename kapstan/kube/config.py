@@ -83,8 +83,10 @@ def check_kubeconfig(kubeconfig: str | Path, context: str | None) -> str | None:
         fix = "" if context else "; pass --context NAME or fix current-context"
         raise InputError(f"{what} is not in kubeconfig {path}; it has: {known}{fix}")
     chosen = whole.contexts[name]
-    for kind, ref, defined in (("cluster", chosen.cluster, whole.clusters),
-                               ("user", chosen.user, whole.users)):  # fmt: skip
+    for kind, ref, defined in (
+        ("cluster", chosen.cluster, whole.clusters),
+        ("user", chosen.user, whole.users),
+    ):
         if ref is not None and ref not in defined:
             raise InputError(
                 f"context {name!r} of kubeconfig {path} names {kind} {ref!r}, which it does "
@@ -140,8 +142,11 @@ def _sections(path: Path, data: Any, required: tuple[str, ...] = tuple(SECTIONS)
                 f"'{section}' of kubeconfig {path} must be a list, not a {_kind(entries)}"
             )
         for index, entry in enumerate(entries, 1):
-            if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
-                    and isinstance(entry.get(key), dict)):  # fmt: skip
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("name"), str)
+                and isinstance(entry.get(key), dict)
+            ):
                 raise InputError(
                     f"entry {index} of '{section}' in kubeconfig {path} needs a 'name' and "
                     f"a '{key}' mapping"
@@ -210,8 +215,11 @@ def impersonation_headers(identity: str | None) -> list[tuple[str, str]]:
     headers = [("Impersonate-User", identity)]
     if identity.startswith(SERVICE_ACCOUNT):
         namespace = identity[len(SERVICE_ACCOUNT) :].split(":")[0]
-        groups = ("system:serviceaccounts", f"system:serviceaccounts:{namespace}",
-                  "system:authenticated")  # fmt: skip
+        groups = (
+            "system:serviceaccounts",
+            f"system:serviceaccounts:{namespace}",
+            "system:authenticated",
+        )
         headers += [("Impersonate-Group", g) for g in groups]
     return headers
 

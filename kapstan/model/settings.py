@@ -48,7 +48,15 @@ class ServiceSettings:
 
 # The config keys that override settings, relative to ``<service>.``; values parsed as YAML scalars.
 OVERRIDE_KEYS = (
-    "strategy", "autoscaling.min", "autoscaling.max", "autoscaling.cpu", "autoscaling.memory",
-    "expose.type", "expose.port", "expose.targetPort", "expose.host", "expose.path",
+    "strategy",
+    "autoscaling.min",
+    "autoscaling.max",
+    "autoscaling.cpu",
+    "autoscaling.memory",
+    "expose.type",
+    "expose.port",
+    "expose.targetPort",
+    "expose.host",
+    "expose.path",
     "blueGreen.keepOldSeconds",
-)  # fmt: skip
+)

@@ -24,9 +24,16 @@ from kapstan.render.resources import ResourceKey, key_of
 Action = Literal["create", "update", "unchanged", "delete"]
 
 _METADATA_NOISE = (
-    "managedFields", "resourceVersion", "uid", "creationTimestamp", "generation",
-    "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences",
-)  # fmt: skip
+    "managedFields",
+    "resourceVersion",
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "ownerReferences",
+)
 _ANNOTATION_NOISE = (
     "kubectl.kubernetes.io/last-applied-configuration",
     "deployment.kubernetes.io/revision",

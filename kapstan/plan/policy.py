@@ -67,8 +67,11 @@ def violations(services: Sequence[RenderedService]) -> list[Violation]:
             containers = _pod_spec(obj).get("containers") or []
             for c in containers if isinstance(containers, list) else []:
                 resources = c.get("resources") or {}
-                missing = tuple(f"{kind}.{what}" for kind, what in _NEEDED
-                                if what not in (resources.get(kind) or {}))  # fmt: skip
+                missing = tuple(
+                    f"{kind}.{what}"
+                    for kind, what in _NEEDED
+                    if what not in (resources.get(kind) or {})
+                )
                 if missing:
                     out.append(
                         Violation(

@@ -16,24 +16,59 @@ from kapstan.model.values import Scalar
 
 INT_FIELDS = frozenset(
     {
-        "replicas", "containerPort", "nodePort", "hostPort", "minReplicas", "maxReplicas",
-        "parallelism", "completions", "backoffLimit", "revisionHistoryLimit",
-        "terminationGracePeriodSeconds", "initialDelaySeconds", "periodSeconds",
-        "timeoutSeconds", "successThreshold", "failureThreshold", "activeDeadlineSeconds",
-        "ttlSecondsAfterFinished", "progressDeadlineSeconds", "minReadySeconds",
-        "averageUtilization", "runAsUser", "runAsGroup", "fsGroup", "defaultMode",
-        "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "startingDeadlineSeconds",
+        "replicas",
+        "containerPort",
+        "nodePort",
+        "hostPort",
+        "minReplicas",
+        "maxReplicas",
+        "parallelism",
+        "completions",
+        "backoffLimit",
+        "revisionHistoryLimit",
+        "terminationGracePeriodSeconds",
+        "initialDelaySeconds",
+        "periodSeconds",
+        "timeoutSeconds",
+        "successThreshold",
+        "failureThreshold",
+        "activeDeadlineSeconds",
+        "ttlSecondsAfterFinished",
+        "progressDeadlineSeconds",
+        "minReadySeconds",
+        "averageUtilization",
+        "runAsUser",
+        "runAsGroup",
+        "fsGroup",
+        "defaultMode",
+        "successfulJobsHistoryLimit",
+        "failedJobsHistoryLimit",
+        "startingDeadlineSeconds",
     }
-)  # fmt: skip
+)
 INT_OR_NAME_FIELDS = frozenset({"port", "targetPort"})
 BOOL_FIELDS = frozenset(
     {
-        "suspend", "hostNetwork", "hostPID", "hostIPC", "privileged", "readOnly",
-        "readOnlyRootFilesystem", "runAsNonRoot", "automountServiceAccountToken",
-        "allowPrivilegeEscalation", "stdin", "tty", "optional", "paused", "immutable",
-        "publishNotReadyAddresses", "enableServiceLinks", "shareProcessNamespace",
+        "suspend",
+        "hostNetwork",
+        "hostPID",
+        "hostIPC",
+        "privileged",
+        "readOnly",
+        "readOnlyRootFilesystem",
+        "runAsNonRoot",
+        "automountServiceAccountToken",
+        "allowPrivilegeEscalation",
+        "stdin",
+        "tty",
+        "optional",
+        "paused",
+        "immutable",
+        "publishNotReadyAddresses",
+        "enableServiceLinks",
+        "shareProcessNamespace",
     }
-)  # fmt: skip
+)
 _PORT_NAME = re.compile(r"(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?\Z")
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _NEEDS = {"int": "an integer", "int-or-name": "an integer or a port name", "bool": "true or false"}

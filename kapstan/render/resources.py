@@ -12,14 +12,30 @@ from kapstan.model.template import Template
 
 CLUSTER_SCOPED_KINDS = frozenset(
     {
-        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-        "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
-        "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "APIService",
-        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-        "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "CertificateSigningRequest",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "ClusterIssuer",
     }
-)  # fmt: skip
+)
 
 
 class ResourceKey(NamedTuple):

@@ -222,15 +222,29 @@ def generate(
 
 def _hpa(workload: KubeObject, a: Autoscaling) -> KubeObject:
     metrics = [
-        {"type": "Resource", "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": v}}}
-        for name, v in (("cpu", a.cpu), ("memory", a.memory)) if v is not None
-    ]  # fmt: skip
+        {
+            "type": "Resource",
+            "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": v}},
+        }
+        for name, v in (("cpu", a.cpu), ("memory", a.memory))
+        if v is not None
+    ]
     name = workload["metadata"]["name"]
     return {
-        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name},
-        "spec": {"scaleTargetRef": {"apiVersion": workload["apiVersion"], "kind": workload["kind"], "name": name},
-                 "minReplicas": a.min, "maxReplicas": a.max, "metrics": metrics},
-    }  # fmt: skip
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name},
+        "spec": {
+            "scaleTargetRef": {
+                "apiVersion": workload["apiVersion"],
+                "kind": workload["kind"],
+                "name": name,
+            },
+            "minReplicas": a.min,
+            "maxReplicas": a.max,
+            "metrics": metrics,
+        },
+    }
 
 
 def _container_port(workload: KubeObject) -> int | None:
@@ -261,11 +275,18 @@ def _exposure(
     if existing is not None:
         existing.setdefault("spec", {})["type"] = e.type
     else:
-        out.append({
-            "apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-            "spec": {"type": e.type, "selector": selector,
-                     "ports": [{"name": "http", "port": e.port, "targetPort": target}]},
-        })  # fmt: skip
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name},
+                "spec": {
+                    "type": e.type,
+                    "selector": selector,
+                    "ports": [{"name": "http", "port": e.port, "targetPort": target}],
+                },
+            }
+        )
     if e.host:
         rule = {
             "host": e.host,

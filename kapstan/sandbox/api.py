@@ -108,10 +108,16 @@ class SandboxClient:
 
     def create_default_storage_class(self, name: str, provisioner: str) -> None:
         sc = {
-            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-            "metadata": {"name": name, "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-            "provisioner": provisioner, "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate",
-        }  # fmt: skip
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {
+                "name": name,
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+            },
+            "provisioner": provisioner,
+            "reclaimPolicy": "Delete",
+            "volumeBindingMode": "Immediate",
+        }
         r = self.http.post("/apis/storage.k8s.io/v1/storageclasses", json=sc)
         if r.status_code not in (201, 409):
             raise SandboxError(
@@ -132,8 +138,7 @@ class SandboxClient:
                 return
             time.sleep(POLL)
         tails = "\n".join(
-            f"  {rec.component} ({rec.log}):\n{log_tail(Path(rec.log), 8)}"
-            for rec in watched
+            f"  {rec.component} ({rec.log}):\n{log_tail(Path(rec.log), 8)}" for rec in watched
         )
         raise SandboxError(f"{what} not reached within {timeout:.0f}s ({last}); logs:\n{tails}")
 

@@ -32,7 +32,12 @@ def ensure_binaries(progress: Progress = print, root: Path | None = None) -> ver
             _build_etcd(go, bins.etcd, progress)
         if not bins.kwok.exists():
             _build_kwok(go, bins.kwok, progress)
-        kube = (bins.kube_apiserver, bins.kube_controller_manager, bins.kube_scheduler, bins.kubectl)
+        kube = (
+            bins.kube_apiserver,
+            bins.kube_controller_manager,
+            bins.kube_scheduler,
+            bins.kubectl,
+        )
         if not all(p.exists() for p in kube):
             _build_kubernetes(go, bins.kube_apiserver.parent, progress)
     except BuildError as exc:

@@ -246,33 +246,63 @@ def volume_stages() -> list[dict[str, Any]]:
     of_class = _cel(f"self.spec.storageClassName == '{STORAGE_CLASS}'")
     alive = _cel("!has(self.metadata.deletionTimestamp)")
     provision = {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Stage", "metadata": {"name": "pvc-provision"},
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": "pvc-provision"},
         "spec": {
             "resourceRef": {"apiGroup": "v1", "kind": "PersistentVolumeClaim"},
-            "selector": {"matchExpressions": [of_class, alive, _cel("!has(self.spec.volumeName)"),
-                                              _cel("self.status.phase != 'Bound'")]},
+            "selector": {
+                "matchExpressions": [
+                    of_class,
+                    alive,
+                    _cel("!has(self.spec.volumeName)"),
+                    _cel("self.status.phase != 'Bound'"),
+                ]
+            },
             "steps": [
                 {"apply": {"template": _PV_TEMPLATE % {"provisioner": PROVISIONER}}},
-                {"patch": {"root": "metadata", "template": (
-                    'annotations:\n  pv.kubernetes.io/bind-completed: "yes"\n'
-                    f"  volume.kubernetes.io/storage-provisioner: {PROVISIONER}\n")}},
+                {
+                    "patch": {
+                        "root": "metadata",
+                        "template": (
+                            'annotations:\n  pv.kubernetes.io/bind-completed: "yes"\n'
+                            f"  volume.kubernetes.io/storage-provisioner: {PROVISIONER}\n"
+                        ),
+                    }
+                },
                 {"patch": {"root": "spec", "template": "volumeName: pvc-{{ .metadata.uid }}\n"}},
-                {"patch": {"root": "status", "subresource": "status", "template": (
-                    "phase: Bound\naccessModes:\n{{ YAML .spec.accessModes 1 }}\n"
-                    "capacity:\n{{ YAML .spec.resources.requests 1 }}\n")}},
+                {
+                    "patch": {
+                        "root": "status",
+                        "subresource": "status",
+                        "template": (
+                            "phase: Bound\naccessModes:\n{{ YAML .spec.accessModes 1 }}\n"
+                            "capacity:\n{{ YAML .spec.resources.requests 1 }}\n"
+                        ),
+                    }
+                },
             ],
         },
-    }  # fmt: skip
+    }
     bind = {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Stage", "metadata": {"name": "pv-bind"},
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": "pv-bind"},
         "spec": {
             "resourceRef": {"apiGroup": "v1", "kind": "PersistentVolume"},
-            "selector": {"matchExpressions": [of_class, alive, _cel("has(self.spec.claimRef.name)"),
-                                              _cel("!(self.status.phase in ['Bound', 'Released', 'Failed'])")]},
-            "steps": [{"patch": {"root": "status", "subresource": "status",
-                                 "template": "phase: Bound\n"}}],
+            "selector": {
+                "matchExpressions": [
+                    of_class,
+                    alive,
+                    _cel("has(self.spec.claimRef.name)"),
+                    _cel("!(self.status.phase in ['Bound', 'Released', 'Failed'])"),
+                ]
+            },
+            "steps": [
+                {"patch": {"root": "status", "subresource": "status", "template": "phase: Bound\n"}}
+            ],
         },
-    }  # fmt: skip
+    }
     return [provision, bind]
 
 

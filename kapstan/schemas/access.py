@@ -71,10 +71,17 @@ class AuditOut(Model):
     def of(cls, e: AuditEntry) -> AuditOut:
         """The API's record of an entry; the local CLI prints the same one."""
         return cls(
-            id=e.id, at=e.at, actor=e.actor, action=e.action, kind=e.kind, name=e.name,
-            environment=e.environment, from_version=e.from_version, to_version=e.to_version,
+            id=e.id,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            kind=e.kind,
+            name=e.name,
+            environment=e.environment,
+            from_version=e.from_version,
+            to_version=e.to_version,
             details=dict(e.details),
-        )  # fmt: skip
+        )
 
 
 class ApprovalOut(Model):

@@ -106,10 +106,14 @@ class ConflictOut(Model):
     """A live object the deploy would take over: another application's, or foreign."""
 
     object: str = Field(description="Kind namespace/name, as in `Deployment shop/api`.")
-    owner: str = Field(description="`application X (environment Y)`, `Helm release R`, "
-                                   "or the field managers that wrote it.")  # fmt: skip
-    adoptable: bool = Field(description="Foreign: a deploy with `adopt: true` takes it over. "
-                                        "Another application's object: never.")  # fmt: skip
+    owner: str = Field(
+        description="`application X (environment Y)`, `Helm release R`, "
+        "or the field managers that wrote it."
+    )
+    adoptable: bool = Field(
+        description="Foreign: a deploy with `adopt: true` takes it over. "
+        "Another application's object: never."
+    )
     message: str
 
 

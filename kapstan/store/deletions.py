@@ -67,8 +67,7 @@ class DeletionStore(Repository):
             mine = (ApprovalRow.application == name) & (
                 ApprovalRow.environment_id == app.environment_id
             )
-            _close_approvals(session, mine, now,
-                             f"application {name} was deleted")  # fmt: skip
+            _close_approvals(session, mine, now, f"application {name} was deleted")
 
         self._write(work)
 
@@ -79,18 +78,27 @@ class DeletionStore(Repository):
             row = find_application(session, name, deleted=True)
             assert row is not None
             found = session.execute(
-                select(TemplateRow.name, TemplateVersionRow.version, EnvironmentRow.name,
-                       ConfigRow.name)
+                select(
+                    TemplateRow.name,
+                    TemplateVersionRow.version,
+                    EnvironmentRow.name,
+                    ConfigRow.name,
+                )
                 .join(TemplateVersionRow, TemplateVersionRow.template_id == TemplateRow.id)
                 .where(TemplateVersionRow.id == row.template_version_id)
                 .join(EnvironmentRow, EnvironmentRow.id == row.environment_id)
                 .join(ConfigRow, ConfigRow.id == row.config_id)
             ).one()
             return Application(
-                name=row.name, template=found[0], template_version=found[1],
-                environment=found[2], config=found[3], config_version=row.config_version,
-                created_at=row.created_at, updated_at=row.updated_at,
-            )  # fmt: skip
+                name=row.name,
+                template=found[0],
+                template_version=found[1],
+                environment=found[2],
+                config=found[3],
+                config_version=row.config_version,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
 
         return self._read(work)
 
@@ -111,8 +119,12 @@ class DeletionStore(Repository):
                 )
             session.execute(delete(RoleGrantRow).where(RoleGrantRow.environment_id == row.id))
             row.deleted_at = self._now()
-            _close_approvals(session, ApprovalRow.environment_id == row.id, row.deleted_at,
-                             f"environment {name} was deleted")  # fmt: skip
+            _close_approvals(
+                session,
+                ApprovalRow.environment_id == row.id,
+                row.deleted_at,
+                f"environment {name} was deleted",
+            )
 
         self._write(work)
 

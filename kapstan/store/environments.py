@@ -36,9 +36,15 @@ UNCHANGED: Final = Unchanged.UNCHANGED
 
 class EnvironmentStore(Repository):
     def create_environment(
-        self, name: str, *, kubeconfig: str, context: str | None, namespace: str, config: str | None,
+        self,
+        name: str,
+        *,
+        kubeconfig: str,
+        context: str | None,
+        namespace: str,
+        config: str | None,
         shared: bool = False,
-    ) -> Environment:  # fmt: skip
+    ) -> Environment:
         """A new environment; ``kubeconfig`` is a path, never the file's contents."""
         check_name("environment", name)
         check_name("namespace", namespace)
@@ -99,9 +105,16 @@ class EnvironmentStore(Repository):
         return self._read(work)
 
     def clone_environment(
-        self, src: str, new: str, *, author: str, namespace: str | None = None,
-        kubeconfig: str | None = None, context: str | None = None, shared: bool | None = None,
-    ) -> Environment:  # fmt: skip
+        self,
+        src: str,
+        new: str,
+        *,
+        author: str,
+        namespace: str | None = None,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        shared: bool | None = None,
+    ) -> Environment:
         """Copy ``src`` as ``new`` with its own config ``new`` = the latest of ``src``'s.
 
         One transaction: if any step fails (say a config ``new`` exists), nothing is

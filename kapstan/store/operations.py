@@ -188,8 +188,9 @@ class OperationStore(Repository):
 
         def work(session: Session) -> str | None:
             found = session.execute(
-                select(OperationRow.cancel_requested_at, OperationRow.cancel_requested_by)
-                .where(OperationRow.id == op_id)
+                select(OperationRow.cancel_requested_at, OperationRow.cancel_requested_by).where(
+                    OperationRow.id == op_id
+                )
             ).first()
             if found is None or found[0] is None:
                 return None

@@ -166,8 +166,9 @@ class RevisionStore(Repository):
         def work(session: Session) -> list[Revision]:
             row_app = find_application(session, app, lock=True)
             assert row_app is not None
-            rows = mark_pending(session, status, application_id=row_app.id,
-                                operation_id=operation_id)  # fmt: skip
+            rows = mark_pending(
+                session, status, application_id=row_app.id, operation_id=operation_id
+            )
             return [_record(app, row) for row in rows]
 
         return self._write(work)

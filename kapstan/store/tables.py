@@ -59,6 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
+
 def _live_name(table: str) -> Index:
     """Names are unique among live rows: a deleted object's name may be used again."""
     live = text("deleted_at IS NULL")

@@ -142,7 +142,8 @@ class NodeReader:
                 )
             if len(name) > _MAX_FILE_NAME:
                 raise self.fail(
-                    name_node, f"{what}: {name[:20]!r}... is longer than {_MAX_FILE_NAME} characters"
+                    name_node,
+                    f"{what}: {name[:20]!r}... is longer than {_MAX_FILE_NAME} characters",
                 )
             out.append(FileBinding(name, self.key(key_node, f"{what} key"), position(name_node)[0]))
         return tuple(out)

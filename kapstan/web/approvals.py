@@ -29,8 +29,9 @@ def approvals_page(request: Request, viewer: ViewerDep) -> Response:
     pending = [a for a in visible if a.status is ApprovalStatus.PENDING]
     recent = [a for a in visible if a.status is not ApprovalStatus.PENDING][:RECENT]
     may_approve = {a.environment: caller.can(a.environment, "approve") for a in pending}
-    return render(request, "approvals.html", pending=pending, recent=recent,
-                  may_approve=may_approve)  # fmt: skip
+    return render(
+        request, "approvals.html", pending=pending, recent=recent, may_approve=may_approve
+    )
 
 
 @router.post("/approvals/{approval_id}/approve")

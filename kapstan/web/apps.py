@@ -77,16 +77,21 @@ def app_page(request: Request, viewer: ViewerDep, app: str) -> Response:
     graph, graph_note = _graph_picture(appviews.app_graph(caller.store, app), health)
     revisions = apphistory.app_history(caller.store, app)
     return render(
-        request, "app.html", app=application,
+        request,
+        "app.html",
+        app=application,
         services=appviews.app_services(caller.store, app, rendered_app=rendered),
-        status={s.service: s for s in statuses}, unreachable=unreachable,
-        graph=graph, graph_note=graph_note,
-        revisions=_with_previous(revisions), operations=caller.store.list_operations(app, 20),
+        status={s.service: s for s in statuses},
+        unreachable=unreachable,
+        graph=graph,
+        graph_note=graph_note,
+        revisions=_with_previous(revisions),
+        operations=caller.store.list_operations(app, 20),
         may_deploy=caller.can(application.environment, "deploy"),
         may_rollback=caller.can(application.environment, "rollback"),
         may_delete=caller.can(application.environment, "delete"),
         diagnoses=diagnose(caller.store, app, clients=clients, rendered_app=rendered),
-    )  # fmt: skip
+    )
 
 
 def _with_previous(revisions: list[Revision]) -> list[tuple[Revision, int | None]]:
@@ -107,27 +112,49 @@ def plan_page(request: Request, viewer: ViewerDep, app: str, service: str = "") 
     plans = plan_app(viewer.caller.store, app, services)
     warnings = policy_warnings(viewer.caller.store, app, services)
     adoptable = any(c.adoptable for p in plans for c in p.conflicts)
-    return render(request, "plan.html", app=application, plans=plans, warnings=warnings,
-                  hints=pinned_hints(viewer.caller.store, app), service=service, adoptable=adoptable,
-                  may_deploy=viewer.caller.can(application.environment, "deploy"))  # fmt: skip
+    return render(
+        request,
+        "plan.html",
+        app=application,
+        plans=plans,
+        warnings=warnings,
+        hints=pinned_hints(viewer.caller.store, app),
+        service=service,
+        adoptable=adoptable,
+        may_deploy=viewer.caller.can(application.environment, "deploy"),
+    )
 
 
 @router.post("/apps/{app}/deploy")
 def deploy(
-    request: Request, viewer: PosterDep, app: str, service: Annotated[str, Form()] = "",
-    message: Annotated[str, Form()] = "", adopt: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    viewer: PosterDep,
+    app: str,
+    service: Annotated[str, Form()] = "",
+    message: Annotated[str, Form()] = "",
+    adopt: Annotated[str, Form()] = "",
+) -> Response:
     viewer.caller.application(app, "deploy")
     options = DeployOptions(timeout=DEPLOY_TIMEOUT, message=message, adopt=bool(adopt))
     started = deploys.request_deploy(
-        viewer.caller.store, runner_of(request), app=app, author=viewer.name,
-        services=[service] if service else [], options=options, trigger="console",
-    )  # fmt: skip
+        viewer.caller.store,
+        runner_of(request),
+        app=app,
+        author=viewer.name,
+        services=[service] if service else [],
+        options=options,
+        trigger="console",
+    )
     if started.approval_id is not None:
-        return render(request, "message.html", 202, title="Approval required",
-                      message=f"The environment requires approval: another user with the approve "
-                              f"permission approves request {started.approval_id}.",
-                      back=f"/apps/{app}")  # fmt: skip
+        return render(
+            request,
+            "message.html",
+            202,
+            title="Approval required",
+            message=f"The environment requires approval: another user with the approve "
+            f"permission approves request {started.approval_id}.",
+            back=f"/apps/{app}",
+        )
     return redirect(f"/apps/{app}/operations/{started.operation_id}")
 
 
@@ -137,30 +164,54 @@ def rollback_plan_page(
 ) -> Response:
     """What a rollback would do, and the button that confirms it (as a deploy's plan)."""
     application = viewer.caller.application(app, "view")
-    plans, warnings = plan_rollback(viewer.caller.store, app, service=service or None,
-                                    to=int(to) if to.strip().isdigit() else None)  # fmt: skip
-    return render(request, "plan.html", app=application, plans=plans, warnings=warnings,
-                  service=service, rollback_to=to.strip(), rollback=True,
-                  may_deploy=viewer.caller.can(application.environment, "rollback"))  # fmt: skip
+    plans, warnings = plan_rollback(
+        viewer.caller.store,
+        app,
+        service=service or None,
+        to=int(to) if to.strip().isdigit() else None,
+    )
+    return render(
+        request,
+        "plan.html",
+        app=application,
+        plans=plans,
+        warnings=warnings,
+        service=service,
+        rollback_to=to.strip(),
+        rollback=True,
+        may_deploy=viewer.caller.can(application.environment, "rollback"),
+    )
 
 
 @router.post("/apps/{app}/rollback")
 def rollback(
-    request: Request, viewer: PosterDep, app: str, service: Annotated[str, Form()] = "",
+    request: Request,
+    viewer: PosterDep,
+    app: str,
+    service: Annotated[str, Form()] = "",
     to: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     """Roll one service (or the whole app) back to its previous (or ``to``) revision."""
     viewer.caller.application(app, "rollback")
     started = deploys.request_rollback(
-        viewer.caller.store, runner_of(request), app=app, author=viewer.name,
-        service=service or None, to=int(to) if to.strip() else None,
+        viewer.caller.store,
+        runner_of(request),
+        app=app,
+        author=viewer.name,
+        service=service or None,
+        to=int(to) if to.strip() else None,
         options=DeployOptions(timeout=DEPLOY_TIMEOUT),
-    )  # fmt: skip
+    )
     if started.approval_id is not None:
-        return render(request, "message.html", 202, title="Approval required",
-                      message=f"The environment requires approval: another user with the approve "
-                              f"permission approves request {started.approval_id}.",
-                      back=f"/apps/{app}")  # fmt: skip
+        return render(
+            request,
+            "message.html",
+            202,
+            title="Approval required",
+            message=f"The environment requires approval: another user with the approve "
+            f"permission approves request {started.approval_id}.",
+            back=f"/apps/{app}",
+        )
     return redirect(f"/apps/{app}/operations/{started.operation_id}")
 
 
@@ -179,12 +230,21 @@ def update(request: Request, viewer: PosterDep, app: str) -> Response:
     found = applications.update_app(viewer.caller.store, app)
     after = found.application
     auditing.record(
-        viewer.caller.store, viewer.name, "app.update", kind="application", name=app,
-        environment=after.environment, from_version=before.template_version,
+        viewer.caller.store,
+        viewer.name,
+        "app.update",
+        kind="application",
+        name=app,
+        environment=after.environment,
+        from_version=before.template_version,
         to_version=after.template_version,
-        details={"configFrom": before.config_version, "configTo": after.config_version,
-                 "changed": [c.service for c in found.changes.changes], "via": "console"},
-    )  # fmt: skip
+        details={
+            "configFrom": before.config_version,
+            "configTo": after.config_version,
+            "changed": [c.service for c in found.changes.changes],
+            "via": "console",
+        },
+    )
     return redirect(f"/apps/{app}/plan")
 
 
@@ -201,20 +261,34 @@ def diff_page(
 
 @router.post("/apps")
 def create(
-    request: Request, viewer: PosterDep, name: Annotated[str, Form()],
-    template: Annotated[str, Form()], environment: Annotated[str, Form()],
-) -> Response:  # fmt: skip
+    request: Request,
+    viewer: PosterDep,
+    name: Annotated[str, Form()],
+    template: Annotated[str, Form()],
+    environment: Annotated[str, Form()],
+) -> Response:
     """A new application from the latest version of ``template`` with the environment's config."""
     viewer.caller.require(environment, "deploy")
     created = applications.create_app(
-        viewer.caller.store, name, template=Ref(template, None), environment=environment,
+        viewer.caller.store,
+        name,
+        template=Ref(template, None),
+        environment=environment,
         author=viewer.name,
-    )  # fmt: skip
+    )
     auditing.record(
-        viewer.caller.store, viewer.name, "app.create", kind="application", name=created.name,
-        environment=created.environment, to_version=created.template_version,
-        details={"template": f"{created.template}@{created.template_version}",
-                 "config": created.config, "configVersion": created.config_version,
-                 "via": "console"},
-    )  # fmt: skip
+        viewer.caller.store,
+        viewer.name,
+        "app.create",
+        kind="application",
+        name=created.name,
+        environment=created.environment,
+        to_version=created.template_version,
+        details={
+            "template": f"{created.template}@{created.template_version}",
+            "config": created.config,
+            "configVersion": created.config_version,
+            "via": "console",
+        },
+    )
     return redirect(f"/apps/{created.name}")

@@ -22,8 +22,16 @@ def audit_page(
         caller.require(environment, "view")
     else:
         caller.require_admin("reading the whole audit log (choose one environment)")
-    entries = caller.store.list_audit(limit=PAGE + 1, offset=max(0, offset),
-                                      environment=environment or None)  # fmt: skip
-    return render(request, "audit.html", entries=entries[:PAGE], more=len(entries) > PAGE,
-                  offset=offset, environment=environment, environments=visible,
-                  page=PAGE)  # fmt: skip
+    entries = caller.store.list_audit(
+        limit=PAGE + 1, offset=max(0, offset), environment=environment or None
+    )
+    return render(
+        request,
+        "audit.html",
+        entries=entries[:PAGE],
+        more=len(entries) > PAGE,
+        offset=offset,
+        environment=environment,
+        environments=visible,
+        page=PAGE,
+    )

@@ -38,9 +38,14 @@ def template_page(
     caller = viewer.caller
     details = load_template(caller.store, Ref(name, version))
     deployable = [e.name for e in caller.store.list_environments() if caller.can(e.name, "deploy")]
-    return render(request, "template.html", details=details,
-                  variables=extract_variables(details.template),
-                  history=caller.store.template_history(name), environments=deployable)  # fmt: skip
+    return render(
+        request,
+        "template.html",
+        details=details,
+        variables=extract_variables(details.template),
+        history=caller.store.template_history(name),
+        environments=deployable,
+    )
 
 
 def _may_view(caller: Caller, name: str) -> bool:
@@ -62,8 +67,13 @@ def config_page(request: Request, viewer: ViewerDep, name: str) -> Response:
     viewer.caller.config(name, "view")
     history = configs.config_history(viewer.caller.store, name)
     current = history[-1].version
-    return render(request, "config.html", config=current, history=list(reversed(history)),
-                  may_edit=_may_edit(viewer.caller, name))  # fmt: skip
+    return render(
+        request,
+        "config.html",
+        config=current,
+        history=list(reversed(history)),
+        may_edit=_may_edit(viewer.caller, name),
+    )
 
 
 def _may_edit(caller: Caller, name: str) -> bool:
@@ -83,23 +93,41 @@ def config_diff(request: Request, viewer: ViewerDep, name: str, old: int, new: i
 
 @router.post("/configs/{name}/set")
 def set_key(
-    request: Request, viewer: PosterDep, name: str, key: Annotated[str, Form()],
-    value: Annotated[str, Form()] = "", secret: Annotated[str, Form()] = "",
+    request: Request,
+    viewer: PosterDep,
+    name: str,
+    key: Annotated[str, Form()],
+    value: Annotated[str, Form()] = "",
+    secret: Annotated[str, Form()] = "",
     message: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     """Set one key (a YAML scalar, or a secret's text): a new version if it changed."""
     caller = viewer.caller
     caller.config(name, "config.edit")
     before = caller.store.get_config(name).version
     values = parse_assignments([f"{key}={value}"], secret=bool(secret))  # checks the key
-    result = configs.set_values(caller.store, name, values, author=caller.name,
-                                message=message or f"set {key} in the console")  # fmt: skip
+    result = configs.set_values(
+        caller.store,
+        name,
+        values,
+        author=caller.name,
+        message=message or f"set {key} in the console",
+    )
     if result.created:
         auditing.record(
-            caller.store, caller.name, "config.set", kind="config", name=name,
-            from_version=before, to_version=result.version.version,
-            details={"keys": [key], "secret": bool(secret), "via": "console",
-                     "keptSecret": list(result.kept_secret) or None},
-        )  # fmt: skip
+            caller.store,
+            caller.name,
+            "config.set",
+            kind="config",
+            name=name,
+            from_version=before,
+            to_version=result.version.version,
+            details={
+                "keys": [key],
+                "secret": bool(secret),
+                "via": "console",
+                "keptSecret": list(result.kept_secret) or None,
+            },
+        )
         after_config_change(caller.store, runner_of(request), result.version, author=caller.name)
     return redirect(f"/configs/{name}")

@@ -129,9 +129,12 @@ def render(request: Request, page: str, code: int = 200, /, **context: Any) -> H
     web = web_of(request)
     session = session_of(request)
     html = web.templates.get_template(page).render(
-        request=request, user=session.user if session else None,
-        csrf=session.csrf if session else "", vendor_ok=not vendor_missing(), **context,
-    )  # fmt: skip
+        request=request,
+        user=session.user if session else None,
+        csrf=session.csrf if session else "",
+        vendor_ok=not vendor_missing(),
+        **context,
+    )
     return HTMLResponse(html, status_code=code)
 
 
@@ -155,7 +158,8 @@ class PageRoute(APIRoute):
                 return redirect("/login")
             except KapstanError as exc:
                 status = status_of(exc)
-                return render(request, "error.html", status, status_code=status,
-                              message=exc.message)  # fmt: skip
+                return render(
+                    request, "error.html", status, status_code=status, message=exc.message
+                )
 
         return handle

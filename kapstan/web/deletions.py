@@ -30,12 +30,23 @@ def delete(
     request: Request, viewer: PosterDep, app: str, volumes: Annotated[str, Form()] = ""
 ) -> Response:
     viewer.caller.application(app, "delete")
-    started = flows.request_delete(viewer.caller.store, runner_of(request), app=app,
-                                   author=viewer.name, keep_volumes=not volumes,
-                                   timeout=DELETE_TIMEOUT, via="console")  # fmt: skip
+    started = flows.request_delete(
+        viewer.caller.store,
+        runner_of(request),
+        app=app,
+        author=viewer.name,
+        keep_volumes=not volumes,
+        timeout=DELETE_TIMEOUT,
+        via="console",
+    )
     if started.approval_id is not None:
-        return render(request, "message.html", 202, title="Approval required",
-                      message=f"The environment requires approval: another user with the approve "
-                              f"permission approves request {started.approval_id}.",
-                      back=f"/apps/{app}")  # fmt: skip
+        return render(
+            request,
+            "message.html",
+            202,
+            title="Approval required",
+            message=f"The environment requires approval: another user with the approve "
+            f"permission approves request {started.approval_id}.",
+            back=f"/apps/{app}",
+        )
     return redirect(f"/apps/{app}/operations/{started.operation_id}")

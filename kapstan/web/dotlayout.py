@@ -28,9 +28,13 @@ def dot_layout(graph: Graph, binary: str = "dot", timeout: float = DOT_TIMEOUT) 
         )
     try:
         done = subprocess.run(
-            [path, "-Tjson"], input=dot_source(graph), capture_output=True, text=True,
-            timeout=timeout, check=False,
-        )  # fmt: skip
+            [path, "-Tjson"],
+            input=dot_source(graph),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise LayoutError(
             f"Graphviz ({path}) took over {timeout:g}s to lay out {graph.name!r}"

@@ -36,15 +36,24 @@ def operation_page(request: Request, viewer: ViewerDep, app: str, operation_id: 
     except NotFoundError:  # its delete operation (or an older one) of a deleted app
         application = viewer.caller.store.get_deleted_application(app)
     op = viewer.caller.store.get_operation(operation_id)
-    return render(request, "operation.html", app=application, op=op,
-                  may_rollback=viewer.caller.can(application.environment, "rollback"))  # fmt: skip
+    return render(
+        request,
+        "operation.html",
+        app=application,
+        op=op,
+        may_rollback=viewer.caller.can(application.environment, "rollback"),
+    )
 
 
 @router.get("/apps/{app}/operations/{operation_id}/stream")
 def operation_stream(
-    request: Request, viewer: ViewerDep, app: str, operation_id: int, after: int = 0,
+    request: Request,
+    viewer: ViewerDep,
+    app: str,
+    operation_id: int,
+    after: int = 0,
     last_event_id: Annotated[int | None, Header()] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     viewer.caller.operation_of(app, operation_id)
     start = max(after, 0 if last_event_id is None else last_event_id + 1)
     templates = web_of(request).templates
@@ -55,8 +64,7 @@ def operation_stream(
     def end(op: Operation) -> str:
         return templates.get_template("_opstatus.html").render(op=op)
 
-    return EventSourceResponse(_events(viewer.caller.store, operation_id, start, row, end),
-                               ping=15)  # fmt: skip
+    return EventSourceResponse(_events(viewer.caller.store, operation_id, start, row, end), ping=15)
 
 
 async def _events(

@@ -41,10 +41,16 @@ for group in (apps, operations, catalog, approvals, auditlog, deletions):
 
 def _login_form(request: Request, status: int = 200, error: str = "", user: str = "") -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", status, login_csrf=token, error=error,
-                      login_user=user)  # fmt: skip
-    response.set_cookie(LOGIN_COOKIE, token, max_age=600, httponly=True, samesite="strict",
-                        path=f"{PREFIX}/login", secure=request.url.scheme == "https")  # fmt: skip
+    response = render(request, "login.html", status, login_csrf=token, error=error, login_user=user)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=600,
+        httponly=True,
+        samesite="strict",
+        path=f"{PREFIX}/login",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -55,9 +61,11 @@ def login_page(request: Request) -> Response:
 
 @router.post("/login")
 def login(
-    request: Request, user: Annotated[str, Form()], password: Annotated[str, Form()],
+    request: Request,
+    user: Annotated[str, Form()],
+    password: Annotated[str, Form()],
     csrf: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     """A password for a session (5 failures a minute per user and address: 429)."""
     if not same_token(csrf, request.cookies.get(LOGIN_COOKIE, "")) or not csrf:
         return _login_form(request, 403, "the form expired; log in again", user)
@@ -74,11 +82,18 @@ def login(
         return _login_form(request, 401, "wrong user name or password", user)
     limiter.succeeded(store, user, address)
     session = sessions_of(request).create(found.name)
-    auditing.record(store, found.name, "console.login", kind="user", name=found.name,
-                    details=client.audit())  # fmt: skip
+    auditing.record(
+        store, found.name, "console.login", kind="user", name=found.name, details=client.audit()
+    )
     response = redirect("")
-    response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict", path=PREFIX,
-                        secure=request.url.scheme == "https")  # fmt: skip
+    response.set_cookie(
+        COOKIE,
+        session.id,
+        httponly=True,
+        samesite="strict",
+        path=PREFIX,
+        secure=request.url.scheme == "https",
+    )
     response.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/login")
     return response
 
@@ -101,5 +116,12 @@ def overview(request: Request, viewer: ViewerDep, q: str = "") -> Response:
     found = caller.store.find_applications(environments=allowed, search=q)
     clients = clusters_of(request).connect
     health = {a.name: health_by_service(caller.store, a.name, clients=clients) for a in found}
-    return render(request, "overview.html", environments=envs, reachability=reachability,
-                  applications=found, health=health, q=q)  # fmt: skip
+    return render(
+        request,
+        "overview.html",
+        environments=envs,
+        reachability=reachability,
+        applications=found,
+        health=health,
+        q=q,
+    )

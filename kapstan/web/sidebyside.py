@@ -26,9 +26,13 @@ def side_by_side(old_text: str, new_text: str) -> list[Row]:
         lefts = list(range(i1, i2))
         rights = list(range(j1, j2))
         for li, ri in zip_longest(lefts, rights):
-            rows.append(Row(
-                tag,
-                None if li is None else li + 1, None if li is None else old[li],
-                None if ri is None else ri + 1, None if ri is None else new[ri],
-            ))  # fmt: skip
+            rows.append(
+                Row(
+                    tag,
+                    None if li is None else li + 1,
+                    None if li is None else old[li],
+                    None if ri is None else ri + 1,
+                    None if ri is None else new[ri],
+                )
+            )
     return rows

@@ -16,8 +16,13 @@ from html import escape
 from kapstan.plan.graph import Graph
 from kapstan.web.graphlayout import NODE_H, NODE_W, Box, Layout, Route
 
-FILLS = {"healthy": "#d9f2dc", "progressing": "#fff3c4", "failed": "#f8d0cc",
-         "missing": "#e6e6e6", "unknown": "#eeeeee"}  # fmt: skip
+FILLS = {
+    "healthy": "#d9f2dc",
+    "progressing": "#fff3c4",
+    "failed": "#f8d0cc",
+    "missing": "#e6e6e6",
+    "unknown": "#eeeeee",
+}
 
 
 def _num(value: float) -> str:
@@ -30,8 +35,10 @@ def _edge(route: Route) -> str:
     command = "C" if route.curved else "L"
     steps = " ".join(f"{_num(x)} {_num(y)}" for x, y in rest)
     dash = ' stroke-dasharray="6 4"' if route.kind == "calls" else ""
-    return (f'<path class="edge {route.kind}" d="M {_num(x0)} {_num(y0)} {command} {steps}" '
-            f'fill="none" stroke="#555" stroke-width="1.5"{dash} marker-end="url(#arrow)"/>')  # fmt: skip
+    return (
+        f'<path class="edge {route.kind}" d="M {_num(x0)} {_num(y0)} {command} {steps}" '
+        f'fill="none" stroke="#555" stroke-width="1.5"{dash} marker-end="url(#arrow)"/>'
+    )
 
 
 def _node(name: str, box: Box, health: str | None) -> str:

@@ -41,8 +41,10 @@ def test_template_vars_and_details(store: Store) -> None:
     required = [v.key for v in found.variables if not v.has_default]
     assert required == ["db.password", "web.host"]
     assert list(templates.load_template(store, Ref("bookstore")).template.services) == [
-        "postgres", "catalog", "web",
-    ]  # fmt: skip
+        "postgres",
+        "catalog",
+        "web",
+    ]
 
 
 def test_config_writes(store: Store) -> None:

@@ -88,20 +88,30 @@ def world(store: Store, tmp_path: Path, kube_port: KubePort) -> Store:
     values: dict[str, Value] = {"web.host": "h", "db.password": SecretValue("pw")}
     for env in ("dev", "prod"):
         configs.set_values(store, env, values, author="a")
-        store.create_environment(env, kubeconfig=str(kubeconfig), context=None,
-                                 namespace=f"ns-{env}", config=env)  # fmt: skip
+        store.create_environment(
+            env, kubeconfig=str(kubeconfig), context=None, namespace=f"ns-{env}", config=env
+        )
     store.set_environment_approval("prod", True)
     for user in ("dana", "paul"):
         store.create_user(user, password=None)
         store.grant_role(user, "prod", "deployer")
     applications.create_app(store, "src", template=Ref("bookstore"), environment="dev", author="a")
-    applications.create_app(store, "shop", template=Ref("bookstore"), environment="prod",
-                            author="a")  # fmt: skip
+    applications.create_app(
+        store, "shop", template=Ref("bookstore"), environment="prod", author="a"
+    )
     for _ in range(2):  # two deployed revisions each: something to roll back to
         for service in SERVICES:
-            store.add_revision("shop", service, manifests="{}", hash=f"h-{service}",
-                               template="bookstore", template_version=1, config="prod",
-                               config_version=1, author="a")  # fmt: skip
+            store.add_revision(
+                "shop",
+                service,
+                manifests="{}",
+                hash=f"h-{service}",
+                template="bookstore",
+                template_version=1,
+                config="prod",
+                config_version=1,
+                author="a",
+            )
     return store
 
 
@@ -210,8 +220,9 @@ def test_a_requester_the_store_does_not_know_is_told_how_to_ask(world: Store) ->
 Ask = st.sampled_from(["none", "pending", "approved", "approved-other-kind", "used", "rejected"])
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(kind=st.sampled_from(["deploy", "rollback", "delete"]), ask=Ask, gated_env=st.booleans())
 def test_the_gate_lets_a_change_through_only_with_its_own_unused_approval(
     world: Store, kind: str, ask: str, gated_env: bool
@@ -220,8 +231,15 @@ def test_the_gate_lets_a_change_through_only_with_its_own_unused_approval(
     approval = _approval(world, kind, ask)
     before = len(world.list_approvals(status="pending"))
     try:
-        cleared = gates.require_gate(world, kind=kind, app="shop", environment="prod",
-                                     actor="dana", payload={}, approval=approval)  # fmt: skip
+        cleared = gates.require_gate(
+            world,
+            kind=kind,
+            app="shop",
+            environment="prod",
+            actor="dana",
+            payload={},
+            approval=approval,
+        )
     except ApprovalPending:
         assert gated_env and approval is None
         assert len(world.list_approvals(status="pending")) == before + 1
@@ -239,9 +257,13 @@ def _approval(store: Store, kind: str, ask: str) -> int | None:
     if ask == "none":
         return None
     other = "delete" if kind != "delete" else "deploy"
-    asked = store.request_approval(kind=other if ask == "approved-other-kind" else kind,
-                                   application="shop", environment="prod", requested_by="dana",
-                                   payload={})  # fmt: skip
+    asked = store.request_approval(
+        kind=other if ask == "approved-other-kind" else kind,
+        application="shop",
+        environment="prod",
+        requested_by="dana",
+        payload={},
+    )
     if ask == "rejected":
         store.reject(asked.id, user="paul", reason="no")
     elif ask != "pending":

@@ -39,8 +39,9 @@ def _world(store: Store, tmp_path: Path, secret: str = WEAK) -> None:
     templates.import_template(store, BOOKSTORE, author="a")
     values: dict[str, Value] = {"web.host": "h", "db.password": SecretValue(secret)}
     configs.set_values(store, "dev", values, author="a")
-    store.create_environment("dev", kubeconfig=str(kubeconfig), context=None, namespace="shop",
-                             config="dev")  # fmt: skip
+    store.create_environment(
+        "dev", kubeconfig=str(kubeconfig), context=None, namespace="shop", config="dev"
+    )
     applications.create_app(store, "shop", template=Ref("bookstore"), environment="dev", author="a")
 
 
@@ -122,11 +123,17 @@ def test_without_a_key_a_template_secret_is_refused_by_service(tmp_path: Path) -
     with Store.open(f"sqlite:///{tmp_path / 'k.db'}", environ={}) as store:
         templates.import_template(store, folder, author="a")
         configs.set_values(store, "dev", {"x": 1}, author="a")
-        store.create_environment("dev", kubeconfig=str(tmp_path / "kubeconfig"), context=None,
-                                 namespace="lit", config="dev")  # fmt: skip
+        store.create_environment(
+            "dev",
+            kubeconfig=str(tmp_path / "kubeconfig"),
+            context=None,
+            namespace="lit",
+            config="dev",
+        )
         with pytest.raises(SecretKeyError, match=r"service 'db'.*KAPSTAN_SECRET_KEY"):
-            applications.create_app(store, "lit", template=Ref("lit"), environment="dev",
-                                    author="a")  # fmt: skip
+            applications.create_app(
+                store, "lit", template=Ref("lit"), environment="dev", author="a"
+            )
 
 
 @settings(

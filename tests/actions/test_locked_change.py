@@ -29,16 +29,18 @@ def shop(store: Store, tmp_path: Path) -> Store:
     templates.import_template(store, BOOKSTORE, author="a")
     values: dict[str, Value] = {"web.host": "h", "db.password": SecretValue("pw")}
     configs.set_values(store, "dev", values, author="a")
-    store.create_environment("dev", kubeconfig=str(kubeconfig), context=None, namespace="shop",
-                             config="dev")  # fmt: skip
+    store.create_environment(
+        "dev", kubeconfig=str(kubeconfig), context=None, namespace="shop", config="dev"
+    )
     applications.create_app(store, "shop", template=Ref("bookstore"), environment="dev", author="a")
     return store
 
 
 def hold_lock(store: Store, who: str) -> int:
     holder = store.start_operation("shop", "deploy", author=who, services=SERVICES)
-    take_lock(store, "shop", owner=f"{who} (pid 1 on host elsewhere)", operation_id=holder.id,
-              lease=300)  # fmt: skip
+    take_lock(
+        store, "shop", owner=f"{who} (pid 1 on host elsewhere)", operation_id=holder.id, lease=300
+    )
     return holder.id
 
 
@@ -53,10 +55,13 @@ def test_a_change_refused_because_the_app_is_locked_records_no_failed_operation(
     assert [(o.id, o.status.value) for o in shop.list_operations("shop")] == [(holder, "running")]
 
 
-@settings(max_examples=10, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
-@given(tries=st.lists(st.sampled_from(["deploy", "delete"]), min_size=1, max_size=4),
-       services=st.lists(st.sampled_from(SERVICES), unique=True, max_size=3))  # fmt: skip
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tries=st.lists(st.sampled_from(["deploy", "delete"]), min_size=1, max_size=4),
+    services=st.lists(st.sampled_from(SERVICES), unique=True, max_size=3),
+)
 def test_refused_changes_never_leave_operations_behind(
     shop: Store, tries: list[str], services: list[str]
 ) -> None:

@@ -69,13 +69,15 @@ class Api:
 def populate(api: Api) -> None:
     store = api.store
     kube = str(api.kubeconfig)
-    store.create_config("dev", {"api.replicas": 1, "db.password": SecretValue(samples.SECRET)},
-                        author="setup")  # fmt: skip
+    store.create_config(
+        "dev", {"api.replicas": 1, "db.password": SecretValue(samples.SECRET)}, author="setup"
+    )
     store.create_config("staging", {"db.password": SecretValue("staging-pw")}, author="setup")
     store.create_config("prod", {"db.password": SecretValue("prod-pw")}, author="setup")
     for env, config in (("dev", "dev"), ("staging", "staging"), ("prod", "prod"), ("other", None)):
-        store.create_environment(env, kubeconfig=kube, context=None, namespace=f"ns-{env}",
-                                 config=config)  # fmt: skip
+        store.create_environment(
+            env, kubeconfig=kube, context=None, namespace=f"ns-{env}", config=config
+        )
     store.set_environment_approval("prod", True)
     for name, roles in USERS.items():
         password = f"{name}-password-long" if name == "dana" else None  # argon2 is slow on purpose
@@ -84,8 +86,9 @@ def populate(api: Api) -> None:
             store.grant_role(name, env, role)
         api.tokens[name] = store.create_token(name)[0]
     assert api.post("/api/v1/templates", samples.template_body()).status_code == 201
-    created = api.post("/api/v1/applications",
-                       {"name": "shop", "template": "shop", "environment": "dev"})  # fmt: skip
+    created = api.post(
+        "/api/v1/applications", {"name": "shop", "template": "shop", "environment": "dev"}
+    )
     assert created.status_code == 201, created.text
 
 

@@ -12,10 +12,17 @@ def _record(api: Api, service: str, config_version: int) -> None:
     version = render_at(api.store, "shop", 1, config_version)
     rendered = version.rendered.services[service]
     api.store.add_revision(
-        "shop", service, manifests=service_yaml(rendered), hash=rendered.hash,
-        template="shop", template_version=1, config="dev", config_version=config_version,
-        author="deployer", message=f"at dev@{config_version}",
-    )  # fmt: skip
+        "shop",
+        service,
+        manifests=service_yaml(rendered),
+        hash=rendered.hash,
+        template="shop",
+        template_version=1,
+        config="dev",
+        config_version=config_version,
+        author="deployer",
+        message=f"at dev@{config_version}",
+    )
 
 
 def test_the_config_version_in_use_even_when_the_app_follows_the_latest(api: Api) -> None:
@@ -63,8 +70,10 @@ def test_structured_diffs_carry_the_resource_key_parts(api: Api) -> None:
     ).json()
     deployment = next(c for c in diff["structured"] if c["kind"] == "Deployment")
     assert (deployment["group"], deployment["namespace"], deployment["name"]) == (
-        "apps", "ns-dev", "api",
-    )  # fmt: skip
+        "apps",
+        "ns-dev",
+        "api",
+    )
     assert deployment["resource"] == "Deployment.apps ns-dev/api"
     assert {"path": "spec.replicas", "old": 1, "new": 3} in deployment["fields"]
     assert samples.SECRET not in str(diff)

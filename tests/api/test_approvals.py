@@ -7,8 +7,14 @@ from tests.api.conftest import Api
 
 
 def make_prod_app(api: Api) -> None:
-    api.store.create_application("shop-prod", template="shop", template_version=1,
-                                 environment="prod", config="prod", config_version=None)  # fmt: skip
+    api.store.create_application(
+        "shop-prod",
+        template="shop",
+        template_version=1,
+        environment="prod",
+        config="prod",
+        config_version=None,
+    )
 
 
 def test_deploy_into_a_guarded_environment_waits_for_a_second_user(api: Api) -> None:
@@ -107,24 +113,37 @@ def test_promotion_into_a_guarded_environment_changes_nothing_until_approved(api
 
 
 def test_promotion_without_deploy_only_creates_the_app(api: Api) -> None:
-    done = api.post("/api/v1/applications/shop/promote",
-                    {"toEnvironment": "staging", "deploy": False}, user="dana")  # fmt: skip
+    done = api.post(
+        "/api/v1/applications/shop/promote",
+        {"toEnvironment": "staging", "deploy": False},
+        user="dana",
+    )
     assert done.status_code == 200, done.text
     assert (done.json()["status"], done.json()["app"], done.json()["created"]) == (
-        "done", "shop-staging", True)  # fmt: skip
+        "done",
+        "shop-staging",
+        True,
+    )
     assert done.json()["operationId"] is None
     assert api.get("/api/v1/applications/shop-staging/operations").json()["total"] == 0
-    again = api.post("/api/v1/applications/shop/promote",
-                     {"toEnvironment": "staging", "deploy": False}, user="dana")  # fmt: skip
+    again = api.post(
+        "/api/v1/applications/shop/promote",
+        {"toEnvironment": "staging", "deploy": False},
+        user="dana",
+    )
     assert again.json()["created"] is False
-    deployed = api.post("/api/v1/applications/shop/promote", {"toEnvironment": "staging"},
-                        user="dana")  # fmt: skip
+    deployed = api.post(
+        "/api/v1/applications/shop/promote", {"toEnvironment": "staging"}, user="dana"
+    )
     assert deployed.status_code == 202 and deployed.json()["operationId"]
 
 
 def test_approved_promotion_keeps_the_requests_no_deploy(api: Api) -> None:
-    asked = api.post("/api/v1/applications/shop/promote",
-                     {"toEnvironment": "prod", "deploy": False, "timeout": 30}, user="dana")  # fmt: skip
+    asked = api.post(
+        "/api/v1/applications/shop/promote",
+        {"toEnvironment": "prod", "deploy": False, "timeout": 30},
+        user="dana",
+    )
     approval = asked.json()["approvalId"]
     payload = api.get(f"/api/v1/approvals/{approval}").json()["payload"]
     assert (payload["deploy"], payload["timeout"]) == (False, 30)
@@ -145,7 +164,10 @@ def test_only_the_requester_withdraws(api: Api) -> None:
     taken = api.post(f"/api/v1/approvals/{approval}/withdraw", {"reason": "wrong tag"}, user="dana")
     assert taken.status_code == 200, taken.text
     assert (taken.json()["status"], taken.json()["decidedBy"], taken.json()["reason"]) == (
-        "rejected", "dana", "wrong tag")  # fmt: skip
+        "rejected",
+        "dana",
+        "wrong tag",
+    )
     assert api.post(f"/api/v1/approvals/{approval}/approve", user="paul").status_code == 409
     assert [e["details"]["approval"] for e in api.audit("approval.withdraw")] == [approval]
     second = api.post("/api/v1/applications/shop-prod/deploy", {}, user="dana").json()["approvalId"]

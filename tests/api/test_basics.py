@@ -32,8 +32,13 @@ def test_openapi_document_lists_routes_and_models(api: Api) -> None:
     doc = api.client.get("/openapi.json").json()
     assert doc["openapi"].startswith("3.")
     paths = doc["paths"]
-    for path in ("/api/v1/applications/{app}/deploy", "/api/v1/configs/{name}/values",
-                 "/api/v1/hooks/{app}", "/api/v1/login", "/api/v1/approvals/{approval_id}/approve"):  # fmt: skip
+    for path in (
+        "/api/v1/applications/{app}/deploy",
+        "/api/v1/configs/{name}/values",
+        "/api/v1/hooks/{app}",
+        "/api/v1/login",
+        "/api/v1/approvals/{approval_id}/approve",
+    ):
         assert path in paths
     schemas = doc["components"]["schemas"]
     assert "dependsOn" in schemas["ServiceOut"]["properties"]
@@ -133,8 +138,9 @@ def test_unexpected_errors_are_a_generic_500(tmp_path: Path) -> None:
 
         app.include_router(router)
 
-    app = create_app(str(tmp_path / "k.db"), environ={"KAPSTAN_SECRET_KEY": generate_key()},
-                     extras=[boom])  # fmt: skip
+    app = create_app(
+        str(tmp_path / "k.db"), environ={"KAPSTAN_SECRET_KEY": generate_key()}, extras=[boom]
+    )
     with TestClient(app) as client:
         response = client.get("/boom")
     assert response.status_code == 500

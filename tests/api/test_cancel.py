@@ -49,8 +49,12 @@ def test_cancel_needs_deploy_and_a_running_operation(api: Api) -> None:
 @pytest.fixture
 def live(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Api]:
     for api in open_api(str(tmp_path / "kapstan.db"), tmp_path):
-        body = {"name": "live", "kubeconfig": str(sandbox_cluster.kubeconfig),
-                "namespace": f"cancel-{uuid.uuid4().hex[:8]}", "config": "dev"}  # fmt: skip
+        body = {
+            "name": "live",
+            "kubeconfig": str(sandbox_cluster.kubeconfig),
+            "namespace": f"cancel-{uuid.uuid4().hex[:8]}",
+            "config": "dev",
+        }
         assert api.post("/api/v1/environments", body).status_code == 201
         api.store.grant_role("dana", "live", "deployer")
         saved = api.post("/api/v1/templates", template_body(**{"web.yaml": NEVER_READY_WEB}))
@@ -83,8 +87,11 @@ def test_cancel_stops_a_deploy_the_server_runs(live: Api) -> None:
     started = live.post("/api/v1/applications/web/deploy", {"timeout": 3600}, user="dana")
     assert started.status_code == 202, started.text
     op = started.json()["operationId"]
-    _until(live, op, lambda o: any(s["service"] == "web" and s["step"] == "waiting"
-                                   for s in o["services"]))  # fmt: skip
+    _until(
+        live,
+        op,
+        lambda o: any(s["service"] == "web" and s["step"] == "waiting" for s in o["services"]),
+    )
     assert live.post("/api/v1/applications/web/cancel", user="dana").status_code == 200
     ended = _until(live, op, lambda o: o["finishedAt"] is not None)
     assert (ended["status"], ended["message"]) == (
@@ -92,7 +99,10 @@ def test_cancel_stops_a_deploy_the_server_runs(live: Api) -> None:
         f"operation {op} was cancelled by dana",
     )
     assert {s["service"]: s["step"] for s in ended["services"]} == {
-        "db": "ready", "api": "ready", "web": "cancelled"}  # fmt: skip
+        "db": "ready",
+        "api": "ready",
+        "web": "cancelled",
+    }
     assert live.store.get_lock("web") is None
     assert [r.status for r in live.store.list_revisions("web", "web")] == ["cancelled"]
     again = live.post(

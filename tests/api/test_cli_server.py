@@ -33,8 +33,11 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[typer.Typer, s
 def test_user_create_token_grant(cli: tuple[typer.Typer, str]) -> None:
     app, url = cli
     runner = CliRunner()
-    made = runner.invoke(app, ["user", "create", "ana", "--admin", "--password-stdin"],
-                         input="a-long-enough-password\n")  # fmt: skip
+    made = runner.invoke(
+        app,
+        ["user", "create", "ana", "--admin", "--password-stdin"],
+        input="a-long-enough-password\n",
+    )
     assert made.exit_code == 0, made.output
     assert "user ana created (administrator)" in made.output
     token = runner.invoke(app, ["user", "token", "ana", "-d", "laptop"])

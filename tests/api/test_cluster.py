@@ -18,8 +18,12 @@ pytestmark = pytest.mark.cluster
 @pytest.fixture
 def live(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Api]:
     for api in open_api(str(tmp_path / "kapstan.db"), tmp_path):
-        body = {"name": "live", "kubeconfig": str(sandbox_cluster.kubeconfig),
-                "namespace": f"api-{uuid.uuid4().hex[:8]}", "config": "dev"}  # fmt: skip
+        body = {
+            "name": "live",
+            "kubeconfig": str(sandbox_cluster.kubeconfig),
+            "namespace": f"api-{uuid.uuid4().hex[:8]}",
+            "config": "dev",
+        }
         assert api.post("/api/v1/environments", body).status_code == 201
         api.store.grant_role("dana", "live", "deployer")
         created = api.post(
@@ -36,12 +40,17 @@ def test_deploy_streams_progress_until_ready(live: Api) -> None:
     events = sse_events(
         live.get(f"/api/v1/applications/web/operations/{op}/events", user="dana").text
     )
-    assert events[-1] == ("end", {"id": op, "status": "succeeded", "message": events[-1][1]["message"],
-                                  "finished": True})  # fmt: skip
+    assert events[-1] == (
+        "end",
+        {"id": op, "status": "succeeded", "message": events[-1][1]["message"], "finished": True},
+    )
     assert {e["service"] for kind, e in events if kind == "progress"} >= {"db", "api", "web"}
     status = live.get("/api/v1/applications/web/status", user="dana").json()
     assert [(s["service"], s["health"], s["revision"]) for s in status] == [
-        ("db", "healthy", 1), ("api", "healthy", 1), ("web", "healthy", 1)]  # fmt: skip
+        ("db", "healthy", 1),
+        ("api", "healthy", 1),
+        ("web", "healthy", 1),
+    ]
     assert all(s["ready"] == s["desired"] for s in status)
     plan = live.get("/api/v1/applications/web/plan").json()
     assert [p["action"] for p in plan["services"]] == ["unchanged"] * 3

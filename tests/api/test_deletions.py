@@ -11,18 +11,26 @@ from tests.api.conftest import Api
 def test_application_delete_is_an_operation_and_keeps_history(api: Api) -> None:
     plan = api.get("/api/v1/applications/shop/deletion")
     assert plan.status_code == 200, plan.text
-    assert plan.json() == {"app": "shop", "environment": "dev", "namespace": "ns-dev",
-                           "deleteVolumes": False, "services": []}  # never deployed  # fmt: skip
+    assert plan.json() == {
+        "app": "shop",
+        "environment": "dev",
+        "namespace": "ns-dev",
+        "deleteVolumes": False,
+        "services": [],
+    }  # never deployed
     refused = api.client.delete("/api/v1/applications/shop", headers=api.auth("dana"))
     assert refused.status_code == 403  # a deployer: deleting needs the environment's admin
     assert "may not delete in environment 'dev'" in refused.json()["error"]["message"]
 
-    done = api.client.delete("/api/v1/applications/shop", params={"wait": "true"},
-                             headers=api.auth("root"))  # fmt: skip
+    done = api.client.delete(
+        "/api/v1/applications/shop", params={"wait": "true"}, headers=api.auth("root")
+    )
     assert done.status_code == 200, done.text
     op = done.json()
     assert (op["kind"], op["status"], op["message"]) == (
-        "delete", "succeeded", "application shop deleted: 0 object(s) deleted"
+        "delete",
+        "succeeded",
+        "application shop deleted: 0 object(s) deleted",
     )
     gone = api.get("/api/v1/applications/shop")
     assert gone.status_code == 404
@@ -34,15 +42,18 @@ def test_application_delete_is_an_operation_and_keeps_history(api: Api) -> None:
     assert one.status_code == 200 and one.json()["kind"] == "delete"
     assert [e["details"]["operation"] for e in api.audit("app.delete")] == [op["id"]]
     # The name is free again.
-    again = api.post("/api/v1/applications", {"name": "shop", "template": "shop",
-                                              "environment": "dev"})  # fmt: skip
+    again = api.post(
+        "/api/v1/applications", {"name": "shop", "template": "shop", "environment": "dev"}
+    )
     assert again.status_code == 201, again.text
 
 
 def test_environment_template_config_refused_while_in_use(api: Api) -> None:
     env = api.delete("/api/v1/environments/dev")
     assert env.status_code == 409
-    assert env.json()["error"]["message"].startswith("environment 'dev' is used by application(s) shop;")
+    assert env.json()["error"]["message"].startswith(
+        "environment 'dev' is used by application(s) shop;"
+    )
     template = api.delete("/api/v1/templates/shop")
     assert template.status_code == 409
     assert "template 'shop' is used by application(s) shop" in template.json()["error"]["message"]
@@ -55,13 +66,15 @@ def test_environment_template_config_refused_while_in_use(api: Api) -> None:
     )
     assert api.delete("/api/v1/environments/other", user="dana").status_code == 403
 
-    cascade = api.client.delete("/api/v1/environments/dev", params={"cascade": "true"},
-                                headers=api.auth("root"))  # fmt: skip
+    cascade = api.client.delete(
+        "/api/v1/environments/dev", params={"cascade": "true"}, headers=api.auth("root")
+    )
     assert cascade.status_code == 200, cascade.text
     assert cascade.json()["applications"] == ["shop"]
     assert api.get("/api/v1/environments/dev").status_code == 404
     assert api.delete("/api/v1/templates/shop/versions/1").json() == {
-        "name": "shop", "versions": [1]
+        "name": "shop",
+        "versions": [1],
     }
     assert api.get("/api/v1/templates/shop").status_code == 404
     assert api.delete("/api/v1/configs/dev").json() == {"name": "dev"}
@@ -98,8 +111,10 @@ def test_disable_revoke_and_tokens(api: Api) -> None:
 def test_application_delete_waits_for_approval_where_the_environment_requires_it(
     api: Api,
 ) -> None:
-    made = api.post("/api/v1/applications", {"name": "shop-prod", "template": "shop",
-                                             "environment": "prod", "config": "dev"})  # fmt: skip
+    made = api.post(
+        "/api/v1/applications",
+        {"name": "shop-prod", "template": "shop", "environment": "prod", "config": "dev"},
+    )
     assert made.status_code == 201, made.text
     asked = api.delete("/api/v1/applications/shop-prod")
     assert asked.status_code == 202, asked.text

@@ -48,8 +48,10 @@ def test_stream_resumes_after_last_event_id(api: Api) -> None:
         "/api/v1/applications/shop/deploy", {}, params={"wait": "true"}, user="dana"
     ).json()["id"]
     whole = sse_events(api.get(f"/api/v1/applications/shop/operations/{op}/events").text)
-    rest = api.client.get(f"/api/v1/applications/shop/operations/{op}/events",
-                          headers={**api.auth("root"), "Last-Event-ID": "0"})  # fmt: skip
+    rest = api.client.get(
+        f"/api/v1/applications/shop/operations/{op}/events",
+        headers={**api.auth("root"), "Last-Event-ID": "0"},
+    )
     assert len(sse_events(rest.text)) == len(whole) - 1
 
 
@@ -115,6 +117,7 @@ def test_stream_with_states_sends_each_services_state_once(api: Api) -> None:
     assert [kind for kind, _ in plain] == ["progress", "end"], "states only when asked"
     events = sse_events(api.get(url, params={"states": "true"}, user="vic").text)
     states = [data for kind, data in events if kind == "state"]
-    assert states == [{"service": "db", "step": "ready", "message": "revision 1 ready",
-                       "revision": 1}], "a service still pending has nothing to say"  # fmt: skip
+    assert states == [
+        {"service": "db", "step": "ready", "message": "revision 1 ready", "revision": 1}
+    ], "a service still pending has nothing to say"
     assert [kind for kind, _ in events] == ["progress", "state", "end"]

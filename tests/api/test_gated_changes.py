@@ -15,13 +15,27 @@ SERVICES = ("db", "api", "web")
 @pytest.fixture
 def prod(api: Api) -> Api:
     """shop-prod in prod (approval required), each service deployed twice (in the store)."""
-    api.store.create_application("shop-prod", template="shop", template_version=1,
-                                 environment="prod", config="prod", config_version=None)  # fmt: skip
+    api.store.create_application(
+        "shop-prod",
+        template="shop",
+        template_version=1,
+        environment="prod",
+        config="prod",
+        config_version=None,
+    )
     for _ in range(2):
         for service in SERVICES:
-            api.store.add_revision("shop-prod", service, manifests="{}", hash=f"h-{service}",
-                                   template="shop", template_version=1, config="prod",
-                                   config_version=1, author="setup")  # fmt: skip
+            api.store.add_revision(
+                "shop-prod",
+                service,
+                manifests="{}",
+                hash=f"h-{service}",
+                template="shop",
+                template_version=1,
+                config="prod",
+                config_version=1,
+                author="setup",
+            )
     return api
 
 
@@ -33,9 +47,10 @@ def operations(api: Api) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    ("body", "services"), [({"service": "api"}, ["api"]), ({}, list(SERVICES))],
+    ("body", "services"),
+    [({"service": "api"}, ["api"]), ({}, list(SERVICES))],
     ids=["one-service", "whole-app"],
-)  # fmt: skip
+)
 def test_a_rollback_by_a_deployer_in_a_gated_environment_waits_for_approval(
     prod: Api, body: dict[str, Any], services: list[str]
 ) -> None:
@@ -46,13 +61,19 @@ def test_a_rollback_by_a_deployer_in_a_gated_environment_waits_for_approval(
     assert operations(prod) == [], "nothing ran"
     found = prod.get(f"/api/v1/approvals/{approval}", user="paul").json()
     assert (found["kind"], found["requestedBy"], found["payload"].get("service")) == (
-        "rollback", "dana", body.get("service"))  # fmt: skip
+        "rollback",
+        "dana",
+        body.get("service"),
+    )
     assert prod.post(f"/api/v1/approvals/{approval}/approve", user="dana").status_code == 403
     approved = prod.post(f"/api/v1/approvals/{approval}/approve", user="paul")
     assert approved.status_code == 202, approved.text
     (op,) = operations(prod)
-    assert (op["id"], op["kind"], op["author"]) == (approved.json()["operationId"], "rollback",
-                                                    "dana")  # fmt: skip
+    assert (op["id"], op["kind"], op["author"]) == (
+        approved.json()["operationId"],
+        "rollback",
+        "dana",
+    )
     detail = prod.get(f"/api/v1/applications/shop-prod/operations/{op['id']}").json()
     assert [s["service"] for s in detail["services"]] == services
     assert prod.get(f"/api/v1/approvals/{approval}").json()["status"] == "used"
@@ -62,9 +83,17 @@ def test_a_rollback_by_a_deployer_in_a_gated_environment_waits_for_approval(
 
 def test_a_rollback_in_an_ungated_environment_runs_at_once(api: Api) -> None:
     for _ in range(2):
-        api.store.add_revision("shop", "api", manifests="{}", hash="h", template="shop",
-                               template_version=1, config="dev", config_version=1,
-                               author="setup")  # fmt: skip
+        api.store.add_revision(
+            "shop",
+            "api",
+            manifests="{}",
+            hash="h",
+            template="shop",
+            template_version=1,
+            config="dev",
+            config_version=1,
+            author="setup",
+        )
     ran = api.post("/api/v1/applications/shop/rollback", {"service": "api"}, user="dana")
     assert ran.status_code == 202 and ran.json()["operationId"] is not None, ran.text
     assert api.store.list_approvals() == []

@@ -24,9 +24,12 @@ def signed(secret: str, body: object, app: str = "shop") -> tuple[str, dict[str,
     """(url, headers, body) of a request a CI signed: what an attacker may capture."""
     data = json.dumps(body).encode()
     url, stamp, nonce = f"/api/v1/hooks/{app}", str(int(time.time())), uuid.uuid4().hex
-    headers = {"Content-Type": "application/json", "X-Kapstan-Timestamp": stamp,
-               "X-Kapstan-Nonce": nonce,
-               "X-Kapstan-Signature": hooks.sign(secret, stamp, nonce, "POST", url, data)}  # fmt: skip
+    headers = {
+        "Content-Type": "application/json",
+        "X-Kapstan-Timestamp": stamp,
+        "X-Kapstan-Nonce": nonce,
+        "X-Kapstan-Signature": hooks.sign(secret, stamp, nonce, "POST", url, data),
+    }
     return url, headers, data
 
 
@@ -69,8 +72,9 @@ def test_a_body_accepted_once_is_refused_again_whatever_its_nonce(api: Api) -> N
 def test_a_request_sent_to_another_path_is_refused(api: Api) -> None:
     # Two apps on one config share its webhook secret: a request for one must not work
     # for the other.
-    made = api.post("/api/v1/applications",
-                    {"name": "twin", "template": "shop", "environment": "dev"})  # fmt: skip
+    made = api.post(
+        "/api/v1/applications", {"name": "twin", "template": "shop", "environment": "dev"}
+    )
     assert made.status_code == 201, made.text
     assert api.get("/api/v1/applications/twin").json()["config"] == "dev"
     secret = secret_for(api)
@@ -88,9 +92,11 @@ PARTS = ("timestamp", "nonce", "method", "path", "body")
 
 
 def _check(secret: str, parts: dict[str, object]) -> hooks.Signed:
-    headers = {"x-kapstan-timestamp": str(parts["timestamp"]),
-               "x-kapstan-nonce": str(parts["nonce"]),
-               "x-kapstan-signature": str(parts["signature"])}  # fmt: skip
+    headers = {
+        "x-kapstan-timestamp": str(parts["timestamp"]),
+        "x-kapstan-nonce": str(parts["nonce"]),
+        "x-kapstan-signature": str(parts["signature"]),
+    }
     request = (str(parts["method"]), str(parts["path"]))
     body = parts["body"]
     assert isinstance(body, bytes)
@@ -115,8 +121,13 @@ def _mutated(part: str, value: object, data: st.DataObject) -> object:
 @given(part=st.sampled_from(PARTS), data=st.data())
 def test_changing_any_one_signed_part_is_refused(part: str, data: st.DataObject) -> None:
     secret = "s3cret-for-the-test"
-    parts: dict[str, object] = {"timestamp": STAMP, "nonce": "n-1", "method": "POST",
-                                "path": PATH, "body": BODY}  # fmt: skip
+    parts: dict[str, object] = {
+        "timestamp": STAMP,
+        "nonce": "n-1",
+        "method": "POST",
+        "path": PATH,
+        "body": BODY,
+    }
     parts["signature"] = hooks.sign(secret, STAMP, "n-1", "POST", PATH, BODY)
     assert _check(secret, parts).nonce == "n-1"  # the unchanged request passes
     changed = {**parts, part: _mutated(part, parts[part], data)}

@@ -19,9 +19,16 @@ def secret_for(api: Api, app: str = "shop") -> str:
 
 
 def send(
-    api: Api, secret: str, body: object, *, app: str = "shop", nonce: str | None = None,
-    at: int | None = None, signature: str | None = None, raw: bytes | None = None,
-) -> httpx2.Response:  # fmt: skip
+    api: Api,
+    secret: str,
+    body: object,
+    *,
+    app: str = "shop",
+    nonce: str | None = None,
+    at: int | None = None,
+    signature: str | None = None,
+    raw: bytes | None = None,
+) -> httpx2.Response:
     data = raw if raw is not None else json.dumps(body).encode()
     stamp = str(at if at is not None else int(time.time()))
     once = nonce or uuid.uuid4().hex
@@ -73,8 +80,17 @@ def test_refusals_are_401_409_413_and_audited(api: Api) -> None:
     not_json = send(api, secret, None, raw=b"tag=1")
     assert not_json.status_code == 422 and "not JSON" in not_json.json()["error"]["message"]
     reasons = [e["details"]["error"] for e in api.audit("webhook.reject")]
-    assert sorted(reasons) == sorted(["AuthError", "AuthError", "AuthError", "ConflictError",
-                                      "PayloadTooLarge", "InputError", "InputError"])  # fmt: skip
+    assert sorted(reasons) == sorted(
+        [
+            "AuthError",
+            "AuthError",
+            "AuthError",
+            "ConflictError",
+            "PayloadTooLarge",
+            "InputError",
+            "InputError",
+        ]
+    )
     assert api.store.get_config("dev").values["api.image.tag"] == "9"
 
 
@@ -96,8 +112,14 @@ def test_auto_deploy_deploys_the_services_a_config_change_touches(api: Api) -> N
         "/api/v1/configs/dev/values", {"values": {"kapstan.autoDeploy": True}}, user="dana"
     )
     assert on.json()["triggered"] == [
-        {"app": "shop", "services": [], "operationId": None, "approvalId": None,
-         "message": "no service's rendered output changed"}]  # fmt: skip
+        {
+            "app": "shop",
+            "services": [],
+            "operationId": None,
+            "approvalId": None,
+            "message": "no service's rendered output changed",
+        }
+    ]
     assert api.get("/api/v1/applications/shop").json()["autoDeploy"] is True
     changed = api.post("/api/v1/configs/dev/values", {"values": {"web.tag": "2.0"}}, user="dana")
     (triggered,) = changed.json()["triggered"]

@@ -46,8 +46,12 @@ def test_render_endpoint_shows_no_unkeyed_digest_of_a_weak_secret(api: Api) -> N
 def live(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Api]:
     """App "web" (template shop, config dev) in a fresh namespace of the sandbox."""
     for api in open_api(str(tmp_path / "kapstan.db"), tmp_path):
-        body = {"name": "live", "kubeconfig": str(sandbox_cluster.kubeconfig),
-                "namespace": f"keyed-{uuid.uuid4().hex[:8]}", "config": "dev"}  # fmt: skip
+        body = {
+            "name": "live",
+            "kubeconfig": str(sandbox_cluster.kubeconfig),
+            "namespace": f"keyed-{uuid.uuid4().hex[:8]}",
+            "config": "dev",
+        }
         assert api.post("/api/v1/environments", body).status_code == 201
         created = api.post(
             "/api/v1/applications", {"name": "web", "template": "shop", "environment": "live"}
@@ -61,8 +65,11 @@ def test_live_deployment_and_plan_show_no_unkeyed_digest_of_a_weak_secret(
     live: Api, sandbox_cluster: sandbox.SandboxState
 ) -> None:
     set_weak_secret(live, "web")
-    deployed = live.post("/api/v1/applications/web/deploy", {"services": ["db", "api"],
-                         "timeout": 120}, params={"wait": "true"})  # fmt: skip
+    deployed = live.post(
+        "/api/v1/applications/web/deploy",
+        {"services": ["db", "api"], "timeout": 120},
+        params={"wait": "true"},
+    )
     assert deployed.json()["status"] == "succeeded", deployed.text
     guesses = weak_guesses(live, "web")
     namespace = live.store.get_environment("live").namespace

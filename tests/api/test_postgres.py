@@ -36,8 +36,14 @@ def test_routes_and_roles_on_postgres(pg_api: Api) -> None:
 
 
 def test_approval_flow_on_postgres(pg_api: Api) -> None:
-    pg_api.store.create_application("live", template="shop", template_version=1, environment="prod",
-                                    config="prod", config_version=None)  # fmt: skip
+    pg_api.store.create_application(
+        "live",
+        template="shop",
+        template_version=1,
+        environment="prod",
+        config="prod",
+        config_version=None,
+    )
     approval = pg_api.post("/api/v1/applications/live/deploy", {}, user="dana").json()["approvalId"]
     assert pg_api.post(f"/api/v1/approvals/{approval}/approve", user="dana").status_code == 403
     assert pg_api.post(f"/api/v1/approvals/{approval}/approve", user="paul").status_code == 202

@@ -89,8 +89,12 @@ async def _scheme_of(peer: str, proto: str) -> str:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(scope["scheme"])
 
-    scope: Scope = {"type": "http", "scheme": "http", "client": (peer, 5000),
-                    "headers": [(b"x-forwarded-proto", proto.encode())]}  # fmt: skip
+    scope: Scope = {
+        "type": "http",
+        "scheme": "http",
+        "client": (peer, 5000),
+        "headers": [(b"x-forwarded-proto", proto.encode())],
+    }
 
     async def receive() -> Message:
         return {"type": "http.request"}

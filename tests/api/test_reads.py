@@ -23,15 +23,20 @@ USERS = ("root", "dana", "paul", "vic", "olga")
 def many(api: Api) -> Api:
     """20 more apps over dev, staging, prod and other; some pinned, one config auto-deploys."""
     store = api.store
-    store.create_config("other", {"db.password": SecretValue("other-pw"), AUTO_DEPLOY_KEY: "true"},
-                        author="setup")  # fmt: skip
+    store.create_config(
+        "other", {"db.password": SecretValue("other-pw"), AUTO_DEPLOY_KEY: "true"}, author="setup"
+    )
     store.add_config_version("staging", {"db.password": SecretValue("pw2")}, author="setup")
     for i in range(20):
         env = ("dev", "staging", "prod", "other")[i % 4]
         store.create_application(
-            f"app-{i:02d}", template="shop", template_version=1, environment=env,
-            config="other" if env == "other" else env, config_version=1 if i % 3 == 0 else None,
-        )  # fmt: skip
+            f"app-{i:02d}",
+            template="shop",
+            template_version=1,
+            environment=env,
+            config="other" if env == "other" else env,
+            config_version=1 if i % 3 == 0 else None,
+        )
     return api
 
 
@@ -48,14 +53,20 @@ def viewable(store: Store, user: str) -> list[Application]:
 
 def expected_item(store: Store, app: Application) -> dict[str, Any]:
     config = store.get_config(app.config, app.config_version)
-    return {"name": app.name, "environment": app.environment, "configVersion": app.config_version,
-            "effectiveConfigVersion": config.version,
-            "autoDeploy": config.values.get(AUTO_DEPLOY_KEY) == "true"}  # fmt: skip
+    return {
+        "name": app.name,
+        "environment": app.environment,
+        "configVersion": app.config_version,
+        "effectiveConfigVersion": config.version,
+        "autoDeploy": config.values.get(AUTO_DEPLOY_KEY) == "true",
+    }
 
 
 def shown(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in ("name", "environment", "configVersion", "effectiveConfigVersion",
-                                 "autoDeploy")}  # fmt: skip
+    return {
+        k: item[k]
+        for k in ("name", "environment", "configVersion", "effectiveConfigVersion", "autoDeploy")
+    }
 
 
 @pytest.mark.parametrize("user", USERS)
@@ -63,8 +74,11 @@ def shown(item: dict[str, Any]) -> dict[str, Any]:
 def test_every_page_of_the_list_is_the_reference_s(many: Api, user: str, q: str | None) -> None:
     store = many.store
     text = (q or "").lower()
-    wanted = [a for a in viewable(store, user) if not q or any(
-        text in f for f in (a.name, a.template, a.environment, a.config))]  # fmt: skip
+    wanted = [
+        a
+        for a in viewable(store, user)
+        if not q or any(text in f for f in (a.name, a.template, a.environment, a.config))
+    ]
     for limit, offset in ((7, 0), (7, 7), (7, 14), (7, 21), (500, 0), (3, 100)):
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if q is not None:
@@ -109,8 +123,14 @@ def test_a_config_is_checked_on_every_environment_using_it(
 def test_a_config_used_through_an_app_only_is_checked_there(many: Api) -> None:
     store = many.store
     store.create_config("scratch", {"a": 1}, author="setup")
-    store.create_application("odd", template="shop", template_version=1, environment="prod",
-                             config="scratch", config_version=None)  # fmt: skip
+    store.create_application(
+        "odd",
+        template="shop",
+        template_version=1,
+        environment="prod",
+        config="scratch",
+        config_version=None,
+    )
     assert many.get("/api/v1/configs/scratch", user="paul").status_code == 200
     refused = many.get("/api/v1/configs/scratch", user="vic")
     assert refused.status_code == 403 and "'prod'" in refused.json()["error"]["message"]

@@ -108,7 +108,10 @@ def test_application_views(api: Api) -> None:
     assert "Deployment" in kinds and "Secret" in kinds
     services = api.get("/api/v1/applications/shop/services").json()
     assert [(s["service"], s["dependsOn"], s["revision"]) for s in services] == [
-        ("db", [], None), ("api", ["db"], None), ("web", ["api"], None)]  # fmt: skip
+        ("db", [], None),
+        ("api", ["db"], None),
+        ("web", ["api"], None),
+    ]
     graph = api.get("/api/v1/applications/shop/graph").json()
     assert graph["waves"] == [["db"], ["api"], ["web"]]
     dot = api.get("/api/v1/applications/shop/graph", params={"format": "dot"})

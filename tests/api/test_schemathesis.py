@@ -117,11 +117,13 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
 
 def seed_operations(replica: Replica) -> None:
     """Operation 1 (a deploy that fails at once: no cluster) and approval 1 (pending)."""
-    deployed = replica.client.post("/api/v1/applications/shop/deploy", params={"wait": "true"},
-                                   json={})  # fmt: skip
+    deployed = replica.client.post(
+        "/api/v1/applications/shop/deploy", params={"wait": "true"}, json={}
+    )
     assert deployed.status_code == 200, deployed.text
-    promoted = replica.client.post("/api/v1/applications/shop/promote",
-                                   json={"toEnvironment": "prod"})  # fmt: skip
+    promoted = replica.client.post(
+        "/api/v1/applications/shop/promote", json={"toEnvironment": "prod"}
+    )
     assert promoted.status_code == 202 and promoted.json()["approvalId"] == 1, promoted.text
 
 
@@ -149,8 +151,10 @@ def flatmap_path_parameters(
     if not path_parameters or ctx.operation is None:
         return st.just(path_parameters)
     path = ctx.operation.path
-    choices = {key: st.sampled_from([value, *known_values(path, key)])
-               for key, value in path_parameters.items()}  # fmt: skip
+    choices = {
+        key: st.sampled_from([value, *known_values(path, key)])
+        for key, value in path_parameters.items()
+    }
     return st.fixed_dictionaries(choices)
 
 
@@ -193,8 +197,11 @@ def no_cluster(case: schemathesis.Case[Any], response: Any) -> bool:
 def test_fuzzer_got_past_authentication(fuzzed: Fuzzed) -> None:
     """Runs last: had the fuzzer's token stopped working, all it saw was 401 (or answers
     given before authentication: 405 wrong method, 400 unparsable body)."""
-    operations = {f"{method.upper()} {path}" for path, methods in app_schema()["paths"].items()
-                  for method in methods}  # fmt: skip
+    operations = {
+        f"{method.upper()} {path}"
+        for path, methods in app_schema()["paths"].items()
+        for method in methods
+    }
     past = {label for label, status in fuzzed.answers if status not in (400, 401, 405)}
     assert operations - past == set()
 
@@ -209,10 +216,15 @@ TOO_BIG = 2**63
         ("get", f"/api/v1/approvals/{TOO_BIG}", None, "path.approval_id"),
         ("get", f"/api/v1/configs/dev/diff?old=1&new={TOO_BIG}", None, "query.new"),
         ("get", f"/api/v1/audit?offset={TOO_BIG}", None, "query.offset"),
-        ("patch", "/api/v1/applications/shop", {"templateVersion": TOO_BIG}, "body.templateVersion"),
+        (
+            "patch",
+            "/api/v1/applications/shop",
+            {"templateVersion": TOO_BIG},
+            "body.templateVersion",
+        ),
         ("post", "/api/v1/configs/dev/rollback", {"version": TOO_BIG}, "body.version"),
     ],
-)  # fmt: skip
+)
 def test_numbers_past_the_store_are_input_errors(
     api: Api, method: str, path: str, body: Any, field: str
 ) -> None:

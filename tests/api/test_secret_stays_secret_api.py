@@ -39,14 +39,18 @@ def test_api_plain_makes_a_secret_key_plain_and_is_audited(api: Api, tmp_path: P
         {"values": {"db.password": "x"}, "secret": True, "plain": True},
     )
     assert both.status_code == 422 and "plain" in both.json()["error"]["message"]
-    made = api.post("/api/v1/configs/dev/values", {"values": {"db.password": "now-plain"},
-                                                   "plain": True})  # fmt: skip
+    made = api.post(
+        "/api/v1/configs/dev/values", {"values": {"db.password": "now-plain"}, "plain": True}
+    )
     assert made.status_code == 200 and made.json()["madePlain"] == ["db.password"]
     raw = latest_raw(_url(tmp_path), "dev", "db.password")
     assert not raw.secret and raw.value_json == '"now-plain"'
     (plain,) = api.audit("config.plain")
     assert (plain["actor"], plain["name"], plain["details"]) == (
-        "root", "dev", {"keys": ["db.password"]})  # fmt: skip
+        "root",
+        "dev",
+        {"keys": ["db.password"]},
+    )
     assert api.audit("config.set")[0]["details"]["madePlain"] == ["db.password"]
 
 

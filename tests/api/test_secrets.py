@@ -59,8 +59,11 @@ def test_no_response_contains_a_secret(api: Api, tmp_path: Path) -> None:
     # secret key made plain (its old value never shown), webhooks accepted and refused
     # (audited), cancel with nothing running, deletion plans, refused and done deletions.
     keep(api.post("/api/v1/configs/dev/values", {"values": {"db.password": KEPT_SECRET}}))
-    keep(api.post("/api/v1/configs/dev/values", {"values": {"api.token": "now-plain"},
-                                                 "plain": True}))  # fmt: skip
+    keep(
+        api.post(
+            "/api/v1/configs/dev/values", {"values": {"api.token": "now-plain"}, "plain": True}
+        )
+    )
     accepted = send(api, hook_secret, {"set": {"db.password": HOOK_SECRET_VALUE}})
     refused = send(api, "wrong-secret", {"set": {"db.password": HOOK_SECRET_VALUE}})
     assert (accepted.status_code, refused.status_code) == (200, 401), accepted.text

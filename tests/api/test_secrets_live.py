@@ -26,9 +26,12 @@ def test_no_live_response_contains_a_secret(
     namespace = live.store.get_environment("live").namespace
     with connect(sandbox_cluster.kubeconfig) as kube:
         kube.ensure_namespace(namespace)
-        foreign = {"apiVersion": "v1", "kind": "Secret",
-                   "metadata": {"name": "web-api-secret", "namespace": namespace},
-                   "stringData": {"db.password": FOREIGN}}  # fmt: skip
+        foreign = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "web-api-secret", "namespace": namespace},
+            "stringData": {"db.password": FOREIGN},
+        }
         kube.apply(foreign, field_manager="kubectl")
     bodies: list[str] = []
 
@@ -39,17 +42,29 @@ def test_no_live_response_contains_a_secret(
     plan = live.get("/api/v1/applications/web/plan")
     keep(plan)
     assert "web-api-secret" in plan.text and "conflict" in plan.text, plan.text
-    refused = live.post("/api/v1/applications/web/deploy", {"timeout": 120},
-                        params={"wait": "true"})  # fmt: skip
+    refused = live.post(
+        "/api/v1/applications/web/deploy", {"timeout": 120}, params={"wait": "true"}
+    )
     keep(refused)
     assert "was created by kubectl, not Kapstan: pass --adopt" in refused.text, refused.text
-    adopted = live.post("/api/v1/applications/web/deploy", {"timeout": 120, "adopt": True},
-                        params={"wait": "true"})  # fmt: skip
+    adopted = live.post(
+        "/api/v1/applications/web/deploy", {"timeout": 120, "adopt": True}, params={"wait": "true"}
+    )
     keep(adopted)
     assert adopted.json()["status"] == "succeeded", adopted.text
     op = adopted.json()["id"]
-    for path in ("plan", "status", "history", "operations", f"operations/{op}",
-                 "rollback/plan", "deletion", "render", "services", "changes"):  # fmt: skip
+    for path in (
+        "plan",
+        "status",
+        "history",
+        "operations",
+        f"operations/{op}",
+        "rollback/plan",
+        "deletion",
+        "render",
+        "services",
+        "changes",
+    ):
         keep(live.get(f"/api/v1/applications/web/{path}"))
     events = keep(live.get(f"/api/v1/applications/web/operations/{op}/events"))
     assert sse_events(getattr(events, "text", ""))

@@ -39,8 +39,11 @@ def test_replace_makes_the_values_the_whole_config_in_one_version(api: Api) -> N
     again = api.post("/api/v1/configs/dev/values", body, user="dana")
     assert again.json()["created"] is False and _versions(api, "dev") == [1, 2]
     entry = api.audit("config.set")[0]
-    assert entry["details"] == {"keys": ["api.replicas", "log.level"], "secret": False,
-                                "replace": True}  # fmt: skip
+    assert entry["details"] == {
+        "keys": ["api.replicas", "log.level"],
+        "secret": False,
+        "replace": True,
+    }
     assert (entry["actor"], entry["fromVersion"], entry["toVersion"]) == ("dana", "1", "2")
 
 
@@ -69,11 +72,13 @@ def test_replace_is_refused_before_anything_is_written(api: Api) -> None:
     assert with_unset.status_code == 422 and "replace" in with_unset.json()["error"]["message"]
     viewer = api.post("/api/v1/configs/dev/values", {"values": {}, "replace": True}, user="vic")
     assert viewer.status_code == 403 and "vic" in viewer.json()["error"]["message"]
-    other = api.post("/api/v1/configs/dev/values", {"values": {"a": 1}, "replace": True},
-                     user="olga")  # fmt: skip
+    other = api.post(
+        "/api/v1/configs/dev/values", {"values": {"a": 1}, "replace": True}, user="olga"
+    )
     assert other.status_code == 403
-    bad_key = api.post("/api/v1/configs/dev/values", {"values": {"ok": 1, "bad key": 2},
-                                                      "replace": True})  # fmt: skip
+    bad_key = api.post(
+        "/api/v1/configs/dev/values", {"values": {"ok": 1, "bad key": 2}, "replace": True}
+    )
     assert bad_key.status_code == 422
     assert _versions(api, "dev") == [1] and api.audit("config.set") == []
 
@@ -113,8 +118,12 @@ def test_rollback_needs_config_edit_and_an_existing_version(api: Api) -> None:
     for user, body, status in refused:
         answer = api.post("/api/v1/configs/dev/rollback", body, user=user)
         assert answer.status_code == status, (user, body, answer.text)
-    assert "vic" in api.post("/api/v1/configs/dev/rollback", {"version": 1},
-                             user="vic").json()["error"]["message"]  # fmt: skip
+    assert (
+        "vic"
+        in api.post("/api/v1/configs/dev/rollback", {"version": 1}, user="vic").json()["error"][
+            "message"
+        ]
+    )
     missing = api.post("/api/v1/configs/nope/rollback", {"version": 1})
     assert missing.status_code == 404 and "nope" in missing.json()["error"]["message"]
     assert _versions(api, "dev") == [1, 2] and api.audit("config.rollback") == []

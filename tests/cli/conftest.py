@@ -92,9 +92,19 @@ def shop(kapstan: Run, bookstore: Path, kubeconfig: Path) -> Run:
         ("template", "import", bookstore),
         ("config", "set", "dev", "web.host=shop.example.com", "catalog.replicas=1"),
         ("config", "set", "dev", "--secret", "db.password=s3cret-pw"),
-        ("env", "create", "dev", "--kubeconfig", kubeconfig, "--namespace", "shop", "--config", "dev"),
+        (
+            "env",
+            "create",
+            "dev",
+            "--kubeconfig",
+            kubeconfig,
+            "--namespace",
+            "shop",
+            "--config",
+            "dev",
+        ),
         ("app", "create", "shop", "--template", "bookstore", "--env", "dev"),
-    ]  # fmt: skip
+    ]
     for step in steps:
         result = kapstan(*step)
         assert result.code == 0, (step, result.err)

@@ -68,15 +68,71 @@ def test_unknown_names_and_duplicates(shop: Run, kubeconfig: Path) -> None:
     cases = {
         ("app", "show", "nope"): "application 'nope' not found",
         ("app", "create", "x", "--template", "nope", "--env", "dev"): "template 'nope' not found",
-        ("app", "create", "x", "--template", "bookstore", "--env", "prod"): "environment 'prod' not found",
-        ("app", "create", "x", "--template", "bookstore", "--env", "dev", "--config", "dev@9"): "config 'dev' has no version 9",
-        ("app", "create", "shop", "--template", "bookstore", "--env", "dev"): "application 'shop' exists already",
-        ("app", "render", "shop", "-s", "nope"): "application 'shop' has no service 'nope'; its services are: postgres, catalog, web",
-        ("app", "update", "shop", "--template-version", "5"): "template 'bookstore' has no version 5",
+        (
+            "app",
+            "create",
+            "x",
+            "--template",
+            "bookstore",
+            "--env",
+            "prod",
+        ): "environment 'prod' not found",
+        (
+            "app",
+            "create",
+            "x",
+            "--template",
+            "bookstore",
+            "--env",
+            "dev",
+            "--config",
+            "dev@9",
+        ): "config 'dev' has no version 9",
+        (
+            "app",
+            "create",
+            "shop",
+            "--template",
+            "bookstore",
+            "--env",
+            "dev",
+        ): "application 'shop' exists already",
+        (
+            "app",
+            "render",
+            "shop",
+            "-s",
+            "nope",
+        ): "application 'shop' has no service 'nope'; its services are: postgres, catalog, web",
+        (
+            "app",
+            "update",
+            "shop",
+            "--template-version",
+            "5",
+        ): "template 'bookstore' has no version 5",
         ("env", "clone", "dev", "dev"): "environment 'dev' exists already",
-        ("env", "create", "e", "--kubeconfig", "/nonexistent", "--namespace", "x"): "kubeconfig '/nonexistent' is not a file",
-        ("env", "create", "e", "--kubeconfig", kubeconfig, "--namespace", "x", "--config", "nope"): "config 'nope' not found",
-    }  # fmt: skip
+        (
+            "env",
+            "create",
+            "e",
+            "--kubeconfig",
+            "/nonexistent",
+            "--namespace",
+            "x",
+        ): "kubeconfig '/nonexistent' is not a file",
+        (
+            "env",
+            "create",
+            "e",
+            "--kubeconfig",
+            kubeconfig,
+            "--namespace",
+            "x",
+            "--config",
+            "nope",
+        ): "config 'nope' not found",
+    }
     for args, message in cases.items():
         result = shop(*args)
         assert result.code == 1, args
@@ -97,11 +153,17 @@ def _deploy(s: Store, service: str, message: str) -> None:
     version = render_application(s, "shop")
     rendered = version.rendered.services[service]
     s.add_revision(
-        "shop", service, manifests=service_yaml(rendered), hash=rendered.hash,
-        template=version.template.name, template_version=version.template_version,
-        config=version.config_name, config_version=version.config_version,
-        author="deployer", message=message,
-    )  # fmt: skip
+        "shop",
+        service,
+        manifests=service_yaml(rendered),
+        hash=rendered.hash,
+        template=version.template.name,
+        template_version=version.template_version,
+        config=version.config_name,
+        config_version=version.config_version,
+        author="deployer",
+        message=message,
+    )
 
 
 def test_history_and_diff_of_revisions(shop: Run, store: Callable[[], Store]) -> None:
@@ -114,8 +176,10 @@ def test_history_and_diff_of_revisions(shop: Run, store: Callable[[], Store]) ->
 
     history = shop("app", "history", "shop", "-o", "json").json()
     assert [(h["service"], h["revision"], h["config"]) for h in history] == [
-        ("catalog", 1, "dev@2"), ("catalog", 2, "dev@3"), ("web", 1, "dev@2"),
-    ]  # fmt: skip
+        ("catalog", 1, "dev@2"),
+        ("catalog", 2, "dev@3"),
+        ("web", 1, "dev@2"),
+    ]
     only = shop("app", "history", "shop", "-s", "web").out.splitlines()
     assert len(only) == 2 and only[1].split()[:3] == ["web", "1", "deployed"]
     assert shop("app", "services", "shop", "-o", "json").json()[1]["revision"] == 2
@@ -141,8 +205,9 @@ def test_env_show_and_list(shop: Run) -> None:
     shop("env", "clone", "dev", "staging", "--namespace", "shop-staging")
     envs = shop("env", "list", "-o", "json").json()
     assert [(e["name"], e["config"], e["namespace"]) for e in envs] == [
-        ("dev", "dev", "shop"), ("staging", "staging", "shop-staging"),
-    ]  # fmt: skip
+        ("dev", "dev", "shop"),
+        ("staging", "staging", "shop-staging"),
+    ]
     dev = shop("env", "show", "dev", "-o", "yaml").out
     assert yaml.safe_load(dev)["applications"] == ["shop"]
     assert "configVersion: 2" in shop("env", "show", "dev").out

@@ -32,8 +32,9 @@ def gated_world(kapstan: Run, db_url: str, bookstore: Path, kubeconfig: str, ns:
         assert kapstan("config", "set", env, "--secret", "db.password=pw-123456").code == 0
     with Store.open(db_url) as store:
         for env in ("dev", "prod"):
-            store.create_environment(env, kubeconfig=kubeconfig, context=None,
-                                     namespace=f"{ns}-{env}", config=env)  # fmt: skip
+            store.create_environment(
+                env, kubeconfig=kubeconfig, context=None, namespace=f"{ns}-{env}", config=env
+            )
         store.set_environment_approval("prod", True)
         for user in ("tester", "paul"):
             store.create_user(user, password=None)
@@ -65,14 +66,16 @@ def test_a_local_promotion_into_a_gated_environment_waits_for_approval(
     assert local("app", "show", "src-prod").code == 1, "nothing is created before approval"
     pending = local("approval", "list", "--status", "pending", "-o", "json").json()
     assert [(a["id"], a["kind"], a["application"], a["requestedBy"]) for a in pending] == [
-        (number, "promote", "src-prod", "tester")]  # fmt: skip
+        (number, "promote", "src-prod", "tester")
+    ]
     own = local("approval", "approve", str(number))
     assert own.code == 1 and "your own request" in own.err
     monkeypatch.setenv("KAPSTAN_USER", "paul")
     approved = local("approval", "approve", str(number))
     assert approved.code == 0, approved.err
-    assert approved.out.startswith(f"approval {number} approved: promote of src-prod in prod, "
-                                   "as tester\n")  # fmt: skip
+    assert approved.out.startswith(
+        f"approval {number} approved: promote of src-prod in prod, as tester\n"
+    )
     assert local("app", "show", "src-prod", "-o", "json").json()["environment"] == "prod"
     assert local("approval", "show", str(number), "-o", "json").json()["status"] == "used"
     assert local("approval", "approve", str(number)).code == 1, "once"
@@ -98,9 +101,12 @@ def test_a_local_delete_in_a_gated_environment_waits_for_approval(
 
 
 def test_a_local_deploy_into_a_gated_environment_waits_for_approval_then_runs(
-    kapstan: Run, db_url: str, bookstore: Path, sandbox_cluster: sandbox.SandboxState,
+    kapstan: Run,
+    db_url: str,
+    bookstore: Path,
+    sandbox_cluster: sandbox.SandboxState,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     gated_world(
         kapstan, db_url, bookstore, str(sandbox_cluster.kubeconfig), f"g{uuid.uuid4().hex[:6]}"
     )

@@ -63,8 +63,11 @@ def test_import_flat_file(kapstan: Run, tmp_path: Path, store: Callable[[], Stor
     kapstan("config", "set", "dev", "keep=1")
     assert kapstan("config", "import", "dev", file).code == 0
     assert dict(store().get_config("dev").values) == {
-        "keep": 1, "catalog.replicas": 3, "web.host": "shop.example.com", "flag": False,
-    }  # fmt: skip
+        "keep": 1,
+        "catalog.replicas": 3,
+        "web.host": "shop.example.com",
+        "flag": False,
+    }
     assert kapstan("config", "import", "dev", file, "--replace").code == 0
     assert "keep" not in store().get_config("dev").values
 

@@ -22,8 +22,20 @@ def shop(kapstan: Run, bookstore: Path, sandbox_cluster: sandbox.SandboxState) -
         == 0
     )
     assert kapstan("config", "set", "dev", "db.password=hunter2-secret", "--secret").code == 0
-    assert kapstan("env", "create", "dev", "--kubeconfig", sandbox_cluster.kubeconfig, "--namespace", namespace,
-                   "--config", "dev").code == 0  # fmt: skip
+    assert (
+        kapstan(
+            "env",
+            "create",
+            "dev",
+            "--kubeconfig",
+            sandbox_cluster.kubeconfig,
+            "--namespace",
+            namespace,
+            "--config",
+            "dev",
+        ).code
+        == 0
+    )
     assert kapstan("app", "create", "shop", "--template", "bookstore", "--env", "dev").code == 0
     return namespace
 
@@ -50,15 +62,19 @@ def test_plan_deploy_status_change_rollback_as_a_user_would(
 
     status = kapstan("app", "status", "shop", "-o", "json").json()
     assert {s["service"]: (s["health"], s["ready"], s["desired"]) for s in status} == {
-        "postgres": ("healthy", 1, 1), "catalog": ("healthy", 2, 2), "web": ("healthy", 2, 2),
-    }  # fmt: skip
+        "postgres": ("healthy", 1, 1),
+        "catalog": ("healthy", 2, 2),
+        "web": ("healthy", 2, 2),
+    }
 
     assert kapstan("config", "set", "dev", "catalog.replicas=3").code == 0
     assert kapstan("app", "update", "shop").code == 0
     plan = kapstan("app", "plan", "shop", "-o", "json").json()
     assert {s["service"]: s["action"] for s in plan["services"]} == {
-        "postgres": "unchanged", "catalog": "update", "web": "unchanged",
-    }  # fmt: skip
+        "postgres": "unchanged",
+        "catalog": "update",
+        "web": "unchanged",
+    }
     second = kapstan("app", "deploy", "shop", "--yes", "-o", "json")
     assert second.code == 0
     steps = {s["service"]: s["step"] for s in second.json()[0]["services"]}
@@ -126,8 +142,20 @@ def test_promote_runs_the_same_template_version_in_the_next_environment_with_its
         == 0
     )
     assert kapstan("config", "set", "prod", "db.password=prod-secret-xyz", "--secret").code == 0
-    assert kapstan("env", "create", "prod", "--kubeconfig", sandbox_cluster.kubeconfig, "--namespace", prod_ns,
-                   "--config", "prod").code == 0  # fmt: skip
+    assert (
+        kapstan(
+            "env",
+            "create",
+            "prod",
+            "--kubeconfig",
+            sandbox_cluster.kubeconfig,
+            "--namespace",
+            prod_ns,
+            "--config",
+            "prod",
+        ).code
+        == 0
+    )
     done = kapstan("app", "promote", "shop", "--to", "prod", "--deploy")
     assert done.code == 0, done.err
     assert "shop-prod created in prod: template bookstore@1, config prod@2" in done.out

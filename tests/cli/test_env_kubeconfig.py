@@ -18,9 +18,10 @@ users: [{name: u, user: {token: t}}]
 contexts: [{name: ctx, context: {cluster: c, user: u}}, {name: other, context: {cluster: c}}]
 current-context: ctx
 """
-WITHOUT = {section: "\n".join(line for line in GOOD.splitlines()
-                               if not line.startswith(section)) + "\n"
-           for section in ("clusters", "users", "contexts")}  # fmt: skip
+WITHOUT = {
+    section: "\n".join(line for line in GOOD.splitlines() if not line.startswith(section)) + "\n"
+    for section in ("clusters", "users", "contexts")
+}
 
 # (kubeconfig text, --context, what the error must say)
 CASES = {
@@ -69,11 +70,24 @@ def test_env_create_names_what_is_wrong_with_the_kubeconfig(
 def test_the_unknown_context_error_lists_the_known_ones(kapstan: Run, tmp_path: Path) -> None:
     path = tmp_path / "kubeconfig"
     path.write_text(GOOD)
-    result = kapstan("env", "create", "dev", "--kubeconfig", path, "--namespace", "shop",
-                     "--context", "prod")  # fmt: skip
+    result = kapstan(
+        "env", "create", "dev", "--kubeconfig", path, "--namespace", "shop", "--context", "prod"
+    )
     assert result.err.strip().endswith("it has: ctx, other")
-    assert kapstan("env", "create", "dev", "--kubeconfig", path, "--namespace", "shop",
-                   "--context", "other").code == 0  # fmt: skip
+    assert (
+        kapstan(
+            "env",
+            "create",
+            "dev",
+            "--kubeconfig",
+            path,
+            "--namespace",
+            "shop",
+            "--context",
+            "other",
+        ).code
+        == 0
+    )
 
 
 def test_env_clone_checks_a_new_context_too(kapstan: Run, tmp_path: Path) -> None:

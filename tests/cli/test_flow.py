@@ -23,14 +23,28 @@ def test_full_flow(
     assert by_key["web.host"]["required"] is True
     assert by_key["catalog.replicas"]["default"] == 2
     assert by_key["db.password"]["services"] == ["catalog", "postgres"]
-    assert {"file": "services/catalog.yaml", "line": 15, "service": "catalog",
-            "field": "spec.template.spec.containers[0].image"} in by_key["catalog.image.tag"]["uses"]  # fmt: skip
+    assert {
+        "file": "services/catalog.yaml",
+        "line": 15,
+        "service": "catalog",
+        "field": "spec.template.spec.containers[0].image",
+    } in by_key["catalog.image.tag"]["uses"]
 
     assert (
         kapstan("config", "set", "dev", "web.host=shop.example.com", "catalog.replicas=3").code == 0
     )
     assert kapstan("config", "set", "dev", "--secret", "db.password=pw").code == 0
-    create = ("env", "create", "dev", "--kubeconfig", kubeconfig, "--namespace", "shop", "--config", "dev")  # fmt: skip
+    create = (
+        "env",
+        "create",
+        "dev",
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        "shop",
+        "--config",
+        "dev",
+    )
     assert kapstan(*create).code == 0
     cloned = kapstan("env", "clone", "dev", "staging", "--namespace", "shop-staging")
     assert cloned.out == (
@@ -66,7 +80,9 @@ def test_full_flow(
     assert kapstan("app", "changes", "shop").out.endswith("no service changes\n")
 
 
-@pytest.mark.parametrize(("fmt", "golden"), [("text", "graph.txt"), ("dot", "graph.dot"), ("mermaid", "graph.mmd")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("fmt", "golden"), [("text", "graph.txt"), ("dot", "graph.dot"), ("mermaid", "graph.mmd")]
+)
 def test_graph_golden(shop: Run, fmt: str, golden: str) -> None:
     result = shop("app", "graph", "shop", "-o", fmt)
     assert result.code == 0

@@ -41,10 +41,19 @@ def shop(kapstan: Run, bookstore: Path, sandbox_cluster: sandbox.SandboxState) -
         ("template", "import", bookstore),
         ("config", "set", "dev", "web.host=shop.example.test", "catalog.replicas=1"),
         ("config", "set", "dev", "--secret", "db.password=hunter2-secret"),
-        ("env", "create", "dev", "--kubeconfig", sandbox_cluster.kubeconfig, "--namespace", namespace,
-         "--config", "dev"),
+        (
+            "env",
+            "create",
+            "dev",
+            "--kubeconfig",
+            sandbox_cluster.kubeconfig,
+            "--namespace",
+            namespace,
+            "--config",
+            "dev",
+        ),
         ("app", "create", "shop", "--template", "bookstore", "--env", "dev"),
-    ]  # fmt: skip
+    ]
     for step in steps:
         result = kapstan(*step)
         assert result.code == 0, (step, result.err)
@@ -76,8 +85,10 @@ def test_plan_deploy_history_and_diff_say_what_a_user_needs(shop: Run) -> None:
 
     history = shop("app", "history", "shop", "-s", "catalog", "-o", "json").json()
     assert [(r["revision"], r["message"], r["rollbackTo"]) for r in history] == [
-        (1, "first", None), (2, "two replicas", None), (3, "rollback to catalog@1", 1),
-    ]  # fmt: skip
+        (1, "first", None),
+        (2, "two replicas", None),
+        (3, "rollback to catalog@1", 1),
+    ]
     table = shop("app", "history", "shop", "-s", "catalog").out
     assert "rollback to catalog@1" in table and "to 1" in table
 

@@ -36,8 +36,12 @@ def test_reads_that_show_no_secret_need_no_secret_key(
     shop: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KAPSTAN_SECRET_KEY")
-    for args in [("config", "list"), ("config", "get", "dev"), ("env", "show", "dev"),
-                 ("app", "show", "shop")]:  # fmt: skip
+    for args in [
+        ("config", "list"),
+        ("config", "get", "dev"),
+        ("env", "show", "dev"),
+        ("app", "show", "shop"),
+    ]:
         result = shop(*args)
         assert result.code == 0, (args, result.err)
     shown = shop("config", "get", "dev", "-o", "json").json()
@@ -50,8 +54,17 @@ def test_reads_that_show_no_secret_need_no_secret_key(
 def test_env_create_with_a_missing_config_says_how_to_make_it(
     kapstan: Run, kubeconfig: object
 ) -> None:
-    result = kapstan("env", "create", "prod", "--kubeconfig", str(kubeconfig),
-                     "--namespace", "prod", "--config", "prod")  # fmt: skip
+    result = kapstan(
+        "env",
+        "create",
+        "prod",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--namespace",
+        "prod",
+        "--config",
+        "prod",
+    )
     assert result.code == 1
     assert "kapstan config set prod KEY=VALUE" in result.err
     assert "kapstan config import prod FILE" in result.err
@@ -90,11 +103,19 @@ def test_json_and_yaml_timestamps_are_iso_8601_with_a_zone(shop: Run) -> None:
 
 def test_no_python_reprs_in_what_people_read(shop: Run) -> None:
     commands = [
-        ("env", "show", "dev"), ("env", "list"), ("app", "show", "shop"), ("app", "list"),
-        ("config", "get", "dev"), ("config", "list"), ("config", "history", "dev"),
-        ("template", "list"), ("template", "show", "bookstore"), ("app", "graph", "shop"),
-        ("app", "history", "shop"), ("app", "changes", "shop"),
-    ]  # fmt: skip
+        ("env", "show", "dev"),
+        ("env", "list"),
+        ("app", "show", "shop"),
+        ("app", "list"),
+        ("config", "get", "dev"),
+        ("config", "list"),
+        ("config", "history", "dev"),
+        ("template", "list"),
+        ("template", "show", "bookstore"),
+        ("app", "graph", "shop"),
+        ("app", "history", "shop"),
+        ("app", "changes", "shop"),
+    ]
     for args in commands:
         result = shop(*args)
         assert result.code == 0, (args, result.err)
@@ -105,10 +126,17 @@ def test_no_python_reprs_in_what_people_read(shop: Run) -> None:
 def _revisions(store: Store, manifests: list[str], *, config_versions: list[int]) -> None:
     for number, (text, config_version) in enumerate(zip(manifests, config_versions, strict=True)):
         store.add_revision(
-            "shop", "web", manifests=text, hash=f"sha256:{abs(hash(text)):x}", template="bookstore",
-            template_version=1, config="dev", config_version=config_version, author="tester",
+            "shop",
+            "web",
+            manifests=text,
+            hash=f"sha256:{abs(hash(text)):x}",
+            template="bookstore",
+            template_version=1,
+            config="dev",
+            config_version=config_version,
+            author="tester",
             message=f"change {number + 1}",
-        )  # fmt: skip
+        )
 
 
 WEB = """apiVersion: apps/v1
@@ -131,8 +159,10 @@ def test_history_shows_messages_and_rollbacks(shop: Run, store: Callable[[], Sto
     _revisions(store(), [one, two, one], config_versions=[2, 3, 2])
     records = shop("app", "history", "shop", "-o", "json").json()
     assert [(r["revision"], r["message"], r["rollbackTo"]) for r in records] == [
-        (1, "change 1", None), (2, "change 2", None), (3, "change 3", 1),
-    ]  # fmt: skip
+        (1, "change 1", None),
+        (2, "change 2", None),
+        (3, "change 3", 1),
+    ]
     table = shop("app", "history", "shop").out
     assert "MESSAGE" in table and "ROLLBACK" in table
     assert re.search(r"\b3\b.*to 1.*change 3", table), table
@@ -164,21 +194,37 @@ MAPS = st.dictionaries(KEYS, st.text(max_size=3), max_size=4)
 def test_bookkeeping_filter_keeps_everything_else(
     labels: dict[str, str], annotations: dict[str, str], pod: dict[str, str]
 ) -> None:
-    obj: dict[str, Any] = {"kind": "Deployment", "metadata": {"name": "w", "labels": labels,
-           "annotations": annotations}, "spec": {"template": {"metadata": {"labels": pod}}}}  # fmt: skip
+    obj: dict[str, Any] = {
+        "kind": "Deployment",
+        "metadata": {"name": "w", "labels": labels, "annotations": annotations},
+        "spec": {"template": {"metadata": {"labels": pod}}},
+    }
     (out,) = without_bookkeeping([obj])
-    for found, given_ in ((out["metadata"].get("labels", {}), labels),
-                          (out["metadata"].get("annotations", {}), annotations),
-                          (out["spec"]["template"]["metadata"].get("labels", {}), pod)):  # fmt: skip
+    for found, given_ in (
+        (out["metadata"].get("labels", {}), labels),
+        (out["metadata"].get("annotations", {}), annotations),
+        (out["spec"]["template"]["metadata"].get("labels", {}), pod),
+    ):
         assert found == {k: v for k, v in given_.items() if not k.startswith("kapstan.io/")}
     assert obj["metadata"]["labels"] == labels, "the input is not changed"
 
 
 def _revision(number: int, content: str) -> Revision:
-    return Revision(app="a", service="s", number=number, manifests="", hash=content,
-                    template="t", template_version=1, config="c", config_version=1,
-                    author="x", message="", status="deployed",
-                    created_at=datetime(2026, 1, 1))  # fmt: skip
+    return Revision(
+        app="a",
+        service="s",
+        number=number,
+        manifests="",
+        hash=content,
+        template="t",
+        template_version=1,
+        config="c",
+        config_version=1,
+        author="x",
+        message="",
+        status="deployed",
+        created_at=datetime(2026, 1, 1),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -207,21 +253,49 @@ def test_every_write_command_prints_what_it_made_as_json_and_yaml(
         (("config", "set", "dev", "--secret", "db.password=pw"), {"version": 3}),
         (("config", "unset", "dev", "catalog.replicas"), {"version": 4}),
         (("config", "rollback", "dev", "3"), {"version": 5}),
-        (("env", "create", "dev", "--kubeconfig", kubeconfig, "--namespace", "shop",
-          "--config", "dev"), {"name": "dev", "config": "dev"}),
+        (
+            (
+                "env",
+                "create",
+                "dev",
+                "--kubeconfig",
+                kubeconfig,
+                "--namespace",
+                "shop",
+                "--config",
+                "dev",
+            ),
+            {"name": "dev", "config": "dev"},
+        ),
         (("env", "clone", "dev", "qa", "--namespace", "qa"), {"name": "qa", "config": "qa"}),
         (("env", "set-config", "qa", "dev"), {"name": "qa", "config": "dev"}),
-        (("app", "create", "shop", "--template", "bookstore", "--env", "dev",
-          "--config", "dev@3"), {"name": "shop", "config": "dev@3"}),
+        (
+            (
+                "app",
+                "create",
+                "shop",
+                "--template",
+                "bookstore",
+                "--env",
+                "dev",
+                "--config",
+                "dev@3",
+            ),
+            {"name": "shop", "config": "dev@3"},
+        ),
         (("app", "update", "shop"), {"name": "shop", "config": "dev@5"}),
-        (("import", "manifests", tmp_path / "m", "--name", "settings"),
-         {"name": "settings", "version": 1}),
+        (
+            ("import", "manifests", tmp_path / "m", "--name", "settings"),
+            {"name": "settings", "version": 1},
+        ),
         (("user", "create", "ana", "--no-password"), {"name": "ana", "admin": False}),
         (("user", "grant", "ana", "dev", "viewer"), {"user": "ana", "role": "viewer"}),
         (("env", "approval", "qa", "--required"), {"name": "qa", "requiresApproval": True}),
-        (("env", "set", "qa", "--allow-namespace", "qa-jobs"),
-         {"name": "qa", "allowedNamespaces": ["qa-jobs"]}),
-    ]  # fmt: skip
+        (
+            ("env", "set", "qa", "--allow-namespace", "qa-jobs"),
+            {"name": "qa", "allowedNamespaces": ["qa-jobs"]},
+        ),
+    ]
     for args, expected in writes:
         result = kapstan(*args, "-o", "json")
         assert result.code == 0, (args, result.err)
@@ -245,8 +319,20 @@ def test_every_write_command_prints_what_it_made_as_json_and_yaml(
 
 def test_an_approval_reads_without_python_reprs(shop: Run, kubeconfig: Path) -> None:
     assert shop("config", "set", "prod", "web.host=shop.example.org").code == 0
-    assert shop("env", "create", "prod", "--kubeconfig", kubeconfig, "--namespace", "prod",
-                "--config", "prod").code == 0  # fmt: skip
+    assert (
+        shop(
+            "env",
+            "create",
+            "prod",
+            "--kubeconfig",
+            kubeconfig,
+            "--namespace",
+            "prod",
+            "--config",
+            "prod",
+        ).code
+        == 0
+    )
     assert shop("env", "approval", "prod", "--required").code == 0
     assert shop("user", "create", "tester", "--no-password").code == 0
     assert shop("user", "grant", "tester", "prod", "deployer").code == 0
@@ -263,13 +349,17 @@ def test_an_approval_reads_without_python_reprs(shop: Run, kubeconfig: Path) -> 
 @settings(max_examples=80, deadline=None)
 @given(
     moment=st.datetimes(
-        min_value=datetime(1971, 1, 1), max_value=datetime(9998, 12, 31),
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(9998, 12, 31),
         timezones=st.one_of(st.none(), st.timezones()),
     )
-)  # fmt: skip
+)
 def test_every_moment_prints_as_iso_8601_with_a_zone(moment: datetime) -> None:
-    for text in (iso(moment), json.loads(format_data({"at": moment}, Format.json))["at"],
-                 yaml.safe_load(format_data([moment], Format.yaml))[0]):  # fmt: skip
+    for text in (
+        iso(moment),
+        json.loads(format_data({"at": moment}, Format.json))["at"],
+        yaml.safe_load(format_data([moment], Format.yaml))[0],
+    ):
         assert ISO_WITH_ZONE.match(text), text
         parsed = datetime.fromisoformat(text)
         # The same instant, in UTC (compared in UTC: a zone's DST gap makes cross-zone
@@ -282,10 +372,12 @@ def test_every_moment_prints_as_iso_8601_with_a_zone(moment: datetime) -> None:
 @settings(max_examples=20, deadline=None)
 @given(
     secrets=st.dictionaries(
-        st.from_regex(r"[a-z][a-z0-9.]{0,8}", fullmatch=True), st.text(min_size=1, max_size=20),
-        min_size=1, max_size=4,
+        st.from_regex(r"[a-z][a-z0-9.]{0,8}", fullmatch=True),
+        st.text(min_size=1, max_size=20),
+        min_size=1,
+        max_size=4,
     )
-)  # fmt: skip
+)
 def test_a_keyless_read_never_decrypts(secrets: dict[str, str]) -> None:
     key = generate_key()
     with tempfile.TemporaryDirectory() as folder:

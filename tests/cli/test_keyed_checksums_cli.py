@@ -24,8 +24,9 @@ def test_app_render_shows_no_unkeyed_digest_of_a_weak_secret(
     for entry in shown.json():
         if entry["service"] not in ("postgres", "catalog"):
             continue
-        guesses = unkeyed_digests(WEAK, real.services[entry["service"]].objects, "shop",
-                                  entry["service"])  # fmt: skip
+        guesses = unkeyed_digests(
+            WEAK, real.services[entry["service"]].objects, "shop", entry["service"]
+        )
         found = checksums(entry["objects"])
         assert found and entry["hash"] == real.services[entry["service"]].hash
         assert not guesses & {entry["hash"], *found}, entry["service"]

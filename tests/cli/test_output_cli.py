@@ -71,11 +71,23 @@ def test_command_list_is_complete() -> None:
     assert set(_commands()) >= {
         ("template", c) for c in ("import", "list", "history", "show", "vars", "export")
     } | {
-        ("config", c) for c in ("set", "unset", "import", "get", "history", "diff", "rollback", "list")
+        ("config", c)
+        for c in ("set", "unset", "import", "get", "history", "diff", "rollback", "list")
     } | {("env", c) for c in ("create", "clone", "list", "show")} | {
-        ("app", c) for c in ("create", "list", "show", "render", "services", "graph",
-                              "changes", "update", "history", "diff")
-    } | {("secret-key", "generate")}  # fmt: skip
+        ("app", c)
+        for c in (
+            "create",
+            "list",
+            "show",
+            "render",
+            "services",
+            "graph",
+            "changes",
+            "update",
+            "history",
+            "diff",
+        )
+    } | {("secret-key", "generate")}
 
 
 def test_exit_codes(kapstan: Run) -> None:

@@ -71,7 +71,7 @@ class Fake(BaseHTTPRequestHandler):
             if index == 1 and last is None:
                 self.connection.close()  # cut after the second event, on the first stream only
                 return
-        self.wfile.write(b": keep-alive\n\nevent: end\ndata: {\"status\": \"ok\"}\n\n")
+        self.wfile.write(b': keep-alive\n\nevent: end\ndata: {"status": "ok"}\n\n')
         self.wfile.flush()
 
 

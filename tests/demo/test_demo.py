@@ -27,8 +27,18 @@ def test_the_demo_runs_end_to_end_and_cleans_up(
         "KAPSTAN_DEMO_SANDBOX", f"pytest-demo-{uuid.uuid4().hex[:6]}"
     )  # never the user's demo
     prefix = f"demo-{uuid.uuid4().hex[:6]}"
-    code = main(["demo", "--kubeconfig", str(sandbox_cluster.kubeconfig), "--prefix", prefix, "--quiet",
-                 "--timeout", "120"])  # fmt: skip
+    code = main(
+        [
+            "demo",
+            "--kubeconfig",
+            str(sandbox_cluster.kubeconfig),
+            "--prefix",
+            prefix,
+            "--quiet",
+            "--timeout",
+            "120",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "only catalog rolled when catalog.image.tag changed" in out

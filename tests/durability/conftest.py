@@ -171,7 +171,16 @@ def trio(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Trio
     )
     made.run("template", "import", str(tdir))
     made.run("config", "set", "trio", "release=1")
-    made.run("env", "create", "dev", "--kubeconfig", str(made.kubeconfig),
-             "--namespace", namespace, "--config", "trio")  # fmt: skip
+    made.run(
+        "env",
+        "create",
+        "dev",
+        "--kubeconfig",
+        str(made.kubeconfig),
+        "--namespace",
+        namespace,
+        "--config",
+        "trio",
+    )
     made.run("app", "create", "trio", "--template", "trio", "--env", "dev")
     yield made

@@ -23,13 +23,16 @@ DB_WITH_VOLUME = DB_YAML.replace(
     "  - metadata: {name: data}\n"
     "    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n",
 )
-API_WITH_CLAIM = API_YAML + """\
+API_WITH_CLAIM = (
+    API_YAML
+    + """\
 ---
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: uploads}
 spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 """
+)
 GONE = [
     ("apps/v1", "Deployment", "web"),
     ("apps/v1", "Deployment", "api"),
@@ -53,10 +56,12 @@ def test_delete_keeps_volumes_and_what_someone_else_replaced(shop: Shop) -> None
         assert live is not None
         kube.delete("v1", "Service", "api", shop.namespace)
         meta = live["metadata"]
-        theirs = {"apiVersion": "v1", "kind": "Service",
-                  "metadata": {"name": "api", "namespace": shop.namespace,
-                               "labels": meta["labels"]},
-                  "spec": {"selector": {"app": "api"}, "ports": [{"port": 81}]}}  # fmt: skip
+        theirs = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "api", "namespace": shop.namespace, "labels": meta["labels"]},
+            "spec": {"selector": {"app": "api"}, "ports": [{"port": 81}]},
+        }
         kube.apply(theirs, field_manager="someone-else")
 
     plan = survey_app(shop.store, shop.app)
@@ -71,8 +76,9 @@ def test_delete_keeps_volumes_and_what_someone_else_replaced(shop: Shop) -> None
     assert (op.kind, op.status) == ("delete", Step.SUCCEEDED), op.message
     assert [s.step for s in op.services] == [Step.REMOVED] * 3
     kept = [e for e in op.events if e.status == "kept"]
-    assert any(e.resource == f"Service {shop.namespace}/api" and "uid differs" in e.message
-               for e in kept)  # fmt: skip
+    assert any(
+        e.resource == f"Service {shop.namespace}/api" and "uid differs" in e.message for e in kept
+    )
     with connect(shop.kubeconfig) as kube:
         for api_version, kind, name in GONE:
             assert kube.get(api_version, kind, name, shop.namespace) is None, (kind, name)
@@ -87,8 +93,9 @@ def test_delete_keeps_volumes_and_what_someone_else_replaced(shop: Shop) -> None
         shop.store.get_application(shop.app)
     history = shop.store.list_operations(shop.app, deleted=True)
     assert [o.kind for o in history] == ["delete", "deploy"]
-    removed = [r for r in shop.store.list_revisions(shop.app, deleted=True)
-               if r.status == "removed"]  # fmt: skip
+    removed = [
+        r for r in shop.store.list_revisions(shop.app, deleted=True) if r.status == "removed"
+    ]
     assert sorted(r.service for r in removed) == ["api", "db", "web"]
     assert [e.action for e in shop.store.list_audit(name=shop.app)] == ["app.delete"]
 
@@ -105,8 +112,14 @@ def test_delete_volumes_then_the_name_deploys_again(shop: Shop) -> None:
         assert claims == []
 
     version = shop.store.get_template("shop").version
-    shop.store.create_application(shop.app, template="shop", template_version=version,
-                                  environment="dev", config=shop.app, config_version=None)  # fmt: skip
+    shop.store.create_application(
+        shop.app,
+        template="shop",
+        template_version=version,
+        environment="dev",
+        config=shop.app,
+        config_version=None,
+    )
     again = deploy_app(shop.store, shop.app, author="alice")
     assert again.operation.status is Step.SUCCEEDED, again.operation.message
     assert [o.kind for o in shop.store.list_operations(shop.app)] == ["deploy"]
@@ -115,9 +128,11 @@ def test_delete_volumes_then_the_name_deploys_again(shop: Shop) -> None:
 def test_an_object_held_by_a_finalizer_fails_the_delete_and_keeps_the_app(shop: Shop) -> None:
     result = deploy_app(shop.store, shop.app, author="alice")
     assert result.operation.status is Step.SUCCEEDED, result.operation.message
-    held: dict[str, Any] = {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "db", "namespace": shop.namespace,
-                         "finalizers": ["example.com/hold"]}}  # fmt: skip
+    held: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": shop.namespace, "finalizers": ["example.com/hold"]},
+    }
     with connect(shop.kubeconfig) as kube:
         kube.apply(held, field_manager="someone-else")
 
@@ -130,14 +145,18 @@ def test_an_object_held_by_a_finalizer_fails_the_delete_and_keeps_the_app(shop: 
         f"describe`); the application is kept: run `kapstan app delete {shop.app}` again"
     )
     assert [(s.service, s.step) for s in op.services] == [
-        ("web", Step.REMOVED), ("api", Step.REMOVED), ("db", Step.FAILED)
+        ("web", Step.REMOVED),
+        ("api", Step.REMOVED),
+        ("db", Step.FAILED),
     ]
     assert shop.store.get_application(shop.app).name == shop.app
     assert shop.store.get_lock(shop.app) is None
 
     with connect(shop.kubeconfig) as kube:
-        kube.apply({**held, "metadata": {**held["metadata"], "finalizers": []}},
-                   field_manager="someone-else")  # fmt: skip
+        kube.apply(
+            {**held, "metadata": {**held["metadata"], "finalizers": []}},
+            field_manager="someone-else",
+        )
     again = delete_app(shop.store, shop.app, author="alice", timeout=60)
     assert again.operation.status is Step.SUCCEEDED, again.operation.message
     # Everything went on the first run (the Service once its finalizer was gone): nothing

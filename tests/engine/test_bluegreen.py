@@ -81,8 +81,11 @@ def test_switch_happens_after_the_new_color_is_ready_and_rollback_switches_back(
     second = deploy_app(shop.store, shop.app, author="alice")
     assert second.outcome.services["web"].step is Step.READY
     assert _selected_color(shop) == "green"
-    events = [(e.status, e.resource) for e in shop.store.get_operation(second.operation.id).events
-              if e.service == "web"]  # fmt: skip
+    events = [
+        (e.status, e.resource)
+        for e in shop.store.get_operation(second.operation.id).events
+        if e.service == "web"
+    ]
     switched = events.index(next(e for e in events if e[0] == "switched"))
     green_healthy = max(i for i, e in enumerate(events) if e == ("healthy", "Deployment web-green"))
     assert green_healthy < switched, "the Service switches only once green is healthy"

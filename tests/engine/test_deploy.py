@@ -51,8 +51,10 @@ def test_first_deploy_goes_in_dependency_waves_and_waits_for_readiness(shop: Sho
 
     revisions = shop.store.list_revisions(shop.app)
     assert [(r.service, r.number, r.status) for r in revisions] == [
-        ("api", 1, "deployed"), ("db", 1, "deployed"), ("web", 1, "deployed"),
-    ]  # fmt: skip
+        ("api", 1, "deployed"),
+        ("db", 1, "deployed"),
+        ("web", 1, "deployed"),
+    ]
     assert all(r.inventory for r in revisions)
 
 
@@ -91,12 +93,22 @@ def test_prune_removes_what_a_new_version_dropped_and_never_anything_else(shop: 
     deploy_app(shop.store, shop.app, author="alice")
     with connect(shop.kubeconfig) as cluster:
         # A stranger's object carrying Kapstan's labels for the same service: never pruned.
-        cluster.apply({
-            "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": "lookalike", "namespace": shop.namespace, "labels": {
-                "app.kubernetes.io/managed-by": "kapstan", "kapstan.io/app": "shop", "kapstan.io/service": "db"}},
-            "data": {"x": "1"},
-        })  # fmt: skip
+        cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "lookalike",
+                    "namespace": shop.namespace,
+                    "labels": {
+                        "app.kubernetes.io/managed-by": "kapstan",
+                        "kapstan.io/app": "shop",
+                        "kapstan.io/service": "db",
+                    },
+                },
+                "data": {"x": "1"},
+            }
+        )
         shop.import_template(
             **{"db.yaml": shop.template_dir.joinpath("db.yaml").read_text().split("---")[0]}
         )

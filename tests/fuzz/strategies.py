@@ -19,13 +19,50 @@ Text = st.SearchStrategy[str]
 
 # Scalars PyYAML resolves or tags in ways that have broken readers.
 TRICKY_SCALARS = [
-    "0b_", "0x_", "0o_", "1_:2", "~", "null", "yes", "on", ".nan", "-.inf", "1e999",
-    "99999999999999999999999", "2020-13-45", "!!timestamp 2020-13-45", "!!binary ===",
-    "!!python/object/apply:os.system [echo]", "!!set {a, b}", "!!omap [{a: 1}]",
-    "!!pairs [[a, 1]]", "!!float x", "!!int x", "!!bool maybe", "!!str", "!!map []",
-    "!!seq {}", "!custom x", "*undefined", "&a", "<<: 1", "'", '"\\ud800"', '"\\x00"',
-    "[", "{", "- -", ": :", "? a", "|", ">-", "%YAML 1.1", "---", "...", "\ufeff",
-]  # fmt: skip
+    "0b_",
+    "0x_",
+    "0o_",
+    "1_:2",
+    "~",
+    "null",
+    "yes",
+    "on",
+    ".nan",
+    "-.inf",
+    "1e999",
+    "99999999999999999999999",
+    "2020-13-45",
+    "!!timestamp 2020-13-45",
+    "!!binary ===",
+    "!!python/object/apply:os.system [echo]",
+    "!!set {a, b}",
+    "!!omap [{a: 1}]",
+    "!!pairs [[a, 1]]",
+    "!!float x",
+    "!!int x",
+    "!!bool maybe",
+    "!!str",
+    "!!map []",
+    "!!seq {}",
+    "!custom x",
+    "*undefined",
+    "&a",
+    "<<: 1",
+    "'",
+    '"\\ud800"',
+    '"\\x00"',
+    "[",
+    "{",
+    "- -",
+    ": :",
+    "? a",
+    "|",
+    ">-",
+    "%YAML 1.1",
+    "---",
+    "...",
+    "\ufeff",
+]
 WEIRD_TEXT = st.text(
     st.characters(codec=None, exclude_categories=()) | st.sampled_from("\x00\x07\x1b\x85\ud800"),
     max_size=12,
@@ -39,14 +76,17 @@ def hostile_pieces() -> Text:
         WEIRD_TEXT.map(lambda s: yaml.safe_dump(s, allow_unicode=True).strip().split("\n")[0]),
         st.builds(lambda n: deep_flow(n), st.integers(90, 3_000)),
         st.builds(
-            lambda levels, width: "{" + ", ".join(
-                line.strip() for line in alias_lines(levels, width, indent="")
-            ) + "}",
-            st.integers(1, 10), st.integers(2, 10),
+            lambda levels, width: (
+                "{"
+                + ", ".join(line.strip() for line in alias_lines(levels, width, indent=""))
+                + "}"
+            ),
+            st.integers(1, 10),
+            st.integers(2, 10),
         ),
         st.builds(lambda n: "[" + ", ".join(["&r [*r]"] * n) + "]", st.integers(1, 2)),
         st.just("{<<: [&m {k: v}, *m, *m]}"),
-    )  # fmt: skip
+    )
 
 
 def json_values(leaves: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[Any]:
@@ -203,18 +243,44 @@ def config_texts() -> Text:
 def compose_data() -> st.SearchStrategy[Any]:
     value = json_values()
     service = st.dictionaries(
-        st.sampled_from(["image", "command", "entrypoint", "environment", "env_file", "ports",
-                         "expose", "volumes", "depends_on", "healthcheck", "deploy", "restart",
-                         "working_dir", "user", "build", "tmpfs", "pull_policy", "cpus",
-                         "mem_limit", "stop_grace_period", "labels", "x-other"]),
+        st.sampled_from(
+            [
+                "image",
+                "command",
+                "entrypoint",
+                "environment",
+                "env_file",
+                "ports",
+                "expose",
+                "volumes",
+                "depends_on",
+                "healthcheck",
+                "deploy",
+                "restart",
+                "working_dir",
+                "user",
+                "build",
+                "tmpfs",
+                "pull_policy",
+                "cpus",
+                "mem_limit",
+                "stop_grace_period",
+                "labels",
+                "x-other",
+            ]
+        ),
         value,
         max_size=5,
-    )  # fmt: skip
+    )
     return st.fixed_dictionaries(
-        {"services": st.dictionaries(st.sampled_from(["web", "db", "Web_1"]), service, max_size=2)
-                     | value},
+        {
+            "services": st.dictionaries(
+                st.sampled_from(["web", "db", "Web_1"]), service, max_size=2
+            )
+            | value
+        },
         optional={"volumes": value, "name": value, "networks": value, "x-common": value},
-    )  # fmt: skip
+    )
 
 
 def compose_texts() -> Text:
@@ -244,12 +310,20 @@ def api_requests() -> st.SearchStrategy[tuple[str, str, Any]]:
         optional={"secret": body, "unset": body, "replace": body, "message": body},
     )
     env_body = st.fixed_dictionaries(
-        {"name": st.sampled_from(["fz", "Bad Name", ""]) | body,
-         "namespace": st.just("ns-fz") | body,
-         "kubeconfig": st.just("/nonexistent/kubeconfig") | body},
-        optional={"config": body, "context": body, "allowed_namespaces": body,
-                  "allowed_kinds": body, "impersonate": body, "shared": body},
-    )  # fmt: skip
+        {
+            "name": st.sampled_from(["fz", "Bad Name", ""]) | body,
+            "namespace": st.just("ns-fz") | body,
+            "kubeconfig": st.just("/nonexistent/kubeconfig") | body,
+        },
+        optional={
+            "config": body,
+            "context": body,
+            "allowed_namespaces": body,
+            "allowed_kinds": body,
+            "impersonate": body,
+            "shared": body,
+        },
+    )
     deploy_body = st.fixed_dictionaries(
         {"services": body},
         optional={"atomic": body, "timeout": body, "force": body, "message": body, "adopt": body},

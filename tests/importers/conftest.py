@@ -57,13 +57,20 @@ def deploy_import(
         version = save_files(store, result.files, author="tester").version
         store.create_config(result.name, {}, author="tester")
         store.create_environment(
-            namespace, kubeconfig=str(sandbox_cluster.kubeconfig), context=None,
-            namespace=namespace, config=None,
-        )  # fmt: skip
+            namespace,
+            kubeconfig=str(sandbox_cluster.kubeconfig),
+            context=None,
+            namespace=namespace,
+            config=None,
+        )
         store.create_application(
-            result.name, template=result.name, template_version=version.version,
-            environment=namespace, config=result.name, config_version=None,
-        )  # fmt: skip
+            result.name,
+            template=result.name,
+            template_version=version.version,
+            environment=namespace,
+            config=result.name,
+            config_version=None,
+        )
         with connect(sandbox_cluster.kubeconfig) as cluster:
             for claim in claims(result):
                 name = f"{namespace}-{claim}"

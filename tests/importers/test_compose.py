@@ -20,17 +20,34 @@ def result() -> ImportResult:
 def test_every_service_becomes_a_kapstan_service_with_its_relations(result: ImportResult) -> None:
     template = parse_template(result.files)
     assert list(template.services) == [
-        "web", "api", "worker", "migrate", "db", "cache", "queue", "mailer", "search-engine",
-    ]  # fmt: skip
+        "web",
+        "api",
+        "worker",
+        "migrate",
+        "db",
+        "cache",
+        "queue",
+        "mailer",
+        "search-engine",
+    ]
     assert template.services["api"].depends_on == ("db", "cache", "migrate")
     assert template.services["api"].calls == ("db", "cache")
     assert template.services["worker"].depends_on == ("queue", "db")
     assert template.services["search-engine"].depends_on == ("worker",)
 
 
-@pytest.mark.parametrize("path", ["kapstan.yaml", "services/api.yaml", "services/db.yaml",
-                                  "services/migrate.yaml", "services/mailer.yaml",
-                                  "services/queue.yaml", "services/web.yaml"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "kapstan.yaml",
+        "services/api.yaml",
+        "services/db.yaml",
+        "services/migrate.yaml",
+        "services/mailer.yaml",
+        "services/queue.yaml",
+        "services/web.yaml",
+    ],
+)
 def test_translation_matches_golden_text(result: ImportResult, path: str) -> None:
     name = "compose_" + path.replace("/", "_")
     assert result.files[path] == golden(name, result.files[path])

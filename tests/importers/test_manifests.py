@@ -21,9 +21,20 @@ def result() -> ImportResult:
 def test_each_workload_is_a_service_with_what_belongs_to_it(result: ImportResult) -> None:
     template = parse_template(result.files)
     assert set(template.services) == {
-        "shared", "catalog", "orders", "payments", "frontend", "notifier", "node-agent",
-        "search", "postgres", "redis", "rabbitmq", "db-migrate", "cleanup",
-    }  # fmt: skip
+        "shared",
+        "catalog",
+        "orders",
+        "payments",
+        "frontend",
+        "notifier",
+        "node-agent",
+        "search",
+        "postgres",
+        "redis",
+        "rabbitmq",
+        "db-migrate",
+        "cleanup",
+    }
     kinds = {
         name: sorted(f"{d.kind}/{json.loads(d.skeleton)['metadata']['name']}" for d in s.documents)
         for name, s in template.services.items()

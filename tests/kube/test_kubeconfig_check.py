@@ -25,13 +25,16 @@ values = st.recursive(
 )
 # Shaped like a kubeconfig, with any part of it wrong, missing or of another type.
 KEYS = st.sampled_from(["name", "cluster", "context", "user", "server", "namespace", "token"])
-entry = st.dictionaries(KEYS, names | values | st.dictionaries(KEYS, names | values, max_size=3),
-                        max_size=4)  # fmt: skip
+entry = st.dictionaries(
+    KEYS, names | values | st.dictionaries(KEYS, names | values, max_size=3), max_size=4
+)
 kubeconfigs = st.fixed_dictionaries(
     {},
-    optional={**{section: st.lists(entry, max_size=3) | values for section in SECTIONS},
-              "current-context": names | values},
-)  # fmt: skip
+    optional={
+        **{section: st.lists(entry, max_size=3) | values for section in SECTIONS},
+        "current-context": names | values,
+    },
+)
 texts = st.text(max_size=200) | st.binary(max_size=100).map(lambda b: b.decode("latin-1"))
 
 

@@ -65,9 +65,11 @@ def test_an_invalid_status_lists_its_field_causes() -> None:
 def test_retry_after_is_read_from_the_response() -> None:
     request = httpx2.Request("GET", "http://127.0.0.1/api")
     response = httpx2.Response(
-        429, headers={"Retry-After": "3"}, json={"kind": "Status", "message": "slow down"},
+        429,
+        headers={"Retry-After": "3"},
+        json={"kind": "Status", "message": "slow down"},
         request=request,
-    )  # fmt: skip
+    )
     error = kube_errors.from_response(response, WHAT)
     assert isinstance(error, ClusterUnavailableError)
     assert error.retry_after == 3.0

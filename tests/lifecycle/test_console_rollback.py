@@ -21,32 +21,42 @@ def live(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Cons
     """App ``web`` (template ``shop``) deployed twice on the sandbox: api at tag 1.0, then 2.0."""
     for api in open_api(str(tmp_path / "kapstan.db"), tmp_path):
         api.client.cookies.clear()
-        api.store.create_environment("live", kubeconfig=str(sandbox_cluster.kubeconfig),
-                                     context=None, namespace=f"rb-{uuid.uuid4().hex[:8]}",
-                                     config="dev")  # fmt: skip
+        api.store.create_environment(
+            "live",
+            kubeconfig=str(sandbox_cluster.kubeconfig),
+            context=None,
+            namespace=f"rb-{uuid.uuid4().hex[:8]}",
+            config="dev",
+        )
         api.store.grant_role("dana", "live", "deployer")
         api.store.grant_role("vic", "live", "viewer")
-        created = api.post("/api/v1/applications",
-                           {"name": "web", "template": "shop", "environment": "live"})  # fmt: skip
+        created = api.post(
+            "/api/v1/applications", {"name": "web", "template": "shop", "environment": "live"}
+        )
         assert created.status_code == 201, created.text
         for tag in ("1.0", "2.0"):
             config = api.store.get_application("web").config
             values = {**api.store.get_config(config).values, "api.image.tag": tag}
             version = api.store.add_config_version(config, values, author="setup").version
             api.store.update_application("web", config_version=version)
-            done = api.post("/api/v1/applications/web/deploy", {"timeout": 120},
-                            params={"wait": "true"})  # fmt: skip
+            done = api.post(
+                "/api/v1/applications/web/deploy", {"timeout": 120}, params={"wait": "true"}
+            )
             assert done.json()["status"] == "succeeded", done.text
         yield Console(api)
 
 
 def test_the_console_and_the_api_show_a_rollbacks_plan_before_it_runs(live: Console) -> None:
     page = live.get("/ui/apps/web", "dana").text
-    assert re.search(r'<form method="get" action="/ui/apps/web/rollback"[^>]*>\s*'
-                     r'<input type="hidden" name="service" value="api">', page)  # fmt: skip
+    assert re.search(
+        r'<form method="get" action="/ui/apps/web/rollback"[^>]*>\s*'
+        r'<input type="hidden" name="service" value="api">',
+        page,
+    )
 
-    planned = live.api.get("/api/v1/applications/web/rollback/plan", "vic",
-                           params={"service": "api"})  # fmt: skip
+    planned = live.api.get(
+        "/api/v1/applications/web/rollback/plan", "vic", params={"service": "api"}
+    )
     assert planned.status_code == 200, planned.text
     assert [(p["service"], p["action"]) for p in planned.json()["services"]] == [("api", "update")]
     before = len(live.api.store.list_operations("web", 100))

@@ -16,8 +16,12 @@ from tests.engine.conftest import KAPSTAN_YAML, Shop
 
 pytestmark = pytest.mark.cluster
 
-KINDS = (("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("v1", "Service"),
-         ("v1", "ConfigMap"))  # fmt: skip
+KINDS = (
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("v1", "Service"),
+    ("v1", "ConfigMap"),
+)
 WITHOUT_WEB = (
     KAPSTAN_YAML[: KAPSTAN_YAML.index("  web:")] + KAPSTAN_YAML[KAPSTAN_YAML.index("config:") :]
 )
@@ -46,12 +50,16 @@ def test_atomic_on_a_first_install_deletes_what_the_failed_operation_created(sho
     op = shop.store.get_operation(result.operation.id)
     pruned = [(e.service, e.resource) for e in op.events if e.status == "pruned"]
     ns = shop.namespace
-    assert sorted(pruned) == sorted([
-        ("web", f"Deployment {ns}/web"),
-        ("api", f"Service {ns}/api"), ("api", f"Deployment {ns}/api"),
-        ("api", f"ConfigMap {ns}/shop-api-config"),
-        ("db", f"Service {ns}/db"), ("db", f"StatefulSet {ns}/db"),
-    ]), "each object named"  # fmt: skip
+    assert sorted(pruned) == sorted(
+        [
+            ("web", f"Deployment {ns}/web"),
+            ("api", f"Service {ns}/api"),
+            ("api", f"Deployment {ns}/api"),
+            ("api", f"ConfigMap {ns}/shop-api-config"),
+            ("db", f"Service {ns}/db"),
+            ("db", f"StatefulSet {ns}/db"),
+        ]
+    ), "each object named"
     order = [s for i, (s, _) in enumerate(pruned) if i == 0 or pruned[i - 1][0] != s]
     assert order == ["web", "api", "db"], "dependents first"
     assert all(
@@ -70,20 +78,31 @@ def test_atomic_on_a_first_install_deletes_what_the_failed_operation_created(sho
         "web": [(1, "failed"), (2, "removed")],
     }
     assert {p.service: p.action for p in plan_app(shop.store, shop.app)} == {
-        "db": "create", "api": "create", "web": "create",
-    }, "the next deploy installs afresh"  # fmt: skip
+        "db": "create",
+        "api": "create",
+        "web": "create",
+    }, "the next deploy installs afresh"
 
 
 def test_atomic_first_install_leaves_objects_it_did_not_create(shop: Shop) -> None:
     with connect(shop.kubeconfig) as cluster:
         cluster.ensure_namespace(shop.namespace)
         # Someone else's Service named like the template's: the plan updates, never creates it.
-        cluster.apply({"apiVersion": "v1", "kind": "Service",
-                       "metadata": {"name": "db", "namespace": shop.namespace},
-                       "spec": {"clusterIP": "None", "ports": [{"port": 5432}]}})  # fmt: skip
+        cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "db", "namespace": shop.namespace},
+                "spec": {"clusterIP": "None", "ports": [{"port": 5432}]},
+            }
+        )
     shop.set_config(**{"web.fault": "never-ready"})
-    deploy_app(shop.store, shop.app, author="alice",
-               options=DeployOptions(timeout=6, atomic=True, adopt=True))  # fmt: skip
+    deploy_app(
+        shop.store,
+        shop.app,
+        author="alice",
+        options=DeployOptions(timeout=6, atomic=True, adopt=True),
+    )
     with connect(shop.kubeconfig) as cluster:
         assert cluster.get("v1", "Service", "db", shop.namespace) is not None
         assert cluster.get("apps/v1", "StatefulSet", "db", shop.namespace) is None
@@ -113,7 +132,10 @@ def test_a_service_removed_from_the_template_is_planned_as_a_removal_and_pruned(
     assert result.outcome.ok
     web = result.outcome.services["web"]
     assert (web.step, web.message, web.revision) == (
-        Step.REMOVED, "removed from the template: 1 object(s) pruned", 2)  # fmt: skip
+        Step.REMOVED,
+        "removed from the template: 1 object(s) pruned",
+        2,
+    )
     assert "Deployment web" not in _live(shop)
     assert "Deployment api" in _live(shop)
     op = shop.store.get_operation(result.operation.id)
@@ -121,8 +143,11 @@ def test_a_service_removed_from_the_template_is_planned_as_a_removal_and_pruned(
         ("web", f"Deployment {shop.namespace}/web", "its service was removed from the template")
     ]
     assert [s.service for s in app_status(shop.store, shop.app)] == ["db", "api"]
-    assert [(r.number, r.status, r.inventory) for r in shop.store.list_revisions(shop.app, "web")
-            ] == [(1, "deployed", shop.store.get_revision(shop.app, "web", 1).inventory),
-                  (2, "removed", ())]  # fmt: skip
+    assert [
+        (r.number, r.status, r.inventory) for r in shop.store.list_revisions(shop.app, "web")
+    ] == [
+        (1, "deployed", shop.store.get_revision(shop.app, "web", 1).inventory),
+        (2, "removed", ()),
+    ]
     again = deploy_app(shop.store, shop.app, author="alice")
     assert "web" not in again.outcome.services, "removed once"

@@ -77,8 +77,10 @@ def write_catalog(root: Path, *, index: str | None = None) -> Path:
 def git(*args: str, cwd: Path) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, check=True, capture_output=True,
-    )  # fmt: skip
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 def bare_repository(tmp_path: Path) -> Path:

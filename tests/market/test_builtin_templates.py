@@ -29,7 +29,9 @@ def _render(entry: MarketTemplate) -> RenderedApp:
     template = load_template_dir(entry.path)
     values: dict[str, Value] = dict(default_config(template))
     values.update({k: SecretValue("s3cret") for k in entry.secrets})
-    return render_app(template, values, app="app", namespace="ns", hash_key=b"unit test checksum key")
+    return render_app(
+        template, values, app="app", namespace="ns", hash_key=b"unit test checksum key"
+    )
 
 
 def _containers(rendered: RenderedApp, kinds: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
@@ -122,11 +124,19 @@ def test_nginx_gets_its_config_as_a_file_and_an_ingress_only_with_a_host() -> No
     values: dict[str, Value] = dict(default_config(template))
     kinds = {
         o["kind"]
-        for o in render_app(template, values, app="a", namespace="n", hash_key=b"unit test checksum key").services["nginx"].objects
+        for o in render_app(
+            template, values, app="a", namespace="n", hash_key=b"unit test checksum key"
+        )
+        .services["nginx"]
+        .objects
     }
     assert {"Deployment", "Service", "ConfigMap"} <= kinds and "Ingress" not in kinds
     values["nginx.expose.host"] = "www.example.com"
-    objects = render_app(template, values, app="a", namespace="n", hash_key=b"unit test checksum key").services["nginx"].objects
+    objects = (
+        render_app(template, values, app="a", namespace="n", hash_key=b"unit test checksum key")
+        .services["nginx"]
+        .objects
+    )
     ingress = next(o for o in objects if o["kind"] == "Ingress")
     assert ingress["spec"]["rules"][0]["host"] == "www.example.com"
     deployment = next(o for o in objects if o["kind"] == "Deployment")
@@ -161,7 +171,11 @@ def test_a_dependency_rename_is_followed_through_its_config_key() -> None:
     values: dict[str, Value] = dict(default_config(template))
     values.update({k: SecretValue("x") for k in entry.secrets})
     values["orders.payments.host"] = "billing"
-    objects = render_app(template, values, app="a", namespace="n", hash_key=b"unit test checksum key").services["orders"].objects
+    objects = (
+        render_app(template, values, app="a", namespace="n", hash_key=b"unit test checksum key")
+        .services["orders"]
+        .objects
+    )
     deployment = next(o for o in objects if o["kind"] == "Deployment")
     env = {
         e["name"]: e.get("value")

@@ -45,9 +45,13 @@ def test_a_second_install_reuses_the_unchanged_version_and_takes_values(
 ) -> None:
     first = install(store, "redis", env=env, author="alice")
     second = install(
-        store, "redis", env=env, app="cache", author="bob",
+        store,
+        "redis",
+        env=env,
+        app="cache",
+        author="bob",
         values={"redis.password": "chosen", "redis.maxmemory": "1gb"},
-    )  # fmt: skip
+    )
     assert not second.template_created and second.template.version == first.template.version
     assert second.generated == ()
     values = store.get_config("cache").values
@@ -69,13 +73,17 @@ def test_the_environment_config_gives_kapstan_keys_and_the_template_keys_it_sets
     store: Store, env: str, tmp_path: Path, market_paths: MarketPaths
 ) -> None:
     store.create_config(
-        "prod", {"kapstan.resourcePolicy": "reject", "nginx.replicas": 4, "other": 1},
+        "prod",
+        {"kapstan.resourcePolicy": "reject", "nginx.replicas": 4, "other": 1},
         author="alice",
-    )  # fmt: skip
+    )
     store.create_environment(
-        "prod", kubeconfig=str(tmp_path / "kubeconfig"), context=None, namespace="prod",
+        "prod",
+        kubeconfig=str(tmp_path / "kubeconfig"),
+        context=None,
+        namespace="prod",
         config="prod",
-    )  # fmt: skip
+    )
     install(store, "nginx", env="prod", author="alice")
     values = store.get_config("nginx").values
     assert values["kapstan.resourcePolicy"] == "reject" and values["nginx.replicas"] == 4

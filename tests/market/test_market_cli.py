@@ -108,9 +108,12 @@ def test_install_with_deploy_prints_each_service_outcome(
     namespace = f"market-cli-{uuid.uuid4().hex[:6]}"
     with Store.open(str(tmp_path / "cli.db")) as store:
         store.create_environment(
-            "dev", kubeconfig=str(sandbox_cluster.kubeconfig), context=None,
-            namespace=namespace, config=None,
-        )  # fmt: skip
+            "dev",
+            kubeconfig=str(sandbox_cluster.kubeconfig),
+            context=None,
+            namespace=namespace,
+            config=None,
+        )
     code, out, err = kapstan("market", "install", "redis", "--env", "dev", "--deploy")
     assert code == 0, err
     assert "application redis: created in environment dev" in out

@@ -32,12 +32,18 @@ def volumes(sandbox_cluster: sandbox.SandboxState) -> None:
     """Class-less PersistentVolumes: the sandbox has no provisioner, so claims bind to these."""
     with connect(sandbox_cluster.kubeconfig) as cluster:
         for _ in range(VOLUMES):
-            cluster.apply({
-                "apiVersion": "v1", "kind": "PersistentVolume",
-                "metadata": {"name": f"market-{uuid.uuid4().hex[:8]}"},
-                "spec": {"capacity": {"storage": "100Gi"}, "accessModes": ["ReadWriteOnce"],
-                         "hostPath": {"path": "/tmp/kapstan-market"}},
-            })  # fmt: skip
+            cluster.apply(
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolume",
+                    "metadata": {"name": f"market-{uuid.uuid4().hex[:8]}"},
+                    "spec": {
+                        "capacity": {"storage": "100Gi"},
+                        "accessModes": ["ReadWriteOnce"],
+                        "hostPath": {"path": "/tmp/kapstan-market"},
+                    },
+                }
+            )
 
 
 @pytest.fixture
@@ -58,9 +64,7 @@ def _environment(store: Store, kubeconfig: Path, name: str) -> str:
 def _install_and_deploy(store: Store, kubeconfig: Path, name: str) -> DeployResult:
     _environment(store, kubeconfig, name)
     # `reject`: a container without requests and limits would stop the deploy.
-    install(
-        store, name, env=name, author="tester", values={"kapstan.resourcePolicy": "reject"}
-    )
+    install(store, name, env=name, author="tester", values={"kapstan.resourcePolicy": "reject"})
     return deploy_app(store, name, author="tester", options=TIMEOUT)
 
 

@@ -133,9 +133,13 @@ def test_refusal_lists_every_conflict_and_adopt_never_covers_another_app() -> No
 def test_the_environment_is_stamped_at_apply_and_never_a_change() -> None:
     rendered = obj(kapstan_labels("shop"))
     (stamped,) = stamp_objects(
-        [rendered], template_version=1, config_version=2, revision=3, content_hash="h",
+        [rendered],
+        template_version=1,
+        config_version=2,
+        revision=3,
+        content_hash="h",
         environment="dev",
-    )  # fmt: skip
+    )
     assert stamped["metadata"]["annotations"]["kapstan.io/environment"] == "dev"
     assert "annotations" not in rendered["metadata"], "the rendered content is not touched"
     (unnamed,) = stamp_objects(

@@ -38,11 +38,17 @@ def live(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[tupl
     namespace = f"own-{uuid.uuid4().hex[:8]}"
     for api in open_api(str(tmp_path / "kapstan.db"), tmp_path):
         api.client.cookies.clear()
-        api.store.create_environment("live", kubeconfig=str(sandbox_cluster.kubeconfig),
-                                     context=None, namespace=namespace, config="dev")  # fmt: skip
+        api.store.create_environment(
+            "live",
+            kubeconfig=str(sandbox_cluster.kubeconfig),
+            context=None,
+            namespace=namespace,
+            config="dev",
+        )
         api.store.grant_role("dana", "live", "deployer")
-        created = api.post("/api/v1/applications",
-                           {"name": "store1", "template": "shop", "environment": "live"})  # fmt: skip
+        created = api.post(
+            "/api/v1/applications", {"name": "store1", "template": "shop", "environment": "live"}
+        )
         assert created.status_code == 201, created.text
         yield Console(api), namespace
 

@@ -78,8 +78,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             patch.delenv(name, raising=False)
         tokens: dict[str, str] = {}
         with Store.open(db) as store:
-            store.create_environment("dev", kubeconfig=str(kubeconfig), context=None,
-                                     namespace="dev", config=None)  # fmt: skip
+            store.create_environment(
+                "dev", kubeconfig=str(kubeconfig), context=None, namespace="dev", config=None
+            )
             for name, roles in USERS.items():
                 store.create_user(name, password=None, admin=name == "root")
                 for env, role in roles.items():

@@ -65,11 +65,15 @@ def test_a_deploy_waits_for_a_second_users_approval_then_runs_once(
     assert cli.remote("app", "operations", guarded.app, "-o", "json").json() == []
 
     pending = cli.remote("approval", "list", "--status", "pending", "-o", "json", user="paul")
-    assert [(a["id"], a["requestedBy"], a["application"]) for a in pending.json()
-            if a["environment"] == guarded.env] == [(number, "dana", guarded.app)]  # fmt: skip
+    assert [
+        (a["id"], a["requestedBy"], a["application"])
+        for a in pending.json()
+        if a["environment"] == guarded.env
+    ] == [(number, "dana", guarded.app)]
     table = cli.remote("approval", "list", "--env", guarded.env, user="paul")
-    assert re.search(rf"^{number} +deploy +{guarded.app} +{guarded.env} +pending +dana", table.out,
-                     re.M), table.out  # fmt: skip
+    assert re.search(
+        rf"^{number} +deploy +{guarded.app} +{guarded.env} +pending +dana", table.out, re.M
+    ), table.out
 
     local = cli.local("approval", "list", "--env", guarded.env)
     assert local.code == 0 and local.out == table.out, "the same requests, read from the store"
@@ -102,8 +106,9 @@ def test_withdraw_and_reject_stop_a_request(cli: Cli, guarded: Guarded) -> None:
     assert late.code == 1
 
     second = approval_id(cli.remote("app", "deploy", guarded.app, "--yes", user="dana").out)
-    rejected = cli.remote("approval", "reject", str(second), "-r", "freeze", "-o", "json",
-                          user="paul")  # fmt: skip
+    rejected = cli.remote(
+        "approval", "reject", str(second), "-r", "freeze", "-o", "json", user="paul"
+    )
     assert rejected.code == 0, rejected.err
     assert (rejected.json()["status"], rejected.json()["reason"]) == ("rejected", "freeze")
     assert cli.remote("app", "operations", guarded.app, "-o", "json").json() == []
@@ -117,17 +122,20 @@ def test_promotion_through_the_server_is_the_local_one_or_waits_for_approval(
     plain = f"p{tag}"
     make_env(cli, plain, guarded.kubeconfig, dana="deployer")
 
-    remote = cli.remote("app", "promote", f"src{tag}", "--to", plain, "--as", f"r{tag}",
-                        user="dana")  # fmt: skip
+    remote = cli.remote(
+        "app", "promote", f"src{tag}", "--to", plain, "--as", f"r{tag}", user="dana"
+    )
     local = cli.local("app", "promote", f"src{tag}", "--to", plain, "--as", f"l{tag}")
     assert remote.code == local.code == 0, remote.err
     assert remote.out == f"r{tag} created in {plain}: template duo@1, config {plain}@1\n"
     assert remote.out == local.out.replace(f"l{tag}", f"r{tag}")
     assert cli.remote("app", "operations", f"r{tag}", "-o", "json").json() == [], "no --deploy"
-    again_remote = cli.remote("app", "promote", f"src{tag}", "--to", plain, "--as", f"r{tag}",
-                              "-o", "json", user="dana")  # fmt: skip
-    again_local = cli.local("app", "promote", f"src{tag}", "--to", plain, "--as", f"l{tag}",
-                            "-o", "json")  # fmt: skip
+    again_remote = cli.remote(
+        "app", "promote", f"src{tag}", "--to", plain, "--as", f"r{tag}", "-o", "json", user="dana"
+    )
+    again_local = cli.local(
+        "app", "promote", f"src{tag}", "--to", plain, "--as", f"l{tag}", "-o", "json"
+    )
     assert again_remote.json()["created"] is False
     assert again_remote.out == again_local.out.replace(f"l{tag}", f"r{tag}")
 
@@ -135,15 +143,15 @@ def test_promotion_through_the_server_is_the_local_one_or_waits_for_approval(
     assert refused.code == 3 and "requires approval" in refused.err, refused.err
     assert "'local-op' is not a user of this store" in refused.err, "who could ask, and how"
     target = f"src{tag}-{guarded.env}"
-    asked = cli.remote("app", "promote", f"src{tag}", "--to", guarded.env, "--deploy",
-                       user="dana")  # fmt: skip
+    asked = cli.remote("app", "promote", f"src{tag}", "--to", guarded.env, "--deploy", user="dana")
     assert asked.code == 3, asked.err
     number = approval_id(asked.out)
     assert cli.local("app", "show", target).code == 1, "nothing is created before approval"
     approved = cli.remote("approval", "approve", str(number), user="paul")
     assert approved.code == 0, approved.err
-    started = re.search(r"operation (\d+) started; follow it with `kapstan app operation (\S+) \1`",
-                        approved.out)  # fmt: skip
+    started = re.search(
+        r"operation (\d+) started; follow it with `kapstan app operation (\S+) \1`", approved.out
+    )
     assert started and started.group(2) == target, approved.out
     assert f"approval {number} approved: promote of {target} in {guarded.env}, as dana" in (
         approved.out
@@ -152,8 +160,9 @@ def test_promotion_through_the_server_is_the_local_one_or_waits_for_approval(
     shown = cli.local("app", "show", target, "-o", "json").json()
     assert shown["environment"] == guarded.env
 
-    deployed = cli.remote("app", "promote", f"src{tag}", "--to", plain, "--as", f"r{tag}",
-                          "--deploy", user="dana")  # fmt: skip
+    deployed = cli.remote(
+        "app", "promote", f"src{tag}", "--to", plain, "--as", f"r{tag}", "--deploy", user="dana"
+    )
     assert deployed.code == 0, deployed.err
     assert deployed.out.startswith(f"r{tag} updated in {plain}: template duo@1")
     assert "(deploy) succeeded: 2 ready" in deployed.out

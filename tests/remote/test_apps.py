@@ -28,11 +28,17 @@ def _record(store: Store, service: str, config_version: int, message: str) -> No
     version = render_at(store, "shop", 1, config_version)
     rendered = version.rendered.services[service]
     store.add_revision(
-        "shop", service, manifests=service_yaml(rendered), hash=rendered.hash,
-        template=version.template.name, template_version=version.template_version,
-        config=version.config_name, config_version=version.config_version,
-        author="deployer", message=message,
-    )  # fmt: skip
+        "shop",
+        service,
+        manifests=service_yaml(rendered),
+        hash=rendered.hash,
+        template=version.template.name,
+        template_version=version.template_version,
+        config=version.config_name,
+        config_version=version.config_version,
+        author="deployer",
+        message=message,
+    )
 
 
 def _ok(result: Result) -> Result:
@@ -48,8 +54,19 @@ def shop(cli: Cli) -> Cli:
     _ok(cli.local("template", "import", FIXTURES / "bookstore"))
     _ok(cli.local("config", "set", "shop-dev", "web.host=shop.example.com", "catalog.replicas=1"))
     _ok(cli.local("config", "set", "shop-dev", "--secret", f"db.password={SECRETS[0]}"))
-    made = _ok(cli.remote("app", "create", "shop", "--template", "bookstore@1", "--env", "dev",
-                          "--config", "shop-dev@2"))  # fmt: skip
+    made = _ok(
+        cli.remote(
+            "app",
+            "create",
+            "shop",
+            "--template",
+            "bookstore@1",
+            "--env",
+            "dev",
+            "--config",
+            "shop-dev@2",
+        )
+    )
     assert made.out == (
         "application shop created: template bookstore@1, config shop-dev@2, environment dev\n"
     )
@@ -57,9 +74,12 @@ def shop(cli: Cli) -> Cli:
     _ok(cli.local("config", "set", "shop-dev", "--secret", f"db.password={SECRETS[1]}"))
     with cli.server.store() as store:
         for service, config_version, message in (
-            ("catalog", 2, "first"), ("web", 2, "first"), ("postgres", 2, "first"),
-            ("catalog", 3, "scale"), ("postgres", 4, "new password"),
-        ):  # fmt: skip
+            ("catalog", 2, "first"),
+            ("web", 2, "first"),
+            ("postgres", 2, "first"),
+            ("catalog", 3, "scale"),
+            ("postgres", 4, "new password"),
+        ):
             _record(store, service, config_version, message)
     return cli
 
@@ -120,9 +140,10 @@ def test_services_show_the_latest_revisions(shop: Cli, fmt: str) -> None:
     if fmt == "json":
         data = shop.remote("app", "services", "shop", "-o", "json").json()
         assert [(s["service"], s["dependsOn"], s["calls"], s["revision"]) for s in data] == [
-            ("postgres", [], [], 2), ("catalog", ["postgres"], ["postgres"], 2),
+            ("postgres", [], [], 2),
+            ("catalog", ["postgres"], ["postgres"], 2),
             ("web", ["catalog"], ["catalog"], 1),
-        ]  # fmt: skip
+        ]
 
 
 @pytest.mark.parametrize("fmt", ["text", "dot", "mermaid", "json", "yaml"])
@@ -161,8 +182,19 @@ def test_history_with_authors_and_messages(shop: Cli, fmt: str) -> None:
 
 
 def test_history_of_an_app_never_deployed(shop: Cli) -> None:
-    _ok(shop.remote("app", "create", "fresh", "--template", "bookstore", "--env", "dev",
-                    "--config", "shop-dev"))  # fmt: skip
+    _ok(
+        shop.remote(
+            "app",
+            "create",
+            "fresh",
+            "--template",
+            "bookstore",
+            "--env",
+            "dev",
+            "--config",
+            "shop-dev",
+        )
+    )
     out = _same(shop, "app", "history", "fresh").out
     assert out == "fresh: no revisions yet (nothing deployed)\n"
     assert _same(shop, "app", "history", "fresh", "-o", "json").json() == []
@@ -172,8 +204,9 @@ def test_history_of_an_app_never_deployed(shop: Cli) -> None:
 @pytest.mark.parametrize("service", ["catalog", "postgres"])
 def test_diff_unified_and_structured(shop: Cli, fmt: str, service: str) -> None:
     unified = _same(shop, "app", "diff", "shop", "-s", service, "1", "2", "-o", fmt)
-    structured = _same(shop, "app", "diff", "shop", "-s", service, "1", "2", "--structured",
-                       "-o", fmt)  # fmt: skip
+    structured = _same(
+        shop, "app", "diff", "shop", "-s", service, "1", "2", "--structured", "-o", fmt
+    )
     _no_secret(unified.out + structured.out)
     if fmt == "table" and service == "catalog":
         assert f"--- shop/{service}@1\n+++ shop/{service}@2\n" in unified.out
@@ -186,8 +219,20 @@ def test_diff_unified_and_structured(shop: Cli, fmt: str, service: str) -> None:
 
 
 def test_update_prints_the_same_and_is_made_by_the_caller(shop: Cli) -> None:
-    _ok(shop.remote("app", "create", "upd", "--template", "bookstore", "--env", "dev",
-                    "--config", "shop-dev@2", user="dana"))  # fmt: skip
+    _ok(
+        shop.remote(
+            "app",
+            "create",
+            "upd",
+            "--template",
+            "bookstore",
+            "--env",
+            "dev",
+            "--config",
+            "shop-dev@2",
+            user="dana",
+        )
+    )
     local = _ok(shop.local("app", "update", "upd"))
     _ok(shop.local("app", "update", "upd", "--template-version", "1", "--config-version", "2"))
     remote = _ok(shop.remote("app", "update", "upd", user="dana"))
@@ -199,8 +244,9 @@ def test_update_prints_the_same_and_is_made_by_the_caller(shop: Cli) -> None:
     assert shop.local("app", "show", "upd", "-o", "json").json()["config"] == "shop-dev@4"
     audit = shop.local("audit", "list", "--name", "upd", "-o", "json").json()
     assert [(e["actor"], e["action"]) for e in audit][:2] == [
-        ("dana", "app.update"), ("dana", "app.create"),
-    ]  # fmt: skip
+        ("dana", "app.update"),
+        ("dana", "app.create"),
+    ]
     again = _same(shop, "app", "update", "upd")  # nothing left to change: the same either way
     assert "no service changes" in again.out
 
@@ -238,13 +284,25 @@ def test_errors_are_the_same_either_way_and_write_nothing(shop: Cli, args: tuple
 def test_errors_name_what_is_at_fault(shop: Cli) -> None:
     expected = {
         ("app", "show", "nope"): "application 'nope' not found",
-        ("app", "render", "shop", "-s", "nope"):
-            "application 'shop' has no service 'nope'; its services are: postgres, catalog, web",
+        (
+            "app",
+            "render",
+            "shop",
+            "-s",
+            "nope",
+        ): "application 'shop' has no service 'nope'; its services are: postgres, catalog, web",
         ("app", "history", "shop", "-s", "nope"): "application 'shop' has no service 'nope'",
         ("app", "diff", "shop", "-s", "catalog", "1", "7"): "has no revision 7 (latest is 2)",
-        ("app", "create", "x", "--template", "bookstore", "--env", "dev"):
-            "web.host  at services/web.yaml:38  (service web)",
-    }  # fmt: skip
+        (
+            "app",
+            "create",
+            "x",
+            "--template",
+            "bookstore",
+            "--env",
+            "dev",
+        ): "web.host  at services/web.yaml:38  (service web)",
+    }
     for args, message in expected.items():
         refused = shop.remote(*args)
         assert refused.code == 1 and message in refused.err, (args, refused.err)
@@ -264,8 +322,18 @@ VIEWS = [
 def test_a_viewer_reads_every_view_but_cannot_change_the_app(shop: Cli) -> None:
     for args in VIEWS:
         _same(shop, *args, user="vic")
-    created = shop.remote("app", "create", "mine", "--template", "bookstore", "--env", "dev",
-                          "--config", "shop-dev", user="vic")  # fmt: skip
+    created = shop.remote(
+        "app",
+        "create",
+        "mine",
+        "--template",
+        "bookstore",
+        "--env",
+        "dev",
+        "--config",
+        "shop-dev",
+        user="vic",
+    )
     assert created.code == 1
     assert "user 'vic' may not deploy in environment 'dev'" in created.err
     assert "'vic' is viewer there" in created.err
@@ -277,17 +345,41 @@ def test_a_viewer_reads_every_view_but_cannot_change_the_app(shop: Cli) -> None:
 
 
 def test_without_a_role_on_the_environment_every_command_is_refused(shop: Cli) -> None:
-    _ok(shop.local("env", "create", "qa", "--kubeconfig", shop.server.kubeconfig,
-                   "--namespace", "qa"))  # fmt: skip
-    _ok(shop.local("app", "create", "qa-shop", "--template", "bookstore", "--env", "qa",
-                   "--config", "shop-dev@2"))  # fmt: skip
+    _ok(
+        shop.local(
+            "env", "create", "qa", "--kubeconfig", shop.server.kubeconfig, "--namespace", "qa"
+        )
+    )
+    _ok(
+        shop.local(
+            "app",
+            "create",
+            "qa-shop",
+            "--template",
+            "bookstore",
+            "--env",
+            "qa",
+            "--config",
+            "shop-dev@2",
+        )
+    )
     for args in [*VIEWS, ("app", "update", "shop")]:
         refused = shop.remote(*("qa-shop" if a == "shop" else a for a in args), user="vic")
         assert refused.code == 1, args
         assert "user 'vic' may not" in refused.err and "in environment 'qa'" in refused.err, args
         assert "'vic' has no role there" in refused.err
-    made = shop.remote("app", "create", "qa-2", "--template", "bookstore", "--env", "qa",
-                       "--config", "shop-dev@2", user="dana")  # fmt: skip
+    made = shop.remote(
+        "app",
+        "create",
+        "qa-2",
+        "--template",
+        "bookstore",
+        "--env",
+        "qa",
+        "--config",
+        "shop-dev@2",
+        user="dana",
+    )
     assert made.code == 1 and "user 'dana' may not deploy in environment 'qa'" in made.err
     # Lists hide what the caller may not view (the local store shows everything).
     names = [a["name"] for a in shop.remote("app", "list", "-o", "json", user="vic").json()]
@@ -299,8 +391,19 @@ def test_without_a_role_on_the_environment_every_command_is_refused(shop: Cli) -
 def test_an_app_following_the_latest_config_shows_the_version_in_use(shop: Cli, fmt: str) -> None:
     with shop.server.store() as store:
         if "follower" not in {a.name for a in store.list_applications()}:
-            _ok(shop.remote("app", "create", "follower", "--template", "bookstore", "--env", "dev",
-                            "--config", "shop-dev@2"))  # fmt: skip
+            _ok(
+                shop.remote(
+                    "app",
+                    "create",
+                    "follower",
+                    "--template",
+                    "bookstore",
+                    "--env",
+                    "dev",
+                    "--config",
+                    "shop-dev@2",
+                )
+            )
             store.update_application("follower", config_version=None)
     shown = _same(shop, "app", "show", "follower", "-o", fmt)
     assert "shop-dev@4" in shown.out

@@ -18,8 +18,14 @@ def _solo(server: Server) -> None:
             return
         store.save_template_version("solo", SOLO, "solo-1", author="setup")
         store.create_config("solo", {}, author="setup")
-        store.create_application("solo", template="solo", template_version=1,
-                                 environment="dev", config="solo", config_version=None)  # fmt: skip
+        store.create_application(
+            "solo",
+            template="solo",
+            template_version=1,
+            environment="dev",
+            config="solo",
+            config_version=None,
+        )
 
 
 def test_cancel_with_nothing_running_says_so_both_ways(cli: Cli) -> None:
@@ -47,6 +53,8 @@ def test_cancel_reaches_the_running_operation_both_ways(cli: Cli) -> None:
         assert (remote.code, remote.out, local.code, local.out) == (0, text, 0, text)
         assert store.cancel_requested(running) == "dana"  # the first request stands
         audit = [(e.actor, e.details) for e in store.list_audit() if e.action == "app.cancel"]
-        assert sorted(audit) == [("dana", {"operation": running}),
-                                 ("local-op", {"operation": running})]  # fmt: skip
+        assert sorted(audit) == [
+            ("dana", {"operation": running}),
+            ("local-op", {"operation": running}),
+        ]
         store.finish_operation(running, Step.FAILED, "ended for the test")

@@ -52,8 +52,14 @@ def team(server: Server) -> str:
     with server.store() as store:
         store.create_config("team", {"a": 1}, author="setup")
         store.save_template_version("team-tpl", files, template_digest(files), author="setup")
-        store.create_application("team-app", template="team-tpl", template_version=1,
-                                 environment="dev", config="team", config_version=None)  # fmt: skip
+        store.create_application(
+            "team-app",
+            template="team-tpl",
+            template_version=1,
+            environment="dev",
+            config="team",
+            config_version=None,
+        )
     return "team"
 
 
@@ -62,13 +68,23 @@ def _shop(cli: Cli) -> None:
     if cli.local("config", "get", "shop").code == 0:
         return
     steps = [
-        ("set", "shop", "web.host=shop.example.com", "catalog.replicas=2", "ratio=0.5",
-         "flag=true", "empty=", "tag='007'", "-m", "first"),
+        (
+            "set",
+            "shop",
+            "web.host=shop.example.com",
+            "catalog.replicas=2",
+            "ratio=0.5",
+            "flag=true",
+            "empty=",
+            "tag='007'",
+            "-m",
+            "first",
+        ),
         ("set", "shop", "--secret", f"db.password={SECRETS[0]}", "-m", "pw"),
         ("unset", "shop", "flag", "-m", "drop flag"),
         ("set", "shop", "catalog.replicas=3"),
         ("set", "shop", "--secret", f"db.password={SECRETS[1]}"),
-    ]  # fmt: skip
+    ]
     for step in steps:
         _ok(cli.remote("config", *step))
 
@@ -127,8 +143,15 @@ def test_reads_print_the_same_either_way(cli: Cli, fmt: str) -> None:
     assert "shop" in listed.out
     history = _same(cli, "config", "history", "shop", "-o", fmt)
     assert "drop flag" in history.out and "-flag" in history.out
-    for args in (("shop",), ("shop@1",), ("shop@3",), ("shop", "catalog.replicas"),
-                 ("shop@1", "tag"), ("shop", "empty"), ("shop", "ratio")):  # fmt: skip
+    for args in (
+        ("shop",),
+        ("shop@1",),
+        ("shop@3",),
+        ("shop", "catalog.replicas"),
+        ("shop@1", "tag"),
+        ("shop", "empty"),
+        ("shop", "ratio"),
+    ):
         _same(cli, "config", "get", *args, "-o", fmt)
     for old, new in (("1", "3"), ("3", "1"), ("2", "2"), ("1", "5")):
         _same(cli, "config", "diff", "shop", old, new, "-o", fmt)
@@ -214,8 +237,10 @@ def test_an_empty_file_makes_an_empty_config_either_way(cli: Cli, tmp_path: Path
     empty.write_text("# nothing yet\n")
     local = _ok(cli.local("config", "import", "blank-l", empty))
     remote = _ok(cli.remote("config", "import", "blank-r", empty))
-    assert (local.out, remote.out) == ("config blank-l: version 1 saved\n",
-                                       "config blank-r: version 1 saved\n")  # fmt: skip
+    assert (local.out, remote.out) == (
+        "config blank-l: version 1 saved\n",
+        "config blank-r: version 1 saved\n",
+    )
     assert _ok(cli.remote("config", "get", "blank-r", "-o", "json")).json()["values"] == {}
 
 
@@ -258,8 +283,10 @@ def test_bad_files_fail_naming_the_line_and_send_nothing(
     nested = tmp_path / "nested.yaml"
     nested.write_text("a: 1\ncatalog:\n  replicas: 3\n")
     missing = tmp_path / "missing.yaml"
-    for file, expected in ((nested, f"{nested}:2:1: key 'catalog' holds a map"),
-                           (missing, "cannot read")):  # fmt: skip
+    for file, expected in (
+        (nested, f"{nested}:2:1: key 'catalog' holds a map"),
+        (missing, "cannot read"),
+    ):
         for replace in ((), ("--replace",)):
             local, remote = cli.both("config", "import", "from-file", file, *replace)
             assert local.code == remote.code == 1

@@ -19,8 +19,19 @@ def _world(cli: Cli) -> None:
     _ok(cli.local("template", "import", FIXTURES / "bookstore"))
     _ok(cli.local("config", "set", "shop-dev", "web.host=shop.example.com", "db.password=pw"))
     for app in ("shop", "web"):
-        _ok(cli.remote("app", "create", app, "--template", "bookstore@1", "--env", "dev",
-                       "--config", "shop-dev"))  # fmt: skip
+        _ok(
+            cli.remote(
+                "app",
+                "create",
+                app,
+                "--template",
+                "bookstore@1",
+                "--env",
+                "dev",
+                "--config",
+                "shop-dev",
+            )
+        )
 
 
 def test_deletes_locally_and_through_the_server(cli: Cli) -> None:
@@ -48,8 +59,9 @@ def test_deletes_locally_and_through_the_server(cli: Cli) -> None:
         assert f"application {app!r} not found (it was deleted at" in shown.err
         ops = _ok(run("app", "operations", app, "--deleted", "-o", "json"))
         assert '"kind": "delete"' in ops.out
-    local, remote = cli.local("app", "history", "shop", "--deleted"), cli.remote(
-        "app", "history", "shop", "--deleted"
+    local, remote = (
+        cli.local("app", "history", "shop", "--deleted"),
+        cli.remote("app", "history", "shop", "--deleted"),
     )
     assert (local.code, remote.code) == (0, 0) and local.out == remote.out
 
@@ -62,8 +74,19 @@ def test_deletes_locally_and_through_the_server(cli: Cli) -> None:
 def test_in_use_refusals_name_the_users(cli: Cli) -> None:
     with cli.server.store() as store:
         if not store.list_applications():
-            _ok(cli.remote("app", "create", "again", "--template", "bookstore@1", "--env", "dev",
-                           "--config", "shop-dev"))  # fmt: skip
+            _ok(
+                cli.remote(
+                    "app",
+                    "create",
+                    "again",
+                    "--template",
+                    "bookstore@1",
+                    "--env",
+                    "dev",
+                    "--config",
+                    "shop-dev",
+                )
+            )
         users = ", ".join(a.name for a in store.list_applications())
     for run in (cli.local, cli.remote):
         env = run("env", "delete", "dev", "--yes")
@@ -110,11 +133,23 @@ def test_environment_delete_cascade(cli: Cli) -> None:
         if not store.list_templates():
             _world(cli)
         for env in ("scratch-a", "scratch-b"):
-            store.create_environment(env, kubeconfig=str(cli.server.kubeconfig), context=None,
-                                     namespace=env, config=None)  # fmt: skip
+            store.create_environment(
+                env, kubeconfig=str(cli.server.kubeconfig), context=None, namespace=env, config=None
+            )
     for run, env in ((cli.local, "scratch-a"), (cli.remote, "scratch-b")):
-        _ok(run("app", "create", f"{env}-app", "--template", "bookstore@1", "--env", env,
-                "--config", "shop-dev"))  # fmt: skip
+        _ok(
+            run(
+                "app",
+                "create",
+                f"{env}-app",
+                "--template",
+                "bookstore@1",
+                "--env",
+                env,
+                "--config",
+                "shop-dev",
+            )
+        )
         refused = run("env", "delete", env, "--yes")
         assert f"environment {env!r} is used by application(s) {env}-app;" in refused.err
         done = _ok(run("env", "delete", env, "--cascade", "--yes"))

@@ -56,8 +56,17 @@ def make_env(cli: Cli, name: str, kubeconfig: Path, **roles: str) -> str:
     """Environment ``name`` on the sandbox in a namespace of its own; ``roles``: user -> role."""
     namespace = f"{name}-{uuid.uuid4().hex[:6]}"
     assert cli.local("config", "set", name, "api.tag=1.0").code == 0
-    made = cli.local("env", "create", name, "--kubeconfig", kubeconfig, "--namespace", namespace,
-                     "--config", name)  # fmt: skip
+    made = cli.local(
+        "env",
+        "create",
+        name,
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        namespace,
+        "--config",
+        name,
+    )
     assert made.code == 0, made.err
     with cli.server.store() as store:
         for user, role in roles.items():
@@ -142,7 +151,9 @@ def test_plan_deploy_status_and_operations_print_the_same_either_way(
     assert (op["author"], op["status"]) == ("dana", "succeeded")
     status = cli.remote("app", "status", world.remote, "-o", "json").json()
     assert [(s["service"], s["health"], s["revision"]) for s in status] == [
-        ("db", "healthy", 1), ("api", "healthy", 1)]  # fmt: skip
+        ("db", "healthy", 1),
+        ("api", "healthy", 1),
+    ]
 
     # A change to one service, deployed, then rolled back: the same either way.
     for app in (world.remote, world.local):
@@ -168,8 +179,9 @@ def test_plan_deploy_status_and_operations_print_the_same_either_way(
     assert lines(remote, f"  {'api':<12} ready      ")
     status = cli.remote("app", "status", world.remote, "-o", "json").json()
     assert [(s["service"], s["revision"]) for s in status] == [("db", 1), ("api", 3)]
-    assert [o["kind"] for o in cli.remote("app", "operations", world.remote, "-o", "json").json()
-            ] == ["rollback", "deploy", "deploy"]  # fmt: skip
+    assert [
+        o["kind"] for o in cli.remote("app", "operations", world.remote, "-o", "json").json()
+    ] == ["rollback", "deploy", "deploy"]
 
 
 def test_a_service_that_never_becomes_ready_fails_with_its_reasons(
@@ -195,8 +207,9 @@ def test_an_app_locked_by_another_operation_is_refused_with_the_servers_message(
 ) -> None:
     with cli.server.store() as store:
         holder = store.start_operation(world.remote, "deploy", author="ghost", services=["db"])
-        store.acquire_lock(world.remote, owner="ghost@elsewhere", operation_id=holder.id,
-                           lease_seconds=600)  # fmt: skip
+        store.acquire_lock(
+            world.remote, owner="ghost@elsewhere", operation_id=holder.id, lease_seconds=600
+        )
     try:
         refused = cli.remote("app", "deploy", world.remote, "--yes", user="dana")
         local = cli.local("app", "deploy", world.remote, "--yes")

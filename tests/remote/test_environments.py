@@ -9,8 +9,9 @@ from tests.remote.conftest import Cli
 
 
 def test_create_through_the_server_is_seen_locally(cli: Cli) -> None:
-    made = cli.remote("env", "create", "qa", "--kubeconfig", cli.server.kubeconfig,
-                      "--namespace", "qa-ns")  # fmt: skip
+    made = cli.remote(
+        "env", "create", "qa", "--kubeconfig", cli.server.kubeconfig, "--namespace", "qa-ns"
+    )
     assert made.code == 0, made.err
     assert made.out == "environment qa created (namespace qa-ns)\n"
     shown = cli.local("env", "show", "qa", "-o", "json")
@@ -44,8 +45,9 @@ def test_errors_are_the_servers_messages_with_the_same_exit_code(cli: Cli) -> No
 
 
 def test_a_viewer_cannot_create_and_is_told_why(cli: Cli) -> None:
-    refused = cli.remote("env", "create", "x", "--kubeconfig", cli.server.kubeconfig,
-                         "--namespace", "x", user="vic")  # fmt: skip
+    refused = cli.remote(
+        "env", "create", "x", "--kubeconfig", cli.server.kubeconfig, "--namespace", "x", user="vic"
+    )
     assert refused.code == 1
     assert "administrator" in refused.err and "vic" in refused.err
     assert cli.local("env", "show", "x").code == 1  # nothing was made
@@ -99,16 +101,25 @@ def test_approval_rule_set_either_way_and_audited(cli: Cli) -> None:
     refused = cli.remote("env", "approval", "gated", "--required", user="vic")
     assert refused.code == 1 and "administrator" in refused.err
     done = cli.remote("env", "approval", "gated", "--required")
-    assert done.code == 0 and done.out == "environment gated requires approval for deploys, rollbacks, deletes and promotions\n"
+    assert (
+        done.code == 0
+        and done.out
+        == "environment gated requires approval for deploys, rollbacks, deletes and promotions\n"
+    )
     local, remote = cli.both("env", "show", "gated", "-o", "json")
     assert remote.out == local.out and remote.json()["requiresApproval"] is True
     off = cli.local("env", "approval", "gated", "--not-required")
-    assert off.out == "environment gated does not require approval for deploys, rollbacks, deletes and promotions\n"
+    assert (
+        off.out
+        == "environment gated does not require approval for deploys, rollbacks, deletes and promotions\n"
+    )
     assert cli.remote("env", "show", "gated", "-o", "json").json()["requiresApproval"] is False
     with cli.server.store() as store:
         entries = [e for e in store.list_audit() if e.action == "environment.approval"]
         assert [(e.actor, e.details["requiresApproval"]) for e in entries[:2]] == [
-            ("local-op", False), ("root", True)]  # fmt: skip
+            ("local-op", False),
+            ("root", True),
+        ]
 
 
 def test_set_config_through_the_server_is_audited_there(cli: Cli) -> None:

@@ -60,8 +60,11 @@ def test_the_audit_log_records_the_real_peer_not_the_claim(
 ) -> None:
     done = login(server.url, "mona", PASSWORD, "203.0.113.7")
     assert done.status_code == 200, done.text
-    assert token_audit(server, "mona") == {"token": done.json()["info"]["id"], "via": "login",
-                                           "address": "127.0.0.1"}  # fmt: skip
+    assert token_audit(server, "mona") == {
+        "token": done.json()["info"]["id"],
+        "via": "login",
+        "address": "127.0.0.1",
+    }
 
 
 def test_a_listed_proxy_forwards_the_client_address(server: Server, proxied: Replica) -> None:
@@ -74,6 +77,9 @@ def test_a_listed_proxy_forwards_the_client_address(server: Server, proxied: Rep
     assert limited.status_code == 429 and "from 198.51.100.0" in limited.text
     done = login(url, "otto", PASSWORD, "203.0.113.9")
     assert done.status_code == 200, done.text
-    assert token_audit(server, "otto") == {"token": done.json()["info"]["id"], "via": "login",
-                                           "address": "127.0.0.1",
-                                           "forwardedFor": "203.0.113.9"}  # fmt: skip
+    assert token_audit(server, "otto") == {
+        "token": done.json()["info"]["id"],
+        "via": "login",
+        "address": "127.0.0.1",
+        "forwardedFor": "203.0.113.9",
+    }

@@ -42,8 +42,12 @@ def test_login_saves_a_token_the_next_commands_use(
     assert [e["name"] for e in listed.json()] == ["dev"]  # lena's view, not root's
 
     me = cli.capture(["--server", cli.server.url, "whoami", "-o", "json"])
-    assert me.json() == {"user": "lena", "admin": False, "server": cli.server.url,
-                         "roles": {"dev": "deployer"}}  # fmt: skip
+    assert me.json() == {
+        "user": "lena",
+        "admin": False,
+        "server": cli.server.url,
+        "roles": {"dev": "deployer"},
+    }
 
     out = cli.capture(["--server", cli.server.url, "logout"])
     assert out.code == 0 and saved_entry(cli.server.url) is None
@@ -82,7 +86,9 @@ def test_users_are_made_and_granted_through_the_server(cli: Cli) -> None:
     assert granted.code == 0 and granted.out == "user tess is viewer in environment dev\n"
     with cli.server.store() as store:
         assert store.roles_of("tess") == {"dev": "viewer"}
-        entry = next(e for e in store.list_audit() if e.action == "user.create" and e.name == "tess")
+        entry = next(
+            e for e in store.list_audit() if e.action == "user.create" and e.name == "tess"
+        )
         assert entry.actor == "root"  # the token's user, not $KAPSTAN_USER
     bad = cli.remote("user", "grant", "tess", "dev", "owner")
     assert bad.code == 1 and "role" in bad.err

@@ -45,8 +45,7 @@ def test_install_through_the_server_prints_what_a_local_install_prints(cli: Cli)
 
 
 def test_a_viewer_cannot_install_and_nothing_is_written(cli: Cli) -> None:
-    refused = cli.remote("market", "install", "redis", "--env", "dev", "--app", "r-vic",
-                         user="vic")  # fmt: skip
+    refused = cli.remote("market", "install", "redis", "--env", "dev", "--app", "r-vic", user="vic")
     assert refused.code == 1 and "vic" in refused.err
     with cli.server.store() as store:
         assert "r-vic" not in {a.name for a in store.list_applications()}
@@ -57,8 +56,9 @@ def test_unknown_template_and_bad_keys_are_the_same_errors_either_way(cli: Cli) 
     local, remote = cli.both("market", "install", "no-such-thing", "--env", "dev")
     assert local.code == remote.code == 1
     assert remote.err == local.err
-    local, remote = cli.both("market", "install", "redis", "--env", "dev", "--app", "r-bad",
-                             "--set", "not.a.key=1")  # fmt: skip
+    local, remote = cli.both(
+        "market", "install", "redis", "--env", "dev", "--app", "r-bad", "--set", "not.a.key=1"
+    )
     assert local.code == remote.code == 1
     assert remote.err == local.err and "not.a.key" in remote.err
 
@@ -68,8 +68,19 @@ def test_install_and_deploy_through_the_server_on_the_sandbox(
 ) -> None:
     env = f"mk{uuid.uuid4().hex[:4]}"
     make_env(cli, env, Path(sandbox_cluster.kubeconfig), dana="deployer")
-    done = cli.remote("market", "install", "redis", "--env", env, "--app", f"{env}-redis",
-                      "--deploy", "--timeout", "120", user="dana")  # fmt: skip
+    done = cli.remote(
+        "market",
+        "install",
+        "redis",
+        "--env",
+        env,
+        "--app",
+        f"{env}-redis",
+        "--deploy",
+        "--timeout",
+        "120",
+        user="dana",
+    )
     assert done.code == 0, done.err
     assert f"application {env}-redis: created in environment {env}" in done.out
     assert re.search(r"operation \d+ \(deploy\) succeeded", done.out), done.out

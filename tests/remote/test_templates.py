@@ -100,8 +100,12 @@ def test_show_as_json_has_the_bindings_and_files(cli: Cli, tmp_path: Path) -> No
         {"key": "catalog.log-level", "name": "CATALOG_LOG_LEVEL"},
         {"key": "db.password", "name": "DB_PASSWORD"},
     ]
-    assert shown["files"] == ["kapstan.yaml", "services/catalog.yaml", "services/postgres.yaml",
-                              "services/web.yaml"]  # fmt: skip
+    assert shown["files"] == [
+        "kapstan.yaml",
+        "services/catalog.yaml",
+        "services/postgres.yaml",
+        "services/web.yaml",
+    ]
 
 
 def test_export_writes_the_versions_files(cli: Cli, tmp_path: Path) -> None:

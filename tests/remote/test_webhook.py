@@ -17,8 +17,9 @@ def test_the_secret_signs_hooks_and_is_never_shown_again(cli: Cli) -> None:
     assert cli.local("template", "import", FIXTURES / "bookstore").code == 0
     assert cli.local("config", "set", "hooked", "web.host=h.example.com").code == 0
     assert cli.local("config", "set", "hooked", "--secret", "db.password=pw").code == 0
-    made = cli.remote("app", "create", "hooked", "--template", "bookstore", "--env", "dev",
-                      "--config", "hooked")  # fmt: skip
+    made = cli.remote(
+        "app", "create", "hooked", "--template", "bookstore", "--env", "dev", "--config", "hooked"
+    )
     assert made.code == 0, made.err
 
     refused = cli.remote("app", "webhook", "hooked", user="vic")
@@ -36,9 +37,12 @@ def test_the_secret_signs_hooks_and_is_never_shown_again(cli: Cli) -> None:
     body = json.dumps({"set": {"catalog.image.tag": "9.9"}}).encode()
     stamp, nonce = str(int(time.time())), uuid.uuid4().hex
     signature = sign(secret, stamp, nonce, "POST", "/api/v1/hooks/hooked", body)
-    headers = {"X-Kapstan-Timestamp": stamp, "X-Kapstan-Nonce": nonce,
-               "X-Kapstan-Signature": signature,
-               "Content-Type": "application/json"}  # fmt: skip
+    headers = {
+        "X-Kapstan-Timestamp": stamp,
+        "X-Kapstan-Nonce": nonce,
+        "X-Kapstan-Signature": signature,
+        "Content-Type": "application/json",
+    }
     answer = httpx.post(f"{cli.server.url}/api/v1/hooks/hooked", content=body, headers=headers)
     assert answer.status_code in (200, 201), answer.text
     got = cli.remote("config", "get", "hooked", "catalog.image.tag")

@@ -55,10 +55,17 @@ def populate(store: Store, tmp: Path, kubeconfig: Path, namespace: str, web_yaml
         (shop / name).write_text(text)
     content = read_template_dir(shop)
     store.save_template_version("shop", content, template_digest(content), author="setup")
-    store.create_environment("live", kubeconfig=str(kubeconfig), context=None,
-                             namespace=namespace, config="dev")  # fmt: skip
-    store.create_application("shop", template="shop", template_version=1, environment="live",
-                             config="dev", config_version=None)  # fmt: skip
+    store.create_environment(
+        "live", kubeconfig=str(kubeconfig), context=None, namespace=namespace, config="dev"
+    )
+    store.create_application(
+        "shop",
+        template="shop",
+        template_version=1,
+        environment="live",
+        config="dev",
+        config_version=None,
+    )
 
 
 @pytest.fixture

@@ -91,9 +91,13 @@ def free_port() -> int:
 
 @contextmanager
 def replicas(
-    url: str, token: str, environ: Mapping[str, str], logs: Path, names: tuple[str, ...],
+    url: str,
+    token: str,
+    environ: Mapping[str, str],
+    logs: Path,
+    names: tuple[str, ...],
     extra: tuple[str, ...] = (),
-) -> Iterator[dict[str, Replica]]:  # fmt: skip
+) -> Iterator[dict[str, Replica]]:
     """Start one server per name on ``url`` (``extra``: more `kapstan server` options); all
     stop (by pid) when the block ends."""
     started: dict[str, Replica] = {}
@@ -103,10 +107,21 @@ def replicas(
             port, log = free_port(), logs / f"{name}.log"
             with log.open("wb") as out:
                 process = subprocess.Popen(
-                    [*kapstan_command(), "server", "--db", url, "--host", "127.0.0.1",
-                     "--port", str(port), *extra],
-                    stdout=out, stderr=subprocess.STDOUT, env=env,
-                )  # fmt: skip
+                    [
+                        *kapstan_command(),
+                        "server",
+                        "--db",
+                        url,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        *extra,
+                    ],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                )
             started[name] = Replica(name, process, port, log, token)
         for replica in started.values():
             replica.wait_ready()

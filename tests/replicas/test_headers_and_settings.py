@@ -23,8 +23,11 @@ SECURITY = {
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    environ = {"KAPSTAN_SECRET_KEY": generate_key(), "KAPSTAN_LOCK_LEASE": "7",
-               "KAPSTAN_REAPER_INTERVAL": "0"}  # fmt: skip
+    environ = {
+        "KAPSTAN_SECRET_KEY": generate_key(),
+        "KAPSTAN_LOCK_LEASE": "7",
+        "KAPSTAN_REAPER_INTERVAL": "0",
+    }
     return TestClient(create_app(str(tmp_path / "kapstan.db"), environ=environ))
 
 

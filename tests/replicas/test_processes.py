@@ -93,9 +93,7 @@ def test_a_dead_operation_is_taken_over_once_and_resumed(offline: World, start: 
     assert ("resume", f"re-running the request of abandoned operation {dead.id}") in events
     ids = [o.id for o in offline.store.list_operations("shop")]
     late = [
-        finished_or_gone(offline.store, i, within=10)
-        for i in ids
-        if i not in (dead.id, took[0].id)
+        finished_or_gone(offline.store, i, within=10) for i in ids if i not in (dead.id, took[0].id)
     ]
     # A racing reaper lost: refused the lock, its operation is discarded (it never started);
     # finding the lock free (the winner done), its operation ends "not started".

@@ -24,8 +24,12 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 def browser(replica: Replica, session: str | None = None) -> httpx2.Client:
     cookies = {COOKIE: session} if session else None
-    return httpx2.Client(base_url=f"http://127.0.0.1:{replica.port}", timeout=30.0,
-                         follow_redirects=False, cookies=cookies)  # fmt: skip
+    return httpx2.Client(
+        base_url=f"http://127.0.0.1:{replica.port}",
+        timeout=30.0,
+        follow_redirects=False,
+        cookies=cookies,
+    )
 
 
 def log_in(replica: Replica, user: str) -> str:
@@ -33,8 +37,9 @@ def log_in(replica: Replica, user: str) -> str:
         form = b.get("/ui/login")
         found = CSRF.search(form.text)
         assert form.status_code == 200 and found is not None, form.text[:300]
-        answer = b.post("/ui/login", data={"user": user, "password": PASSWORD,
-                                           "csrf": found.group(1)})  # fmt: skip
+        answer = b.post(
+            "/ui/login", data={"user": user, "password": PASSWORD, "csrf": found.group(1)}
+        )
         assert answer.status_code == 303, answer.text[:300]
         session = answer.cookies.get(COOKIE)
         assert session

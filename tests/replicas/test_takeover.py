@@ -45,8 +45,12 @@ def late_label(sandbox_cluster: sandbox.SandboxState) -> Iterator[tuple[Client, 
 
 
 @pytest.fixture
-def live(world: World, sandbox_cluster: sandbox.SandboxState, tmp_path: Path,
-         late_label: tuple[Client, str]) -> World:  # fmt: skip
+def live(
+    world: World,
+    sandbox_cluster: sandbox.SandboxState,
+    tmp_path: Path,
+    late_label: tuple[Client, str],
+) -> World:
     web = samples.WEB_YAML.replace(
         "    spec:\n", f"    spec:\n      nodeSelector: {{{late_label[1]}: 'yes'}}\n"
     )
@@ -87,8 +91,11 @@ def test_killed_server_is_taken_over_and_the_deploy_finished(
     assert node.metadata is not None and node.metadata.name is not None
     kube.patch(Node, node.metadata.name, {"metadata": {"labels": {key: "yes"}}})
 
-    wait_for("A's operation to be abandoned",
-             lambda: operation(b, first)["status"] == Step.FAILED.value, LEASE + INTERVAL + SLACK)  # fmt: skip
+    wait_for(
+        "A's operation to be abandoned",
+        lambda: operation(b, first)["status"] == Step.FAILED.value,
+        LEASE + INTERVAL + SLACK,
+    )
     taken = time.monotonic() - killed
     old = operation(b, first)
     assert old["message"].startswith("abandoned: its process stopped renewing the lock")
@@ -108,8 +115,13 @@ def test_killed_server_is_taken_over_and_the_deploy_finished(
     # target; the resumed deploy applied web again and recorded it deployed.
     history = b.client.get("/api/v1/applications/shop/history", params={"service": "web"})
     assert [(r["revision"], r["status"], r["operationId"]) for r in history.json()["items"]] == [
-        (1, "interrupted", first), (2, "deployed", second)]  # fmt: skip
+        (1, "interrupted", first),
+        (2, "deployed", second),
+    ]
     status = b.client.get("/api/v1/applications/shop/status").json()
     assert [(s["service"], s["health"]) for s in status] == [
-        ("db", "healthy"), ("api", "healthy"), ("web", "healthy")]  # fmt: skip
+        ("db", "healthy"),
+        ("api", "healthy"),
+        ("web", "healthy"),
+    ]
     assert taken <= LEASE + INTERVAL + SLACK

@@ -21,8 +21,17 @@ def _delete_app(store: Store, name: str) -> int:
 
 def test_deleted_application_is_invisible_and_its_name_free(shop: Store) -> None:
     create_app(shop, "web")
-    shop.add_revision("shop", "api", manifests="m", hash="h1", template="base",
-                      template_version=1, config="dev", config_version=1, author="ana")  # fmt: skip
+    shop.add_revision(
+        "shop",
+        "api",
+        manifests="m",
+        hash="h1",
+        template="base",
+        template_version=1,
+        config="dev",
+        config_version=1,
+        author="ana",
+    )
     op_id = _delete_app(shop, "shop")
 
     with pytest.raises(NotFoundError, match=r"application 'shop' not found \(it was deleted at"):
@@ -75,8 +84,9 @@ def test_environment_delete_refused_while_apps_use_it(shop: Store) -> None:
     assert shop.list_environments() == []
     assert shop.roles_of("eve") == {}
     assert shop.environments_using_config("dev") == []
-    again = shop.create_environment("dev", kubeconfig="/k2", context=None, namespace="b",
-                                    config=None)  # fmt: skip
+    again = shop.create_environment(
+        "dev", kubeconfig="/k2", context=None, namespace="b", config=None
+    )
     assert (again.kubeconfig, shop.get_environment("dev").namespace) == ("/k2", "b")
     assert shop.roles_of("eve") == {}  # grants of the deleted one do not come back
 
@@ -134,12 +144,14 @@ def test_whole_template_delete(store: Store) -> None:
 
 def test_open_approvals_of_what_is_deleted_are_rejected(shop: Store) -> None:
     shop.create_user("ana", password=None)
-    asked = shop.request_approval(kind="deploy", application="shop", environment="dev",
-                                  requested_by="ana", payload={})  # fmt: skip
+    asked = shop.request_approval(
+        kind="deploy", application="shop", environment="dev", requested_by="ana", payload={}
+    )
     _delete_app(shop, "shop")
     closed = shop.get_approval(asked.id)
     assert (closed.status, closed.reason) == ("rejected", "application shop was deleted")
-    other = shop.request_approval(kind="promote", application="web", environment="dev",
-                                  requested_by="ana", payload={})  # fmt: skip
+    other = shop.request_approval(
+        kind="promote", application="web", environment="dev", requested_by="ana", payload={}
+    )
     shop.delete_environment("dev")
     assert shop.get_approval(other.id).reason == "environment dev was deleted"

@@ -23,10 +23,19 @@ def start(store: Store) -> int:
 
 def pending(store: Store, operation_id: int | None, service: str = "api") -> Revision:
     return store.add_revision(
-        "shop", service, manifests="kind: Service\n", hash="h1", template="base",
-        template_version=1, config="dev", config_version=1, author="ana", status="pending",
-        inventory=[{**ENTRY, "uid": ""}], operation_id=operation_id,
-    )  # fmt: skip
+        "shop",
+        service,
+        manifests="kind: Service\n",
+        hash="h1",
+        template="base",
+        template_version=1,
+        config="dev",
+        config_version=1,
+        author="ana",
+        status="pending",
+        inventory=[{**ENTRY, "uid": ""}],
+        operation_id=operation_id,
+    )
 
 
 def statuses(store: Store) -> list[tuple[str, int, str]]:
@@ -35,8 +44,9 @@ def statuses(store: Store) -> list[tuple[str, int, str]]:
 
 def test_a_pending_revision_is_completed_with_its_inventory(shop: Store) -> None:
     rev = pending(shop, start(shop))
-    done = shop.update_revision("shop", "api", rev.number, inventory=[ENTRY],
-                                message="ok", status="deployed")  # fmt: skip
+    done = shop.update_revision(
+        "shop", "api", rev.number, inventory=[ENTRY], message="ok", status="deployed"
+    )
     assert (done.status, done.message, done.inventory) == ("deployed", "ok", (ENTRY,))
     assert shop.latest_revision("shop", "api") == done
 

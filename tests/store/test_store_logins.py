@@ -48,8 +48,11 @@ def test_the_limiter_refuses_after_the_limit_and_says_how_long_to_wait(
     for _ in range(3):
         limiter.check(store, "vic", "a")
         limiter.failed(store, "vic", "a")
-    with pytest.raises(TooManyAttempts, match=r"too many failed logins for 'vic' from a; "
-                       r"try again in \d+ seconds") as refused:  # fmt: skip
+    with pytest.raises(
+        TooManyAttempts,
+        match=r"too many failed logins for 'vic' from a; "
+        r"try again in \d+ seconds",
+    ) as refused:
         limiter.check(store, "vic", "a")
     assert 1 <= refused.value.retry_after <= 60
     limiter.check(store, "vic", "b")  # another address is another key

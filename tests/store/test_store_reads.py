@@ -28,9 +28,13 @@ def world(store: Store) -> Store:
         env = ("dev", "qa", "prod")[i % 3]
         config = {"dev": "dev", "qa": "shared", "prod": "prod"}[env]
         store.create_application(
-            f"a{i:02d}", template="blog" if i % 4 == 0 else "shop", template_version=1,
-            environment=env, config=config, config_version=1 if i == 3 else None,
-        )  # fmt: skip
+            f"a{i:02d}",
+            template="blog" if i % 4 == 0 else "shop",
+            template_version=1,
+            environment=env,
+            config=config,
+            config_version=1 if i == 3 else None,
+        )
     return store
 
 
@@ -58,8 +62,12 @@ def test_a_page_of_apps_is_the_slice_of_the_filtered_list(
     world: Store, environments: list[str] | None, search: str | None
 ) -> None:
     everything = world.list_applications()
-    wanted = [a for a in everything if (environments is None or a.environment in environments)
-              and (not search or matches(a, search))]  # fmt: skip
+    wanted = [
+        a
+        for a in everything
+        if (environments is None or a.environment in environments)
+        and (not search or matches(a, search))
+    ]
     for limit, offset in ((5, 0), (5, 5), (5, 10), (50, 0), (1, 11), (3, 40)):
         page, total = world.page_applications(
             limit=limit, offset=offset, environments=environments, search=search
@@ -72,8 +80,14 @@ def test_the_environments_using_a_config(world: Store) -> None:
     assert world.environments_using_config("dev") == ["dev"]
     assert world.environments_using_config("shared") == ["qa"]  # only through its apps
     assert world.environments_using_config("unused") == []
-    world.create_application("x", template="shop", template_version=1, environment="empty",
-                             config="prod", config_version=None)  # fmt: skip
+    world.create_application(
+        "x",
+        template="shop",
+        template_version=1,
+        environment="empty",
+        config="prod",
+        config_version=None,
+    )
     assert world.environments_using_config("prod") == ["empty", "prod"]
     with pytest.raises(NotFoundError, match=r"^config 'ghost' not found$"):
         world.environments_using_config("ghost")
@@ -89,8 +103,11 @@ def test_environments_allowing_agree_with_check_permission(world: Store, role: s
     world.grant_role("ana", "qa", "viewer")
     for user in ("root", "ana", "off"):
         for permission in ALL:
-            expected = [e.name for e in world.list_environments()
-                        if permission in allowed(world, user, e.name)]  # fmt: skip
+            expected = [
+                e.name
+                for e in world.list_environments()
+                if permission in allowed(world, user, e.name)
+            ]
             assert world.environments_allowing(user, permission) == expected, (user, permission)
     with pytest.raises(NotFoundError):
         world.environments_allowing("ghost", "view")

@@ -81,15 +81,26 @@ def kube(sandbox_cluster: sandbox.SandboxState) -> Iterator[KubeClient]:
 def namespace_admin(kube: KubeClient, namespace: str) -> str:
     """Namespace ``namespace`` with a service account ``deployer`` bound to ``admin`` there only."""
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-    kube.apply({"apiVersion": "v1", "kind": "ServiceAccount",
-                "metadata": {"name": "deployer", "namespace": namespace}})  # fmt: skip
-    kube.apply({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-        "metadata": {"name": "deployer-admin", "namespace": namespace},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                    "name": "admin"},
-        "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": namespace}],
-    })  # fmt: skip
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "deployer", "namespace": namespace},
+        }
+    )
+    kube.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "deployer-admin", "namespace": namespace},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "admin",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": namespace}],
+        }
+    )
     return f"system:serviceaccount:{namespace}:deployer"
 
 
@@ -99,9 +110,12 @@ def token_kubeconfig(cluster: sandbox.SandboxState, namespace: str, path: Path) 
     with kubeconfigs.raw_http(admin, 30) as http:
         answer = http.post(
             f"/api/v1/namespaces/{namespace}/serviceaccounts/deployer/token",
-            json={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
-                  "spec": {"expirationSeconds": 3600}},
-        )  # fmt: skip
+            json={
+                "apiVersion": "authentication.k8s.io/v1",
+                "kind": "TokenRequest",
+                "spec": {"expirationSeconds": 3600},
+            },
+        )
         answer.raise_for_status()
         token = answer.json()["status"]["token"]
     whole = yaml.safe_load(cluster.kubeconfig.read_text())
@@ -118,15 +132,30 @@ def managers(obj: dict[str, Any] | None) -> set[str]:
 
 
 def test_cli_deploy_into_kube_system_is_refused_and_writes_nothing(
-    kapstan: Run, tmp_path: Path, sandbox_cluster: sandbox.SandboxState, kube: KubeClient,
+    kapstan: Run,
+    tmp_path: Path,
+    sandbox_cluster: sandbox.SandboxState,
+    kube: KubeClient,
     db_url: str,
-) -> None:  # fmt: skip
-    files = {**TINY, "api.yaml": TINY["api.yaml"].replace(
-        "{name: api}", "{name: api, namespace: kube-system}")}  # fmt: skip
+) -> None:
+    files = {
+        **TINY,
+        "api.yaml": TINY["api.yaml"].replace("{name: api}", "{name: api, namespace: kube-system}"),
+    }
     namespace = unique("cli")
     assert kapstan("template", "import", write_template(tmp_path / "tiny", files)).code == 0
-    assert kapstan("env", "create", "dev", "--kubeconfig", sandbox_cluster.kubeconfig,
-                   "--namespace", namespace).code == 0  # fmt: skip
+    assert (
+        kapstan(
+            "env",
+            "create",
+            "dev",
+            "--kubeconfig",
+            sandbox_cluster.kubeconfig,
+            "--namespace",
+            namespace,
+        ).code
+        == 0
+    )
     assert kapstan("app", "create", "tiny", "--template", "tiny", "--env", "dev").code == 0
     expected = (
         'service api (api.yaml:1): Deployment kube-system/api is in namespace "kube-system", '
@@ -169,8 +198,11 @@ def test_finding_1_a_deployer_of_one_environment_cannot_write_elsewhere_through_
         api.tokens["alex"] = api.store.create_token("alex")[0]
         template = {"name": "grab", "files": grab_files(team_b, home), "message": "mine"}
         assert api.post("/api/v1/templates", template, user="alex").status_code == 201
-        created = api.post("/api/v1/applications",
-                           {"name": "grab", "template": "grab", "environment": "a"}, user="alex")  # fmt: skip
+        created = api.post(
+            "/api/v1/applications",
+            {"name": "grab", "template": "grab", "environment": "a"},
+            user="alex",
+        )
         assert created.status_code == 201, created.text
         deploy_refused(api, team_b, home)
 
@@ -199,8 +231,10 @@ def api_deployment(api: Api, namespace: str) -> dict[str, Any]:
     with connect(env.kubeconfig) as kube:
         found = kube.get("apps/v1", "Deployment", "api", namespace)
         assert found is not None
-        assert kube.get("rbac.authorization.k8s.io/v1", "ClusterRoleBinding",
-                        f"grab-{env.namespace}") is None  # fmt: skip
+        assert (
+            kube.get("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", f"grab-{env.namespace}")
+            is None
+        )
         return found
 
 
@@ -209,9 +243,14 @@ def test_finding_8_admin_of_one_namespace_deploys_without_touching_the_namespace
 ) -> None:
     namespace = unique("ns8")
     namespace_admin(kube, namespace)
-    kube.apply({"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": namespace, "labels": {"owner": "platform-team"}}},
-               field_manager="platform")  # fmt: skip
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": namespace, "labels": {"owner": "platform-team"}},
+        },
+        field_manager="platform",
+    )
     before = kube.get("v1", "Namespace", namespace)
     creds = token_kubeconfig(sandbox_cluster, namespace, tmp_path / "deployer.kubeconfig")
     assert kapstan("template", "import", write_template(tmp_path / "tiny", TINY)).code == 0
@@ -237,8 +276,20 @@ def test_impersonation_lets_the_cluster_bound_each_deploy(
     namespace = unique("imp")
     identity = namespace_admin(kube, namespace)
     assert kapstan("template", "import", write_template(tmp_path / "tiny", TINY)).code == 0
-    assert kapstan("env", "create", "dev", "--kubeconfig", sandbox_cluster.kubeconfig,
-                   "--namespace", namespace, "--impersonate", identity).code == 0  # fmt: skip
+    assert (
+        kapstan(
+            "env",
+            "create",
+            "dev",
+            "--kubeconfig",
+            sandbox_cluster.kubeconfig,
+            "--namespace",
+            namespace,
+            "--impersonate",
+            identity,
+        ).code
+        == 0
+    )
     assert kapstan("app", "create", "tiny", "--template", "tiny", "--env", "dev").code == 0
     deployed = kapstan("app", "deploy", "tiny", "--yes")
     assert deployed.code == 0, deployed.err
@@ -269,8 +320,19 @@ def test_a_missing_namespace_is_created_and_recorded_unless_shared(
     created, shared = unique("new"), unique("shared")
     assert kapstan("template", "import", write_template(tmp_path / "tiny", TINY)).code == 0
     for env, namespace, flags in (("dev", created, ()), ("qa", shared, ("--shared",))):
-        assert kapstan("env", "create", env, "--kubeconfig", sandbox_cluster.kubeconfig,
-                       "--namespace", namespace, *flags).code == 0  # fmt: skip
+        assert (
+            kapstan(
+                "env",
+                "create",
+                env,
+                "--kubeconfig",
+                sandbox_cluster.kubeconfig,
+                "--namespace",
+                namespace,
+                *flags,
+            ).code
+            == 0
+        )
         assert kapstan("app", "create", f"tiny-{env}", "--template", "tiny", "--env", env).code == 0
     assert kapstan("app", "deploy", "tiny-dev", "--yes").code == 0
     assert kube.get("v1", "Namespace", created) is not None
@@ -289,15 +351,31 @@ def test_a_missing_namespace_is_created_and_recorded_unless_shared(
 def cluster_scoped_crd(kube: KubeClient) -> Iterator[str]:
     """A custom kind the static list cannot know: Widget, cluster-scoped."""
     group = f"{unique('h1')}.example.io"
-    kube.apply({
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {"group": group, "scope": "Cluster",
-                 "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-                 "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
-                     "openAPIV3Schema": {"type": "object",
-                                         "x-kubernetes-preserve-unknown-fields": True}}}]},
-    })  # fmt: skip
+    kube.apply(
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": f"widgets.{group}"},
+            "spec": {
+                "group": group,
+                "scope": "Cluster",
+                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                "versions": [
+                    {
+                        "name": "v1",
+                        "served": True,
+                        "storage": True,
+                        "schema": {
+                            "openAPIV3Schema": {
+                                "type": "object",
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            }
+                        },
+                    }
+                ],
+            },
+        }
+    )
     for _ in range(100):  # until discovery serves it (bounded by attempts, not by time)
         try:
             kube.kind(f"{group}/v1", "Widget")
@@ -317,8 +395,18 @@ def test_a_custom_kind_is_judged_by_the_clusters_discovery(
         "w.yaml": f"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1}}\n",
     }
     assert kapstan("template", "import", write_template(tmp_path / "w", files)).code == 0
-    assert kapstan("env", "create", "dev", "--kubeconfig", sandbox_cluster.kubeconfig,
-                   "--namespace", unique("w")).code == 0  # fmt: skip
+    assert (
+        kapstan(
+            "env",
+            "create",
+            "dev",
+            "--kubeconfig",
+            sandbox_cluster.kubeconfig,
+            "--namespace",
+            unique("w"),
+        ).code
+        == 0
+    )
     assert kapstan("app", "create", "w", "--template", "w", "--env", "dev").code == 0
     refused = kapstan("app", "plan", "w")
     assert refused.code == 1

@@ -8,8 +8,17 @@ from tests.remote.conftest import Cli
 def test_env_set_and_clone_through_the_server(cli: Cli) -> None:
     refused = cli.remote("env", "set", "dev", "--allow-kind", "ClusterRole", user="dana")
     assert refused.code == 1 and "changing an environment's boundary" in refused.err
-    changed = cli.remote("env", "set", "dev", "--allow-namespace", "teamb", "--allow-kind",
-                         "ClusterRole", "--impersonate", "alice")  # fmt: skip
+    changed = cli.remote(
+        "env",
+        "set",
+        "dev",
+        "--allow-namespace",
+        "teamb",
+        "--allow-kind",
+        "ClusterRole",
+        "--impersonate",
+        "alice",
+    )
     assert changed.code == 0, changed.err
     again = cli.remote("env", "set", "dev", "--allow-namespace", "cache")
     assert "other namespaces allowed: cache, teamb" in again.out, "added, not replaced"

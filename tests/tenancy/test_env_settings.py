@@ -29,8 +29,9 @@ def kubeconfig(tmp_path: Path, name: str, server: str = "https://10.0.0.1:6443")
 
 @pytest.fixture
 def dev(kapstan: Run, tmp_path: Path) -> Run:
-    made = kapstan("env", "create", "dev", "--kubeconfig", kubeconfig(tmp_path, "a"),
-                   "--namespace", "shop")  # fmt: skip
+    made = kapstan(
+        "env", "create", "dev", "--kubeconfig", kubeconfig(tmp_path, "a"), "--namespace", "shop"
+    )
     assert made.code == 0, made.err
     return kapstan
 
@@ -48,8 +49,10 @@ def test_a_second_environment_on_one_cluster_and_namespace_is_refused(
         "Give qa its own namespace with --namespace; or, if they are meant to share it, mark "
         "dev shared (kapstan env set dev --shared) and pass --shared"
     )
-    assert dev("env", "create", "qa", "--kubeconfig", same, "--namespace", "shop",
-               "--shared").code == 1  # fmt: skip
+    assert (
+        dev("env", "create", "qa", "--kubeconfig", same, "--namespace", "shop", "--shared").code
+        == 1
+    )
     assert dev("env", "create", "qa", "--kubeconfig", same, "--namespace", "qa").code == 0
     other = kubeconfig(tmp_path, "c", server="https://10.0.0.2:6443")
     assert dev("env", "create", "qb", "--kubeconfig", other, "--namespace", "shop").code == 0
@@ -63,8 +66,10 @@ def test_a_second_environment_on_one_cluster_and_namespace_is_refused(
 def test_clone_must_go_elsewhere(dev: Run, tmp_path: Path) -> None:
     refused = dev("env", "clone", "dev", "staging")
     assert refused.code == 1
-    assert "Give the clone its own namespace: kapstan env clone dev staging --namespace " \
-        "NAMESPACE (or --kubeconfig/--context for another cluster)" in refused.err  # fmt: skip
+    assert (
+        "Give the clone its own namespace: kapstan env clone dev staging --namespace "
+        "NAMESPACE (or --kubeconfig/--context for another cluster)" in refused.err
+    )
     assert dev("env", "list", "-o", "json").json()[0]["name"] == "dev"
     assert len(dev("env", "list", "-o", "json").json()) == 1
     made = dev("env", "clone", "dev", "staging", "--namespace", "shop-staging")
@@ -77,9 +82,19 @@ def test_clone_must_go_elsewhere(dev: Run, tmp_path: Path) -> None:
 
 
 def test_env_set_changes_the_boundary_and_show_lists_it(dev: Run) -> None:
-    changed = dev("env", "set", "dev", "--allow-namespace", "teamb", "--allow-namespace",
-                  "shared-cache", "--allow-kind", "ClusterRole", "--impersonate",
-                  "system:serviceaccount:shop:deployer")  # fmt: skip
+    changed = dev(
+        "env",
+        "set",
+        "dev",
+        "--allow-namespace",
+        "teamb",
+        "--allow-namespace",
+        "shared-cache",
+        "--allow-kind",
+        "ClusterRole",
+        "--impersonate",
+        "system:serviceaccount:shop:deployer",
+    )
     assert changed.code == 0, changed.err
     assert changed.out == (
         "environment dev: namespace shop, other namespaces allowed: shared-cache, teamb\n"
@@ -87,8 +102,15 @@ def test_env_set_changes_the_boundary_and_show_lists_it(dev: Run) -> None:
         "deploys act as: system:serviceaccount:shop:deployer\n"
         "shared: no\n"
     )
-    dev("env", "set", "dev", "--remove-namespace", "shared-cache", "--allow-kind",
-        "rbac.authorization.k8s.io/ClusterRoleBinding")  # fmt: skip
+    dev(
+        "env",
+        "set",
+        "dev",
+        "--remove-namespace",
+        "shared-cache",
+        "--allow-kind",
+        "rbac.authorization.k8s.io/ClusterRoleBinding",
+    )
     shown = dev("env", "show", "dev", "-o", "json").json()
     assert shown["allowedNamespaces"] == ["teamb"]
     assert shown["allowedKinds"] == ["ClusterRole", "rbac.authorization.k8s.io/ClusterRoleBinding"]
@@ -105,20 +127,26 @@ def test_env_set_changes_the_boundary_and_show_lists_it(dev: Run) -> None:
 
 
 def test_the_boundary_through_the_api_is_for_admins_and_audited(api: Api) -> None:
-    body = {"allowedNamespaces": ["teamb"], "allowedKinds": ["ClusterRole"],
-            "impersonate": "system:serviceaccount:ns-dev:deployer"}  # fmt: skip
+    body = {
+        "allowedNamespaces": ["teamb"],
+        "allowedKinds": ["ClusterRole"],
+        "impersonate": "system:serviceaccount:ns-dev:deployer",
+    }
     assert api.put("/api/v1/environments/dev/boundary", body, user="dana").status_code == 403
     done = api.put("/api/v1/environments/dev/boundary", body)
     assert done.status_code == 200, done.text
     assert (done.json()["allowedNamespaces"], done.json()["allowedKinds"]) == (
-        ["teamb"], ["ClusterRole"])  # fmt: skip
+        ["teamb"],
+        ["ClusterRole"],
+    )
     # Fields left out are kept; an explicit null stops impersonating.
     kept = api.put("/api/v1/environments/dev/boundary", {"shared": True}).json()
     assert kept["impersonate"] == "system:serviceaccount:ns-dev:deployer" and kept["shared"]
     off = api.put("/api/v1/environments/dev/boundary", {"impersonate": None}).json()
     assert off["impersonate"] is None and off["allowedNamespaces"] == ["teamb"]
     assert [e["details"]["allowedKinds"] for e in api.audit("environment.boundary")] == [
-        ["ClusterRole"]] * 3  # fmt: skip
+        ["ClusterRole"]
+    ] * 3
     bad = api.put("/api/v1/environments/dev/boundary", {"allowedKinds": ["a b"]})
     assert bad.status_code == 422 and "is not valid" in bad.json()["error"]["message"]
 
@@ -133,23 +161,50 @@ def test_clone_through_the_api_needs_its_own_namespace(api: Api) -> None:
 
 def test_create_takes_the_boundary_and_checks_it_first(kapstan: Run, tmp_path: Path) -> None:
     config = kubeconfig(tmp_path, "a")
-    bad = kapstan("env", "create", "qa", "--kubeconfig", config, "--namespace", "qa",
-                  "--allow-kind", "not a kind")  # fmt: skip
+    bad = kapstan(
+        "env",
+        "create",
+        "qa",
+        "--kubeconfig",
+        config,
+        "--namespace",
+        "qa",
+        "--allow-kind",
+        "not a kind",
+    )
     assert bad.code == 1 and "allowed kind 'not a kind' is not valid" in bad.err
     assert kapstan("env", "list", "-o", "json").json() == [], "nothing made"
-    made = kapstan("env", "create", "qa", "--kubeconfig", config, "--namespace", "qa",
-                   "--allow-namespace", "cache", "--allow-kind", "PriorityClass",
-                   "--impersonate", "system:serviceaccount:qa:deployer", "--shared")  # fmt: skip
+    made = kapstan(
+        "env",
+        "create",
+        "qa",
+        "--kubeconfig",
+        config,
+        "--namespace",
+        "qa",
+        "--allow-namespace",
+        "cache",
+        "--allow-kind",
+        "PriorityClass",
+        "--impersonate",
+        "system:serviceaccount:qa:deployer",
+        "--shared",
+    )
     assert made.code == 0, made.err
     shown = kapstan("env", "show", "qa", "-o", "json").json()
-    assert (shown["allowedNamespaces"], shown["allowedKinds"], shown["impersonate"],
-            shown["shared"]) == (["cache"], ["PriorityClass"],
-                                 "system:serviceaccount:qa:deployer", True)  # fmt: skip
+    assert (
+        shown["allowedNamespaces"],
+        shown["allowedKinds"],
+        shown["impersonate"],
+        shown["shared"],
+    ) == (["cache"], ["PriorityClass"], "system:serviceaccount:qa:deployer", True)
 
 
 def test_the_console_overview_shows_each_boundary(console: Console) -> None:
-    console.api.put("/api/v1/environments/dev/boundary",
-                    {"allowedNamespaces": ["cache"], "impersonate": "alice"})  # fmt: skip
+    console.api.put(
+        "/api/v1/environments/dev/boundary",
+        {"allowedNamespaces": ["cache"], "impersonate": "alice"},
+    )
     page = console.get("/ui", "dana").text
     assert "<th>Boundary</th>" in page
     assert "as alice; also cache</td>" in page

@@ -38,30 +38,51 @@ CASES = [
     (obj("Deployment", "api", "teamb", "apps/v1"), SHOP, "namespace"),
     (obj("Deployment", "api", "teamb", "apps/v1"), Boundary("dev", "shop", ("teamb",)), None),
     (obj("Service", "api", "kube-system"), SHOP, "namespace"),
-    (obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"), SHOP,
-     "cluster-scoped"),
-    (obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"),
-     Boundary("dev", "shop", (), ("ClusterRoleBinding",)), None),
-    (obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"),
-     Boundary("dev", "shop", (), ("rbac.authorization.k8s.io/ClusterRoleBinding",)), None),
-    (obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"),
-     Boundary("dev", "shop", (), ("other.io/ClusterRoleBinding",)), "cluster-scoped"),
-    (obj("ClusterRole", "grab", None, "rbac.authorization.k8s.io/v1"),
-     Boundary("dev", "shop", (), ("ClusterRoleBinding",)), "cluster-scoped"),
+    (
+        obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"),
+        SHOP,
+        "cluster-scoped",
+    ),
+    (
+        obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"),
+        Boundary("dev", "shop", (), ("ClusterRoleBinding",)),
+        None,
+    ),
+    (
+        obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"),
+        Boundary("dev", "shop", (), ("rbac.authorization.k8s.io/ClusterRoleBinding",)),
+        None,
+    ),
+    (
+        obj("ClusterRoleBinding", "grab", None, "rbac.authorization.k8s.io/v1"),
+        Boundary("dev", "shop", (), ("other.io/ClusterRoleBinding",)),
+        "cluster-scoped",
+    ),
+    (
+        obj("ClusterRole", "grab", None, "rbac.authorization.k8s.io/v1"),
+        Boundary("dev", "shop", (), ("ClusterRoleBinding",)),
+        "cluster-scoped",
+    ),
     (obj("Namespace", "shop"), SHOP, "cluster-scoped"),
     (obj("Namespace", "shop"), Boundary("dev", "shop", (), ("core/Namespace",)), None),
     (obj("PersistentVolume", "pv1"), SHOP, "cluster-scoped"),
     (obj("StorageClass", "fast", None, "storage.k8s.io/v1"), SHOP, "cluster-scoped"),
-    (obj("CustomResourceDefinition", "w.example.io", None, "apiextensions.k8s.io/v1"), SHOP,
-     "cluster-scoped"),
-    (obj("ValidatingWebhookConfiguration", "v", None, "admissionregistration.k8s.io/v1"), SHOP,
-     "cluster-scoped"),
+    (
+        obj("CustomResourceDefinition", "w.example.io", None, "apiextensions.k8s.io/v1"),
+        SHOP,
+        "cluster-scoped",
+    ),
+    (
+        obj("ValidatingWebhookConfiguration", "v", None, "admissionregistration.k8s.io/v1"),
+        SHOP,
+        "cluster-scoped",
+    ),
     (obj("PriorityClass", "high", None, "scheduling.k8s.io/v1"), SHOP, "cluster-scoped"),
     # Rendering gives a custom kind the environment's namespace; the cluster says it is global.
     (obj("Widget", "w", "shop", "example.io/v1"), SHOP, "cluster-scoped"),
     (obj("Gadget", "g", "shop", "example.io/v1"), SHOP, None),
     (obj("Gadget", "g", "elsewhere", "example.io/v1"), SHOP, "namespace"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("manifest", "boundary", "reason"), CASES)
@@ -100,10 +121,16 @@ def test_without_origins_the_service_alone_is_named() -> None:
 
 @pytest.mark.parametrize(
     ("entry", "ok"),
-    [("ClusterRole", True), ("rbac.authorization.k8s.io/ClusterRole", True),
-     ("core/Namespace", True), ("clusterrole", False), ("rbac/", False), ("a b", False),
-     ("", False)],
-)  # fmt: skip
+    [
+        ("ClusterRole", True),
+        ("rbac.authorization.k8s.io/ClusterRole", True),
+        ("core/Namespace", True),
+        ("clusterrole", False),
+        ("rbac/", False),
+        ("a b", False),
+        ("", False),
+    ],
+)
 def test_kind_entries_are_checked(entry: str, ok: bool) -> None:
     if ok:
         assert tenancy.check_kind_entry(entry) == entry
@@ -114,10 +141,15 @@ def test_kind_entries_are_checked(entry: str, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("identity", "ok"),
-    [("alice", True), ("system:serviceaccount:shop:deployer", True),
-     ("system:serviceaccount:shop", False), ("system:serviceaccount:Shop:x", False),
-     ("al ice", False), ("", False)],
-)  # fmt: skip
+    [
+        ("alice", True),
+        ("system:serviceaccount:shop:deployer", True),
+        ("system:serviceaccount:shop", False),
+        ("system:serviceaccount:Shop:x", False),
+        ("al ice", False),
+        ("", False),
+    ],
+)
 def test_identities_are_checked(identity: str, ok: bool) -> None:
     if ok:
         assert tenancy.check_identity(identity) == identity

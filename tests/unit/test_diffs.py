@@ -35,8 +35,13 @@ CHANGED: dict[str, Value] = {
 
 
 def rendered(values: dict[str, Value]) -> RenderedApp:
-    return render_app(parse_template(bookstore_files()), values, app="shop", namespace="dev",
-                      hash_key=b"unit test checksum key")  # fmt: skip
+    return render_app(
+        parse_template(bookstore_files()),
+        values,
+        app="shop",
+        namespace="dev",
+        hash_key=b"unit test checksum key",
+    )
 
 
 def test_unified_diff_golden() -> None:

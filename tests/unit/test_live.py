@@ -14,15 +14,21 @@ def _deploy(image: str = "web:1", **meta: Any) -> dict[str, Any]:
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "shop", **meta},
-        "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "web", "image": image}]}}},
+        "spec": {
+            "replicas": 2,
+            "template": {"spec": {"containers": [{"name": "web", "image": image}]}},
+        },
     }
 
 
 SERVER_NOISE: dict[str, Any] = {
-    "uid": "1234", "resourceVersion": "99", "generation": 3, "creationTimestamp": "2026-01-01T00:00:00Z",
+    "uid": "1234",
+    "resourceVersion": "99",
+    "generation": 3,
+    "creationTimestamp": "2026-01-01T00:00:00Z",
     "managedFields": [{"manager": "kapstan"}],
     "annotations": {"deployment.kubernetes.io/revision": "4", "kapstan.io/revision": "7"},
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(
@@ -42,22 +48,30 @@ def test_compare_ignores_server_bookkeeping_and_version_stamps(
 
 def test_update_diff_shows_only_the_change() -> None:
     plan = live.compare(_deploy("web:1", **SERVER_NOISE), _deploy("web:2"))
-    changed = [ln for ln in plan.diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    changed = [
+        ln for ln in plan.diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))
+    ]
     assert changed == ["-      - image: web:1", "+      - image: web:2"]
     assert str(plan.key) == "Deployment.apps shop/web"
 
 
 def _secret(value: str, other: str = "b3RoZXI=") -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "shop"},
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db", "namespace": "shop"},
         "data": {"password": value, "user": other},
-    }  # fmt: skip
+    }
 
 
 def test_secret_values_never_appear_but_a_changed_one_is_reported() -> None:
     plan = live.compare(_secret("czNjcjN0"), _secret("bjN3LXMzY3IzdA=="))
     assert plan.action == "update"
-    assert "czNjcjN0" not in plan.diff and "bjN3LXMzY3IzdA==" not in plan.diff and "b3RoZXI=" not in plan.diff
+    assert (
+        "czNjcjN0" not in plan.diff
+        and "bjN3LXMzY3IzdA==" not in plan.diff
+        and "b3RoZXI=" not in plan.diff
+    )
     assert "+  password: <redacted> (changed)" in plan.diff
     assert "user" not in [ln for ln in plan.diff.splitlines() if ln.startswith(("+", "-"))]
     created = live.compare(None, _secret("czNjcjN0"))
@@ -67,9 +81,25 @@ def test_secret_values_never_appear_but_a_changed_one_is_reported() -> None:
 
 
 def test_apply_order_puts_config_before_workloads_and_ingress_last() -> None:
-    kinds = ["Ingress", "Deployment", "Service", "ConfigMap", "Widget", "Namespace", "HorizontalPodAutoscaler", "Secret"]
+    kinds = [
+        "Ingress",
+        "Deployment",
+        "Service",
+        "ConfigMap",
+        "Widget",
+        "Namespace",
+        "HorizontalPodAutoscaler",
+        "Secret",
+    ]
     objs = [{"kind": k, "metadata": {"name": k.lower()}} for k in kinds]
     assert [o["kind"] for o in order.apply_order(objs)] == [
-        "Namespace", "ConfigMap", "Secret", "Service", "Deployment", "Widget", "HorizontalPodAutoscaler", "Ingress",
-    ]  # fmt: skip
+        "Namespace",
+        "ConfigMap",
+        "Secret",
+        "Service",
+        "Deployment",
+        "Widget",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+    ]
     assert next(o["kind"] for o in order.prune_order(objs)) == "Ingress"

@@ -30,9 +30,15 @@ spec:
 
 
 def _services(resources: str) -> list[RenderedService]:
-    files = {"kapstan.yaml": "name: t\nservices:\n  api:\n    manifests: [api.yaml]\n",
-             "api.yaml": MANIFEST.format(resources=resources)}  # fmt: skip
-    return list(render_app(parse_template(files), {}, app="a", namespace="n", hash_key=None).services.values())
+    files = {
+        "kapstan.yaml": "name: t\nservices:\n  api:\n    manifests: [api.yaml]\n",
+        "api.yaml": MANIFEST.format(resources=resources),
+    }
+    return list(
+        render_app(
+            parse_template(files), {}, app="a", namespace="n", hash_key=None
+        ).services.values()
+    )
 
 
 def test_only_the_container_missing_resources_is_named_with_what_it_lacks() -> None:

@@ -373,10 +373,12 @@ def test_no_key_refuses_secrets_and_changes_nothing_else() -> None:
     with pytest.raises(SecretKeyError, match=r"service 'catalog'.*KAPSTAN_SECRET_KEY"):
         render_app(template, VALUES, app="shop", namespace="dev", hash_key=None)
     plain = {k: v for k, v in VALUES.items() if not isinstance(v, SecretValue)}
-    unkeyed = render_app(template, {**plain, "db.password": "x"}, app="shop", namespace="dev",
-                         hash_key=None)  # fmt: skip
-    keyed = render_app(template, {**plain, "db.password": "x"}, app="shop", namespace="dev",
-                       hash_key=b"k1")  # fmt: skip
+    unkeyed = render_app(
+        template, {**plain, "db.password": "x"}, app="shop", namespace="dev", hash_key=None
+    )
+    keyed = render_app(
+        template, {**plain, "db.password": "x"}, app="shop", namespace="dev", hash_key=b"k1"
+    )
     assert {s: r.hash for s, r in unkeyed.services.items()} == {
         s: r.hash for s, r in keyed.services.items()
     }
@@ -394,4 +396,6 @@ def test_content_hash_sees_secret_values_without_containing_them() -> None:
     assert content_hash([secret], key=b"x") != content_hash([secret], key=b"y")
     with pytest.raises(SecretKeyError, match="needs a key"):
         content_hash([secret])
-    assert content_hash([{**secret, "data": {}}]) == content_hash([{**secret, "data": {}}], key=b"x")
+    assert content_hash([{**secret, "data": {}}]) == content_hash(
+        [{**secret, "data": {}}], key=b"x"
+    )

@@ -8,9 +8,16 @@ from tests.unit.samples import bookstore_files, one_service
 def test_extract_variables_lists_keys_defaults_and_uses() -> None:
     variables = {v.key: v for v in extract_variables(parse_template(bookstore_files()))}
     assert sorted(variables) == [
-        "catalog.db.url", "catalog.host", "catalog.image.tag", "catalog.props", "catalog.replicas",
-        "db.password", "log.level", "postgres.version", "web.replicas",
-    ]  # fmt: skip
+        "catalog.db.url",
+        "catalog.host",
+        "catalog.image.tag",
+        "catalog.props",
+        "catalog.replicas",
+        "db.password",
+        "log.level",
+        "postgres.version",
+        "web.replicas",
+    ]
     replicas = variables["catalog.replicas"]
     assert (replicas.has_default, replicas.default) == (True, 2)
     assert replicas.uses == (Use("services/catalog.yaml", 6, "catalog", "spec.replicas"),)

@@ -47,8 +47,11 @@ def test_aliases_used_the_usual_way_are_read() -> None:
         "services:\n" + "".join(f"  s{i}:\n    <<: *common\n    image: img{i}\n" for i in range(30))
     )
     [data] = load_data(text, "compose.yaml")
-    assert data["services"]["s29"] == {"restart": "always", "environment": {"A": "1", "B": "2"},
-                                       "image": "img29"}  # fmt: skip
+    assert data["services"]["s29"] == {
+        "restart": "always",
+        "environment": {"A": "1", "B": "2"},
+        "image": "img29",
+    }
 
 
 @pytest.mark.parametrize(
@@ -90,7 +93,11 @@ def test_a_hostile_config_value_is_plain_text() -> None:
 
 def _same_nodes(a: yaml.Node, b: yaml.Node) -> None:
     assert (type(a), a.tag, a.start_mark.line, a.start_mark.column) == (
-        type(b), b.tag, b.start_mark.line, b.start_mark.column)  # fmt: skip
+        type(b),
+        b.tag,
+        b.start_mark.line,
+        b.start_mark.column,
+    )
     assert (a.end_mark.line, a.end_mark.column) == (b.end_mark.line, b.end_mark.column)
     if isinstance(a, yaml.ScalarNode) and isinstance(b, yaml.ScalarNode):  # same type, above
         assert (a.value, a.style) == (b.value, b.style)

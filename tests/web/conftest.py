@@ -34,16 +34,18 @@ class Console:
 
     def get(self, path: str, user: str, **kw: Any) -> httpx2.Response:
         session = self.session_for(user)
-        return self.api.client.get(path, headers={"Cookie": f"{COOKIE}={session.id}"},
-                                   follow_redirects=False, **kw)  # fmt: skip
+        return self.api.client.get(
+            path, headers={"Cookie": f"{COOKIE}={session.id}"}, follow_redirects=False, **kw
+        )
 
     def post(
         self, path: str, user: str, data: dict[str, str], csrf: bool = True
     ) -> httpx2.Response:
         session = self.session_for(user)
         form = {**data, "csrf": session.csrf} if csrf else data
-        return self.api.client.post(path, data=form, follow_redirects=False,
-                                    headers={"Cookie": f"{COOKIE}={session.id}"})  # fmt: skip
+        return self.api.client.post(
+            path, data=form, follow_redirects=False, headers={"Cookie": f"{COOKIE}={session.id}"}
+        )
 
 
 @pytest.fixture

@@ -32,13 +32,17 @@ class Rect:
     def holds(self, point: Point) -> bool:
         """Strictly inside, ``INSET`` away from the border."""
         px, py = point
-        return (self.x + INSET < px < self.x + self.w - INSET
-                and self.y + INSET < py < self.y + self.h - INSET)  # fmt: skip
+        return (
+            self.x + INSET < px < self.x + self.w - INSET
+            and self.y + INSET < py < self.y + self.h - INSET
+        )
 
     def near(self, point: Point, slack: float = 3.0) -> bool:
         px, py = point
-        return (self.x - slack <= px <= self.x + self.w + slack
-                and self.y - slack <= py <= self.y + self.h + slack)  # fmt: skip
+        return (
+            self.x - slack <= px <= self.x + self.w + slack
+            and self.y - slack <= py <= self.y + self.h + slack
+        )
 
 
 @dataclass(frozen=True)
@@ -123,8 +127,10 @@ def _segments(command: str, numbers: list[float], done: list[Point]) -> list[Poi
 
 def _bezier(p0: Point, p1: Point, p2: Point, p3: Point, t: float) -> Point:
     a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
-    return (a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0],
-            a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1])  # fmt: skip
+    return (
+        a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0],
+        a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1],
+    )
 
 
 def through_boxes(picture: Picture) -> list[tuple[str, str, str]]:
@@ -213,8 +219,10 @@ def straight_line_svg(graph: Graph) -> str:
                 (x1, y1), (x2, y2) = _old_edge(boxes[service], boxes[target], kind)
                 parts.append(f'<line class="edge {kind}" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"/>')
     for service, (x, y) in boxes.items():
-        parts.append(f'<g class="node"><title>{service}: unknown</title>'
-                     f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}"/></g>')  # fmt: skip
+        parts.append(
+            f'<g class="node"><title>{service}: unknown</title>'
+            f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}"/></g>'
+        )
     return "\n".join(parts) + "</svg>"
 
 

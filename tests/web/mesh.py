@@ -7,19 +7,33 @@ from kapstan.plan.graph import Graph
 
 NAME = "mesh"
 DEPENDS = {
-    "postgres": (), "redis": (), "kafka": (), "objects": (), "ldap": (),
-    "auth": ("ldap", "postgres"), "catalog": ("postgres", "redis"),
-    "inventory": ("postgres", "kafka"), "media": ("objects",),
+    "postgres": (),
+    "redis": (),
+    "kafka": (),
+    "objects": (),
+    "ldap": (),
+    "auth": ("ldap", "postgres"),
+    "catalog": ("postgres", "redis"),
+    "inventory": ("postgres", "kafka"),
+    "media": ("objects",),
     "orders": ("catalog", "inventory", "kafka", "postgres"),
-    "payments": ("auth", "postgres"), "search": ("catalog", "redis"),
-    "cart": ("orders", "redis", "auth"), "notify": ("orders", "kafka", "ldap"),
+    "payments": ("auth", "postgres"),
+    "search": ("catalog", "redis"),
+    "cart": ("orders", "redis", "auth"),
+    "notify": ("orders", "kafka", "ldap"),
     "gateway": ("cart", "search", "media", "auth", "payments"),
-    "admin": ("orders", "ldap", "objects"), "web": ("gateway",),
-}  # fmt: skip
+    "admin": ("orders", "ldap", "objects"),
+    "web": ("gateway",),
+}
 CALLS = {
-    "web": ("gateway",), "gateway": ("cart", "search"), "orders": ("payments",),
-    "payments": ("orders",), "cart": ("catalog",), "notify": ("auth",), "search": ("media",),
-}  # fmt: skip
+    "web": ("gateway",),
+    "gateway": ("cart", "search"),
+    "orders": ("payments",),
+    "payments": ("orders",),
+    "cart": ("catalog",),
+    "notify": ("auth",),
+    "search": ("media",),
+}
 GRAPH = Graph(NAME, tuple(DEPENDS), DEPENDS, {s: CALLS.get(s, ()) for s in DEPENDS})
 
 MANIFEST = """\

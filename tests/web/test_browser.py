@@ -31,8 +31,15 @@ pytestmark = pytest.mark.cluster
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 PASSWORD = "dana-password-long"
 
@@ -52,10 +59,16 @@ def _free_port() -> int:
 def _populate(state: ApiState, kubeconfig: Path) -> None:
     store = state.store
     assert store is not None
-    store.create_config("dev", {"api.replicas": 1, "db.password": SecretValue(samples.SECRET)},
-                        author="setup")  # fmt: skip
-    store.create_environment("live", kubeconfig=str(kubeconfig), context=None,
-                             namespace=f"web-{uuid.uuid4().hex[:8]}", config="dev")  # fmt: skip
+    store.create_config(
+        "dev", {"api.replicas": 1, "db.password": SecretValue(samples.SECRET)}, author="setup"
+    )
+    store.create_environment(
+        "live",
+        kubeconfig=str(kubeconfig),
+        context=None,
+        namespace=f"web-{uuid.uuid4().hex[:8]}",
+        config="dev",
+    )
     store.create_user("dana", password=PASSWORD)
     store.grant_role("dana", "live", "deployer")
     parsed = parse_template(samples.FILES)
@@ -66,11 +79,17 @@ def _populate(state: ApiState, kubeconfig: Path) -> None:
 def served(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Served]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
-    app = create_app(str(tmp_path / "kapstan.db"), environ={"KAPSTAN_SECRET_KEY": generate_key()},
-                     shutdown_wait=10.0)  # fmt: skip
+    app = create_app(
+        str(tmp_path / "kapstan.db"),
+        environ={"KAPSTAN_SECRET_KEY": generate_key()},
+        shutdown_wait=10.0,
+    )
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           ws="none", lifespan="on"))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -28,8 +28,15 @@ from tests.api import samples
 from tests.web import mesh
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 
 
@@ -43,11 +50,17 @@ def _free_port() -> int:
 def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The console's base URL and a session id of viewer vic, with app ``mesh`` in dev."""
     assert CHROMIUM.exists(), "Debian's chromium is not installed: apt-get install -y chromium"
-    server_app = create_server(str(tmp_path / "kapstan.db"),
-                               environ={"KAPSTAN_SECRET_KEY": generate_key()}, shutdown_wait=10.0)  # fmt: skip
+    server_app = create_server(
+        str(tmp_path / "kapstan.db"),
+        environ={"KAPSTAN_SECRET_KEY": generate_key()},
+        shutdown_wait=10.0,
+    )
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(server_app, host="127.0.0.1", port=port,
-                                           log_level="warning", ws="none", lifespan="on"))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(
+            server_app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30  # a bound on a hang, not a speed assertion
@@ -58,8 +71,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(samples.NO_CLUSTER)
     store.create_config("dev", {}, author="setup")
-    store.create_environment("dev", kubeconfig=str(kubeconfig), context=None, namespace="ns-dev",
-                             config="dev")  # fmt: skip
+    store.create_environment(
+        "dev", kubeconfig=str(kubeconfig), context=None, namespace="ns-dev", config="dev"
+    )
     store.create_user("vic", password=None)
     store.grant_role("vic", "dev", "viewer")
     files = mesh.template_files()
@@ -92,8 +106,12 @@ def _box_of(page: Page, service: str) -> dict[str, float]:
 
 
 def _apart(a: dict[str, float], b: dict[str, float]) -> bool:
-    return (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-            or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])  # fmt: skip
+    return (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 def test_every_service_box_is_visible_on_the_application_page(served: tuple[str, str]) -> None:
@@ -114,8 +132,9 @@ def test_every_service_box_is_visible_on_the_application_page(served: tuple[str,
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.locator("div.graph").screenshot(path=str(ARTIFACTS / "graph-17-services.png"))
             boxes = {service: _box_of(page, service) for service in mesh.DEPENDS}
-            overlapping = [(a, b) for a in boxes for b in boxes
-                           if a < b and not _apart(boxes[a], boxes[b])]  # fmt: skip
+            overlapping = [
+                (a, b) for a in boxes for b in boxes if a < b and not _apart(boxes[a], boxes[b])
+            ]
             assert overlapping == []
             # the picture's inline presentation attributes pass the console's CSP
             assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -35,18 +35,25 @@ def _closed_port() -> int:
 
 
 def _blocks(page: str) -> dict[str, str]:
-    found = re.findall(r'<details class="diagnosis" id="diagnosis-([\w-]+)".*?</details>', page,
-                       re.S)  # fmt: skip
+    found = re.findall(
+        r'<details class="diagnosis" id="diagnosis-([\w-]+)".*?</details>', page, re.S
+    )
     starts = [m.start() for m in re.finditer(r'<details class="diagnosis"', page)]
-    return {name: page[start:page.index("</details>", start)]
-            for name, start in zip(found, starts, strict=True)}  # fmt: skip
+    return {
+        name: page[start : page.index("</details>", start)]
+        for name, start in zip(found, starts, strict=True)
+    }
 
 
 def _prod_request(console: Console, user: str = "dana") -> int:
     console.api.store.create_application(
-        "shop-prod", template="shop", template_version=1, environment="prod", config="prod",
+        "shop-prod",
+        template="shop",
+        template_version=1,
+        environment="prod",
+        config="prod",
         config_version=None,
-    )  # fmt: skip
+    )
     asked = console.post("/ui/apps/shop-prod/deploy", user, {"service": "api"})
     assert asked.status_code == 202 and "Approval required" in asked.text
     (pending,) = console.api.store.list_approvals(status="pending")
@@ -67,11 +74,18 @@ def _closed_app(console: Console, tmp_path: Path) -> None:
         "users: [{name: u, user: {token: not-a-real-token-K4}}]\n"
     )
     store = console.api.store
-    store.create_environment("closed", kubeconfig=str(kubeconfig), context=None,
-                             namespace="ns-closed", config="dev")  # fmt: skip
+    store.create_environment(
+        "closed", kubeconfig=str(kubeconfig), context=None, namespace="ns-closed", config="dev"
+    )
     store.grant_role("dana", "closed", "deployer")
-    store.create_application("shop-closed", template="shop", template_version=1,
-                             environment="closed", config="dev", config_version=None)  # fmt: skip
+    store.create_application(
+        "shop-closed",
+        template="shop",
+        template_version=1,
+        environment="closed",
+        config="dev",
+        config_version=None,
+    )
 
 
 def test_unreachable_cluster_is_a_message_in_each_block(console: Console, tmp_path: Path) -> None:
@@ -107,9 +121,13 @@ def test_no_cluster_config_is_a_message_too(console: Console) -> None:
 
 def test_events_warning_first_newest_first_at_most_ten() -> None:
     def event(kind: str, second: int) -> Mapping[str, Any]:
-        return {"type": kind, "reason": f"R{second}", "message": "m",
-                "involvedObject": {"kind": "Pod", "name": "p"},
-                "lastTimestamp": f"2026-01-01T00:00:{second:02d}Z"}  # fmt: skip
+        return {
+            "type": kind,
+            "reason": f"R{second}",
+            "message": "m",
+            "involvedObject": {"kind": "Pod", "name": "p"},
+            "lastTimestamp": f"2026-01-01T00:00:{second:02d}Z",
+        }
 
     events = [event("Normal", s) for s in range(8)] + [event("Warning", s) for s in (3, 9, 5)]
     rows = diagnose._recent(events)
@@ -121,12 +139,23 @@ def test_pods_events_and_logs_render_in_the_block(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     found = ServiceDiagnosis(
-        "api", pods=[PodRow("api-1", "Running", "0/1", 4, "kwok-node-0")],
-        events=[EventRow("Warning", "BackOff", "Pod/api-1", "back-off <restarting>", 7,
-                         "2026-01-01T00:00:09Z")],
-        logs=[LogBlock("api-1", "api", "CrashLoopBackOff", None),
-              LogBlock("api-2", "api", "exited with code 1", "boom <b>\n")],
-    )  # fmt: skip
+        "api",
+        pods=[PodRow("api-1", "Running", "0/1", 4, "kwok-node-0")],
+        events=[
+            EventRow(
+                "Warning",
+                "BackOff",
+                "Pod/api-1",
+                "back-off <restarting>",
+                7,
+                "2026-01-01T00:00:09Z",
+            )
+        ],
+        logs=[
+            LogBlock("api-1", "api", "CrashLoopBackOff", None),
+            LogBlock("api-2", "api", "exited with code 1", "boom <b>\n"),
+        ],
+    )
     monkeypatch.setattr(apps, "diagnose", lambda store, app, **_options: {"api": found})
     page = console.get("/ui/apps/shop", "dana").text
     block = _blocks(page)["api"]
@@ -138,8 +167,7 @@ def test_pods_events_and_logs_render_in_the_block(
 
 
 def test_failing_container_is_recognised() -> None:
-    crash = {"name": "api", "restartCount": 4,
-             "state": {"waiting": {"reason": "CrashLoopBackOff"}}}  # fmt: skip
+    crash = {"name": "api", "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
     assert diagnose._failing(crash) == "CrashLoopBackOff"
     assert diagnose._failing({"name": "x", "state": {"terminated": {"exitCode": 2}}}) != ""
     assert diagnose._failing({"name": "ok", "ready": True, "state": {"running": {}}}) == ""
@@ -149,12 +177,17 @@ def test_failing_container_is_recognised() -> None:
 def live(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Console]:
     for api in open_api(str(tmp_path / "kapstan.db"), tmp_path):
         api.client.cookies.clear()
-        api.store.create_environment("live", kubeconfig=str(sandbox_cluster.kubeconfig),
-                                     context=None, namespace=f"diag-{uuid.uuid4().hex[:8]}",
-                                     config="dev")  # fmt: skip
+        api.store.create_environment(
+            "live",
+            kubeconfig=str(sandbox_cluster.kubeconfig),
+            context=None,
+            namespace=f"diag-{uuid.uuid4().hex[:8]}",
+            config="dev",
+        )
         api.store.grant_role("dana", "live", "deployer")
-        created = api.post("/api/v1/applications",
-                           {"name": "web", "template": "shop", "environment": "live"})  # fmt: skip
+        created = api.post(
+            "/api/v1/applications", {"name": "web", "template": "shop", "environment": "live"}
+        )
         assert created.status_code == 201, created.text
         yield Console(api)
 
@@ -163,8 +196,9 @@ def live(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Cons
 def test_live_app_shows_pods_events_and_logs_per_service(
     live: Console, sandbox_cluster: sandbox.SandboxState
 ) -> None:
-    done = live.api.post("/api/v1/applications/web/deploy", {"timeout": 120},
-                         params={"wait": "true"})  # fmt: skip
+    done = live.api.post(
+        "/api/v1/applications/web/deploy", {"timeout": 120}, params={"wait": "true"}
+    )
     assert done.json()["status"] == "succeeded", done.text
     deadline, blocks = time.monotonic() + 30, {}
     while time.monotonic() < deadline:  # events reach the apiserver a moment later
@@ -177,8 +211,9 @@ def test_live_app_shows_pods_events_and_logs_per_service(
     assert set(blocks) == {"db", "api", "web"}
     for name, block in blocks.items():
         assert "cannot be read" not in block
-        assert re.search(rf"<td>{name}-[\w-]+</td><td>Running</td><td>1/1</td><td>0</td>",
-                         block), block  # fmt: skip
+        assert re.search(rf"<td>{name}-[\w-]+</td><td>Running</td><td>1/1</td><td>0</td>", block), (
+            block
+        )
         assert "(not scheduled)" not in block and "<th>Node</th>" in block
     assert any("Scheduled" in b or "SuccessfulCreate" in b for b in blocks.values())
     assert samples.SECRET not in answer.text
@@ -187,9 +222,16 @@ def test_live_app_shows_pods_events_and_logs_per_service(
         pods = kube.list("v1", "Pod", env.namespace, labels={APP_LABEL: "web"})
         pod = dict(pods[0])
         container = pod["spec"]["containers"][0]["name"]
-        pod["status"] = {"containerStatuses": [
-            {"name": container, "restartCount": 3, "ready": False,
-             "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}  # fmt: skip
+        pod["status"] = {
+            "containerStatuses": [
+                {
+                    "name": container,
+                    "restartCount": 3,
+                    "ready": False,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                }
+            ]
+        }
         (log,) = diagnose._failing_logs(kube, env.namespace, [pod])
     assert log.lines is None and log.error == ""  # kwok's nodes serve no logs: no error
 
@@ -233,8 +275,12 @@ def test_approve_runs_the_deploy_once_as_the_requester(console: Console) -> None
 
 def test_reject_needs_a_reason_and_csrf(console: Console) -> None:
     approval = _prod_request(console)
-    assert console.post(f"/ui/approvals/{approval}/reject", "paul", {"reason": "freeze"},
-                        csrf=False).status_code == 403  # fmt: skip
+    assert (
+        console.post(
+            f"/ui/approvals/{approval}/reject", "paul", {"reason": "freeze"}, csrf=False
+        ).status_code
+        == 403
+    )
     empty = console.post(f"/ui/approvals/{approval}/reject", "paul", {"reason": "  "})
     assert empty.status_code == 422 and "say why" in empty.text
     answer = console.post(f"/ui/approvals/{approval}/reject", "paul", {"reason": "code freeze"})
@@ -255,8 +301,10 @@ def test_self_approval_is_refused_with_the_stores_message(console: Console) -> N
 
 def test_another_teams_approval_is_forbidden(console: Console) -> None:
     approval = _prod_request(console)
-    for path, form in ((f"/ui/approvals/{approval}/approve", {}),
-                       (f"/ui/approvals/{approval}/reject", {"reason": "mine now"})):  # fmt: skip
+    for path, form in (
+        (f"/ui/approvals/{approval}/approve", {}),
+        (f"/ui/approvals/{approval}/reject", {"reason": "mine now"}),
+    ):
         answer = console.post(path, "olga", form)
         assert answer.status_code == 403 and answer.headers["content-type"].startswith("text/html")
     assert console.post(f"/ui/approvals/{approval}/approve", "vic", {}).status_code == 403

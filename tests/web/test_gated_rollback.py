@@ -8,12 +8,26 @@ from tests.web.conftest import Console
 
 def test_a_console_rollback_in_a_gated_environment_waits_for_approval(console: Console) -> None:
     store = console.api.store
-    store.create_application("shop-prod", template="shop", template_version=1,
-                             environment="prod", config="prod", config_version=None)  # fmt: skip
+    store.create_application(
+        "shop-prod",
+        template="shop",
+        template_version=1,
+        environment="prod",
+        config="prod",
+        config_version=None,
+    )
     for _ in range(2):
-        store.add_revision("shop-prod", "api", manifests="{}", hash="h", template="shop",
-                           template_version=1, config="prod", config_version=1,
-                           author="setup")  # fmt: skip
+        store.add_revision(
+            "shop-prod",
+            "api",
+            manifests="{}",
+            hash="h",
+            template="shop",
+            template_version=1,
+            config="prod",
+            config_version=1,
+            author="setup",
+        )
     asked = console.post("/ui/apps/shop-prod/rollback", "dana", {"service": "api"})
     assert asked.status_code == 202 and "Approval required" in asked.text, asked.text
     (pending,) = store.list_approvals(status="pending")

@@ -35,10 +35,16 @@ def test_dot_failures_are_layout_errors_that_say_what_failed() -> None:
 def graphs(draw: st.DrawFn) -> Graph:
     """Up to 14 services: dependsOn on earlier ones (no cycle), calls anywhere, both ways."""
     names = [f"s{i}" for i in range(draw(st.integers(2, 14)))]
-    depends = {s: tuple(draw(st.lists(st.sampled_from(names[:i]), max_size=3, unique=True)))
-               if i else () for i, s in enumerate(names)}  # fmt: skip
-    calls = {s: tuple(draw(st.lists(st.sampled_from([t for t in names if t != s]), max_size=2,
-                                    unique=True))) for s in names}  # fmt: skip
+    depends = {
+        s: tuple(draw(st.lists(st.sampled_from(names[:i]), max_size=3, unique=True))) if i else ()
+        for i, s in enumerate(names)
+    }
+    calls = {
+        s: tuple(
+            draw(st.lists(st.sampled_from([t for t in names if t != s]), max_size=2, unique=True))
+        )
+        for s in names
+    }
     return Graph("random", tuple(draw(st.permutations(names))), depends, calls)
 
 

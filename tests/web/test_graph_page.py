@@ -18,8 +18,9 @@ def mesh_page(console: Console) -> str:
     """The console's page of application ``mesh`` (17 services) in environment dev."""
     body = {"name": mesh.NAME, "files": mesh.template_files(), "message": "17 services"}
     assert console.api.post("/api/v1/templates", body).status_code == 201
-    created = console.api.post("/api/v1/applications",
-                               {"name": mesh.NAME, "template": mesh.NAME, "environment": "dev"})  # fmt: skip
+    created = console.api.post(
+        "/api/v1/applications", {"name": mesh.NAME, "template": mesh.NAME, "environment": "dev"}
+    )
     assert created.status_code == 201, created.text
     page = console.get(f"/ui/apps/{mesh.NAME}", "dana")
     assert page.status_code == 200, page.text

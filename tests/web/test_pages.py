@@ -10,9 +10,19 @@ from kapstan.web.sessions import COOKIE, LOGIN_COOKIE
 from tests.api import samples
 from tests.web.conftest import Console
 
-PAGES = ["/ui", "/ui?q=sho", "/ui/apps/shop", "/ui/templates", "/ui/templates/shop",
-         "/ui/configs", "/ui/configs/dev", "/ui/configs/dev/diff?old=1&new=1",
-         "/ui/audit", "/ui/audit?environment=dev", "/ui/approvals"]  # fmt: skip
+PAGES = [
+    "/ui",
+    "/ui?q=sho",
+    "/ui/apps/shop",
+    "/ui/templates",
+    "/ui/templates/shop",
+    "/ui/configs",
+    "/ui/configs/dev",
+    "/ui/configs/dev/diff?old=1&new=1",
+    "/ui/audit",
+    "/ui/audit?environment=dev",
+    "/ui/approvals",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -62,8 +72,10 @@ def test_viewer_may_not_deploy_or_edit(console: Console) -> None:
 
 def test_post_without_csrf_token_is_rejected(console: Console) -> None:
     before = console.api.store.get_config("dev").version
-    for form in ({"key": "api.replicas", "value": "3"},
-                 {"key": "api.replicas", "value": "3", "csrf": "forged"}):  # fmt: skip
+    for form in (
+        {"key": "api.replicas", "value": "3"},
+        {"key": "api.replicas", "value": "3", "csrf": "forged"},
+    ):
         answer = console.post("/ui/configs/dev/set", "dana", form, csrf=False)
         assert answer.status_code == 403 and "CSRF" in answer.text
     assert console.api.store.get_config("dev").version == before
@@ -77,8 +89,9 @@ def test_editing_a_key_makes_a_version_and_secrets_stay_redacted(console: Consol
     current = console.api.store.get_config("dev")
     assert current.version == before + 1 and current.values["api.replicas"] == 3
     other = "another-secret-Q7"
-    console.post("/ui/configs/dev/set", "dana", {"key": "db.password", "value": other,
-                                                 "secret": "1"})  # fmt: skip
+    console.post(
+        "/ui/configs/dev/set", "dana", {"key": "db.password", "value": other, "secret": "1"}
+    )
     for path in ("/ui/configs/dev", f"/ui/configs/dev/diff?old=1&new={before + 2}"):
         text = console.get(path, "root").text
         assert other not in text and samples.SECRET not in text and "&lt;redacted&gt;" in text
@@ -91,12 +104,14 @@ def test_editing_a_key_makes_a_version_and_secrets_stay_redacted(console: Consol
 def test_create_an_application_from_a_template(console: Console) -> None:
     page = console.get("/ui/templates/shop", "dana").text
     assert "api.image.tag" in page and "db.version" in page  # extracted variables
-    answer = console.post("/ui/apps", "dana", {"name": "shop2", "template": "shop",
-                                               "environment": "dev"})  # fmt: skip
+    answer = console.post(
+        "/ui/apps", "dana", {"name": "shop2", "template": "shop", "environment": "dev"}
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/ui/apps/shop2"
     assert console.api.store.get_application("shop2").environment == "dev"
-    refused = console.post("/ui/apps", "dana", {"name": "x", "template": "shop",
-                                                "environment": "other"})  # fmt: skip
+    refused = console.post(
+        "/ui/apps", "dana", {"name": "x", "template": "shop", "environment": "other"}
+    )
     assert refused.status_code == 403
 
 
@@ -108,8 +123,9 @@ def test_cluster_errors_become_html_pages(console: Console) -> None:
 def test_without_a_session_pages_redirect_to_login(console: Console) -> None:
     answer = console.api.client.get("/ui/apps/shop", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/ui/login"
-    forged = console.api.client.get("/ui", headers={"Cookie": f"{COOKIE}=made-up"},
-                                    follow_redirects=False)  # fmt: skip
+    forged = console.api.client.get(
+        "/ui", headers={"Cookie": f"{COOKIE}=made-up"}, follow_redirects=False
+    )
     assert forged.status_code == 303
 
 
@@ -118,8 +134,11 @@ def test_login_form_sets_a_strict_http_only_session_cookie(console: Console) -> 
     form = client.get("/ui/login")
     token = form.cookies[LOGIN_COOKIE]
     assert f'name="csrf" value="{token}"' in form.text
-    answer = client.post("/ui/login", data={"user": "dana", "password": "dana-password-long",
-                                            "csrf": token}, follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        "/ui/login",
+        data={"user": "dana", "password": "dana-password-long", "csrf": token},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/ui"
     cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith(COOKIE))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/ui" in cookie

@@ -16,16 +16,22 @@ from kapstan.web.sidebyside import Row, side_by_side
 from kapstan.web.svg import graph_svg
 
 GOLDEN = Path(__file__).parent / "golden"
-SHOP = Graph("shop", ("db", "api", "web", "cache", "worker"),
-             {"db": (), "api": ("db", "cache"), "web": ("api",), "cache": (), "worker": ("db",)},
-             {"db": (), "api": ("db",), "web": ("api", "worker"), "cache": (), "worker": ("api",)})  # fmt: skip
+SHOP = Graph(
+    "shop",
+    ("db", "api", "web", "cache", "worker"),
+    {"db": (), "api": ("db", "cache"), "web": ("api",), "cache": (), "worker": ("db",)},
+    {"db": (), "api": ("db",), "web": ("api", "worker"), "cache": (), "worker": ("api",)},
+)
 
 
-@pytest.mark.parametrize(("name", "graph", "health"), [
-    ("shop", SHOP, {"db": "healthy", "api": "progressing", "web": "failed"}),
-    ("empty", Graph("empty", (), {}, {}), {}),
-    ("escaped", Graph("<x>", ("a&b",), {"a&b": ()}, {"a&b": ()}), {}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "graph", "health"),
+    [
+        ("shop", SHOP, {"db": "healthy", "api": "progressing", "web": "failed"}),
+        ("empty", Graph("empty", (), {}, {}), {}),
+        ("escaped", Graph("<x>", ("a&b",), {"a&b": ()}, {"a&b": ()}), {}),
+    ],
+)
 def test_svg_matches_golden(name: str, graph: Graph, health: dict[str, str]) -> None:
     text = graph_svg(graph, column_layout(graph), health)
     path = GOLDEN / f"{name}.svg"
@@ -55,6 +61,8 @@ def test_edges_solid_for_depends_on_dashed_for_calls(lay_out: Callable[[Graph], 
 def test_side_by_side_pairs_changed_lines() -> None:
     rows = side_by_side("a\nb\nc\n", "a\nB\nc\nd\n")
     assert rows == [
-        Row("equal", 1, "a", 1, "a"), Row("replace", 2, "b", 2, "B"),
-        Row("equal", 3, "c", 3, "c"), Row("insert", None, None, 4, "d"),
-    ]  # fmt: skip
+        Row("equal", 1, "a", 1, "a"),
+        Row("replace", 2, "b", 2, "B"),
+        Row("equal", 3, "c", 3, "c"),
+        Row("insert", None, None, 4, "d"),
+    ]

@@ -17,35 +17,68 @@ KIND = "delete"
 
 
 def request_delete(
-    store: Store, runner: OperationRunner, *, app: str, author: str, keep_volumes: bool,
-    timeout: float, via: str,
-) -> deploys.Started:  # fmt: skip
+    store: Store,
+    runner: OperationRunner,
+    *,
+    app: str,
+    author: str,
+    keep_volumes: bool,
+    timeout: float,
+    via: str,
+) -> deploys.Started:
     """Delete now, or (the action's gate) ask for approval if the environment requires it."""
     try:
-        return deploys.Started(launch=launch_delete(store, runner, app=app, author=author,
-                                                    keep_volumes=keep_volumes, timeout=timeout,
-                                                    via=via))  # fmt: skip
+        return deploys.Started(
+            launch=launch_delete(
+                store,
+                runner,
+                app=app,
+                author=author,
+                keep_volumes=keep_volumes,
+                timeout=timeout,
+                via=via,
+            )
+        )
     except ApprovalPending as asked:
         return deploys.Started(approval_id=asked.approval_id)
 
 
 def launch_delete(
-    store: Store, runner: OperationRunner, *, app: str, author: str, keep_volumes: bool,
-    timeout: float, via: str, approval: int | None = None,
-) -> Launch:  # fmt: skip
+    store: Store,
+    runner: OperationRunner,
+    *,
+    app: str,
+    author: str,
+    keep_volumes: bool,
+    timeout: float,
+    via: str,
+    approval: int | None = None,
+) -> Launch:
     return runner.launch(
         KIND,
         lambda on_start: delete_app(
-            store, app, author=author, keep_volumes=keep_volumes, timeout=timeout,
-            on_start=on_start, lease=runner.lease, via=via, approval=approval,
+            store,
+            app,
+            author=author,
+            keep_volumes=keep_volumes,
+            timeout=timeout,
+            on_start=on_start,
+            lease=runner.lease,
+            via=via,
+            approval=approval,
         ),
-    )  # fmt: skip
+    )
 
 
 def approved_delete(store: Store, runner: OperationRunner, approval: Approval) -> Launch:
     payload = dict(approval.payload)
     return launch_delete(
-        store, runner, app=approval.application, author=approval.requested_by,
+        store,
+        runner,
+        app=approval.application,
+        author=approval.requested_by,
         keep_volumes=not bool(payload.get("deleteVolumes", False)),
-        timeout=float(payload.get("timeout", DEFAULT_TIMEOUT)), via="approval", approval=approval.id,
-    )  # fmt: skip
+        timeout=float(payload.get("timeout", DEFAULT_TIMEOUT)),
+        via="approval",
+        approval=approval.id,
+    )

@@ -36,71 +36,145 @@ class Started:
 
 
 def request_deploy(
-    store: Store, runner: OperationRunner, *, app: str, author: str, services: Sequence[str] = (),
-    options: DeployOptions = DEFAULT_OPTIONS, trigger: str = "api",
-) -> Started:  # fmt: skip
+    store: Store,
+    runner: OperationRunner,
+    *,
+    app: str,
+    author: str,
+    services: Sequence[str] = (),
+    options: DeployOptions = DEFAULT_OPTIONS,
+    trigger: str = "api",
+) -> Started:
     """Deploy now, or (the action's gate) ask for approval if the environment requires it."""
     try:
-        return Started(launch=deploy(store, runner, app=app, author=author, services=services,
-                                     options=options, details={"trigger": trigger}))  # fmt: skip
+        return Started(
+            launch=deploy(
+                store,
+                runner,
+                app=app,
+                author=author,
+                services=services,
+                options=options,
+                details={"trigger": trigger},
+            )
+        )
     except ApprovalPending as asked:
         return Started(approval_id=asked.approval_id)
 
 
 def deploy(
-    store: Store, runner: OperationRunner, *, app: str, author: str, services: Sequence[str],
-    options: DeployOptions, details: Mapping[str, Any], approval: int | None = None,
+    store: Store,
+    runner: OperationRunner,
+    *,
+    app: str,
+    author: str,
+    services: Sequence[str],
+    options: DeployOptions,
+    details: Mapping[str, Any],
+    approval: int | None = None,
     clearance: Clearance | None = None,
-) -> Launch:  # fmt: skip
+) -> Launch:
     """Launch ``deploy_app`` (its gate refuses before the launch returns), then audit it."""
     application = store.get_application(app)
     trigger = str(details.get("trigger", "api"))
     launch = runner.launch(
         "deploy",
         lambda on_start: deploy_app(
-            store, app, author=author, services=services, options=options, on_start=on_start,
-            lease=runner.lease, approval=approval, clearance=clearance, trigger=trigger,
+            store,
+            app,
+            author=author,
+            services=services,
+            options=options,
+            on_start=on_start,
+            lease=runner.lease,
+            approval=approval,
+            clearance=clearance,
+            trigger=trigger,
         ),
-    )  # fmt: skip
+    )
     auditing.record(
-        store, author, "app.deploy", kind="application", name=app, environment=application.environment,
+        store,
+        author,
+        "app.deploy",
+        kind="application",
+        name=app,
+        environment=application.environment,
         to_version=application.template_version,
-        details={"operation": launch.operation_id, "services": list(services),
-                 "template": f"{application.template}@{application.template_version}",
-                 "config": f"{application.config}@{application.config_version or 'latest'}",
-                 "adopt": True if options.adopt else None, **dict(details)},
-    )  # fmt: skip
+        details={
+            "operation": launch.operation_id,
+            "services": list(services),
+            "template": f"{application.template}@{application.template_version}",
+            "config": f"{application.config}@{application.config_version or 'latest'}",
+            "adopt": True if options.adopt else None,
+            **dict(details),
+        },
+    )
     return launch
 
 
 def request_rollback(
-    store: Store, runner: OperationRunner, *, app: str, author: str, service: str | None,
-    to: int | None, options: DeployOptions, approval: int | None = None,
-) -> Started:  # fmt: skip
+    store: Store,
+    runner: OperationRunner,
+    *,
+    app: str,
+    author: str,
+    service: str | None,
+    to: int | None,
+    options: DeployOptions,
+    approval: int | None = None,
+) -> Started:
     """Roll back now, or (the action's gate) ask for approval if the environment requires it."""
     try:
-        return Started(launch=rollback(store, runner, app=app, author=author, service=service,
-                                       to=to, options=options, approval=approval))  # fmt: skip
+        return Started(
+            launch=rollback(
+                store,
+                runner,
+                app=app,
+                author=author,
+                service=service,
+                to=to,
+                options=options,
+                approval=approval,
+            )
+        )
     except ApprovalPending as asked:
         return Started(approval_id=asked.approval_id)
 
 
 def rollback(
-    store: Store, runner: OperationRunner, *, app: str, author: str, service: str | None,
-    to: int | None, options: DeployOptions, approval: int | None = None,
-) -> Launch:  # fmt: skip
+    store: Store,
+    runner: OperationRunner,
+    *,
+    app: str,
+    author: str,
+    service: str | None,
+    to: int | None,
+    options: DeployOptions,
+    approval: int | None = None,
+) -> Launch:
     application = store.get_application(app)
     launch = runner.launch(
         "rollback",
         lambda on_start: rollback_app(
-            store, app, author=author, service=service, to=to, options=options,
-            on_start=on_start, lease=runner.lease, approval=approval,
+            store,
+            app,
+            author=author,
+            service=service,
+            to=to,
+            options=options,
+            on_start=on_start,
+            lease=runner.lease,
+            approval=approval,
         ),
-    )  # fmt: skip
+    )
     auditing.record(
-        store, author, "app.rollback", kind="application", name=app,
-        environment=application.environment, to_version=to,
+        store,
+        author,
+        "app.rollback",
+        kind="application",
+        name=app,
+        environment=application.environment,
+        to_version=to,
         details={"operation": launch.operation_id, "service": service, "approval": approval},
-    )  # fmt: skip
+    )
     return launch
-

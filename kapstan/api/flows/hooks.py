@@ -84,9 +84,12 @@ class Signed:
 
 
 def check_signature(
-    secret: str, request: tuple[str, str], headers: Mapping[str, str], body: bytes,
+    secret: str,
+    request: tuple[str, str],
+    headers: Mapping[str, str],
+    body: bytes,
     now: datetime,
-) -> Signed:  # fmt: skip
+) -> Signed:
     """The parts of a correctly signed, fresh request to ``request`` (method, path);
     AuthError otherwise."""
     timestamp = headers.get("x-kapstan-timestamp", "")
@@ -133,8 +136,9 @@ def check_replay(store: Store, cache: NonceCache, app: str, signed: Signed, now:
     if not cache.add(f"{app}\0body\0{signed.digest}"):
         raise again
     since = now - timedelta(seconds=2 * WINDOW_SECONDS)
-    for entry in store.list_audit(limit=1000, offset=0, actor=None, kind="application",
-                                  name=app, since=since):  # fmt: skip
+    for entry in store.list_audit(
+        limit=1000, offset=0, actor=None, kind="application", name=app, since=since
+    ):
         details = entry.details or {}
         if entry.action != "webhook.accept":
             continue

@@ -28,9 +28,14 @@ __all__ = [
 
 
 def request_promotion(
-    store: Store, runner: OperationRunner, promotion: Promotion, *, author: str,
-    deploy: bool = True, timeout: float = DEFAULT_TIMEOUT,
-) -> deploys.Started:  # fmt: skip
+    store: Store,
+    runner: OperationRunner,
+    promotion: Promotion,
+    *,
+    author: str,
+    deploy: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> deploys.Started:
     try:
         return execute(store, runner, promotion, author=author, deploy=deploy, timeout=timeout)
     except ApprovalPending as asked:
@@ -38,27 +43,49 @@ def request_promotion(
 
 
 def execute(
-    store: Store, runner: OperationRunner, promotion: Promotion, *, author: str,
-    approval: int | None = None, deploy: bool = True, timeout: float = DEFAULT_TIMEOUT,
-) -> deploys.Started:  # fmt: skip
+    store: Store,
+    runner: OperationRunner,
+    promotion: Promotion,
+    *,
+    author: str,
+    approval: int | None = None,
+    deploy: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> deploys.Started:
     """Create or update the target application, then (``deploy``) deploy all of it."""
-    done = promote(store, promotion, author=author, deploy=deploy, timeout=timeout,
-                   approval=approval)  # fmt: skip
+    done = promote(
+        store, promotion, author=author, deploy=deploy, timeout=timeout, approval=approval
+    )
     app = done.application
     action = "app.create" if done.created else "app.update"
     before = done.previous_template_version
-    details = {"promotedFrom": promotion.source, "approval": approval,
-               "template": f"{app.template}@{app.template_version}", "config": app.config}  # fmt: skip
+    details = {
+        "promotedFrom": promotion.source,
+        "approval": approval,
+        "template": f"{app.template}@{app.template_version}",
+        "config": app.config,
+    }
     auditing.record(
-        store, author, action, kind="application", name=app.name, environment=app.environment,
-        from_version=before, to_version=app.template_version, details=details,
-    )  # fmt: skip
+        store,
+        author,
+        action,
+        kind="application",
+        name=app.name,
+        environment=app.environment,
+        from_version=before,
+        to_version=app.template_version,
+        details=details,
+    )
     if not deploy:
         return deploys.Started(created=done.created)
     launch = deploys.deploy(
-        store, runner, app=app.name, author=author, services=(),
+        store,
+        runner,
+        app=app.name,
+        author=author,
+        services=(),
         options=DeployOptions(timeout=timeout, message=f"promoted from {promotion.source}"),
         details={"trigger": "promote", "promotedFrom": promotion.source, "approval": approval},
         clearance=done.clearance,
-    )  # fmt: skip
+    )
     return deploys.Started(launch=launch, created=done.created)

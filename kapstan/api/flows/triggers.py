@@ -56,18 +56,29 @@ def _trigger(
             store.update_application(app.name, config_version=version.version)
         old = render_at(store, app.name, app.template_version, previous)
         new = render_at(store, app.name, app.template_version, version.version)
-        changed = tuple(c.service for c in detect_changes(old.rendered, new.rendered)
-                        if c.kind != "removed")  # fmt: skip
+        changed = tuple(
+            c.service for c in detect_changes(old.rendered, new.rendered) if c.kind != "removed"
+        )
         if not changed:
             return Triggered(app.name, (), message="no service's rendered output changed")
         if author.startswith("webhook:") and requires_approval(store, app.environment):
-            return Triggered(app.name, changed, message=(
-                f"environment {app.environment!r} requires approval, which a webhook cannot ask "
-                "for: request the deploy with a user's token"))  # fmt: skip
+            return Triggered(
+                app.name,
+                changed,
+                message=(
+                    f"environment {app.environment!r} requires approval, which a webhook cannot ask "
+                    "for: request the deploy with a user's token"
+                ),
+            )
         started = deploys.request_deploy(
-            store, runner, app=app.name, author=author, services=changed, trigger="config",
+            store,
+            runner,
+            app=app.name,
+            author=author,
+            services=changed,
+            trigger="config",
             options=DeployOptions(message=f"config {version.name}@{version.version}"),
-        )  # fmt: skip
+        )
         return Triggered(app.name, changed, started)
     except KapstanError as exc:  # the config is saved; say why the deploy did not start
         return Triggered(app.name, (), message=f"auto-deploy did not start: {exc.message}")

@@ -31,23 +31,30 @@ def _out(
 
 
 def _outs(
-    caller: Caller, apps: Sequence[Application], *, health: Connector | None = None,
+    caller: Caller,
+    apps: Sequence[Application],
+    *,
+    health: Connector | None = None,
     services: bool = False,
-) -> list[schemas.ApplicationOut]:  # fmt: skip
+) -> list[schemas.ApplicationOut]:
     """The apps as answered: one read for all their configs (only the key the answer needs)."""
     configs = caller.store.config_keys({_config_ref(a) for a in apps}, [AUTO_DEPLOY_KEY])
     out: list[schemas.ApplicationOut] = []
     for app in apps:
         config = configs[_config_ref(app)]
-        out.append(convert.application(
-            app, auto_deploy=auto_deploy(dict(config.values)),
-            services=_services(caller, app) if services else None,
-            health=(
-                health_by_service(caller.store, app.name, clients=health)
-                if health is not None else None
-            ),
-            effective_config_version=config.version,
-        ))  # fmt: skip
+        out.append(
+            convert.application(
+                app,
+                auto_deploy=auto_deploy(dict(config.values)),
+                services=_services(caller, app) if services else None,
+                health=(
+                    health_by_service(caller.store, app.name, clients=health)
+                    if health is not None
+                    else None
+                ),
+                effective_config_version=config.version,
+            )
+        )
     return out
 
 
@@ -69,9 +76,11 @@ def list_applications(
     """Applications the caller may view; ``q`` searches names, templates, environments,
     configs; ``health`` reads each service's health from the cluster (slower)."""
     found, total = caller.store.page_applications(
-        limit=at.limit, offset=at.offset, environments=caller.environments_allowing("view"),
+        limit=at.limit,
+        offset=at.offset,
+        environments=caller.environments_allowing("view"),
         search=q,
-    )  # fmt: skip
+    )
     return cut(_outs(caller, found, health=_clients(request, health)), total, at)
 
 
@@ -88,16 +97,27 @@ def create_application(
     if body.config is not None:
         caller.config(body.config, "view")
     created = applications.create_app(
-        caller.store, body.name, template=Ref(body.template, body.template_version),
+        caller.store,
+        body.name,
+        template=Ref(body.template, body.template_version),
         environment=body.environment,
-        config=Ref(body.config, body.config_version) if body.config else None, author=caller.name,
-    )  # fmt: skip
+        config=Ref(body.config, body.config_version) if body.config else None,
+        author=caller.name,
+    )
     auditing.record(
-        caller.store, caller.name, "app.create", kind="application", name=created.name,
-        environment=created.environment, to_version=created.template_version,
-        details={"template": f"{created.template}@{created.template_version}",
-                 "config": created.config, "configVersion": created.config_version},
-    )  # fmt: skip
+        caller.store,
+        caller.name,
+        "app.create",
+        kind="application",
+        name=created.name,
+        environment=created.environment,
+        to_version=created.template_version,
+        details={
+            "template": f"{created.template}@{created.template_version}",
+            "config": created.config,
+            "configVersion": created.config_version,
+        },
+    )
     return _out(caller, created, services=True)
 
 
@@ -123,11 +143,20 @@ def update_application(
     )
     after = update.application
     auditing.record(
-        caller.store, caller.name, "app.update", kind="application", name=app, environment=after.environment,
-        from_version=before.template_version, to_version=after.template_version,
-        details={"configFrom": before.config_version, "configTo": after.config_version,
-                 "changed": [c.service for c in update.changes.changes]},
-    )  # fmt: skip
+        caller.store,
+        caller.name,
+        "app.update",
+        kind="application",
+        name=app,
+        environment=after.environment,
+        from_version=before.template_version,
+        to_version=after.template_version,
+        details={
+            "configFrom": before.config_version,
+            "configTo": after.config_version,
+            "changed": [c.service for c in update.changes.changes],
+        },
+    )
     out = _out(caller, after, services=True)
     return schemas.ApplicationUpdateOut(**out.model_dump(), changes=convert.changes(update.changes))
 
@@ -141,12 +170,23 @@ def create_webhook_secret(caller: CallerDep, app: str) -> schemas.WebhookSecretO
     before = caller.store.get_config(application.config).version
     version = caller.store.add_config_version(
         application.config,
-        {**caller.store.get_config(application.config).values, WEBHOOK_SECRET_KEY: SecretValue(secret)},
-        author=caller.name, message=f"new webhook secret for {app}", expected_version=before,
-    )  # fmt: skip
+        {
+            **caller.store.get_config(application.config).values,
+            WEBHOOK_SECRET_KEY: SecretValue(secret),
+        },
+        author=caller.name,
+        message=f"new webhook secret for {app}",
+        expected_version=before,
+    )
     auditing.record(
-        caller.store, caller.name, "webhook.secret", kind="config", name=application.config,
-        environment=application.environment, from_version=before, to_version=version.version,
+        caller.store,
+        caller.name,
+        "webhook.secret",
+        kind="config",
+        name=application.config,
+        environment=application.environment,
+        from_version=before,
+        to_version=version.version,
         details={"app": app, "keys": [WEBHOOK_SECRET_KEY], "secret": True},
-    )  # fmt: skip
+    )
     return schemas.WebhookSecretOut(app=app, secret=secret, config_version=version.version)

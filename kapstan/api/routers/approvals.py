@@ -27,11 +27,19 @@ router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 
 def approval(a: Approval) -> schemas.ApprovalOut:
     return schemas.ApprovalOut(
-        id=a.id, kind=a.kind, application=a.application, environment=a.environment,
-        requested_by=a.requested_by, requested_at=a.requested_at, status=a.status.value,
-        decided_by=a.decided_by, decided_at=a.decided_at, reason=a.reason,
-        payload=dict(a.payload), used_at=a.used_at,
-    )  # fmt: skip
+        id=a.id,
+        kind=a.kind,
+        application=a.application,
+        environment=a.environment,
+        requested_by=a.requested_by,
+        requested_at=a.requested_at,
+        status=a.status.value,
+        decided_by=a.decided_by,
+        decided_at=a.decided_at,
+        reason=a.reason,
+        payload=dict(a.payload),
+        used_at=a.used_at,
+    )
 
 
 @router.get("")
@@ -63,13 +71,21 @@ def approve(
     started = _carry_out(caller.store, request, decided)
     used = caller.store.get_approval(approval_id)
     if started.operation_id is None:  # a promotion asked for without a deploy
-        return schemas.Accepted(status="done", app=used.application, approval_id=used.id,
-                                created=started.created,
-                                message=f"approved by {caller.name}; {used.kind} done, "
-                                        "not deployed")  # fmt: skip
-    return schemas.Accepted(operation_id=started.operation_id, status="running",
-                            app=used.application, approval_id=used.id, created=started.created,
-                            message=f"approved by {caller.name}; {used.kind} started")  # fmt: skip
+        return schemas.Accepted(
+            status="done",
+            app=used.application,
+            approval_id=used.id,
+            created=started.created,
+            message=f"approved by {caller.name}; {used.kind} done, not deployed",
+        )
+    return schemas.Accepted(
+        operation_id=started.operation_id,
+        status="running",
+        app=used.application,
+        approval_id=used.id,
+        created=started.created,
+        message=f"approved by {caller.name}; {used.kind} started",
+    )
 
 
 def _carry_out(store: Store, request: Request, a: Approval) -> deploys.Started:
@@ -79,24 +95,37 @@ def _carry_out(store: Store, request: Request, a: Approval) -> deploys.Started:
         return deploys.Started(launch=deletions.approved_delete(store, runner, a))
     if a.kind == "promote":
         return promotion.execute(
-            store, runner, approvals.promotion_of(a), author=a.requested_by, approval=a.id,
+            store,
+            runner,
+            approvals.promotion_of(a),
+            author=a.requested_by,
+            approval=a.id,
             deploy=bool(payload.get("deploy", True)),
             timeout=float(payload.get("timeout", promotion.DEFAULT_TIMEOUT)),
-        )  # fmt: skip
+        )
     if a.kind == "rollback":
         to, service = payload.get("to"), payload.get("service")
         launch = deploys.rollback(
-            store, runner, app=a.application, author=a.requested_by,
-            service=None if service is None else str(service), to=None if to is None else int(to),
+            store,
+            runner,
+            app=a.application,
+            author=a.requested_by,
+            service=None if service is None else str(service),
+            to=None if to is None else int(to),
             options=DeployOptions(timeout=float(payload.get("timeout", DEFAULT_TIMEOUT))),
             approval=a.id,
-        )  # fmt: skip
+        )
         return deploys.Started(launch=launch)
     launch = deploys.deploy(
-        store, runner, app=a.application, author=a.requested_by,
-        services=list(payload.get("services", [])), options=approvals.options_from(payload),
-        details={"trigger": payload.get("trigger", "api"), "approval": a.id}, approval=a.id,
-    )  # fmt: skip
+        store,
+        runner,
+        app=a.application,
+        author=a.requested_by,
+        services=list(payload.get("services", [])),
+        options=approvals.options_from(payload),
+        details={"trigger": payload.get("trigger", "api"), "approval": a.id},
+        approval=a.id,
+    )
     return deploys.Started(launch=launch)
 
 
@@ -105,8 +134,9 @@ def reject(
     caller: CallerDep, approval_id: schemas.StoredInt, body: schemas.RejectRequest
 ) -> schemas.ApprovalOut:
     caller.require(caller.store.get_approval(approval_id).environment, "view")
-    return approval(approvals.reject(caller.store, approval_id, user=caller.name,
-                                     reason=body.reason))  # fmt: skip
+    return approval(
+        approvals.reject(caller.store, approval_id, user=caller.name, reason=body.reason)
+    )
 
 
 @router.post("/{approval_id}/withdraw")

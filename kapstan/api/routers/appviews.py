@@ -29,8 +29,10 @@ def render(
     """The rendered manifests of each service; Secret values are ``<redacted>``."""
     caller.application(app, "view")
     _, rendered = appviews.render_app_for(caller.store, app, service or [])
-    return [schemas.RenderedServiceOut(service=r.name, hash=r.hash,
-                                       objects=redact_objects(r.objects)) for r in rendered]  # fmt: skip
+    return [
+        schemas.RenderedServiceOut(service=r.name, hash=r.hash, objects=redact_objects(r.objects))
+        for r in rendered
+    ]
 
 
 @router.get("/{app}/services")
@@ -42,9 +44,13 @@ def services(caller: CallerDep, app: str) -> list[schemas.ServiceOut]:
 @router.get(
     "/{app}/graph",
     response_model=schemas.GraphOut,
-    responses={200: {"content": {"text/plain": {}},
-                     "description": "JSON, or text/dot/mermaid as text/plain"}},
-)  # fmt: skip
+    responses={
+        200: {
+            "content": {"text/plain": {}},
+            "description": "JSON, or text/dot/mermaid as text/plain",
+        }
+    },
+)
 def graph(
     caller: CallerDep, app: str, format: Literal["json", "text", "dot", "mermaid"] = "json"
 ) -> schemas.GraphOut | PlainTextResponse:
@@ -52,21 +58,25 @@ def graph(
     found = appviews.app_graph(caller.store, app)
     if format != "json":
         return PlainTextResponse(TEXT_FORMATS[format](found))
-    nodes = [schemas.GraphNode(name=s, depends_on=list(found.depends_on[s]), calls=list(found.calls[s]))
-             for s in found.services]  # fmt: skip
+    nodes = [
+        schemas.GraphNode(name=s, depends_on=list(found.depends_on[s]), calls=list(found.calls[s]))
+        for s in found.services
+    ]
     return schemas.GraphOut(app=found.name, services=nodes, waves=waves(found))
 
 
 @router.get("/{app}/changes")
 def changes(
-    caller: CallerDep, app: str,
+    caller: CallerDep,
+    app: str,
     template_version: Annotated[schemas.StoredInt | None, Query(alias="templateVersion")] = None,
     config_version: Annotated[schemas.StoredInt | None, Query(alias="configVersion")] = None,
-) -> schemas.ChangesOut:  # fmt: skip
+) -> schemas.ChangesOut:
     """Services whose rendered output differs at these versions (default: the latest)."""
     caller.application(app, "view")
-    found = app_changes(caller.store, app, template_version=template_version,
-                        config_version=config_version)  # fmt: skip
+    found = app_changes(
+        caller.store, app, template_version=template_version, config_version=config_version
+    )
     return convert.changes(found)
 
 
@@ -85,9 +95,13 @@ def history(
 
 @router.get("/{app}/diff")
 def diff(
-    caller: CallerDep, app: str, service: str, old: schemas.StoredInt, new: schemas.StoredInt,
+    caller: CallerDep,
+    app: str,
+    service: str,
+    old: schemas.StoredInt,
+    new: schemas.StoredInt,
     managed: bool = False,
-) -> schemas.RevisionDiffOut:  # fmt: skip
+) -> schemas.RevisionDiffOut:
     """Two revisions of one service: unified and per-field diffs (revisions are redacted);
     Kapstan's ``kapstan.io/*`` labels and annotations only with ``managed=true``."""
     caller.application(app, "view")

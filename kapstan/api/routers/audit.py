@@ -29,23 +29,38 @@ def _check(caller: Caller, environment: str | None) -> None:
 
 @router.get("")
 def list_audit(
-    caller: CallerDep, at: WindowDep, actor: str | None = None, kind: str | None = None,
-    name: str | None = None, environment: str | None = None, since: datetime | None = None,
-) -> schemas.Page[schemas.AuditOut]:  # fmt: skip
+    caller: CallerDep,
+    at: WindowDep,
+    actor: str | None = None,
+    kind: str | None = None,
+    name: str | None = None,
+    environment: str | None = None,
+    since: datetime | None = None,
+) -> schemas.Page[schemas.AuditOut]:
     _check(caller, environment)
     found = caller.store.list_audit(
-        limit=at.limit + 1, offset=at.offset, actor=actor, kind=kind, name=name,
-        environment=environment, since=since,
-    )  # fmt: skip
+        limit=at.limit + 1,
+        offset=at.offset,
+        actor=actor,
+        kind=kind,
+        name=name,
+        environment=environment,
+        since=since,
+    )
     more = len(found) > at.limit
     return schemas.Page[schemas.AuditOut](
-        items=[schemas.AuditOut.of(e) for e in found[: at.limit]], limit=at.limit, offset=at.offset,
+        items=[schemas.AuditOut.of(e) for e in found[: at.limit]],
+        limit=at.limit,
+        offset=at.offset,
         next=at.offset + at.limit if more else None,
-    )  # fmt: skip
+    )
 
 
-@router.get("/export", response_class=StreamingResponse,
-            responses={200: {"content": {"application/x-ndjson": {}}}})  # fmt: skip
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
 def export_audit(caller: CallerDep, since: datetime | None = None) -> StreamingResponse:
     """Every entry since ``since``, oldest first, one JSON object per line (administrators)."""
     caller.require_admin("exporting the audit log")

@@ -75,15 +75,28 @@ def set_config(
     before = _current_version(caller, name)
     details: dict[str, Any] = {"keys": sorted(body.values or body.unset), "secret": body.secret}
     if body.unset:
-        result = configs.unset_keys(caller.store, name, body.unset, author=caller.name,
-                                    message=body.message)  # fmt: skip
+        result = configs.unset_keys(
+            caller.store, name, body.unset, author=caller.name, message=body.message
+        )
     elif body.replace:
         details["replace"] = True
-        result = configs.replace_values(caller.store, name, _values(body), author=caller.name,
-                                        message=body.message, plain=body.plain)  # fmt: skip
+        result = configs.replace_values(
+            caller.store,
+            name,
+            _values(body),
+            author=caller.name,
+            message=body.message,
+            plain=body.plain,
+        )
     else:
-        result = configs.set_values(caller.store, name, _values(body), author=caller.name,
-                                    message=body.message, plain=body.plain)  # fmt: skip
+        result = configs.set_values(
+            caller.store,
+            name,
+            _values(body),
+            author=caller.name,
+            message=body.message,
+            plain=body.plain,
+        )
     if result.kept_secret:
         details["keptSecret"] = list(result.kept_secret)
     if result.made_plain:
@@ -98,8 +111,9 @@ def rollback_config(
     """A new version equal to ``version`` (nothing new if the latest already is)."""
     caller.config(name, "config.edit")
     current = caller.store.get_config(name)
-    result = configs.rollback_config(caller.store, name, body.version, author=caller.name,
-                                     message=body.message)  # fmt: skip
+    result = configs.rollback_config(
+        caller.store, name, body.version, author=caller.name, message=body.message
+    )
     changes = diff_configs(current.values, result.version.values)
     keys = sorted(c.key for c in (*changes.added, *changes.removed, *changes.changed))
     details = {"keys": keys, "rollbackTo": body.version}
@@ -140,22 +154,35 @@ def _values(body: schemas.ConfigSet) -> dict[str, Value]:
 
 
 def _written(
-    caller: Caller, request: Request, result: configs.ConfigWrite, before: int | None,
-    action: str, details: dict[str, Any],
-) -> schemas.ConfigWriteOut:  # fmt: skip
+    caller: Caller,
+    request: Request,
+    result: configs.ConfigWrite,
+    before: int | None,
+    action: str,
+    details: dict[str, Any],
+) -> schemas.ConfigWriteOut:
     v = result.version
     triggered = []
     if result.created:
         auditing.record(
-            caller.store, caller.name, action, kind="config", name=v.name, from_version=before,
-            to_version=v.version, details=details,
-        )  # fmt: skip
+            caller.store,
+            caller.name,
+            action,
+            kind="config",
+            name=v.name,
+            from_version=before,
+            to_version=v.version,
+            details=details,
+        )
         found = after_config_change(caller.store, runner_of(request), v, author=caller.name)
         triggered = [convert.triggered(t) for t in found]
     return schemas.ConfigWriteOut(
-        version=convert.config_version(v), created=result.created, triggered=triggered,
-        kept_secret=list(result.kept_secret), made_plain=list(result.made_plain),
-    )  # fmt: skip
+        version=convert.config_version(v),
+        created=result.created,
+        triggered=triggered,
+        kept_secret=list(result.kept_secret),
+        made_plain=list(result.made_plain),
+    )
 
 
 def _may_view(caller: Caller, name: str) -> bool:

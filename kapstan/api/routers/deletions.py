@@ -33,14 +33,29 @@ Timeout = Annotated[float, Query(gt=0, le=3600, description="Seconds to wait per
 
 def removal_out(plan: AppRemoval) -> schemas.DeletionPlanOut:
     return schemas.DeletionPlanOut(
-        app=plan.app, environment=plan.environment, namespace=plan.namespace,
+        app=plan.app,
+        environment=plan.environment,
+        namespace=plan.namespace,
         delete_volumes=not plan.keep_volumes,
-        services=[schemas.ServiceRemovalOut(service=s.service, objects=[
-            schemas.RemovalOut(resource=r.what, api_version=r.entry["apiVersion"],
-                               kind=r.entry["kind"], namespace=r.entry["namespace"],
-                               name=r.entry["name"], delete=r.delete, why=r.why)
-            for r in s.removals]) for s in plan.services],
-    )  # fmt: skip
+        services=[
+            schemas.ServiceRemovalOut(
+                service=s.service,
+                objects=[
+                    schemas.RemovalOut(
+                        resource=r.what,
+                        api_version=r.entry["apiVersion"],
+                        kind=r.entry["kind"],
+                        namespace=r.entry["namespace"],
+                        name=r.entry["name"],
+                        delete=r.delete,
+                        why=r.why,
+                    )
+                    for r in s.removals
+                ],
+            )
+            for s in plan.services
+        ],
+    )
 
 
 @router.get("/applications/{app}/deletion")
@@ -54,47 +69,75 @@ def deletion_plan(
 
 @router.delete("/applications/{app}", status_code=202, responses=ACCEPTED)
 def delete_application(
-    caller: CallerDep, request: Request, response: Response, app: str,
-    delete_volumes: DeleteVolumes = False, timeout: Timeout = 300.0, wait: bool = False,
-) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    app: str,
+    delete_volumes: DeleteVolumes = False,
+    timeout: Timeout = 300.0,
+    wait: bool = False,
+) -> schemas.Accepted | schemas.OperationOut:
     """Delete the app's objects (dependents first, waited for), then the app; its history stays."""
     caller.application(app, "delete")
     store = caller.store
-    started = flows.request_delete(store, runner_of(request), app=app, author=caller.name,
-                                   keep_volumes=not delete_volumes, timeout=timeout, via="api")  # fmt: skip
+    started = flows.request_delete(
+        store,
+        runner_of(request),
+        app=app,
+        author=caller.name,
+        keep_volumes=not delete_volumes,
+        timeout=timeout,
+        via="api",
+    )
     if started.approval_id is not None:
-        return schemas.Accepted(approval_id=started.approval_id, status="approval-required",
-                                app=app, message="the environment requires approval: a second "
-                                "user with the approve permission approves "
-                                f"{started.approval_id}")  # fmt: skip
+        return schemas.Accepted(
+            approval_id=started.approval_id,
+            status="approval-required",
+            app=app,
+            message="the environment requires approval: a second "
+            "user with the approve permission approves "
+            f"{started.approval_id}",
+        )
     launch = started.launch
     assert launch is not None and launch.operation_id is not None
     if wait:
         launch.done.wait()
         response.status_code = 200
         return convert.operation(store.get_operation(launch.operation_id))
-    return schemas.Accepted(operation_id=launch.operation_id, status="running", app=app,
-                            message=f"follow /api/v1/applications/{app}/operations/"
-                                    f"{launch.operation_id}/events")  # fmt: skip
+    return schemas.Accepted(
+        operation_id=launch.operation_id,
+        status="running",
+        app=app,
+        message=f"follow /api/v1/applications/{app}/operations/{launch.operation_id}/events",
+    )
 
 
 @router.delete("/environments/{name}")
 def delete_environment(
-    caller: CallerDep, name: str, cascade: bool = False, delete_volumes: DeleteVolumes = False,
+    caller: CallerDep,
+    name: str,
+    cascade: bool = False,
+    delete_volumes: DeleteVolumes = False,
     timeout: Timeout = 300.0,
-) -> schemas.EnvironmentDeletedOut:  # fmt: skip
+) -> schemas.EnvironmentDeletedOut:
     """Delete the environment (409 while apps use it; ``cascade``: delete them first, in
     this request). Its namespace stays."""
     caller.require_admin("deleting an environment")
     done = deletions.delete_environment(
-        caller.store, name, author=caller.name, cascade=cascade,
-        keep_volumes=not delete_volumes, timeout=timeout, via="api",
-    )  # fmt: skip
+        caller.store,
+        name,
+        author=caller.name,
+        cascade=cascade,
+        keep_volumes=not delete_volumes,
+        timeout=timeout,
+        via="api",
+    )
     return schemas.EnvironmentDeletedOut(
-        name=name, namespace=done.namespace,
+        name=name,
+        namespace=done.namespace,
         applications=[r.operation.app for r in done.apps],
         operations=[r.operation.id for r in done.apps],
-    )  # fmt: skip
+    )
 
 
 @router.delete("/templates/{name}")
@@ -111,8 +154,7 @@ def delete_template_version(
 ) -> schemas.TemplateDeletedOut:
     """Delete one version (409 while an app uses it); the last one takes the template along."""
     caller.require_admin("deleting a template")
-    versions = deletions.delete_template(caller.store, name, version, author=caller.name,
-                                         via="api")  # fmt: skip
+    versions = deletions.delete_template(caller.store, name, version, author=caller.name, via="api")
     return schemas.TemplateDeletedOut(name=name, versions=versions)
 
 

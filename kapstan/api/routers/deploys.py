@@ -38,15 +38,20 @@ def plan(caller: CallerDep, app: str, service: ServicesQuery = None) -> schemas.
     caller.application(app, "view")
     services = service or []
     warnings = policy_warnings(caller.store, app, services)
-    return schemas.PlanOut(services=[convert.plan(p) for p in plan_app(caller.store, app, services)],
-                           warnings=warnings, hints=pinned_hints(caller.store, app))  # fmt: skip
+    return schemas.PlanOut(
+        services=[convert.plan(p) for p in plan_app(caller.store, app, services)],
+        warnings=warnings,
+        hints=pinned_hints(caller.store, app),
+    )
 
 
 @router.get("/{app}/rollback/plan")
 def rollback_plan(
-    caller: CallerDep, app: str, service: str | None = None,
+    caller: CallerDep,
+    app: str,
+    service: str | None = None,
     to: Annotated[int | None, Query(ge=1, le=MAX_STORED_INT)] = None,
-) -> schemas.PlanOut:  # fmt: skip
+) -> schemas.PlanOut:
     """What ``POST /{app}/rollback`` with this service and revision would do, read live."""
     caller.application(app, "view")
     plans, warnings = plan_rollback(caller.store, app, service=service, to=to)
@@ -65,36 +70,62 @@ def _answer(
 ) -> schemas.Accepted | schemas.OperationOut:
     if started.approval_id is not None:
         response.status_code = 202
-        return schemas.Accepted(approval_id=started.approval_id, status="approval-required", app=app,
-                                message="the environment requires approval: a second user with the "
-                                        f"approve permission approves {started.approval_id}")  # fmt: skip
+        return schemas.Accepted(
+            approval_id=started.approval_id,
+            status="approval-required",
+            app=app,
+            message="the environment requires approval: a second user with the "
+            f"approve permission approves {started.approval_id}",
+        )
     if started.launch is None:  # a promotion without a deploy: nothing runs on
         response.status_code = 200
-        return schemas.Accepted(status="done", app=app, created=started.created,
-                                message=f"{app} {'created' if started.created else 'updated'}; "
-                                        "not deployed")  # fmt: skip
+        return schemas.Accepted(
+            status="done",
+            app=app,
+            created=started.created,
+            message=f"{app} {'created' if started.created else 'updated'}; not deployed",
+        )
     assert started.launch.operation_id is not None
     if wait:
         started.launch.done.wait()
         response.status_code = 200
         return convert.operation(store.get_operation(started.launch.operation_id))
     response.status_code = 202
-    return schemas.Accepted(operation_id=started.launch.operation_id, status="running", app=app,
-                            created=started.created,
-                            message=f"follow /api/v1/applications/{app}/operations/"
-                                    f"{started.launch.operation_id}/events")  # fmt: skip
+    return schemas.Accepted(
+        operation_id=started.launch.operation_id,
+        status="running",
+        app=app,
+        created=started.created,
+        message=f"follow /api/v1/applications/{app}/operations/"
+        f"{started.launch.operation_id}/events",
+    )
 
 
 @router.post("/{app}/deploy", status_code=202, responses=ACCEPTED)
 def deploy(
-    caller: CallerDep, request: Request, response: Response, app: str,
-    body: schemas.DeployRequest, wait: bool = False,
-) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    app: str,
+    body: schemas.DeployRequest,
+    wait: bool = False,
+) -> schemas.Accepted | schemas.OperationOut:
     caller.application(app, "deploy")
-    options = DeployOptions(timeout=body.timeout, atomic=body.atomic, force=body.force,
-                            message=body.message, adopt=body.adopt)  # fmt: skip
-    started = deploys.request_deploy(caller.store, runner_of(request), app=app, author=caller.name,
-                                     services=body.services, options=options)  # fmt: skip
+    options = DeployOptions(
+        timeout=body.timeout,
+        atomic=body.atomic,
+        force=body.force,
+        message=body.message,
+        adopt=body.adopt,
+    )
+    started = deploys.request_deploy(
+        caller.store,
+        runner_of(request),
+        app=app,
+        author=caller.name,
+        services=body.services,
+        options=options,
+    )
     answer = _answer(caller.store, started, response, wait, app)
     if isinstance(answer, schemas.Accepted):
         answer.hints = pinned_hints(caller.store, app)
@@ -103,28 +134,46 @@ def deploy(
 
 @router.post("/{app}/rollback", status_code=202, responses=ACCEPTED)
 def rollback(
-    caller: CallerDep, request: Request, response: Response, app: str,
-    body: schemas.RollbackRequest, wait: bool = False,
-) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    app: str,
+    body: schemas.RollbackRequest,
+    wait: bool = False,
+) -> schemas.Accepted | schemas.OperationOut:
     caller.application(app, "rollback")
-    started = deploys.request_rollback(caller.store, runner_of(request), app=app,
-                                       author=caller.name, service=body.service, to=body.to,
-                                       options=DeployOptions(timeout=body.timeout))  # fmt: skip
+    started = deploys.request_rollback(
+        caller.store,
+        runner_of(request),
+        app=app,
+        author=caller.name,
+        service=body.service,
+        to=body.to,
+        options=DeployOptions(timeout=body.timeout),
+    )
     return _answer(caller.store, started, response, wait, app)
 
 
 @router.post("/{app}/promote", status_code=202, responses=ACCEPTED)
 def promote(
-    caller: CallerDep, request: Request, response: Response, app: str,
-    body: schemas.PromoteRequest, wait: bool = False,
-) -> schemas.Accepted | schemas.OperationOut:  # fmt: skip
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    app: str,
+    body: schemas.PromoteRequest,
+    wait: bool = False,
+) -> schemas.Accepted | schemas.OperationOut:
     """The app's template@version as an app in ``toEnvironment`` (its config), deployed
     unless ``deploy`` is false."""
     caller.application(app, "view")
     caller.require(body.to_environment, "promote")
     found = promotion.plan_promotion(caller.store, app, body.to_environment, body.app_name)
     started = promotion.request_promotion(
-        caller.store, runner_of(request), found, author=caller.name, deploy=body.deploy,
+        caller.store,
+        runner_of(request),
+        found,
+        author=caller.name,
+        deploy=body.deploy,
         timeout=body.timeout,
-    )  # fmt: skip
+    )
     return _answer(caller.store, started, response, wait, found.target)

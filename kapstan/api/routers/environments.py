@@ -47,23 +47,39 @@ def create_environment(
     caller.require_admin("creating an environment")
     environments.check_boundary_input(body.allowed_namespaces, body.allowed_kinds, body.impersonate)
     created = environments.create_environment(
-        caller.store, body.name, kubeconfig=body.kubeconfig, namespace=body.namespace,
-        context=body.context, config=body.config, shared=body.shared,
-    )  # fmt: skip
+        caller.store,
+        body.name,
+        kubeconfig=body.kubeconfig,
+        namespace=body.namespace,
+        context=body.context,
+        config=body.config,
+        shared=body.shared,
+    )
     if body.requires_approval:
         caller.store.set_environment_approval(body.name, True)
         created = caller.store.get_environment(body.name)
     if body.allowed_namespaces or body.allowed_kinds or body.impersonate:
         created = environments.set_boundary(
-            caller.store, body.name, allowed_namespaces=body.allowed_namespaces,
-            allowed_kinds=body.allowed_kinds, impersonate=body.impersonate,
-        )  # fmt: skip
+            caller.store,
+            body.name,
+            allowed_namespaces=body.allowed_namespaces,
+            allowed_kinds=body.allowed_kinds,
+            impersonate=body.impersonate,
+        )
     auditing.record(
-        caller.store, caller.name, "environment.create", kind="environment", name=body.name,
+        caller.store,
+        caller.name,
+        "environment.create",
+        kind="environment",
+        name=body.name,
         environment=body.name,
-        details={"namespace": body.namespace, "config": body.config,
-                 "requiresApproval": body.requires_approval, **boundary_details(created)},
-    )  # fmt: skip
+        details={
+            "namespace": body.namespace,
+            "config": body.config,
+            "requiresApproval": body.requires_approval,
+            **boundary_details(created),
+        },
+    )
     return convert.environment(created)
 
 
@@ -73,14 +89,24 @@ def clone_environment(
 ) -> schemas.EnvironmentOut:
     caller.require_admin("cloning an environment")
     created = environments.clone_environment(
-        caller.store, name, body.name, author=caller.name, namespace=body.namespace,
-        kubeconfig=body.kubeconfig, context=body.context, shared=body.shared,
-    )  # fmt: skip
+        caller.store,
+        name,
+        body.name,
+        author=caller.name,
+        namespace=body.namespace,
+        kubeconfig=body.kubeconfig,
+        context=body.context,
+        shared=body.shared,
+    )
     auditing.record(
-        caller.store, caller.name, "environment.clone", kind="environment", name=body.name,
+        caller.store,
+        caller.name,
+        "environment.clone",
+        kind="environment",
+        name=body.name,
         environment=body.name,
         details={"from": name, "namespace": created.namespace, **boundary_details(created)},
-    )  # fmt: skip
+    )
     return convert.environment(created)
 
 
@@ -92,9 +118,14 @@ def set_approval(
     caller.require_admin("changing an environment's approval rule")
     caller.store.set_environment_approval(name, body.required)
     auditing.record(
-        caller.store, caller.name, "environment.approval", kind="environment", name=name, environment=name,
+        caller.store,
+        caller.name,
+        "environment.approval",
+        kind="environment",
+        name=name,
+        environment=name,
         details={"requiresApproval": body.required},
-    )  # fmt: skip
+    )
     return convert.environment(caller.store.get_environment(name))
 
 
@@ -102,8 +133,9 @@ def set_approval(
 def set_config(caller: CallerDep, name: str, body: schemas.ConfigSetting) -> schemas.EnvironmentOut:
     """The config ``name``'s new applications take (applications there keep theirs)."""
     caller.require_admin("changing an environment's config")
-    changed = environments.set_config(caller.store, name, body.config, author=caller.name,
-                                      via="api")  # fmt: skip
+    changed = environments.set_config(
+        caller.store, name, body.config, author=caller.name, via="api"
+    )
     return convert.environment(changed)
 
 
@@ -117,18 +149,30 @@ def set_boundary(
     given = body.model_fields_set
     impersonate: str | Unchanged | None = body.impersonate if "impersonate" in given else UNCHANGED
     changed = environments.set_boundary(
-        caller.store, name, allowed_namespaces=body.allowed_namespaces,
-        allowed_kinds=body.allowed_kinds, impersonate=impersonate, shared=body.shared,
-    )  # fmt: skip
+        caller.store,
+        name,
+        allowed_namespaces=body.allowed_namespaces,
+        allowed_kinds=body.allowed_kinds,
+        impersonate=impersonate,
+        shared=body.shared,
+    )
     auditing.record(
-        caller.store, caller.name, "environment.boundary", kind="environment", name=name,
-        environment=name, details=boundary_details(changed),
-    )  # fmt: skip
+        caller.store,
+        caller.name,
+        "environment.boundary",
+        kind="environment",
+        name=name,
+        environment=name,
+        details=boundary_details(changed),
+    )
     return convert.environment(changed)
 
 
 def boundary_details(env: Environment) -> dict[str, object]:
     """What the audit log keeps of a boundary (no secret in it: names only)."""
-    return {"allowedNamespaces": list(env.allowed_namespaces),
-            "allowedKinds": list(env.allowed_kinds), "impersonate": env.impersonate,
-            "shared": env.shared}  # fmt: skip
+    return {
+        "allowedNamespaces": list(env.allowed_namespaces),
+        "allowedKinds": list(env.allowed_kinds),
+        "impersonate": env.impersonate,
+        "shared": env.shared,
+    }

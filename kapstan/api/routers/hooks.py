@@ -70,15 +70,30 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
         raise
     author = f"webhook:{app}"
     try:
-        result = set_values(store, application.config, values, author=author,
-                            message=f"webhook: set {', '.join(sorted(values))}")  # fmt: skip
-        auditing.record(store, author, "webhook.accept", kind="application", name=app,
-                        environment=application.environment,
-                        to_version=result.version.version,
-                        details={"nonce": signed.nonce, "bodyDigest": signed.digest,
-                                 "keys": sorted(values), "config": application.config,
-                                 "keptSecret": list(result.kept_secret) or None,
-                                 **client_of_request(request).audit()})  # fmt: skip
+        result = set_values(
+            store,
+            application.config,
+            values,
+            author=author,
+            message=f"webhook: set {', '.join(sorted(values))}",
+        )
+        auditing.record(
+            store,
+            author,
+            "webhook.accept",
+            kind="application",
+            name=app,
+            environment=application.environment,
+            to_version=result.version.version,
+            details={
+                "nonce": signed.nonce,
+                "bodyDigest": signed.digest,
+                "keys": sorted(values),
+                "config": application.config,
+                "keptSecret": list(result.kept_secret) or None,
+                **client_of_request(request).audit(),
+            },
+        )
     except BaseException:
         hooks.forget(nonces, app, signed)  # not applied: the same request may be sent again
         raise
@@ -86,8 +101,12 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
     if result.created:
         found = after_config_change(store, runner_of(request), result.version, author=author)
         triggered = [convert.triggered(t) for t in found]
-    return schemas.HookOut(app=app, config=convert.config_version(result.version),
-                           created=result.created, triggered=triggered)  # fmt: skip
+    return schemas.HookOut(
+        app=app,
+        config=convert.config_version(result.version),
+        created=result.created,
+        triggered=triggered,
+    )
 
 
 def _parse(raw: bytes) -> dict[str, Value]:
@@ -104,8 +123,13 @@ def _parse(raw: bytes) -> dict[str, Value]:
 
 def _refused(store: Store, app: str, client: dict[str, str], exc: KapstanError) -> None:
     try:
-        auditing.record(store, "webhook", "webhook.reject", kind="application", name=app,
-                        details={"reason": exc.message, "error": type(exc).__name__,
-                                 **client})  # fmt: skip
+        auditing.record(
+            store,
+            "webhook",
+            "webhook.reject",
+            kind="application",
+            name=app,
+            details={"reason": exc.message, "error": type(exc).__name__, **client},
+        )
     except KapstanError:
         log.exception("could not audit a refused webhook for %s", app)

@@ -73,10 +73,12 @@ def remove_catalog(caller: CallerDep, name: str) -> ms.CatalogOut:
 @router.get("")
 def list_market(caller: CallerDep, at: WindowDep) -> Page[ms.MarketTemplateOut]:
     return paged(
-        market.list_templates(), at,
-        lambda t: ms.MarketTemplateOut(catalog=t.catalog, name=t.name,
-                                       description=t.description, secrets=list(t.secrets)),
-    )  # fmt: skip
+        market.list_templates(),
+        at,
+        lambda t: ms.MarketTemplateOut(
+            catalog=t.catalog, name=t.name, description=t.description, secrets=list(t.secrets)
+        ),
+    )
 
 
 @router.post("/install", status_code=201)
@@ -89,20 +91,39 @@ def install(caller: CallerDep, body: ms.MarketInstall) -> ms.MarketInstallOut:
     with contextlib.suppress(NotFoundError):
         caller.config(config_name, "config.edit")
     values: dict[str, Value] = dict(body.values)
-    done = installing.install(caller.store, body.template, env=body.environment, app=body.app,
-                          author=caller.name, values=values)  # fmt: skip
+    done = installing.install(
+        caller.store,
+        body.template,
+        env=body.environment,
+        app=body.app,
+        author=caller.name,
+        values=values,
+    )
     a = done.application
     auditing.record(
-        caller.store, caller.name, "market.install", kind="application", name=a.name,
-        environment=a.environment, to_version=a.template_version,
-        details={"template": f"{a.template}@{a.template_version}", "catalog": done.entry.catalog,
-                 "config": f"{done.config.name}@{done.config.version}",
-                 "keys": sorted(body.values), "generated": list(done.generated)},
-    )  # fmt: skip
+        caller.store,
+        caller.name,
+        "market.install",
+        kind="application",
+        name=a.name,
+        environment=a.environment,
+        to_version=a.template_version,
+        details={
+            "template": f"{a.template}@{a.template_version}",
+            "catalog": done.entry.catalog,
+            "config": f"{done.config.name}@{done.config.version}",
+            "keys": sorted(body.values),
+            "generated": list(done.generated),
+        },
+    )
     return ms.MarketInstallOut(
-        catalog=done.entry.catalog, name=done.entry.name,
-        template=convert.template_version(done.template), template_created=done.template_created,
-        config=convert.config_version(done.config), config_created=done.config_created,
-        application=convert.application(a), environment=convert.environment(done.environment),
+        catalog=done.entry.catalog,
+        name=done.entry.name,
+        template=convert.template_version(done.template),
+        template_created=done.template_created,
+        config=convert.config_version(done.config),
+        config_created=done.config_created,
+        application=convert.application(a),
+        environment=convert.environment(done.environment),
         generated=list(done.generated),
-    )  # fmt: skip
+    )

@@ -75,13 +75,20 @@ def get_operation(
 @router.get(
     "/{app}/operations/{operation_id}/events",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}},
-                     "description": "event: progress (EventOut JSON) ... then event: end"}},
-)  # fmt: skip
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "event: progress (EventOut JSON) ... then event: end",
+        }
+    },
+)
 def stream_events(
-    caller: CallerDep, app: str, operation_id: schemas.StoredInt,
-    last_event_id: Annotated[int | None, Header()] = None, states: bool = False,
-) -> EventSourceResponse:  # fmt: skip
+    caller: CallerDep,
+    app: str,
+    operation_id: schemas.StoredInt,
+    last_event_id: Annotated[int | None, Header()] = None,
+    states: bool = False,
+) -> EventSourceResponse:
     caller.operation_of(app, operation_id)
     start = 0 if last_event_id is None else last_event_id + 1
     return EventSourceResponse(_events(caller.store, operation_id, start, states), ping=15)
@@ -96,15 +103,23 @@ async def _events(
     while True:
         op = await anyio.to_thread.run_sync(store.get_operation, operation_id)
         for index, event in enumerate(op.events[sent:], start=sent):
-            yield ServerSentEvent(data=convert.event(event).model_dump_json(by_alias=True),
-                                  event="progress", id=str(index))  # fmt: skip
+            yield ServerSentEvent(
+                data=convert.event(event).model_dump_json(by_alias=True),
+                event="progress",
+                id=str(index),
+            )
         sent = max(sent, len(op.events))
         for state in _changed(op.services, seen) if states else []:
-            yield ServerSentEvent(data=convert.service_state(state).model_dump_json(by_alias=True),
-                                  event="state")  # fmt: skip
+            yield ServerSentEvent(
+                data=convert.service_state(state).model_dump_json(by_alias=True), event="state"
+            )
         if op.finished_at is not None or time.monotonic() > deadline:
-            summary = {"id": op.id, "status": op.status.value, "message": op.message,
-                       "finished": op.finished_at is not None}  # fmt: skip
+            summary = {
+                "id": op.id,
+                "status": op.status.value,
+                "message": op.message,
+                "finished": op.finished_at is not None,
+            }
             yield ServerSentEvent(data=json.dumps(summary), event="end")
             return
         await anyio.sleep(POLL_SECONDS)

@@ -55,10 +55,15 @@ def import_template(
     if created:
         previous = saved.version - 1 or None
         auditing.record(
-            caller.store, caller.name, "template.import", kind="template", name=saved.name,
-            from_version=previous, to_version=saved.version,
+            caller.store,
+            caller.name,
+            "template.import",
+            kind="template",
+            name=saved.name,
+            from_version=previous,
+            to_version=saved.version,
             details={"services": sorted(result.services)},
-        )  # fmt: skip
+        )
     else:
         response.status_code = 200
     return schemas.TemplateImportOut(version=convert.template_version(saved), created=created)

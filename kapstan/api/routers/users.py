@@ -22,14 +22,25 @@ router = APIRouter(prefix="/api/v1", tags=["users"])
 
 
 def _token(info: TokenInfo) -> schemas.TokenOut:
-    return schemas.TokenOut(id=info.id, description=info.description, prefix=info.prefix,
-                            created_at=info.created_at, last_used_at=info.last_used_at,
-                            revoked=info.revoked, user=info.user)  # fmt: skip
+    return schemas.TokenOut(
+        id=info.id,
+        description=info.description,
+        prefix=info.prefix,
+        created_at=info.created_at,
+        last_used_at=info.last_used_at,
+        revoked=info.revoked,
+        user=info.user,
+    )
 
 
 def _user(user: User, roles: dict[str, str]) -> schemas.UserOut:
-    return schemas.UserOut(name=user.name, admin=user.admin, disabled=user.disabled,
-                           created_at=user.created_at, roles=roles)  # fmt: skip
+    return schemas.UserOut(
+        name=user.name,
+        admin=user.admin,
+        disabled=user.disabled,
+        created_at=user.created_at,
+        roles=roles,
+    )
 
 
 @router.post("/login", tags=["auth"])
@@ -46,8 +57,14 @@ def login(request: Request, body: schemas.LoginRequest) -> schemas.NewToken:
         raise
     limiter.succeeded(store, body.user, address)
     text, info = store.create_token(user.name, description=f"login from {address}")
-    auditing.record(store, user.name, "token.create", kind="user", name=user.name,
-                    details={"token": info.id, "via": "login", **client.audit()})  # fmt: skip
+    auditing.record(
+        store,
+        user.name,
+        "token.create",
+        kind="user",
+        name=user.name,
+        details={"token": info.id, "via": "login", **client.audit()},
+    )
     return schemas.NewToken(token=text, info=_token(info), user=user.name)
 
 
@@ -59,8 +76,7 @@ def me(caller: CallerDep) -> schemas.UserOut:
 @router.get("/users")
 def list_users(caller: CallerDep, at: WindowDep) -> schemas.Page[schemas.UserOut]:
     caller.require_admin("listing users")
-    return paged(caller.store.list_users(), at,
-                 lambda u: _user(u, caller.store.roles_of(u.name)))  # fmt: skip
+    return paged(caller.store.list_users(), at, lambda u: _user(u, caller.store.roles_of(u.name)))
 
 
 @router.post("/users", status_code=201)
@@ -68,8 +84,14 @@ def create_user(caller: CallerDep, body: schemas.UserCreate) -> schemas.UserOut:
     """A new user; without a password it can only use tokens an administrator makes."""
     caller.require_admin("creating a user")
     user = caller.store.create_user(body.name, password=body.password, admin=body.admin)
-    auditing.record(caller.store, caller.name, "user.create", kind="user", name=user.name,
-                    details={"admin": user.admin, "password": body.password is not None})  # fmt: skip
+    auditing.record(
+        caller.store,
+        caller.name,
+        "user.create",
+        kind="user",
+        name=user.name,
+        details={"admin": user.admin, "password": body.password is not None},
+    )
     return _user(user, {})
 
 
@@ -78,8 +100,16 @@ def grant_role(caller: CallerDep, name: str, body: schemas.RoleGrant) -> schemas
     caller.grant(body.environment)
     before = caller.store.role_for(name, body.environment)
     caller.store.grant_role(name, body.environment, body.role)
-    auditing.record(caller.store, caller.name, "role.grant", kind="user", name=name,
-                    environment=body.environment, from_version=before, to_version=body.role)  # fmt: skip
+    auditing.record(
+        caller.store,
+        caller.name,
+        "role.grant",
+        kind="user",
+        name=name,
+        environment=body.environment,
+        from_version=before,
+        to_version=body.role,
+    )
     return _user(caller.store.get_user(name), caller.store.roles_of(name))
 
 
@@ -98,8 +128,14 @@ def list_tokens(
 @router.post("/tokens", status_code=201)
 def create_token(caller: CallerDep, body: schemas.TokenRequest) -> schemas.NewToken:
     text, info = caller.store.create_token(caller.name, description=body.description)
-    auditing.record(caller.store, caller.name, "token.create", kind="user", name=caller.name,
-                    details={"token": info.id})  # fmt: skip
+    auditing.record(
+        caller.store,
+        caller.name,
+        "token.create",
+        kind="user",
+        name=caller.name,
+        details={"token": info.id},
+    )
     return schemas.NewToken(token=text, info=_token(info), user=caller.name)
 
 

@@ -68,9 +68,13 @@ class LocalApps:
         self, name: str, *, template: Ref, environment: str, config: Ref | None, author: str
     ) -> Application:
         return applications.create_app(
-            self.store, name, template=template, environment=environment, config=config,
+            self.store,
+            name,
+            template=template,
+            environment=environment,
+            config=config,
             author=author,
-        )  # fmt: skip
+        )
 
     def details(self, name: str) -> AppDetails:
         return applications.app_details(self.store, name)
@@ -120,10 +124,13 @@ class RemoteApps:
         self, name: str, *, template: Ref, environment: str, config: Ref | None, author: str
     ) -> Application:
         body = {
-            "name": name, "template": template.name, "templateVersion": template.version,
-            "environment": environment, "config": config.name if config else None,
+            "name": name,
+            "template": template.name,
+            "templateVersion": template.version,
+            "environment": environment,
+            "config": config.name if config else None,
             "configVersion": config.version if config else None,
-        }  # fmt: skip
+        }
         return decode.application(self.client.post(path("applications"), body))
 
     def details(self, name: str) -> AppDetails:
@@ -144,8 +151,9 @@ class RemoteApps:
     ) -> AppChanges:
         data = self.client.get(
             path("applications", name, "changes"),
-            templateVersion=template_version, configVersion=config_version,
-        )  # fmt: skip
+            templateVersion=template_version,
+            configVersion=config_version,
+        )
         return app_changes_of(decode.parse(s.ChangesOut, data))
 
     def update(
@@ -177,9 +185,12 @@ class RemoteApps:
         self, name: str, service: str, old: int, new: int, *, managed: bool = False
     ) -> RevisionDiff:
         data = self.client.get(
-            path("applications", name, "diff"), service=service, old=old, new=new,
+            path("applications", name, "diff"),
+            service=service,
+            old=old,
+            new=new,
             managed=managed,
-        )  # fmt: skip
+        )
         return revision_diff(decode.parse(s.RevisionDiffOut, data), name)
 
     def list(self) -> list[Application]:
@@ -191,16 +202,27 @@ class RemoteApps:
 
 def app_changes_of(c: s.ChangesOut) -> AppChanges:
     return AppChanges(
-        c.app, c.template, c.config, c.from_template, c.to_template, c.from_config, c.to_config,
+        c.app,
+        c.template,
+        c.config,
+        c.from_template,
+        c.to_template,
+        c.from_config,
+        c.to_config,
         tuple(service_change(x) for x in c.changes),
-    )  # fmt: skip
+    )
 
 
 def service_change(x: s.ServiceChangeOut) -> ServiceChange:
     return ServiceChange(
-        x.service, change_kind(x.kind, "service change"), x.old_hash, x.new_hash,
-        tuple(x.keys), tuple(x.files), tuple(x.notes),
-    )  # fmt: skip
+        x.service,
+        change_kind(x.kind, "service change"),
+        x.old_hash,
+        x.new_hash,
+        tuple(x.keys),
+        tuple(x.files),
+        tuple(x.notes),
+    )
 
 
 def rendered_service(x: s.RenderedServiceOut) -> RenderedService:

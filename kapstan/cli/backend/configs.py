@@ -62,9 +62,14 @@ class ConfigsPort(Protocol):
     # In each class ``list`` follows the methods annotated ``list[...]``: it hides the builtin.
 
     def set(
-        self, name: str, values: Mapping[str, Value], *, author: str, message: str,
+        self,
+        name: str,
+        values: Mapping[str, Value],
+        *,
+        author: str,
+        message: str,
         plain: bool = False,
-    ) -> Written: ...  # fmt: skip
+    ) -> Written: ...
 
     def unset(self, name: str, keys: Sequence[str], *, author: str, message: str) -> Written: ...
 
@@ -88,9 +93,14 @@ class LocalConfigs:
         self.store = store
 
     def set(
-        self, name: str, values: Mapping[str, Value], *, author: str, message: str,
+        self,
+        name: str,
+        values: Mapping[str, Value],
+        *,
+        author: str,
+        message: str,
         plain: bool = False,
-    ) -> Written:  # fmt: skip
+    ) -> Written:
         written = configs.set_values(
             self.store, name, values, author=author, message=message, plain=plain
         )
@@ -132,9 +142,14 @@ class RemoteConfigs:
         self.client = client
 
     def set(
-        self, name: str, values: Mapping[str, Value], *, author: str, message: str,
+        self,
+        name: str,
+        values: Mapping[str, Value],
+        *,
+        author: str,
+        message: str,
         plain: bool = False,
-    ) -> Written:  # fmt: skip
+    ) -> Written:
         secret = [k for k, v in values.items() if isinstance(v, SecretValue)]
         if secret and len(secret) != len(values):
             # One request stores all of its values as secrets or none: never half of them.
@@ -162,8 +177,10 @@ class RemoteConfigs:
         )
 
     def history(self, name: str) -> list[HistoryEntry]:
-        found = [decode.parse(s.ConfigHistoryOut, h)
-                 for h in self.client.pages(path("configs", name, "history"))]  # fmt: skip
+        found = [
+            decode.parse(s.ConfigHistoryOut, h)
+            for h in self.client.pages(path("configs", name, "history"))
+        ]
         return [HistoryEntry(_summary(h), _diff(h.changes)) for h in found]
 
     def diff(self, name: str, old: int, new: int) -> ConfigDiff:
@@ -171,8 +188,10 @@ class RemoteConfigs:
         return _diff(decode.parse(s.ConfigDiffOut, answer))
 
     def list(self) -> list[ConfigSummary]:
-        return [_summary(decode.parse(s.ConfigVersionOut, c))
-                for c in self.client.pages(path("configs"))]  # fmt: skip
+        return [
+            _summary(decode.parse(s.ConfigVersionOut, c))
+            for c in self.client.pages(path("configs"))
+        ]
 
     def _write(self, name: str, body: dict[str, Any]) -> Written:
         return _remote(self.client.post(path("configs", name, "values"), body))

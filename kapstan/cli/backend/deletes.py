@@ -29,9 +29,15 @@ class DeletesPort(Protocol):
     ) -> Pending | Approval: ...
 
     def environment(
-        self, name: str, *, cascade: bool, keep_volumes: bool, timeout: float, author: str,
+        self,
+        name: str,
+        *,
+        cascade: bool,
+        keep_volumes: bool,
+        timeout: float,
+        author: str,
         listener: Listener | None,
-    ) -> tuple[str, list[Operation]]: ...  # fmt: skip
+    ) -> tuple[str, list[Operation]]: ...
 
     def template(self, name: str, version: int | None, *, author: str) -> list[int]: ...
 
@@ -62,19 +68,36 @@ class LocalDeletes:
 
     def app(self, app: str, *, keep_volumes: bool, timeout: float, author: str) -> Pending:
         def run(listener: Listener | None) -> Operation:
-            return delete_app(self.store, app, author=author, keep_volumes=keep_volumes,
-                              timeout=timeout, listener=listener).operation  # fmt: skip
+            return delete_app(
+                self.store,
+                app,
+                author=author,
+                keep_volumes=keep_volumes,
+                timeout=timeout,
+                listener=listener,
+            ).operation
 
         return Pending(app, run)
 
     def environment(
-        self, name: str, *, cascade: bool, keep_volumes: bool, timeout: float, author: str,
+        self,
+        name: str,
+        *,
+        cascade: bool,
+        keep_volumes: bool,
+        timeout: float,
+        author: str,
         listener: Listener | None,
-    ) -> tuple[str, list[Operation]]:  # fmt: skip
+    ) -> tuple[str, list[Operation]]:
         done = deletions.delete_environment(
-            self.store, name, author=author, cascade=cascade, keep_volumes=keep_volumes,
-            timeout=timeout, listener=listener,
-        )  # fmt: skip
+            self.store,
+            name,
+            author=author,
+            cascade=cascade,
+            keep_volumes=keep_volumes,
+            timeout=timeout,
+            listener=listener,
+        )
         return done.namespace, [r.operation for r in done.apps]
 
     def template(self, name: str, version: int | None, *, author: str) -> list[int]:
@@ -105,17 +128,23 @@ class RemoteDeletes:
         self.client = client
 
     def survey(self, app: str, *, keep_volumes: bool) -> AppRemoval:
-        data = self.client.get(path("applications", app, "deletion"),
-                               deleteVolumes=not keep_volumes)  # fmt: skip
+        data = self.client.get(
+            path("applications", app, "deletion"), deleteVolumes=not keep_volumes
+        )
         return app_removal(decode.parse(s.DeletionPlanOut, data))
 
     def app(
         self, app: str, *, keep_volumes: bool, timeout: float, author: str
     ) -> Pending | Approval:
         # The server records its caller as the author.
-        answer = decode.parse(s.Accepted, self.client.request(
-            "DELETE", path("applications", app), params={"deleteVolumes": not keep_volumes,
-                                                         "timeout": timeout}))  # fmt: skip
+        answer = decode.parse(
+            s.Accepted,
+            self.client.request(
+                "DELETE",
+                path("applications", app),
+                params={"deleteVolumes": not keep_volumes, "timeout": timeout},
+            ),
+        )
         if answer.approval_id is not None and answer.operation_id is None:
             environment = decode.application(self.client.get(path("applications", app)))
             return Approval(answer.approval_id, app, environment.environment, answer.message)
@@ -125,18 +154,33 @@ class RemoteDeletes:
         return Pending(app, lambda listener: follow(app, operation_id, listener))
 
     def environment(
-        self, name: str, *, cascade: bool, keep_volumes: bool, timeout: float, author: str,
+        self,
+        name: str,
+        *,
+        cascade: bool,
+        keep_volumes: bool,
+        timeout: float,
+        author: str,
         listener: Listener | None,
-    ) -> tuple[str, list[Operation]]:  # fmt: skip
-        data = self.client.request("DELETE", path("environments", name), params={
-            "cascade": cascade, "deleteVolumes": not keep_volumes, "timeout": timeout})  # fmt: skip
+    ) -> tuple[str, list[Operation]]:
+        data = self.client.request(
+            "DELETE",
+            path("environments", name),
+            params={"cascade": cascade, "deleteVolumes": not keep_volumes, "timeout": timeout},
+        )
         done = decode.parse(s.EnvironmentDeletedOut, data)
-        ops = [decode.operation(self.client.get(path("applications", app, "operations", i)))
-               for app, i in zip(done.applications, done.operations, strict=True)]  # fmt: skip
+        ops = [
+            decode.operation(self.client.get(path("applications", app, "operations", i)))
+            for app, i in zip(done.applications, done.operations, strict=True)
+        ]
         return done.namespace, ops
 
     def template(self, name: str, version: int | None, *, author: str) -> list[int]:
-        where = path("templates", name) if version is None else path("templates", name, "versions", version)
+        where = (
+            path("templates", name)
+            if version is None
+            else path("templates", name, "versions", version)
+        )
         return decode.parse(s.TemplateDeletedOut, self.client.request("DELETE", where)).versions
 
     def config(self, name: str, *, author: str) -> None:
@@ -147,22 +191,37 @@ class RemoteDeletes:
         return [decode.operation(x) for x in page["items"]]
 
     def history(self, app: str, service: str | None) -> list[Revision]:
-        found = self.client.pages(path("applications", app, "history"), service=service,
-                                  deleted=True)  # fmt: skip
+        found = self.client.pages(
+            path("applications", app, "history"), service=service, deleted=True
+        )
         return [decode.revision(r, app) for r in found]
 
     def operation(self, app: str, operation_id: int | None) -> Operation:
         if operation_id is None:
             operation_id = self.operations(app)[0].id
-        return decode.operation(self.client.get(path("applications", app, "operations",
-                                                     operation_id)))  # fmt: skip
+        return decode.operation(
+            self.client.get(path("applications", app, "operations", operation_id))
+        )
 
 
 def app_removal(plan: s.DeletionPlanOut) -> AppRemoval:
     services = tuple(
-        ServiceRemoval(x.service, tuple(
-            Removal({"apiVersion": o.api_version, "kind": o.kind, "namespace": o.namespace,
-                     "name": o.name}, o.delete, o.why) for o in x.objects))
+        ServiceRemoval(
+            x.service,
+            tuple(
+                Removal(
+                    {
+                        "apiVersion": o.api_version,
+                        "kind": o.kind,
+                        "namespace": o.namespace,
+                        "name": o.name,
+                    },
+                    o.delete,
+                    o.why,
+                )
+                for o in x.objects
+            ),
+        )
         for x in plan.services
-    )  # fmt: skip
+    )
     return AppRemoval(plan.app, plan.environment, plan.namespace, services, not plan.delete_volumes)

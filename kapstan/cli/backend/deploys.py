@@ -142,9 +142,13 @@ class LocalDeploys:
     ) -> Pending:
         def run(listener: Listener | None) -> Operation:
             return deploy_app(
-                self.store, app, author=author, services=services, options=options,
+                self.store,
+                app,
+                author=author,
+                services=services,
+                options=options,
                 listener=listener,
-            ).operation  # fmt: skip
+            ).operation
 
         return Pending(app, run)
 
@@ -157,9 +161,14 @@ class LocalDeploys:
     ) -> Pending:
         def run(listener: Listener | None) -> Operation:
             return rollback_app(
-                self.store, app, author=author, service=service, to=to,
-                options=DeployOptions(timeout=timeout), listener=listener,
-            ).operation  # fmt: skip
+                self.store,
+                app,
+                author=author,
+                service=service,
+                to=to,
+                options=DeployOptions(timeout=timeout),
+                listener=listener,
+            ).operation
 
         return Pending(app, run)
 
@@ -168,17 +177,22 @@ class LocalDeploys:
     ) -> Promoted:
         planned = promoting.plan_promotion(self.store, source, to, as_)
         try:
-            done = promoting.promote(self.store, planned, author=author, deploy=deploy,
-                                     timeout=timeout)  # fmt: skip
+            done = promoting.promote(
+                self.store, planned, author=author, deploy=deploy, timeout=timeout
+            )
         except ApprovalPending as asked:  # nothing is created until it is approved
             return Promoted(None, False, approval_of(asked))
         target = done.application
 
         def run(listener: Listener | None) -> Operation:
             return deploy_app(
-                self.store, target.name, author=author, options=DeployOptions(timeout=timeout),
-                listener=listener, clearance=done.clearance,
-            ).operation  # fmt: skip
+                self.store,
+                target.name,
+                author=author,
+                options=DeployOptions(timeout=timeout),
+                listener=listener,
+                clearance=done.clearance,
+            ).operation
 
         return Promoted(target, done.created, Pending(target.name, run) if deploy else None)
 
@@ -188,9 +202,10 @@ class LocalDeploys:
     def operation(self, app: str, operation_id: int | None) -> Operation:
         self.store.get_application(app)
         op = (
-            self.store.get_operation(operation_id) if operation_id
+            self.store.get_operation(operation_id)
+            if operation_id
             else self.store.latest_operation(app)
-        )  # fmt: skip
+        )
         if op is None:
             raise no_operation(app)
         if op.app != app:
@@ -221,9 +236,14 @@ class RemoteDeploys:
         self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
     ) -> Pending | Approval:
         # The server records its caller as the author.
-        body = {"services": list(services), "atomic": options.atomic, "timeout": options.timeout,
-                "force": options.force, "message": options.message,
-                "adopt": options.adopt}  # fmt: skip
+        body = {
+            "services": list(services),
+            "atomic": options.atomic,
+            "timeout": options.timeout,
+            "force": options.force,
+            "message": options.message,
+            "adopt": options.adopt,
+        }
         started = self._started(self.client.post(path("applications", app, "deploy"), body))
         if isinstance(started, Approval):
             environment = decode.application(self.client.get(path("applications", app)))
@@ -268,8 +288,9 @@ class RemoteDeploys:
             if not latest:
                 raise no_operation(app)
             operation_id = int(latest[0]["id"])
-        return decode.operation(self.client.get(path("applications", app, "operations",
-                                                     operation_id)))  # fmt: skip
+        return decode.operation(
+            self.client.get(path("applications", app, "operations", operation_id))
+        )
 
     def operations(self, app: str) -> list[Operation]:
         page = self.client.get(path("applications", app, "operations"), limit=RECENT)
@@ -296,8 +317,9 @@ class RemoteDeploys:
             for event in self.client.events(url, timeout=STREAM_READ_TIMEOUT):
                 if listener is not None:
                     report(event.name, event.data, listener)
-            op = decode.operation(self.client.get(path("applications", app, "operations",
-                                                       operation_id)))  # fmt: skip
+            op = decode.operation(
+                self.client.get(path("applications", app, "operations", operation_id))
+            )
             if op.finished_at is not None:
                 return failed_to_run(op)
             # The stream ends on its own after an hour: an operation still running is followed on.
@@ -321,21 +343,35 @@ def failed_to_run(op: Operation) -> Operation:
     """
     last = op.events[-1] if op.events else None
     if (
-        op.status is Step.FAILED and last is not None and last.status == "failed"
-        and not last.service and last.message == op.message
-    ):  # fmt: skip
+        op.status is Step.FAILED
+        and last is not None
+        and last.status == "failed"
+        and not last.service
+        and last.message == op.message
+    ):
         raise KapstanError(op.message)
     return op
 
 
 def service_plan(p: s.ServicePlanOut) -> ServicePlan:
     return ServicePlan(
-        service=p.service, action=_action(p.action), content_hash=p.content_hash,
-        resources=tuple(ResourcePlan(resource_key(r.resource), _resource_action(r.action),
-                                     r.diff or "", _conflict(r.conflict)) for r in p.resources),
-        prune=tuple(dict(e) for e in p.prune), previous=None, color=p.color,
+        service=p.service,
+        action=_action(p.action),
+        content_hash=p.content_hash,
+        resources=tuple(
+            ResourcePlan(
+                resource_key(r.resource),
+                _resource_action(r.action),
+                r.diff or "",
+                _conflict(r.conflict),
+            )
+            for r in p.resources
+        ),
+        prune=tuple(dict(e) for e in p.prune),
+        previous=None,
+        color=p.color,
         live_color=p.live_color,
-    )  # fmt: skip
+    )
 
 
 def _conflict(c: s.ConflictOut | None) -> Conflict | None:
@@ -370,6 +406,11 @@ def resource_key(text: str) -> ResourceKey:
 
 def service_status(x: s.ServiceStatusOut) -> ServiceStatus:
     return ServiceStatus(
-        x.service, x.revision, x.revision_status, x.ready, x.desired,
-        Health(HealthStatus(x.health), x.message), x.outdated,
-    )  # fmt: skip
+        x.service,
+        x.revision,
+        x.revision_status,
+        x.ready,
+        x.desired,
+        Health(HealthStatus(x.health), x.message),
+        x.outdated,
+    )

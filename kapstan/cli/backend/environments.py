@@ -42,8 +42,12 @@ class BoundaryChange:
         """The whole new settings of ``env`` (keyword arguments of ``set_boundary``)."""
         namespaces = _edit(env.allowed_namespaces, self.allow_namespaces, self.remove_namespaces)
         kinds = _edit(env.allowed_kinds, self.allow_kinds, self.remove_kinds)
-        return {"allowed_namespaces": namespaces, "allowed_kinds": kinds,
-                "impersonate": self.impersonate, "shared": self.shared}  # fmt: skip
+        return {
+            "allowed_namespaces": namespaces,
+            "allowed_kinds": kinds,
+            "impersonate": self.impersonate,
+            "shared": self.shared,
+        }
 
 
 def _edit(current: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...]) -> list[str]:
@@ -51,9 +55,12 @@ def _edit(current: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...
 
 
 def _details(env: Environment) -> dict[str, Any]:
-    return {"allowedNamespaces": list(env.allowed_namespaces),
-            "allowedKinds": list(env.allowed_kinds), "impersonate": env.impersonate,
-            "shared": env.shared}  # fmt: skip
+    return {
+        "allowedNamespaces": list(env.allowed_namespaces),
+        "allowedKinds": list(env.allowed_kinds),
+        "impersonate": env.impersonate,
+        "shared": env.shared,
+    }
 
 
 def _server_path(kubeconfig: str | os.PathLike[str]) -> str:
@@ -62,9 +69,15 @@ def _server_path(kubeconfig: str | os.PathLike[str]) -> str:
 
 class EnvironmentsPort(Protocol):
     def create(
-        self, name: str, *, kubeconfig: str | os.PathLike[str], namespace: str,
-        context: str | None, config: str | None, shared: bool = False,
-    ) -> Environment: ...  # fmt: skip
+        self,
+        name: str,
+        *,
+        kubeconfig: str | os.PathLike[str],
+        namespace: str,
+        context: str | None,
+        config: str | None,
+        shared: bool = False,
+    ) -> Environment: ...
 
     def clone(
         self, source: str, new: str, *, author: str, place: Place = NOWHERE_ELSE
@@ -86,27 +99,50 @@ class LocalEnvironments:
         self.store = store
 
     def create(
-        self, name: str, *, kubeconfig: str | os.PathLike[str], namespace: str,
-        context: str | None, config: str | None, shared: bool = False,
-    ) -> Environment:  # fmt: skip
+        self,
+        name: str,
+        *,
+        kubeconfig: str | os.PathLike[str],
+        namespace: str,
+        context: str | None,
+        config: str | None,
+        shared: bool = False,
+    ) -> Environment:
         return environments.create_environment(
-            self.store, name, kubeconfig=kubeconfig, namespace=namespace, context=context,
-            config=config, shared=shared,
-        )  # fmt: skip
+            self.store,
+            name,
+            kubeconfig=kubeconfig,
+            namespace=namespace,
+            context=context,
+            config=config,
+            shared=shared,
+        )
 
     def clone(
         self, source: str, new: str, *, author: str, place: Place = NOWHERE_ELSE
     ) -> Environment:
         return environments.clone_environment(
-            self.store, source, new, author=author, namespace=place.namespace,
-            kubeconfig=place.kubeconfig, context=place.context, shared=place.shared,
-        )  # fmt: skip
+            self.store,
+            source,
+            new,
+            author=author,
+            namespace=place.namespace,
+            kubeconfig=place.kubeconfig,
+            context=place.context,
+            shared=place.shared,
+        )
 
     def set_boundary(self, name: str, change: BoundaryChange, *, author: str) -> Environment:
         env = self.store.get_environment(name)
         changed = environments.set_boundary(self.store, name, **change.settings(env))
-        self.store.audit(author, "environment.boundary", kind="environment", name=name,
-                         environment=name, details={**_details(changed), "via": "cli"})  # fmt: skip
+        self.store.audit(
+            author,
+            "environment.boundary",
+            kind="environment",
+            name=name,
+            environment=name,
+            details={**_details(changed), "via": "cli"},
+        )
         return changed
 
     def list(self) -> list[Environment]:
@@ -119,8 +155,14 @@ class LocalEnvironments:
         before = self.store.get_environment(name).requires_approval
         self.store.set_environment_approval(name, required)
         if before != required:
-            self.store.audit(author, "environment.approval", kind="environment", name=name,
-                             environment=name, details={"requiresApproval": required, "via": "cli"})  # fmt: skip
+            self.store.audit(
+                author,
+                "environment.approval",
+                kind="environment",
+                name=name,
+                environment=name,
+                details={"requiresApproval": required, "via": "cli"},
+            )
         return self.store.get_environment(name)
 
     def set_config(self, name: str, config: str | None, *, author: str) -> Environment:
@@ -134,21 +176,37 @@ class RemoteEnvironments:
         self.client = client
 
     def create(
-        self, name: str, *, kubeconfig: str | os.PathLike[str], namespace: str,
-        context: str | None, config: str | None, shared: bool = False,
-    ) -> Environment:  # fmt: skip
+        self,
+        name: str,
+        *,
+        kubeconfig: str | os.PathLike[str],
+        namespace: str,
+        context: str | None,
+        config: str | None,
+        shared: bool = False,
+    ) -> Environment:
         # A path on the server; made absolute so a server on this machine finds it.
         where = _server_path(kubeconfig)
-        body = {"name": name, "kubeconfig": where, "namespace": namespace,
-                "context": context, "config": config, "shared": shared}  # fmt: skip
+        body = {
+            "name": name,
+            "kubeconfig": where,
+            "namespace": namespace,
+            "context": context,
+            "config": config,
+            "shared": shared,
+        }
         return decode.environment(self.client.post(path("environments"), body))
 
     def clone(
         self, source: str, new: str, *, author: str, place: Place = NOWHERE_ELSE
     ) -> Environment:
         # The server records its caller as the author.
-        body: dict[str, Any] = {"name": new, "namespace": place.namespace,
-                                "context": place.context, "shared": place.shared}  # fmt: skip
+        body: dict[str, Any] = {
+            "name": new,
+            "namespace": place.namespace,
+            "context": place.context,
+            "shared": place.shared,
+        }
         if place.kubeconfig is not None:
             body["kubeconfig"] = _server_path(place.kubeconfig)
         created = self.client.post(path("environments", source, "clone"), body)

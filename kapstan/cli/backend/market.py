@@ -77,10 +77,15 @@ class RemoteMarket:
     def list(self) -> list[MarketTemplate]:
         found = [decode.parse(ms.MarketTemplateOut, t) for t in self.client.pages(path("market"))]
         return [
-            MarketTemplate(catalog=t.catalog, name=t.name, path=Path(), description=t.description,
-                           secrets=tuple(t.secrets))
+            MarketTemplate(
+                catalog=t.catalog,
+                name=t.name,
+                path=Path(),
+                description=t.description,
+                secrets=tuple(t.secrets),
+            )
             for t in found
-        ]  # fmt: skip
+        ]
 
     def catalogs(self) -> builtins.list[Catalog]:
         found = self.client.pages(path("market", "catalogs"))

@@ -122,6 +122,11 @@ class RemoteTemplates:
         answer = self.client.get(path("templates", ref.name, "files"), version=ref.version)
         v = decode.parse(s.TemplateFilesOut, answer)
         return TemplateVersion(
-            name=v.name, version=v.version, files=v.files, digest=v.digest, author=v.author,
-            message=v.message, created_at=v.created_at,
-        )  # fmt: skip
+            name=v.name,
+            version=v.version,
+            files=v.files,
+            digest=v.digest,
+            author=v.author,
+            message=v.message,
+            created_at=v.created_at,
+        )

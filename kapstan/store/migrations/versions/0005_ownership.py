@@ -73,6 +73,10 @@ def downgrade() -> None:
         batch.drop_column("deleted_at")
     with op.batch_alter_table("environments") as batch:
         for column in (
-            "namespace_created", "shared", "impersonate", "allowed_kinds", "allowed_namespaces"
+            "namespace_created",
+            "shared",
+            "impersonate",
+            "allowed_kinds",
+            "allowed_namespaces",
         ):
             batch.drop_column(column)
