@@ -13,7 +13,7 @@ from kapstan import schemas
 from kapstan.actions import access
 from kapstan.cli.backend import Backend, open_backend
 from kapstan.cli.common import OutputOpt, author, iso
-from kapstan.cli.output import Format, print_rows
+from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.cli.server_cmd import user_app
 from kapstan.client import decode
 from kapstan.client.http import path
@@ -23,29 +23,30 @@ token_app = typer.Typer(help="API tokens: list them (never their text) and revok
 
 
 @user_app.command("disable")
-def disable(ctx: typer.Context, name: str) -> None:
+def disable(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """Disable NAME: its tokens and console sessions stop working at once."""
     with open_backend(ctx) as backend:
         if backend.client is not None:
             backend.client.post(path("users", name, "disable"))
         else:
             access.disable_user(backend.local_store("user disable"), name, author=author())
-    print(f"user {name} disabled: its tokens and console sessions no longer work")
+    text = f"user {name} disabled: its tokens and console sessions no longer work"
+    print_data({"user": name, "disabled": True}, output, text)
 
 
 @user_app.command("enable")
-def enable(ctx: typer.Context, name: str) -> None:
+def enable(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """Enable NAME again (its roles and unrevoked tokens work again)."""
     with open_backend(ctx) as backend:
         if backend.client is not None:
             backend.client.post(path("users", name, "enable"))
         else:
             access.enable_user(backend.local_store("user enable"), name, author=author())
-    print(f"user {name} enabled")
+    print_data({"user": name, "disabled": False}, output, f"user {name} enabled")
 
 
 @user_app.command("revoke")
-def revoke(ctx: typer.Context, name: str, environment: str) -> None:
+def revoke(ctx: typer.Context, name: str, environment: str, output: Format = OutputOpt) -> None:
     """Take NAME's role in ENVIRONMENT away (the opposite of `kapstan user grant`)."""
     with open_backend(ctx) as backend:
         if backend.client is not None:
@@ -54,10 +55,13 @@ def revoke(ctx: typer.Context, name: str, environment: str) -> None:
         else:
             store = backend.local_store("user revoke")
             before = access.revoke_role(store, name, environment, author=author())
-    if before is None:
-        print(f"user {name} had no role in environment {environment}; nothing changed")
-    else:
-        print(f"user {name} is no longer {before} in environment {environment}")
+    text = (
+        f"user {name} had no role in environment {environment}; nothing changed"
+        if before is None
+        else f"user {name} is no longer {before} in environment {environment}"
+    )
+    record = {"user": name, "environment": environment, "revoked": before, "changed": bool(before)}
+    print_data(record, output, text)
 
 
 def _tokens(backend: Backend, user: str | None, everyone: bool) -> list[TokenInfo]:
@@ -126,7 +130,11 @@ def list_tokens(
 
 
 @token_app.command("revoke")
-def revoke_token(ctx: typer.Context, which: str = typer.Argument(..., metavar="ID|PREFIX")) -> None:
+def revoke_token(
+    ctx: typer.Context,
+    which: str = typer.Argument(..., metavar="ID|PREFIX"),
+    output: Format = OutputOpt,
+) -> None:
     """Revoke a token, named by its id or its first characters (as `token list` shows)."""
     # Not named ``token``: the global --token option every command takes has that name.
     with open_backend(ctx) as backend:
@@ -138,7 +146,16 @@ def revoke_token(ctx: typer.Context, which: str = typer.Argument(..., metavar="I
             store = backend.local_store("token revoke")
             found = access.find_token(store.list_tokens(None), which)
             access.revoke_token(store, found.id, author=author())
-    print(f"token {found.id} ({found.prefix}…, of {found.user}) revoked")
+    record = {
+        "revoked": {
+            "kind": "token",
+            "id": found.id,
+            "prefix": found.prefix,
+            "user": found.user,
+            "description": found.description,
+        }
+    }
+    print_data(record, output, f"token {found.id} ({found.prefix}…, of {found.user}) revoked")
 
 
 def register(app: typer.Typer) -> None:

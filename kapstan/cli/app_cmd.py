@@ -158,7 +158,7 @@ def _record(a: Application) -> dict[str, Any]:
 
 
 @app.command()
-def webhook(ctx: typer.Context, name: str) -> None:
+def webhook(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """A new CI webhook secret for app NAME, shown once (on a server; it replaces the old one)."""
     with open_backend(ctx) as backend:
         client = backend.api("app webhook")
@@ -166,10 +166,21 @@ def webhook(ctx: typer.Context, name: str) -> None:
             schemas.WebhookSecretOut, client.post(path("applications", name, "webhook"))
         )
         url = f"{client.base_url}{path('hooks', name)}"
-    print(f"webhook secret for {made.app} (config version {made.config_version}; shown once):")
-    print(made.secret)
-    print(
+    how = (
         f'POST {url} with a JSON body {{"set": {{KEY: VALUE}}}} and the headers '
         "X-Kapstan-Timestamp (Unix seconds), X-Kapstan-Nonce (unique) and "
         f"{HOW_TO_SIGN}, path being {path('hooks', name)}"
     )
+    # The secret goes to stdout once, in whichever format, and nowhere else (no log line).
+    text = (
+        f"webhook secret for {made.app} (config version {made.config_version}; shown once):\n"
+        f"{made.secret}\n{how}"
+    )
+    record = {
+        "app": made.app,
+        "configVersion": made.config_version,
+        "secret": made.secret,
+        "url": url,
+        "howToSign": how,
+    }
+    print_data(record, output, text)

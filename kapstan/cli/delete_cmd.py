@@ -66,6 +66,19 @@ def removal_record(plan: AppRemoval) -> dict[str, Any]:
     }
 
 
+def kept_record(plan: AppRemoval) -> dict[str, Any]:
+    """What ``app delete`` leaves in place: the namespace, and each object it keeps and why."""
+    return {
+        "namespace": plan.namespace,
+        "objects": [
+            {"service": s.service, "resource": r.what, "why": r.why}
+            for s in plan.services
+            for r in s.removals
+            if not r.delete
+        ],
+    }
+
+
 def confirm(question: str, yes: bool, what: str) -> None:
     if yes:
         return
@@ -103,8 +116,11 @@ def delete_app(
         if isinstance(op, Approval):
             print_approval(op, output)
     if output is not Format.table:
+        succeeded = op.status.value == "succeeded"
         print_data(
             {
+                "deleted": {"kind": "application", "name": name} if succeeded else None,
+                "kept": kept_record(plan),
                 "plan": removal_record(plan),
                 "operation": op.id,
                 "status": op.status.value,
@@ -112,7 +128,7 @@ def delete_app(
             },
             output,
         )
-        if op.status.value != "succeeded":
+        if not succeeded:
             raise typer.Exit(ExitCode.FAILED)
         return
     print_result(op, output)
@@ -128,6 +144,7 @@ def delete_environment(
     yes: bool = YesOpt,
     delete_volumes: bool = VolumesOpt,
     timeout: float = TimeoutOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Delete environment NAME (refused while applications use it, unless --cascade).
 
@@ -136,7 +153,7 @@ def delete_environment(
     with open_backend(ctx) as backend:
         if cascade:
             apps = [a.name for a in backend.apps.list() if a.environment == name]
-            if apps:
+            if apps and output is Format.table:
                 print(f"--cascade deletes application(s) {', '.join(apps)} first")
         confirm(f"Delete environment {name}?", yes, f"environment {name!r}")
         namespace, ops = backend.deletes.environment(
@@ -147,14 +164,25 @@ def delete_environment(
             author=author(),
             listener=progress_listener,
         )
-    for op in ops:
-        print(f"application {op.app} deleted (operation {op.id}): {op.message}")
-    print(f"environment {name} deleted; namespace {namespace} was left in place")
+    record = {
+        "deleted": {"kind": "environment", "name": name},
+        "kept": {"namespace": namespace},
+        "applications": [
+            {"name": op.app, "operation": op.id, "status": op.status.value, "message": op.message}
+            for op in ops
+        ],
+    }
+    lines = [f"application {op.app} deleted (operation {op.id}): {op.message}" for op in ops]
+    lines.append(f"environment {name} deleted; namespace {namespace} was left in place")
+    print_data(record, output, "\n".join(lines))
 
 
 @template_cmd.app.command("delete")
 def delete_template(
-    ctx: typer.Context, ref: str = typer.Argument(..., metavar="NAME[@VERSION]"), yes: bool = YesOpt
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="NAME[@VERSION]"),
+    yes: bool = YesOpt,
+    output: Format = OutputOpt,
 ) -> None:
     """Delete template NAME (every version) or one VERSION; refused while an app uses it.
 
@@ -166,13 +194,16 @@ def delete_template(
     with open_backend(ctx) as backend:
         versions = backend.deletes.template(name, version, author=author())
     listed = ", ".join(str(v) for v in versions)
-    print(f"template {name}: version(s) {listed} deleted")
+    record = {"deleted": {"kind": "template", "name": name, "versions": versions}}
+    print_data(record, output, f"template {name}: version(s) {listed} deleted")
 
 
 @config_cmd.app.command("delete")
-def delete_config(ctx: typer.Context, name: str, yes: bool = YesOpt) -> None:
+def delete_config(
+    ctx: typer.Context, name: str, yes: bool = YesOpt, output: Format = OutputOpt
+) -> None:
     """Delete config NAME; refused while an application or an environment uses it."""
     confirm(f"Delete config {name}?", yes, f"config {name!r}")
     with open_backend(ctx) as backend:
         backend.deletes.config(name, author=author())
-    print(f"config {name} deleted")
+    print_data({"deleted": {"kind": "config", "name": name}}, output, f"config {name} deleted")

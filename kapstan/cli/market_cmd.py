@@ -222,15 +222,21 @@ def add(
 def remove(
     ctx: typer.Context,
     names: list[str] = CatalogNamesArg,
+    output: Format = OutputOpt,
 ) -> None:
     """Forget catalogs: a clone is deleted, a directory left alone (helm repo remove).
 
     With --server: the server's catalogs (administrators only).
     """
+    removed: list[dict[str, Any]] = []
     with _catalogs(ctx) as where:
         for name in names:
             catalog = where.remove_catalog(name)
-            print(f"catalog {catalog.name} removed ({catalog.source})")
+            removed.append({"kind": "catalog", **_catalog_record(catalog)})
+            if output is Format.table:  # each as it goes: a later name may be refused
+                print(f"catalog {catalog.name} removed ({catalog.source})")
+    if output is not Format.table:
+        print_data({"removed": removed}, output)
 
 
 @app.command()

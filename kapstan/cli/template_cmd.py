@@ -125,12 +125,15 @@ def export(
     ctx: typer.Context,
     template: str = typer.Argument(..., metavar="NAME[@VERSION]"),
     directory: Path = TargetDirArg,
+    output: Format = OutputOpt,
 ) -> None:
     """Write a version's files into DIRECTORY (import it again: unchanged)."""
     ref = parse_ref(template, "template")
     with open_backend(ctx) as backend:
         v = backend.templates.export(ref, directory)
-    print(f"template {v.name} version {v.version}: {len(v.files)} files written to {directory}")
+    text = f"template {v.name} version {v.version}: {len(v.files)} files written to {directory}"
+    record = {**_version_record(v), "directory": str(directory), "files": sorted(v.files)}
+    print_data(record, output, text)
 
 
 def _print_versions(

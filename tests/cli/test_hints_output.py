@@ -27,6 +27,7 @@ from kapstan.plan.bookkeeping import without_bookkeeping
 from kapstan.store import Revision, Store
 from kapstan.store.crypto import generate_key
 from tests.cli.conftest import Run
+from tests.market.conftest import write_catalog
 
 ISO_WITH_ZONE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
 REPR_TOKENS = re.compile(r"\b(None|True|False)\b|\[\]|\{\}|\['|\{'")
@@ -315,6 +316,64 @@ def test_every_write_command_prints_what_it_made_as_json_and_yaml(
     assert yaml.safe_load(token.out)["token"], "the token, once, as data"
     again = yaml.safe_load(kapstan("template", "import", bookstore, "-o", "yaml").out)
     assert (again["version"], again["saved"]) == (1, False)
+
+
+def test_every_delete_revoke_and_export_prints_what_it_did_as_json_and_yaml(
+    shop: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deletes, revocations, market remove and template export, each with ``-o json|yaml``.
+
+    The app was never deployed, so deleting it reaches no cluster.
+    """
+    monkeypatch.setenv("KAPSTAN_MARKETS_FILE", str(tmp_path / "markets.json"))
+    for step in [
+        ("user", "create", "ana", "--no-password"),
+        ("user", "grant", "ana", "dev", "viewer"),
+        ("user", "token", "ana"),
+        ("market", "add", "team", write_catalog(tmp_path / "team")),
+    ]:
+        made = shop(*step)
+        assert made.code == 0, (step, made.err)
+    prefix = shop("token", "list", "--user", "ana", "-o", "json").json()[0]["prefix"]
+
+    def done(*args: str | Path, fmt: str = "json") -> Any:
+        result = shop(*args, "-o", fmt)
+        assert result.code == 0, (args, result.err)
+        return result.json() if fmt == "json" else yaml.safe_load(result.out)
+
+    exported = done("template", "export", "bookstore", tmp_path / "out")
+    assert (exported["name"], exported["version"]) == ("bookstore", 1)
+    assert exported["directory"] == str(tmp_path / "out")
+    assert exported["files"] and all((tmp_path / "out" / f).is_file() for f in exported["files"])
+    assert done("user", "disable", "ana") == {"user": "ana", "disabled": True}
+    assert done("user", "enable", "ana", fmt="yaml") == {"user": "ana", "disabled": False}
+    revoked = done("user", "revoke", "ana", "dev")
+    assert (revoked["revoked"], revoked["changed"]) == ("viewer", True)
+    assert done("user", "revoke", "ana", "dev")["changed"] is False, "nothing left to revoke"
+    token = done("token", "revoke", prefix)["revoked"]
+    assert (token["kind"], token["user"], token["prefix"]) == ("token", "ana", prefix)
+    assert done("market", "remove", "team")["removed"] == [
+        {
+            "kind": "catalog",
+            "name": "team",
+            "source": str((tmp_path / "team").resolve()),
+            "path": str((tmp_path / "team").resolve()),
+        }
+    ]
+    app = done("app", "delete", "shop", "--yes")
+    assert app["deleted"] == {"kind": "application", "name": "shop"}
+    assert (app["kept"]["namespace"], app["status"]) == ("shop", "succeeded")
+    env = done("env", "delete", "dev", "--yes")
+    assert env == {
+        "deleted": {"kind": "environment", "name": "dev"},
+        "kept": {"namespace": "shop"},
+        "applications": [],
+    }
+    assert done("config", "delete", "dev", "--yes") == {
+        "deleted": {"kind": "config", "name": "dev"}
+    }
+    template = done("template", "delete", "bookstore", "--yes", fmt="yaml")
+    assert template == {"deleted": {"kind": "template", "name": "bookstore", "versions": [1]}}
 
 
 def test_an_approval_reads_without_python_reprs(shop: Run, kubeconfig: Path) -> None:

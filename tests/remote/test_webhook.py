@@ -47,3 +47,11 @@ def test_the_secret_signs_hooks_and_is_never_shown_again(cli: Cli) -> None:
     assert answer.status_code in (200, 201), answer.text
     got = cli.remote("config", "get", "hooked", "catalog.image.tag")
     assert got.out.strip() == "9.9"
+
+    # As data for a CI script: a new secret (replacing the one above), printed once, only here.
+    again = cli.remote("app", "webhook", "hooked", "-o", "json")
+    assert again.code == 0, again.err
+    made = again.json()
+    assert (made["app"], made["url"]) == ("hooked", f"{cli.server.url}/api/v1/hooks/hooked")
+    assert made["secret"] and made["secret"] != secret
+    assert again.out.count(made["secret"]) == 1 and made["secret"] not in again.err
