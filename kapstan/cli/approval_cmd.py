@@ -23,7 +23,7 @@ from kapstan.cli.deploy_cmd import print_result, progress_listener
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
-from kapstan.store import Approval, Store
+from kapstan.store import Store
 
 WHAT = "approvals"
 IdArg = typer.Argument(..., metavar="ID", help="The approval's number.")
@@ -44,7 +44,7 @@ def list_(
     with open_backend(ctx) as backend:
         if backend.client is None:
             stored = backend.local_store(WHAT).list_approvals(status=status, environment=env)
-            found = [_out(a) for a in stored]
+            found = [schemas.ApprovalOut.of(a) for a in stored]
         else:
             pages = backend.client.pages(path("approvals"), status=status, environment=env)
             found = [decode.parse(schemas.ApprovalOut, a) for a in pages]
@@ -167,7 +167,7 @@ def _decide(
     with open_backend(ctx) as backend:
         if backend.client is None:
             store = backend.local_store(WHAT)
-            decided = _out(
+            decided = schemas.ApprovalOut.of(
                 approvals.reject(store, approval_id, user=author(), reason=reason)
                 if verb == "reject"
                 else approvals.withdraw(store, approval_id, user=author(), reason=reason)
@@ -181,30 +181,12 @@ def _decide(
 
 def _get(backend: Backend, approval_id: int) -> schemas.ApprovalOut:
     if backend.client is None:
-        return _out(backend.local_store(WHAT).get_approval(approval_id))
+        return schemas.ApprovalOut.of(backend.local_store(WHAT).get_approval(approval_id))
     return _fetch(backend.client, approval_id)
 
 
 def _fetch(client: ApiClient, approval_id: int) -> schemas.ApprovalOut:
     return decode.parse(schemas.ApprovalOut, client.get(path("approvals", approval_id)))
-
-
-def _out(a: Approval) -> schemas.ApprovalOut:
-    """A stored approval as the server shows it, so both print the same."""
-    return schemas.ApprovalOut(
-        id=a.id,
-        kind=a.kind,
-        application=a.application,
-        environment=a.environment,
-        requested_by=a.requested_by,
-        requested_at=a.requested_at,
-        status=a.status.value,
-        decided_by=a.decided_by,
-        decided_at=a.decided_at,
-        reason=a.reason,
-        payload=dict(a.payload),
-        used_at=a.used_at,
-    )
 
 
 def _said(value: Any) -> str:

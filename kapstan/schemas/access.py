@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from kapstan.model.records import AuditEntry
+from kapstan.model.records import Approval, AuditEntry
 from kapstan.schemas.base import Model
 
 
@@ -97,6 +97,24 @@ class ApprovalOut(Model):
     reason: str | None
     payload: dict[str, Any]
     used_at: datetime | None
+
+    @classmethod
+    def of(cls, a: Approval) -> ApprovalOut:
+        """The API's record of a stored approval; the local CLI prints the same one."""
+        return cls(
+            id=a.id,
+            kind=a.kind,
+            application=a.application,
+            environment=a.environment,
+            requested_by=a.requested_by,
+            requested_at=a.requested_at,
+            status=a.status.value,
+            decided_by=a.decided_by,
+            decided_at=a.decided_at,
+            reason=a.reason,
+            payload=dict(a.payload),
+            used_at=a.used_at,
+        )
 
 
 class RejectRequest(Model):

@@ -25,23 +25,6 @@ DEFAULT_TIMEOUT = DeployOptions().timeout
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 
 
-def approval(a: Approval) -> schemas.ApprovalOut:
-    return schemas.ApprovalOut(
-        id=a.id,
-        kind=a.kind,
-        application=a.application,
-        environment=a.environment,
-        requested_by=a.requested_by,
-        requested_at=a.requested_at,
-        status=a.status.value,
-        decided_by=a.decided_by,
-        decided_at=a.decided_at,
-        reason=a.reason,
-        payload=dict(a.payload),
-        used_at=a.used_at,
-    )
-
-
 @router.get("")
 def list_approvals(
     caller: CallerDep, at: WindowDep, status: str | None = None, environment: str | None = None
@@ -51,14 +34,14 @@ def list_approvals(
         caller.require(environment, "view")
     found = caller.store.list_approvals(status=status, environment=environment)
     visible = [a for a in found if caller.can(a.environment, "view")]
-    return paged(visible, at, approval)
+    return paged(visible, at, schemas.ApprovalOut.of)
 
 
 @router.get("/{approval_id}")
 def get_approval(caller: CallerDep, approval_id: schemas.StoredInt) -> schemas.ApprovalOut:
     found = caller.store.get_approval(approval_id)
     caller.require(found.environment, "view")
-    return approval(found)
+    return schemas.ApprovalOut.of(found)
 
 
 @router.post("/{approval_id}/approve", status_code=202)
@@ -134,7 +117,7 @@ def reject(
     caller: CallerDep, approval_id: schemas.StoredInt, body: schemas.RejectRequest
 ) -> schemas.ApprovalOut:
     caller.require(caller.store.get_approval(approval_id).environment, "view")
-    return approval(
+    return schemas.ApprovalOut.of(
         approvals.reject(caller.store, approval_id, user=caller.name, reason=body.reason)
     )
 
@@ -146,4 +129,6 @@ def withdraw(
     """The requester takes their own pending request back; it never runs."""
     caller.require(caller.store.get_approval(approval_id).environment, "view")
     why = body.reason if body is not None else ""
-    return approval(approvals.withdraw(caller.store, approval_id, user=caller.name, reason=why))
+    return schemas.ApprovalOut.of(
+        approvals.withdraw(caller.store, approval_id, user=caller.name, reason=why)
+    )
