@@ -56,8 +56,11 @@ def group(docs: list[Doc], report: Report, prefix: str = "") -> Groups:
     taken: set[str] = {SHARED}
     for doc in docs:
         if doc.kind in WORKLOAD_KINDS:
-            name = dns_label(_unprefixed(doc.name, prefix))
+            wanted = _unprefixed(doc.name, prefix)
+            name = dns_label(wanted)
             name = unique(name if name not in taken else f"{name}-{doc.kind.lower()}", taken)
+            if name != wanted:
+                report.add(f"{doc.source}: {doc.kind} {doc.name}", _renamed(wanted, name))
             groups.workloads[name] = doc
             groups.members[name] = [doc]
             owner[id(doc)] = name
@@ -82,6 +85,17 @@ def group(docs: list[Doc], report: Report, prefix: str = "") -> Groups:
         if name != SHARED:
             members.sort(key=lambda d: d.kind not in WORKLOAD_KINDS)
     return groups
+
+
+def _renamed(wanted: str, name: str) -> str:
+    """Why service ``name`` is not called ``wanted`` (its objects keep their own names)."""
+    if wanted == SHARED:
+        why = f"{SHARED} is the service that holds objects several workloads use"
+    elif dns_label(wanted) != wanted:
+        why = "a service name must be a DNS label"
+    else:
+        why = f"another workload is already service {wanted}"
+    return f"service named {name}, not {wanted}: {why} (the objects keep their names)"
 
 
 def _assign_services(

@@ -1,8 +1,9 @@
 """Plain Kubernetes manifests (a file or a folder) to a Kapstan template.
 
 The pipeline: load objects -> group them into services by workload -> infer dependencies
-from environment and ConfigMap values that name another service's Service -> turn image
-tags, replica counts and repeated env values into config keys -> assemble and parse.
+from environment values, ConfigMap values and command lines that name another service's
+Service -> turn image tags, replica counts and repeated env values into config keys ->
+assemble and parse.
 """
 
 from __future__ import annotations
@@ -10,23 +11,50 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kapstan.errors import InputError
 from kapstan.importers.assembly import ServiceOut, assemble
 from kapstan.importers.grouping import SHARED, Groups, group
 from kapstan.importers.manifestload import Doc, load_manifests
+from kapstan.importers.names import dns_label
 from kapstan.importers.parameters import parameterize
-from kapstan.importers.podspecs import env_values, references
+from kapstan.importers.podspecs import command_values, env_values, references
 from kapstan.importers.references import referenced
 from kapstan.importers.result import ImportResult, Report
+from kapstan.importers.sources import read_text
+from kapstan.importers.yamlio import load_documents
+from kapstan.model.template import TEMPLATE_FILE
 from kapstan.model.values import Scalar
 
 
 def import_manifests(path: str | os.PathLike[str], *, name: str | None = None) -> ImportResult:
     """Translate the manifests at ``path`` (a file, or a folder read recursively)."""
     root = Path(path)
+    _refuse_template(root)
     report = Report()
     docs, namespaces = load_manifests(root, report)
     default = root.resolve().stem if root.is_file() else root.resolve().name
-    return translate_documents(docs, name or default, report, namespaces)
+    wanted = name or default
+    if dns_label(wanted, "imported") != wanted:
+        report.add(
+            f"template {wanted}",
+            f"named {dns_label(wanted, 'imported')}: a template name must be a DNS label",
+        )
+    return translate_documents(docs, wanted, report, namespaces)
+
+
+def _refuse_template(root: Path) -> None:
+    """A Kapstan template folder is not plain manifests: say so, and which command reads it."""
+    file = root if root.name == TEMPLATE_FILE else root / TEMPLATE_FILE
+    if not file.is_file():
+        return
+    documents = load_documents(read_text(file), str(file))
+    data = documents[0][1] if len(documents) == 1 else None
+    if isinstance(data, dict) and "services" in data and "apiVersion" not in data:
+        folder = root.parent if root.is_file() else root
+        raise InputError(
+            f"{file}: this is a Kapstan template (kapstan.yaml with services:), not plain "
+            f"manifests: save it with `kapstan template import {folder}`"
+        )
 
 
 def translate_documents(
@@ -44,7 +72,7 @@ def translate_documents(
         outs[service].depend(SHARED)
     _infer_dependencies(groups, docs, outs, namespaces, report)
     keys: dict[str, Scalar] = dict(config or {})
-    parameterize(groups, keys, report)
+    parameterize(groups, keys, report, namespaces)
     ordered = sorted(outs.values(), key=lambda s: s.name != SHARED)
     return assemble(name, ordered, keys, report)
 
@@ -58,16 +86,22 @@ def _infer_dependencies(
 ) -> None:
     config_maps = {d.name: d.obj for d in docs if d.kind == "ConfigMap"}
     for service, workload in groups.workloads.items():
-        values = list(env_values(workload.obj))
+        values = [(name, value, f"{name}={value}") for name, value in env_values(workload.obj)]
         for kind, ref in references(workload.obj):
             data = (config_maps.get(ref) or {}).get("data") if kind == "ConfigMap" else None
-            values += [(str(k), v) for k, v in (data or {}).items() if isinstance(v, str)]
-        for env_name, value in values:
-            for target in referenced(env_name, value, groups.service_owner, namespaces):
+            values += [
+                (str(k), v, f"{k}={v}") for k, v in (data or {}).items() if isinstance(v, str)
+            ]
+        # A word of a command line names a service too: ``--cache-server=tcp://redis:6379``.
+        values += [
+            (name, word, f"command line {word}") for name, word in command_values(workload.obj)
+        ]
+        for name, value, shown in values:
+            for target in referenced(name, value, groups.service_owner, namespaces):
                 if target != service and target not in outs[service].depends_on:
                     outs[service].depend(target)
                     outs[service].call(target)
                     report.add(
                         f"{workload.source}: {workload.kind} {workload.name}",
-                        f"dependsOn and calls {target} inferred from {env_name}={value}",
+                        f"dependsOn and calls {target} inferred from {shown}",
                     )

@@ -2,28 +2,33 @@
 
 Each value is replaced by a ``${key}`` placeholder and becomes the key's default in the
 ``config:`` block: ``<service>.image.tag`` (``<service>.<container>.image.tag`` for a second
-container), ``<service>.replicas``, and ``shared.env.<NAME>`` for an environment variable
-that several workloads set to the same literal value.
+container), ``<service>.replicas``, and for an environment variable that several workloads
+set to the same literal value ``shared.env.<NAME>`` when that value names a service, else
+``<service>.env.<NAME>`` each.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
-from kapstan.importers.grouping import Groups
+from kapstan.importers.grouping import SHARED, Groups
 from kapstan.importers.names import key_part, split_image
 from kapstan.importers.podspecs import containers
+from kapstan.importers.references import referenced
 from kapstan.importers.result import Report
 from kapstan.importers.yamlio import Quoted
 from kapstan.model.values import Scalar
 
 
-def parameterize(groups: Groups, config: dict[str, Scalar], report: Report) -> None:
+def parameterize(
+    groups: Groups, config: dict[str, Scalar], report: Report, namespaces: Collection[str] = ()
+) -> None:
     for service, workload in groups.workloads.items():
         _images(service, workload.obj, config)
         _replicas(service, workload.obj, config)
-    _repeated_env(groups, config, report)
+    _repeated_env(groups, config, report, namespaces)
     _repeated_tags(config, report)
 
 
@@ -57,34 +62,66 @@ def _replicas(service: str, obj: dict[str, Any], config: dict[str, Scalar]) -> N
         spec["replicas"] = f"${{{key}}}"
 
 
-def _repeated_env(groups: Groups, config: dict[str, Scalar], report: Report) -> None:
+def _repeated_env(
+    groups: Groups, config: dict[str, Scalar], report: Report, namespaces: Collection[str]
+) -> None:
+    """An env value several workloads set becomes a key; shared only when it means the same.
+
+    ``DB_HOST=postgres`` in two workloads names the same service: one key, so a rename of
+    that service is one change. ``PORT=8080`` in two workloads is equal by coincidence:
+    each gets its own key, so changing one service's port leaves the other alone.
+    """
     counts: Counter[tuple[str, str]] = Counter()
     for workload in groups.workloads.values():
-        seen = {
-            (str(e.get("name")), e["value"])
-            for c in containers(workload.obj)
-            for e in c.get("env") or []
-            if isinstance(e.get("value"), str) and "$" not in e["value"]
-        }
-        counts.update(seen)
-    chosen: dict[str, str] = {}
+        counts.update({(name, value) for name, value in _literal_env(workload.obj)})
+    shared: set[str] = set()
     for (name, value), count in counts.most_common():
-        if count >= 2 and name not in chosen:
-            chosen[name] = value
-    for name, value in chosen.items():
-        key = f"shared.env.{key_part(name)}"
-        config[key] = value
-        users = []
-        for service, workload in groups.workloads.items():
-            for c in containers(workload.obj):
-                for e in c.get("env") or []:
-                    if e.get("name") == name and e.get("value") == value:
-                        e["value"] = Quoted(f"${{{key}}}")
-                        users.append(service)
+        if count < 2:
+            continue
+        targets = referenced(name, value, groups.service_owner, namespaces)
+        if targets and name not in shared:
+            shared.add(name)
+            key = f"{SHARED}.env.{key_part(name)}"
+            config[key] = value
+            users = _replace(groups, name, value, key)
+            report.add(
+                f"env {name}",
+                f"the value {value!r} names service {', '.join(targets)} in "
+                f"{', '.join(users)}: made shared config key {key}",
+            )
+            continue
+        users = _replace(groups, name, value, None)
+        keys = [f"{service}.env.{key_part(name)}" for service in users]
+        for key in keys:
+            config[key] = value
         report.add(
             f"env {name}",
-            f"the value {value!r} is repeated in {', '.join(dict.fromkeys(users))}: made config key {key}",
+            f"the value {value!r} is set in {', '.join(users)} but names no service: "
+            f"not shared (equal by coincidence), made per-service config keys {', '.join(keys)}",
         )
+
+
+def _literal_env(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (str(e.get("name")), e["value"])
+        for c in containers(obj)
+        for e in c.get("env") or []
+        if isinstance(e.get("value"), str) and "$" not in e["value"]
+    ]
+
+
+def _replace(groups: Groups, name: str, value: str, shared: str | None) -> list[str]:
+    """Put ``${shared}`` (None: ``${<service>.env.<name>}``) where ``name`` is ``value``."""
+    users: list[str] = []
+    for service, workload in groups.workloads.items():
+        for c in containers(workload.obj):
+            for e in c.get("env") or []:
+                if e.get("name") == name and e.get("value") == value:
+                    key = shared or f"{service}.env.{key_part(name)}"
+                    e["value"] = Quoted(f"${{{key}}}")
+                    if service not in users:
+                        users.append(service)
+    return users
 
 
 def _repeated_tags(config: dict[str, Scalar], report: Report) -> None:

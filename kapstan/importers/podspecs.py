@@ -72,3 +72,27 @@ def env_values(obj: dict[str, Any]) -> list[tuple[str, str]]:
 def selects(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
     """A non-empty equality selector that ``labels`` satisfy."""
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def command_values(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, value) of each word of every container's ``command`` and ``args``.
+
+    The name is what says whether a bare word is an address: the flag itself for
+    ``--cache-server=redis`` and for the word after ``--cache-server``, else the field.
+    """
+    out: list[tuple[str, str]] = []
+    for c in containers(obj):
+        for field in ("command", "args"):
+            words = [w for w in c.get(field) or [] if isinstance(w, str)]
+            flag = ""
+            for word in words:
+                name, eq, _ = word.partition("=")
+                if word.startswith("-") and eq:
+                    out.append((name, word))
+                elif word.startswith("-"):
+                    flag = word
+                    continue
+                else:
+                    out.append((flag or field, word))
+                flag = ""
+    return out

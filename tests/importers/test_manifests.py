@@ -79,12 +79,12 @@ def test_tags_replicas_and_repeated_values_become_config_keys(result: ImportResu
     assert result.config["catalog.image.tag"] == "2.4.1"
     assert result.config["orders.metrics.image.tag"] == "v0.26.0"
     assert result.config["catalog.replicas"] == 3
-    assert result.config["shared.env.LOG_LEVEL"] == "info"
+    assert result.config["catalog.env.LOG_LEVEL"] == "info"  # equal by chance: not shared
     assert "node-agent.replicas" not in result.config
     catalog = result.files["services/catalog.yaml"]
     assert 'image: "registry.example.com/shop/catalog:${catalog.image.tag}"' in catalog
     assert "replicas: ${catalog.replicas}" in catalog
-    assert 'value: "${shared.env.LOG_LEVEL}"' in catalog
+    assert 'value: "${catalog.env.LOG_LEVEL}"' in catalog
     assert "home = $${HOME}" in result.files["services/payments.yaml"]  # literal stays literal
 
 
