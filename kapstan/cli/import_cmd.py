@@ -23,6 +23,9 @@ ComposeArg = typer.Argument(..., help="A docker-compose file.")
 PathArg = typer.Argument(..., help="A manifest file, or a folder read recursively.")
 ChartArg = typer.Argument(..., help="A chart folder or .tgz.")
 ValuesOpt = typer.Option([], "--values", "-f", help="Values file (repeatable).")
+ProfileOpt = typer.Option(
+    [], "--profile", help="Also import the services of this compose profile (repeatable; '*': all)."
+)
 BuildOpt = typer.Option(False, "--build", help="Build helm from Go modules if it is missing.")
 
 app = typer.Typer(help="Import docker-compose files, plain manifests and Helm charts.")
@@ -33,11 +36,16 @@ def compose(
     ctx: typer.Context,
     file: Path = ComposeArg,
     name: str | None = NameOpt,
+    profile: list[str] = ProfileOpt,
     message: str = MessageOpt,
     output: Format = OutputOpt,
 ) -> None:
-    """Translate a docker-compose FILE into a new template version."""
-    _save(ctx, import_compose(file, name=name), message, output)
+    """Translate a docker-compose FILE into a new template version.
+
+    Services under `profiles:` are left out (and reported) unless one of their profiles
+    is chosen with --profile, as `docker compose up` does.
+    """
+    _save(ctx, import_compose(file, name=name, profiles=profile), message, output)
 
 
 @app.command()
@@ -79,7 +87,18 @@ def format_result(result: ImportResult, version: int, created: bool) -> str:
         lines += [f"  {line}" for line in result.report]
     else:
         lines.append("report: everything was translated")
+    lines += format_equivalence(result)
     return "\n".join(lines)
+
+
+def format_equivalence(result: ImportResult) -> list[str]:
+    """The proof-of-equivalence section: what the rendered template still does differently."""
+    if not result.source_objects:
+        return ["equivalence: not checked (the importer gave no source objects)"]
+    if not result.differences:
+        return ["equivalence: the template renders to what the source renders to"]
+    head = f"equivalence ({len(result.differences)} differences left after normalizing):"
+    return [head] + [f"  {line}" for line in result.differences]
 
 
 def _save(ctx: typer.Context, result: ImportResult, message: str, output: Format) -> None:
@@ -91,5 +110,6 @@ def _save(ctx: typer.Context, result: ImportResult, message: str, output: Format
         "saved": saved.created,
         "services": list(result.services),
         "report": list(result.report),
+        "differences": list(result.differences),
     }
     print_data(record, output, format_result(result, saved.version.version, saved.created))

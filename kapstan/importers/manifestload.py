@@ -127,3 +127,14 @@ def escaped(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: escaped(v) for k, v in value.items()}
     return value
+
+
+def unescaped(value: Any) -> Any:
+    """A copy of ``value`` as written before ``escaped``: what the source means literally."""
+    if isinstance(value, str):
+        return value.replace("$${", "${")
+    if isinstance(value, list):
+        return [unescaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: unescaped(v) for k, v in value.items()}
+    return value

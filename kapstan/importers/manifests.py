@@ -9,15 +9,17 @@ assemble and parse.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from kapstan.errors import InputError
 from kapstan.importers.assembly import ServiceOut, assemble
 from kapstan.importers.grouping import SHARED, Groups, group
-from kapstan.importers.manifestload import Doc, load_manifests
+from kapstan.importers.manifestload import Doc, load_manifests, unescaped
 from kapstan.importers.names import dns_label
 from kapstan.importers.parameters import parameterize
 from kapstan.importers.podspecs import command_values, env_values, references
+from kapstan.importers.proof import prove
 from kapstan.importers.references import referenced
 from kapstan.importers.result import ImportResult, Report
 from kapstan.importers.sources import read_text
@@ -39,7 +41,9 @@ def import_manifests(path: str | os.PathLike[str], *, name: str | None = None) -
             f"template {wanted}",
             f"named {dns_label(wanted, 'imported')}: a template name must be a DNS label",
         )
-    return translate_documents(docs, wanted, report, namespaces)
+    source = tuple(unescaped(d.obj) for d in docs)  # before translating changes them
+    result = translate_documents(docs, wanted, report, namespaces)
+    return prove(replace(result, source_objects=source))
 
 
 def _refuse_template(root: Path) -> None:
