@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from typing import Any
 
 from kapstan.model.values import Scalar
 
@@ -29,9 +28,6 @@ class ImportResult:
     config: dict[str, Scalar]
     name: str = ""
     services: tuple[str, ...] = ()
-    # What the source renders to, as plain objects (``helm template``'s output, before any
-    # translation): what the proof of equivalence compares the template's rendering with.
-    source_objects: tuple[dict[str, Any], ...] = ()
     source_objects: tuple[dict[str, Any], ...] = ()
     differences: tuple[str, ...] = ()
 
