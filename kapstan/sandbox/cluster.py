@@ -2,6 +2,8 @@
 
 up:   binaries -> PKI -> etcd -> kube-apiserver (/readyz) -> kubeconfig
       -> controller-manager, scheduler, kwok -> fake nodes (Ready) -> default SA
+      (``audit=True``: the apiserver also logs every request, at Metadata level, to
+      ``audit.log``, so a benchmark can count exactly which client made which requests)
 down: stop each recorded pid (newest first) -> remove the state directory
 """
 
@@ -25,6 +27,14 @@ DEFAULT_NAME = "default"
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
 READY_TIMEOUT = 90.0
+# Every request once, when its response is complete (long watches: when they start too).
+AUDIT_POLICY = {
+    "apiVersion": "audit.k8s.io/v1",
+    "kind": "Policy",
+    "omitStages": ["RequestReceived"],
+    "rules": [{"level": "Metadata"}],
+}
+AUDIT_LOG_MAX_MB = 20000  # the log is never rotated during a sandbox's life
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 
 Progress = Callable[[str], None]
@@ -44,6 +54,11 @@ class SandboxState:
     @property
     def kubeconfig(self) -> Path:
         return Path(self.directory) / "kubeconfig"
+
+    @property
+    def audit_log(self) -> Path:
+        """The apiserver's audit log (JSON lines); written only by a sandbox up with ``audit``."""
+        return Path(self.directory) / "audit.log"
 
     @property
     def server(self) -> str:
@@ -88,7 +103,9 @@ def list_sandboxes() -> list[SandboxState]:
     return [SandboxState.load(d) for d in sorted(root.iterdir()) if (d / "state.json").exists()]
 
 
-def up(name: str = DEFAULT_NAME, nodes: int = 3, progress: Progress = print) -> SandboxState:
+def up(
+    name: str = DEFAULT_NAME, nodes: int = 3, progress: Progress = print, *, audit: bool = False
+) -> SandboxState:
     """Start a sandbox and wait until it is usable; on failure stop what was started."""
     if nodes < 1 or nodes > 100:
         raise SandboxError(f"--nodes must be between 1 and 100, not {nodes}")
@@ -112,7 +129,7 @@ def up(name: str = DEFAULT_NAME, nodes: int = 3, progress: Progress = print) -> 
         nodes=nodes,
     )
     try:
-        _start_all(state, bins, progress)
+        _start_all(state, bins, progress, audit)
     except BaseException:
         down(name)
         raise
@@ -126,7 +143,19 @@ def _start(state: SandboxState, component: str, argv: list[str]) -> processes.Pr
     return rec
 
 
-def _start_all(state: SandboxState, bins: versions.Binaries, progress: Progress) -> None:
+def _audit_flags(state: SandboxState) -> list[str]:
+    policy = Path(state.directory) / "audit-policy.yaml"
+    policy.write_text(yaml.safe_dump(AUDIT_POLICY, sort_keys=False))
+    return [
+        f"--audit-policy-file={policy}",
+        f"--audit-log-path={state.audit_log}",
+        f"--audit-log-maxsize={AUDIT_LOG_MAX_MB}",
+    ]
+
+
+def _start_all(
+    state: SandboxState, bins: versions.Binaries, progress: Progress, audit: bool
+) -> None:
     d = Path(state.directory)
     started = time.monotonic()
     pki = certs.generate(d / "pki")
@@ -174,6 +203,7 @@ def _start_all(state: SandboxState, bins: versions.Binaries, progress: Progress)
             "--profiling=false",
             "--enable-priority-and-fairness=false",
             "--event-ttl=2h",
+            *(_audit_flags(state) if audit else []),
         ],
     )
     client = api.SandboxClient(state.server, pki)
