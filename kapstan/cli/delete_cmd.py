@@ -16,12 +16,14 @@ from kapstan.actions.deleting import AppRemoval
 from kapstan.actions.refs import parse_ref
 from kapstan.cli import app_cmd, config_cmd, env_cmd, template_cmd
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval, see_through
+from kapstan.cli.backend.deploys import Approval
 from kapstan.cli.common import OutputOpt, author, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, print_result, progress_listener
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, print_data
+from kapstan.cli.progress import ProgressMode, ProgressOpt, show_progress
 from kapstan.errors import InputError
+from kapstan.plan.progress import levels_of
 
 YesOpt = typer.Option(False, "--yes", "-y", help="Delete without asking.")
 VolumesOpt = typer.Option(
@@ -98,6 +100,7 @@ def delete_app(
     delete_volumes: bool = VolumesOpt,
     timeout: float = TimeoutOpt,
     output: Format = OutputOpt,
+    progress: ProgressMode = ProgressOpt,
 ) -> None:
     """Delete app NAME: its objects in the cluster (dependents first), then the app.
 
@@ -112,7 +115,13 @@ def delete_app(
             print(format_removal(plan))
         confirm(f"Delete application {name}?", yes, f"application {name!r}")
         started = backend.deletes.app(name, keep_volumes=keep, timeout=timeout, author=author())
-        op = see_through(started, progress_listener if output is Format.table else None)
+        op = show_progress(
+            started,
+            output,
+            progress,
+            services=[s.service for s in plan.services],
+            levels=lambda app: levels_of(backend.apps.graph(app)),
+        )
         if isinstance(op, Approval):
             print_approval(op, output)
     if output is not Format.table:

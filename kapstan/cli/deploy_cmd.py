@@ -8,23 +8,33 @@ and the result is printed from the finished operation, so both print the same.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import typer
 
 from kapstan.actions.status import ServiceStatus
 from kapstan.cli.app_cmd import app
-from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval, Pending, Planned, see_through
+from kapstan.cli.backend import Backend, open_backend
+from kapstan.cli.backend.deploys import Approval, Pending, Planned
 from kapstan.cli.common import ExitCodeOpt, OutputOpt, author, iso, timeout_option, when
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, console, print_data, print_rows
+from kapstan.cli.progress import (
+    PLAIN_WIDTH,
+    ProgressMode,
+    ProgressOpt,
+    format_event,
+    show_progress,
+    summary_record,
+)
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
 from kapstan.errors import ConflictError, InputError
 from kapstan.model.health import HealthStatus
 from kapstan.model.operation import Operation, Step
 from kapstan.plan.ownership import Conflict, refusal
+from kapstan.plan.progress import levels_of
 
 ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
 TimeoutOpt = timeout_option("5m", "each service's readiness")
@@ -115,16 +125,26 @@ def plan(
 
 
 def progress_listener(service: str, resource: str, status: str, message: str) -> None:
-    where = f"{service:<12}" if service else f"{'(app)':<12}"
-    what = f" {resource}" if resource else ""
-    console(stderr=True).print(
-        f"  {where} {status:<11}{what}  {message}", markup=False, highlight=False
-    )
+    """The plain stream, for commands without ``--progress`` (market install, demo...)."""
+    line = format_event(service, resource, status, message, max(PLAIN_WIDTH, len(service)))
+    console(stderr=True).print(line, markup=False, highlight=False)
 
 
-def _run(started: Pending | Approval, output: Format) -> None:
+def _run(
+    started: Pending | Approval,
+    output: Format,
+    progress: ProgressMode,
+    backend: Backend,
+    services: Sequence[str] = (),
+) -> None:
     """See a deploy through and print how it ended; or say whose approval it waits for."""
-    done = see_through(started, progress_listener if output is Format.table else None)
+    done = show_progress(
+        started,
+        output,
+        progress,
+        services=services,
+        levels=lambda app: levels_of(backend.apps.graph(app)),
+    )
     if isinstance(done, Approval):
         print_approval(done, output)
     print_result(done, output)
@@ -194,8 +214,9 @@ def deploy(
         "Never another application's objects.",
     ),
     output: Format = OutputOpt,
+    progress: ProgressMode = ProgressOpt,
 ) -> None:
-    """Show the plan, then deploy in dependency waves, showing progress as it happens."""
+    """Show the plan, then deploy in dependency order, showing progress as it happens."""
     with open_backend(ctx) as backend:
         planned = backend.deploys.plan(name, services)
         if output is Format.table:
@@ -215,7 +236,7 @@ def deploy(
             timeout=timeout, atomic=atomic, force=force, message=message, adopt=adopt
         )
         started = backend.deploys.deploy(name, services=services, options=options, author=author())
-        _run(started, output)
+        _run(started, output, progress, backend, [p.service for p in planned.services])
 
 
 def confirm_rollback(planned: Planned, output: Format, *, yes: bool) -> None:
@@ -241,6 +262,7 @@ def rollback(
     timeout: float = TimeoutOpt,
     yes: bool = typer.Option(False, "--yes", "-y", help="Roll back without asking after the plan."),
     output: Format = OutputOpt,
+    progress: ProgressMode = ProgressOpt,
 ) -> None:
     """Show the plan, then re-apply earlier revisions: one service, or every service to its
     previous one, in one operation."""
@@ -250,7 +272,7 @@ def rollback(
         started = backend.deploys.rollback(
             name, service=service, to=to, timeout=timeout, author=author()
         )
-        _run(started, output)
+        _run(started, output, progress, backend, [p.service for p in planned.services])
 
 
 def _status_record(s: ServiceStatus) -> dict[str, Any]:
@@ -322,6 +344,7 @@ def _operation_record(op: Operation) -> dict[str, Any]:
         "startedAt": iso(op.started_at),
         "finishedAt": iso(op.finished_at) if op.finished_at else None,
         "message": op.message,
+        "summary": summary_record(op),
         "services": [
             {
                 "service": s.service,
@@ -420,8 +443,13 @@ def promote(
     deploy_now: bool = typer.Option(False, "--deploy", help="Deploy it there right away."),
     timeout: float = TimeoutOpt,
     output: Format = OutputOpt,
+    progress: ProgressMode = ProgressOpt,
 ) -> None:
     """Run NAME's template version in another environment, with that environment's config.
+
+    What was tested travels with it: the template's promoted keys (`promote:` in
+    kapstan.yaml; by default the keys of its image references) are set there to NAME's
+    values, in a new config version, each printed as `carries KEY: BEFORE -> AFTER`.
 
     Into an environment that requires approval, the promotion waits for another user's
     approval (`kapstan approval`), locally as through a server: nothing is created until
@@ -431,6 +459,9 @@ def promote(
         done = backend.deploys.promote(
             name, to, as_, deploy=deploy_now, timeout=timeout, author=author()
         )
+        if output is Format.table:  # what was tested travels: the promotion's own plan
+            for line in done.carried:
+                print(f"carries {line}")
         if isinstance(done.run, Approval):
             print_approval(done.run, output)
         target = done.application
@@ -443,7 +474,7 @@ def promote(
                 f"{target.template_version}, config {config}"
             )
         if done.run is not None:
-            _run(done.run, output)
+            _run(done.run, output, progress, backend)
         elif output is not Format.table:
             print_data(
                 {
@@ -452,6 +483,7 @@ def promote(
                     "created": done.created,
                     "template": f"{target.template}@{target.template_version}",
                     "config": config,
+                    "carried": list(done.carried),
                 },
                 output,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -59,6 +60,15 @@ def test_plan_deploy_status_change_rollback_as_a_user_would(
     assert deployed.code == 0, deployed.err
     assert "operation 1 (deploy) succeeded: 3 ready" in deployed.out
     assert "postgres     ready" in deployed.err, "live progress goes to stderr"
+    # Not a terminal: the plain stream (no live table), then the summary, on stderr.
+    assert "\x1b[" not in deployed.err and "LEVEL" not in deployed.err
+    assert lines_of(deployed.err, "  postgres     applied     StatefulSet.apps ")
+    assert re.search(
+        r"^deploy of shop succeeded in [0-9.ms]+: 3 updated \((postgres|catalog|web)(, "
+        r"(postgres|catalog|web)){2}\), 0 unchanged$",
+        deployed.err,
+        re.M,
+    ), deployed.err
 
     status = kapstan("app", "status", "shop", "-o", "json").json()
     assert {s["service"]: (s["health"], s["ready"], s["desired"]) for s in status} == {
@@ -79,6 +89,13 @@ def test_plan_deploy_status_change_rollback_as_a_user_would(
     assert second.code == 0
     steps = {s["service"]: s["step"] for s in second.json()[0]["services"]}
     assert steps == {"postgres": "unchanged", "catalog": "ready", "web": "unchanged"}
+    summary = second.json()[0]["summary"]
+    assert (summary["updated"], sorted(summary["unchanged"]), summary["failed"]) == (
+        ["catalog"],
+        ["postgres", "web"],
+        [],
+    )
+    assert second.err == "", "JSON output shows no progress"
 
     history = kapstan("app", "history", "shop", "-s", "catalog", "-o", "json").json()
     assert [r["revision"] for r in history] == [1, 2]
@@ -115,6 +132,10 @@ def test_plan_deploy_status_change_rollback_as_a_user_would(
     )
 
 
+def lines_of(text: str, prefix: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(prefix)]
+
+
 def test_a_failing_deploy_exits_1_and_names_what_is_pending(
     kapstan: Run, shop: str, bookstore: Path
 ) -> None:
@@ -130,6 +151,10 @@ def test_a_failing_deploy_exits_1_and_names_what_is_pending(
     assert failed.code == 1
     assert "web       failed" in failed.out
     assert "CrashLoopBackOff" in failed.out
+    # The summary names what failed and why (the failing container's state), on stderr.
+    assert re.search(r"^deploy of shop failed in [0-9.ms]+: .*1 failed", failed.err, re.M)
+    assert lines_of(failed.err, "  failed   web  ")
+    assert "CrashLoopBackOff" in failed.err.split("deploy of shop failed")[-1]
     assert kapstan("app", "operation", "shop", "999").code == 1
 
 
