@@ -1,33 +1,53 @@
 """Helm charts (a chart folder or a .tgz) to Kapstan templates.
 
-The pipeline: check the chart and values files -> ``helm template`` with the real values ->
-again with sentinel values (see ``helmvalues``) -> trace the values that were set into
-``${values.<path>}`` placeholders with config keys -> split into services like plain
-manifests (``manifests.translate_documents``).
+The pipeline: check the chart and values files -> ``helm template`` for the target
+Kubernetes, in a marker namespace (``helmrender``), twice with the real values -> what
+differs between those two is chart randomness: generated secrets become secret keys,
+random name suffixes go (``helmdrift``) -> hooks: tests dropped, install/upgrade Jobs kept
+to be ordered (``helmhooks``) -> render with sentinel values, isolating those the chart
+refuses, and trace the rest into ``${values.<path>}`` placeholders with config keys
+(``helmvalues``) -> split into services like plain manifests -> hooks ordered by
+``dependsOn``, the marker namespace turned into ``${kapstan.namespace}``.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import tarfile
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from kapstan.errors import InputError
 from kapstan.importers.helmbin import require_helm
-from kapstan.importers.helmvalues import Leaf, Tracer, deep_merge, leaves, traceable, with_sentinels
-from kapstan.importers.manifestload import Doc, parse_manifests
+from kapstan.importers.helmdrift import settle
+from kapstan.importers.helmhooks import Hook, order_hooks, report_hooks, take_hooks
+from kapstan.importers.helmrender import MARKER_NAMESPACE, HelmRun, KubeTarget, chart_of
+from kapstan.importers.helmvalues import (
+    Leaf,
+    Tracer,
+    deep_merge,
+    isolate,
+    leaves,
+    traceable,
+    with_sentinels,
+)
+from kapstan.importers.manifestload import Doc, unescaped
 from kapstan.importers.manifests import translate_documents
 from kapstan.importers.names import dns_label
+from kapstan.importers.proof import prove
 from kapstan.importers.result import ImportResult, Report
 from kapstan.importers.sources import read_text
 from kapstan.importers.yamlio import dump, load_documents
+from kapstan.model.template import TEMPLATE_FILE
 from kapstan.model.values import Scalar
+from kapstan.render.builtins import NAMESPACE_KEY
 from kapstan.templates.folders import check_links
+from kapstan.templates.parser import parse_template
 
-RENDER_TIMEOUT = 120
+__all__ = ["KubeTarget", "import_helm"]
 
 
 def import_helm(
@@ -36,23 +56,39 @@ def import_helm(
     values: Sequence[str | os.PathLike[str]] = (),
     name: str | None = None,
     helm: Path | None = None,
+    target: KubeTarget | None = None,
+    chart_defaults: bool = False,
 ) -> ImportResult:
-    """Render ``chart`` with ``values`` files and translate it; the values set become keys."""
+    """Render ``chart`` with ``values`` files for ``target`` and translate it.
+
+    The values set become config keys; with ``chart_defaults`` the chart's own defaults
+    (its values.yaml and its subcharts') too. ``target``: the Kubernetes to render for
+    (None: helm's own, the version it was built with).
+    """
     chart_path = _check_chart(Path(chart))
-    user_values = _read_values([Path(v) for v in values])
+    files = [Path(v) for v in values]
+    user_values = _read_values(files)
     binary = helm or require_helm()
-    release = dns_label(name or _chart_name(chart_path), "release")
-    report = Report()
-    real = _render(binary, release, chart_path, [Path(v) for v in values], report)
-    found = [leaf for leaf in leaves(user_values) if traceable(leaf)]
-    for leaf in leaves(user_values):
-        if not traceable(leaf):
-            report.add(
-                f"values {leaf.key}",
-                f"{leaf.value!r} kept literal: booleans and nulls steer template logic",
-            )
-    docs, config = _trace(binary, release, chart_path, values, real, found, user_values, report)
-    return translate_documents(docs, release, report, {"default"}, config, prefix=release)
+    with tempfile.TemporaryDirectory(prefix="kapstan-helm-") as tmp:
+        folder = _unpacked(chart_path, Path(tmp))
+        release = dns_label(name or _chart_name(folder), "release")
+        run = HelmRun(binary, release, folder, target)
+        report = Report()
+        if target is not None:
+            report.add(f"chart {chart_path.name}", f"rendered for {target.describe()}")
+        real = run.render(files, report)
+        source = tuple(unescaped(d.obj) for d in real)
+        real, hooks = take_hooks(real, report)
+        again, _ = take_hooks(run.render(files, Report()), Report())
+        config = settle(real, again, report)
+        report_hooks(hooks, report)
+        defaults = _chart_defaults(folder, report) if chart_defaults else {}
+        traced = _trace(run, files, real, user_values, defaults, Path(tmp), report)
+    result = translate_documents(
+        real, release, report, {MARKER_NAMESPACE}, {**config, **traced}, prefix=release
+    )
+    result = _finish(result, real, hooks)
+    return prove(replace(result, source_objects=source), source_namespace=MARKER_NAMESPACE)
 
 
 def _check_chart(path: Path) -> Path:
@@ -64,12 +100,26 @@ def _check_chart(path: Path) -> Path:
     raise InputError(f"{path}: not a chart (a folder with Chart.yaml, or a .tgz)")
 
 
+def _unpacked(chart: Path, tmp: Path) -> Path:
+    """The chart folder: ``chart`` itself, or a packaged chart unpacked under ``tmp``."""
+    if chart.is_dir():
+        return chart
+    try:
+        with tarfile.open(chart) as archive:
+            archive.extractall(tmp / "chart", filter="data")
+    except (tarfile.TarError, OSError) as err:
+        raise InputError(f"{chart}: not a readable chart archive: {err}") from None
+    found = [p.parent for p in (tmp / "chart").glob("*/Chart.yaml")]
+    if len(found) != 1:
+        raise InputError(f"{chart}: a chart archive holds one folder with Chart.yaml")
+    return found[0]
+
+
 def _chart_name(path: Path) -> str:
-    if path.is_dir():
-        for _, data in load_documents(read_text(path / "Chart.yaml"), str(path / "Chart.yaml")):
-            if isinstance(data, dict) and data.get("name"):
-                return str(data["name"])
-    return path.name.split(".tgz")[0].rsplit("-", 1)[0]
+    for _, data in load_documents(read_text(path / "Chart.yaml"), str(path / "Chart.yaml")):
+        if isinstance(data, dict) and data.get("name"):
+            return str(data["name"])
+    return path.name
 
 
 def _read_values(files: list[Path]) -> dict[str, Any]:
@@ -82,80 +132,120 @@ def _read_values(files: list[Path]) -> dict[str, Any]:
     return merged
 
 
-def _render(
-    binary: Path, release: str, chart: Path, values: list[Path], report: Report
-) -> list[Doc]:
-    args = [str(binary), "template", release, str(chart)]
-    for file in values:
-        args += ["--values", str(file)]
-    try:
-        done = subprocess.run(
-            args, capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise InputError(f"{chart}: helm template took longer than {RENDER_TIMEOUT}s") from None
-    if done.returncode != 0:
-        raise InputError(f"{chart}: helm template failed: {done.stderr.strip()}")
-    return _split(done.stdout, report)
+def _chart_defaults(folder: Path, report: Report) -> dict[str, Any]:
+    """The chart's values.yaml, with each unpacked subchart's under its name (or alias)."""
+    merged = _read_values([folder / "values.yaml"]) if (folder / "values.yaml").is_file() else {}
+    aliases = _aliases(folder)
+    for sub in sorted((folder / "charts").glob("*")):
+        if sub.is_dir() and (sub / "Chart.yaml").is_file():
+            name = aliases.get(_chart_name(sub), _chart_name(sub))
+            inner = _chart_defaults(sub, report)
+            merged = deep_merge({name: inner}, merged) if inner else merged
+        elif sub.name.endswith(".tgz"):
+            report.add(
+                f"chart {folder.name}",
+                f"defaults of packaged subchart {sub.name} not made keys: unpack it into charts/",
+            )
+    return merged
 
 
-def _split(output: str, report: Report) -> list[Doc]:
-    """Rendered documents, each named by its ``# Source:`` template."""
-    docs: list[Doc] = []
-    for chunk in output.split("\n---"):
-        source = next(
-            (
-                ln.split(":", 1)[1].strip()
-                for ln in chunk.splitlines()
-                if ln.startswith("# Source:")
-            ),
-            "helm output",
-        )
-        docs.extend(
-            parse_manifests(chunk, source, f"helm template output ({source})", report, set())
-        )
-    return docs
+def _aliases(folder: Path) -> dict[str, str]:
+    data = load_documents(read_text(folder / "Chart.yaml"), str(folder / "Chart.yaml"))
+    chart = data[0][1] if data and isinstance(data[0][1], dict) else {}
+    return {
+        str(d["name"]): str(d["alias"])
+        for d in chart.get("dependencies") or []
+        if isinstance(d, dict) and d.get("alias")
+    }
 
 
 def _trace(
-    binary: Path,
-    release: str,
-    chart: Path,
-    values: Sequence[str | os.PathLike[str]],
+    run: HelmRun,
+    files: list[Path],
     real: list[Doc],
-    found: list[Leaf],
     user_values: dict[str, Any],
+    defaults: dict[str, Any],
+    tmp: Path,
     report: Report,
-) -> tuple[list[Doc], dict[str, Scalar]]:
-    if not found:
-        return real, {}
-    with tempfile.TemporaryDirectory(prefix="kapstan-helm-") as tmp:
-        marked_file = Path(tmp) / "sentinels.yaml"
-        marked_file.write_text(dump(with_sentinels(user_values, found)))
-        try:
-            marked = _render(binary, release, chart, [*map(Path, values), marked_file], Report())
-        except InputError as err:
+) -> dict[str, Scalar]:
+    """Config keys for the values found in the manifests; every other value reported."""
+    merged = deep_merge(defaults, user_values)
+    mine = {leaf.key for leaf in leaves(user_values)}
+    found: list[Leaf] = []
+    for leaf in leaves(merged):
+        if traceable(leaf):
+            found.append(leaf)
+        elif leaf.key in mine:
             report.add(
-                f"chart {chart.name}",
-                f"values kept literal: rendering with traced values failed ({err})",
+                f"values {leaf.key}",
+                f"{leaf.value!r} kept literal: booleans, nulls and decimals steer template logic",
             )
-            return real, {}
-    if [(d.kind, d.source) for d in marked] != [(d.kind, d.source) for d in real]:
-        report.add(
-            f"chart {chart.name}",
-            "values kept literal: the chart renders other objects when values change",
-        )
-        return real, {}
+    shape = [(d.kind, d.source) for d in real]
+
+    def attempt(group: list[Leaf]) -> list[Any] | str:
+        marked_file = tmp / f"sentinels-{len(os.listdir(tmp))}.yaml"
+        marked_file.write_text(dump(with_sentinels(merged, found, group)))
+        try:
+            marked = run.render([*files, marked_file], Report())
+        except InputError as err:
+            return f"the chart refuses a stand-in value ({_last_line(str(err))})"
+        marked, _ = take_hooks(marked, Report())  # as the real rendering: no test hooks
+        if [(d.kind, d.source) for d in marked] != shape:
+            return "the chart renders other objects when it changes (used in template logic)"
+        return [d.obj for d in marked]
+
+    renderings, refused = isolate(found, attempt)
     tracer = Tracer(found)
-    for doc, mark in zip(real, marked, strict=True):
-        doc.obj = tracer.trace(doc.obj, mark.obj)
+    for marks in renderings:
+        for doc, mark in zip(real, marks, strict=True):
+            doc.obj = tracer.trace(doc.obj, mark)
     config: dict[str, Scalar] = {}
+    unused: list[str] = []
     for index, leaf in enumerate(found):
         if index in tracer.used:
             config[leaf.key] = leaf.value
-        else:
+        elif leaf.key in refused:
+            report.add(f"values {leaf.key}", f"kept literal: {refused[leaf.key]}")
+        elif leaf.key in mine:
             report.add(
                 f"values {leaf.key}",
                 "not traced to a manifest field (used in logic or transformed): kept literal",
             )
-    return real, config
+        else:
+            unused.append(leaf.key)
+    if unused:
+        report.add(
+            "chart defaults",
+            f"{len(unused)} not traced to a manifest field (used in logic, transformed, or "
+            f"unused): {', '.join(unused)}",
+        )
+    return config
+
+
+def _last_line(message: str) -> str:
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    return lines[0] if lines else message
+
+
+def _finish(result: ImportResult, docs: list[Doc], hooks: list[Hook]) -> ImportResult:
+    """Hooks ordered by dependsOn; the marker namespace becomes ``${kapstan.namespace}``."""
+    files = dict(result.files)
+    if hooks:
+        owners: dict[tuple[str, str], str] = {}
+        charts: dict[str, str] = {}
+        sources = {(d.kind, d.name): chart_of(d.source) for d in docs}
+        for path, text in files.items():
+            if path == TEMPLATE_FILE:
+                continue
+            service = Path(path).stem
+            for _, obj in load_documents(text, path):
+                key = (str(obj.get("kind")), str((obj.get("metadata") or {}).get("name")))
+                owners[key] = service
+                charts.setdefault(service, sources.get(key, ""))
+        spec = load_documents(files[TEMPLATE_FILE], TEMPLATE_FILE)[0][1]
+        order_hooks(spec, hooks, owners, charts)
+        files[TEMPLATE_FILE] = dump(spec)
+    # The marker is a plain DNS label: in any YAML scalar it can become a placeholder as text.
+    files = {p: t.replace(MARKER_NAMESPACE, f"${{{NAMESPACE_KEY}}}") for p, t in files.items()}
+    parsed = parse_template(files)  # still a template Kapstan reads
+    return replace(result, files=files, services=tuple(parsed.services))

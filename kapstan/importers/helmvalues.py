@@ -8,11 +8,17 @@ with the real value in its place, the manifest gets the placeholder
 ``${values.<path>}`` and the config key ``values.<path>`` gets the real value as its
 default. Values that never show up (used only in template logic, or transformed by a
 function such as ``b64enc``) and booleans stay literal, and the report lists them.
+
+A chart may refuse a stand-in (a preset looked up by name, a ``fail`` on an unknown
+choice) or render other objects with it (``architecture: replication``): ``isolate``
+renders with halves of the values until it has the values the chart accepts as stand-ins
+and, one by one, those it does not, each reported with its reason; the rest are traced.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +69,10 @@ def _index(match: re.Match[str]) -> int:
     return int(match[1]) if match[1] else (int(match[2]) - _INT_BASE) // 10
 
 
-def with_sentinels(values: Any, found: list[Leaf]) -> Any:
-    """``values`` with each traceable leaf replaced by its sentinel."""
-    index = {leaf.path: i for i, leaf in enumerate(found)}
+def with_sentinels(values: Any, found: list[Leaf], chosen: list[Leaf] | None = None) -> Any:
+    """``values`` with each leaf of ``chosen`` (default: all found) replaced by its sentinel."""
+    paths = {leaf.path for leaf in (found if chosen is None else chosen)}
+    index = {leaf.path: i for i, leaf in enumerate(found) if leaf.path in paths}
 
     def walk(node: Any, path: tuple[str | int, ...]) -> Any:
         if isinstance(node, dict):
@@ -117,3 +124,30 @@ class Tracer:
         self.used.update(indexes)
         text = _TOKEN.sub(lambda m: f"${{{self.found[_index(m)].key}}}", marked)
         return Quoted(text) if isinstance(real, str) else text
+
+
+# Renders with stand-ins for the given leaves: the documents, or the reason it cannot.
+Attempt = Callable[[list[Leaf]], "list[Any] | str"]
+
+
+def isolate(found: list[Leaf], attempt: Attempt) -> tuple[list[list[Any]], dict[str, str]]:
+    """Renderings that took their stand-ins, and each leaf that spoils one -> why.
+
+    ``attempt(leaves)`` renders with those leaves' sentinels; a string answer is the
+    reason the rendering is no use. A failing group is split in halves, so k bad values
+    among n cost about k·log2(n) renderings.
+    """
+    good: list[list[Any]] = []
+    bad: dict[str, str] = {}
+    todo = [found] if found else []
+    while todo:
+        group = todo.pop()
+        outcome = attempt(group)
+        if not isinstance(outcome, str):
+            good.append(outcome)
+        elif len(group) == 1:
+            bad[group[0].key] = outcome
+        else:
+            half = len(group) // 2
+            todo += [group[half:], group[:half]]
+    return good, bad

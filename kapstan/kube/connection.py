@@ -15,7 +15,7 @@ import httpx2
 
 from kapstan.errors import ClusterError, ClusterNotFoundError
 from kapstan.kube import config, errors, objects, retries
-from kapstan.kube.discovery import Resolver
+from kapstan.kube.discovery import Resolver, discovery_path, kinds_in
 from kapstan.kube.resources import Kind, KubeObject, resource_class
 from kapstan.kube.retries import RetryPolicy
 
@@ -31,6 +31,7 @@ class Connection:
     ) -> None:
         self.target = target
         self.retry = retry or RetryPolicy()
+        self._throttle = retries.Throttle()  # a Retry-After holds back all our requests
         self._kube = config.lightkube_client(target, field_manager, timeout)
         try:
             self._http = config.raw_http(target, timeout)
@@ -47,6 +48,22 @@ class Connection:
         """The server's gitVersion, asked once (no retries)."""
         body = self._raw_get("/version", "", retries.ONCE)
         return str(body.get("gitVersion", "unknown"))
+
+    def served_api_versions(self) -> builtins.list[str]:
+        """Every served group/version and group/version/Kind, as helm's ``--api-versions``.
+
+        The same set helm builds from discovery when it talks to a cluster, so a chart's
+        ``.Capabilities.APIVersions.Has`` answers as it would on this cluster.
+        """
+        versions = ["v1"]
+        groups = self._raw_get("/apis", "list the served API groups").get("groups") or []
+        versions += [str(v["groupVersion"]) for g in groups for v in g.get("versions") or [] if v]
+        out: builtins.list[str] = []
+        for version in versions:
+            out.append(version)
+            document = self._discovery(discovery_path(version)) or {}
+            out += [f"{version}/{kind.kind}" for kind in kinds_in(version, document)]
+        return sorted(set(out))
 
     def reachable(self) -> tuple[bool, str]:
         """(True, server version) or (False, why not)."""
@@ -70,7 +87,7 @@ class Connection:
                     exc, what, self.target.origin, self.target.impersonate
                 ) from exc
 
-        return retries.call(attempt, policy or self.retry)
+        return retries.call(attempt, policy or self.retry, self._throttle)
 
     def namespace_for(self, k: Kind, namespace: str | None) -> str | None:
         """The namespace a request for ``k`` goes to: the context's default if none is given."""

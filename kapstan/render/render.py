@@ -19,6 +19,7 @@ from kapstan.errors import InputError, SecretKeyError
 from kapstan.model.rendered import KubeObject, RenderedApp, RenderedService
 from kapstan.model.template import ServiceSpec, Template
 from kapstan.model.values import Value
+from kapstan.render.builtins import builtin_values, with_generated
 from kapstan.render.configdelivery import plan_delivery, wire
 from kapstan.render.hashing import KEY_NEEDED, content_hash, holds_secret_values
 from kapstan.render.labels import label
@@ -60,7 +61,13 @@ def render_app(
             raise InputError(
                 f"{what} {name!r} must be a DNS label (lowercase letters, digits, '-', at most 63)"
             )
-    effective: Mapping[str, Value] = {**template.config, **values} if template.config else values
+    # Built-ins last: the environment decides them, a config cannot.
+    effective: Mapping[str, Value] = with_generated(
+        {**template.config, **values, **builtin_values(namespace)},
+        app=app,
+        namespace=namespace,
+        hash_key=hash_key,
+    )
     context = _Context(effective, template.name, app, namespace, hash_key)
     problems = Problems()
     drafts = [_render_service(spec, context, problems) for spec in template.services.values()]

@@ -79,15 +79,21 @@ def _resolve(
     used: dict[str, Value],
 ) -> Any:
     slot = site.slot
+    # A Secret's stringData is the one place a secret may fill a placeholder: the object is
+    # a Secret, masked in hashes and redacted wherever it is shown.
+    secret_ok = doc.kind == "Secret" and site.path[:1] == ("stringData",)
     if slot.whole:
         holder = slot.parts[0]
         assert isinstance(holder, Placeholder)
         value = _lookup(holder, slot.typed_default, doc, values, service, problems, used)
+        if secret_ok and isinstance(value, SecretValue):
+            value = value.reveal()
     else:
         texts = [
             p if isinstance(p, str) else _lookup(p, p.default, doc, values, service, problems, used)
             for p in slot.parts
         ]
+        texts = [t.reveal() if secret_ok and isinstance(t, SecretValue) else t for t in texts]
         if any(t is _MISSING for t in texts):
             return _MISSING
         value = "".join(t if isinstance(t, str) else as_text(t) for t in texts)
@@ -121,13 +127,22 @@ def _lookup(
         used.setdefault(holder.key, default)
         return default
     used[holder.key] = value  # type: ignore[assignment]
-    if isinstance(value, SecretValue):
+    if isinstance(value, SecretValue) and not (
+        doc.kind == "Secret" and holder_in_string_data(doc, holder)
+    ):
         problems.misfits.append(
             f"key {holder.key} at {doc.file}:{holder.line} is secret; deliver secrets with the"
             f" service's env/files (a Secret), not a placeholder (service {service})"
         )
         return _MISSING
     return value
+
+
+def holder_in_string_data(doc: Document, holder: Placeholder) -> bool:
+    """Whether ``holder`` sits under the Secret's ``stringData``."""
+    return any(
+        holder in site.slot.placeholders and site.path[:1] == ("stringData",) for site in doc.slots
+    )
 
 
 def _set(obj: KubeObject, site: SlotSite, value: Any) -> None:

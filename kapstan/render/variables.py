@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kapstan.model.manifest import Placeholder
 from kapstan.model.template import TEMPLATE_FILE, Template
 from kapstan.model.values import Scalar
+from kapstan.render.builtins import is_builtin
 
 
 @dataclass(frozen=True, order=True)
@@ -44,6 +45,8 @@ def extract_variables(template: Template) -> list[Variable]:
         for doc in spec.documents:
             for site in doc.slots:
                 for holder in site.slot.placeholders:
+                    if is_builtin(holder.key):
+                        continue  # filled by Kapstan, not a config key
                     uses.setdefault(holder.key, []).append(
                         Use(doc.file, holder.line, spec.name, site.field)
                     )

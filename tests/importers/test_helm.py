@@ -114,6 +114,6 @@ def test_without_helm_the_error_says_what_to_run(
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("KAPSTAN_CACHE_DIR", str(tmp_path))
     assert find_helm() is None
-    assert cached_helm() == tmp_path / f"helm-{HELM_VERSION}" / "helm"
+    assert cached_helm() == tmp_path / f"helm-{HELM_VERSION}-kube1.37" / "helm"
     with pytest.raises(InputError, match=r"kapstan import helm --build CHART.*scripts/setup.sh"):
         import_helm(CHART)
