@@ -130,6 +130,25 @@ def test_the_total_time_bounds_retries_too() -> None:
         retries.call(_failing(failures), clock.policy(max_attempts=10, max_total=10.0))
 
 
+def test_a_retry_after_holds_back_the_other_requests_of_the_client_too() -> None:
+    clock, throttle = FakeTime(), retries.Throttle()
+    others: list[str] = []
+    told = clock.policy()
+
+    def sleep(seconds: float) -> None:
+        # While the told request waits, another one of the same client starts: it must
+        # wait out the same Retry-After before it is sent, not be sent at once.
+        if not others:
+            others.append(retries.call(lambda: f"sent at {clock.now}", told, throttle))
+        clock.sleep(seconds)
+
+    policy = RetryPolicy(sleep=sleep, clock=lambda: clock.now)
+    failures: list[Exception] = [ClusterUnavailableError("busy", retry_after=2.0)]
+    assert retries.call(_failing(failures), policy, throttle) == "ok"
+    assert others == ["sent at 2.0"]
+    assert clock.slept == [2.0, 2.0]  # the other request, then the told one
+
+
 def test_permanent_errors_are_not_retried() -> None:
     clock = FakeTime()
     failures: list[Exception] = [ClusterConflictError("mine")]
