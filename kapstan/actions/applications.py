@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from kapstan.actions.changes import AppChanges, app_changes
 from kapstan.actions.refs import Ref
-from kapstan.actions.storeports import ApplicationReads, AppWrites, ChecksumKey, StateReads
+from kapstan.actions.storeports import (
+    ApplicationReads,
+    AppUpdating,
+    AppWrites,
+    ChecksumKey,
+    StateReads,
+)
 from kapstan.actions.templates import TemplateDetails, load_template
 from kapstan.errors import ConflictError, NotFoundError, VariableError
 from kapstan.model.values import Value
@@ -91,6 +97,39 @@ def update_app(
         name, template_version=changes.to_template, config_version=changes.to_config
     )
     return AppUpdate(application, changes)
+
+
+def move_app(
+    store: AppUpdating,
+    name: str,
+    *,
+    author: str,
+    via: str,
+    template_version: int | None = None,
+    config_version: int | None = None,
+) -> AppUpdate:
+    """``app update`` from any front door: move the pins, then one audit entry of the move."""
+    before = store.get_application(name)
+    update = update_app(
+        store, name, template_version=template_version, config_version=config_version
+    )
+    after = update.application
+    store.audit(
+        author,
+        "app.update",
+        kind="application",
+        name=name,
+        environment=after.environment,
+        from_version=str(before.template_version),
+        to_version=str(after.template_version),
+        details={
+            "configFrom": before.config_version,
+            "configTo": after.config_version,
+            "changed": [c.service for c in update.changes.changes],
+            "via": via,
+        },
+    )
+    return update
 
 
 def _check_free(store: ApplicationReads, name: str) -> None:

@@ -398,6 +398,11 @@ class AppWrites(RenderInputs, ApplicationWrites, ConfigWrites, Protocol):
 
 
 @runtime_checkable
+class AppUpdating(AppWrites, AuditLog, Protocol):
+    """An application's pins moved (``app update``), the move audited."""
+
+
+@runtime_checkable
 class ConfigEdits(ConfigReads, ConfigWrites, AuditLog, Protocol):
     """A config changed, each change audited."""
 

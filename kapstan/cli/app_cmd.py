@@ -105,7 +105,10 @@ def update(
     """Point app NAME at other versions (default: the latest); deploys nothing."""
     with open_backend(ctx) as backend:
         result = backend.apps.update(
-            name, template_version=template_version, config_version=config_version
+            name,
+            template_version=template_version,
+            config_version=config_version,
+            author=author(),
         )
     a = result.application
     text = (

@@ -226,25 +226,8 @@ def cancel(viewer: PosterDep, app: str) -> Response:
 @router.post("/apps/{app}/update")
 def update(request: Request, viewer: PosterDep, app: str) -> Response:
     """Point the app at the latest template and config versions (no deploy)."""
-    before = viewer.caller.application(app, "deploy")
-    found = applications.update_app(viewer.caller.store, app)
-    after = found.application
-    auditing.record(
-        viewer.caller.store,
-        viewer.name,
-        "app.update",
-        kind="application",
-        name=app,
-        environment=after.environment,
-        from_version=before.template_version,
-        to_version=after.template_version,
-        details={
-            "configFrom": before.config_version,
-            "configTo": after.config_version,
-            "changed": [c.service for c in found.changes.changes],
-            "via": "console",
-        },
-    )
+    viewer.caller.application(app, "deploy")
+    applications.move_app(viewer.caller.store, app, author=viewer.name, via="console")
     return redirect(f"/apps/{app}/plan")
 
 

@@ -211,3 +211,15 @@ def test_env_show_and_list(shop: Run) -> None:
     dev = shop("env", "show", "dev", "-o", "yaml").out
     assert yaml.safe_load(dev)["applications"] == ["shop"]
     assert "configVersion: 2" in shop("env", "show", "dev").out
+
+
+def test_app_update_is_audited_once_locally(shop: Run, store: Callable[[], Store]) -> None:
+    # The audit entry belongs to the action, so the local CLI writes it as the API does.
+    shop("config", "set", "dev", "catalog.replicas=4")
+    shop("app", "update", "shop")
+    entries = [e for e in store().list_audit() if e.action == "app.update"]
+    assert [(e.actor, e.name, e.details.get("via")) for e in entries] == [
+        ("tester", "shop", "cli")
+    ]
+    moved = entries[0].details
+    assert moved["configTo"] == moved["configFrom"] + 1 and moved["changed"] == ["catalog"]

@@ -134,29 +134,16 @@ def update_application(
     caller: CallerDep, app: str, body: schemas.ApplicationUpdate
 ) -> schemas.ApplicationUpdateOut:
     """Point the app at template/config versions (default: the latest); renders first, no deploy."""
-    before = caller.application(app, "deploy")
-    update = applications.update_app(
+    caller.application(app, "deploy")
+    update = applications.move_app(
         caller.store,
         app,
+        author=caller.name,
+        via="api",
         template_version=body.template_version,
         config_version=body.config_version,
     )
     after = update.application
-    auditing.record(
-        caller.store,
-        caller.name,
-        "app.update",
-        kind="application",
-        name=app,
-        environment=after.environment,
-        from_version=before.template_version,
-        to_version=after.template_version,
-        details={
-            "configFrom": before.config_version,
-            "configTo": after.config_version,
-            "changed": [c.service for c in update.changes.changes],
-        },
-    )
     out = _out(caller, after, services=True)
     return schemas.ApplicationUpdateOut(**out.model_dump(), changes=convert.changes(update.changes))
 

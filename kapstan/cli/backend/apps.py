@@ -41,7 +41,7 @@ class AppsPort(Protocol):
     ) -> AppChanges: ...
 
     def update(
-        self, name: str, *, template_version: int | None, config_version: int | None
+        self, name: str, *, template_version: int | None, config_version: int | None, author: str
     ) -> AppUpdate: ...
 
     def render(self, name: str, services: Sequence[str]) -> tuple[RenderedService, ...]: ...
@@ -87,10 +87,15 @@ class LocalApps:
         )
 
     def update(
-        self, name: str, *, template_version: int | None, config_version: int | None
+        self, name: str, *, template_version: int | None, config_version: int | None, author: str
     ) -> AppUpdate:
-        return applications.update_app(
-            self.store, name, template_version=template_version, config_version=config_version
+        return applications.move_app(
+            self.store,
+            name,
+            author=author,
+            via="cli",
+            template_version=template_version,
+            config_version=config_version,
         )
 
     def render(self, name: str, services: Sequence[str]) -> tuple[RenderedService, ...]:
@@ -157,7 +162,7 @@ class RemoteApps:
         return app_changes_of(decode.parse(s.ChangesOut, data))
 
     def update(
-        self, name: str, *, template_version: int | None, config_version: int | None
+        self, name: str, *, template_version: int | None, config_version: int | None, author: str
     ) -> AppUpdate:
         body = {"templateVersion": template_version, "configVersion": config_version}
         data = self.client.patch(path("applications", name), body)
