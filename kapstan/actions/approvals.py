@@ -19,7 +19,7 @@ from kapstan.actions.deleting import DEFAULT_TIMEOUT as DELETE_TIMEOUT
 from kapstan.actions.deleting import delete_app
 from kapstan.actions.deploying import deploy_app, rollback_app
 from kapstan.actions.journal import Listener
-from kapstan.actions.promote import DEFAULT_TIMEOUT, Promoted, Promotion, promote
+from kapstan.actions.promote import DEFAULT_TIMEOUT, Carried, Promoted, Promotion, promote
 from kapstan.actions.storeports import ApprovalDecisions, AuditLog, CarryingOut, Deleting, Deploying
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import ForbiddenError, InputError
@@ -70,6 +70,7 @@ def promotion_of(approval: Approval) -> Promotion:
         approval.environment,
         str(payload["template"]),
         int(payload["templateVersion"]),
+        tuple(Carried(c["key"], c["from"], c["to"]) for c in payload.get("carried", ())),
     )
 
 

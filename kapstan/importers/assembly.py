@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,8 +10,11 @@ from kapstan.errors import TemplateError
 from kapstan.importers.names import dns_label
 from kapstan.importers.result import ImportResult, Report
 from kapstan.importers.yamlio import dump, dump_all
+from kapstan.model.manifest import Placeholder
 from kapstan.model.template import TEMPLATE_FILE
 from kapstan.model.values import Scalar
+from kapstan.render.configdelivery import pod_templates
+from kapstan.render.placeholders import has_placeholder, parse
 from kapstan.templates.parser import parse_template
 
 KubeObject = dict[str, Any]
@@ -24,6 +28,8 @@ class ServiceOut:
     objects: list[KubeObject] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # config key -> variable (kapstan.yaml env:)
+    files: dict[str, str] = field(default_factory=dict)  # file name -> config key (files:)
 
     def depend(self, other: str) -> None:
         if other != self.name and other not in self.depends_on:
@@ -39,9 +45,17 @@ def manifest_path(service: str) -> str:
 
 
 def assemble(
-    name: str, services: list[ServiceOut], config: dict[str, Scalar], report: Report
+    name: str,
+    services: list[ServiceOut],
+    config: dict[str, Scalar],
+    report: Report,
+    promote: Sequence[str] = (),
 ) -> ImportResult:
-    """Template content for ``services``; raises TemplateError if it would not parse."""
+    """Template content for ``services``; raises TemplateError if it would not parse.
+
+    ``promote``: the keys written as the template's ``promote:`` (``image_keys``); without
+    them a promotion carries the image references' keys all the same.
+    """
     template = dns_label(name, "imported")
     _break_cycles(services, report)
     files = {manifest_path(s.name): dump_all(s.objects) for s in services if s.objects}
@@ -54,11 +68,17 @@ def assemble(
             entry["dependsOn"] = list(s.depends_on)
         if s.calls:
             entry["calls"] = list(s.calls)
+        if s.env:
+            entry["env"] = dict(s.env)
+        if s.files:
+            entry["files"] = dict(s.files)
         spec["services"][s.name] = entry
     if not spec["services"]:
         raise TemplateError(f"{name}: nothing to import: no service or manifest was found")
     if config:
         spec["config"] = dict(sorted(config.items()))
+    if promote:  # written out, so a reader sees what a promotion carries (and may edit it)
+        spec["promote"] = list(promote)
     files[TEMPLATE_FILE] = dump(spec)
     parsed = parse_template(files)
     return ImportResult(
@@ -68,6 +88,19 @@ def assemble(
         name=template,
         services=tuple(parsed.services),
     )
+
+
+def image_keys(objects: Iterable[KubeObject]) -> list[str]:
+    """The keys the images of ``objects``' containers use, sorted: what a promotion carries."""
+    keys: set[str] = set()
+    for obj in objects:
+        for template in pod_templates(obj):
+            for group in ("initContainers", "containers"):
+                for container in template["spec"].get(group) or []:
+                    image = container.get("image")
+                    if isinstance(image, str) and has_placeholder(image):
+                        keys |= {p.key for p in parse(image) if isinstance(p, Placeholder)}
+    return sorted(keys)
 
 
 def _break_cycles(services: list[ServiceOut], report: Report) -> None:

@@ -1,7 +1,7 @@
 """What translating one compose file shares across its services.
 
 The per-service modules (``composedeps``, ``composehealth``, ``composevolumes``,
-``composeobjects``) read it and return what they found, report ``Line``s included;
+``composeobjects``, ``composefiles``, ``composeenv``) read it and return what they found, report ``Line``s included;
 ``composeservice`` alone records their results (here and in the service it builds).
 """
 
@@ -22,6 +22,20 @@ from kapstan.model.values import Scalar
 Line = tuple[str, str]
 
 
+@dataclass(frozen=True)
+class FileSource:
+    """A top-level secret or config (``kind``: secrets, configs) as the key that holds it.
+
+    ``key`` is None when it is not translated (external, or its file is missing); ``text``
+    is a config's text (the key's default), None for a secret (it never enters the template).
+    """
+
+    kind: str
+    name: str
+    key: str | None
+    text: str | None = None
+
+
 @dataclass
 class ComposeContext:
     file: Path
@@ -34,6 +48,10 @@ class ComposeContext:
     volumes: dict[str, Any] = field(default_factory=dict)
     jobs: set[str] = field(default_factory=set)
     config: dict[str, Scalar] = field(default_factory=dict)
+    # Top-level ``secrets``/``configs`` by (kind, name), and the services left out
+    # because their profiles were not chosen (name -> their profiles).
+    sources: dict[tuple[str, str], FileSource] = field(default_factory=dict)
+    skipped: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def where(self, service: str, *path: str | int) -> str:
         """``compose.yaml:12: service 'web' ports[0]`` (the line of the deepest known key)."""

@@ -28,6 +28,7 @@ def depends_on(ctx: ComposeContext, source: str, value: Any) -> dict[str, dict[s
         paths = {str(k): ("depends_on", str(k)) for k in value}
     else:
         raise ctx.fail(source, ("depends_on",), "depends_on must be a list or a mapping")
+    entries = {k: v for k, v in entries.items() if k not in ctx.skipped}  # see relations
     for other, options in entries.items():
         if other not in ctx.names:
             raise ctx.fail(
@@ -75,6 +76,15 @@ def relations(ctx: ComposeContext, source: str, spec: dict[str, Any]) -> Relatio
         for key in sorted(set(options) - {"condition"}):
             why = "not translated: dependsOn is always required and never restarts dependents"
             lines.append(ctx.note(source, (*path, key), why))
+    value = spec.get("depends_on")
+    for other in value if isinstance(value, list | dict) else ():
+        if str(other) in ctx.skipped:
+            profiles = ", ".join(ctx.skipped[str(other)])
+            why = (
+                f"{other} is under profile {profiles}, not chosen: this dependency is left "
+                f"out (import with --profile {ctx.skipped[str(other)][0]} to include {other})"
+            )
+            lines.append(ctx.note(source, ("depends_on",), why))
     for index, link in enumerate(spec.get("links") or []):
         other = str(link).split(":")[0]
         if other in ctx.names:

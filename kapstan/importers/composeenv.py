@@ -1,39 +1,65 @@
 """A compose service's environment (``env_file`` then ``environment``) as config keys.
 
 Each variable becomes the config key ``<service>.env.<NAME>`` with its compose value as the
-default, and the Deployment reads it through a ``${...}`` placeholder, so each environment
-can set its own value. Values that use compose variables keep them as placeholders instead.
+default, delivered by the service's ``env:`` in kapstan.yaml (a ConfigMap, or the service's
+Secret once the key is made secret), so each environment sets its own value and any of
+them can be made secret. Values that use compose variables keep them as placeholders in
+the manifest instead.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kapstan.errors import InputError
-from kapstan.importers.composecontext import ComposeContext
+from kapstan.importers.composecontext import ComposeContext, Line
+from kapstan.importers.composefiles import FileMount
 from kapstan.importers.composevars import read_env_file
 from kapstan.importers.names import key_part
 from kapstan.importers.yamlio import Quoted
+from kapstan.model.values import Scalar
 from kapstan.templates.folders import resolve_inside
 
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE", re.I)
+# ``POSTGRES_PASSWORD_FILE=/run/secrets/db``: the convention of official images for a
+# variable that holds the *path* of a file with the secret, not the secret.
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PATH_NAME = re.compile(r"_FILE\Z", re.I)
 
 Entry = tuple[str, str | None, bool, tuple[str | int, ...]]
 
 
+@dataclass(frozen=True)
+class Environment:
+    """One service's variables: ``env`` for the container (interpolated values, as
+    placeholders), ``bindings`` (config key, NAME) for kapstan.yaml ``env:``, ``values``
+    (NAME, value as resolved) for reading references, the keys made, report lines."""
+
+    env: tuple[dict[str, Any], ...]
+    bindings: tuple[tuple[str, str], ...]
+    values: tuple[tuple[str, str], ...]
+    config: dict[str, Scalar]
+    lines: tuple[Line, ...]
+
+
 def environment(
-    ctx: ComposeContext, source: str, spec: dict[str, Any]
-) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """(container env, [(NAME, value as resolved)]) for one compose service."""
+    ctx: ComposeContext, source: str, spec: dict[str, Any], files: Mapping[str, FileMount]
+) -> Environment:
+    """The variables of compose service ``source``; ``files``: its delivered files by path."""
     merged: dict[str, Entry] = {}
-    for entry in _env_files(ctx, source, spec.get("env_file")):
+    lines: list[Line] = []
+    for entry in _env_files(ctx, source, spec.get("env_file"), lines):
         merged[entry[0]] = entry
     for entry in _environment(ctx, source, spec.get("environment")):
         merged[entry[0]] = entry
     service = ctx.names[source]
     env: list[dict[str, Any]] = []
+    bindings: list[tuple[str, str]] = []
     values: list[tuple[str, str]] = []
+    config: dict[str, Scalar] = {}
     for name, value, interpolate, path in merged.values():
         where = ctx.where(source, *path)
         if interpolate and value is not None and "$" in value:
@@ -42,19 +68,43 @@ def environment(
             continue
         key = f"{service}.env.{key_part(name)}"
         if value is None:
-            ctx.report.add(
-                where,
+            why = (
                 f"{name} has no value (compose reads it from the shell): config key {key} "
-                "defaults to an empty string; set it per environment",
+                "defaults to an empty string; set it per environment"
             )
-        if _SECRET_NAME.search(name):
-            ctx.report.add(
-                where, f"{name} looks like a secret: make config key {key} a secret value"
-            )
-        ctx.config[key] = value or ""
-        env.append({"name": name, "value": Quoted(f"${{{key}}}")})
+            lines.append((where, why))
+        advice = _advice(name, value or "", key, files)
+        if advice:
+            lines.append((where, advice))
+        config[key] = value or ""
+        if _ENV_NAME.match(name):
+            bindings.append((key, name))
+        else:  # kapstan.yaml env: takes C identifiers only; k8s takes this one from a manifest
+            env.append({"name": name, "value": Quoted(f"${{{key}}}")})
         values.append((name, value or ""))
-    return env, values
+    return Environment(tuple(env), tuple(bindings), tuple(values), config, tuple(lines))
+
+
+def _advice(name: str, value: str, key: str, files: Mapping[str, FileMount]) -> str | None:
+    """What to do about a variable that holds a secret, or the path of one."""
+    if _PATH_NAME.search(name):
+        found = files.get(value)
+        if found is not None:
+            held = "secret config key" if found.secret else "config key"
+            return f"{name} is the path of a delivered file: {value} holds {held} {found.key}"
+        if _SECRET_NAME.search(name):
+            return (
+                f"{name} is a path, not a secret: deliver the file {value or 'it names'} from "
+                "a secret config key (compose secrets:, or files: in kapstan.yaml)"
+            )
+        return None
+    if _SECRET_NAME.search(name):
+        return (
+            f"{name} looks like a secret: make config key {key} secret "
+            f"(`kapstan config set CONFIG --secret {key}`); {name} then comes from the "
+            "service's Secret"
+        )
+    return None
 
 
 def _environment(ctx: ComposeContext, source: str, value: Any) -> list[Entry]:
@@ -81,7 +131,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _env_files(ctx: ComposeContext, source: str, value: Any) -> list[Entry]:
+def _env_files(ctx: ComposeContext, source: str, value: Any, lines: list[Line]) -> list[Entry]:
     if value is None:
         return []
     out: list[Entry] = []
@@ -96,7 +146,9 @@ def _env_files(ctx: ComposeContext, source: str, value: Any) -> list[Entry]:
         if not path.is_file():
             if required:
                 raise ctx.fail(source, where, f"env file {path_text} not found (looked in {path})")
-            ctx.add(source, where, f"optional env file {path_text} not found: skipped")
+            lines.append(
+                ctx.note(source, where, f"optional env file {path_text} not found: skipped")
+            )
             continue
         try:  # env files are read from the compose folder only, never through a link out
             path = resolve_inside(ctx.file.parent, path)

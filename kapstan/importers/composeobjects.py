@@ -47,15 +47,28 @@ def build_objects(pod: Pod) -> Built:
         workload = _deployment(pod.name, key, labels, template)
     objects: list[KubeObject] = [workload]
     if pod.service_ports:
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": pod.name},
-                "spec": {"selector": labels, "ports": list(pod.service_ports)},
-            }
-        )
+        objects.append(service_object(pod.name, pod.service_ports))
     return Built([*objects, *pod.claims], config)
+
+
+def service_port(target: int, protocol: str = "TCP") -> dict[str, Any]:
+    """One port of a service's Service: the container's own port, named for it."""
+    return {
+        "name": f"{protocol.lower()}-{target}",
+        "port": target,
+        "targetPort": target,
+        "protocol": protocol,
+    }
+
+
+def service_object(name: str, ports: Sequence[dict[str, Any]]) -> KubeObject:
+    """The Service in front of translated service ``name`` (its pods are labelled app=name)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"selector": {"app": name}, "ports": list(ports)},
+    }
 
 
 def _deployment(

@@ -15,8 +15,9 @@ from kapstan.importers.assembly import KubeObject, ServiceOut
 from kapstan.importers.composecontext import ComposeContext
 from kapstan.importers.composedeps import relations
 from kapstan.importers.composeenv import environment
+from kapstan.importers.composefiles import FileMount, Mounted, bind_file, service_files
 from kapstan.importers.composehealth import deploy, quantity, readiness_probe
-from kapstan.importers.composeobjects import Pod, build_objects
+from kapstan.importers.composeobjects import Pod, build_objects, service_port
 from kapstan.importers.composevolumes import claim_for
 from kapstan.importers.names import split_image
 from kapstan.importers.yamlio import Quoted
@@ -25,8 +26,6 @@ NOT_TRANSLATED = {
     "build": "Kapstan deploys images: build and push it, then set the image (and its tag key)",
     "networks": "pods share one cluster network; isolate with NetworkPolicies",
     "network_mode": "host networking is not translated (hostNetwork by hand if you must)",
-    "secrets": "use secret config keys or Kubernetes Secrets",
-    "configs": "deliver files from config keys (files: in kapstan.yaml)",
     "extra_hosts": "add hostAliases to the pod spec by hand",
     "cap_add": "set securityContext.capabilities by hand",
     "cap_drop": "set securityContext.capabilities by hand",
@@ -34,7 +33,6 @@ NOT_TRANSLATED = {
     "devices": "host devices are not available to pods",
     "labels": "engine labels have no pod equivalent (label keys differ)",
     "logging": "the cluster collects container output",
-    "profiles": "every service is imported",
     "container_name": "the Kubernetes object names are the service name",
     "hostname": "pods are reached by their Service name",
     "dns": "set the pod's dnsConfig by hand",
@@ -70,6 +68,9 @@ class ServiceTranslator:
         self.service_ports: list[dict[str, Any]] = []
         self.pod_extra: dict[str, Any] = {}
         self.claims: list[KubeObject] = []
+        self.files: list[FileMount] = []
+        # (where, text) of commands and delivered files, read for the services they name
+        self.texts: list[tuple[str, str]] = []
         self.replicas = 1
 
     def add(self, path: tuple[str | int, ...], message: str) -> None:
@@ -108,8 +109,15 @@ class ServiceTranslator:
             "mem_reservation": self._mem_reservation,
             "stdin_open": self._stdin,
             "tty": self._tty,
+            "secrets": lambda v: self._delivered(
+                service_files(self.ctx, self.source, "secrets", v)
+            ),
+            "configs": lambda v: self._delivered(
+                service_files(self.ctx, self.source, "configs", v)
+            ),
         }
-        handled = {*steps, "environment", "env_file", "depends_on", "links"}
+        # ``profiles``: a service here was chosen (``compose`` leaves the others out).
+        handled = {*steps, "environment", "env_file", "depends_on", "links", "profiles"}
         if "image" not in self.spec:
             self._image(None)
         for key, value in self.spec.items():
@@ -120,9 +128,7 @@ class ServiceTranslator:
             else:
                 reason = NOT_TRANSLATED.get(key, "no Kubernetes equivalent is translated")
                 self.add((key,), f"not translated: {reason}")
-        env, self.env_values = environment(self.ctx, self.source, self.spec)
-        if env:
-            self.container["env"] = env
+        self._environment()
         self._relations()
         return self._build()
 
@@ -152,6 +158,8 @@ class ServiceTranslator:
             args = fields.words(value)
         except fields.FieldError as err:
             raise self.ctx.fail(self.source, (key,), str(err)) from None
+        resolved = " ".join(self.ctx.variables.resolve_quietly(a) for a in args)
+        self.texts.append((key, resolved))
         return [Quoted(self.text(a, key, i)) for i, a in enumerate(args)]
 
     def _ports(self, value: Any) -> None:
@@ -184,14 +192,7 @@ class ServiceTranslator:
         self.container.setdefault("ports", []).append(
             {"name": port.name, "containerPort": port.target, "protocol": port.protocol}
         )
-        self.service_ports.append(
-            {
-                "name": port.name,
-                "port": port.target,
-                "targetPort": port.target,
-                "protocol": port.protocol,
-            }
-        )
+        self.service_ports.append(service_port(port.target, port.protocol))
 
     def _volumes(self, value: Any) -> None:
         for index, entry in enumerate(_as_list(value)):
@@ -203,6 +204,10 @@ class ServiceTranslator:
 
     def _mount(self, mount: fields.Mount, path: tuple[str | int, ...]) -> None:
         if mount.kind == "bind":
+            found = bind_file(self.ctx, self.source, self.name, mount.source, mount.target, path)
+            if found is not None:
+                self._delivered(found)
+                return
             self.add(
                 path,
                 f"bind mount {mount.source}:{mount.target} not translated: pods cannot "
@@ -229,6 +234,25 @@ class ServiceTranslator:
         if mount.read_only:
             item["readOnly"] = True
         self.container.setdefault("volumeMounts", []).append(item)
+
+    def _delivered(self, found: Mounted) -> None:
+        self.ctx.add_lines(found.lines)
+        for mount in found.mounts:
+            if any(m.target == mount.target or m.key == mount.key for m in self.files):
+                continue  # compose mounts one file per target too
+            self.files.append(mount)
+            if mount.text is not None:  # a plain file's text is its key's default
+                self.ctx.config[mount.key] = mount.text
+                self.texts.append((f"file {mount.target}", mount.text))
+
+    def _environment(self) -> None:
+        found = environment(self.ctx, self.source, self.spec, {m.target: m for m in self.files})
+        if found.env:
+            self.container["env"] = list(found.env)
+        self.out.env.update(found.bindings)
+        self.env_values = list(found.values)
+        self.ctx.config.update(found.config)
+        self.ctx.add_lines(found.lines)
 
     def _claim(self, volume: str, path: tuple[str | int, ...]) -> str:
         found = claim_for(self.ctx, self.source, self.name, self.claims, volume, path)
@@ -329,6 +353,9 @@ class ServiceTranslator:
         self.ctx.add_lines(found.lines)
 
     def _build(self) -> ServiceOut:
+        for mount in self.files:
+            self.container.setdefault("volumeMounts", []).append(mount.volume_mount)
+            self.out.files[mount.key] = mount.key
         pod = Pod(
             name=self.name,
             job=self.source in self.ctx.jobs,

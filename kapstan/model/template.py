@@ -71,3 +71,6 @@ class Template:
     config: Mapping[str, Scalar] = field(hash=False)
     files: Mapping[str, str] = field(hash=False, repr=False)
     digest: str = ""
+    # ``promote:``: the keys whose values travel with a promotion (None: not written, so
+    # the image references' keys, ``kapstan.render.promotion``).
+    promote: tuple[str, ...] | None = field(default=None, hash=False)

@@ -119,4 +119,5 @@ class Accepted(Model):
     message: str = ""
     app: str | None = None
     created: bool | None = None  # a promotion: whether it created the app (else updated it)
+    carried: list[str] = []  # a promotion: promoted keys set to the source's values (k: a -> b)
     hints: list[str] = []  # e.g. the app is pinned to older versions (``app update``)

@@ -27,7 +27,7 @@ from kapstan.templates import globs
 from kapstan.templates.content import check_content, file_digest, template_digest
 from kapstan.templates.specs import SERVICE_FIELDS, NodeReader, check_dns_label
 
-TOP_FIELDS = ("name", "services", "config")
+TOP_FIELDS = ("name", "services", "config", "promote")
 
 
 def parse_template(files: Mapping[str, str]) -> Template:
@@ -51,7 +51,10 @@ def parse_template(files: Mapping[str, str]) -> Template:
     check_dns_label(name, "template name", reader.where(top["name"]))
     services = _services(reader, top["services"], files)
     config = _config(reader, top["config"]) if "config" in top else {}
-    template = Template(name, services, config, dict(files), template_digest(files))
+    promote = _promote(reader, top["promote"], services, config) if "promote" in top else None
+    template = Template(
+        name, services, config, dict(files), template_digest(files), promote=promote
+    )
     check_graph(graph_of(template))
     check_static_duplicates(template)
     return template
@@ -146,6 +149,36 @@ def _config(reader: NodeReader, node: yaml.Node) -> dict[str, Scalar]:
 
     walk("", node)
     return out
+
+
+def _promote(
+    reader: NodeReader,
+    node: yaml.Node,
+    services: Mapping[str, ServiceSpec],
+    config: Mapping[str, Scalar],
+) -> tuple[str, ...]:
+    """``promote: [key, ...]``: each a key the template uses (a typo would carry nothing)."""
+    used = set(config) | {
+        holder.key
+        for spec in services.values()
+        for doc in spec.documents
+        for site in doc.slots
+        for holder in site.slot.placeholders
+    }
+    used |= {key for spec in services.values() for key in spec.delivered_keys}
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    keys: list[str] = []
+    for item in items:
+        key = reader.key(item, "promote key")
+        if key not in used:
+            raise reader.fail(
+                item,
+                f"promote key {key!r} is used by no manifest, env, files or config of this "
+                "template; list keys it uses (an image tag key, say)",
+            )
+        if key not in keys:
+            keys.append(key)
+    return tuple(keys)
 
 
 def _key_node(value: yaml.Node, key: str) -> yaml.Node:

@@ -1,22 +1,18 @@
-"""Each import deployed to the live sandbox, in its own namespace: every service ready."""
+"""Each import deployed to the live sandbox, in its own namespace: every service ready.
+
+The compose import is deployed by ``test_compose_sandbox`` (one project, every finding).
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from kapstan.importers import import_compose, import_helm, import_manifests
-from tests.importers.conftest import CHART, CHART_VALUES, COMPOSE, MANIFESTS, Deploy
+from kapstan.importers import import_helm, import_manifests
+from tests.importers.conftest import CHART, CHART_VALUES, MANIFESTS, Deploy
 
 pytestmark = pytest.mark.cluster
 
 DONE = {"ready", "unchanged"}
-
-
-def test_compose_import_deploys_and_every_service_becomes_ready(deploy_import: Deploy) -> None:
-    result = import_compose(COMPOSE)
-    steps = deploy_import(result)
-    assert set(steps) == set(result.services) and len(steps) == 9
-    assert set(steps.values()) <= DONE, steps
 
 
 def test_manifest_import_deploys_and_every_service_becomes_ready(deploy_import: Deploy) -> None:

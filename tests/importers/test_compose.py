@@ -67,7 +67,7 @@ def test_report_names_file_line_service_and_key(result: ImportResult) -> None:
         "service 'db' cap_add: not translated",
         "service 'db' volumes[1]: bind mount ./initdb:/docker-entrypoint-initdb.d not translated",
         "service 'queue' ulimits: not translated",
-        "service 'mailer' secrets: not translated",
+        "service 'mailer' secrets[0]: secrets.relay_password delivered as file /run/secrets/relay_password",
         "service 'Search_Engine': renamed to search-engine",
         "migrate became a Job and dependsOn waits until it completes",
         "service_started became dependsOn, which waits until cache is ready",

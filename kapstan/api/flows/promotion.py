@@ -64,6 +64,7 @@ def execute(
         "approval": approval,
         "template": f"{app.template}@{app.template_version}",
         "config": app.config,
+        "carried": [c.record() for c in done.carried],
     }
     auditing.record(
         store,

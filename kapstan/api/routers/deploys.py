@@ -176,4 +176,7 @@ def promote(
         deploy=body.deploy,
         timeout=body.timeout,
     )
-    return _answer(caller.store, started, response, wait, found.target)
+    answer = _answer(caller.store, started, response, wait, found.target)
+    if isinstance(answer, schemas.Accepted):
+        answer.carried = [c.text for c in found.carried]
+    return answer

@@ -93,6 +93,7 @@ class Promoted:
     application: Application | None
     created: bool
     run: Pending | Approval | None
+    carried: tuple[str, ...] = ()  # promoted keys set to the source's values: "k: a -> b"
 
 
 class DeploysPort(Protocol):
@@ -121,6 +122,10 @@ class DeploysPort(Protocol):
     def cancel(self, app: str, *, author: str) -> Operation:
         """Ask the running operation to stop; it, as it was when asked."""
         ...
+
+
+def _texts(planned: promoting.Promotion) -> tuple[str, ...]:
+    return tuple(c.text for c in planned.carried)
 
 
 def no_operation(app: str) -> NotFoundError:
@@ -181,7 +186,7 @@ class LocalDeploys:
                 self.store, planned, author=author, deploy=deploy, timeout=timeout
             )
         except ApprovalPending as asked:  # nothing is created until it is approved
-            return Promoted(None, False, approval_of(asked))
+            return Promoted(None, False, approval_of(asked), _texts(planned))
         target = done.application
 
         def run(listener: Listener | None) -> Operation:
@@ -194,7 +199,8 @@ class LocalDeploys:
                 clearance=done.clearance,
             ).operation
 
-        return Promoted(target, done.created, Pending(target.name, run) if deploy else None)
+        run_next = Pending(target.name, run) if deploy else None
+        return Promoted(target, done.created, run_next, _texts(planned))
 
     def status(self, app: str) -> list[ServiceStatus]:
         return app_status(self.store, app)
@@ -274,9 +280,9 @@ class RemoteDeploys:
         answer = decode.parse(s.Accepted, data)
         run = self._started(data) if answer.status != "done" else None
         if isinstance(run, Approval):  # nothing is created until it is approved
-            return Promoted(None, False, replace(run, environment=to))
+            return Promoted(None, False, replace(run, environment=to), tuple(answer.carried))
         target = decode.application(self.client.get(path("applications", answer.app or "")))
-        return Promoted(target, bool(answer.created), run)
+        return Promoted(target, bool(answer.created), run, tuple(answer.carried))
 
     def status(self, app: str) -> list[ServiceStatus]:
         data = self.client.get(path("applications", app, "status"))
