@@ -12,11 +12,14 @@ from pathlib import Path
 
 import typer
 
+from kapstan.actions.kubetargets import environment_target
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import MessageOpt, OutputOpt, author
 from kapstan.cli.output import Format, print_data
 from kapstan.importers import ImportResult, import_compose, import_helm, import_manifests
 from kapstan.importers.helmbin import ensure_helm
+from kapstan.importers.helmrender import KubeTarget
+from kapstan.sandbox.versions import KUBERNETES_VERSION
 
 NameOpt = typer.Option(None, "--name", help="Template name (default: from the source).")
 ComposeArg = typer.Argument(..., help="A docker-compose file.")
@@ -27,6 +30,23 @@ ProfileOpt = typer.Option(
     [], "--profile", help="Also import the services of this compose profile (repeatable; '*': all)."
 )
 BuildOpt = typer.Option(False, "--build", help="Build helm from Go modules if it is missing.")
+TargetEnvOpt = typer.Option(
+    None,
+    "--env",
+    "-e",
+    help="Render for this environment's cluster: its version and the API versions it serves.",
+)
+KubeVersionOpt = typer.Option(
+    None,
+    "--kube-version",
+    help="Kubernetes version to render for (default: --env's cluster, else the sandbox's).",
+)
+ApiVersionsOpt = typer.Option(
+    [], "--api-versions", "-a", help="An API version the target serves (repeatable), as helm's."
+)
+ChartDefaultsOpt = typer.Option(
+    False, "--chart-defaults", help="Make the chart's own default values config keys too."
+)
 
 app = typer.Typer(help="Import docker-compose files, plain manifests and Helm charts.")
 
@@ -67,12 +87,42 @@ def helm(
     values: list[Path] = ValuesOpt,
     name: str | None = NameOpt,
     build: bool = BuildOpt,
+    env: str | None = TargetEnvOpt,
+    kube_version: str | None = KubeVersionOpt,
+    api_versions: list[str] = ApiVersionsOpt,
+    chart_defaults: bool = ChartDefaultsOpt,
     message: str = MessageOpt,
     output: Format = OutputOpt,
 ) -> None:
     """Render CHART with helm and import it; the values set become config keys."""
     binary = ensure_helm(progress=lambda m: typer.echo(m, err=True)) if build else None
-    _save(ctx, import_helm(chart, values=values, name=name, helm=binary), message, output)
+    target = _target(ctx, env, kube_version, api_versions)
+    result = import_helm(
+        chart,
+        values=values,
+        name=name,
+        helm=binary,
+        target=target,
+        chart_defaults=chart_defaults,
+    )
+    _save(ctx, result, message, output)
+
+
+def _target(
+    ctx: typer.Context, env: str | None, kube_version: str | None, api_versions: list[str]
+) -> KubeTarget:
+    """--env's cluster (asked now), else the versions given, else the sandbox's Kubernetes."""
+    if env is not None:
+        with open_backend(ctx) as backend:
+            found = environment_target(backend.local_store("import helm --env"), env)
+        return KubeTarget(
+            kube_version or found.kube_version,
+            (*found.api_versions, *api_versions),
+            found.source,
+        )
+    if kube_version is not None:
+        return KubeTarget(kube_version, tuple(api_versions), "--kube-version")
+    return KubeTarget(KUBERNETES_VERSION, tuple(api_versions), "the sandbox's version")
 
 
 def format_result(result: ImportResult, version: int, created: bool) -> str:

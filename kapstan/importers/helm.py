@@ -16,6 +16,7 @@ import os
 import tarfile
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -76,10 +77,12 @@ def import_helm(
         report = Report()
         if target is not None:
             report.add(f"chart {chart_path.name}", f"rendered for {target.describe()}")
-        real = run.render(files, report)
+        with ThreadPoolExecutor(2) as pool:  # two renderings at once: helm is a process
+            second = pool.submit(run.render, files, Report())
+            real = run.render(files, report)
+            again, _ = take_hooks(second.result(), Report())
         source = tuple(unescaped(d.obj) for d in real)
         real, hooks = take_hooks(real, report)
-        again, _ = take_hooks(run.render(files, Report()), Report())
         config = settle(real, again, report)
         report_hooks(hooks, report)
         defaults = _chart_defaults(folder, report) if chart_defaults else {}
@@ -188,7 +191,7 @@ def _trace(
         try:
             marked = run.render([*files, marked_file], Report())
         except InputError as err:
-            return f"the chart refuses a stand-in value ({_last_line(str(err))})"
+            return f"the chart refuses a stand-in value: {_last_line(err.message)}"
         marked, _ = take_hooks(marked, Report())  # as the real rendering: no test hooks
         if [(d.kind, d.source) for d in marked] != shape:
             return "the chart renders other objects when it changes (used in template logic)"
@@ -223,8 +226,10 @@ def _trace(
 
 
 def _last_line(message: str) -> str:
+    """helm's own words: the first line of its error, without our prefix and its ``Error:``."""
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    return lines[0] if lines else message
+    first = lines[0] if lines else message
+    return first.split("Error: ", 1)[-1]
 
 
 def _finish(result: ImportResult, docs: list[Doc], hooks: list[Hook]) -> ImportResult:

@@ -134,8 +134,9 @@ def isolate(found: list[Leaf], attempt: Attempt) -> tuple[list[list[Any]], dict[
     """Renderings that took their stand-ins, and each leaf that spoils one -> why.
 
     ``attempt(leaves)`` renders with those leaves' sentinels; a string answer is the
-    reason the rendering is no use. A failing group is split in halves, so k bad values
-    among n cost about k·log2(n) renderings.
+    reason the rendering is no use. A reason that shows a group member's sentinel (helm's
+    message quotes the value it refused) names the culprit at once; otherwise the group is
+    split in halves, so k bad values among n cost about k·log2(n) renderings.
     """
     good: list[list[Any]] = []
     bad: dict[str, str] = {}
@@ -145,8 +146,14 @@ def isolate(found: list[Leaf], attempt: Attempt) -> tuple[list[list[Any]], dict[
         outcome = attempt(group)
         if not isinstance(outcome, str):
             good.append(outcome)
-        elif len(group) == 1:
-            bad[group[0].key] = outcome
+            continue
+        named = {found[_index(m)].key for m in _TOKEN.finditer(outcome) if _index(m) < len(found)}
+        culprits = [leaf for leaf in group if leaf.key in named]
+        if culprits or len(group) == 1:
+            for leaf in culprits or group:
+                bad[leaf.key] = _TOKEN.sub("<stand-in>", outcome)
+            rest = [leaf for leaf in group if leaf not in culprits] if culprits else []
+            todo += [rest] if rest else []
         else:
             half = len(group) // 2
             todo += [group[half:], group[:half]]
