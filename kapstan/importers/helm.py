@@ -76,7 +76,7 @@ def import_helm(
         run = HelmRun(binary, release, folder, target)
         report = Report()
         if target is not None:
-            report.add(f"chart {chart_path.name}", f"rendered for {target.describe()}")
+            report.add(f"chart {_chart_name(folder)}", f"rendered for {target.describe()}")
         with ThreadPoolExecutor(2) as pool:  # two renderings at once: helm is a process
             second = pool.submit(run.render, files, Report())
             real = run.render(files, report)

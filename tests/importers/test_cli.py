@@ -13,7 +13,7 @@ from kapstan.cli.common import Settings
 from kapstan.cli.output import print_error
 from kapstan.errors import KapstanError
 from kapstan.store import Store
-from tests.importers.conftest import CHART, CHART_VALUES, COMPOSE, MANIFESTS
+from tests.importers.conftest import CHART, CHART_VALUES, COMPOSE, FIXTURES, MANIFESTS
 
 root = typer.Typer()
 root.add_typer(import_cmd.app, name="import")
@@ -84,6 +84,15 @@ def test_helm_import_with_values(kapstan: Run) -> None:
     assert code == 0 and out.startswith(
         "template blog@1 saved\nservices: cache, blog-api, blog-worker"
     )
+
+    assert "chart blog: rendered for Kubernetes v1.36.3 (the sandbox's version)" in out
+
+
+@pytest.mark.usefixtures("helm_built")
+def test_helm_import_for_a_kubernetes_version_the_chart_refuses(kapstan: Run) -> None:
+    code, out, err = kapstan("import", "helm", FIXTURES / "shop", "--kube-version", "v1.22.0")
+    assert code == 1 and out == ""
+    assert "kubeVersion: >=1.23.0-0 which is incompatible with Kubernetes v1.22.0" in err
 
 
 def test_bad_input_exits_1_naming_the_file_and_writes_nothing(kapstan: Run, tmp_path: Path) -> None:
