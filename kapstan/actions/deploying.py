@@ -440,7 +440,7 @@ def rollback_app(
     opts = DeployOptions(
         timeout=options.timeout,
         atomic=False,
-        max_parallel=options.max_parallel,
+        max_inflight=options.max_inflight,
         force=True,
         message=options.message or choice.message,
     )

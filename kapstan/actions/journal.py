@@ -133,7 +133,7 @@ class OperationRequest:
             kind=str(body["kind"]),
             author=str(body["author"]),
             services=tuple(str(s) for s in body["services"]),
-            options=DeployOptions(**body["options"]),
+            options=DeployOptions.from_record(body["options"]),
             template_version=int(body["template_version"]),
             config_version=int(body["config_version"]),
             resumes=None if body.get("resumes") is None else int(body["resumes"]),

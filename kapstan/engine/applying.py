@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from kapstan import failpoints
 from kapstan.engine import inventory
+from kapstan.engine.inflight import ApplyPool
 from kapstan.engine.ports import Clock, Cluster, InventoryEntry, Journal
 from kapstan.errors import ClusterConflictError, ClusterError, ClusterImmutableError
 from kapstan.model.rendered import KubeObject
@@ -25,7 +26,7 @@ def _strip_version(obj: KubeObject) -> KubeObject:
     return {**obj, "metadata": meta}
 
 
-def _replace_job(cluster: Cluster, obj: KubeObject, clock: Clock) -> KubeObject:
+def _replace_job(cluster: Cluster, obj: KubeObject, clock: Clock, pool: ApplyPool) -> KubeObject:
     meta = obj.get("metadata") or {}
     cluster.delete(str(obj["apiVersion"]), "Job", str(meta["name"]), meta.get("namespace"))
     deadline = clock.monotonic() + REPLACE_WAIT
@@ -38,11 +39,17 @@ def _replace_job(cluster: Cluster, obj: KubeObject, clock: Clock) -> KubeObject:
                 f"Job {meta.get('namespace')}/{meta['name']} was not deleted within {REPLACE_WAIT:.0f}s"
             )
         clock.sleep(0.2)
-    return cluster.apply(obj)
+    with pool.slot():
+        return cluster.apply(obj)
 
 
 def hand_over(
-    cluster: Cluster, handovers: Sequence[KubeObject], journal: Journal, *, service: str
+    cluster: Cluster,
+    handovers: Sequence[KubeObject],
+    journal: Journal,
+    *,
+    service: str,
+    pool: ApplyPool,
 ) -> None:
     """Hand ``spec.replicas`` of autoscaled workloads over before Kapstan stops applying it.
 
@@ -52,7 +59,8 @@ def hand_over(
     for patch in handovers:
         key = str(key_of(patch))
         try:
-            cluster.apply(patch, force=False, field_manager=scaling.HANDOVER_MANAGER)
+            with pool.slot():
+                cluster.apply(patch, force=False, field_manager=scaling.HANDOVER_MANAGER)
         except ClusterConflictError:
             continue
         journal.event(
@@ -70,15 +78,20 @@ def apply_objects(
     *,
     service: str,
     clock: Clock,
+    pool: ApplyPool,
 ) -> list[dict[str, str]]:
-    """Apply ``objects`` in dependency order; return the inventory of what was applied."""
+    """Apply ``objects`` in dependency order; return the inventory of what was applied.
+
+    One request at a time for this service, each through a slot of ``pool``.
+    """
     applied: list[dict[str, str]] = []
     for index, obj in enumerate(order.apply_order(objects)):
         journal.check()
         failpoints.hit(f"before-apply:{service}:{index}")
         key = str(key_of(obj))
         try:
-            result = cluster.apply(_strip_version(obj))
+            with pool.slot():
+                result = cluster.apply(_strip_version(obj))
         except ClusterImmutableError as exc:
             if obj.get("kind") != "Job":
                 journal.event("failed", str(exc), service=service, resource=key)
@@ -91,7 +104,7 @@ def apply_objects(
                 service=service,
                 resource=key,
             )
-            result = _replace_job(cluster, _strip_version(obj), clock)
+            result = _replace_job(cluster, _strip_version(obj), clock, pool)
         except ClusterError as exc:
             journal.event("failed", str(exc), service=service, resource=key)
             raise

@@ -1,23 +1,29 @@
-"""Deploy: plan -> waves -> (apply -> wait -> prune -> record) per service -> outcome.
+"""Deploy: plan -> graph -> (apply -> wait -> prune -> record) per service -> outcome.
 
-Services go in dependency waves: a service starts only when everything it dependsOn in
-this operation is ready; the services of one wave run in parallel (bounded). A service
-whose dependency failed is skipped, and says so. With ``atomic``, services this operation
-changed are rolled back to their previous revision when it fails: best effort, each step
-recorded; a service with no previous revision (a first install) has the objects this
-operation created deleted instead. Services no longer in the template (``removed``) are
-pruned after every wave succeeded, dependents first, and recorded as ``removed``.
+The dependency graph is scheduled service by service, not in waves: a service starts as
+soon as everything it dependsOn in this operation is ready, whatever else is still going
+on (a slow service holds back only its own dependents). A service whose dependency failed
+is skipped, and says so. Applying is separate from waiting: every apply request of the
+operation goes through one bounded pool (``DeployOptions.max_inflight``, see
+``kapstan.engine.inflight``), and a service waiting for readiness holds no slot of it.
+
+With ``atomic``, services this operation changed are rolled back to their previous
+revision when it fails: best effort, each step recorded; a service with no previous
+revision (a first install) has the objects this operation created deleted instead.
+Services no longer in the template (``removed``) are pruned after every other service
+succeeded, dependents first, and recorded as ``removed``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from kapstan import failpoints
-from kapstan.engine import applying, bluegreen, inventory, planning
+from kapstan.engine import applying, bluegreen, inflight, inventory, planning
 from kapstan.engine.ports import (
     Clock,
     Cluster,
@@ -44,10 +50,18 @@ REMOVED_HASH = "removed"
 class DeployOptions:
     timeout: float = 300.0
     atomic: bool = False
-    max_parallel: int = 4
+    # Apply requests in flight at once, all services together (services are not capped:
+    # one waiting for readiness holds no slot).
+    max_inflight: int = inflight.DEFAULT_SIZE
     force: bool = False
     message: str = ""
     adopt: bool = False  # take over foreign objects (never another application's)
+
+    @classmethod
+    def from_record(cls, recorded: Mapping[str, Any]) -> DeployOptions:
+        """Options recorded with an operation; keys of older versions (max_parallel) dropped."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in recorded.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,7 @@ class Deployer:
         self.target = target
         self.options = options
         self.on_adopt = on_adopt
+        self.pool = inflight.ApplyPool(options.max_inflight)
 
     def plan(self, selected: Sequence[str]) -> list[planning.ServicePlan]:
         """Per service, in dependency order (the order a deploy applies them), removals last."""
@@ -186,10 +201,7 @@ class Deployer:
         failpoints.hit("planning")
         self.cluster.ensure_namespace(self.target.namespace)
         outcome = DeployOutcome(ok=True)
-        for index, wave in enumerate(waves(subgraph(self.target, selected))):
-            failpoints.hit(f"wave:{index}")
-            self.journal.check()
-            self._run_wave(wave, plans, outcome)
+        self._run_graph(subgraph(self.target, selected), plans, outcome)
         self._remove_services([s for s in selected if s in self.target.removed], plans, outcome)
         outcome.ok = not outcome.failed()
         if not outcome.ok and self.options.atomic and rollback is not None:
@@ -209,27 +221,73 @@ class Deployer:
                 "adopted", f"taken over from {c.owner} (--adopt)", resource=c.resource
             )
 
-    def _run_wave(
-        self, wave: list[str], plans: dict[str, planning.ServicePlan], outcome: DeployOutcome
+    def _run_graph(
+        self, graph: Graph, plans: dict[str, planning.ServicePlan], outcome: DeployOutcome
     ) -> None:
-        runnable = []
-        for service in wave:
-            blocked = [
-                d
-                for d in self.target.depends_on.get(service, ())
-                if d in outcome.services and outcome.services[d].step in (Step.FAILED, Step.SKIPPED)
-            ]
-            if blocked:
+        """Start each service once its own dependencies are done; return when all are.
+
+        One thread per service in flight (most of them wait for readiness, holding no apply
+        slot). On an error that stops the operation (cancelled, lock lost), nothing more
+        starts; the services already going stop at their next check, then it is raised.
+        """
+        levels = waves(graph)  # raises on a cycle; orders the starts, names the failpoints
+        level_of = {s: index for index, level in enumerate(levels) for s in level}
+        todo = [s for level in levels for s in level]
+        needs = {s: [d for d in graph.depends_on.get(s, ()) if d in level_of] for s in todo}
+        running: dict[Future[ServiceOutcome], str] = {}
+        started: set[int] = set()
+        stopped: BaseException | None = None
+        with ThreadPoolExecutor(max(1, len(todo)), thread_name_prefix="deploy") as pool:
+            while running or (todo and stopped is None):
+                try:
+                    for service in self._startable(todo, needs, outcome) if not stopped else ():
+                        if level_of[service] not in started:  # a level's first start
+                            started.add(level_of[service])
+                            failpoints.hit(f"wave:{level_of[service]}")
+                        self.journal.check()
+                        future = pool.submit(self._deploy_service, plans[service])
+                        running[future] = service
+                except BaseException as exc:  # raised once the services going have stopped
+                    stopped = exc
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    service = running.pop(future)
+                    try:
+                        outcome.services[service] = future.result()
+                    except BaseException as exc:  # the first one is raised, at the end
+                        stopped = stopped or exc
+        if stopped is not None:
+            raise stopped
+
+    def _startable(
+        self, todo: list[str], needs: Mapping[str, list[str]], outcome: DeployOutcome
+    ) -> Iterable[str]:
+        """Take from ``todo`` each service whose dependencies are done, in order.
+
+        One whose dependency failed (or was skipped) is skipped, which may in turn decide
+        its own dependents: so ``todo`` is scanned again until nothing more is decided.
+        """
+        decided = True
+        while decided:
+            decided = False
+            for service in list(todo):
+                if any(d not in outcome.services for d in needs[service]):
+                    continue
+                todo.remove(service)
+                decided = True
+                blocked = [
+                    d
+                    for d in needs[service]
+                    if outcome.services[d].step in (Step.FAILED, Step.SKIPPED)
+                ]
+                if not blocked:
+                    yield service
+                    continue
                 why = f"not started: dependency {', '.join(blocked)} did not become ready"
                 outcome.services[service] = ServiceOutcome(service, Step.SKIPPED, why)
                 self.journal.service_state(service, Step.SKIPPED, why)
-            else:
-                runnable.append(service)
-        with ThreadPoolExecutor(
-            max_workers=max(1, min(self.options.max_parallel, len(runnable) or 1))
-        ) as pool:
-            for result in pool.map(lambda s: self._deploy_service(plans[s]), runnable):
-                outcome.services[result.service] = result
 
     def _deploy_service(self, plan: planning.ServicePlan) -> ServiceOutcome:
         service = plan.service
@@ -293,9 +351,11 @@ class Deployer:
     ) -> ServiceOutcome:
         service = plan.service
         self.journal.service_state(service, Step.APPLYING, f"applying revision {number}", number)
-        applying.hand_over(self.cluster, plan.handovers, self.journal, service=service)
+        applying.hand_over(
+            self.cluster, plan.handovers, self.journal, service=service, pool=self.pool
+        )
         applied = applying.apply_objects(
-            self.cluster, objects, self.journal, service=service, clock=self.clock
+            self.cluster, objects, self.journal, service=service, clock=self.clock, pool=self.pool
         )
         live[:] = applied + inventory.stale(live, objects)  # switching: still the old
         self.revisions.update(service, number, live)
@@ -362,7 +422,12 @@ class Deployer:
             )
         if switching:
             applied += applying.apply_objects(
-                self.cluster, switching, self.journal, service=service, clock=self.clock
+                self.cluster,
+                switching,
+                self.journal,
+                service=service,
+                clock=self.clock,
+                pool=self.pool,
             )
             self.journal.event(
                 "switched",

@@ -63,6 +63,7 @@ class FaultProxy:
         self.upstream = httpx.Client(base_url=state.server, verify=context, timeout=30.0)
         self.rules: list[Rule] = []
         self.seen: list[tuple[str, str]] = []
+        self.faulted: list[tuple[str, str]] = []  # the requests a rule answered
         self.connections: set[socket.socket] = set()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -104,7 +105,10 @@ class FaultProxy:
     def fault_for(self, method: str, path: str) -> Rule | None:
         with self.lock:
             self.seen.append((method, path))
-            return next((rule for rule in self.rules if rule.take(method, path)), None)
+            rule = next((rule for rule in self.rules if rule.take(method, path)), None)
+            if rule is not None:
+                self.faulted.append((method, path))
+            return rule
 
     def write_kubeconfig(self, directory: Path) -> Path:
         path = directory / "faulty-kubeconfig"

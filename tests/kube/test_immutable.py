@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from kapstan.actions.clock import SYSTEM_CLOCK
 from kapstan.engine.applying import apply_objects
+from kapstan.engine.inflight import ApplyPool
 from kapstan.errors import ClusterImmutableError, ClusterInvalidError
 from kapstan.kube import KubeClient
 from kapstan.kube.errors import from_status, immutable_fields
@@ -143,7 +144,7 @@ def test_the_engine_replaces_a_job_whose_template_changed(
     first = kube.apply(job(job_name, namespace))
     journal = Recorded()
     changed = job(job_name, namespace, image="busybox:1.37")
-    apply_objects(kube, [changed], journal, service="jobs", clock=SYSTEM_CLOCK)
+    apply_objects(kube, [changed], journal, service="jobs", clock=SYSTEM_CLOCK, pool=ApplyPool())
     live = kube.get("batch/v1", "Job", job_name, namespace)
     assert live is not None and live["metadata"]["uid"] != first["metadata"]["uid"]
     assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
@@ -161,7 +162,9 @@ def test_the_engine_never_deletes_a_job_refused_for_another_reason(
     journal = Recorded()
     with pytest.raises(ClusterInvalidError, match=r"spec\.backoffLimit") as refused:
         invalid = job(job_name, namespace, backoff=-1)
-        apply_objects(kube, [invalid], journal, service="jobs", clock=SYSTEM_CLOCK)
+        apply_objects(
+            kube, [invalid], journal, service="jobs", clock=SYSTEM_CLOCK, pool=ApplyPool()
+        )
     assert not isinstance(refused.value, ClusterImmutableError)
     live = kube.get("batch/v1", "Job", job_name, namespace)
     assert live is not None and live["metadata"]["uid"] == first["metadata"]["uid"]
