@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from kapstan.model.health import HealthStatus
 from kapstan.model.operation import Operation, ServiceState, Step
@@ -187,16 +187,21 @@ def board_of(
 ) -> ProgressBoard:
     """The board of an operation record: its events, then its services' recorded states.
 
-    Times are seconds of the record's own clock (``datetime.timestamp``). A running
-    operation's services end no earlier than ``now``.
+    Times are the record's own (``moment``). The services of an operation that ended
+    without a word about them end with it (``now`` while it runs).
     """
     board = ProgressBoard([s.service for s in op.services], levels)
     for e in op.events:
         if e.status != "request":  # the recorded request (actions.journal): bookkeeping
-            board.record(e.service, e.resource, e.status, e.message, e.at.timestamp())
+            board.record(e.service, e.resource, e.status, e.message, moment(e.at))
     end = op.finished_at or now
-    board.settle(op.services, end.timestamp() if end is not None else None)
+    board.settle(op.services, moment(end) if end is not None else None)
     return board
+
+
+def moment(at: datetime) -> float:
+    """Seconds since the epoch; a naive moment is UTC (as the store keeps them)."""
+    return (at.replace(tzinfo=UTC) if at.tzinfo is None else at).timestamp()
 
 
 @dataclass(frozen=True)
@@ -255,7 +260,7 @@ def summarize(op: Operation) -> Summary:
     skipped = tuple(Failure(s.service, s.message) for s in op.services if s.step is Step.SKIPPED)
     seconds = None
     if op.finished_at is not None:
-        seconds = round((op.finished_at - op.started_at).total_seconds(), 1)
+        seconds = round(moment(op.finished_at) - moment(op.started_at), 1)
     return Summary(
         kind=op.kind,
         app=op.app,
