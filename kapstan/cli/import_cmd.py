@@ -12,7 +12,6 @@ from pathlib import Path
 
 import typer
 
-from kapstan.actions.kubetargets import environment_target
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import MessageOpt, OutputOpt, author
 from kapstan.cli.output import Format, print_data
@@ -114,7 +113,7 @@ def _target(
     """--env's cluster (asked now), else the versions given, else the sandbox's Kubernetes."""
     if env is not None:
         with open_backend(ctx) as backend:
-            found = environment_target(backend.local_store("import helm --env"), env)
+            found = backend.environments.kubernetes(env)
         return KubeTarget(
             kube_version or found.kube_version,
             (*found.api_versions, *api_versions),

@@ -75,6 +75,7 @@ from kapstan.schemas.environments import (
     EnvironmentClone,
     EnvironmentCreate,
     EnvironmentOut,
+    KubernetesOut,
 )
 from kapstan.schemas.operations import (
     Accepted,
@@ -138,6 +139,7 @@ __all__ = [
     "HookRequest",
     "JsonScalar",
     "KeyChangeOut",
+    "KubernetesOut",
     "LoginRequest",
     "Model",
     "NewToken",

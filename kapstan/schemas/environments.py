@@ -73,3 +73,12 @@ class ConfigSetting(Model):
     """The environment's config from now on; null: none."""
 
     config: str | None
+
+
+class KubernetesOut(Model):
+    """What an environment's cluster runs, as a chart import renders for it."""
+
+    kube_version: str = Field(description="The API server's gitVersion, e.g. v1.36.3.")
+    api_versions: list[str] = Field(
+        description="Served group/versions and group/version/Kinds (helm's --api-versions)."
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kapstan import sandbox
+from kapstan.sandbox.versions import KUBERNETES_VERSION
 from tests.api.conftest import Api, open_api
 from tests.api.test_deploys import sse_events
 
@@ -79,3 +80,12 @@ def test_config_change_then_rollback(live: Api) -> None:
     )
     assert back.status_code == 200 and back.json()["kind"] == "rollback"
     assert back.json()["status"] == "succeeded"
+
+
+def test_an_environments_kubernetes_for_import_helm_env(live: Api) -> None:
+    """``import helm --env`` through a server: the server asks the environment's cluster."""
+    found = live.get("/api/v1/environments/live/kubernetes", user="dana")
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["kubeVersion"] == KUBERNETES_VERSION
+    assert {"v1", "apps/v1", "policy/v1/PodDisruptionBudget"} <= set(body["apiVersions"])

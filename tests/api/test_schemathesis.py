@@ -54,6 +54,7 @@ CLUSTER_READS = {
     "GET /api/v1/applications/{app}/plan",
     "GET /api/v1/applications/{app}/rollback/plan",
     "GET /api/v1/applications/{app}/status",
+    "GET /api/v1/environments/{name}/kubernetes",
 }
 KNOWN_NAMES = {
     "/api/v1/users/": ["vic", "root"],

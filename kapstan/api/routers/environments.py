@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from kapstan import schemas
 from kapstan.actions import environments
 from kapstan.actions.environments import reach
+from kapstan.actions.kubetargets import environment_target
 from kapstan.api import auditing, convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
@@ -38,6 +39,17 @@ def get_environment(
     environment = caller.store.get_environment(name)
     caller.require(name, "view")
     return _out(environment, reachability)
+
+
+@router.get("/{name}/kubernetes")
+def get_kubernetes(caller: CallerDep, name: str) -> schemas.KubernetesOut:
+    """The cluster's version and served API versions (asked now), for ``import helm --env``."""
+    caller.store.get_environment(name)
+    caller.require(name, "view")
+    target = environment_target(caller.store, name)
+    return schemas.KubernetesOut(
+        kube_version=target.kube_version, api_versions=list(target.api_versions)
+    )
 
 
 @router.post("", status_code=201)

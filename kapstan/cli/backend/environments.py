@@ -8,8 +8,10 @@ from typing import Any, Protocol
 
 from kapstan.actions import environments
 from kapstan.actions.environments import EnvironmentDetails
+from kapstan.actions.kubetargets import environment_target
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
+from kapstan.importers.helmrender import KubeTarget
 from kapstan.store import Environment, Store
 from kapstan.store.environments import UNCHANGED, Unchanged
 
@@ -93,6 +95,8 @@ class EnvironmentsPort(Protocol):
 
     def set_config(self, name: str, config: str | None, *, author: str) -> Environment: ...
 
+    def kubernetes(self, name: str) -> KubeTarget: ...
+
 
 class LocalEnvironments:
     def __init__(self, store: Store) -> None:
@@ -150,6 +154,9 @@ class LocalEnvironments:
 
     def details(self, name: str) -> EnvironmentDetails:
         return environments.environment_details(self.store, name)
+
+    def kubernetes(self, name: str) -> KubeTarget:
+        return environment_target(self.store, name)
 
     def set_approval(self, name: str, required: bool, *, author: str) -> Environment:
         before = self.store.get_environment(name).requires_approval
@@ -228,6 +235,11 @@ class RemoteEnvironments:
 
     def list(self) -> list[Environment]:
         return [decode.environment(e) for e in self.client.pages(path("environments"))]
+
+    def kubernetes(self, name: str) -> KubeTarget:
+        body = self.client.get(path("environments", name, "kubernetes"))
+        where = f"environment {name}'s cluster (asked by the server)"
+        return KubeTarget(str(body["kubeVersion"]), tuple(body["apiVersions"]), where)
 
     def details(self, name: str) -> EnvironmentDetails:
         env = decode.environment(self.client.get(path("environments", name)))
