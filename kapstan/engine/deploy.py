@@ -33,13 +33,14 @@ from kapstan.engine.ports import (
     Revisions,
 )
 from kapstan.engine.waiting import WaitResult, wait_ready
+from kapstan.engine.watches import WatchHub
 from kapstan.errors import ConflictError, KapstanError, OperationCancelled
 from kapstan.health import Health
 from kapstan.model.operation import Step
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.plan import ownership
 from kapstan.plan.graph import Graph, waves
-from kapstan.render.labels import stamp_objects
+from kapstan.render.labels import APP_LABEL, stamp_objects
 from kapstan.render.resources import key_of
 
 # A removed service's revision renders nothing; the store wants a non-empty hash.
@@ -164,6 +165,7 @@ class Deployer:
         *,
         clock: Clock,
         on_adopt: AdoptFn | None = None,
+        watches: WatchHub | None = None,
     ) -> None:
         self.cluster = cluster
         self.clock = clock
@@ -173,6 +175,9 @@ class Deployer:
         self.options = options
         self.on_adopt = on_adopt
         self.pool = inflight.ApplyPool(options.max_inflight)
+        # Readiness of every service in flight is followed on one stream per kind and
+        # namespace (this application's objects only), shared by the whole operation.
+        self.watches = watches or WatchHub(cluster, labels={APP_LABEL: target.app})
 
     def plan(self, selected: Sequence[str]) -> list[planning.ServicePlan]:
         """Per service, in dependency order (the order a deploy applies them), removals last."""
@@ -186,6 +191,7 @@ class Deployer:
             previous,
             namespace=self.target.namespace,
             claimant=self.target.claimant,
+            max_parallel=self.options.max_inflight,
         )
         plans = [_redo_unfinished(p) for p in plans]
         return plans + [
@@ -368,6 +374,7 @@ class Deployer:
             progress=self._progress(service),
             check=self.journal.check,
             clock=self.clock,
+            watches=self.watches,
         )
         if waited.ok and plan.color is not None:
             waited = self._switch(plan, objects, switching, applied)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
 from kapstan.engine import bluegreen, inventory
 from kapstan.engine.ports import Cluster, DeployedRevision, InventoryEntry
-from kapstan.errors import ClusterError, ClusterForbiddenError, ClusterUnknownKindError
+from kapstan.errors import (
+    ClusterError,
+    ClusterForbiddenError,
+    ClusterUnknownKindError,
+    KapstanError,
+)
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.plan import live, order, ownership, scaling
 
@@ -122,16 +128,32 @@ def plan_object(
     return ObjectPlan(dataclasses.replace(resource, conflict=conflict), shaped, handover)
 
 
-def autoscalers(cluster: Cluster, namespace: str, desired: Sequence[KubeObject]) -> scaling.Targets:
-    """The workloads an HPA targets: the live HPAs of the namespace and the desired ones."""
+def live_autoscalers(cluster: Cluster, namespace: str) -> list[KubeObject]:
+    """The namespace's HPAs, as far as the cluster and the credentials let us see them."""
     try:
-        hpas = cluster.list("autoscaling/v2", scaling.HPA_KIND, namespace)
+        return cluster.list("autoscaling/v2", scaling.HPA_KIND, namespace)
     except ClusterUnknownKindError:  # a cluster without autoscaling/v2 has no HPA to fight
-        hpas = []
+        return []
     except ClusterForbiddenError:
         # Credentials that may not read HPAs still deploy; only the template's own are known.
-        hpas = []
-    return scaling.targets([*hpas, *desired])
+        return []
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What every service's plan reads of its namespace: read once for a plan of many."""
+
+    dry_run_possible: bool
+    autoscalers: tuple[KubeObject, ...] = ()  # the live HPAs
+
+    @classmethod
+    def read(cls, cluster: Cluster, namespace: str) -> Surroundings:
+        possible = namespace_exists(cluster, namespace)
+        return cls(possible, tuple(live_autoscalers(cluster, namespace)) if possible else ())
+
+    def targets(self, desired: Sequence[KubeObject]) -> scaling.Targets:
+        """The workloads an HPA targets: the live HPAs of the namespace and the desired ones."""
+        return scaling.targets([*self.autoscalers, *desired])
 
 
 def plan_service(
@@ -141,18 +163,22 @@ def plan_service(
     *,
     namespace: str,
     claimant: ownership.Claimant | None = None,
+    around: Surroundings | None = None,
 ) -> ServicePlan:
+    """``around``: the namespace as read already (``plan_services`` reads it once for all)."""
+    around = around or Surroundings.read(cluster, namespace)
     if rendered.settings.strategy == "blue-green":
-        return _plan_blue_green(cluster, rendered, previous, namespace=namespace, claimant=claimant)
-    return _plan(
-        cluster, rendered, previous, list(rendered.objects), namespace=namespace, claimant=claimant
-    )
+        return _plan_blue_green(
+            cluster, rendered, previous, around, namespace=namespace, claimant=claimant
+        )
+    return _plan(cluster, rendered, previous, list(rendered.objects), around, claimant=claimant)
 
 
 def _plan_blue_green(
     cluster: Cluster,
     rendered: RenderedService,
     previous: DeployedRevision | None,
+    around: Surroundings,
     *,
     namespace: str,
     claimant: ownership.Claimant | None = None,
@@ -166,7 +192,7 @@ def _plan_blue_green(
                 rendered,
                 previous,
                 bluegreen.colored(rendered.objects, current),
-                namespace=namespace,
+                around,
                 claimant=claimant,
             ),
             current,
@@ -181,7 +207,7 @@ def _plan_blue_green(
             rendered,
             previous,
             bluegreen.colored(rendered.objects, target),
-            namespace=namespace,
+            around,
             claimant=claimant,
         ),
         target,
@@ -208,18 +234,15 @@ def _plan(
     rendered: RenderedService,
     previous: DeployedRevision | None,
     desired: list[KubeObject],
+    around: Surroundings,
     *,
-    namespace: str,
     claimant: ownership.Claimant | None = None,
 ) -> ServicePlan:
-    dry_run_possible = namespace_exists(cluster, namespace)
     ordered = order.apply_order(desired)
     checks = Checks(
-        claimant,
-        autoscalers(cluster, namespace, ordered) if dry_run_possible else scaling.targets(ordered),
-        tuple(previous.inventory) if previous else (),
+        claimant, around.targets(ordered), tuple(previous.inventory) if previous else ()
     )
-    planned = [plan_object(cluster, o, dry_run_possible, checks) for o in ordered]
+    planned = [plan_object(cluster, o, around.dry_run_possible, checks) for o in ordered]
     resources = tuple(p.resource for p in planned)
     objects = [p.obj for p in planned]
     handovers = tuple(p.handover for p in planned if p.handover is not None)
@@ -261,8 +284,39 @@ def plan_services(
     *,
     namespace: str,
     claimant: ownership.Claimant | None = None,
+    max_parallel: int = 1,
 ) -> list[ServicePlan]:
-    return [
-        plan_service(cluster, s, previous.get(s.name), namespace=namespace, claimant=claimant)
-        for s in services
-    ]
+    """Plan each service, at most ``max_parallel`` at once; plans come in ``services`` order.
+
+    Services are planned in parallel (their reads and dry runs are independent), after
+    one read of the namespace for all; the first error in that order is raised, naming
+    its service.
+    """
+    around = Surroundings.read(cluster, namespace) if services else None
+
+    def plan(rendered: RenderedService) -> ServicePlan:
+        try:
+            return plan_service(
+                cluster,
+                rendered,
+                previous.get(rendered.name),
+                namespace=namespace,
+                claimant=claimant,
+                around=around,
+            )
+        except KapstanError as exc:
+            raise naming(exc, f"planning service {rendered.name}") from exc
+
+    if max_parallel <= 1 or len(services) <= 1:
+        return [plan(s) for s in services]
+    with ThreadPoolExecutor(min(max_parallel, len(services)), "plan") as pool:
+        return list(pool.map(plan, services))
+
+
+def naming(exc: KapstanError, what: str) -> KapstanError:
+    """``exc``, same type and fields, its message led by ``what`` (the service at fault)."""
+    message = f"{what}: {exc.message}"
+    # Not ``copy.copy``: it calls __init__ again, and some errors take more than a message.
+    named = type(exc).__new__(type(exc), message)
+    named.__dict__.update(vars(exc), message=message)
+    return named

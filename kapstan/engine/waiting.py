@@ -1,10 +1,11 @@
 """Wait: until every applied object of a service is healthy, one fails, or time runs out.
 
-Driven by watches, not sleep-polling: read the object, judge it with ``kapstan.health``,
-and if it is still progressing, watch its kind (the service's labels, from the version
-just read) until the next change, then judge again. On failure or timeout, say what is
-still pending and why: conditions, recent events, the failing pod's container state and
-last log lines.
+Driven by the operation's shared watches (``kapstan.engine.watches``), not by polling or
+by a watch per service: read each object once, judge it with ``kapstan.health``, and
+while some are still progressing, follow them on the stream of their kind and namespace
+and judge again whenever one of them changes. On failure or timeout, say what is still
+pending and why: conditions, recent events, the failing pod's container state and last
+log lines.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kapstan.engine.ports import Clock, Cluster
-from kapstan.errors import ClusterError
+from kapstan.engine.watches import Watcher, WatchHub, is_newer
 from kapstan.health import Health, HealthStatus, explain_failure, health_of, pods_for, worst_pods
 from kapstan.model.rendered import KubeObject
-from kapstan.render import labels
 
-WATCH_SLICE = 10  # seconds per watch call: bounded, and the deadline is checked between them
-CHECK_SLICE = 2  # with a ``check`` (cancel, lost lock), at most this long between two checks
+# At most this long between two looks at the journal (cancel, lost lock) and the deadline.
+CHECK_SLICE = 2
 PODDED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"})
 
 
@@ -46,30 +46,31 @@ def _label(obj: KubeObject) -> str:
     return f"{obj.get('kind')} {meta.get('name')}"
 
 
-def _watch_once(
-    cluster: Cluster, obj: KubeObject, current: KubeObject | None, seconds: int, clock: Clock
-) -> None:
-    """Block until the next change to objects of this kind for this service, or ``seconds``."""
-    meta = obj.get("metadata") or {}
-    selector = {
-        k: v
-        for k, v in (meta.get("labels") or {}).items()
-        if k in (labels.APP_LABEL, labels.SERVICE_LABEL)
-    }
-    version = ((current or {}).get("metadata") or {}).get("resourceVersion")
-    try:
-        for _event in cluster.watch(
-            str(obj["apiVersion"]),
-            str(obj["kind"]),
-            meta.get("namespace"),
-            labels=selector or None,
-            resource_version=version,
-            timeout_seconds=max(1, seconds),
-        ):
-            return
-    except ClusterError:
-        # An expired resourceVersion (410) or a dropped watch: judge again from a fresh read.
-        clock.sleep(0.2)
+def _refresh(
+    cluster: Cluster,
+    watcher: Watcher,
+    objects: Sequence[KubeObject],
+    current: list[KubeObject | None],
+    pending: Sequence[int],
+) -> bool:
+    """Take what the streams saw since the last look; True if an object moved.
+
+    A stream that gave up leaves its objects to a direct read at every look.
+    """
+    moved = False
+    for i in pending:
+        obj = objects[i]
+        watcher.follow(obj)
+        if watcher.stopped(obj):
+            fresh = _read(cluster, obj)
+        else:
+            seen = watcher.latest(obj)
+            if seen is None or not is_newer(seen[1], current[i]):
+                continue
+            fresh = None if seen[0] else seen[1]
+        moved = moved or fresh is not current[i]
+        current[i] = fresh
+    return moved
 
 
 def wait_ready(
@@ -80,40 +81,67 @@ def wait_ready(
     progress: Progress | None = None,
     check: Callable[[], None] | None = None,
     clock: Clock,
+    watches: WatchHub | None = None,
 ) -> WaitResult:
-    """Wait for ``objects``; ``check`` is called between two looks and may raise to stop."""
+    """Wait for ``objects``; ``check`` is called between two looks and may raise to stop.
+
+    ``watches``: the operation's shared streams; without, this wait opens its own.
+    """
+    hub = watches or WatchHub(cluster)
+    try:
+        with hub.watcher() as watcher:
+            return _wait(cluster, watcher, objects, timeout, progress, check, clock)
+    finally:
+        if watches is None:
+            hub.close()
+
+
+def _wait(
+    cluster: Cluster,
+    watcher: Watcher,
+    objects: Sequence[KubeObject],
+    timeout: float,
+    progress: Progress | None,
+    check: Callable[[], None] | None,
+    clock: Clock,
+) -> WaitResult:
     deadline = clock.monotonic() + timeout
-    pending = list(objects)
+    current = [_read(cluster, obj) for obj in objects]
+    pending = list(range(len(objects)))
     last: dict[str, Health] = {}
-    slice_ = WATCH_SLICE if check is None else CHECK_SLICE
-    while pending:
+    while True:
         if check is not None:
             check()
-        obj = pending[0]
-        current = _read(cluster, obj)
-        health = health_of(current)
-        if last.get(_label(obj)) != health and progress:
-            progress(_label(obj), health)
-        last[_label(obj)] = health
-        if health.status is HealthStatus.HEALTHY:
-            pending.pop(0)
-            continue
-        if health.status is HealthStatus.FAILED:
-            return WaitResult(
-                False, f"{_label(obj)} failed: {health.message}", explain(cluster, current or obj)
-            )
+        still = []
+        for i in pending:
+            obj, label = objects[i], _label(objects[i])
+            health = health_of(current[i])
+            if last.get(label) != health and progress:
+                progress(label, health)
+            last[label] = health
+            if health.status is HealthStatus.FAILED:
+                return WaitResult(
+                    False, f"{label} failed: {health.message}", explain(cluster, current[i] or obj)
+                )
+            if health.status is not HealthStatus.HEALTHY:
+                still.append(i)
+        pending = still
+        if not pending:
+            return WaitResult(True, "ready")
         remaining = deadline - clock.monotonic()
         if remaining <= 0:
             waiting = "; ".join(
-                f"{_label(o)}: {last.get(_label(o), health).describe()}" for o in pending
+                f"{_label(objects[i])}: {last[_label(objects[i])].describe()}" for i in pending
             )
+            first = pending[0]
             return WaitResult(
                 False,
                 f"timed out after {timeout:.0f}s, still waiting for {waiting}",
-                explain(cluster, current or obj),
+                explain(cluster, current[first] or objects[first]),
             )
-        _watch_once(cluster, obj, current, int(min(slice_, remaining)) or 1, clock)
-    return WaitResult(True, "ready")
+        if not _refresh(cluster, watcher, objects, current, pending):
+            watcher.wait(min(CHECK_SLICE, remaining))
+            _refresh(cluster, watcher, objects, current, pending)
 
 
 def explain(cluster: Cluster, workload: KubeObject) -> tuple[str, ...]:

@@ -248,6 +248,7 @@ class KubeClient(Connection):
             what=what,
             origin=self.target.origin,
             identity=self.target.impersonate,
+            watching=self.watching,
         )
 
     def probe_pod(self, namespace: str, pod: str, port: int, path: str) -> tuple[bool, str]:

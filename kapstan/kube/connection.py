@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx2
 
 from kapstan.errors import ClusterError, ClusterNotFoundError
-from kapstan.kube import config, errors, objects, retries
+from kapstan.kube import config, errors, objects, retries, watches
 from kapstan.kube.discovery import Resolver, discovery_path, kinds_in
 from kapstan.kube.resources import Kind, KubeObject, resource_class
 from kapstan.kube.retries import RetryPolicy
@@ -39,8 +39,10 @@ class Connection:
             self._kube.close()
             raise
         self._kinds = Resolver(self._discovery)
+        self.watching = watches.OpenWatches()  # ended before the connection closes
 
     def close(self) -> None:
+        self.watching.end()
         self._kube.close()
         self._http.close()
 
