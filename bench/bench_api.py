@@ -59,7 +59,7 @@ from typing import Any
 
 import httpx
 import yaml
-from kapstan.web.diagnose import diagnose
+from kapstan.actions.diagnose import diagnose
 
 from kapstan import sandbox
 from kapstan.actions.status import app_status

@@ -21,13 +21,14 @@ Rules (the store's ``check_permission`` knows the role -> permission table):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from kapstan.api.authcache import AccessCache
 from kapstan.api.proxies import ClientAddress, client_of
 from kapstan.api.state import state_of, store_of
 from kapstan.errors import AuthError, ForbiddenError, NotFoundError
@@ -45,13 +46,20 @@ class Caller:
 
     user: User
     store: Store
+    access: AccessCache  # what this process remembers for a few seconds (``api.authcache``)
 
     @property
     def name(self) -> str:
         return self.user.name
 
     def require(self, environment: str, permission: str) -> None:
-        """ForbiddenError unless the caller has ``permission`` on ``environment``."""
+        """ForbiddenError unless the caller has ``permission`` on ``environment``.
+
+        An environment remembered as allowing it passes; anything else is the store's
+        decision (and its message).
+        """
+        if environment in self._allowing(permission):
+            return
         self.store.check_permission(self.user.name, environment, permission)
 
     def can(self, environment: str, permission: str) -> bool:
@@ -124,7 +132,12 @@ class Caller:
 
     def environments_allowing(self, permission: str) -> list[str]:
         """The environments where the caller has ``permission``, by name."""
-        return self.store.environments_allowing(self.user.name, permission)
+        return sorted(self._allowing(permission))
+
+    def _allowing(self, permission: str) -> frozenset[str]:
+        return self.access.environments(
+            self.user.name, permission, self.store.environments_allowing
+        )
 
     def template_writer(self) -> None:
         if self.user.admin or any(r in WRITER_ROLES for r in self.roles().values()):
@@ -150,23 +163,34 @@ class Caller:
 
     def roles(self) -> dict[str, str]:
         """Environment -> the role granted to the caller there (the admin flag aside)."""
-        return {env: str(role) for env, role in self.store.roles_of(self.user.name).items()}
+        return self.access.roles_of(self.user.name, self._stored_roles)
+
+    def _stored_roles(self, user: str) -> dict[str, str]:
+        return {env: str(role) for env, role in self.store.roles_of(user).items()}
 
 
 def current_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller:
+) -> Iterator[Caller]:
+    """The caller, with a view of the store whose reads share one transaction until the
+    endpoint returns (``Store.for_request``; a stream it returns reads on its own)."""
     if credentials is None or not credentials.credentials:
         raise AuthError(
             "this endpoint needs 'Authorization: Bearer <token>'; get a token with "
             "POST /api/v1/login or `kapstan user token NAME`"
         )
-    store = store_of(request)
-    return Caller(store.authenticate_token(credentials.credentials), store)
+    access = state_of(request).access
+    store = store_of(request).for_request()
+    try:
+        yield Caller(access.user(credentials.credentials, store.authenticate_token), store, access)
+    finally:
+        store.close()
 
 
-CallerDep = Annotated[Caller, Depends(current_caller)]
+# scope="function": the view's transaction ends when the endpoint returns, not after the
+# response is sent (an event stream would otherwise read one old snapshot for minutes).
+CallerDep = Annotated[Caller, Depends(current_caller, scope="function")]
 
 
 def client_of_request(request: Request) -> ClientAddress:

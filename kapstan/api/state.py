@@ -1,4 +1,5 @@
-"""What one API process holds: the store, the runner, the limiter, the nonces, the metrics.
+"""What one API process holds: the store, the runner, the limiter, the nonces, the metrics,
+the access cache.
 
 One ``ApiState`` per app, on ``app.state.kapstan``; the store is opened in the lifespan.
 Nothing here is a module global, so tests can run several apps side by side.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from kapstan.api.authcache import AccessCache
 from kapstan.api.clusters import Clusters
 from kapstan.api.flows.nonces import NonceCache
 from kapstan.api.metrics import Metrics
@@ -30,6 +32,7 @@ class ApiState:
     nonces: NonceCache = field(default_factory=NonceCache)
     proxies: TrustedProxies = field(default_factory=TrustedProxies)  # whose X-Forwarded-For counts
     clusters: Clusters = field(default_factory=Clusters)  # kube clients for read-only views
+    access: AccessCache = field(default_factory=AccessCache)  # tokens and roles, for seconds
     store: Store | None = None
     runner: OperationRunner | None = None
 

@@ -6,6 +6,8 @@ Changes made here are audited as the OS user (``$KAPSTAN_USER``), like every CLI
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from kapstan import schemas
@@ -21,6 +23,9 @@ from kapstan.store import Store
 # closes an idle connection must be the client, or a request sent as the server closes it
 # fails in transit (uvicorn's default is 5 s).
 KEEP_ALIVE_SECONDS = 75
+# uvicorn kills a worker that does not answer its supervisor's ping in this time, and a new
+# worker first imports all of Kapstan: 5 s (uvicorn's default) is too little on a busy machine.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 user_app = typer.Typer(help="Users of the server: create them, give them tokens and roles.")
 
@@ -39,10 +44,19 @@ def server(
         help="Proxies (addresses or networks, or '*') whose X-Forwarded-For/-Proto and "
         "Forwarded headers are believed. Default: none; the peer address is the client.",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes on the one port (each with its own store connections, "
+        "operation runner and reaper; they share the store). About one per core.",
+    ),
 ) -> None:
     """Serve the REST API (OpenAPI at /openapi.json) until interrupted."""
     import uvicorn
 
+    from kapstan.api import serve
     from kapstan.api.app import create_app
     from kapstan.api.proxies import TrustedProxies
 
@@ -53,13 +67,19 @@ def server(
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default
     # and replace the peer address with the claim; kapstan.api.proxies reads the headers,
     # from the listed proxies only, and keeps the peer for the audit log.
+    if workers > 1:
+        # The workers are new processes: they build the app from these (``kapstan.api.serve``).
+        os.environ.update(serve.worker_environ(url, forwarded_allow_ips))
     uvicorn.run(
-        create_app(url, proxies=proxies),
+        serve.FACTORY if workers > 1 else create_app(url, proxies=proxies),
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         proxy_headers=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -12,13 +12,14 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, StoreError
 from kapstan.store.crypto import SecretBox, key_configured
 from kapstan.store.database import Database
 from kapstan.store.passwords import Passwords
+from kapstan.store.shared import SharedReads
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -49,6 +50,7 @@ class Repository:
         self._environ = environ
         self._secret_box: SecretBox | None = None
         self._passwords = passwords or Passwords()
+        self._shared: SharedReads | None = None  # set on a request's view (``for_request``)
 
     def _box(self) -> SecretBox:
         """The key, read on first use: a store without secrets never needs one."""
@@ -73,8 +75,19 @@ class Repository:
 
     def _read(self, work: Callable[[Session], T]) -> T:
         try:
-            with self._db.reading() as session:
-                return work(session)
+            shared = self._shared.take() if self._shared is not None else None
+            if shared is None:
+                with self._db.reading() as session:
+                    return work(session)
+            assert self._shared is not None
+            failed = False
+            try:
+                return work(shared)
+            except SQLAlchemyError:
+                failed = True
+                raise
+            finally:
+                self._shared.give_back(failed=failed)
         except OperationalError as exc:
             raise StoreError(
                 f"cannot read the store at {self._db.describe()}: {reason(exc)}"
@@ -82,6 +95,8 @@ class Repository:
 
     def _write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction; run it again if it lost a race on a number."""
+        if self._shared is not None:
+            self._shared.end_transaction()
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._db.writing() as session:

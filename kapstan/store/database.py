@@ -123,6 +123,12 @@ class Database:
         with self._reads() as session, session.begin():
             yield session
 
+    def begin_reading(self) -> Session:
+        """A session in an open read transaction, for ``SharedReads`` (its owner ends it)."""
+        session = self._reads()
+        session.begin()
+        return session
+
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One transaction: committed if the block returns, rolled back if it raises."""

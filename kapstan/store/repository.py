@@ -7,6 +7,7 @@ are mixed in here, so every method is ``store.<method>``.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -18,9 +19,11 @@ from kapstan.store.approvals import ApprovalStore
 from kapstan.store.audit import AuditStore
 from kapstan.store.base import Clock, utc_now
 from kapstan.store.configs import ConfigStore
+from kapstan.store.crypto import key_configured
 from kapstan.store.database import Database, create, resolve_url
 from kapstan.store.deletions import DeletionStore
 from kapstan.store.environments import EnvironmentStore
+from kapstan.store.hookclaims import HookClaimStore
 from kapstan.store.locks import LockStore
 from kapstan.store.logins import LoginFailureStore
 from kapstan.store.migrate import upgrade
@@ -29,6 +32,7 @@ from kapstan.store.passwords import Passwords
 from kapstan.store.revisions import RevisionStore
 from kapstan.store.roles import RoleStore
 from kapstan.store.sessions import ConsoleSessionStore
+from kapstan.store.shared import SharedReads
 from kapstan.store.templates import TemplateStore
 from kapstan.store.tokens import TokenStore
 from kapstan.store.users import UserStore
@@ -50,6 +54,7 @@ class Store(
     AuditStore,
     ApprovalStore,
     DeletionStore,
+    HookClaimStore,
 ):
     """Kapstan's objects (templates to locks) and who may change them (users to approvals)."""
 
@@ -84,7 +89,22 @@ class Store(
         """Where the store lives (password hidden)."""
         return self._db.describe()
 
+    def for_request(self) -> Store:
+        """A view of this store for one request: its reads share one transaction
+        (``kapstan.store.shared``) until ``close``; its writes are the store's.
+
+        Closing the view ends that transaction only; the store stays open.
+        """
+        if key_configured(self._environ):
+            self._box()  # read the key once, here, not once per view
+        view = copy.copy(self)
+        view._shared = SharedReads(self._db)
+        return view
+
     def close(self) -> None:
+        if self._shared is not None:  # a request's view: the store itself stays open
+            self._shared.close()
+            return
         self._db.close()
 
     def __enter__(self) -> Store:

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kapstan.api.auth import Caller
 from kapstan.api.errors import status_of
-from kapstan.api.state import store_of
+from kapstan.api.state import state_of, store_of
 from kapstan.errors import AuthError, ForbiddenError, KapstanError
 from kapstan.model.values import Value, display
 from kapstan.web.sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, Session, Sessions, same_token
@@ -101,7 +101,7 @@ def page_caller(request: Request) -> PageCaller:
         sessions_of(request).end(session.id)
         request.state.console_session = None
         raise NeedLogin("this account is disabled; log in again")
-    return PageCaller(Caller(session.account, store_of(request)), session)
+    return PageCaller(Caller(session.account, store_of(request), state_of(request).access), session)
 
 
 async def check_csrf(request: Request, session: Session) -> None:

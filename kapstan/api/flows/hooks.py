@@ -16,11 +16,13 @@ so a captured request cannot be resent with a fresh nonce, nor to another applic
 sharing the secret (two apps on one config do). A body accepted once is refused again
 within the window whatever its nonce: a replayed ``image.tag`` cannot undo a newer fix.
 
-Nonces and body digests are remembered in memory (per process) and looked up in the audit
-log, where every accepted request records both: so a replay is caught across restarts and
-replicas too (two replicas receiving the same request within milliseconds is the window
-left). The body digest is keyed by the app's webhook secret: a body may hold a value that
-is secret elsewhere, and an unkeyed hash of it in the audit log could be guessed offline.
+Nonces and body digests are remembered in memory (per process, to refuse a replay
+without a store write) and claimed in the store (``kapstan.store.hookclaims``): one
+transaction at a time per application checks that no claim or acceptance in the audit
+log holds them and appends the claim, so a replay is caught across restarts, replicas
+and ``--workers`` processes, even when the copies arrive at the same moment. The body
+digest is keyed by the app's webhook secret: a body may hold a value that is secret
+elsewhere, and an unkeyed hash of it in the audit log could be guessed offline.
 """
 
 from __future__ import annotations
@@ -120,9 +122,17 @@ def check_signature(
     return Signed(timestamp, nonce, body_digest(secret, body))
 
 
-def check_replay(store: Store, cache: NonceCache, app: str, signed: Signed, now: datetime) -> None:
-    """ConflictError if ``app`` accepted this nonce, or this body, within the window
-    (memory first, then the audit log, which every process writes)."""
+def check_replay(
+    store: Store,
+    cache: NonceCache,
+    app: str,
+    signed: Signed,
+    now: datetime,
+    client: Mapping[str, str] | None = None,
+) -> int:
+    """Claim this nonce and body for ``app`` (the claim's id); ConflictError if a request
+    within the window holds either (memory first, then the store, shared by every process).
+    ``client``: who sent it, recorded with the claim."""
     used = ConflictError(
         "this webhook nonce was used already (a replayed request); send a new nonce per request"
     )
@@ -136,22 +146,24 @@ def check_replay(store: Store, cache: NonceCache, app: str, signed: Signed, now:
     if not cache.add(f"{app}\0body\0{signed.digest}"):
         raise again
     since = now - timedelta(seconds=2 * WINDOW_SECONDS)
-    for entry in store.list_audit(
-        limit=1000, offset=0, actor=None, kind="application", name=app, since=since
-    ):
-        details = entry.details or {}
-        if entry.action != "webhook.accept":
-            continue
-        if details.get("nonce") == signed.nonce:
-            raise used
-        if details.get("bodyDigest") == signed.digest:
-            raise again
+    try:
+        claim = store.claim_webhook(
+            app, nonce=signed.nonce, digest=signed.digest, since=since, details=client
+        )
+    except BaseException:
+        forget(store, cache, app, signed, None)
+        raise
+    if claim.id is None:  # another process (or a restart ago) has it: keep it remembered
+        raise used if claim.clash == "nonce" else again
+    return claim.id
 
 
-def forget(cache: NonceCache, app: str, signed: Signed) -> None:
+def forget(store: Store, cache: NonceCache, app: str, signed: Signed, claim: int | None) -> None:
     """Let a request that was not applied (it failed after ``check_replay``) be sent again."""
     cache.discard(f"{app}\0nonce\0{signed.nonce}")
     cache.discard(f"{app}\0body\0{signed.digest}")
+    if claim is not None:
+        store.release_webhook(app, claim)
 
 
 def check_keys(values: Mapping[str, object]) -> None:

@@ -168,9 +168,11 @@ def delete_config(caller: CallerDep, name: str) -> schemas.ConfigDeletedOut:
 
 @router.post("/users/{name}/disable")
 def disable_user(caller: CallerDep, name: str) -> schemas.UserOut:
-    """The user's tokens and console sessions stop working at once."""
+    """The user's tokens and console sessions stop working: at once on this server process,
+    within seconds (``api.authcache``) on the others."""
     caller.require_admin("disabling a user")
     user = access.disable_user(caller.store, name, author=caller.name, via="api")
+    caller.access.forget()
     return _user(user, caller.store.roles_of(name))
 
 
@@ -186,4 +188,5 @@ def revoke_role(caller: CallerDep, name: str, environment: str) -> schemas.RoleR
     """Take the user's role in the environment away (an administrator, or its admin)."""
     caller.grant(environment)
     before = access.revoke_role(caller.store, name, environment, author=caller.name, via="api")
+    caller.access.forget()
     return schemas.RoleRevokedOut(user=name, environment=environment, role=before)

@@ -63,7 +63,9 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
         )
         values = _parse(raw)
         hooks.check_keys(values)
-        hooks.check_replay(store, nonces, app, signed, now)
+        claim = hooks.check_replay(
+            store, nonces, app, signed, now, client_of_request(request).audit()
+        )
     except KapstanError as exc:
         log.warning("webhook for %s refused from %s: %s", app, client_address(request), exc.message)
         _refused(store, app, client_of_request(request).audit(), exc)
@@ -95,7 +97,7 @@ def _handle(store: Store, request: Request, app: str, raw: bytes) -> schemas.Hoo
             },
         )
     except BaseException:
-        hooks.forget(nonces, app, signed)  # not applied: the same request may be sent again
+        hooks.forget(store, nonces, app, signed, claim)  # not applied: it may be sent again
         raise
     triggered = []
     if result.created:

@@ -100,6 +100,7 @@ def grant_role(caller: CallerDep, name: str, body: schemas.RoleGrant) -> schemas
     caller.grant(body.environment)
     before = caller.store.role_for(name, body.environment)
     caller.store.grant_role(name, body.environment, body.role)
+    caller.access.forget()  # a role replaced may allow less: not after ttl, now, here
     auditing.record(
         caller.store,
         caller.name,
@@ -145,4 +146,6 @@ def revoke_token(caller: CallerDep, token_id: schemas.StoredInt) -> schemas.Toke
     own = token_id in {t.id for t in caller.store.list_tokens(caller.name)}
     if not own and not caller.user.admin:
         raise NotFoundError(f"you have no token {token_id}; list yours with GET /api/v1/tokens")
-    return _token(access.revoke_token(caller.store, token_id, author=caller.name, via="api"))
+    revoked = access.revoke_token(caller.store, token_id, author=caller.name, via="api")
+    caller.access.forget()
+    return _token(revoked)

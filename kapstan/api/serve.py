@@ -1,0 +1,47 @@
+"""The app as each of ``kapstan server --workers N``'s processes builds it.
+
+uvicorn's worker processes import the app by name (an app object cannot be handed to
+another process), so ``kapstan server`` writes its settings into the environment the
+workers inherit (``worker_environ``) and each worker calls ``app_from_environ``.
+
+What each worker holds on its own, and why that is still correct with several:
+
+- its store connections, operation runner and reaper (``api.reaper``): operations are
+  coordinated through the store's application locks and leases, exactly as between
+  replicas on one store; an operation runs in the worker that started it, and a worker
+  that dies has its operations taken over by another's reaper once the lease ends;
+- the login rate limit counts failures in the store (``api.ratelimit``): all workers
+  count the same failures;
+- webhook nonces and bodies are claimed in the store, one claim at a time per
+  application (``store.hookclaims``); a worker's memory only refuses replays sooner;
+- tokens and roles are remembered for seconds (``api.authcache``): a revocation reaches
+  every worker within that time;
+- Prometheus metrics (``/metrics``) are per worker: a scrape sees the worker that
+  answered it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+
+from kapstan.api.app import create_app
+from kapstan.api.proxies import TrustedProxies
+
+FACTORY = "kapstan.api.serve:app_from_environ"
+DB_VARIABLE = "KAPSTAN_SERVER_WORKER_DB"
+PROXIES_VARIABLE = "KAPSTAN_SERVER_WORKER_PROXIES"
+
+
+def worker_environ(url: str | None, proxies: str) -> dict[str, str]:
+    """The variables ``app_from_environ`` reads: the store URL and the trusted proxies."""
+    return {DB_VARIABLE: url or "", PROXIES_VARIABLE: proxies}
+
+
+def app_from_environ(environ: Mapping[str, str] | None = None) -> FastAPI:
+    """The app on the store and proxies ``kapstan server`` named (``worker_environ``)."""
+    env = os.environ if environ is None else environ
+    url = env.get(DB_VARIABLE) or None
+    return create_app(url, proxies=TrustedProxies.parse(env.get(PROXIES_VARIABLE, "")))
