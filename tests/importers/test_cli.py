@@ -84,7 +84,6 @@ def test_helm_import_with_values(kapstan: Run) -> None:
     assert code == 0 and out.startswith(
         "template blog@1 saved\nservices: cache, blog-api, blog-worker"
     )
-
     assert "chart blog: rendered for Kubernetes v1.36.3 (the sandbox's version)" in out
 
 
