@@ -13,8 +13,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -75,6 +77,28 @@ def _populate(state: ApiState, kubeconfig: Path) -> None:
     store.save_template_version("shop", dict(samples.FILES), parsed.digest, author="setup")
 
 
+@contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """``app`` served by uvicorn on a free loopback port (yielded), stopped on exit."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30  # a bound on a hang, not a speed assertion
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
 @pytest.fixture
 def served(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Served]:
     if not CHROMIUM.exists():
@@ -84,25 +108,10 @@ def served(sandbox_cluster: sandbox.SandboxState, tmp_path: Path) -> Iterator[Se
         environ={"KAPSTAN_SECRET_KEY": generate_key()},
         shutdown_wait=10.0,
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    state = app.state.kapstan
-    _populate(state, sandbox_cluster.kubeconfig)
-    try:
+    with serving(app) as port:
+        state = app.state.kapstan
+        _populate(state, sandbox_cluster.kubeconfig)
         yield Served(f"http://127.0.0.1:{port}/ui", state)
-    finally:
-        server.should_exit = True
-        thread.join(30)
 
 
 def _shot(page: object, name: str) -> None:

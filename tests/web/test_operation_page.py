@@ -9,14 +9,11 @@ the page reads the store, whoever runs the operation.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from kapstan.api.app import create_app
 from kapstan.model.operation import Step
@@ -25,7 +22,7 @@ from kapstan.store.crypto import generate_key
 from kapstan.templates.parser import parse_template
 from kapstan.web.sessions import COOKIE, Sessions
 from tests.api import samples
-from tests.web.test_browser import ARGS, CHROMIUM, _free_port, _wait_done, playwright_api
+from tests.web.test_browser import ARGS, CHROMIUM, _wait_done, playwright_api, serving
 
 
 @dataclass
@@ -44,20 +41,14 @@ def site(tmp_path: Path) -> Iterator[Site]:
         environ={"KAPSTAN_SECRET_KEY": generate_key()},
         shutdown_wait=10.0,
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    store = app.state.kapstan.store
-    kubeconfig = tmp_path / "kubeconfig"
+    with serving(app) as port:
+        store = app.state.kapstan.store
+        _populate(store, tmp_path / "kubeconfig")
+        yield Site(f"http://127.0.0.1:{port}/ui", store, Sessions(store).create("dana").id)
+
+
+def _populate(store: Store, kubeconfig: Path) -> None:
+    """App shop (db, then api, then web) in environment dev, where dana deploys."""
     kubeconfig.write_text(samples.NO_CLUSTER)
     store.create_config("dev", {"api.replicas": 1}, author="setup")
     store.create_environment(
@@ -75,11 +66,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
         config="dev",
         config_version=None,
     )
-    try:
-        yield Site(f"http://127.0.0.1:{port}/ui", store, Sessions(store).create("dana").id)
-    finally:
-        server.should_exit = True
-        thread.join(30)
 
 
 def _journal_to_the_end(store: Store, op: int) -> None:
