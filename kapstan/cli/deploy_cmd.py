@@ -213,6 +213,13 @@ def deploy(
         help="Take over live objects created outside Kapstan (kubectl, Helm...); audited. "
         "Never another application's objects.",
     ),
+    max_inflight: int = typer.Option(
+        DeployOptions.max_inflight,
+        "--max-inflight",
+        min=1,
+        help="Apply requests in flight at once, all services together (waiting for "
+        "readiness holds none).",
+    ),
     output: Format = OutputOpt,
     progress: ProgressMode = ProgressOpt,
 ) -> None:
@@ -233,7 +240,12 @@ def deploy(
             if not typer.confirm("Deploy?", default=False):
                 raise typer.Exit(ExitCode.FAILED)
         options = DeployOptions(
-            timeout=timeout, atomic=atomic, force=force, message=message, adopt=adopt
+            timeout=timeout,
+            atomic=atomic,
+            force=force,
+            message=message,
+            adopt=adopt,
+            max_inflight=max_inflight,
         )
         started = backend.deploys.deploy(name, services=services, options=options, author=author())
         _run(started, output, progress, backend, [p.service for p in planned.services])

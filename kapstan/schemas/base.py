@@ -17,6 +17,8 @@ T = TypeVar("T")
 # Ids, versions and offsets live in integer columns (32 bits in PostgreSQL): a number past
 # them is refused at the edge (422 naming the field), not by the database driver (a 500).
 MAX_STORED_INT = 2**31 - 1
+# Apply requests one deploy may keep in flight (a server's callers share its apiserver).
+MAX_INFLIGHT = 256
 StoredInt = Annotated[int, Field(ge=-MAX_STORED_INT - 1, le=MAX_STORED_INT)]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kapstan.schemas.base import MAX_STORED_INT, Model
+from kapstan.schemas.base import MAX_INFLIGHT, MAX_STORED_INT, Model
 
 
 class DeployRequest(Model):
@@ -18,6 +18,9 @@ class DeployRequest(Model):
     message: str = ""
     adopt: bool = Field(
         False, description="Take over live objects created outside Kapstan (audited as app.adopt)."
+    )
+    max_inflight: int = Field(
+        16, ge=1, le=MAX_INFLIGHT, description="Apply requests in flight at once (all services)."
     )
 
 

@@ -117,6 +117,7 @@ def deploy(
         force=body.force,
         message=body.message,
         adopt=body.adopt,
+        max_inflight=body.max_inflight,
     )
     started = deploys.request_deploy(
         caller.store,

@@ -249,6 +249,7 @@ class RemoteDeploys:
             "force": options.force,
             "message": options.message,
             "adopt": options.adopt,
+            "max_inflight": options.max_inflight,
         }
         started = self._started(self.client.post(path("applications", app, "deploy"), body))
         if isinstance(started, Approval):
