@@ -1,6 +1,6 @@
 """The demo: the whole product in one run, on any cluster (the sandbox by default).
 
-environments dev + prod -> demo-shop from the market into dev -> deploy in waves
+environments dev + prod -> demo-shop from the market into dev -> deploy in dependency order
 -> change one key: only its service rolls -> promote to prod -> deploy there
 """
 
@@ -88,7 +88,7 @@ def run_demo(
         f"2/{STEPS} the market's demo-shop (10 services, 4 waves) installed into dev as application {APP!r}"
     )
     install(store, "demo-shop", env="dev", app=APP, author=author)
-    say(f"3/{STEPS} deploying {APP} to dev in dependency waves")
+    say(f"3/{STEPS} deploying {APP} to dev in dependency order")
     first = _check(
         deploy_app(store, APP, author=author, options=options, listener=listener),
         "the first deploy",

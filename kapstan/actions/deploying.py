@@ -197,7 +197,7 @@ def deploy_app(
     trigger: str = "cli",
     clock: Clock = SYSTEM_CLOCK,
 ) -> DeployResult:
-    """Deploy ``services`` (all when empty) of ``app`` in dependency waves, as one operation.
+    """Deploy ``services`` (all when empty) of ``app`` in dependency order, as one operation.
 
     ``clock`` is the engine's time (deadlines, blue-green retirement marks): tests move it.
 

@@ -88,7 +88,9 @@ def find_cycle(graph: Graph) -> list[str] | None:
 def waves(graph: Graph) -> list[list[str]]:
     """Services in dependency order: each wave depends only on earlier waves; sorted names.
 
-    Raises GraphError on a cycle.
+    Levels for display and ordering: a deploy does not wait for a whole wave, it starts a
+    service once its own dependencies are ready (``kapstan.engine.deploy``). Raises
+    GraphError on a cycle.
     """
     cycle = find_cycle(graph)
     if cycle:
