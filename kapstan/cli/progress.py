@@ -155,6 +155,7 @@ class LiveProgress:
 
     The engine calls the listener from its worker threads: the board is behind a lock.
     ``auto_refresh`` off (tests) redraws at each call instead of a few times a second.
+    The table stays on screen when it ends (its last frame), above the summary.
     """
 
     def __init__(
@@ -171,6 +172,7 @@ class LiveProgress:
         self.started = clock()
         self.auto_refresh = auto_refresh
         self._lock = threading.Lock()
+        self._drawn = False
         self.live = Live(
             self,
             console=out,
@@ -189,7 +191,6 @@ class LiveProgress:
             )
 
     def __enter__(self) -> LiveProgress:
-        self.live.start()
         return self
 
     def __exit__(
@@ -198,12 +199,18 @@ class LiveProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.live.stop()
+        if self.live.is_started:
+            self.live.stop()
 
     def __call__(self, service: str, resource: str, status: str, message: str) -> None:
         with self._lock:
             self.board.record(service, resource, status, message, self.clock())
-        if not self.auto_refresh:
+            first, self._drawn = not self._drawn, True
+        # Drawn from the first call on: an operation that never starts (it waits for an
+        # approval) leaves no empty table behind.
+        if first:
+            self.live.start()
+        elif not self.auto_refresh:
             self.live.refresh()
 
 
