@@ -12,8 +12,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # PostgreSQL for the store tests; Chromium for the console's browser tests; Graphviz (dot)
-# lays out the console's dependency-graph picture, offline, edges routed around the boxes.
-APT_PACKAGES=(postgresql chromium graphviz)
+# lays out the console's dependency-graph picture, offline, edges routed around the boxes;
+# GNU time reports each tool's peak memory in bench/bench_deploy.py.
+APT_PACKAGES=(postgresql chromium graphviz time)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
