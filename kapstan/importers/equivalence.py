@@ -5,9 +5,10 @@ what does not change what runs:
 
 - the order of objects, of mapping keys, and of list items that have a name (containers,
   env, ports, volumes, mounts: keyed by ``name``, ``mountPath`` or port);
-- fields a live cluster adds (``status``, ``uid``, ``resourceVersion``...) and values the
-  API server fills in when they are left out (``replicas: 1``, ``protocol: TCP``,
-  ``type: ClusterIP``, ``imagePullPolicy`` for the image's tag...), and empty values;
+- fields a live cluster adds (``status``, ``uid``, ``resourceVersion``, a Service's
+  ``clusterIP``, controllers' annotations...) and values the API server fills in when they
+  are left out (``replicas: 1``, ``protocol: TCP``, ``type: ClusterIP``,
+  ``imagePullPolicy`` for the image's tag...), and empty values;
 - Kapstan's own labels and annotations (``kapstan.io/*``, ``managed-by: kapstan``), at
   every level (pod templates included);
 - the namespace: ``metadata.namespace`` is dropped, and a namespace given for a side is
@@ -46,7 +47,11 @@ _SERVER_FIELDS = (
     "managedFields",
     "selfLink",
 )
-_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# Annotations written by kubectl and controllers, not by the manifest's author.
+_WRITTEN_BY_OTHERS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+)
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL", re.I)
 _ROLLING = "RollingUpdate"
 # Values the API server fills in when a manifest leaves them out, per kind (top of spec).
@@ -181,15 +186,15 @@ def _scrub_metadata(value: Any) -> None:
             entries = meta.get(section)
             if isinstance(entries, dict):
                 meta[section] = {
-                    k: v for k, v in entries.items() if not _kapstans(str(k), v, section)
+                    k: v for k, v in entries.items() if not _ignored(str(k), v, section)
                 }
     for key, item in value.items():
         if key != "metadata":
             _scrub_metadata(item)
 
 
-def _kapstans(key: str, value: Any, section: str) -> bool:
-    if key.startswith("kapstan.io/") or key == _LAST_APPLIED:
+def _ignored(key: str, value: Any, section: str) -> bool:
+    if key.startswith("kapstan.io/") or key in _WRITTEN_BY_OTHERS:
         return True
     return section == "labels" and key == "app.kubernetes.io/managed-by" and value == "kapstan"
 
@@ -214,6 +219,7 @@ def _drop_defaults(obj: Obj, kind: str) -> None:
         if isinstance(job, dict):
             _drop_equal(job, _SPEC_DEFAULTS["Job"])
     if kind == "Service":
+        _drop_allocated(spec)
         for port in spec.get("ports") or []:
             if isinstance(port, dict):
                 _drop_port_defaults(port, "port")
@@ -224,6 +230,16 @@ def _drop_defaults(obj: Obj, kind: str) -> None:
     pod_spec = pod.get("spec") if isinstance(pod, dict) else None
     if isinstance(pod_spec, dict):
         _drop_pod_defaults(pod_spec)
+
+
+def _drop_allocated(spec: Obj) -> None:
+    """Addresses the API server gives a Service (``None``, a headless Service, is kept)."""
+    if spec.get("clusterIP") != "None":
+        spec.pop("clusterIP", None)
+    if spec.get("clusterIPs") != ["None"]:
+        spec.pop("clusterIPs", None)
+    if spec.get("ipFamilies") == ["IPv4"]:
+        del spec["ipFamilies"]
 
 
 def _drop_pod_defaults(spec: Obj) -> None:
