@@ -387,11 +387,15 @@ def format_operation(op: Operation) -> str:
     ]
     if op.message:
         lines.append(f"  {op.message}")
-    lines += [f"  {s.service:<14} {s.step.value:<11} {s.message}" for s in op.services]
-    lines.append("events:")
+    longest = max([0, *(len(s.service) for s in op.services), *(len(e.service) for e in op.events)])
     lines += [
-        f"  {when(e.at)} {e.service or '(app)':<12} {e.status:<11} {e.resource + '  ' if e.resource else ''}"
-        f"{e.message}"
+        f"  {s.service:<{max(14, longest)}} {s.step.value:<11} {s.message}" for s in op.services
+    ]
+    lines.append("events:")
+    width = max(PLAIN_WIDTH, longest)  # columns aligned whatever the names' length
+    lines += [
+        f"  {when(e.at)} {e.service or '(app)':<{width}} {e.status:<11} "
+        f"{e.resource + '  ' if e.resource else ''}{e.message}"
         for e in op.events
     ]
     return "\n".join(lines)

@@ -9,12 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
+from kapstan.cli.deploy_cmd import format_operation
 from kapstan.cli.progress import (
     LiveProgress,
     PlainProgress,
+    ProgressMode,
     format_event,
     format_summary,
     visible_rows,
+    wants_table,
 )
 from kapstan.model.operation import Operation, OperationEvent, ServiceState, Step
 from kapstan.plan.graph import Graph
@@ -185,3 +188,18 @@ def test_a_long_table_keeps_failed_and_running_services_in_view() -> None:
     shown, hidden = visible_rows(board.rows(), 5)
     assert [r.service for r in shown] == ["s000", "s001", "s002", "s040", "s045"]
     assert hidden == 45
+
+
+def test_the_operation_log_aligns_its_columns_for_long_names_too() -> None:
+    text = format_operation(_operation())
+    lines = text.split("events:\n")[1].splitlines()
+    events = _operation().events
+    # "  2026-12-05 12:00:00 SERVICE STATUS": the status starts after a 40-wide service.
+    column = 2 + 19 + 1 + 40 + 1
+    assert [line[column:].split()[0] for line in lines] == [e.status for e in events], lines
+    assert lines[0][2 + 19 + 1 :].startswith("(app) ")
+
+
+def test_auto_shows_the_table_only_on_a_terminal() -> None:
+    assert not wants_table(ProgressMode.auto), "pytest captures stdout: not a terminal"
+    assert wants_table(ProgressMode.table) and not wants_table(ProgressMode.plain)
