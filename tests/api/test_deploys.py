@@ -25,7 +25,12 @@ def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_deploy_answers_202_with_the_operation_and_the_stream_ends(api: Api) -> None:
-    started = api.post("/api/v1/applications/shop/deploy", {"services": ["api"]}, user="dana")
+    for wrong in (0, 257):  # the in-flight bound is the caller's, within limits
+        refused = api.post("/api/v1/applications/shop/deploy", {"max_inflight": wrong})
+        assert refused.status_code == 422 and "max_inflight" in refused.text
+    started = api.post(
+        "/api/v1/applications/shop/deploy", {"services": ["api"], "max_inflight": 4}, user="dana"
+    )
     assert started.status_code == 202
     op = started.json()["operationId"]
     assert started.json()["status"] == "running"
