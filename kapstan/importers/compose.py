@@ -26,6 +26,7 @@ from kapstan.importers.composerefs import addresses
 from kapstan.importers.composeservice import ServiceTranslator
 from kapstan.importers.composevars import Variables, read_env_file
 from kapstan.importers.names import dns_label, unique
+from kapstan.importers.proof import prove
 from kapstan.importers.references import referenced
 from kapstan.importers.result import ImportResult, Report
 from kapstan.importers.sources import read_text
@@ -83,7 +84,7 @@ def import_compose(
     config = {**ctx.variables.config, **ctx.config}
     promote = image_keys(o for out in outs for o in out.objects)
     result = assemble(name or ctx.project, outs, config, report, promote)
-    return replace(result, source_objects=_source_objects(outs, config))
+    return prove(replace(result, source_objects=_source_objects(outs, config)))
 
 
 def _read_dotenv(file: Path, dotenv: Path) -> dict[str, str]:

@@ -14,7 +14,9 @@ what does not change what runs:
 - the namespace: ``metadata.namespace`` is dropped, and a namespace given for a side is
   written ``<namespace>`` inside values (``db.<namespace>.svc``), so two renders for
   different namespaces compare equal;
-- a Secret's ``stringData`` is read as its base64 ``data``.
+- a Secret's ``stringData`` is read as its base64 ``data``;
+- Kapstan's config delivery (``inline_delivery``): env read from a ConfigMap or Secret the
+  render generated is read as the literal value it holds; a secret's value matches any.
 
 What remains is listed, one ``Difference`` per object only on one side or per field
 that differs. Values of Secrets, and of env variables whose name says they hold a secret,
@@ -27,16 +29,19 @@ import base64
 import copy
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kapstan.importers.names import split_image
-from kapstan.render.configdelivery import POD_TEMPLATE_PATHS
+from kapstan.render.configdelivery import POD_TEMPLATE_PATHS, pod_templates
 
 Obj = dict[str, Any]
 NAMESPACE_TOKEN = "<namespace>"
 REDACTED = "<redacted>"
+# Stands for a value a secret config key delivers: set per environment, so it is compared
+# for where it goes, never for what it is, and never shown.
+FROM_SECRET = "<from a secret config key>"
 _SHOWN = 100  # characters of a value shown in a difference
 
 _SERVER_FIELDS = (
@@ -158,6 +163,59 @@ def differences(
                 for path, a, b in _diff(left[ref], right[ref], ())
             ]
     return out
+
+
+def inline_delivery(objects: Iterable[Mapping[str, Any]], generated: Collection[str]) -> list[Obj]:
+    """``objects`` with Kapstan's config delivery undone, as the source would write it.
+
+    ``generated``: ``Kind/name`` of the ConfigMaps and Secrets the render generated for
+    services' ``env:`` keys. They are left out, and each env variable read from one gets
+    the value it holds (``FROM_SECRET`` for a Secret's) as a literal ``value``; a projected
+    volume made only of them is left out too (the files' mounts stay).
+    """
+    held: dict[str, Mapping[str, Any]] = {}
+    out: list[Obj] = []
+    for obj in objects:
+        ref = ref_of(obj)
+        if ref not in generated:
+            out.append(copy.deepcopy(dict(obj)))
+        elif obj.get("kind") == "Secret":
+            keys = {**(obj.get("data") or {}), **(obj.get("stringData") or {})}
+            held[ref] = dict.fromkeys(keys, FROM_SECRET)
+        else:
+            held[ref] = obj.get("data") or {}
+    for obj in out:
+        for pod in pod_templates(obj):
+            volumes = pod["spec"].get("volumes")
+            if isinstance(volumes, list):
+                pod["spec"]["volumes"] = [v for v in volumes if not _delivers(v, held)]
+            for key in ("initContainers", "containers"):
+                for container in pod["spec"].get(key) or []:
+                    if isinstance(container, dict) and container.get("env"):
+                        container["env"] = [_inlined(e, held) for e in container["env"]]
+    return out
+
+
+def _delivers(volume: Any, held: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Kapstan's projected volume of ``files:`` keys (its mounts are still compared)."""
+    sources = ((volume or {}).get("projected") or {}).get("sources") or []
+    refs = [
+        f"{kind}/{(source.get(field) or {}).get('name')}"
+        for source in sources
+        for field, kind in (("configMap", "ConfigMap"), ("secret", "Secret"))
+        if field in source
+    ]
+    return bool(refs) and all(ref in held for ref in refs)
+
+
+def _inlined(env: Any, held: Mapping[str, Mapping[str, Any]]) -> Any:
+    source = (env.get("valueFrom") or {}) if isinstance(env, dict) else {}
+    for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+        ref = source.get(field) or {}
+        data = held.get(f"{kind}/{ref.get('name')}")
+        if data is not None and ref.get("key") in data:
+            return {"name": env.get("name"), "value": data[ref["key"]]}
+    return env
 
 
 def ref_of(obj: Mapping[str, Any]) -> str:
@@ -320,7 +378,7 @@ def _diff(a: Any, b: Any, path: tuple[str, ...]) -> list[tuple[str, Any, Any]]:
         for key in sorted(a.keys() | b.keys()):
             out += _diff(a.get(key), b.get(key), (*path, key))
         return out
-    if a == b and _category(a) == _category(b):
+    if (a == b and _category(a) == _category(b)) or (FROM_SECRET in (a, b) and None not in (a, b)):
         return []
     return [(_dotted(path), a, b)]
 
