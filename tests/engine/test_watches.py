@@ -300,8 +300,8 @@ def test_a_watch_the_apiserver_ends_is_resumed_from_its_resource_version(
     sandbox_cluster: sandbox.SandboxState,
 ) -> None:
     namespace = f"watch-{uuid.uuid4().hex[:8]}"
-    # Available only 3s after its pod is ready: later than a 1s watch lasts.
-    slow = service("watched", namespace, "patient", min_ready=3)
+    # Available only 2s after its pod is ready: later than a 1s watch lasts.
+    slow = service("watched", namespace, "patient", min_ready=2)
     with Counting(sandbox_cluster.kubeconfig) as cluster:
         hub = WatchHub(cluster, labels={APP_LABEL: "watched"}, slice_seconds=1)
         outcome = deploy(cluster, namespace, [slow], watches=hub)
