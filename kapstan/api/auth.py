@@ -21,7 +21,7 @@ Rules (the store's ``check_permission`` knows the role -> permission table):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -110,10 +110,9 @@ class Caller:
         self.require_all(users, permission)
         if users or self.user.admin:
             return
-        roles = self.roles()
-        if permission == "view" and roles:
+        if permission == "view" and self._roles_show(bool):
             return
-        if any(role in WRITER_ROLES for role in roles.values()):
+        if self._roles_show(_has_writer_role):
             return
         raise ForbiddenError(
             f"config {name!r} is used by no environment: changing it needs an administrator "
@@ -140,7 +139,7 @@ class Caller:
         )
 
     def template_writer(self) -> None:
-        if self.user.admin or any(r in WRITER_ROLES for r in self.roles().values()):
+        if self.user.admin or self._roles_show(_has_writer_role):
             return
         raise ForbiddenError(
             f"importing templates needs an administrator or the deployer role on some "
@@ -167,6 +166,15 @@ class Caller:
 
     def _stored_roles(self, user: str) -> dict[str, str]:
         return {env: str(role) for env, role in self.store.roles_of(user).items()}
+
+    def _roles_show(self, test: Callable[[dict[str, str]], bool]) -> bool:
+        """``test`` on the remembered roles, else on the stored ones: a refusal is never
+        based on what was remembered (a role granted a second ago counts)."""
+        return test(self.roles()) or test(self._stored_roles(self.user.name))
+
+
+def _has_writer_role(roles: dict[str, str]) -> bool:
+    return any(role in WRITER_ROLES for role in roles.values())
 
 
 def current_caller(
