@@ -90,7 +90,7 @@ def import_helm(
     result = translate_documents(
         real, release, report, {MARKER_NAMESPACE}, {**config, **traced}, prefix=release
     )
-    result = _finish(result, real, hooks)
+    result = _finish(result, real, hooks, report)
     return prove(replace(result, source_objects=source), source_namespace=MARKER_NAMESPACE)
 
 
@@ -232,7 +232,9 @@ def _last_line(message: str) -> str:
     return first.split("Error: ", 1)[-1]
 
 
-def _finish(result: ImportResult, docs: list[Doc], hooks: list[Hook]) -> ImportResult:
+def _finish(
+    result: ImportResult, docs: list[Doc], hooks: list[Hook], report: Report
+) -> ImportResult:
     """Hooks ordered by dependsOn; the marker namespace becomes ``${kapstan.namespace}``."""
     files = dict(result.files)
     if hooks:
@@ -248,9 +250,9 @@ def _finish(result: ImportResult, docs: list[Doc], hooks: list[Hook]) -> ImportR
                 owners[key] = service
                 charts.setdefault(service, sources.get(key, ""))
         spec = load_documents(files[TEMPLATE_FILE], TEMPLATE_FILE)[0][1]
-        order_hooks(spec, hooks, owners, charts)
+        order_hooks(spec, hooks, owners, charts, report)
         files[TEMPLATE_FILE] = dump(spec)
     # The marker is a plain DNS label: in any YAML scalar it can become a placeholder as text.
     files = {p: t.replace(MARKER_NAMESPACE, f"${{{NAMESPACE_KEY}}}") for p, t in files.items()}
     parsed = parse_template(files)  # still a template Kapstan reads
-    return replace(result, files=files, services=tuple(parsed.services))
+    return replace(result, files=files, services=tuple(parsed.services), report=list(report.lines))

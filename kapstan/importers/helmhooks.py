@@ -122,10 +122,13 @@ def order_hooks(
     hooks: list[Hook],
     owners: dict[tuple[str, str], str],
     charts: dict[str, str],
+    report: Report,
 ) -> None:
     """Add the hooks' ``dependsOn`` to a kapstan.yaml ``spec``.
 
-    ``owners``: (kind, name) -> service; ``charts``: service -> its chart.
+    ``owners``: (kind, name) -> service; ``charts``: service -> its chart. An edge that
+    would close a cycle (a pre-install Job calling its chart's own Service) is left out
+    and reported.
     """
     services: dict[str, Any] = spec["services"]
     hook_of = {owners[h.key]: h for h in hooks if h.key in owners}
@@ -136,20 +139,35 @@ def order_hooks(
             for s, h in hook_of.items()
             if h.chart == hook.chart and h.before == hook.before and h.weight < hook.weight
         ]
-        if hook.before:
-            for peer in peers:
-                _depend(services[peer], name)
-        else:
-            for peer in peers:
-                _depend(services[name], peer)
-        for other in earlier:
-            _depend(services[name], other)
+        edges = [(p, name) for p in peers] if hook.before else [(name, p) for p in peers]
+        for source, target in [*edges, *((name, other) for other in earlier)]:
+            _depend(services, source, target, report)
 
 
-def _depend(entry: dict[str, Any], target: str) -> None:
-    needs = entry.setdefault("dependsOn", [])
-    if target not in needs:
-        needs.append(target)
+def _depend(services: dict[str, Any], source: str, target: str, report: Report) -> None:
+    needs = services[source].get("dependsOn") or []
+    if target in needs:
+        return
+    if _reaches(services, target, source):
+        report.add(
+            f"service {source}",
+            f"dependsOn {target} (hook order) left out: {target} already waits for {source}",
+        )
+        return
+    services[source]["dependsOn"] = [*needs, target]
+
+
+def _reaches(services: dict[str, Any], start: str, goal: str) -> bool:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen and node in services:
+            seen.add(node)
+            todo.extend(services[node].get("dependsOn") or [])
+    return False
 
 
 def _annotations(obj: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_hooks_order_by_side_and_weight_and_tests_are_dropped() -> None:
     spec: dict[str, Any] = {"services": {"late": {}, "early": {}, "after": {}, "web": {}}}
     owners = {("Job", n): n for n in ("late", "early", "after")}
     charts = dict.fromkeys(("late", "early", "after", "web"), "c")
-    order_hooks(spec, hooks, owners, charts)
+    order_hooks(spec, hooks, owners, charts, report)
     services = spec["services"]
     assert services["web"]["dependsOn"] == ["late", "early"]
     assert services["late"]["dependsOn"] == ["early"]
@@ -90,3 +90,15 @@ def test_hooks_order_by_side_and_weight_and_tests_are_dropped() -> None:
     text = "\n".join(report.lines)
     assert "c/templates/j.yaml:1: Job: helm test hook (test): not imported" in text
     assert "Job gone: hook pre-delete: not imported" in text
+
+
+def test_a_hook_order_that_would_close_a_cycle_is_left_out_and_reported() -> None:
+    report = Report()
+    _, hooks = take_hooks([_hook("seed", "pre-install")], report)
+    # The seed Job calls the web Service, so it already waits for web.
+    spec: dict[str, Any] = {"services": {"seed": {"dependsOn": ["web"]}, "web": {}}}
+    order_hooks(spec, hooks, {("Job", "seed"): "seed"}, {"seed": "c", "web": "c"}, report)
+    assert "dependsOn" not in spec["services"]["web"]
+    assert "service web: dependsOn seed (hook order) left out: seed already waits for web" in (
+        report.lines
+    )
