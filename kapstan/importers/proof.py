@@ -1,7 +1,7 @@
 """The proof of equivalence: an import's template, rendered, against what its source renders to.
 
-The template is rendered with its own defaults (a secret stand-in for each key that has
-none: secrets are set per environment) for application ``result.name`` in namespace
+The template is rendered with its own defaults (a secret stand-in for each key delivered
+by ``env:``/``files:`` that has none: secrets are set per environment) for application ``result.name`` in namespace
 ``PROOF_NAMESPACE`` (pure: nothing is deployed), its config delivery undone, normalized
 with ``equivalence`` beside the source's objects, and what still differs becomes
 ``ImportResult.differences``, printed as a section of the import report. A template that
@@ -20,7 +20,6 @@ from kapstan.model.rendered import KubeObject
 from kapstan.model.template import Template
 from kapstan.model.values import SecretValue, Value
 from kapstan.render.render import render_app
-from kapstan.render.variables import required_keys
 from kapstan.templates.parser import parse_template
 
 PROOF_NAMESPACE = "kapstan-proof"
@@ -61,7 +60,7 @@ def prove(result: ImportResult, *, source_namespace: str = "") -> ImportResult:
 
 
 def _stand_ins(template: Template) -> dict[str, Value]:
-    """A secret stand-in for each key with no default (secrets are set per environment)."""
+    """A secret stand-in for each key delivered by env/files with no default: such keys are
+    secrets, set per environment. A placeholder with no default stays undefined (an error)."""
     delivered = {key for spec in template.services.values() for key in spec.delivered_keys}
-    missing = (set(required_keys(template)) | delivered) - set(template.config)
-    return {key: SecretValue("") for key in sorted(missing)}
+    return {key: SecretValue("") for key in sorted(delivered - set(template.config))}
