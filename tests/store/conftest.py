@@ -1,7 +1,8 @@
 """Store fixtures: every store test runs on SQLite and on a real PostgreSQL server.
 
 The PostgreSQL server starts once per session (only if a postgres test runs); each
-test gets its own fresh database. Missing PostgreSQL binaries FAIL the tests.
+test gets its own fresh database, already at the newest schema unless the test is marked
+``empty_database`` (the tests of the migrations). Missing PostgreSQL binaries FAIL the tests.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def db_url(
         yield str(tmp_path_factory.mktemp("sqlite") / "kapstan.db")
         return
     server: postgres.Server = request.getfixturevalue("pg_server")
-    with server.database() as url:
+    empty = request.node.get_closest_marker("empty_database") is not None
+    with server.database(migrated=not empty) as url:
         yield url
 
 

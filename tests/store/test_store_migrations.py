@@ -16,9 +16,12 @@ from sqlalchemy import Connection, create_engine, inspect, text
 from kapstan.errors import StoreError
 from kapstan.store import Store
 from kapstan.store.database import default_path, resolve_url
-from kapstan.store.migrate import alembic_config
+from kapstan.store.migrate import alembic_config, forget_schema_image, head
 from kapstan.store.tables import Base
 from tests.store.conftest import OpenStore
+
+# They watch the migrations run, so their PostgreSQL database starts empty.
+pytestmark = pytest.mark.empty_database
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -58,6 +61,7 @@ def test_reopening_keeps_data_and_changes_nothing(db_url: str, open_store: OpenS
 
 
 def test_the_migrations_build_exactly_the_models(db_url: str, open_store: OpenStore) -> None:
+    forget_schema_image()  # the scripts themselves, not an image of an earlier run
     open_store()
     with connect(db_url) as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -132,3 +136,29 @@ def test_an_in_memory_store_works(tmp_path: Path) -> None:
 def test_an_unsupported_database_url_is_named() -> None:
     with pytest.raises(StoreError, match=r"'foo' databases are not supported"):
         Store.open("foo://x/y")
+
+
+def _schema(path: Path) -> list[tuple[str, str, str, str]]:
+    with connect(str(path)) as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def test_an_empty_sqlite_store_gets_the_schema_the_migrations_build(tmp_path: Path) -> None:
+    forget_schema_image()
+    environ = {"KAPSTAN_SECRET_KEY": "unused"}
+    Store.open(str(tmp_path / "migrated.db"), environ=environ).close()  # runs the scripts
+    replayed = Store.open(str(tmp_path / "replayed.db"), environ=environ)  # their image
+    assert _schema(tmp_path / "replayed.db") == _schema(tmp_path / "migrated.db")
+    assert any(kind == "trigger" for kind, *_ in _schema(tmp_path / "replayed.db"))
+    assert current_revision(str(tmp_path / "replayed.db")) == HEAD == head()
+    # The image carries the triggers too: the audit log stays append-only.
+    replayed.audit("ana", "config.set", kind="config", name="dev")
+    replayed.close()
+    with (
+        pytest.raises(Exception, match="append-only"),
+        connect(str(tmp_path / "replayed.db")) as connection,
+    ):
+        connection.exec_driver_sql("UPDATE audit_log SET actor = 'eve'")
