@@ -21,9 +21,8 @@ from kapstan import sandbox
 from kapstan.actions import configs
 from kapstan.actions.applications import create_app, update_app
 from kapstan.actions.deploying import deploy_app
-from kapstan.actions.kubetargets import environment_target
 from kapstan.actions.refs import Ref
-from kapstan.actions.templates import save_files
+from kapstan.cli.main import main
 from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import InputError
 from kapstan.importers import ImportResult, import_helm
@@ -230,7 +229,7 @@ def test_random_secret_data_becomes_a_generated_secret_key(shop: ImportResult) -
 
 @dataclass(frozen=True)
 class Deployed:
-    result: ImportResult
+    files: dict[str, str]
     namespace: str
     kubeconfig: Path
     first: dict[str, str]
@@ -241,10 +240,13 @@ class Deployed:
 def deployed(
     sandbox_cluster: sandbox.SandboxState, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployed]:
+    """``kapstan import helm --env`` (the CLI asks the env's cluster), deploy, a tag, deploy."""
     require_helm()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KAPSTAN_SECRET_KEY", generate_key())
-        store = Store.open(str(tmp_path_factory.mktemp("helm") / "kapstan.db"))
+        patch.setenv("KAPSTAN_USER", "tester")
+        db = f"sqlite:///{tmp_path_factory.mktemp('helm') / 'kapstan.db'}"
+        store = Store.open(db)
         namespace = f"helm-{uuid.uuid4().hex[:8]}"
         store.create_environment(
             namespace,
@@ -253,10 +255,9 @@ def deployed(
             namespace=namespace,
             config=None,
         )
-        result = import_helm(
-            SHOP, values=[SHOP_VALUES], target=environment_target(store, namespace)
-        )
-        save_files(store, result.files, author="tester")
+        argv = ["--db", db, "import", "helm", str(SHOP), "-f", str(SHOP_VALUES), "-e", namespace]
+        assert main([*argv, "-o", "json"]) == 0
+        files = dict(store.get_template("shop").files)
         create_app(store, "shop", template=Ref("shop"), environment=namespace, author="tester")
         options = DeployOptions(timeout=120)
         first = deploy_app(store, "shop", author="tester", options=options)
@@ -267,7 +268,7 @@ def deployed(
         assert second.outcome.ok, second.operation
         try:
             yield Deployed(
-                result,
+                files,
                 namespace,
                 sandbox_cluster.kubeconfig,
                 {n: s.step.value for n, s in first.outcome.services.items()},
@@ -324,4 +325,4 @@ def test_hook_jobs_ran_and_no_test_pod(deployed: Deployed) -> None:
 def test_the_generated_password_is_the_environments_own(deployed: Deployed) -> None:
     secret = _live(deployed, "v1", "Secret", "shop-postgresql")
     password = secret["data"]["postgres-password"]
-    assert password and password not in "\n".join(deployed.result.files.values())
+    assert password and password not in "\n".join(deployed.files.values())
