@@ -72,6 +72,16 @@ def test_compose_import_saves_a_version_and_prints_services_and_report(
     assert _versions(tmp_path, "storefront") == [1]
 
 
+def test_compose_profiles_are_chosen_on_the_command_line(kapstan: Run) -> None:
+    project = COMPOSE.parent.parent / "compose-findings" / "compose.yaml"
+    plain = kapstan("import", "compose", project)
+    assert plain[0] == 0 and "adminer" not in plain[1].splitlines()[1]
+    code, out, _ = kapstan("import", "compose", project, "--profile", "debug", "--profile", "x")
+    assert code == 1  # profile x names no service: nothing is saved
+    code, out, _ = kapstan("import", "compose", project, "--profile", "debug")
+    assert code == 0 and out.splitlines()[1].endswith("cache, db, adminer")
+
+
 def test_manifests_import_under_a_name(kapstan: Run, tmp_path: Path) -> None:
     code, out, _ = kapstan("import", "manifests", MANIFESTS, "--name", "shop", "-m", "first")
     assert code == 0 and out.startswith("template shop@1 saved\nservices: shared, catalog")
