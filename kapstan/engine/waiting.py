@@ -1,7 +1,8 @@
 """Wait: until every applied object of a service is healthy, one fails, or time runs out.
 
 Driven by the operation's shared watches (``kapstan.engine.watches``), not by polling or
-by a watch per service: read each object once, judge it with ``kapstan.health``, and
+by a watch per service: read each object once (not those whose kind is done once applied),
+judge it with ``kapstan.health``, and
 while some are still progressing, follow them on the stream of their kind and namespace
 and judge again whenever one of them changes. On failure or timeout, say what is still
 pending and why: conditions, recent events, the failing pod's container state and last
@@ -16,7 +17,15 @@ from typing import Any
 
 from kapstan.engine.ports import Clock, Cluster
 from kapstan.engine.watches import Watcher, WatchHub, is_newer
-from kapstan.health import Health, HealthStatus, explain_failure, health_of, pods_for, worst_pods
+from kapstan.health import (
+    Health,
+    HealthStatus,
+    done_once_applied,
+    explain_failure,
+    health_of,
+    pods_for,
+    worst_pods,
+)
 from kapstan.model.rendered import KubeObject
 
 # At most this long between two looks at the journal (cancel, lost lock) and the deadline.
@@ -83,7 +92,8 @@ def wait_ready(
     clock: Clock,
     watches: WatchHub | None = None,
 ) -> WaitResult:
-    """Wait for ``objects``; ``check`` is called between two looks and may raise to stop.
+    """Wait for ``objects``, as just applied; ``check`` is called between two looks and may
+    raise to stop.
 
     ``watches``: the operation's shared streams; without, this wait opens its own.
     """
@@ -106,7 +116,8 @@ def _wait(
     clock: Clock,
 ) -> WaitResult:
     deadline = clock.monotonic() + timeout
-    current = [_read(cluster, obj) for obj in objects]
+    # A ConfigMap, a Secret, a Role... is done once applied: only the others are read back.
+    current = [obj if done_once_applied(obj) else _read(cluster, obj) for obj in objects]
     pending = list(range(len(objects)))
     last: dict[str, Health] = {}
     while True:

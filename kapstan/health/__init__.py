@@ -5,7 +5,7 @@ status`` define it; ``health_of`` picks the module by API group and kind. All pu
 caller reads the objects (see ``kapstan.kube``) and passes plain dicts.
 """
 
-from kapstan.health.dispatch import health_of
+from kapstan.health.dispatch import done_once_applied, health_of
 from kapstan.health.explain import explain_failure, worst_pods
 from kapstan.health.selectors import matches, pods_for
 from kapstan.model.health import Health, HealthOptions, HealthStatus
@@ -14,6 +14,7 @@ __all__ = [
     "Health",
     "HealthOptions",
     "HealthStatus",
+    "done_once_applied",
     "explain_failure",
     "health_of",
     "matches",

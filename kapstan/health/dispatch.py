@@ -74,6 +74,12 @@ def health_of(obj: KubeObject | None, options: HealthOptions = DEFAULT_OPTIONS) 
     return check_for(obj, options)(obj)
 
 
+def done_once_applied(obj: KubeObject) -> bool:
+    """Whether ``obj``'s kind is healthy as soon as it exists: an apply that succeeded says
+    all there is to know, and a wait need not read it back."""
+    return check_for(obj) is exists_health
+
+
 def check_for(obj: KubeObject, options: HealthOptions = DEFAULT_OPTIONS) -> Check:
     key = (group_of(obj), kind_of(obj))
     if key == ("", "Service"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from kapstan.kube import KubeClient, config, connect
 from kapstan.model.operation import Step
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.render.labels import APP_LABEL, label
+from tests.engine.enginerun import make_ready, pod
 
 DEPLOYMENT: Key = ("apps/v1", "Deployment", None)  # namespace filled in per test
 RENDEZVOUS = 10.0  # bound on how long a counted call waits for its partner (never reached)
@@ -43,6 +44,9 @@ class Counting(KubeClient):
         self.open: Counter[Key] = Counter()
         self.peak: Counter[Key] = Counter()
         self.applied: list[str] = []  # names, in the order their apply returned
+        self.reads: Counter[tuple[str, str]] = Counter()  # (kind, name): how many GETs
+        # Called as a watch is resumed (with a resourceVersion) until it returns True.
+        self.on_resume: Callable[[], bool] | None = None
         # (held, released by): the apply of ``held`` waits until ``released by`` is applied.
         self.hold: tuple[str, str] | None = None
         self.released = threading.Event()
@@ -67,6 +71,8 @@ class Counting(KubeClient):
         key = (api_version, kind, namespace)
         with self.lock:
             self.watches.append((key, resource_version))
+        if resource_version and self.on_resume is not None and self.on_resume():
+            self.on_resume = None
         inner = super().watch(
             api_version,
             kind,
@@ -88,6 +94,13 @@ class Counting(KubeClient):
         finally:
             with self.lock:
                 self.open[key] -= 1
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> KubeObject | None:
+        with self.lock:
+            self.reads[kind, name] += 1
+        return super().get(api_version, kind, name, namespace)
 
     def apply(
         self,
@@ -195,7 +208,7 @@ class Memory:
         rev.inventory, rev.status = inventory, status or rev.status
 
 
-def service(app: str, namespace: str, name: str, *, min_ready: int = 0) -> RenderedService:
+def service(app: str, namespace: str, name: str) -> RenderedService:
     """A ConfigMap and a one-replica Deployment (ready at once in the sandbox)."""
     objects: list[KubeObject] = [
         {
@@ -210,7 +223,6 @@ def service(app: str, namespace: str, name: str, *, min_ready: int = 0) -> Rende
             "metadata": {"name": name},
             "spec": {
                 "replicas": 1,
-                "minReadySeconds": min_ready,
                 "selector": {"matchLabels": {"app": name}},
                 "template": {
                     "metadata": {"labels": {"app": name}},
@@ -288,6 +300,13 @@ def test_readiness_of_services_in_flight_shares_one_watch_per_kind_and_namespace
     )
 
 
+def test_a_wait_reads_back_only_what_is_not_done_once_applied(many: Deployed) -> None:
+    reads = many.cluster.reads
+    # Each read once by the plan; a Deployment once more by its wait, then followed.
+    assert [c for (k, _), c in reads.items() if k == "ConfigMap"] == [1] * many.services, reads
+    assert [c for (k, _), c in reads.items() if k == "Deployment"] == [2] * many.services, reads
+
+
 def test_readiness_reached_while_another_service_is_applying_starts_its_dependents(
     many: Deployed,
 ) -> None:
@@ -300,14 +319,26 @@ def test_a_watch_the_apiserver_ends_is_resumed_from_its_resource_version(
     sandbox_cluster: sandbox.SandboxState,
 ) -> None:
     namespace = f"watch-{uuid.uuid4().hex[:8]}"
-    # Available only 2s after its pod is ready: later than a 1s watch lasts.
-    slow = service("watched", namespace, "patient", min_ready=2)
+    obj = pod("patient", namespace, "never-ready")
+    label(obj, app="watched", service="patient", template="t", namespace=namespace)
+    patient = RenderedService("patient", (obj,), "hash-patient", {}, {})
     with Counting(sandbox_cluster.kubeconfig) as cluster:
+
+        def ready_once_resumed() -> bool:
+            # Made ready only on a resumed watch, once kwok has started its container: the
+            # deploy can only succeed if that watch sees it.
+            live = KubeClient.get(cluster, "v1", "Pod", "patient", namespace) or {}
+            if not (live.get("status") or {}).get("containerStatuses"):
+                return False
+            make_ready(sandbox_cluster, namespace, "patient")
+            return True
+
+        cluster.on_resume = ready_once_resumed
         hub = WatchHub(cluster, labels={APP_LABEL: "watched"}, slice_seconds=1)
-        outcome = deploy(cluster, namespace, [slow], watches=hub)
+        outcome = deploy(cluster, namespace, [patient], watches=hub)
         hub.close()
     assert outcome.ok, outcome.failed()
-    streams = [w for w in cluster.watches if w[0] == ("apps/v1", "Deployment", namespace)]
+    streams = [w for w in cluster.watches if w[0] == ("v1", "Pod", namespace)]
     assert len(streams) >= 2, streams
     assert streams[0][1] is None and all(version for _, version in streams[1:]), streams
 
