@@ -134,9 +134,15 @@ def test_equal_values_are_shared_only_when_they_name_the_same_service(
     ) in gift_shop.report
 
 
-def test_per_service_keys_reach_each_service(deployed: Deployed) -> None:
-    assert _env(_live(deployed, "Deployment", "pricing"))["PORT"] == "8080"
-    assert _env(_live(deployed, "Deployment", "checkout"))["BASKET_ADDR"] == "basket:7070"
+def test_per_service_and_shared_keys_reach_the_pods(
+    deployed: Deployed, gift_shop: ImportResult
+) -> None:
+    for service, name, key in (
+        ("pricing", "PORT", "pricing.env.PORT"),
+        ("checkout", "BASKET_ADDR", "shared.env.BASKET_ADDR"),
+    ):
+        assert f"${{{key}}}" in gift_shop.files[f"services/{service}.yaml"]
+        assert _env(_live(deployed, "Deployment", service))[name] == gift_shop.config[key]
 
 
 # Finding: dependencies were inferred from env values only, not args and commands.
@@ -195,8 +201,9 @@ def test_other_renames_are_reported(tmp_path: Path) -> None:
 
 
 def test_the_renamed_service_deploys_its_objects_under_their_own_names(
-    deployed: Deployed,
+    deployed: Deployed, gift_shop: ImportResult
 ) -> None:
+    assert any("Deployment shared: service named shared-deployment" in r for r in gift_shop.report)
     live = _live(deployed, "Deployment", "shared")
     labels = live["metadata"]["labels"]  # type: ignore[index]
     assert labels["kapstan.io/service"] == "shared-deployment"
@@ -233,10 +240,12 @@ def test_manifests_proof_reports_exactly_what_differs(gift_shop: ImportResult) -
 
 def test_what_runs_is_what_the_manifests_say(deployed: Deployed, gift_shop: ImportResult) -> None:
     """The live objects, compared like the proof compares, differ from the source by the tag."""
-    live = [
-        _live(deployed, str(o["kind"]), o["metadata"]["name"]) for o in gift_shop.source_objects
-    ]
-    found = [str(d) for d in differences(gift_shop.source_objects, live)]
+    with connect(deployed.kubeconfig) as cluster:
+        live = [
+            cluster.get(o["apiVersion"], o["kind"], o["metadata"]["name"], deployed.namespace)
+            for o in gift_shop.source_objects
+        ]
+    found = [str(d) for d in differences(gift_shop.source_objects, [o for o in live if o])]
     assert found == [
         "Deployment/basket: spec.template.spec.containers[server].image: "
         'source "registry.example.com/gifts/basket:v0.9.2", '
