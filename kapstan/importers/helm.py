@@ -32,6 +32,7 @@ from kapstan.importers.helmvalues import (
     deep_merge,
     isolate,
     leaves,
+    open_secret,
     traceable,
     with_sentinels,
 )
@@ -201,7 +202,10 @@ def _trace(
     tracer = Tracer(found)
     for marks in renderings:
         for doc, mark in zip(real, marks, strict=True):
+            if doc.kind == "Secret":
+                open_secret(doc.obj, mark)
             doc.obj = tracer.trace(doc.obj, mark)
+    _advise_secret_keys(real, found, report)
     config: dict[str, Scalar] = {}
     unused: list[str] = []
     for index, leaf in enumerate(found):
@@ -223,6 +227,21 @@ def _trace(
             f"unused): {', '.join(unused)}",
         )
     return config
+
+
+def _advise_secret_keys(docs: list[Doc], found: list[Leaf], report: Report) -> None:
+    """A value traced into a Secret is a secret: say how to keep it out of the template."""
+    for doc in docs:
+        entries = doc.obj.get("stringData") if doc.kind == "Secret" else None
+        for entry, text in (entries or {}).items():
+            for leaf in found:
+                if f"${{{leaf.key}}}" in str(text):
+                    report.add(
+                        f"values {leaf.key}",
+                        f"fills Secret {doc.name} {entry}: its default is in the template in "
+                        f"plain text; give each environment its own with `kapstan config set "
+                        f"--secret CONFIG {leaf.key}`",
+                    )
 
 
 def _last_line(message: str) -> str:

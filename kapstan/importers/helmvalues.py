@@ -17,6 +17,8 @@ and, one by one, those it does not, each reported with its reason; the rest are 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -158,3 +160,33 @@ def isolate(found: list[Leaf], attempt: Attempt) -> tuple[list[list[Any]], dict[
             half = len(group) // 2
             todo += [group[half:], group[:half]]
     return good, bad
+
+
+def open_secret(real: dict[str, Any], marked: dict[str, Any]) -> None:
+    """Move a Secret's ``data`` entries that carry a stand-in to ``stringData``, in both.
+
+    ``b64enc`` hides a value from tracing; decoded, the entry is text like any other, and
+    ``stringData`` is how a Secret takes text (the API server encodes it).
+    """
+    real_data, marked_data = real.get("data"), marked.get("data")
+    if not isinstance(real_data, dict) or not isinstance(marked_data, dict):
+        return
+    for name, encoded in list(marked_data.items()):
+        text, plain = _decoded(encoded), _decoded(real_data.get(name))
+        if text is None or plain is None or not _TOKEN.search(text):
+            continue
+        real.setdefault("stringData", {})[name] = escape(plain)
+        marked.setdefault("stringData", {})[name] = text
+        del real_data[name], marked_data[name]
+    for obj in (real, marked):
+        if obj.get("data") == {}:
+            del obj["data"]
+
+
+def _decoded(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None

@@ -3,11 +3,12 @@ hook order."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from kapstan.importers.helmdrift import settle
 from kapstan.importers.helmhooks import order_hooks, take_hooks
-from kapstan.importers.helmvalues import Leaf, isolate, sentinel
+from kapstan.importers.helmvalues import Leaf, Tracer, isolate, open_secret, sentinel
 from kapstan.importers.manifestload import Doc
 from kapstan.importers.result import Report
 from kapstan.render.builtins import GENERATE
@@ -102,3 +103,19 @@ def test_a_hook_order_that_would_close_a_cycle_is_left_out_and_reported() -> Non
     assert "service web: dependsOn seed (hook order) left out: seed already waits for web" in (
         report.lines
     )
+
+
+def test_a_value_hidden_by_b64enc_in_a_secret_is_traced_through_string_data() -> None:
+    password = Leaf("values.auth.password", ("auth", "password"), "hunter2")
+
+    def secret(text: str) -> dict[str, Any]:
+        data = {"pw": base64.b64encode(text.encode()).decode(), "other": "eA=="}
+        return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": data}
+
+    real, marked = secret("hunter2"), secret(str(sentinel(0, "hunter2")))
+    open_secret(real, marked)
+    tracer = Tracer([password])
+    traced = tracer.trace(real, marked)
+    assert traced["stringData"] == {"pw": "${values.auth.password}"}
+    assert traced["data"] == {"other": "eA=="}, "entries without a stand-in stay as they were"
+    assert tracer.used == {0}
