@@ -9,7 +9,6 @@ none -> assemble and parse. See ``composeservice`` for the per-key rules.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -232,7 +231,7 @@ def _source_objects(outs: list[ServiceOut], config: dict[str, Scalar]) -> tuple[
     out: list[KubeObject] = []
     for s in outs:
         for obj in s.objects:
-            literal: KubeObject = _literal(copy.deepcopy(obj), config)
+            literal: KubeObject = _literal(obj, config)  # a new tree: obj is kept
             for template in pod_templates(literal):
                 for container in template["spec"].get("containers", []):
                     env = container.setdefault("env", [])
