@@ -218,8 +218,6 @@ def test_app_update_is_audited_once_locally(shop: Run, store: Callable[[], Store
     shop("config", "set", "dev", "catalog.replicas=4")
     shop("app", "update", "shop")
     entries = [e for e in store().list_audit() if e.action == "app.update"]
-    assert [(e.actor, e.name, e.details.get("via")) for e in entries] == [
-        ("tester", "shop", "cli")
-    ]
+    assert [(e.actor, e.name, e.details.get("via")) for e in entries] == [("tester", "shop", "cli")]
     moved = entries[0].details
     assert moved["configTo"] == moved["configFrom"] + 1 and moved["changed"] == ["catalog"]
