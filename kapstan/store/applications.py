@@ -1,14 +1,23 @@
-"""Applications: a template version, an environment and a config, managed together."""
+"""Applications: a template version, an environment and a config, managed together.
+
+The API lists and shows applications with some keys of the config version each uses
+(``page_application_views``, ``application_view``), in ONE query: ``_query`` (the app
+and the names it points at) joined to the config version used (pinned, else the latest,
+by a correlated subquery) and, per key, an outer join to its value row; a page's total is
+a window count over the same rows (only a page past the end counts apart).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kapstan.errors import ConflictError, NotFoundError
-from kapstan.model.records import Application
+from kapstan.model.records import Application, ConfigKeys
+from kapstan.store import codec
 from kapstan.store.base import Repository
 from kapstan.store.config_rows import find_config, find_config_version
 from kapstan.store.environments import find_environment
@@ -16,6 +25,8 @@ from kapstan.store.names import check_name
 from kapstan.store.tables import (
     ApplicationRow,
     ConfigRow,
+    ConfigValueRow,
+    ConfigVersionRow,
     EnvironmentRow,
     TemplateRow,
     TemplateVersionRow,
@@ -24,6 +35,7 @@ from kapstan.store.templates import find_template_version
 
 # Deleted applications keep their rows (history stays readable) but are never found by name.
 LIVE_APP = ApplicationRow.deleted_at.is_(None)
+AppView = tuple[Application, ConfigKeys]
 
 
 class _Keep:
@@ -105,6 +117,50 @@ class ApplicationStore(Repository):
             return [_record(r, t, v, e, c) for r, t, v, e, c in rows], int(total or 0)
 
         return self._read(work)
+
+    def page_application_views(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        keys: Collection[str],
+        environments: Collection[str] | None = None,
+        search: str | None = None,
+    ) -> tuple[list[AppView], int]:
+        """``page_applications``, each app with ``keys`` of its config version: one query."""
+        where = _filters(environments, search)
+
+        def work(session: Session) -> tuple[list[AppView], int]:
+            query, names = _with_keys(_query(*where), keys)
+            counted = query.add_columns(func.count().over()).limit(limit).offset(offset)
+            rows = session.execute(counted).all()
+            if rows:
+                total = int(rows[0][-1])
+            else:
+                every = _query(*where).order_by(None).subquery()
+                total = int(session.scalar(select(func.count()).select_from(every)) or 0)
+            return [self._view(row, names) for row in rows], total
+
+        return self._read(work)
+
+    def application_view(self, name: str, keys: Collection[str]) -> AppView:
+        """``get_application(name)`` and ``keys`` of the config version it uses: one query."""
+
+        def work(session: Session) -> AppView:
+            query, names = _with_keys(_query(ApplicationRow.name == name), keys)
+            row = session.execute(query).first()
+            if row is None:
+                raise NotFoundError(f"application {name!r} not found{_deleted_hint(session, name)}")
+            return self._view(row, names)
+
+        return self._read(work)
+
+    def _view(self, row: Sequence[Any], keys: Sequence[str]) -> AppView:
+        app = _record(*row[:5])
+        version = int(row[5])
+        values = [value for value in row[6 : 6 + len(keys)] if value is not None]
+        what = f"config {app.config!r} version {version}"
+        return app, ConfigKeys(app.config, version, codec.decode(what, values, self._box))
 
     def update_application(
         self,
@@ -229,6 +285,30 @@ def _query(
         .where(LIVE_APP, *where)
         .order_by(ApplicationRow.name)
     )
+
+
+def _with_keys(
+    query: Select[ApplicationRow, str, int, str, str], keys: Collection[str]
+) -> tuple[Select[*tuple[Any, ...]], list[str]]:
+    """``query`` with the app's config version number and one value row (or None) per key."""
+    names = sorted(keys)
+    latest = (
+        select(func.max(ConfigVersionRow.version))
+        .where(ConfigVersionRow.config_id == ApplicationRow.config_id)
+        .correlate(ApplicationRow)
+        .scalar_subquery()
+    )
+    used: ColumnElement[int] = func.coalesce(ApplicationRow.config_version, latest)
+    version = aliased(ConfigVersionRow)
+    extended = query.add_columns(used).outerjoin(
+        version, and_(version.config_id == ApplicationRow.config_id, version.version == used)
+    )
+    for key in names:
+        value = aliased(ConfigValueRow)
+        extended = extended.add_columns(value).outerjoin(
+            value, and_(value.config_version_id == version.id, value.key == key)
+        )
+    return extended, names
 
 
 def _filters(environments: Collection[str] | None, search: str | None) -> list[ColumnElement[bool]]:

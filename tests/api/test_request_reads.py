@@ -50,12 +50,35 @@ def test_an_application_read_is_one_store_transaction(api: Api) -> None:
     assert len(begun) == 3
 
 
-def test_a_page_of_applications_is_one_store_transaction(api: Api) -> None:
-    assert api.get("/api/v1/applications", user="vic").status_code == 200
-    with transactions(api.store) as begun:
-        page = api.get("/api/v1/applications", user="vic")
-    assert page.status_code == 200 and [a["name"] for a in page.json()["items"]] == ["shop"]
-    assert len(begun) == 1
+@contextmanager
+def selects(store: Store) -> Iterator[list[str]]:
+    """The SELECT statements run on ``store``'s engine inside the block."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    engine = store._db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_page_of_applications_is_one_query(api: Api) -> None:
+    for name in ("shop-2", "shop-3"):
+        body = {"name": name, "template": "shop", "environment": "dev"}
+        assert api.post("/api/v1/applications", body).status_code == 201
+    assert api.get("/api/v1/applications", user="vic").status_code == 200  # roles known
+    with transactions(api.store) as begun, selects(api.store) as queries:
+        page = api.get("/api/v1/applications?limit=2&offset=1", user="vic")
+    assert page.status_code == 200, page.text
+    found = page.json()
+    assert [a["name"] for a in found["items"]] == ["shop-2", "shop-3"] and found["total"] == 3
+    assert {a["effectiveConfigVersion"] for a in found["items"]} == {1}
+    assert (len(begun), len(queries)) == (1, 1), queries
 
 
 def test_a_removed_role_and_a_revoked_token_are_refused_once_the_ttl_passed(api: Api) -> None:

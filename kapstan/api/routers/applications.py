@@ -19,7 +19,7 @@ from kapstan.api.keys import AUTO_DEPLOY_KEY, WEBHOOK_SECRET_KEY
 from kapstan.api.pagination import WindowDep, cut
 from kapstan.api.state import clusters_of
 from kapstan.model.values import SecretValue
-from kapstan.store import Application
+from kapstan.store import Application, ConfigKeys
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
@@ -27,21 +27,22 @@ router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 def _out(
     caller: Caller, app: Application, *, health: Connector | None = None, services: bool = False
 ) -> schemas.ApplicationOut:
-    return _outs(caller, [app], health=health, services=services)[0]
+    ref = _config_ref(app)
+    config = caller.store.config_keys({ref}, [AUTO_DEPLOY_KEY])[ref]
+    return _outs(caller, [(app, config)], health=health, services=services)[0]
 
 
 def _outs(
     caller: Caller,
-    apps: Sequence[Application],
+    views: Sequence[tuple[Application, ConfigKeys]],
     *,
     health: Connector | None = None,
     services: bool = False,
 ) -> list[schemas.ApplicationOut]:
-    """The apps as answered: one read for all their configs (only the key the answer needs)."""
-    configs = caller.store.config_keys({_config_ref(a) for a in apps}, [AUTO_DEPLOY_KEY])
+    """The apps as answered, each with the key of its config the answer needs (read with
+    the apps: ``store.page_application_views``, ``application_view``)."""
     out: list[schemas.ApplicationOut] = []
-    for app in apps:
-        config = configs[_config_ref(app)]
+    for app, config in views:
         out.append(
             convert.application(
                 app,
@@ -75,9 +76,10 @@ def list_applications(
 ) -> schemas.Page[schemas.ApplicationOut]:
     """Applications the caller may view; ``q`` searches names, templates, environments,
     configs; ``health`` reads each service's health from the cluster (slower)."""
-    found, total = caller.store.page_applications(
+    found, total = caller.store.page_application_views(
         limit=at.limit,
         offset=at.offset,
+        keys=[AUTO_DEPLOY_KEY],
         environments=caller.environments_allowing("view"),
         search=q,
     )
@@ -125,8 +127,9 @@ def create_application(
 def get_application(
     request: Request, caller: CallerDep, app: str, health: bool = False
 ) -> schemas.ApplicationOut:
-    application = caller.application(app, "view")
-    return _out(caller, application, health=_clients(request, health), services=True)
+    view = caller.store.application_view(app, [AUTO_DEPLOY_KEY])  # 404 before 403
+    caller.require(view[0].environment, "view")
+    return _outs(caller, [view], health=_clients(request, health), services=True)[0]
 
 
 @router.patch("/{app}")
