@@ -2,7 +2,7 @@
 
 The cluster is the real adapter with some calls counted (``Counting``): how many watch
 requests, how many open at once per kind and namespace, how many dry runs at once. The
-journal and revisions are in memory (Kapstan's own ports, not Kubernetes).
+journal and revisions are in memory (``tests.engine.enginerun``: Kapstan's own ports).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,13 @@ from kapstan import sandbox
 from kapstan.actions.clock import SYSTEM_CLOCK
 from kapstan.engine import planning
 from kapstan.engine.deploy import Deployer, DeployOptions, DeployOutcome, DeployTarget
-from kapstan.engine.ports import InventoryEntry
 from kapstan.engine.watches import Key, WatchHub, is_newer
 from kapstan.errors import ClusterError, ClusterUnavailableError
 from kapstan.kube import KubeClient, config, connect
 from kapstan.model.operation import Step
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.render.labels import APP_LABEL, label
-from tests.engine.enginerun import make_ready, pod
+from tests.engine.enginerun import MemoryRevisions, RecordingJournal, make_ready, pod
 
 DEPLOYMENT: Key = ("apps/v1", "Deployment", None)  # namespace filled in per test
 RENDEZVOUS = 10.0  # bound on how long a counted call waits for its partner (never reached)
@@ -140,74 +139,6 @@ class Counting(KubeClient):
                 self.dry_runs -= 1
 
 
-@dataclass
-class Rev:
-    number: int
-    hash: str
-    inventory: Sequence[InventoryEntry]
-    status: str
-
-
-@dataclass
-class Memory:
-    """Journal and Revisions in memory."""
-
-    states: list[tuple[str, Step]] = field(default_factory=list)
-    revisions: dict[str, Rev] = field(default_factory=dict)
-
-    def event(self, status: str, message: str, *, service: str = "", resource: str = "") -> None:
-        return None
-
-    def service_state(
-        self, service: str, step: Step, message: str = "", revision: int | None = None
-    ) -> None:
-        self.states.append((service, step))
-
-    def check(self) -> None:
-        return None
-
-    def latest(self, service: str) -> Rev | None:
-        return self.revisions.get(service)
-
-    def next_number(self, service: str) -> int:
-        latest = self.revisions.get(service)
-        return latest.number + 1 if latest else 1
-
-    def record(
-        self,
-        service: str,
-        number: int,
-        objects: Sequence[KubeObject],
-        content_hash: str,
-        inventory: Sequence[InventoryEntry],
-        message: str,
-        status: str,
-    ) -> None:
-        self.revisions[service] = Rev(number, content_hash, inventory, status)
-
-    def begin(
-        self,
-        service: str,
-        number: int,
-        objects: Sequence[KubeObject],
-        content_hash: str,
-        inventory: Sequence[InventoryEntry],
-    ) -> None:
-        self.revisions[service] = Rev(number, content_hash, inventory, "pending")
-
-    def update(
-        self,
-        service: str,
-        number: int,
-        inventory: Sequence[InventoryEntry],
-        *,
-        message: str | None = None,
-        status: str | None = None,
-    ) -> None:
-        rev = self.revisions[service]
-        rev.inventory, rev.status = inventory, status or rev.status
-
-
 def service(app: str, namespace: str, name: str) -> RenderedService:
     """A ConfigMap and a one-replica Deployment (ready at once in the sandbox)."""
     objects: list[KubeObject] = [
@@ -253,13 +184,14 @@ def deploy(
         config_version=1,
         environment="test",
     )
-    memory = Memory()
-    options = DeployOptions(timeout=60)
+    journal, revisions, options = RecordingJournal(), MemoryRevisions(), DeployOptions(timeout=60)
     # The hub only when given: the default is the Deployer's own, as in a real deploy.
     deployer = (
-        Deployer(cluster, memory, memory, target, options, clock=SYSTEM_CLOCK)
+        Deployer(cluster, journal, revisions, target, options, clock=SYSTEM_CLOCK)
         if watches is None
-        else Deployer(cluster, memory, memory, target, options, clock=SYSTEM_CLOCK, watches=watches)
+        else Deployer(
+            cluster, journal, revisions, target, options, clock=SYSTEM_CLOCK, watches=watches
+        )
     )
     return deployer.run([s.name for s in services])
 
