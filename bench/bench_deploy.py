@@ -368,7 +368,7 @@ class Bench:
         self.args = args
         self.cluster = Cluster(state)
         self.root = root
-        self.log = root / "tools.log"
+        self.log = root / "tools.log"  # each run's own output goes to run_log()
         self.kubectl = str(sandbox.ensure_binaries(say).kubectl)
         self.helm = str(ensure_helm(say))
         self.db = f"sqlite:///{root / 'kapstan.db'}"
@@ -451,21 +451,19 @@ class Bench:
 
     # --- one run ---
 
-    def deploy(self, tool: str, namespace: str, work: Work) -> list[Proc]:
+    def deploy(self, tool: str, namespace: str, work: Work, log: Path) -> list[Proc]:
         timeout = float(self.args.timeout)
         k = ["--kubeconfig", str(self.cluster.kubeconfig), "-n", namespace]
         if tool == "kapstan":
             argv = [sys.executable, "-c", "from kapstan.cli.main import run; run()"]
-            return [
-                run_process(
-                    [*argv, "app", "deploy", work.app, "--yes"], self.env, self.log, timeout
-                )
-            ]
+            # The same bound as the peers' --timeout (Kapstan's is per service's readiness).
+            deploy = [*argv, "app", "deploy", work.app, "--yes", "--timeout", f"{timeout:.0f}s"]
+            return [run_process(deploy, self.env, log, timeout)]
         if tool == "kubectl":
             applied = run_process(
                 [self.kubectl, *k, "apply", "--server-side", "-f", str(work.kubectl_file)],
                 self.env,
-                self.log,
+                log,
                 timeout,
             )
             if applied.code != 0:
@@ -473,7 +471,7 @@ class Bench:
             wait = [self.kubectl, *k, "wait", "--for=condition=Available", "deployment", "--all"]
             return [
                 applied,
-                run_process([*wait, f"--timeout={timeout:.0f}s"], self.env, self.log, timeout),
+                run_process([*wait, f"--timeout={timeout:.0f}s"], self.env, log, timeout),
             ]
         verb = "upgrade" if work.change else "install"
         return [
@@ -489,7 +487,7 @@ class Bench:
                     f"{timeout:.0f}s",
                 ],
                 self.env,
-                self.log,
+                log,
                 timeout,
             )
         ]
@@ -497,8 +495,9 @@ class Bench:
     def measure(self, scenario: str, tool: str, rnd: int, namespace: str, work: Work) -> Run:
         watch = DeploymentWatch(self.cluster, namespace)
         start_offset = self.cluster.mark()
+        log = self.root / f"{scenario}-{tool}-r{rnd}.log"
         try:
-            procs = self.deploy(tool, namespace, work)
+            procs = self.deploy(tool, namespace, work, log)
         finally:
             watch.stop()
         end_offset = self.cluster.mark()
@@ -512,7 +511,8 @@ class Bench:
             filter(
                 None,
                 [
-                    f"exit {failed[0].code}: {' '.join(failed[0].argv[-6:])} (log {self.log})"
+                    f"exit {failed[0].code}: {' '.join(failed[0].argv[-6:])}; its output ends:\n"
+                    + "\n".join(f"      {ln}" for ln in tail(log))
                     if failed
                     else "",
                     f"{len(missing)} object(s) never written, e.g. {missing[0]}" if missing else "",
@@ -668,6 +668,14 @@ class Bench:
         work = self.prepare("scale", kit.levels_of(self.args.scale_services, 1))
         for rnd in range(1, self.args.rounds + 1):
             self.in_namespace("scale", "kapstan", rnd, work, None)
+
+
+def tail(log: Path, lines: int = 15) -> list[str]:
+    """The end of a tool's output, for the report of a run that failed."""
+    try:
+        return log.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ["(no output)"]
 
 
 def namespace_of(scenario: str, tool: str, rnd: int) -> str:
