@@ -2,11 +2,10 @@
 
 Driven by the operation's shared watches (``kapstan.engine.watches``), not by polling or
 by a watch per service: read each object once (not those whose kind is done once applied),
-judge it with ``kapstan.health``, and
-while some are still progressing, follow them on the stream of their kind and namespace
-and judge again whenever one of them changes. On failure or timeout, say what is still
-pending and why: conditions, recent events, the failing pod's container state and last
-log lines.
+judge it with ``kapstan.health``, and while some are still progressing, follow them on the
+stream of their kind and namespace and judge again whenever one of them changes. On
+failure or timeout, say what is still pending and why: conditions, recent events, the
+failing pod's container state and last log lines.
 """
 
 from __future__ import annotations
