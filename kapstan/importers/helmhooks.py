@@ -11,7 +11,7 @@ order (``helm.sh/hook-weight``), deleting it as its policy says
   that depends on every other service of its chart; among the hooks of one chart and one
   side, a higher weight depends on every lower one;
 - other hook objects (a ConfigMap or ServiceAccount a hook Job uses) lose the hook
-  annotations and go with the Job that uses them;
+  annotations and go with the Job that uses them; a hook Pod is made a Job running it once;
 - delete/rollback hooks are dropped and reported (Kapstan has no such moment).
 
 Delete policies: ``before-hook-creation`` (helm's default) is what Kapstan does anyway,
@@ -90,6 +90,9 @@ def take_hooks(docs: list[Doc], report: Report) -> tuple[list[Doc], list[Hook]]:
         if not annotations:
             doc.obj["metadata"].pop("annotations", None)
         kept.append(doc)
+        if doc.kind == "Pod":
+            doc.obj = as_job(doc.obj)
+            report.add(where, "hook Pod made a Job: Kapstan waits for a Job and replaces it")
         if doc.kind != "Job":
             report.add(
                 where,
@@ -100,6 +103,23 @@ def take_hooks(docs: list[Doc], report: Report) -> tuple[list[Doc], list[Hook]]:
         chart = chart_of(doc.source)
         hooks.append(Hook(doc, chart, before, weight, tuple(sorted(events)), tuple(policies)))
     return kept, hooks
+
+
+def as_job(pod: dict[str, Any]) -> dict[str, Any]:
+    """A hook Pod as a Job running it once (helm waits for a hook Pod to succeed)."""
+    meta = dict(pod.get("metadata") or {})
+    spec = dict(pod.get("spec") or {})
+    if spec.get("restartPolicy", "Always") == "Always":
+        spec["restartPolicy"] = "Never"  # a Job's pods may not restart always
+    template: dict[str, Any] = {"spec": spec}
+    if meta.get("labels"):
+        template["metadata"] = {"labels": dict(meta["labels"])}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": meta,
+        "spec": {"backoffLimit": 0, "template": template},
+    }
 
 
 def report_hooks(hooks: list[Hook], report: Report) -> None:

@@ -119,3 +119,24 @@ def test_a_value_hidden_by_b64enc_in_a_secret_is_traced_through_string_data() ->
     assert traced["stringData"] == {"pw": "${values.auth.password}"}
     assert traced["data"] == {"other": "eA=="}, "entries without a stand-in stay as they were"
     assert tracer.used == {0}
+
+
+def test_a_hook_pod_becomes_a_job_ordered_like_one() -> None:
+    pod: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "warm",
+            "labels": {"app": "warm"},
+            "annotations": {"helm.sh/hook": "post-install"},
+        },
+        "spec": {"containers": [{"name": "c", "image": "curl:8"}]},
+    }
+    report = Report()
+    kept, hooks = take_hooks([Doc("c/templates/warm.yaml:1", pod)], report)
+    (job,) = [d.obj for d in kept]
+    assert (job["kind"], job["apiVersion"]) == ("Job", "batch/v1")
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert job["spec"]["template"]["metadata"] == {"labels": {"app": "warm"}}
+    assert "annotations" not in job["metadata"]
+    assert [(h.key, h.before) for h in hooks] == [(("Job", "warm"), False)]
