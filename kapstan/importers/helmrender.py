@@ -36,7 +36,8 @@ class KubeTarget:
     source: str = ""
 
     def describe(self) -> str:
-        served = f", {len(self.api_versions)} API versions" if self.api_versions else ""
+        count = len(self.api_versions)
+        served = f", {count} API version{'s' if count > 1 else ''}" if count else ""
         return f"Kubernetes {self.kube_version}{served}" + (
             f" ({self.source})" if self.source else ""
         )

@@ -99,7 +99,7 @@ def test_the_target_version_and_api_versions_reach_the_chart(shop: ImportResult)
     api = {o["kind"]: o for o in _objects(shop, "api")}
     assert api["PodDisruptionBudget"]["apiVersion"] == "policy/v1"
     assert api["ConfigMap"]["data"]["RENDERED_FOR"] == "v1.36.3"
-    assert "chart shop: rendered for Kubernetes v1.36.3, 1 API versions" in shop.report
+    assert "chart shop: rendered for Kubernetes v1.36.3, 1 API version" in shop.report
     with pytest.raises(InputError, match=r"kubeVersion: >=1\.23\.0-0.*Kubernetes v1\.22\.0"):
         import_helm(SHOP, target=KubeTarget("v1.22.0"))
 
