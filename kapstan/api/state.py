@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from kapstan.actions.memo import Lru
 from kapstan.api.authcache import AccessCache
 from kapstan.api.clusters import Clusters
 from kapstan.api.flows.nonces import NonceCache
@@ -33,6 +34,11 @@ class ApiState:
     proxies: TrustedProxies = field(default_factory=TrustedProxies)  # whose X-Forwarded-For counts
     clusters: Clusters = field(default_factory=Clusters)  # kube clients for read-only views
     access: AccessCache = field(default_factory=AccessCache)  # tokens and roles, for seconds
+    # (template, version, stored digest) -> its services: versions never change, and this
+    # state has one store, so its digest names one content.
+    services: Lru[tuple[str, int, str], tuple[str, ...]] = field(
+        default_factory=lambda: Lru(max_entries=1024, max_weight=1 << 20, weigh=len)
+    )
     store: Store | None = None
     runner: OperationRunner | None = None
 

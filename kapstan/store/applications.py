@@ -143,15 +143,16 @@ class ApplicationStore(Repository):
 
         return self._read(work)
 
-    def application_view(self, name: str, keys: Collection[str]) -> AppView:
-        """``get_application(name)`` and ``keys`` of the config version it uses: one query."""
+    def application_view(self, name: str, keys: Collection[str]) -> tuple[AppView, str]:
+        """``get_application(name)`` and ``keys`` of the config version it uses, and the
+        stored digest of its template version's content: one query."""
 
-        def work(session: Session) -> AppView:
+        def work(session: Session) -> tuple[AppView, str]:
             query, names = _with_keys(_query(ApplicationRow.name == name), keys)
-            row = session.execute(query).first()
+            row = session.execute(query.add_columns(_VERSION.digest)).first()
             if row is None:
                 raise NotFoundError(f"application {name!r} not found{_deleted_hint(session, name)}")
-            return self._view(row, names)
+            return self._view(row, names), str(row[-1])
 
         return self._read(work)
 
@@ -291,24 +292,40 @@ def _with_keys(
     query: Select[ApplicationRow, str, int, str, str], keys: Collection[str]
 ) -> tuple[Select[*tuple[Any, ...]], list[str]]:
     """``query`` with the app's config version number and one value row (or None) per key."""
-    names = sorted(keys)
-    latest = (
-        select(func.max(ConfigVersionRow.version))
-        .where(ConfigVersionRow.config_id == ApplicationRow.config_id)
-        .correlate(ApplicationRow)
-        .scalar_subquery()
-    )
-    used: ColumnElement[int] = func.coalesce(ApplicationRow.config_version, latest)
-    version = aliased(ConfigVersionRow)
-    extended = query.add_columns(used).outerjoin(
-        version, and_(version.config_id == ApplicationRow.config_id, version.version == used)
+    names = sorted(set(keys))
+    extended = query.add_columns(_USED).outerjoin(
+        _USED_VERSION,
+        and_(_USED_VERSION.config_id == ApplicationRow.config_id, _USED_VERSION.version == _USED),
     )
     for key in names:
-        value = aliased(ConfigValueRow)
+        value = _value_alias(key)
         extended = extended.add_columns(value).outerjoin(
-            value, and_(value.config_version_id == version.id, value.key == key)
+            value, and_(value.config_version_id == _USED_VERSION.id, value.key == key)
         )
     return extended, names
+
+
+# Built once, like _VERSION: the version an app uses (pinned, else the config's latest)...
+_USED: ColumnElement[int] = func.coalesce(
+    ApplicationRow.config_version,
+    select(func.max(ConfigVersionRow.version))
+    .where(ConfigVersionRow.config_id == ApplicationRow.config_id)
+    .correlate(ApplicationRow)
+    .scalar_subquery(),
+)
+_USED_VERSION = aliased(ConfigVersionRow)
+# ...and one alias of the value rows per key asked (a handful of keys: the API's).
+_VALUE_ALIASES: dict[str, type[ConfigValueRow]] = {}
+_MAX_VALUE_ALIASES = 64
+
+
+def _value_alias(key: str) -> type[ConfigValueRow]:
+    found = _VALUE_ALIASES.get(key)
+    if found is None:
+        found = aliased(ConfigValueRow)
+        if len(_VALUE_ALIASES) < _MAX_VALUE_ALIASES:
+            _VALUE_ALIASES[key] = found
+    return found
 
 
 def _filters(environments: Collection[str] | None, search: str | None) -> list[ColumnElement[bool]]:

@@ -17,7 +17,7 @@ from kapstan.api.flows.hooks import new_secret
 from kapstan.api.flows.triggers import auto_deploy
 from kapstan.api.keys import AUTO_DEPLOY_KEY, WEBHOOK_SECRET_KEY
 from kapstan.api.pagination import WindowDep, cut
-from kapstan.api.state import clusters_of
+from kapstan.api.state import clusters_of, state_of
 from kapstan.model.values import SecretValue
 from kapstan.store import Application, ConfigKeys
 
@@ -38,16 +38,20 @@ def _outs(
     *,
     health: Connector | None = None,
     services: bool = False,
+    known: Sequence[str] | None = None,
 ) -> list[schemas.ApplicationOut]:
     """The apps as answered, each with the key of its config the answer needs (read with
-    the apps: ``store.page_application_views``, ``application_view``)."""
+    the apps: ``store.page_application_views``, ``application_view``); ``known``: the
+    services of the one app, if the caller has them."""
     out: list[schemas.ApplicationOut] = []
     for app, config in views:
         out.append(
             convert.application(
                 app,
                 auto_deploy=auto_deploy(dict(config.values)),
-                services=_services(caller, app) if services else None,
+                services=(list(known) if known is not None else _services(caller, app))
+                if services
+                else None,
                 health=(
                     health_by_service(caller.store, app.name, clients=health)
                     if health is not None
@@ -127,9 +131,14 @@ def create_application(
 def get_application(
     request: Request, caller: CallerDep, app: str, health: bool = False
 ) -> schemas.ApplicationOut:
-    view = caller.store.application_view(app, [AUTO_DEPLOY_KEY])  # 404 before 403
-    caller.require(view[0].environment, "view")
-    return _outs(caller, [view], health=_clients(request, health), services=True)[0]
+    view, digest = caller.store.application_view(app, [AUTO_DEPLOY_KEY])  # 404 before 403
+    found = view[0]
+    caller.require(found.environment, "view")
+    known = state_of(request).services.get(
+        (found.template, found.template_version, digest), lambda: tuple(_services(caller, found))
+    )
+    clients = _clients(request, health)
+    return _outs(caller, [view], health=clients, services=True, known=known)[0]
 
 
 @router.patch("/{app}")
