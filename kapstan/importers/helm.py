@@ -17,13 +17,13 @@ import tarfile
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kapstan.errors import InputError
 from kapstan.importers.helmbin import require_helm
-from kapstan.importers.helmdrift import settle
+from kapstan.importers.helmdrift import differences, dotted, random_paths, settle, value_at
 from kapstan.importers.helmhooks import Hook, order_hooks, report_hooks, take_hooks
 from kapstan.importers.helmrender import MARKER_NAMESPACE, HelmRun, KubeTarget, chart_of
 from kapstan.importers.helmvalues import (
@@ -33,6 +33,7 @@ from kapstan.importers.helmvalues import (
     isolate,
     leaves,
     open_secret,
+    shows_stand_in,
     traceable,
     with_sentinels,
 )
@@ -84,10 +85,12 @@ def import_helm(
             again, _ = take_hooks(second.result(), Report())
         source = tuple(unescaped(d.obj) for d in real)
         real, hooks = take_hooks(real, report)
+        random = random_paths(real, again)  # before settle changes the first rendering
         config = settle(real, again, report)
         report_hooks(hooks, report)
         defaults = _chart_defaults(folder, report) if chart_defaults else {}
-        traced = _trace(run, files, real, user_values, defaults, Path(tmp), report)
+        plain = Plain(again, random)
+        traced = _trace(run, files, real, plain, user_values, defaults, Path(tmp), report)
     result = translate_documents(
         real, release, report, {MARKER_NAMESPACE}, {**config, **traced}, prefix=release
     )
@@ -163,10 +166,19 @@ def _aliases(folder: Path) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Plain:
+    """The second rendering with the real values, and where the chart is random."""
+
+    docs: list[Doc]
+    random: set[tuple[int, tuple[str | int, ...]]]
+
+
 def _trace(
     run: HelmRun,
     files: list[Path],
     real: list[Doc],
+    plain: Plain,
     user_values: dict[str, Any],
     defaults: dict[str, Any],
     tmp: Path,
@@ -200,7 +212,8 @@ def _trace(
 
     renderings, refused = isolate(found, attempt)
     tracer = Tracer(found)
-    for marks in renderings:
+    for group, marks in renderings:
+        _report_computed(real, plain, group, marks, report)
         for doc, mark in zip(real, marks, strict=True):
             if doc.kind == "Secret":
                 open_secret(doc.obj, mark)
@@ -227,6 +240,25 @@ def _trace(
             f"unused): {', '.join(unused)}",
         )
     return config
+
+
+def _report_computed(
+    real: list[Doc], plain: Plain, group: list[Leaf], marks: list[Any], report: Report
+) -> None:
+    """Fields the stand-ins changed without showing (``sha256sum``, ``upper``): literal."""
+    if len(plain.docs) != len(marks):
+        return
+    keys = ", ".join(leaf.key for leaf in group)
+    for index, (doc, again, mark) in enumerate(zip(real, plain.docs, marks, strict=True)):
+        for path in differences(again.obj, mark):
+            if (index, path) in plain.random or shows_stand_in(value_at(mark, path)):
+                continue
+            report.add(
+                f"{doc.source}: {doc.kind} {doc.name}",
+                f"{dotted(path)} is computed from {'one or more of ' if len(group) > 1 else ''}"
+                f"{keys} (a checksum or another function): kept literal, so it does not "
+                "change when those keys do",
+            )
 
 
 def _advise_secret_keys(docs: list[Doc], found: list[Leaf], report: Report) -> None:

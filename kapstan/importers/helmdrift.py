@@ -42,6 +42,17 @@ def differences(first: Any, second: Any, path: Path_ = ()) -> list[Path_]:
     return [] if first == second else [path]
 
 
+def random_paths(first: list[Doc], second: list[Doc]) -> set[tuple[int, Path_]]:
+    """(document index, path) of every field that differs between two equal renderings."""
+    if [(d.kind, d.source) for d in first] != [(d.kind, d.source) for d in second]:
+        return set()
+    return {
+        (index, path)
+        for index, (a, b) in enumerate(zip(first, second, strict=True))
+        for path in differences(a.obj, b.obj)
+    }
+
+
 def settle(first: list[Doc], second: list[Doc], report: Report) -> dict[str, Scalar]:
     """Make ``first`` stable where it differs from ``second``; the generated keys it made."""
     if [(d.kind, d.source) for d in first] != [(d.kind, d.source) for d in second]:
@@ -62,7 +73,7 @@ def settle(first: list[Doc], second: list[Doc], report: Report) -> dict[str, Sca
             else:
                 report.add(
                     f"{doc.source}: {doc.kind} {doc.name}",
-                    f"{_dotted(path)} changes on every render (random): this import's value kept",
+                    f"{dotted(path)} changes on every render (random): this import's value kept",
                 )
     for doc, again in pairs:
         if doc.name != again.name:
@@ -115,5 +126,11 @@ def _replace(value: Any, renames: dict[str, str]) -> Any:
     return value
 
 
-def _dotted(path: Path_) -> str:
+def value_at(obj: Any, path: Path_) -> Any:
+    for item in path:
+        obj = obj[item]
+    return obj
+
+
+def dotted(path: Path_) -> str:
     return ".".join(str(p) for p in path)

@@ -132,22 +132,29 @@ class Tracer:
 Attempt = Callable[[list[Leaf]], "list[Any] | str"]
 
 
-def isolate(found: list[Leaf], attempt: Attempt) -> tuple[list[list[Any]], dict[str, str]]:
-    """Renderings that took their stand-ins, and each leaf that spoils one -> why.
+def shows_stand_in(value: Any) -> bool:
+    """Whether a rendered value carries a sentinel (anywhere inside it)."""
+    return _TOKEN.search(str(value)) is not None
+
+
+def isolate(
+    found: list[Leaf], attempt: Attempt
+) -> tuple[list[tuple[list[Leaf], list[Any]]], dict[str, str]]:
+    """Renderings that took their stand-ins (with their leaves), and each leaf that spoils one.
 
     ``attempt(leaves)`` renders with those leaves' sentinels; a string answer is the
     reason the rendering is no use. A reason that shows a group member's sentinel (helm's
     message quotes the value it refused) names the culprit at once; otherwise the group is
     split in halves, so k bad values among n cost about k·log2(n) renderings.
     """
-    good: list[list[Any]] = []
+    good: list[tuple[list[Leaf], list[Any]]] = []
     bad: dict[str, str] = {}
     todo = [found] if found else []
     while todo:
         group = todo.pop()
         outcome = attempt(group)
         if not isinstance(outcome, str):
-            good.append(outcome)
+            good.append((group, outcome))
             continue
         named = {found[_index(m)].key for m in _TOKEN.finditer(outcome) if _index(m) < len(found)}
         culprits = [leaf for leaf in group if leaf.key in named]

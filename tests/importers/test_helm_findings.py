@@ -183,6 +183,10 @@ def test_values_the_chart_refuses_are_isolated_and_the_rest_traced(shop: ImportR
         "changes (used in template logic)" in report
     )
     assert "values values.postgresql.resourcesPreset: kept literal: the chart refuses" in report
+    # A sha256sum of a file holding a traced value cannot follow its key: said, not hidden.
+    computed = [line for line in shop.report if " is computed from " in line]
+    assert len(computed) == 1 and "annotations.checksum/scripts" in computed[0]
+    assert "values.postgresql.auth.database" in computed[0]
 
 
 @needs_helm
