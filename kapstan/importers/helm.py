@@ -75,7 +75,7 @@ def import_helm(
     with tempfile.TemporaryDirectory(prefix="kapstan-helm-") as tmp:
         folder = _unpacked(chart_path, Path(tmp))
         release = dns_label(name or _chart_name(folder), "release")
-        run = HelmRun(binary, release, folder, target)
+        run = HelmRun(binary, release, folder, target, chart_path)
         report = Report()
         if target is not None:
             report.add(f"chart {_chart_name(folder)}", f"rendered for {target.describe()}")

@@ -51,6 +51,7 @@ class HelmRun:
     release: str
     chart: Path
     target: KubeTarget | None
+    shown: Path | None = None  # what errors name: the user's .tgz, not where it was unpacked
 
     def arguments(self, values: list[Path]) -> list[str]:
         args = [str(self.binary), "template", self.release, str(self.chart)]
@@ -75,10 +76,11 @@ class HelmRun:
             )
         except subprocess.TimeoutExpired:
             raise InputError(
-                f"{self.chart}: helm template took longer than {RENDER_TIMEOUT}s"
+                f"{self.shown or self.chart}: helm template took longer than {RENDER_TIMEOUT}s"
             ) from None
         if done.returncode != 0:
-            raise InputError(f"{self.chart}: helm template failed: {done.stderr.strip()}")
+            stderr = done.stderr.strip()
+            raise InputError(f"{self.shown or self.chart}: helm template failed: {stderr}")
         return done.stdout
 
     def render(self, values: list[Path], report: Report) -> list[Doc]:

@@ -104,6 +104,17 @@ def test_the_target_version_and_api_versions_reach_the_chart(shop: ImportResult)
         import_helm(SHOP, target=KubeTarget("v1.22.0"))
 
 
+@needs_helm
+def test_a_packaged_chart_is_named_by_its_archive_when_helm_refuses_it(tmp_path: Path) -> None:
+    helm = str(require_helm())
+    subprocess.run(
+        [helm, "package", str(SHOP), "-d", str(tmp_path)], check=True, capture_output=True
+    )
+    archive = tmp_path / "shop-1.4.0.tgz"
+    with pytest.raises(InputError, match=rf"^{archive}: helm template failed: .*v1\.22\.0"):
+        import_helm(archive, target=KubeTarget("v1.22.0"))
+
+
 # -- 2. the marker namespace becomes the environment's ----------------------------------
 
 
