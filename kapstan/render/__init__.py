@@ -22,6 +22,9 @@ Rules worth knowing:
   YAML scalar when whole. ``$${`` writes a literal ``${``.
 - Well-known integer/boolean fields (``kapstan.render.fields``) must receive a fitting
   value; strings that spell one are converted.
-- Secret values cannot fill placeholders; they reach pods only through a service's
-  ``env``/``files`` (a generated Secret), and are redacted in every text output.
+- Secret values cannot fill placeholders, except inside a Secret's ``stringData``; they
+  reach pods through a service's ``env``/``files`` (a generated Secret) or such a Secret,
+  and are redacted in every text output.
+- Built-in keys (``kapstan.render.builtins``): ``${kapstan.namespace}`` is the environment's
+  namespace; a value ``kapstan:generate`` renders as a secret derived per app and namespace.
 """
