@@ -30,6 +30,11 @@ WRITE_OPTION = "kapstan_write"
 # connection (and ran the pragmas below) and closed it again.
 SQLITE_POOL_SIZE = 40
 SQLITE_POOL_OVERFLOW = 20
+# A PostgreSQL connection is a server process: fewer, but enough that a server's requests
+# (each holds one for its reads: ``kapstan.store.shared``) rarely wait for one. Size
+# PostgreSQL's max_connections for 40 per server process (``--workers``) and replica.
+POSTGRES_POOL_SIZE = 20
+POSTGRES_POOL_OVERFLOW = 20
 
 
 def default_path() -> Path:
@@ -58,7 +63,12 @@ def resolve_url(url: str | None, environ: Mapping[str, str]) -> URL:
 def create(url: URL) -> Engine:
     """An engine for ``url``; for SQLite, create the file's directory and set pragmas."""
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_POOL_OVERFLOW,
+        )
     memory = url.database in (None, "", ":memory:")
     if not memory:
         _sqlite_folder(Path(str(url.database)))
