@@ -32,6 +32,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kapstan.importers.manifestload import LAST_APPLIED, SERVER_FIELDS
 from kapstan.importers.names import split_image
 from kapstan.render.configdelivery import POD_TEMPLATE_PATHS, pod_templates
 
@@ -43,17 +44,9 @@ REDACTED = "<redacted>"
 FROM_SECRET = "<from a secret config key>"
 _SHOWN = 100  # characters of a value shown in a difference
 
-_SERVER_FIELDS = (
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "generation",
-    "managedFields",
-    "selfLink",
-)
 # Annotations written by kubectl and controllers, not by the manifest's author.
 _WRITTEN_BY_OTHERS = (
-    "kubectl.kubernetes.io/last-applied-configuration",
+    LAST_APPLIED,
     "deployment.kubernetes.io/revision",
 )
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL", re.I)
@@ -246,7 +239,7 @@ def _scrub_metadata(value: Any) -> None:
     meta = value.get("metadata")
     if isinstance(meta, dict):
         meta.pop("namespace", None)
-        for field in _SERVER_FIELDS:
+        for field in SERVER_FIELDS:
             meta.pop(field, None)
         for section in ("labels", "annotations"):
             entries = meta.get(section)

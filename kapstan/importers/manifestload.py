@@ -18,7 +18,8 @@ from kapstan.importers.yamlio import load_documents
 from kapstan.render.placeholders import escape
 from kapstan.templates.folders import resolve_inside
 
-_SERVER_FIELDS = (
+# Fields a live cluster adds to metadata (read from a cluster, a manifest carries them).
+SERVER_FIELDS = (
     "uid",
     "resourceVersion",
     "creationTimestamp",
@@ -26,7 +27,7 @@ _SERVER_FIELDS = (
     "managedFields",
     "selfLink",
 )
-_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 @dataclass
@@ -108,11 +109,11 @@ def _items(data: Any, where: str) -> list[dict[str, Any]]:
 def _clean(obj: dict[str, Any]) -> str:
     obj.pop("status", None)
     metadata = obj["metadata"]
-    for field in _SERVER_FIELDS:
+    for field in SERVER_FIELDS:
         metadata.pop(field, None)
     annotations = metadata.get("annotations")
     if isinstance(annotations, dict):
-        annotations.pop(_LAST_APPLIED, None)
+        annotations.pop(LAST_APPLIED, None)
         if not annotations:
             metadata.pop("annotations")
     return str(metadata.pop("namespace", "") or "")
