@@ -15,7 +15,7 @@ from pathlib import Path
 from kapstan.errors import InputError
 from kapstan.importers.assembly import ServiceOut, assemble
 from kapstan.importers.grouping import SHARED, Groups, group
-from kapstan.importers.manifestload import Doc, load_manifests, unescaped
+from kapstan.importers.manifestload import Doc, load_manifests, manifest_files, unescaped
 from kapstan.importers.names import dns_label
 from kapstan.importers.parameters import parameterize
 from kapstan.importers.podspecs import command_values, env_values, references
@@ -47,18 +47,18 @@ def import_manifests(path: str | os.PathLike[str], *, name: str | None = None) -
 
 
 def _refuse_template(root: Path) -> None:
-    """A Kapstan template folder is not plain manifests: say so, and which command reads it."""
-    file = root if root.name == TEMPLATE_FILE else root / TEMPLATE_FILE
-    if not file.is_file():
-        return
-    documents = load_documents(read_text(file), str(file))
-    data = documents[0][1] if len(documents) == 1 else None
-    if isinstance(data, dict) and "services" in data and "apiVersion" not in data:
-        folder = root.parent if root.is_file() else root
-        raise InputError(
-            f"{file}: this is a Kapstan template (kapstan.yaml with services:), not plain "
-            f"manifests: save it with `kapstan template import {folder}`"
-        )
+    """A Kapstan template folder (``root`` or one below it) is not plain manifests: say so,
+    and which command reads it."""
+    for file in manifest_files(root):
+        if file.name != TEMPLATE_FILE:
+            continue
+        documents = load_documents(read_text(file), str(file))
+        data = documents[0][1] if len(documents) == 1 else None
+        if isinstance(data, dict) and "services" in data and "apiVersion" not in data:
+            raise InputError(
+                f"{file}: this is a Kapstan template (kapstan.yaml with services:), not plain "
+                f"manifests: save it with `kapstan template import {file.parent}`"
+            )
 
 
 def translate_documents(

@@ -212,17 +212,17 @@ def test_the_renamed_service_deploys_its_objects_under_their_own_names(
 # Finding: `import manifests` on a Kapstan template said `kapstan.yaml:1: missing apiVersion`.
 
 
-@pytest.mark.parametrize("given", ["folder", "kapstan.yaml"])
+@pytest.mark.parametrize("given", [".", "kapstan.yaml", ".."])
 def test_a_kapstan_template_is_named_as_one(
     gift_shop: ImportResult, tmp_path: Path, given: str
 ) -> None:
-    write_template_dir(gift_shop.files, tmp_path / "exported")
-    path = tmp_path / "exported" if given == "folder" else tmp_path / "exported" / "kapstan.yaml"
+    folder = tmp_path / "repo" / "exported"
+    write_template_dir(gift_shop.files, folder)
     with pytest.raises(InputError) as caught:
-        import_manifests(path)
+        import_manifests(folder / given if given != ".." else folder.parent)
     message = str(caught.value)
     assert "is a Kapstan template" in message and "missing apiVersion" not in message
-    assert f"kapstan template import {tmp_path / 'exported'}" in message
+    assert f"kapstan template import {folder}`" in message
 
 
 # Proof of equivalence: the rendered template against the input manifests.
