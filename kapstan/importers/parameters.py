@@ -73,31 +73,36 @@ def _repeated_env(
     """
     counts: Counter[tuple[str, str]] = Counter()
     for workload in groups.workloads.values():
-        counts.update({(name, value) for name, value in _literal_env(workload.obj)})
+        counts.update(dict.fromkeys(_literal_env(workload.obj), 1))
     shared: set[str] = set()
-    for (name, value), count in counts.most_common():
+    # Most used first, then by name and value: the same keys on every import.
+    for (name, value), count in sorted(counts.items(), key=lambda c: (-c[1], c[0])):
         if count < 2:
             continue
         targets = referenced(name, value, groups.service_owner, namespaces)
         if targets and name not in shared:
             shared.add(name)
             key = f"{SHARED}.env.{key_part(name)}"
-            config[key] = value
-            users = _replace(groups, name, value, key)
+            users = _replace(groups, name, value, key, config)
             report.add(
                 f"env {name}",
                 f"the value {value!r} names service {', '.join(targets)} in "
                 f"{', '.join(users)}: made shared config key {key}",
             )
             continue
-        users = _replace(groups, name, value, None)
+        users = _replace(groups, name, value, None, config)
+        if not users:
+            continue  # each user's key already holds another value: kept literal
         keys = [f"{service}.env.{key_part(name)}" for service in users]
-        for key in keys:
-            config[key] = value
+        why = (
+            f"{name} already shares a key for another value"
+            if targets
+            else "names no service: not shared (equal by coincidence)"
+        )
         report.add(
             f"env {name}",
-            f"the value {value!r} is set in {', '.join(users)} but names no service: "
-            f"not shared (equal by coincidence), made per-service config keys {', '.join(keys)}",
+            f"the value {value!r} is set in {', '.join(users)} but {why}, "
+            f"made per-service config keys {', '.join(keys)}",
         )
 
 
@@ -110,14 +115,21 @@ def _literal_env(obj: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _replace(groups: Groups, name: str, value: str, shared: str | None) -> list[str]:
-    """Put ``${shared}`` (None: ``${<service>.env.<name>}``) where ``name`` is ``value``."""
+def _replace(
+    groups: Groups, name: str, value: str, shared: str | None, config: dict[str, Scalar]
+) -> list[str]:
+    """Put ``${shared}`` (None: ``${<service>.env.<name>}``) where ``name`` is ``value``,
+    the key in ``config``; the services changed. A service whose key already holds another
+    value (two containers, two values) keeps this one literal."""
     users: list[str] = []
     for service, workload in groups.workloads.items():
+        key = shared or f"{service}.env.{key_part(name)}"
+        if config.get(key, value) != value:
+            continue
         for c in containers(workload.obj):
             for e in c.get("env") or []:
                 if e.get("name") == name and e.get("value") == value:
-                    key = shared or f"{service}.env.{key_part(name)}"
+                    config[key] = value
                     e["value"] = Quoted(f"${{{key}}}")
                     if service not in users:
                         users.append(service)

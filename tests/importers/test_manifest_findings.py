@@ -145,6 +145,27 @@ def test_per_service_and_shared_keys_reach_the_pods(
         assert _env(_live(deployed, "Deployment", service))[name] == gift_shop.config[key]
 
 
+def test_two_values_of_one_variable_in_one_workload_keep_their_meaning(tmp_path: Path) -> None:
+    docs = [_deployment(name, "Deployment") for name in ("one", "two", "three")]
+    env = {
+        "one": [("main", "8080"), ("side", "9090")],
+        "two": [("main", "8080")],
+        "three": [("main", "9090")],
+    }
+    for doc in docs:
+        name = doc["metadata"]["name"]  # type: ignore[index]
+        pod = doc["spec"]["template"]["spec"]  # type: ignore[index]
+        pod["containers"] = [
+            {"name": c, "image": "example.com/app:1", "env": [{"name": "PORT", "value": v}]}
+            for c, v in env[name]
+        ]
+    (tmp_path / "ports.yaml").write_text(yaml.safe_dump_all(docs))
+    result = import_manifests(tmp_path / "ports.yaml")
+    assert result.config["one.env.PORT"] == "8080" and result.config["three.env.PORT"] == "9090"
+    assert "value: '9090'" in result.files["services/one.yaml"]  # not ${one.env.PORT}
+    assert result.differences == ()  # the proof: every container still gets its own value
+
+
 # Finding: dependencies were inferred from env values only, not args and commands.
 
 
