@@ -683,7 +683,7 @@ def main() -> None:
         ours, rss = measure_kapstan(args.db, args, Path(tmp))
     print_table(f"Kapstan server (kapstan server --workers {args.workers})", ours)
     each = " + ".join(f"{mib:.0f}" for mib in rss)
-    print(f"kapstan server peak RSS (VmHWM) after the load: {each} MiB (parent + workers)")
+    print(f"kapstan server peak RSS (VmHWM) after the load, per process of its tree: {each} MiB")
     goal_line("Kapstan", ours)
     if args.no_peer:
         return
