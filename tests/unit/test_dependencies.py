@@ -18,7 +18,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FIRST_PARTY = {"kapstan", "tests"}
+FIRST_PARTY = {"kapstan", "tests", "bench"}
 
 # Declared for what loads them by name, not by import.
 NOT_IMPORTED = {

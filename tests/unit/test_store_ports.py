@@ -103,6 +103,7 @@ PortsTuple = tuple[
     ports.AppState,
     ports.Revising,
     ports.AppWrites,
+    ports.AppUpdating,
     ports.ConfigEdits,
     ports.EnvironmentEdits,
     ports.AccessEdits,
@@ -124,6 +125,7 @@ PortsTuple = tuple[
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
         store,
         store,
         store,
