@@ -29,6 +29,7 @@ from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.model.values import Scalar, SecretValue, Value
 from kapstan.render.promotion import promoted_keys
+from kapstan.render.substitute import as_text
 from kapstan.render.variables import default_config
 from kapstan.store import Application
 
@@ -134,7 +135,9 @@ def _carried(
         after, before = source.get(key), target.get(key)
         if isinstance(after, SecretValue) or isinstance(before, SecretValue) or after is None:
             continue  # a secret is each environment's own; an unset key has nothing to carry
-        if before != after:
+        # 1.0 set on the command line is a number, the template's default 1.0 is text: both
+        # render as the same image tag, so the value has nothing to carry
+        if before is None or as_text(before) != as_text(after):
             out.append(Carried(key, before, after))
     return tuple(out)
 

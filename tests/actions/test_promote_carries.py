@@ -114,3 +114,15 @@ def test_an_approval_keeps_what_it_will_carry(world: Store) -> None:
         promote(world, plan_promotion(world, "shop", "prod", None), author="ana")
     (pending,) = world.list_approvals(status="pending")
     assert promotion_of(pending).carried == (Carried("web.image.tag", "1.0", "1.1"),)
+
+
+def test_a_value_that_renders_the_same_text_does_not_travel(world: Store) -> None:
+    """``config set web.image.tag=1.0`` stores a number; the default ``1.0`` is text. Both make
+    the image ``shop/web:1.0``, so promoting carries nothing and makes no config version."""
+    configs.set_values(world, "dev", {"web.image.tag": 1.0, "migrate.tag": 1.0}, author="a")
+    applications.update_app(world, "shop")
+    before = world.get_config("prod").version
+    plan = plan_promotion(world, "shop", "prod", None)
+    assert plan.carried == ()
+    done = promote(world, plan, author="ana", deploy=False)
+    assert done.application.config_version == before
