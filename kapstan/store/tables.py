@@ -131,6 +131,22 @@ class ConfigValueRow(Base):
     ciphertext: Mapped[str | None] = mapped_column(Text)
 
 
+class ClusterRow(Base):
+    """A registered cluster; its kubeconfig only ever stored encrypted."""
+
+    __tablename__ = "clusters"
+    __table_args__ = (_live_name("clusters"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    kubeconfig_ciphertext: Mapped[str] = mapped_column(Text)
+    context: Mapped[str | None] = mapped_column(Text)
+    server: Mapped[str] = mapped_column(Text)
+    sandbox: Mapped[str | None] = mapped_column(Text)  # set when Kapstan created it
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class EnvironmentRow(Base):
     __tablename__ = "environments"
     __table_args__ = (_live_name("environments"),)
@@ -150,6 +166,10 @@ class EnvironmentRow(Base):
     shared: Mapped[bool] = mapped_column(server_default=false())
     namespace_created: Mapped[bool] = mapped_column(server_default=false())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"))
+    self_heal: Mapped[bool] = mapped_column(server_default=false())
+    quota: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}")
+    log_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default="[]")
 
 
 class ApplicationRow(Base):
@@ -344,3 +364,19 @@ class ApprovalRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DriftRow(Base):
+    """The last drift check of one service of an application."""
+
+    __tablename__ = "drift"
+    __table_args__ = (UniqueConstraint("application_id", "service"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    service: Mapped[str] = mapped_column(NAME)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    drifted: Mapped[bool]
+    revision: Mapped[int | None]
+    diff: Mapped[str] = mapped_column(Text)  # secrets redacted
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    healed_by_operation_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))
