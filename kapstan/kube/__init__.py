@@ -10,6 +10,7 @@ see only Kapstan errors (``kapstan.errors.ClusterError`` and its subclasses).
     discovery    apiVersion + kind -> Kind: lightkube's models, then API discovery
     objects      apply bodies (server-owned metadata stripped), results as dicts
     watches      bounded watches: one streamed request ended by the server
+    logstreams   a container's log as streamed lines (follow), ended by closing the client
     errors       HTTP statuses and transport failures -> Kapstan errors, in one place
     retries      bounded exponential backoff for temporary failures
 """

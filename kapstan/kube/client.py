@@ -11,7 +11,7 @@ are retried first (``kapstan.kube.retries``). The plumbing lives in ``connection
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,12 +26,13 @@ from kapstan.errors import (
     ClusterUnavailableError,
     ClusterUnknownKindError,
 )
-from kapstan.kube import config, objects, retries, watches
+from kapstan.kube import config, logstreams, objects, retries, watches
 from kapstan.kube.connection import Connection
 from kapstan.kube.resources import KubeObject, describe, resource_class
 from kapstan.kube.retries import RetryPolicy
 
 Propagation = Literal["Background", "Foreground", "Orphan"]
+METRICS_API = "metrics.k8s.io/v1beta1"  # served by metrics-server behind the aggregation layer
 
 
 def connect(
@@ -224,6 +225,47 @@ class KubeClient(Connection):
         except (ClusterUnavailableError, ClusterInvalidError):
             # 5xx: the kubelet (or kwok's fake node) is unreachable; 400: not started yet.
             return None
+
+    def stream_logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        *,
+        follow: bool = False,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
+        timestamps: bool = False,
+    ) -> Generator[str, None, None]:
+        """The log's lines as the kubelet sends them; with ``follow``, until the container
+        stops or this client closes (from any thread). Asked once, never retried."""
+        what = f"logs of Pod {namespace}/{pod}" + (f" container {container}" if container else "")
+        params = logstreams.log_params(
+            container,
+            follow=follow,
+            tail_lines=tail_lines,
+            since_seconds=since_seconds,
+            previous=previous,
+            timestamps=timestamps,
+        )
+        return logstreams.stream_lines(
+            self._http,
+            f"/api/v1/namespaces/{namespace}/pods/{pod}/log",
+            params,
+            what=what,
+            origin=self.target.origin,
+            identity=self.target.impersonate,
+            watching=self.watching,
+        )
+
+    def pod_metrics(
+        self, namespace: str, labels: Mapping[str, str] | None = None
+    ) -> builtins.list[KubeObject]:
+        """The PodMetrics (metrics.k8s.io) of pods carrying ``labels``: each container's
+        current CPU and memory. ClusterUnknownKindError when the cluster serves no metrics API;
+        ClusterUnavailableError when it is registered but its server does not answer."""
+        return self.list(METRICS_API, "PodMetrics", namespace, labels=labels)
 
     def watch(
         self,
