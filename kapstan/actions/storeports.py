@@ -14,6 +14,7 @@ check the real store against each of them.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from kapstan.model.operation import Operation, Step
@@ -30,6 +31,7 @@ from kapstan.model.records import (
     User,
 )
 from kapstan.model.values import Value
+from kapstan.store.drift import DriftCheck
 from kapstan.store.environments import Unchanged
 
 
@@ -127,6 +129,8 @@ class EnvironmentWrites(Protocol):
     ) -> Environment: ...
 
     def mark_namespace_created(self, name: str) -> Environment: ...
+
+    def set_environment_self_heal(self, name: str, heal: bool) -> Environment: ...
 
 
 @runtime_checkable
@@ -369,6 +373,33 @@ class ChecksumKey(Protocol):
     def checksum_key(self) -> bytes | None: ...
 
 
+@runtime_checkable
+class DriftReads(Protocol):
+    """The last drift check of each service, read."""
+
+    def list_drift(self, app: str | None = None) -> list[DriftCheck]: ...
+
+
+@runtime_checkable
+class DriftWrites(Protocol):
+    """Drift checks recorded, claimed (one checker per interval) and marked healed."""
+
+    def record_drift(
+        self,
+        app: str,
+        service: str,
+        *,
+        drifted: bool,
+        revision: int | None,
+        diff: str,
+        fields: Sequence[str],
+    ) -> DriftCheck: ...
+
+    def claim_drift_check(self, app: str, *, since: datetime) -> bool: ...
+
+    def mark_drift_healed(self, app: str, services: Sequence[str], operation_id: int) -> None: ...
+
+
 # What one action or a family of them needs: intersections of the facets above.
 
 
@@ -477,3 +508,25 @@ class CarryingOut(Deploying, Deleting, Promoting, Protocol):
 @runtime_checkable
 class Operating(CarryingOut, Installing, ConfigEdits, Protocol):
     """The demo: installs, configures, deploys, promotes and deletes."""
+
+
+@runtime_checkable
+class Drifting(AppState, DriftReads, DriftWrites, Protocol):
+    """An application's services checked for drift against their last revision, recorded."""
+
+
+@runtime_checkable
+class Healing(Deploying, Drifting, Protocol):
+    """Drift checked, and healed by a deploy of the drifted services (audited)."""
+
+
+@runtime_checkable
+class QuotaWrites(Protocol):
+    """An environment's quota, replaced whole."""
+
+    def set_environment_quota(self, name: str, quota: Mapping[str, Any]) -> Environment: ...
+
+
+@runtime_checkable
+class QuotaEdits(AppState, EnvironmentWrites, QuotaWrites, AuditLog, Protocol):
+    """An environment's quota set or cleared: applied to its namespace, audited."""

@@ -83,6 +83,8 @@ class Environment:
     impersonate: str | None = None
     shared: bool = False
     namespace_created: bool = False
+    # Drift found by the server's periodic check is healed by re-applying the service.
+    self_heal: bool = False
 
 
 @dataclass(frozen=True)

@@ -119,8 +119,8 @@ class EnvironmentStore(Repository):
 
         One transaction: if any step fails (say a config ``new`` exists), nothing is
         written. Secrets are copied as ciphertext, so cloning needs no key. The approval
-        requirement and the tenancy boundary are copied too (safe by default); role grants
-        are not. ``namespace``, ``kubeconfig``, ``context`` and ``shared`` replace the
+        requirement, the tenancy boundary and self-heal are copied too (safe by default);
+        role grants are not. ``namespace``, ``kubeconfig``, ``context`` and ``shared`` replace the
         source's when given. With ``kubeconfig`` and no ``context``, the file's current one.
         """
         check_name("environment", new)
@@ -142,6 +142,7 @@ class EnvironmentStore(Repository):
                 allowed_kinds=list(source.allowed_kinds or []),
                 impersonate=source.impersonate,
                 shared=source.shared if shared is None else bool(shared),
+                self_heal=source.self_heal,
             )
             session.add(row)
             session.flush()
@@ -209,6 +210,17 @@ class EnvironmentStore(Repository):
 
         return self._write(work)
 
+    def set_environment_self_heal(self, name: str, heal: bool) -> Environment:
+        """Whether drift the server finds in ``name`` is healed by re-applying the service."""
+
+        def work(session: Session) -> Environment:
+            row, config = find_environment(session, name)
+            row.self_heal = bool(heal)
+            session.flush()
+            return _record(row, config)
+
+        return self._write(work)
+
     def mark_namespace_created(self, name: str) -> Environment:
         """Kapstan created the namespace of ``name``: only then may deleting it remove it."""
 
@@ -253,4 +265,5 @@ def _record(row: EnvironmentRow, config: ConfigRow | None) -> Environment:
         impersonate=row.impersonate,
         shared=bool(row.shared),
         namespace_created=bool(row.namespace_created),
+        self_heal=bool(row.self_heal),
     )

@@ -22,6 +22,7 @@ from kapstan.store.configs import ConfigStore
 from kapstan.store.crypto import key_configured
 from kapstan.store.database import Database, create, resolve_url
 from kapstan.store.deletions import DeletionStore
+from kapstan.store.drift import DriftStore
 from kapstan.store.environments import EnvironmentStore
 from kapstan.store.hookclaims import HookClaimStore
 from kapstan.store.locks import LockStore
@@ -55,6 +56,7 @@ class Store(
     ApprovalStore,
     DeletionStore,
     HookClaimStore,
+    DriftStore,
 ):
     """Kapstan's objects (templates to locks) and who may change them (users to approvals)."""
 

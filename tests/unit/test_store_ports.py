@@ -119,12 +119,20 @@ PortsTuple = tuple[
     ports.Installing,
     ports.CarryingOut,
     ports.Operating,
+    ports.DriftReads,
+    ports.DriftWrites,
+    ports.Drifting,
+    ports.Healing,
 ]
 
 
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
+        store,
+        store,
+        store,
         store,
         store,
         store,
