@@ -11,21 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from kapstan.api.app import create_app
 from kapstan.api.state import ApiState
 from kapstan.model.values import SecretValue
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
+from kapstan.store.tables import UserRow
 from tests.api import samples
 from tests.store.conftest import pg_server  # noqa: F401  (the session PostgreSQL server)
 
+DANA_PASSWORD = "dana-password-long"
 USERS = {
     "root": {},
     "dana": {"dev": "deployer", "staging": "deployer", "prod": "deployer"},
@@ -80,16 +85,29 @@ def populate(api: Api) -> None:
         )
     store.set_environment_approval("prod", True)
     for name, roles in USERS.items():
-        password = f"{name}-password-long" if name == "dana" else None  # argon2 is slow on purpose
-        store.create_user(name, password=password, admin=name == "root")
+        store.create_user(name, password=None, admin=name == "root")
         for env, role in roles.items():
             store.grant_role(name, env, role)
         api.tokens[name] = store.create_token(name)[0]
+    with store._db.writing() as session:  # dana logs in with a password (see dana_hash)
+        session.execute(
+            update(UserRow).where(UserRow.name == "dana").values(password_hash=dana_hash())
+        )
     assert api.post("/api/v1/templates", samples.template_body()).status_code == 201
     created = api.post(
         "/api/v1/applications", {"name": "shop", "template": "shop", "environment": "dev"}
     )
     assert created.status_code == 201, created.text
+
+
+@cache
+def dana_hash() -> str:
+    """Dana's password hashed once a session, with the server's real argon2id parameters.
+
+    argon2 is slow on purpose (~0.1-0.4 s a hash); hashing it for every test's store cost
+    the API and console tests most of their set-up time. A login still verifies it for real.
+    """
+    return PasswordHasher().hash(DANA_PASSWORD)
 
 
 def open_api(url: str, tmp_path: Path) -> Generator[Api, None, None]:
