@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
+from kapstan.actions.clusters import connect_environment
 from kapstan.actions.rendering import RenderedAppVersion
 from kapstan.actions.storeports import EnvironmentWrites
 from kapstan.errors import ClusterError, ClusterNotFoundError, PolicyError
-from kapstan.kube import KubeClient, connect
+from kapstan.kube import KubeClient
 from kapstan.kube.resources import builtin_kind
 from kapstan.plan import tenancy
 from kapstan.store import Environment
@@ -50,9 +51,7 @@ class _Scopes:
         if self._cluster is None:
             env = self._env
             self._unreachable = True
-            self._cluster = self._stack.enter_context(
-                connect(env.kubeconfig, env.context, impersonate=env.impersonate)
-            )
+            self._cluster = self._stack.enter_context(connect_environment(env))
             self._unreachable = False
         return self._cluster
 

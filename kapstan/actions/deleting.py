@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from kapstan.actions.cancelling import finish_cancelled
 from kapstan.actions.clock import SYSTEM_CLOCK
+from kapstan.actions.clusters import connect_environment
 from kapstan.actions.deploying import DeployResult, OnStart
 from kapstan.actions.gates import Clearance, gated, open_operation, require_gate
 from kapstan.actions.journal import (
@@ -41,7 +42,7 @@ from kapstan.engine.deploy import DeployOutcome, ServiceOutcome
 from kapstan.engine.ports import Clock, Cluster, InventoryEntry
 from kapstan.engine.removal import Removal
 from kapstan.errors import ConflictError, KapstanError, OperationCancelled
-from kapstan.kube import KubeClient, connect
+from kapstan.kube import KubeClient
 from kapstan.model.operation import Step
 from kapstan.plan.graph import Graph, waves
 from kapstan.render.resources import group_of
@@ -316,4 +317,4 @@ def _deletion_order(
 
 
 def _connect(env: Environment) -> KubeClient:
-    return connect(env.kubeconfig, env.context, impersonate=env.impersonate)
+    return connect_environment(env)

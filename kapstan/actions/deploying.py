@@ -15,6 +15,7 @@ from kapstan.actions import removals, rollbacks
 from kapstan.actions.boundary import check_boundary, prepare_namespace
 from kapstan.actions.cancelling import finish_cancelled
 from kapstan.actions.clock import SYSTEM_CLOCK
+from kapstan.actions.clusters import connect_environment
 from kapstan.actions.gates import Clearance, continuing, gated, open_operation, require_gate
 from kapstan.actions.journal import (
     LEASE_SECONDS,
@@ -45,7 +46,6 @@ from kapstan.engine.deploy import (
 from kapstan.engine.planning import ServicePlan
 from kapstan.engine.ports import Clock
 from kapstan.errors import ConflictError, InputError, KapstanError, OperationCancelled
-from kapstan.kube import connect
 from kapstan.model.operation import Operation, Step
 from kapstan.plan import policy
 from kapstan.plan.ownership import Conflict
@@ -130,7 +130,7 @@ def plan_app(
     selected = _selected(version, services, removed)
     env = store.get_environment(version.environment)
     check_boundary(version, env, selected)
-    with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
+    with connect_environment(env) as cluster:
         revisions = StoreRevisions(
             store, app=app, template=("", 0), config=("", 0), author="", operation_id=None
         )
@@ -273,7 +273,7 @@ def deploy_app(
             versions=version.service_versions,
         )
         try:
-            with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
+            with connect_environment(env) as cluster:
                 prepare_namespace(store, env, cluster)
                 target = _target(version, removed)
                 deployer = Deployer(
@@ -380,7 +380,7 @@ def _rollback_service(
     previous = deployed[-1]
     version = render_at(store, app, previous.template_version, previous.config_version)
     env = store.get_environment(version.environment)
-    with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
+    with connect_environment(env) as cluster:
         revisions = StoreRevisions(
             store,
             app=app,

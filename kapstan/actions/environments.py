@@ -13,10 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kapstan.actions.storeports import ConfigReads, EnvironmentEdits, EnvironmentReads, StateReads
+from kapstan.actions.clusters import cluster_for_kubeconfig, connect_environment, server_of
+from kapstan.actions.storeports import (
+    ConfigReads,
+    EnvironmentEdits,
+    EnvironmentMaking,
+    EnvironmentReads,
+    StateReads,
+)
 from kapstan.errors import ConflictError, InputError, KapstanError, NotFoundError
 from kapstan.kube import config as kubeconfigs
-from kapstan.kube import connect
 from kapstan.plan import tenancy
 from kapstan.store import Application, ConfigVersion, Environment
 from kapstan.store.environments import UNCHANGED, Unchanged
@@ -32,26 +38,50 @@ class EnvironmentDetails:
 
 
 def create_environment(
-    store: EnvironmentEdits,
+    store: EnvironmentMaking,
     name: str,
     *,
-    kubeconfig: str | os.PathLike[str],
+    kubeconfig: str | os.PathLike[str] | None = None,
     namespace: str,
     context: str | None = None,
     config: str | None = None,
     shared: bool = False,
+    cluster: str | None = None,
 ) -> Environment:
-    """A new environment; the kubeconfig must be one Kapstan can use (with ``context``, if
-    given) and is stored as an absolute path.
+    """A new environment on registered cluster ``cluster``, or on ``kubeconfig``: one
+    Kapstan can use (with ``context``, if given), stored as an absolute path and registered
+    as a cluster (``kapstan.actions.clusters.cluster_for_kubeconfig``).
 
     Refused (ConflictError) when another environment uses the same cluster and namespace,
     unless both are shared.
     """
-    path = _kubeconfig_file(name, kubeconfig, context)
+    if (kubeconfig is None) == (cluster is None):
+        raise InputError(
+            f"environment {name!r}: give either --cluster NAME (a registered cluster) or "
+            "--kubeconfig FILE"
+        )
     if config is not None:
         check_config_exists(store, name, config)
+    if cluster is not None:
+        if context is not None:
+            raise InputError(
+                f"environment {name!r}: --context goes with --kubeconfig; cluster {cluster} "
+                "has its own context"
+            )
+        found = store.get_cluster(cluster)
+        _check_place(store, name, found.server, namespace, shared=shared, verb="create")
+        return store.create_environment(
+            name,
+            kubeconfig="",
+            context=found.context,
+            namespace=namespace,
+            config=config,
+            shared=shared,
+            cluster=cluster,
+        )
+    path = _kubeconfig_file(name, kubeconfig or "", context)
     check_collision(store, name, str(path), context, namespace, shared=shared, verb="create")
-    return store.create_environment(
+    created = store.create_environment(
         name,
         kubeconfig=str(path),
         context=context,
@@ -59,6 +89,11 @@ def create_environment(
         config=config,
         shared=shared,
     )
+    registered = cluster_for_kubeconfig(store, name, path, context)
+    if registered is None:
+        return created
+    store.set_environment_cluster(name, registered)
+    return store.get_environment(name)
 
 
 def check_config_exists(store: ConfigReads, environment: str, config: str) -> None:
@@ -119,11 +154,11 @@ def clone_environment(
         _kubeconfig_file(new, src.kubeconfig, context)  # the source's file, another context
     where = path or src.kubeconfig
     ctx = context if (kubeconfig is not None or context is not None) else src.context
-    check_collision(
+    elsewhere = kubeconfig is not None or context is not None
+    _check_place(
         store,
         new,
-        where,
-        ctx,
+        cluster_of(where, ctx) if elsewhere else server_of(src),  # else on src's cluster
         namespace or src.namespace,
         shared=src.shared if shared is None else shared,
         verb="clone",
@@ -157,7 +192,7 @@ def set_boundary(
     env = store.get_environment(name)
     check_boundary_input(allowed_namespaces, allowed_kinds, impersonate)
     if shared is False and env.shared:
-        others = _same_place(store, name, env.kubeconfig, env.context, env.namespace)
+        others = _on_server(store, name, server_of(env), env.namespace)
         if others:
             raise ConflictError(
                 f"environment {name} cannot stop being shared: environment(s) "
@@ -200,11 +235,31 @@ def check_collision(
 ) -> None:
     """ConflictError when environment ``name`` would share a cluster and namespace with
     another one, unless both are shared. The message says how to go elsewhere."""
-    others = _same_place(store, name, kubeconfig, context, namespace)
+    _check_place(
+        store,
+        name,
+        cluster_of(kubeconfig, context),
+        namespace,
+        shared=shared,
+        verb=verb,
+        source=source,
+    )
+
+
+def _check_place(
+    store: EnvironmentReads,
+    name: str,
+    cluster: str,
+    namespace: str,
+    *,
+    shared: bool,
+    verb: str,
+    source: str | None = None,
+) -> None:
+    others = _on_server(store, name, cluster, namespace)
     if not others or (shared and all(e.shared for e in others)):
         return
     names = ", ".join(e.name for e in others)
-    cluster = cluster_of(kubeconfig, context)
     lead = (
         f"environment {name} would use namespace {namespace!r} on cluster {cluster}, as "
         f"environment {names} does: two environments in one namespace take each other's "
@@ -235,16 +290,13 @@ def cluster_of(kubeconfig: str, context: str | None) -> str:
         return f"{kubeconfig} (context {context or 'current'})"
 
 
-def _same_place(
-    store: EnvironmentReads, name: str, kubeconfig: str, context: str | None, namespace: str
+def _on_server(
+    store: EnvironmentReads, name: str, server: str, namespace: str
 ) -> list[Environment]:
-    cluster = cluster_of(kubeconfig, context)
     return [
         e
         for e in store.list_environments()
-        if e.name != name
-        and e.namespace == namespace
-        and cluster_of(e.kubeconfig, e.context) == cluster
+        if e.name != name and e.namespace == namespace and server_of(e) == server
     ]
 
 
@@ -275,9 +327,7 @@ def environment_details(store: StateReads, name: str) -> EnvironmentDetails:
 def reach(env: Environment) -> tuple[bool, str]:
     """(True, server version) or (False, why): one short request to the cluster."""
     try:
-        with connect(
-            env.kubeconfig, env.context, timeout=REACH_TIMEOUT, impersonate=env.impersonate
-        ) as cluster:
+        with connect_environment(env, timeout=REACH_TIMEOUT) as cluster:
             return True, cluster.version()
     except KapstanError as exc:
         return False, exc.message

@@ -7,15 +7,15 @@ chart's ``kubeVersion:`` check and ``.Capabilities`` answer as they would on tha
 
 from __future__ import annotations
 
+from kapstan.actions.clusters import connect_environment
 from kapstan.actions.storeports import EnvironmentReads
 from kapstan.importers.helmrender import KubeTarget
-from kapstan.kube import connect
 
 
 def environment_target(store: EnvironmentReads, name: str) -> KubeTarget:
     """The Kubernetes version and served API versions of environment ``name``'s cluster."""
     env = store.get_environment(name)
-    with connect(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
+    with connect_environment(env) as cluster:
         version = cluster.version()
         served = tuple(cluster.served_api_versions())
     return KubeTarget(version, served, f"environment {name}'s cluster")

@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from kapstan.actions.clusters import environment_client
 from kapstan.actions.rendering import RenderedAppVersion, render_application
 from kapstan.actions.storeports import AppState
 from kapstan.errors import KapstanError
@@ -86,7 +87,7 @@ def app_status(
     version = rendered_app or render_application(store, app)
     env = store.get_environment(version.environment)
     out: list[ServiceStatus] = []
-    with clients(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
+    with environment_client(env, clients) as cluster:
         for name, rendered in version.rendered.services.items():
             latest = store.latest_revision(app, name, status=None)
             healths: list[Health] = []

@@ -22,6 +22,7 @@ from kapstan.model.records import (
     Application,
     Approval,
     AuditEntry,
+    Cluster,
     ConfigVersion,
     Environment,
     LockInfo,
@@ -30,7 +31,7 @@ from kapstan.model.records import (
     TokenInfo,
     User,
 )
-from kapstan.model.values import Value
+from kapstan.model.values import SecretValue, Value
 from kapstan.store.drift import DriftCheck
 from kapstan.store.environments import Unchanged
 
@@ -102,6 +103,7 @@ class EnvironmentWrites(Protocol):
         namespace: str,
         config: str | None,
         shared: bool = False,
+        cluster: str | None = None,
     ) -> Environment: ...
 
     def clone_environment(
@@ -131,6 +133,40 @@ class EnvironmentWrites(Protocol):
     def mark_namespace_created(self, name: str) -> Environment: ...
 
     def set_environment_self_heal(self, name: str, heal: bool) -> Environment: ...
+
+
+@runtime_checkable
+class ClusterReads(Protocol):
+    """Registered clusters, read; a kubeconfig only ever sealed (decrypted on reveal)."""
+
+    def get_cluster(self, name: str) -> Cluster: ...
+
+    def list_clusters(self) -> list[Cluster]: ...
+
+    def cluster_kubeconfig(self, name: str) -> SecretValue: ...
+
+    def clusters_with_server(self, server: str) -> list[tuple[str, SecretValue]]: ...
+
+    def environments_on_cluster(self, name: str) -> list[str]: ...
+
+
+@runtime_checkable
+class ClusterWrites(Protocol):
+    """Clusters registered and removed; an environment put on one."""
+
+    def add_cluster(
+        self,
+        name: str,
+        *,
+        kubeconfig: str,
+        context: str | None,
+        server: str,
+        created_by: str,
+    ) -> Cluster: ...
+
+    def remove_cluster(self, name: str) -> None: ...
+
+    def set_environment_cluster(self, environment: str, cluster: str) -> None: ...
 
 
 @runtime_checkable
@@ -441,6 +477,21 @@ class ConfigEdits(ConfigReads, ConfigWrites, AuditLog, Protocol):
 @runtime_checkable
 class EnvironmentEdits(EnvironmentReads, EnvironmentWrites, ConfigReads, AuditLog, Protocol):
     """An environment made or changed (its config must exist), each change audited."""
+
+
+@runtime_checkable
+class ClusterEdits(ClusterReads, ClusterWrites, EnvironmentReads, ChecksumKey, AuditLog, Protocol):
+    """Clusters registered (one for an environment's kubeconfig too) or removed; audited."""
+
+
+@runtime_checkable
+class EnvironmentMaking(EnvironmentEdits, ClusterEdits, Protocol):
+    """An environment made on a registered cluster, or on a kubeconfig registered as one."""
+
+
+@runtime_checkable
+class ClusterViews(ClusterReads, EnvironmentReads, ApplicationReads, Protocol):
+    """A cluster shown with the environments and applications that run there."""
 
 
 @runtime_checkable

@@ -127,6 +127,7 @@ def environment(e: Environment, reach: tuple[bool, str] | None = None) -> s.Envi
         impersonate=e.impersonate,
         shared=e.shared,
         namespace_created=e.namespace_created,
+        cluster=e.cluster,
     )
 
 

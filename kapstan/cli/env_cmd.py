@@ -16,7 +16,14 @@ from kapstan.errors import InputError
 from kapstan.store import Environment
 from kapstan.store.environments import UNCHANGED
 
-KubeconfigOpt = typer.Option(..., "--kubeconfig", help="Path of the kubeconfig file.")
+KubeconfigOpt = typer.Option(
+    None,
+    "--kubeconfig",
+    help="Path of the kubeconfig file (registered as a cluster when the store has a key).",
+)
+ClusterOpt = typer.Option(
+    None, "--cluster", help="A registered cluster (`kapstan cluster add`) instead of --kubeconfig."
+)
 SHARED_HELP = (
     "Other environments may use the same cluster and namespace (each must be shared); "
     "Kapstan then never creates the namespace."
@@ -51,7 +58,8 @@ app = typer.Typer(help="Environments: a cluster context and a namespace, with a 
 def create(
     ctx: typer.Context,
     name: str,
-    kubeconfig: Path = KubeconfigOpt,
+    kubeconfig: Path | None = KubeconfigOpt,
+    cluster: str | None = ClusterOpt,
     namespace: str = typer.Option(..., "--namespace", "-n", help="Namespace apps are deployed to."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
     config: str | None = typer.Option(None, "--config", help="The environment's config."),
@@ -71,6 +79,7 @@ def create(
             context=context,
             config=config,
             shared=shared,
+            cluster=cluster,
         )
         if allow_namespace or allow_kind or impersonate:
             change = BoundaryChange(
@@ -222,6 +231,7 @@ def _record(env: Environment) -> dict[str, Any]:
         "context": env.context,
         "config": env.config,
         "kubeconfig": env.kubeconfig,
+        "cluster": env.cluster,
         "requiresApproval": env.requires_approval,
         "created": iso(env.created_at),
     }

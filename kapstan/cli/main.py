@@ -18,6 +18,7 @@ from kapstan.cli import (
     approval_cmd,
     appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
     audit_cmd,
+    cluster_cmd,
     config_cmd,
     delete_cmd,  # noqa: F401  (registers `delete` on app, env, template and config)
     demo_cmd,
@@ -48,6 +49,7 @@ app = typer.Typer(
 app.add_typer(template_cmd.app, name="template")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(env_cmd.app, name="env")
+app.add_typer(cluster_cmd.app, name="cluster")
 app.add_typer(app_cmd.app, name="app")
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(market_cmd.app, name="market")

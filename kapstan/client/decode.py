@@ -89,6 +89,7 @@ def environment(data: Any) -> Environment:
         impersonate=e.impersonate,
         shared=e.shared,
         namespace_created=e.namespace_created,
+        cluster=e.cluster,
     )
 
 

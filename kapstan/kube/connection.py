@@ -74,6 +74,19 @@ class Connection:
         except ClusterError as exc:
             return False, exc.message
 
+    def health_check(self, path: str) -> tuple[bool, str]:
+        """One of the apiserver's health endpoints (``/livez``, ``/readyz?verbose``), asked
+        once: (passed, its text). A failing check answers 500 with the same text, so that
+        is a result, not an error; an unreachable server is a ClusterError."""
+
+        def fetch() -> tuple[bool, str]:
+            response = self._http.get(path)
+            if response.status_code not in (200, 500):
+                response.raise_for_status()
+            return response.status_code == 200, response.text
+
+        return self.call(f"GET {path}", fetch, retries.ONCE)
+
     def kind(self, api_version: str, kind: str) -> Kind:
         """The served kind (plural, scope); ClusterUnknownKindError if the cluster has none."""
         return self._kinds.resolve(api_version, kind)

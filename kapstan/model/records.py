@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from kapstan.model.values import Value
+from kapstan.model.values import SecretValue, Value
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,24 @@ class Environment:
     namespace_created: bool = False
     # Drift found by the server's periodic check is healed by re-applying the service.
     self_heal: bool = False
+    # The registered cluster it runs on (``kapstan cluster``), None for a kubeconfig path
+    # alone; its kubeconfig, decrypted only when a client is built (never shown).
+    cluster: str | None = None
+    cluster_kubeconfig: SecretValue | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A registered Kubernetes API. Its kubeconfig is kept encrypted and is in no record
+    that is shown: only ``Environment.cluster_kubeconfig`` and the store's credentials read
+    carry it, sealed. ``sandbox`` names the sandbox when Kapstan created the cluster."""
+
+    name: str
+    server: str
+    context: str | None
+    created_by: str
+    created_at: datetime
+    sandbox: str | None = None
 
 
 @dataclass(frozen=True)

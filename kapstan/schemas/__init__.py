@@ -45,6 +45,7 @@ from kapstan.schemas.base import (
     Page,
     StoredInt,
 )
+from kapstan.schemas.clusters import ClusterCreate, ClusterOut, ClusterReportOut
 from kapstan.schemas.configs import (
     ConfigDiffOut,
     ConfigHistoryOut,
@@ -113,6 +114,9 @@ __all__ = [
     "AuditOut",
     "BoundarySetting",
     "ChangesOut",
+    "ClusterCreate",
+    "ClusterOut",
+    "ClusterReportOut",
     "ConfigDeletedOut",
     "ConfigDiffOut",
     "ConfigHistoryOut",

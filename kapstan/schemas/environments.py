@@ -31,11 +31,15 @@ class EnvironmentOut(Model):
     )
     shared: bool = Field(False, description="Other environments may use its cluster and namespace.")
     namespace_created: bool = Field(False, description="Kapstan created its namespace.")
+    cluster: str | None = Field(None, description="The registered cluster it runs on.")
 
 
 class EnvironmentCreate(Model):
     name: str
-    kubeconfig: str = Field(description="Path of a kubeconfig file on the server.")
+    kubeconfig: str | None = Field(
+        None, description="Path of a kubeconfig file on the server (or give cluster)."
+    )
+    cluster: str | None = Field(None, description="A registered cluster (or give kubeconfig).")
     namespace: str
     context: str | None = None
     config: str | None = None

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.model.records import Environment
 from kapstan.store.base import Repository
+from kapstan.store.clusterrows import cluster_of_row, find_cluster
+from kapstan.store.codec import BoxSource
 from kapstan.store.config_rows import (
     copy_version,
     find_config,
@@ -44,16 +46,22 @@ class EnvironmentStore(Repository):
         namespace: str,
         config: str | None,
         shared: bool = False,
+        cluster: str | None = None,
     ) -> Environment:
-        """A new environment; ``kubeconfig`` is a path, never the file's contents."""
+        """A new environment; ``kubeconfig`` is a path, never the file's contents.
+
+        ``cluster``: the registered cluster it runs on (its clients are built from that
+        cluster's kubeconfig); ``kubeconfig`` is then the path it was registered from, or "".
+        """
         check_name("environment", name)
         check_name("namespace", namespace)
-        if not kubeconfig:
+        if not kubeconfig and cluster is None:
             raise InputError(f"environment {name!r}: the kubeconfig path is empty")
 
         def work(session: Session) -> Environment:
             _check_free(session, name)
             config_row = find_config(session, config) if config is not None else None
+            cluster_row = find_cluster(session, cluster) if cluster is not None else None
             row = EnvironmentRow(
                 name=name,
                 kubeconfig=kubeconfig,
@@ -63,15 +71,16 @@ class EnvironmentStore(Repository):
                 created_at=self._now(),
                 requires_approval=False,
                 shared=bool(shared),
+                cluster_id=cluster_row.id if cluster_row else None,
             )
             session.add(row)
             session.flush()
-            return _record(row, config_row)
+            return _record(row, config_row, self._box)
 
         return self._write(work)
 
     def get_environment(self, name: str) -> Environment:
-        return self._read(lambda session: _record(*find_environment(session, name)))
+        return self._read(lambda session: _record(*find_environment(session, name), self._box))
 
     def list_environments(self) -> list[Environment]:
         def work(session: Session) -> list[Environment]:
@@ -81,7 +90,7 @@ class EnvironmentStore(Repository):
                 .where(LIVE_ENV)
                 .order_by(EnvironmentRow.name)
             )
-            return [_record(env, config) for env, config in rows]
+            return [_record(env, config, self._box) for env, config in rows]
 
         return self._read(work)
 
@@ -143,6 +152,8 @@ class EnvironmentStore(Repository):
                 impersonate=source.impersonate,
                 shared=source.shared if shared is None else bool(shared),
                 self_heal=source.self_heal,
+                # Elsewhere (another kubeconfig or context): not on the source's cluster.
+                cluster_id=None if (kubeconfig or context) else source.cluster_id,
             )
             session.add(row)
             session.flush()
@@ -251,7 +262,11 @@ def _check_free(session: Session, name: str) -> None:
         raise ConflictError(f"environment {name!r} exists already")
 
 
-def _record(row: EnvironmentRow, config: ConfigRow | None) -> Environment:
+def _record(
+    row: EnvironmentRow, config: ConfigRow | None, box: BoxSource | None = None
+) -> Environment:
+    """``box``: the key, for a record that may connect (its cluster's kubeconfig, sealed)."""
+    cluster, sealed = cluster_of_row(row, box)
     return Environment(
         name=row.name,
         kubeconfig=row.kubeconfig,
@@ -266,4 +281,6 @@ def _record(row: EnvironmentRow, config: ConfigRow | None) -> Environment:
         shared=bool(row.shared),
         namespace_created=bool(row.namespace_created),
         self_heal=bool(row.self_heal),
+        cluster=cluster,
+        cluster_kubeconfig=sealed,
     )

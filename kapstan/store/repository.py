@@ -18,6 +18,7 @@ from kapstan.store.applications import ApplicationStore
 from kapstan.store.approvals import ApprovalStore
 from kapstan.store.audit import AuditStore
 from kapstan.store.base import Clock, utc_now
+from kapstan.store.clusters import ClusterStore
 from kapstan.store.configs import ConfigStore
 from kapstan.store.crypto import key_configured
 from kapstan.store.database import Database, create, resolve_url
@@ -43,6 +44,7 @@ class Store(
     TemplateStore,
     ConfigStore,
     EnvironmentStore,
+    ClusterStore,
     ApplicationStore,
     RevisionStore,
     OperationStore,

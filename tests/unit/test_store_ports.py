@@ -119,6 +119,11 @@ PortsTuple = tuple[
     ports.Installing,
     ports.CarryingOut,
     ports.Operating,
+    ports.ClusterReads,
+    ports.ClusterWrites,
+    ports.ClusterEdits,
+    ports.EnvironmentMaking,
+    ports.ClusterViews,
     ports.DriftReads,
     ports.DriftWrites,
     ports.Drifting,
@@ -129,6 +134,11 @@ PortsTuple = tuple[
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
+        store,
+        store,
+        store,
+        store,
         store,
         store,
         store,

@@ -66,6 +66,7 @@ def create_environment(
         context=body.context,
         config=body.config,
         shared=body.shared,
+        cluster=body.cluster,
     )
     if body.requires_approval:
         caller.store.set_environment_approval(body.name, True)

@@ -74,11 +74,12 @@ class EnvironmentsPort(Protocol):
         self,
         name: str,
         *,
-        kubeconfig: str | os.PathLike[str],
+        kubeconfig: str | os.PathLike[str] | None,
         namespace: str,
         context: str | None,
         config: str | None,
         shared: bool = False,
+        cluster: str | None = None,
     ) -> Environment: ...
 
     def clone(
@@ -106,11 +107,12 @@ class LocalEnvironments:
         self,
         name: str,
         *,
-        kubeconfig: str | os.PathLike[str],
+        kubeconfig: str | os.PathLike[str] | None,
         namespace: str,
         context: str | None,
         config: str | None,
         shared: bool = False,
+        cluster: str | None = None,
     ) -> Environment:
         return environments.create_environment(
             self.store,
@@ -120,6 +122,7 @@ class LocalEnvironments:
             context=context,
             config=config,
             shared=shared,
+            cluster=cluster,
         )
 
     def clone(
@@ -186,16 +189,18 @@ class RemoteEnvironments:
         self,
         name: str,
         *,
-        kubeconfig: str | os.PathLike[str],
+        kubeconfig: str | os.PathLike[str] | None,
         namespace: str,
         context: str | None,
         config: str | None,
         shared: bool = False,
+        cluster: str | None = None,
     ) -> Environment:
         # A path on the server; made absolute so a server on this machine finds it.
-        where = _server_path(kubeconfig)
+        where = _server_path(kubeconfig) if kubeconfig is not None else None
         body = {
             "name": name,
+            "cluster": cluster,
             "kubeconfig": where,
             "namespace": namespace,
             "context": context,
