@@ -29,6 +29,7 @@ from kapstan.actions.journal import (
     resolve_interrupted,
     take_lock,
 )
+from kapstan.actions.quotas import check_quota
 from kapstan.actions.rendering import (
     RenderedAppVersion,
     render_application,
@@ -130,6 +131,7 @@ def plan_app(
     selected = _selected(version, services, removed)
     env = store.get_environment(version.environment)
     check_boundary(version, env, selected)
+    check_quota(store, version, selected, tuple(removed))
     with connect_environment(env) as cluster:
         revisions = StoreRevisions(
             store, app=app, template=("", 0), config=("", 0), author="", operation_id=None
@@ -221,6 +223,7 @@ def deploy_app(
     )
     env = store.get_environment(version.environment)
     check_boundary(version, env, selected)  # refused before any operation or write
+    check_quota(store, version, selected, tuple(removed))  # so is a deploy over quota
     op = open_operation(
         store, clearance, app, kind, author=author, message=options.message, services=selected
     )

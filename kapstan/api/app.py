@@ -39,6 +39,7 @@ from kapstan.api.routers import (
     hooks,
     market,
     operations,
+    quotas,
     templates,
     users,
 )
@@ -52,6 +53,7 @@ ROUTERS = (
     configs,
     environments,
     clusters,
+    quotas,
     applications,
     appviews,
     deploys,

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from kapstan.actions.environments import check_boundary_input
+from kapstan.cli import quota_cmd
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.environments import BoundaryChange, Place
 from kapstan.cli.common import OutputOpt, author, iso
@@ -52,6 +53,7 @@ ImpersonateOpt = typer.Option(
 )
 
 app = typer.Typer(help="Environments: a cluster context and a namespace, with a config.")
+app.add_typer(quota_cmd.app, name="quota")
 
 
 @app.command()

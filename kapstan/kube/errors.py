@@ -1,6 +1,7 @@
 """The one place where the Kubernetes API's failures become Kapstan errors.
 
     401, 403                      ClusterForbiddenError
+    403 "exceeded quota"          ClusterForbiddenError   (names the quota, not RBAC)
     404                           ClusterNotFoundError
     409                           ClusterConflictError
     400, 422                      ClusterInvalidError     (with the apiserver's field causes)
@@ -65,6 +66,13 @@ def from_status(
     code = int(status.get("code") or 0)
     message = str(status.get("message") or status.get("reason") or f"HTTP {code}")
     lead = f"{what}: " if what else ""
+    if code == 403 and ("exceeded quota" in message or "failed quota" in message):
+        # Admission's refusal, not RBAC's: the advice is the quota, not a permission.
+        return ClusterForbiddenError(
+            f"{lead}the namespace's ResourceQuota refuses it: {message} (HTTP 403); ask for "
+            "less, or raise the quota (`kapstan env quota set ENV` for Kapstan's own; a quota "
+            "Kapstan did not create is a cluster admin's)"
+        )
     if code == 403 and identity:
         return ClusterForbiddenError(
             f"{lead}the cluster refused this as {identity}: {message} (HTTP 403); the "

@@ -89,6 +89,8 @@ class Environment:
     # alone; its kubeconfig, decrypted only when a client is built (never shown).
     cluster: str | None = None
     cluster_kubeconfig: SecretValue | None = field(default=None, compare=False, repr=False)
+    # The quota (``kapstan.plan.quota``: hard limits, container defaults, what was applied).
+    quota: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

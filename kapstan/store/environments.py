@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -232,6 +232,17 @@ class EnvironmentStore(Repository):
 
         return self._write(work)
 
+    def set_environment_quota(self, name: str, quota: Mapping[str, Any]) -> Environment:
+        """``name``'s quota from now on, whole (JSON: see ``kapstan.plan.quota``)."""
+
+        def work(session: Session) -> Environment:
+            row, config = find_environment(session, name)
+            row.quota = dict(quota)
+            session.flush()
+            return _record(row, config, self._box)
+
+        return self._write(work)
+
     def mark_namespace_created(self, name: str) -> Environment:
         """Kapstan created the namespace of ``name``: only then may deleting it remove it."""
 
@@ -283,4 +294,5 @@ def _record(
         self_heal=bool(row.self_heal),
         cluster=cluster,
         cluster_kubeconfig=sealed,
+        quota=dict(row.quota or {}),
     )

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from kapstan.actions.environments import reach
 from kapstan.api.app import create_app
+from kapstan.web.sessions import COOKIE, Sessions
 from tests.clusters.conftest import APP, ENV, NAMESPACE, Fleet, closed_port, open_store, store_text
 
 
@@ -89,7 +90,9 @@ def test_env_create_with_a_kubeconfig_registers_a_cluster_its_clients_come_from(
     assert reachable, version
 
 
-def test_the_kubeconfig_is_never_shown_nor_stored_in_clear(fleet: Fleet) -> None:
+def test_the_kubeconfig_is_never_shown_nor_stored_in_clear_and_the_console_shows_it(
+    fleet: Fleet,
+) -> None:
     outputs = [
         fleet.run("cluster", "show", "main", "-o", "yaml")[1],
         fleet.run("cluster", "list", "-o", "json")[1],
@@ -108,6 +111,16 @@ def test_the_kubeconfig_is_never_shown_nor_stored_in_clear(fleet: Fleet) -> None
             assert answer.status_code == 200, answer.text
             outputs.append(answer.text)
         assert client.get("/api/v1/clusters/main", headers=headers).json()["reachable"]
+        with open_store(fleet) as store:
+            cookie = {"Cookie": f"{COOKIE}={Sessions(store).create('root').id}"}
+        overview = client.get("/ui/clusters", headers=cookie)
+        page = client.get("/ui/clusters/main", headers=cookie)
+        assert overview.status_code == page.status_code == 200
+        outputs += [overview.text, page.text]
+    # The console: the fleet overview and the cluster's page, read live.
+    assert f"{fleet.sandbox.nodes}/{fleet.sandbox.nodes}" in overview.text  # nodes Ready
+    assert "1/1" in overview.text  # applications healthy
+    assert "kwok-node-0" in page.text and f">{APP}</a>" in page.text and "readyz etcd" in page.text
     rows = store_text(fleet.db_url)
     for secret in fleet.secrets():
         for shown in [*outputs, rows]:

@@ -124,6 +124,8 @@ PortsTuple = tuple[
     ports.ClusterEdits,
     ports.EnvironmentMaking,
     ports.ClusterViews,
+    ports.QuotaWrites,
+    ports.QuotaEdits,
     ports.DriftReads,
     ports.DriftWrites,
     ports.Drifting,
@@ -134,6 +136,8 @@ PortsTuple = tuple[
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
+        store,
         store,
         store,
         store,

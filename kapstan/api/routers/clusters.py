@@ -21,7 +21,7 @@ def _out(cluster: Cluster, environments: list[str]) -> schemas.ClusterOut:
     return schemas.ClusterOut.model_validate(clusterviews.cluster_data(cluster, environments))
 
 
-def _visible(caller: Caller, name: str) -> list[str]:
+def visible_environments(caller: Caller, name: str) -> list[str]:
     """The environments on cluster ``name``; NotFoundError if the caller may see none."""
     on = caller.store.environments_on_cluster(name)
     if not caller.user.admin and not set(on) & set(caller.environments_allowing("view")):
@@ -34,7 +34,7 @@ def list_clusters(caller: CallerDep) -> list[schemas.ClusterOut]:
     out = []
     for cluster in caller.store.list_clusters():
         try:
-            out.append(_out(cluster, _visible(caller, cluster.name)))
+            out.append(_out(cluster, visible_environments(caller, cluster.name)))
         except NotFoundError:
             continue
     return out
@@ -43,7 +43,7 @@ def list_clusters(caller: CallerDep) -> list[schemas.ClusterOut]:
 @router.get("/{name}")
 def show_cluster(caller: CallerDep, name: str, timeout: float = 10.0) -> schemas.ClusterReportOut:
     """The cluster read live, within ``timeout`` seconds (at most 30)."""
-    _visible(caller, name)
+    visible_environments(caller, name)
     report = clusterviews.show_cluster(caller.store, name, timeout=min(max(timeout, 1.0), 30.0))
     return schemas.ClusterReportOut.model_validate(clusterviews.report_data(report))
 

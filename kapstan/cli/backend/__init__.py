@@ -30,6 +30,7 @@ from kapstan.cli.backend.environments import (
     RemoteEnvironments,
 )
 from kapstan.cli.backend.market import LocalMarket, MarketPort, RemoteMarket
+from kapstan.cli.backend.quotas import LocalQuotas, QuotasPort, RemoteQuotas
 from kapstan.cli.backend.templates import LocalTemplates, RemoteTemplates, TemplatesPort
 from kapstan.cli.common import Settings, settings_of
 from kapstan.client.http import ApiClient
@@ -99,6 +100,12 @@ class Backend:
         if self.client is not None:
             return RemoteMarket(self.client)
         return LocalMarket(self.local_store("market install"))
+
+    @cached_property
+    def quotas(self) -> QuotasPort:
+        if self.client is not None:
+            return RemoteQuotas(self.client)
+        return LocalQuotas(self.local_store("environment quotas"))
 
     @cached_property
     def deploys(self) -> DeploysPort:
