@@ -23,7 +23,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from functools import partial
@@ -357,7 +357,7 @@ def open_logs(
 
 def app_logs(
     store: RenderInputs, app: str, query: LogQuery, *, clients: Connector = connect
-) -> Iterator[LogItem]:
+) -> Generator[LogItem, None, None]:
     """Each line (and notice) as it comes; closing the iterator ends the follow."""
     tail = open_logs(store, app, query, clients=clients)
     try:

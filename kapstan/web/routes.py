@@ -2,7 +2,8 @@
 
 /ui/login /ui/logout             the login form (rate-limited), the end of a session
 /ui                              environments (reachability), applications (search, health)
-/ui/apps/...                     one application (``apps``), operations (``operations``)
+/ui/apps/...                     one application (``apps``), operations (``operations``),
+                                 its live log tail and CPU/memory chart (``daytwo``)
 /ui/templates /ui/configs        templates and configs (``catalog``)
 /ui/approvals                    pending and recent approvals, approve/reject (``approvals``)
 /ui/audit                        the audit log (``auditlog``)
@@ -23,7 +24,7 @@ from kapstan.api.auth import client_of_request
 from kapstan.api.errors import TooManyAttempts
 from kapstan.api.state import clusters_of, state_of, store_of
 from kapstan.errors import AuthError
-from kapstan.web import approvals, apps, auditlog, catalog, deletions, fleet, operations
+from kapstan.web import approvals, apps, auditlog, catalog, daytwo, deletions, fleet, operations
 from kapstan.web.common import (
     PREFIX,
     PageRoute,
@@ -36,7 +37,7 @@ from kapstan.web.common import (
 from kapstan.web.sessions import COOKIE, LOGIN_COOKIE, same_token
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
-for group in (apps, operations, catalog, approvals, auditlog, deletions, fleet):
+for group in (apps, operations, catalog, approvals, auditlog, deletions, fleet, daytwo):
     router.include_router(group.router)
 
 
