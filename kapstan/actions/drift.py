@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from kapstan.actions.deploying import deploy_app
 from kapstan.actions.rendering import render_services_at
@@ -202,3 +203,72 @@ def check_and_heal(store: Healing, app: str, *, clients: Connector = connect) ->
     if report.drifted and store.get_environment(report.environment).self_heal:
         return heal_drift(store, report)
     return report
+
+
+@dataclass(frozen=True)
+class ServiceDriftView:
+    """One service's drift as shown (CLI, API, console): the fresh check or the last one."""
+
+    service: str
+    revision: int | None
+    drifted: bool
+    fields: tuple[str, ...] = ()
+    diff: str = ""
+    note: str = ""
+    checked_at: datetime | None = None
+    healed_by: int | None = None
+
+
+@dataclass(frozen=True)
+class DriftView:
+    app: str
+    environment: str
+    self_heal: bool
+    services: tuple[ServiceDriftView, ...]
+    healed_by: int | None = None
+    heal_note: str = ""
+
+    @property
+    def drifted(self) -> bool:
+        return any(s.drifted for s in self.services)
+
+
+def drift_view(store: Drifting, app: str, report: DriftReport | None = None) -> DriftView:
+    """``report`` (a check just made) with when each service was checked, or, without one,
+    the last recorded check of each service of ``app``."""
+    application = store.get_application(app)
+    env = store.get_environment(application.environment)
+    recorded = {d.service: d for d in store.list_drift(app)}
+    if report is not None:
+        names = [s.service for s in report.services]
+        fresh = {s.service: s for s in report.services}
+    else:
+        template = store.get_template(application.template, application.template_version)
+        names, fresh = list(parsed(template).services), {}
+    services = []
+    for name in names:
+        last, now = recorded.get(name), fresh.get(name)
+        if now is not None and (now.note or last is None):
+            services.append(ServiceDriftView(name, now.revision, False, note=now.note))
+        elif last is not None:
+            services.append(
+                ServiceDriftView(
+                    name,
+                    last.revision,
+                    last.drifted,
+                    last.fields,
+                    last.diff,
+                    checked_at=last.checked_at,
+                    healed_by=last.healed_by,
+                )
+            )
+        else:
+            services.append(ServiceDriftView(name, None, False, note="not checked yet"))
+    return DriftView(
+        app,
+        env.name,
+        env.self_heal,
+        tuple(services),
+        report.healed_by if report else None,
+        report.heal_note if report else "",
+    )

@@ -132,6 +132,25 @@ def set_config(
     return changed
 
 
+def set_self_heal(
+    store: EnvironmentEdits, name: str, heal: bool, *, author: str, via: str
+) -> Environment:
+    """Whether the server heals drift in ``name`` (re-applies a drifted service at its last
+    revision, as a deploy by ``kapstan:self-heal``); audited when it changes."""
+    before = store.get_environment(name).self_heal
+    changed = store.set_environment_self_heal(name, heal)
+    if before != heal:
+        store.audit(
+            author,
+            "environment.self-heal",
+            kind="environment",
+            name=name,
+            environment=name,
+            details={"selfHeal": heal, "via": via},
+        )
+    return changed
+
+
 def clone_environment(
     store: EnvironmentEdits,
     source: str,

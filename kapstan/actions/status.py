@@ -8,7 +8,7 @@ from typing import Protocol
 
 from kapstan.actions.clusters import environment_client
 from kapstan.actions.rendering import RenderedAppVersion, render_application
-from kapstan.actions.storeports import AppState
+from kapstan.actions.storeports import StatusReads
 from kapstan.errors import KapstanError
 from kapstan.health import Health, HealthStatus, health_of
 from kapstan.kube import KubeClient, RetryPolicy, connect
@@ -48,6 +48,8 @@ class ServiceStatus:
     desired: int
     health: Health
     outdated: bool  # the current template/config render differs from the last revision
+    # The last drift check (``actions.drift``): None never checked, else whether it drifted.
+    drifted: bool | None = None
 
 
 def _replicas(obj: KubeObject) -> tuple[int, int]:
@@ -73,7 +75,7 @@ def _worst(healths: list[Health]) -> Health:
 
 
 def app_status(
-    store: AppState,
+    store: StatusReads,
     app: str,
     *,
     clients: Connector = connect,
@@ -87,6 +89,7 @@ def app_status(
     version = rendered_app or render_application(store, app)
     env = store.get_environment(version.environment)
     out: list[ServiceStatus] = []
+    drift = {d.service: d.drifted for d in store.list_drift(app)}
     with environment_client(env, clients) as cluster:
         for name, rendered in version.rendered.services.items():
             latest = store.latest_revision(app, name, status=None)
@@ -123,12 +126,15 @@ def app_status(
                     desired,
                     _worst(healths),
                     outdated=bool(latest and latest.hash != rendered.hash),
+                    drifted=drift.get(name),
                 )
             )
     return out
 
 
-def health_by_service(store: AppState, app: str, *, clients: Connector = connect) -> dict[str, str]:
+def health_by_service(
+    store: StatusReads, app: str, *, clients: Connector = connect
+) -> dict[str, str]:
     """Service -> health status, for lists (the API's, the console's); a cluster that cannot be
     read is one ``(cluster)`` entry saying why, so a list never fails for one app."""
     try:

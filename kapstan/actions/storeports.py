@@ -562,6 +562,11 @@ class Operating(CarryingOut, Installing, ConfigEdits, Protocol):
 
 
 @runtime_checkable
+class StatusReads(AppState, DriftReads, Protocol):
+    """An application's status: as rendered, as deployed, and its last drift check."""
+
+
+@runtime_checkable
 class Drifting(AppState, DriftReads, DriftWrites, Protocol):
     """An application's services checked for drift against their last revision, recorded."""
 

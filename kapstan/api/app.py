@@ -19,6 +19,8 @@ import anyio
 from fastapi import FastAPI
 
 import kapstan
+from kapstan.api.appmetrics import ApplicationMetrics
+from kapstan.api.driftchecks import DriftLifespan
 from kapstan.api.errors import install_error_handlers
 from kapstan.api.headers import SecurityHeadersMiddleware
 from kapstan.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
@@ -35,6 +37,7 @@ from kapstan.api.routers import (
     deletions,
     deploys,
     diagnosis,
+    drift,
     environments,
     health,
     hooks,
@@ -59,6 +62,7 @@ ROUTERS = (
     appviews,
     deploys,
     diagnosis,
+    drift,
     operations,
     approvals,
     audit,
@@ -84,6 +88,7 @@ def create_app(
     none by default.
     """
     state = ApiState(store_url, environ, proxies=proxies or TrustedProxies())
+    state.metrics.registry.register(ApplicationMetrics(state))  # per application, at scrape
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -109,6 +114,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
     app.add_middleware(ReaperLifespan)
+    app.add_middleware(DriftLifespan)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ForwardedSchemeMiddleware, proxies=state.proxies)
     return app

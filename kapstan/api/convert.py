@@ -128,6 +128,7 @@ def environment(e: Environment, reach: tuple[bool, str] | None = None) -> s.Envi
         shared=e.shared,
         namespace_created=e.namespace_created,
         cluster=e.cluster,
+        self_heal=e.self_heal,
     )
 
 
@@ -226,6 +227,7 @@ def status(x: ServiceStatus) -> s.ServiceStatusOut:
         health=x.health.status.value,
         message=x.health.message,
         outdated=x.outdated,
+        drifted=x.drifted,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
@@ -22,6 +23,9 @@ from kapstan.api.ratelimit import LoginLimiter
 from kapstan.api.runner import OperationRunner
 from kapstan.errors import StoreError
 from kapstan.store import Store
+
+if TYPE_CHECKING:  # the checker module imports this one
+    from kapstan.api.driftchecks import DriftChecker
 
 
 @dataclass
@@ -41,6 +45,7 @@ class ApiState:
     )
     store: Store | None = None
     runner: OperationRunner | None = None
+    drift: DriftChecker | None = None  # the periodic drift check (``api.driftchecks``)
 
     def open(self) -> None:
         self.store = Store.open(self.store_url, environ=self.environ)

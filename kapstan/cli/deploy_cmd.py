@@ -297,6 +297,7 @@ def _status_record(s: ServiceStatus) -> dict[str, Any]:
         "health": s.health.status.value,
         "message": s.health.message,
         "outdated": s.outdated,
+        "drifted": s.drifted,
     }
 
 
@@ -311,7 +312,12 @@ def revision_trouble(s: ServiceStatus) -> str:
     return f"last revision {s.revision} {s.revision_status}"
 
 
-def _status_row(s: ServiceStatus) -> tuple[str, str, str, str, str]:
+def _drift_cell(s: ServiceStatus) -> str:
+    """The last drift check: ``-`` never checked (``kapstan app drift`` checks now)."""
+    return "-" if s.drifted is None else "drifted" if s.drifted else "in sync"
+
+
+def _status_row(s: ServiceStatus) -> tuple[str, str, str, str, str, str]:
     trouble = revision_trouble(s)
     # Live objects may be healthy (the previous pods still serve) when the last deploy
     # failed: the service is then not what was asked for, and says so.
@@ -324,12 +330,14 @@ def _status_row(s: ServiceStatus) -> tuple[str, str, str, str, str]:
     revision = "-" if s.revision is None else str(s.revision)
     if trouble and s.revision is not None:
         revision += f" ({s.revision_status})"
-    return s.service, revision, f"{s.ready}/{s.desired}", health, why
+    return s.service, revision, f"{s.ready}/{s.desired}", health, _drift_cell(s), why
 
 
 @app.command()
 def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
-    """Per service, read live: revision, ready/desired, health and why.
+    """Per service, read live: revision, ready/desired, health, drift and why.
+
+    Drift is the last check's (the server checks periodically; `kapstan app drift` now).
 
     Exits 4 when a service is not healthy, is missing, was never deployed, or its last
     revision failed (0 when every service is healthy at a deployed revision).
@@ -337,7 +345,7 @@ def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     with open_backend(ctx) as backend:
         statuses = backend.deploys.status(name)
     print_rows(
-        ("service", "revision", "ready", "health", "why"),
+        ("service", "revision", "ready", "health", "drift", "why"),
         [_status_row(s) for s in statuses],
         output,
         [_status_record(s) for s in statuses],

@@ -180,6 +180,28 @@ def approval(
     print_data(_record(env), output, text)
 
 
+@app.command()
+def update(
+    ctx: typer.Context,
+    name: str,
+    self_heal: bool | None = typer.Option(
+        None,
+        "--self-heal/--no-self-heal",
+        help="Whether the server re-applies a service whose live objects drifted from its "
+        "last revision (a deploy by kapstan:self-heal, audited).",
+    ),
+    output: Format = OutputOpt,
+) -> None:
+    """Change settings of environment NAME (audited)."""
+    if self_heal is None:
+        raise InputError("nothing to change: give --self-heal or --no-self-heal")
+    with open_backend(ctx) as backend:
+        env = backend.environments.set_self_heal(name, self_heal, author=author())
+    state = "heals" if env.self_heal else "does not heal"
+    text = f"environment {env.name}: the server {state} drift (re-applies the drifted services)"
+    print_data(_record(env), output, text)
+
+
 @app.command("set-config")
 def set_config(
     ctx: typer.Context,
@@ -235,6 +257,7 @@ def _record(env: Environment) -> dict[str, Any]:
         "kubeconfig": env.kubeconfig,
         "cluster": env.cluster,
         "requiresApproval": env.requires_approval,
+        "selfHeal": env.self_heal,
         "created": iso(env.created_at),
     }
 

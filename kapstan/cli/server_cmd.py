@@ -52,18 +52,28 @@ def server(
         help="Server processes on the one port (each with its own store connections, "
         "operation runner and reaper; they share the store). About one per core.",
     ),
+    drift_interval: str = typer.Option(
+        "60s",
+        "--drift-interval",
+        metavar="DURATION",
+        help="How often every application is checked for drift (30s, 5m; 0: never). One "
+        "process checks each application; environments with self-heal on are healed.",
+    ),
 ) -> None:
     """Serve the REST API (OpenAPI at /openapi.json) until interrupted."""
     import uvicorn
 
-    from kapstan.api import serve
+    from kapstan.api import driftchecks, serve
     from kapstan.api.app import create_app
     from kapstan.api.proxies import TrustedProxies
+    from kapstan.model.durations import parse_duration
 
     settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     url = db or settings.db
     proxies = TrustedProxies.parse(forwarded_allow_ips)
     Store.open(url).close()  # fail here, with a clear message, if the store cannot be opened
+    # Every worker reads it (``kapstan.api.driftchecks``); the store's claims pick one.
+    os.environ[driftchecks.INTERVAL_VARIABLE] = str(parse_duration(drift_interval))
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default
     # and replace the peer address with the claim; kapstan.api.proxies reads the headers,
     # from the listed proxies only, and keeps the peer for the audit log.

@@ -90,6 +90,7 @@ def environment(data: Any) -> Environment:
         shared=e.shared,
         namespace_created=e.namespace_created,
         cluster=e.cluster,
+        self_heal=e.self_heal,
     )
 
 

@@ -32,6 +32,9 @@ class EnvironmentOut(Model):
     shared: bool = Field(False, description="Other environments may use its cluster and namespace.")
     namespace_created: bool = Field(False, description="Kapstan created its namespace.")
     cluster: str | None = Field(None, description="The registered cluster it runs on.")
+    self_heal: bool = Field(
+        False, description="The server re-applies a service whose live objects drifted."
+    )
 
 
 class EnvironmentCreate(Model):

@@ -46,6 +46,7 @@ class ServiceStatusOut(Model):
     health: str
     message: str
     outdated: bool
+    drifted: bool | None = None  # the last drift check; null: never checked
 
 
 class RevisionOut(Model):

@@ -130,12 +130,14 @@ PortsTuple = tuple[
     ports.DriftWrites,
     ports.Drifting,
     ports.Healing,
+    ports.StatusReads,
 ]
 
 
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
         store,
         store,
         store,

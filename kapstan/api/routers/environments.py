@@ -12,6 +12,7 @@ from kapstan.actions.kubetargets import environment_target
 from kapstan.api import auditing, convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
+from kapstan.schemas.drift import SelfHealSetting
 from kapstan.store import Environment
 from kapstan.store.environments import UNCHANGED, Unchanged
 
@@ -140,6 +141,16 @@ def set_approval(
         details={"requiresApproval": body.required},
     )
     return convert.environment(caller.store.get_environment(name))
+
+
+@router.put("/{name}/self-heal")
+def set_self_heal(caller: CallerDep, name: str, body: SelfHealSetting) -> schemas.EnvironmentOut:
+    """Whether the server heals drift in ``name`` by re-applying the drifted services."""
+    caller.require_admin("changing an environment's self-heal")
+    changed = environments.set_self_heal(
+        caller.store, name, body.enabled, author=caller.name, via="api"
+    )
+    return convert.environment(changed)
 
 
 @router.put("/{name}/config")

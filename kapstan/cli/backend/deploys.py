@@ -420,4 +420,5 @@ def service_status(x: s.ServiceStatusOut) -> ServiceStatus:
         x.desired,
         Health(HealthStatus(x.health), x.message),
         x.outdated,
+        x.drifted,
     )

@@ -94,6 +94,8 @@ class EnvironmentsPort(Protocol):
 
     def set_approval(self, name: str, required: bool, *, author: str) -> Environment: ...
 
+    def set_self_heal(self, name: str, heal: bool, *, author: str) -> Environment: ...
+
     def set_config(self, name: str, config: str | None, *, author: str) -> Environment: ...
 
     def kubernetes(self, name: str) -> KubeTarget: ...
@@ -177,6 +179,9 @@ class LocalEnvironments:
 
     def set_config(self, name: str, config: str | None, *, author: str) -> Environment:
         return environments.set_config(self.store, name, config, author=author, via="cli")
+
+    def set_self_heal(self, name: str, heal: bool, *, author: str) -> Environment:
+        return environments.set_self_heal(self.store, name, heal, author=author, via="cli")
 
 
 class RemoteEnvironments:
@@ -263,6 +268,11 @@ class RemoteEnvironments:
     def set_approval(self, name: str, required: bool, *, author: str) -> Environment:
         # The server records its caller as the author.
         answer = self.client.put(path("environments", name, "approval"), {"required": required})
+        return decode.environment(answer)
+
+    def set_self_heal(self, name: str, heal: bool, *, author: str) -> Environment:
+        # The server records its caller as the author.
+        answer = self.client.put(path("environments", name, "self-heal"), {"enabled": heal})
         return decode.environment(answer)
 
     def set_config(self, name: str, config: str | None, *, author: str) -> Environment:
