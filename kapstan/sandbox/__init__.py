@@ -6,7 +6,12 @@ Go modules, plus kwok faking the nodes so pods are scheduled and become Ready. S
 
     state = up("default", nodes=3)      # builds the binaries once, then ~10 s
     state.kubeconfig                    # Path of the admin kubeconfig
+    append_log(state, "ns", "pod", "container", ["a line"])   # `kubectl logs` shows it
+    set_usage(state, "ns", "app=web", cpu="500m")  # metrics.k8s.io shows it (metrics=True)
     down("default")
+
+Services of type LoadBalancer get an address from a loopback pool; nodes offer cpu,
+memory, pods and ephemeral-storage.
 """
 
 from kapstan.sandbox.build import ensure_binaries
@@ -20,6 +25,7 @@ from kapstan.sandbox.cluster import (
     status,
     up,
 )
+from kapstan.sandbox.simulate import append_log, set_usage
 from kapstan.sandbox.stages import FAULT_LABEL, FAULTS
 
 __all__ = [
@@ -28,10 +34,12 @@ __all__ = [
     "FAULT_LABEL",
     "ComponentStatus",
     "SandboxState",
+    "append_log",
     "down",
     "ensure_binaries",
     "list_sandboxes",
     "load",
+    "set_usage",
     "status",
     "up",
 ]

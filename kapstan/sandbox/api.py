@@ -6,6 +6,7 @@ business logic, so it does not go through ``kapstan.kube``.
 
 from __future__ import annotations
 
+import json
 import ssl
 import time
 from pathlib import Path
@@ -27,11 +28,13 @@ def _died(rec: processes.ProcessRecord) -> SandboxError:
     )
 
 
-def wait_http(url: str, rec: processes.ProcessRecord, timeout: float) -> None:
-    """Wait for ``url`` to answer 200 while ``rec`` keeps running."""
+def wait_http(
+    url: str, rec: processes.ProcessRecord, timeout: float, verify: ssl.SSLContext | None = None
+) -> None:
+    """Wait for ``url`` to answer 200 while ``rec`` keeps running (HTTPS checked by ``verify``)."""
     deadline = time.monotonic() + timeout
     last = "no answer"
-    with httpx.Client(timeout=2.0) as http:
+    with httpx.Client(timeout=2.0, verify=verify or True) as http:
         while time.monotonic() < deadline:
             if not processes.is_running(rec):
                 raise _died(rec)
@@ -49,17 +52,71 @@ def wait_http(url: str, rec: processes.ProcessRecord, timeout: float) -> None:
     )
 
 
+def admin_tls(pki: certs.PKI) -> ssl.SSLContext:
+    """TLS trusting the sandbox CA, presenting the admin's client certificate."""
+    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
+    ctx.load_cert_chain(str(pki.admin_cert), str(pki.admin_key))
+    return ctx
+
+
 class SandboxClient:
     """An HTTPS client for the sandbox apiserver, authenticated as the admin."""
 
     def __init__(self, server: str, pki: certs.PKI) -> None:
-        ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
-        ctx.load_cert_chain(str(pki.admin_cert), str(pki.admin_key))
+        ctx = admin_tls(pki)
         self.server = server
         self.http = httpx.Client(base_url=server, verify=ctx, timeout=5.0)
 
     def close(self) -> None:
         self.http.close()
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        """The object at ``path``, or None if there is none."""
+        r = self.http.get(path)
+        if r.status_code == 404:
+            return None
+        if r.status_code != 200:
+            raise SandboxError(f"GET {path} failed: HTTP {r.status_code} {r.text[:300]}")
+        obj: dict[str, Any] = r.json()
+        return obj
+
+    def apply(self, path: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """Server-side apply ``obj`` at ``path`` (created if missing), as the sandbox's manager."""
+        r = self.http.patch(
+            path,
+            params={"fieldManager": "kapstan-sandbox", "force": "true"},
+            content=json.dumps(obj),
+            headers={"Content-Type": "application/apply-patch+yaml"},
+        )
+        if r.status_code not in (200, 201):
+            kind = obj.get("kind", "object")
+            raise SandboxError(
+                f"applying {kind} {path} failed: HTTP {r.status_code} {r.text[:300]}"
+            )
+        applied: dict[str, Any] = r.json()
+        return applied
+
+    def install_crds(
+        self,
+        definitions: list[dict[str, Any]],
+        watched: list[processes.ProcessRecord],
+        timeout: float,
+    ) -> None:
+        """Create CRDs and wait until the apiserver serves them (Established)."""
+        base = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        for crd in definitions:
+            self.apply(f"{base}/{crd['metadata']['name']}", crd)
+
+        def check() -> tuple[bool, str]:
+            pending = []
+            for crd in definitions:
+                got = self.get(f"{base}/{crd['metadata']['name']}") or {}
+                conds = got.get("status", {}).get("conditions") or []
+                if not any(c["type"] == "Established" and c["status"] == "True" for c in conds):
+                    pending.append(crd["metadata"]["name"])
+            return not pending, f"not yet established: {', '.join(pending)}"
+
+        self.wait_until("kwok's CRDs established", check, watched, timeout)
 
     def wait_ready(self, rec: processes.ProcessRecord, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -81,13 +138,17 @@ class SandboxClient:
             f"log {rec.log}:\n{log_tail(Path(rec.log))}"
         )
 
-    def create_node(self, name: str) -> None:
+    def create_node(self, name: str, capacity: dict[str, str], annotations: dict[str, str]) -> None:
         node: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Node",
             "metadata": {
                 "name": name,
-                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "annotations": {
+                    "kwok.x-k8s.io/node": "fake",
+                    "node.alpha.kubernetes.io/ttl": "0",
+                    **annotations,
+                },
                 "labels": {
                     "kubernetes.io/hostname": name,
                     "kubernetes.io/os": "linux",
@@ -95,10 +156,7 @@ class SandboxClient:
                     "type": "kwok",
                 },
             },
-            "status": {
-                "capacity": {"cpu": "32", "memory": "128Gi", "pods": "110"},
-                "allocatable": {"cpu": "32", "memory": "128Gi", "pods": "110"},
-            },
+            "status": {"capacity": dict(capacity), "allocatable": dict(capacity)},
         }
         r = self.http.post("/api/v1/nodes", json=node)
         if r.status_code not in (201, 409):
@@ -124,7 +182,7 @@ class SandboxClient:
                 f"creating StorageClass {name} failed: HTTP {r.status_code} {r.text[:300]}"
             )
 
-    def _wait(
+    def wait_until(
         self, what: str, check: Any, watched: list[processes.ProcessRecord], timeout: float
     ) -> None:
         deadline = time.monotonic() + timeout
@@ -155,7 +213,7 @@ class SandboxClient:
                 ready += any(c["type"] == "Ready" and c["status"] == "True" for c in conds)
             return ready >= count, f"{ready}/{count} nodes Ready"
 
-        self._wait(f"{count} Ready nodes", check, watched, timeout)
+        self.wait_until(f"{count} Ready nodes", check, watched, timeout)
 
     def wait_default_service_account(
         self, watched: list[processes.ProcessRecord], timeout: float
@@ -164,4 +222,4 @@ class SandboxClient:
             r = self.http.get("/api/v1/namespaces/default/serviceaccounts/default")
             return r.status_code == 200, f"default ServiceAccount: HTTP {r.status_code}"
 
-        self._wait("the default ServiceAccount", check, watched, timeout)
+        self.wait_until("the default ServiceAccount", check, watched, timeout)

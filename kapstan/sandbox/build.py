@@ -3,7 +3,7 @@
 k8s.io/kubernetes replaces its staging modules with local paths, so ``go install`` refuses
 it; a small wrapper module requires it and points every staging module at its published
 version instead. etcd's server module has replace directives too, so it gets its own
-wrapper. kwok has none and is installed directly.
+wrapper. kwok and metrics-server have none and are installed directly.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def ensure_binaries(progress: Progress = print, root: Path | None = None) -> ver
             _build_etcd(go, bins.etcd, progress)
         if not bins.kwok.exists():
             _build_kwok(go, bins.kwok, progress)
+        if not bins.metrics_server.exists():
+            _build_metrics_server(go, bins.metrics_server, progress)
         kube = (
             bins.kube_apiserver,
             bins.kube_controller_manager,
@@ -64,22 +66,34 @@ def _build_etcd(go: str, target: Path, progress: Progress) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def _build_kwok(go: str, target: Path, progress: Progress) -> None:
-    progress(f"building kwok {versions.KWOK_VERSION} (about a minute)")
-    work = workdir("kwok")
+def _go_install(go: str, what: str, package: str, target: Path, ldflags: str = "") -> None:
+    """``go install PACKAGE@VERSION`` for a module without replace directives."""
+    work = workdir(target.name)
     log = work / "build.log"
     env_bin = work / "bin"
     env_bin.mkdir()
-    args = [
-        "install",
-        "-trimpath",
-        "-ldflags",
-        "-s -w",
-        f"sigs.k8s.io/kwok/cmd/kwok@{versions.KWOK_VERSION}",
-    ]
-    run_go(go, args, work, "kwok", log, {"GOBIN": str(env_bin)})
-    install(env_bin / "kwok", target)
+    args = ["install", "-trimpath", "-ldflags", f"-s -w {ldflags}".strip(), package]
+    run_go(go, args, work, what, log, {"GOBIN": str(env_bin)})
+    install(env_bin / target.name, target)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _build_kwok(go: str, target: Path, progress: Progress) -> None:
+    progress(f"building kwok {versions.KWOK_VERSION} (about a minute)")
+    _go_install(go, "kwok", f"sigs.k8s.io/kwok/cmd/kwok@{versions.KWOK_VERSION}", target)
+
+
+def _build_metrics_server(go: str, target: Path, progress: Progress) -> None:
+    v = versions.METRICS_SERVER_VERSION
+    progress(f"building metrics-server {v} (about a minute)")
+    # Its Makefile stamps the version the same way; `--version` and logs then name it.
+    _go_install(
+        go,
+        "metrics-server",
+        f"sigs.k8s.io/metrics-server/cmd/metrics-server@{v}",
+        target,
+        f"-X k8s.io/client-go/pkg/version.gitVersion={v}",
+    )
 
 
 def _staging_modules(go: str, work: Path, log: Path) -> list[str]:

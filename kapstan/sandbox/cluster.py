@@ -1,7 +1,10 @@
 """One sandbox: a real control plane on loopback, its state in one directory.
 
 up:   binaries -> PKI -> etcd -> kube-apiserver (/readyz) -> kubeconfig
-      -> controller-manager, scheduler, kwok -> fake nodes (Ready) -> default SA
+      -> controller-manager, scheduler -> kwok's CRDs -> kwok (stages, logs, usage; its
+      kubelet-like server on 127.0.0.1:kwok_port) -> fake nodes (Ready) -> default SA
+      -> simulated usage (``usage``)
+      (``metrics=True``: then metrics-server, registered as ``metrics.k8s.io``, Available)
       (``audit=True``: the apiserver also logs every request, at Metadata level, to
       ``audit.log``, so a benchmark can count exactly which client made which requests)
 down: stop each recorded pid (newest first) -> remove the state directory
@@ -9,6 +12,7 @@ down: stop each recorded pid (newest first) -> remove the state directory
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -20,13 +24,14 @@ from pathlib import Path
 import yaml
 
 from kapstan.errors import SandboxError
-from kapstan.sandbox import api, certs, processes, stages, versions
+from kapstan.sandbox import api, certs, crds, metrics, podlogs, processes, stages, usage, versions
 from kapstan.sandbox.build import ensure_binaries
 
 DEFAULT_NAME = "default"
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
 READY_TIMEOUT = 90.0
+HPA_SYNC_PERIOD = "3s"
 # Every request once, when its response is complete (long watches: when they start too).
 AUDIT_POLICY = {
     "apiVersion": "audit.k8s.io/v1",
@@ -50,6 +55,8 @@ class SandboxState:
     etcd_port: int
     nodes: int
     processes: list[processes.ProcessRecord] = field(default_factory=list)
+    kwok_port: int = 0  # kwok's kubelet-like server (logs, /metrics/resource), every node's
+    metrics: bool = False  # whether metrics-server serves metrics.k8s.io
 
     @property
     def kubeconfig(self) -> Path:
@@ -104,9 +111,18 @@ def list_sandboxes() -> list[SandboxState]:
 
 
 def up(
-    name: str = DEFAULT_NAME, nodes: int = 3, progress: Progress = print, *, audit: bool = False
+    name: str = DEFAULT_NAME,
+    nodes: int = 3,
+    progress: Progress = print,
+    *,
+    audit: bool = False,
+    metrics: bool = False,
 ) -> SandboxState:
-    """Start a sandbox and wait until it is usable; on failure stop what was started."""
+    """Start a sandbox and wait until it is usable; on failure stop what was started.
+
+    ``metrics``: also run metrics-server (``kubectl top``, HPAs on CPU and memory); it
+    costs a process and the wait for the aggregator to find it, so it is optional.
+    """
     if nodes < 1 or nodes > 100:
         raise SandboxError(f"--nodes must be between 1 and 100, not {nodes}")
     directory = sandbox_dir(name)
@@ -127,6 +143,8 @@ def up(
         apiserver_port=processes.free_port(),
         etcd_port=processes.free_port(),
         nodes=nodes,
+        kwok_port=processes.free_port(),
+        metrics=metrics,
     )
     try:
         _start_all(state, bins, progress, audit)
@@ -150,6 +168,23 @@ def _audit_flags(state: SandboxState) -> list[str]:
         f"--audit-policy-file={policy}",
         f"--audit-log-path={state.audit_log}",
         f"--audit-log-maxsize={AUDIT_LOG_MAX_MB}",
+    ]
+
+
+def _peer_flags(pki: certs.PKI) -> list[str]:
+    """How the apiserver reaches kwok's kubelet server (logs) and aggregated APIs (metrics)."""
+    return [
+        f"--kubelet-client-certificate={pki.kubelet_client_cert}",
+        f"--kubelet-client-key={pki.kubelet_client_key}",
+        f"--kubelet-certificate-authority={pki.ca_cert}",
+        "--kubelet-preferred-address-types=InternalIP",
+        f"--requestheader-client-ca-file={pki.front_proxy_ca_cert}",
+        f"--requestheader-allowed-names={certs.FRONT_PROXY_CLIENT}",
+        "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+        "--requestheader-group-headers=X-Remote-Group",
+        "--requestheader-username-headers=X-Remote-User",
+        f"--proxy-client-cert-file={pki.front_proxy_client_cert}",
+        f"--proxy-client-key-file={pki.front_proxy_client_key}",
     ]
 
 
@@ -203,6 +238,7 @@ def _start_all(
             "--profiling=false",
             "--enable-priority-and-fairness=false",
             "--event-ttl=2h",
+            *_peer_flags(pki),
             *(_audit_flags(state) if audit else []),
         ],
     )
@@ -225,7 +261,6 @@ def _start_rest(
     apiserver: processes.ProcessRecord,
     progress: Progress,
 ) -> None:
-    d = Path(state.directory)
     client.wait_ready(apiserver, READY_TIMEOUT)
     progress(f"kube-apiserver ready on {state.server}")
     _write_kubeconfig(state, pki)
@@ -249,6 +284,10 @@ def _start_rest(
             "--controllers=*",
             "--use-service-account-credentials=false",
             "--profiling=false",
+            # HPAs act within seconds of a test raising simulated usage, not minutes.
+            f"--horizontal-pod-autoscaler-sync-period={HPA_SYNC_PERIOD}",
+            "--horizontal-pod-autoscaler-cpu-initialization-period=10s",
+            "--horizontal-pod-autoscaler-initial-readiness-delay=5s",
         ],
     )
     _start(
@@ -265,27 +304,72 @@ def _start_rest(
             "--profiling=false",
         ],
     )
-    stage_file = d / "kwok-stages.yaml"
-    stages.write(str(stage_file))
+    client.install_crds(crds.definitions(), state.processes, READY_TIMEOUT)
+    _start_kwok(state, bins, pki)
+    client.create_default_storage_class(stages.STORAGE_CLASS, stages.PROVISIONER)
+    for i in range(state.nodes):
+        node = f"kwok-node-{i}"
+        path = usage.METRICS_PATH.replace("{nodeName}", node)
+        client.create_node(node, stages.NODE_CAPACITY, {usage.METRICS_PATH_ANNOTATION: path})
+    client.apply(usage.object_path(), usage.usage_object([]))
+    client.wait_nodes_ready(state.nodes, state.processes, READY_TIMEOUT)
+    client.wait_default_service_account(state.processes, READY_TIMEOUT)
+    if state.metrics:
+        _start_metrics_server(state, bins, pki, client)
+        progress("metrics-server serving metrics.k8s.io")
+
+
+def _start_kwok(state: SandboxState, bins: versions.Binaries, pki: certs.PKI) -> None:
+    d = Path(state.directory)
+    podlogs.root(d).mkdir(parents=True, exist_ok=True)
+    (podlogs.root(d) / podlogs.EMPTY_LOG).touch()
+    config = d / "kwok-stages.yaml"
+    stages.write(str(config), [podlogs.default_cluster_logs(d), usage.metric_object()])
+    processes.ensure_port_free(state.kwok_port, "kwok")
     _start(
         state,
         "kwok",
         [
             str(bins.kwok),
-            f"--kubeconfig={kubeconfig}",
-            f"--config={stage_file}",
+            f"--kubeconfig={state.kubeconfig}",
+            f"--config={config}",
+            f"--enable-crds={crds.enabled_kinds()}",
             "--manage-all-nodes=true",
             f"--cidr={POD_CIDR}",
             "--node-ip=127.0.0.1",
+            # Every node's daemonEndpoints port: where the apiserver asks for logs.
+            f"--node-port={state.kwok_port}",
             "--node-lease-duration-seconds=40",
-            f"--server-address=127.0.0.1:{processes.free_port()}",
+            f"--server-address=127.0.0.1:{state.kwok_port}",
+            f"--tls-cert-file={pki.kubelet_cert}",
+            f"--tls-private-key-file={pki.kubelet_key}",
         ],
     )
-    client.create_default_storage_class(stages.STORAGE_CLASS, stages.PROVISIONER)
-    for i in range(state.nodes):
-        client.create_node(f"kwok-node-{i}")
-    client.wait_nodes_ready(state.nodes, state.processes, READY_TIMEOUT)
-    client.wait_default_service_account(state.processes, READY_TIMEOUT)
+
+
+def _start_metrics_server(
+    state: SandboxState, bins: versions.Binaries, pki: certs.PKI, client: api.SandboxClient
+) -> None:
+    port = processes.free_port()
+    rec = _start(
+        state, "metrics-server", metrics.argv(bins.metrics_server, pki, state.kubeconfig, port)
+    )
+    # Registered once it answers, so the aggregator's first check finds it up.
+    api.wait_http(f"https://127.0.0.1:{port}/livez", rec, READY_TIMEOUT, api.admin_tls(pki))
+    for collection, obj in metrics.rbac():
+        client.apply(f"{collection}/{obj['metadata']['name']}", obj)
+    svc = metrics.service(port)
+    client.apply(f"/api/v1/namespaces/{metrics.NAMESPACE}/services/{metrics.SERVICE}", svc)
+    ca = base64.b64encode(pki.ca_cert.read_bytes()).decode()
+    path = f"/apis/apiregistration.k8s.io/v1/apiservices/{metrics.API_SERVICE}"
+    client.apply(path, metrics.api_service(port, ca))
+
+    def check() -> tuple[bool, str]:
+        return metrics.available(client.get(path))
+
+    client.wait_until(
+        f"APIService {metrics.API_SERVICE} Available", check, state.processes, READY_TIMEOUT
+    )
 
 
 def _write_kubeconfig(state: SandboxState, pki: certs.PKI) -> None:

@@ -13,10 +13,14 @@ Any other value, or no label, is a healthy pod (so a template can take the value
 Volumes: the sandbox's default StorageClass ``STORAGE_CLASS`` is "provisioned" by kwok too:
 a claim of that class gets a PersistentVolume and both become Bound, so StatefulSets with
 volumeClaimTemplates run as on a real cluster.
+
+Services of type LoadBalancer get an address from a loopback pool (``service_stages``), so
+applications that wait for one become ready as on a cloud.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -30,7 +34,10 @@ _FAULT_KEY = f'.metadata.labels["{FAULT_LABEL}"]'
 _NOT_DELETING = {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"}
 _READY_STATUS = '.status.conditions.[] | select( .type == "Ready" ) | .status'
 
-_NODE_STATUS = """\
+# What every fake node offers; ephemeral-storage too, so pods that request it schedule.
+NODE_CAPACITY = {"cpu": "32", "memory": "128Gi", "pods": "110", "ephemeral-storage": "500Gi"}
+
+_NODE_STATUS_TEMPLATE = """\
 {{ $now := Now }}
 {{ $since := or .metadata.creationTimestamp $now }}
 conditions:
@@ -51,16 +58,15 @@ addresses:
 - address: {{ . | Quote }}
   type: Hostname
 {{ end }}
+{{ with NodePort }}
+daemonEndpoints:
+  kubeletEndpoint:
+    Port: {{ . }}
+{{ end }}
 allocatable:
-{{ with .status.allocatable }}{{ YAML . 1 }}{{ else }}  cpu: "32"
-  memory: 128Gi
-  pods: "110"
-{{ end }}
+{{ with .status.allocatable }}{{ YAML . 1 }}{{ else }}%(capacity)s{{ end }}
 capacity:
-{{ with .status.capacity }}{{ YAML . 1 }}{{ else }}  cpu: "32"
-  memory: 128Gi
-  pods: "110"
-{{ end }}
+{{ with .status.capacity }}{{ YAML . 1 }}{{ else }}%(capacity)s{{ end }}
 nodeInfo:
   architecture: amd64
   containerRuntimeVersion: kwok
@@ -70,6 +76,9 @@ nodeInfo:
   operatingSystem: linux
 phase: Running
 """
+_NODE_STATUS = _NODE_STATUS_TEMPLATE % {
+    "capacity": "".join(f"  {k}: {json.dumps(v)}\n" for k, v in NODE_CAPACITY.items())
+}
 
 _POD_ADDRESSES = """\
 {{ with NodeIPWith .spec.nodeName }}
@@ -306,7 +315,50 @@ def volume_stages() -> list[dict[str, Any]]:
     return [provision, bind]
 
 
-def write(path: str) -> None:
-    """Write the stages as one multi-document YAML file for kwok's ``--config``."""
+# An address in 127.1.0.1-127.254.255.254 from a hash of the Service's uid: stable for its
+# life, different for another Service (a collision needs two of ~16.5 million), reachable
+# here because all of 127/8 is loopback. spec.loadBalancerIP, if set, is honoured as a
+# cloud would. A Stage holds no state, so this stands in for an allocator.
+_LB_STATUS = """\
+{{ $h := adler32sum .metadata.uid | atoi }}
+{{ $ip := printf "127.%d.%d.%d" (add1 (mod (div $h 65536) 254)) (mod (div $h 256) 256) (add1 (mod $h 254)) }}
+loadBalancer:
+  ingress:
+  - ip: {{ or .spec.loadBalancerIP $ip | Quote }}
+    ipMode: VIP
+"""
+
+
+def service_stages() -> list[dict[str, Any]]:
+    """Give Services of type LoadBalancer an ingress address, as a cloud controller would."""
+    assign = {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": "service-load-balancer"},
+        "spec": {
+            "resourceRef": {"apiGroup": "v1", "kind": "Service"},
+            "selector": {
+                "matchExpressions": [
+                    _cel("self.spec.type == 'LoadBalancer'"),
+                    # A class names another implementation: not ours to serve.
+                    _cel("!has(self.spec.loadBalancerClass)"),
+                    _cel("!has(self.metadata.deletionTimestamp)"),
+                    _cel(
+                        "!has(self.status.loadBalancer) || !has(self.status.loadBalancer.ingress)"
+                    ),
+                ]
+            },
+            "steps": [
+                {"patch": {"root": "status", "subresource": "status", "template": _LB_STATUS}}
+            ],
+        },
+    }
+    return [assign]
+
+
+def write(path: str, extra: list[dict[str, Any]] | None = None) -> None:
+    """Write kwok's ``--config``: the stages, then ``extra`` objects (logs, metrics)."""
     with open(path, "w") as f:
-        yaml.safe_dump_all([*stages(), *volume_stages()], f, sort_keys=False)
+        yaml.safe_dump_all(
+            [*stages(), *volume_stages(), *service_stages(), *(extra or [])], f, sort_keys=False
+        )

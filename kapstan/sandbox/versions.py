@@ -13,6 +13,8 @@ from kapstan.gobuild import cache_root
 KUBERNETES_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.10"
 KWOK_VERSION = "v0.8.0"
+# v0.9.0, not v0.9.1: v0.9.1's go.mod asks for Go 1.26.10 and the build never fetches a toolchain.
+METRICS_SERVER_VERSION = "v0.9.0"
 
 KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
 
@@ -27,6 +29,7 @@ class Binaries:
     kube_scheduler: Path
     kubectl: Path
     kwok: Path
+    metrics_server: Path
 
     def all(self) -> tuple[Path, ...]:
         return (
@@ -36,6 +39,7 @@ class Binaries:
             self.kube_scheduler,
             self.kubectl,
             self.kwok,
+            self.metrics_server,
         )
 
 
@@ -58,4 +62,5 @@ def binaries(root: Path | None = None) -> Binaries:
         kube_scheduler=kube / "kube-scheduler",
         kubectl=kube / "kubectl",
         kwok=base / f"kwok-{KWOK_VERSION}" / "kwok",
+        metrics_server=base / f"metrics-server-{METRICS_SERVER_VERSION}" / "metrics-server",
     )
