@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from kapstan.model.logrules import LogRule
 from kapstan.model.manifest import Document
 from kapstan.model.settings import ServiceSettings
 from kapstan.model.values import Scalar
@@ -74,3 +75,6 @@ class Template:
     # ``promote:``: the keys whose values travel with a promotion (None: not written, so
     # the image references' keys, ``kapstan.render.promotion``).
     promote: tuple[str, ...] | None = field(default=None, hash=False)
+    # ``logs:`` at the top and under each service (``kapstan.logrules``): a service's own
+    # rules name it in ``services``.
+    logs: tuple[LogRule, ...] = field(default=(), hash=False)

@@ -25,9 +25,10 @@ from kapstan.render.settings import SETTING_FIELDS, build_settings
 from kapstan.render.yamlnodes import iter_documents, position
 from kapstan.templates import globs
 from kapstan.templates.content import check_content, file_digest, template_digest
+from kapstan.templates.logs import template_logs
 from kapstan.templates.specs import SERVICE_FIELDS, NodeReader, check_dns_label
 
-TOP_FIELDS = ("name", "services", "config", "promote")
+TOP_FIELDS = ("name", "services", "config", "promote", "logs")
 
 
 def parse_template(files: Mapping[str, str]) -> Template:
@@ -52,8 +53,9 @@ def parse_template(files: Mapping[str, str]) -> Template:
     services = _services(reader, top["services"], files)
     config = _config(reader, top["config"]) if "config" in top else {}
     promote = _promote(reader, top["promote"], services, config) if "promote" in top else None
+    logs = template_logs(reader, top, list(services))
     template = Template(
-        name, services, config, dict(files), template_digest(files), promote=promote
+        name, services, config, dict(files), template_digest(files), promote=promote, logs=logs
     )
     check_graph(graph_of(template))
     check_static_duplicates(template)
@@ -96,7 +98,10 @@ def _service(
         if path not in compiled:
             compiled[path] = compile_file(files[path], path)
     sources = {path: file_digest(files[path]) for path in paths}
-    sources[f"{TEMPLATE_FILE}#{service}"] = _digest_data(reader.data(node))
+    # Log rules are the environment's collector's, not the service's: a change to them
+    # redeploys the collector, never the service.
+    own = {k: v for k, v in reader.data(node).items() if k != "logs"}
+    sources[f"{TEMPLATE_FILE}#{service}"] = _digest_data(own)
     return ServiceSpec(
         name=service,
         manifests=tuple(paths),

@@ -13,7 +13,16 @@ from kapstan.render.placeholders import is_key
 from kapstan.render.settings import SETTING_FIELDS
 from kapstan.render.yamlnodes import STR_TAG, mapping_pairs, position, to_data
 
-SERVICE_FIELDS = ("manifests", "dependsOn", "calls", "env", "files", "filesPath", *SETTING_FIELDS)
+SERVICE_FIELDS = (
+    "manifests",
+    "dependsOn",
+    "calls",
+    "env",
+    "files",
+    "filesPath",
+    "logs",
+    *SETTING_FIELDS,
+)
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+\Z")

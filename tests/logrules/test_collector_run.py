@@ -1,0 +1,172 @@
+"""The rendered configuration, run by the real collector (built from Go modules) over a
+folder laid out like a node's /var/log/pods: the selected service's lines arrive at the
+file exporter with their service/pod/namespace attributes, the other services' do not; a
+multi-line rule joins a stack trace; an exclude pattern drops lines; a stream rule keeps
+its stream only. One collector run serves every assertion."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kapstan import otelcol
+from kapstan.logrules.collector import Scope, render_config
+from kapstan.logrules.objects import config_text
+from kapstan.logrules.rules import parse_rules
+from kapstan.logrules.targets import ServiceTarget, Workload
+
+NAMESPACE = "shop-dev"
+RUN_LIMIT = 90.0  # seconds: the collector's own flush periods are 1 and 5 s
+API_POD = "api-5d8f7c9b6d-k2x7q"
+GATEWAY_POD = "api-gateway-7c9b6d5d8f-p9r4t"
+WEB_POD = "web-6b7c8d9f5c-z8w2m"
+API_LINES = [
+    ("stdout", "2026-12-06 INFO started"),
+    ("stdout", "2026-12-06 ERROR payment failed"),
+    ("stdout", "\tat shop.Payments.charge(Payments.java:42)"),
+    ("stdout", "\tat shop.Api.handle(Api.java:7)"),
+    ("stdout", "2026-12-06 INFO GET /healthz 200"),
+    ("stderr", "2026-12-06 WARN slow answer"),
+    ("stdout", "2026-12-06 INFO done"),
+]
+WEB_LINES = [("stdout", "2026-12-06 INFO web page served"), ("stderr", "web stderr only")]
+GATEWAY_LINES = [("stdout", "2026-12-06 INFO gateway line")]
+RULES = [
+    {
+        "name": "api-errors",
+        "services": ["shop/api"],
+        "exclude": ["GET /healthz"],
+        "multiline": {"firstLine": r"^\d{4}-\d{2}-\d{2} "},
+        "to": {"file": {"path": "OUT/api.json"}},
+    },
+    {
+        "name": "web-stderr",
+        "services": ["web"],
+        "streams": ["stderr"],
+        "to": {"file": {"path": "OUT/web.json"}},
+    },
+]
+
+
+@dataclass(frozen=True)
+class Run:
+    api: list[dict[str, Any]]  # log records of the first file exporter, with resource attrs
+    web: list[dict[str, Any]]
+    config: dict[str, Any]
+
+
+def cri(stream: str, text: str, n: int) -> str:
+    """One line as the container runtime writes it (CRI format, a full line: F)."""
+    return f"2026-12-06T10:00:{n:02d}.000000000Z {stream} F {text}\n"
+
+
+def write_pod(root: Path, pod: str, uid: str, lines: list[tuple[str, str]]) -> None:
+    folder = root / f"{NAMESPACE}_{pod}_{uid}" / "app"
+    folder.mkdir(parents=True)
+    (folder / "0.log").write_text("".join(cri(s, t, n) for n, (s, t) in enumerate(lines)))
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    """Each log record of an OTLP-JSON file exporter output, with its resource attributes."""
+    found: list[dict[str, Any]] = []
+    if not path.exists():
+        return found
+    for line in path.read_text().splitlines():
+        for resource_logs in json.loads(line)["resourceLogs"]:
+            attrs = {
+                a["key"]: next(iter(a["value"].values()))
+                for a in resource_logs["resource"].get("attributes", [])
+            }
+            for scope in resource_logs["scopeLogs"]:
+                for record in scope["logRecords"]:
+                    body = record.get("body", {}).get("stringValue", "")
+                    found.append({"body": body, "resource": attrs})
+    return found
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    binary = otelcol.ensure_collector(progress=lambda _m: None)
+    base = tmp_path_factory.mktemp("collector")
+    pods, out = base / "pods", base / "out"
+    out.mkdir()
+    write_pod(pods, API_POD, "0b8a5c1e-0000-4000-8000-000000000001", API_LINES)
+    write_pod(pods, GATEWAY_POD, "0b8a5c1e-0000-4000-8000-000000000002", GATEWAY_LINES)
+    write_pod(pods, WEB_POD, "0b8a5c1e-0000-4000-8000-000000000003", WEB_LINES)
+    text = json.dumps(RULES).replace("OUT", str(out))
+    rules = parse_rules(json.loads(text), lambda i: f"rules.json #{i + 1}")
+    targets = [
+        ServiceTarget("shop", "api", (Workload("Deployment", "api", ("app",)),)),
+        ServiceTarget("shop", "api-gateway", (Workload("Deployment", "api-gateway", ("app",)),)),
+        ServiceTarget("shop", "web", (Workload("Deployment", "web", ("app",)),)),
+    ]
+    scope = Scope("dev", NAMESPACE, log_root=str(pods), start_at="beginning")
+    config = render_config(rules, targets, scope)
+    config_file = base / "config.yaml"
+    config_file.write_text(config_text(config))
+    otelcol.validate(binary, config_file)
+    log = (base / "collector.log").open("w")
+    process = subprocess.Popen([str(binary), f"--config={config_file}"], stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + RUN_LIMIT
+        # Done when the last api entry (flushed by the multi-line rule's period) and the
+        # web stderr line have arrived; bounded by RUN_LIMIT.
+        while time.monotonic() < deadline and process.poll() is None:
+            api, web = records(out / "api.json"), records(out / "web.json")
+            if any("done" in r["body"] for r in api) and web:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(
+                f"the collector wrote no complete output; its log:\n{(base / 'collector.log').read_text()[-3000:]}"
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+    yield Run(records(out / "api.json"), records(out / "web.json"), config)
+
+
+def test_the_selected_service_lines_arrive_with_their_attributes(run: Run) -> None:
+    bodies = [r["body"] for r in run.api]
+    assert "2026-12-06 INFO started" in bodies
+    first = run.api[0]["resource"]
+    assert first["service.name"] == "api"
+    assert first["k8s.pod.name"] == API_POD
+    assert first["k8s.namespace.name"] == NAMESPACE
+    assert first["k8s.container.name"] == "app"
+    assert first["kapstan.application"] == "shop"
+    assert first["kapstan.environment"] == "dev"
+
+
+def test_other_services_lines_do_not_arrive(run: Run) -> None:
+    # The gateway's pods match the api's folder glob (api-*): the pod-name pattern drops them.
+    texts = " ".join(r["body"] for r in run.api)
+    assert "gateway" not in texts and "web" not in texts
+    assert {r["resource"]["service.name"] for r in run.api} == {"api"}
+
+
+def test_a_multiline_rule_joins_a_stack_trace(run: Run) -> None:
+    joined = [r["body"] for r in run.api if "payment failed" in r["body"]]
+    assert joined == [
+        "2026-12-06 ERROR payment failed\n\tat shop.Payments.charge(Payments.java:42)\n"
+        "\tat shop.Api.handle(Api.java:7)"
+    ]
+
+
+def test_an_exclude_pattern_drops_lines(run: Run) -> None:
+    assert not [r for r in run.api if "healthz" in r["body"]]
+    assert [r["body"] for r in run.api if "WARN" in r["body"]] == ["2026-12-06 WARN slow answer"]
+
+
+def test_a_stream_rule_keeps_its_stream_and_goes_to_its_own_destination(run: Run) -> None:
+    assert [r["body"] for r in run.web] == ["web stderr only"]
+    assert run.web[0]["resource"]["service.name"] == "web"
+    assert sorted(run.config["service"]["pipelines"]) == ["logs/api-errors", "logs/web-stderr"]
