@@ -10,8 +10,14 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from kapstan import sandbox
+
+# Property tests without their own budget get a small one (hypothesis' default is 100): the
+# whole suite's time is a constraint. No deadline: a loaded CI machine is not a failure.
+settings.register_profile("kapstan", max_examples=50, deadline=None)
+settings.load_profile("kapstan")
 
 
 @pytest.fixture(scope="session")

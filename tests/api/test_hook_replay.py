@@ -117,7 +117,7 @@ def _mutated(part: str, value: object, data: st.DataObject) -> object:
     return data.draw(st.text(alphabet, min_size=1, max_size=40).filter(lambda t: t != value))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(part=st.sampled_from(PARTS), data=st.data())
 def test_changing_any_one_signed_part_is_refused(part: str, data: st.DataObject) -> None:
     secret = "s3cret-for-the-test"

@@ -190,7 +190,7 @@ KEYS = st.sampled_from(["app", "tier", "kapstan.io/revision", "kapstan.io/x", "e
 MAPS = st.dictionaries(KEYS, st.text(max_size=3), max_size=4)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(labels=MAPS, annotations=MAPS, pod=MAPS)
 def test_bookkeeping_filter_keeps_everything_else(
     labels: dict[str, str], annotations: dict[str, str], pod: dict[str, str]
@@ -228,7 +228,7 @@ def _revision(number: int, content: str) -> Revision:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.sampled_from("abc"), max_size=8))
 def test_a_rollback_mark_points_back_at_the_same_content(contents: list[str]) -> None:
     revisions = [_revision(n + 1, c) for n, c in enumerate(contents)]
@@ -405,7 +405,7 @@ def test_an_approval_reads_without_python_reprs(shop: Run, kubeconfig: Path) -> 
     assert REPR_TOKENS.search(shown.out) is None, shown.out
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     moment=st.datetimes(
         min_value=datetime(1971, 1, 1),

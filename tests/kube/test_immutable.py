@@ -102,7 +102,7 @@ def test_a_refusal_that_only_mentions_immutable_is_not_immutable(refusals: Refus
     assert not isinstance(error, ClusterImmutableError)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(text=st.text(max_size=60), code=st.sampled_from([400, 409, 422, 500]))
 def test_no_message_text_makes_a_refusal_immutable(
     refusals: Refusals, text: str, code: int

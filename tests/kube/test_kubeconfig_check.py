@@ -52,7 +52,7 @@ def _check(content: str | bytes, context: str | None) -> str | None:
             raise
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(data=kubeconfigs | values, context=st.none() | names)
 def test_any_mapping_is_accepted_or_named(data: Any, context: str | None) -> None:
     text = yaml.safe_dump(data)
@@ -63,7 +63,7 @@ def test_any_mapping_is_accepted_or_named(data: Any, context: str | None) -> Non
     assert found is None or found in {c["name"] for c in data["contexts"]}
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(text=texts, raw=st.binary(max_size=64), context=st.none() | names)
 def test_any_text_is_accepted_or_named(text: str, raw: bytes, context: str | None) -> None:
     for content in (text, raw):
@@ -71,7 +71,7 @@ def test_any_text_is_accepted_or_named(text: str, raw: bytes, context: str | Non
             _check(content, context)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(data=kubeconfigs | values, context=st.none() | names)
 def test_loading_any_mapping_gives_a_target_or_a_cluster_error(
     data: Any, context: str | None

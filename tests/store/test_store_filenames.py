@@ -84,7 +84,7 @@ def _safe(name: str) -> bool:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(name=NAMES)
 def test_any_file_name_is_accepted_safe_or_refused_by_name_and_round_trips(

@@ -40,7 +40,7 @@ def test_a_bad_duration_names_itself_and_the_way_out(text: str) -> None:
 parts = st.tuples(*(st.one_of(st.none(), st.integers(0, 10_000)) for _ in range(3)))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(parts)
 def test_any_h_m_s_text_reads_back_as_its_seconds(hms: tuple[int | None, ...]) -> None:
     text = "".join(f"{n}{u}" for n, u in zip(hms, "hms", strict=True) if n is not None)
@@ -50,7 +50,7 @@ def test_any_h_m_s_text_reads_back_as_its_seconds(hms: tuple[int | None, ...]) -
     assert parse_duration(text) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.text(alphabet="0123456789.hms -+eE", max_size=12))
 def test_anything_else_is_refused_by_name_never_a_traceback(text: str) -> None:
     try:

@@ -75,7 +75,7 @@ def _leaves(root: Path) -> bool:
     return False
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     links=st.dictionaries(
         st.sampled_from(SPOTS), st.tuples(st.sampled_from(TARGETS), st.booleans()), max_size=4

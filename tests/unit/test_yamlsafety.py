@@ -153,7 +153,7 @@ yaml_values = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(yaml_values, st.sampled_from([None, True, False]))
 def test_what_pyyaml_dumps_reads_back_the_same_as_its_c_composer(
     value: object, flow: bool | None
@@ -165,7 +165,7 @@ def test_what_pyyaml_dumps_reads_back_the_same_as_its_c_composer(
         _same_nodes(a, b)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.integers(1, 12), st.integers(2, 12), st.integers(0, 40))
 def test_an_alias_pyramid_is_read_exactly_when_its_expansion_fits(
     levels: int, width: int, padding: int
