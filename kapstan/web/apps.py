@@ -17,6 +17,7 @@ from kapstan.actions import apphistory, applications, appviews
 from kapstan.actions.cancelling import cancel_app
 from kapstan.actions.deploying import plan_app, plan_rollback, policy_warnings
 from kapstan.actions.diagnose import diagnose
+from kapstan.actions.drift import DriftView, drift_view
 from kapstan.actions.hints import pinned_hints
 from kapstan.actions.refs import Ref
 from kapstan.actions.rendering import RenderedAppVersion, render_application
@@ -91,7 +92,16 @@ def app_page(request: Request, viewer: ViewerDep, app: str) -> Response:
         may_rollback=caller.can(application.environment, "rollback"),
         may_delete=caller.can(application.environment, "delete"),
         diagnoses=diagnose(caller.store, app, clients=clients, rendered_app=rendered),
+        drift=_drift(viewer, app),
     )
+
+
+def _drift(viewer: PageCaller, app: str) -> DriftView | None:
+    """The last drift check (the server's, or ``app drift``); None if it cannot be read."""
+    try:
+        return drift_view(viewer.caller.store, app)
+    except KapstanError:
+        return None
 
 
 def _with_previous(revisions: list[Revision]) -> list[tuple[Revision, int | None]]:
