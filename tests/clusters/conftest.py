@@ -91,7 +91,9 @@ def _populate(fleet: Fleet) -> None:
     steps: list[tuple[str | Path, ...]] = [
         ("cluster", "add", "main", "--kubeconfig", fleet.sandbox.kubeconfig),
         ("template", "import", Path(__file__).parents[1] / "cli" / "fixtures" / "bookstore"),
-        ("env", "create", ENV, "--cluster", "main", "--namespace", NAMESPACE),
+        ("config", "set", ENV, "web.host=shop.example.com", "catalog.replicas=1"),
+        ("config", "set", ENV, "--secret", "db.password=s3cret-pw"),
+        ("env", "create", ENV, "--cluster", "main", "--namespace", NAMESPACE, "--config", ENV),
         ("app", "create", APP, "--template", "bookstore", "--env", ENV),
     ]
     for step in steps:
