@@ -28,6 +28,7 @@ from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 from kapstan.store.tables import UserRow
 from tests.api import samples
+from tests.sqlitestores import migrated_sqlite
 from tests.store.conftest import pg_server  # noqa: F401  (the session PostgreSQL server)
 
 DANA_PASSWORD = "dana-password-long"
@@ -111,6 +112,9 @@ def dana_hash() -> str:
 
 
 def open_api(url: str, tmp_path: Path) -> Generator[Api, None, None]:
+    """The API on ``url``: a PostgreSQL URL, or a SQLite path (a migrated copy if new)."""
+    if "://" not in url and not Path(url).exists():
+        migrated_sqlite(Path(url))
     environ = {"KAPSTAN_SECRET_KEY": generate_key()}
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(samples.NO_CLUSTER)

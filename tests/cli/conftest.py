@@ -14,6 +14,7 @@ import pytest
 from kapstan.cli.main import main
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
+from tests.sqlitestores import migrated_sqlite
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
@@ -34,7 +35,7 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'kapstan.db'}"
+    url = f"sqlite:///{migrated_sqlite(tmp_path / 'kapstan.db')}"
     monkeypatch.setenv("KAPSTAN_DB", url)
     monkeypatch.setenv("KAPSTAN_SECRET_KEY", generate_key())
     monkeypatch.setenv("KAPSTAN_USER", "tester")

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
+from tests.sqlitestores import migrated_sqlite
 from tests.store import postgres
 
 OpenStore = Callable[..., Store]
@@ -52,11 +53,12 @@ def pg_server() -> Iterator[postgres.Server]:
 def db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
+    empty = request.node.get_closest_marker("empty_database") is not None
     if request.param == "sqlite":
-        yield str(tmp_path_factory.mktemp("sqlite") / "kapstan.db")
+        path = tmp_path_factory.mktemp("sqlite") / "kapstan.db"
+        yield str(path if empty else migrated_sqlite(path))
         return
     server: postgres.Server = request.getfixturevalue("pg_server")
-    empty = request.node.get_closest_marker("empty_database") is not None
     with server.database(migrated=not empty) as url:
         yield url
 
