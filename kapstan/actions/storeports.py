@@ -584,5 +584,17 @@ class QuotaWrites(Protocol):
 
 
 @runtime_checkable
+class LogRuleWrites(Protocol):
+    """An environment's log rules and what was applied for its collector, replaced whole."""
+
+    def set_environment_log_rules(self, name: str, data: Mapping[str, Any]) -> Environment: ...
+
+
+@runtime_checkable
+class LogRuleEdits(AppState, EnvironmentWrites, LogRuleWrites, AuditLog, Protocol):
+    """An environment's log rules set or cleared, its collector applied, audited."""
+
+
+@runtime_checkable
 class QuotaEdits(AppState, EnvironmentWrites, QuotaWrites, AuditLog, Protocol):
     """An environment's quota set or cleared: applied to its namespace, audited."""

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from kapstan.actions.environments import check_boundary_input
-from kapstan.cli import quota_cmd
+from kapstan.cli import logs_cmd, quota_cmd
 from kapstan.cli.backend import open_backend
 from kapstan.cli.backend.environments import BoundaryChange, Place
 from kapstan.cli.common import OutputOpt, author, iso
@@ -54,6 +54,7 @@ ImpersonateOpt = typer.Option(
 
 app = typer.Typer(help="Environments: a cluster context and a namespace, with a config.")
 app.add_typer(quota_cmd.app, name="quota")
+app.add_typer(logs_cmd.app, name="logs")
 
 
 @app.command()

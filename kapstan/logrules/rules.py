@@ -26,8 +26,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import yaml
+
 from kapstan.errors import InputError
 from kapstan.model.logrules import DESTINATION_KINDS, STREAMS, Destination, LogRule
+from kapstan.render.yamlnodes import iter_documents, position, to_data
 
 RULE_FIELDS = (
     "name",
@@ -84,6 +87,32 @@ def parse_rules(
             )
         found.append(rule)
     return tuple(found)
+
+
+def rules_from_text(text: str, file: str) -> tuple[LogRule, ...]:
+    """An environment's rules file (YAML or JSON): a list of rules, or ``{rules: [...]}``;
+    errors name ``file:line:column`` of the rule at fault."""
+    documents = list(iter_documents(text, file))
+    if len(documents) != 1:
+        raise InputError(
+            f"{file}: expected one YAML document (a list of rules), found {len(documents)}"
+        )
+    loader, _, root = documents[0]
+    node = root
+    if isinstance(root, yaml.MappingNode):
+        found = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "rules"]
+        if len(root.value) != 1 or not found:
+            raise InputError(f"{file}:{_at(root)}: expected a list of rules, or {{rules: [...]}}")
+        node = found[0]
+    if not isinstance(node, yaml.SequenceNode):
+        raise InputError(f"{file}:{_at(node)}: expected a list of rules")
+    items = [to_data(loader, item, file) for item in node.value]
+    return parse_rules(items, lambda i: f"{file}:{_at(node.value[i] if i >= 0 else node)}")
+
+
+def _at(node: yaml.Node) -> str:
+    line, column = position(node)
+    return f"{line}:{column}"
 
 
 def parse_rule(item: Any, where: str, index: int, *, service: str | None = None) -> LogRule:

@@ -91,6 +91,8 @@ class Environment:
     cluster_kubeconfig: SecretValue | None = field(default=None, compare=False, repr=False)
     # The quota (``kapstan.plan.quota``: hard limits, container defaults, what was applied).
     quota: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # Log collection rules (``kapstan.actions.logrules``: rules, what was applied).
+    log_rules: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

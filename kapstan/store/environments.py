@@ -243,6 +243,17 @@ class EnvironmentStore(Repository):
 
         return self._write(work)
 
+    def set_environment_log_rules(self, name: str, data: Mapping[str, Any]) -> Environment:
+        """``name``'s log rules and collector from now on, whole (``kapstan.actions.logrules``)."""
+
+        def work(session: Session) -> Environment:
+            row, config = find_environment(session, name)
+            row.log_rules = dict(data)
+            session.flush()
+            return _record(row, config, self._box)
+
+        return self._write(work)
+
     def mark_namespace_created(self, name: str) -> Environment:
         """Kapstan created the namespace of ``name``: only then may deleting it remove it."""
 
@@ -295,4 +306,12 @@ def _record(
         cluster=cluster,
         cluster_kubeconfig=sealed,
         quota=dict(row.quota or {}),
+        log_rules=_log_rules(row.log_rules),
     )
+
+
+def _log_rules(stored: Any) -> dict[str, Any]:
+    # Written as a dict; the column's default (and an older writer) is a bare list of rules.
+    if isinstance(stored, dict):
+        return dict(stored)
+    return {"rules": list(stored)} if isinstance(stored, list) and stored else {}

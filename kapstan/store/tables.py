@@ -169,7 +169,10 @@ class EnvironmentRow(Base):
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"))
     self_heal: Mapped[bool] = mapped_column(server_default=false())
     quota: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}")
-    log_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default="[]")
+    # ``kapstan.actions.logrules``: {"rules": [...], "applied": [...]} (a bare list: rules).
+    log_rules: Mapped[list[dict[str, Any]] | dict[str, Any]] = mapped_column(
+        JSON, server_default="[]"
+    )
 
 
 class ApplicationRow(Base):

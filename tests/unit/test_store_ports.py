@@ -126,6 +126,8 @@ PortsTuple = tuple[
     ports.ClusterViews,
     ports.QuotaWrites,
     ports.QuotaEdits,
+    ports.LogRuleWrites,
+    ports.LogRuleEdits,
     ports.DriftReads,
     ports.DriftWrites,
     ports.Drifting,
@@ -137,6 +139,8 @@ PortsTuple = tuple[
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
+        store,
         store,
         store,
         store,

@@ -17,25 +17,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import typer
 
-from kapstan.cli.backend.apps import AppsPort, LocalApps, RemoteApps
-from kapstan.cli.backend.configs import ConfigsPort, LocalConfigs, RemoteConfigs
-from kapstan.cli.backend.deletes import DeletesPort, LocalDeletes, RemoteDeletes
-from kapstan.cli.backend.deploys import DeploysPort, LocalDeploys, RemoteDeploys
-from kapstan.cli.backend.environments import (
-    EnvironmentsPort,
-    LocalEnvironments,
-    RemoteEnvironments,
-)
-from kapstan.cli.backend.market import LocalMarket, MarketPort, RemoteMarket
-from kapstan.cli.backend.quotas import LocalQuotas, QuotasPort, RemoteQuotas
-from kapstan.cli.backend.templates import LocalTemplates, RemoteTemplates, TemplatesPort
 from kapstan.cli.common import Settings, settings_of
-from kapstan.client.http import ApiClient
 from kapstan.errors import InputError
-from kapstan.store import Store
+
+# Each port imports its implementations when first used: a command loads only the actions
+# (and the store or the HTTP client) it calls, not all of Kapstan (start-up time).
+if TYPE_CHECKING:
+    from kapstan.cli.backend.apps import AppsPort
+    from kapstan.cli.backend.configs import ConfigsPort
+    from kapstan.cli.backend.daytwo import DayTwoPort
+    from kapstan.cli.backend.deletes import DeletesPort
+    from kapstan.cli.backend.deploys import DeploysPort
+    from kapstan.cli.backend.environments import EnvironmentsPort
+    from kapstan.cli.backend.logrules import LogRulesPort
+    from kapstan.cli.backend.market import MarketPort
+    from kapstan.cli.backend.quotas import QuotasPort
+    from kapstan.cli.backend.templates import TemplatesPort
+    from kapstan.client.http import ApiClient
+    from kapstan.store import Store
 
 
 @dataclass
@@ -67,48 +70,81 @@ class Backend:
 
     @cached_property
     def environments(self) -> EnvironmentsPort:
+        from kapstan.cli.backend.environments import LocalEnvironments, RemoteEnvironments
+
         if self.client is not None:
             return RemoteEnvironments(self.client)
         return LocalEnvironments(self.local_store("environments"))
 
     @cached_property
     def templates(self) -> TemplatesPort:
+        from kapstan.cli.backend.templates import LocalTemplates, RemoteTemplates
+
         if self.client is not None:
             return RemoteTemplates(self.client)
         return LocalTemplates(self.local_store("templates"))
 
     @cached_property
     def configs(self) -> ConfigsPort:
+        from kapstan.cli.backend.configs import LocalConfigs, RemoteConfigs
+
         if self.client is not None:
             return RemoteConfigs(self.client)
         return LocalConfigs(self.local_store("configs"))
 
     @cached_property
     def apps(self) -> AppsPort:
+        from kapstan.cli.backend.apps import LocalApps, RemoteApps
+
         if self.client is not None:
             return RemoteApps(self.client)
         return LocalApps(self.local_store("applications"))
 
     @cached_property
     def deletes(self) -> DeletesPort:
+        from kapstan.cli.backend.deletes import LocalDeletes, RemoteDeletes
+
         if self.client is not None:
             return RemoteDeletes(self.client)
         return LocalDeletes(self.local_store("deletes"))
 
     @cached_property
     def market(self) -> MarketPort:
+        from kapstan.cli.backend.market import LocalMarket, RemoteMarket
+
         if self.client is not None:
             return RemoteMarket(self.client)
         return LocalMarket(self.local_store("market install"))
 
     @cached_property
+    def logrules(self) -> LogRulesPort:
+        from kapstan.cli.backend.logrules import LocalLogRules, RemoteLogRules
+
+        if self.client is not None:
+            return RemoteLogRules(self.client)
+        return LocalLogRules(self.local_store("environment log rules"))
+
+    @cached_property
     def quotas(self) -> QuotasPort:
+        from kapstan.cli.backend.quotas import LocalQuotas, RemoteQuotas
+
         if self.client is not None:
             return RemoteQuotas(self.client)
         return LocalQuotas(self.local_store("environment quotas"))
 
     @cached_property
+    def daytwo(self) -> DayTwoPort:
+        # Imported here: only `app events|logs|top` need the live-read actions.
+        from kapstan.cli.backend.daytwo import LocalDayTwo, RemoteDayTwo
+
+        if self.client is not None:
+            return RemoteDayTwo(self.client)
+        return LocalDayTwo(self.local_store("live reads"))
+
+    @cached_property
     def deploys(self) -> DeploysPort:
+        from kapstan.cli.backend.deploys import LocalDeploys, RemoteDeploys
+
         if self.client is not None:
             return RemoteDeploys(self.client)
         return LocalDeploys(self.local_store("deploys"))
@@ -119,9 +155,13 @@ def open_backend(ctx: typer.Context) -> Iterator[Backend]:
     """The server named by ``--server``/``$KAPSTAN_SERVER``, else the local store."""
     settings = settings_of(ctx)
     if settings.server:
+        from kapstan.client.http import ApiClient
+
         with ApiClient(settings.server, settings.token) as client:
             yield Backend(client=client)
         return
+    from kapstan.store import Store
+
     with Store.open(settings.db) as store:
         yield Backend(store=store)
 

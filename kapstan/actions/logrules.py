@@ -1,0 +1,237 @@
+"""Log collection per environment: its rules set, shown, cleared, and its collector applied.
+
+The collector carries out the environment's own rules (``kapstan env logs set``) and the
+rules of the templates of its applications (``logs:`` in kapstan.yaml; a template's rule
+selects that application's services only). ``apply_collector`` renders them over the
+services as last deployed (``kapstan.logrules``) and applies the collector's
+ServiceAccount, ConfigMap and DaemonSet into the environment's namespace, as the
+environment writes (its cluster, its identity); with nothing to collect it removes them.
+What it applied is recorded with its uid (``log_rules.applied``): only those objects,
+still carrying Kapstan's labels for this environment, are ever pruned.
+
+Setting or clearing the environment's rules applies at once; a deploy that changes a
+template's rules is followed by ``kapstan env logs apply ENV`` (or the next set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kapstan.actions.boundary import prepare_namespace
+from kapstan.actions.clusters import connect_environment
+from kapstan.actions.removals import REMOVED, last_revisions
+from kapstan.actions.storeports import AppState, LogRuleEdits
+from kapstan.actions.templates import parsed
+from kapstan.engine import inventory
+from kapstan.errors import ClusterError, ConflictError, KapstanError
+from kapstan.kube import KubeClient
+from kapstan.logrules.collector import Scope, render_config
+from kapstan.logrules.objects import COLLECTOR_IMAGE, collector_objects, config_text
+from kapstan.logrules.rules import parse_rules, to_json
+from kapstan.logrules.targets import ServiceTarget, unmatched, workloads_of
+from kapstan.model.logrules import LogRule
+from kapstan.model.rendered import KubeObject
+from kapstan.plan.quota import owned
+from kapstan.render.yamlnodes import load_data
+from kapstan.render.yamlsafety import STORED_LIMITS
+from kapstan.store import Environment
+
+
+@dataclass(frozen=True)
+class LogRulesView:
+    """An environment's rules, the templates' rules, the collector configuration they
+    render to (YAML), what was applied for it, and warnings (rules selecting nothing)."""
+
+    environment: str
+    namespace: str
+    rules: tuple[LogRule, ...]
+    template_rules: tuple[LogRule, ...]
+    config: str
+    applied: tuple[Mapping[str, str], ...]
+    warnings: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+def stored_rules(env: Environment) -> tuple[LogRule, ...]:
+    items = env.log_rules.get("rules") or []
+    return parse_rules(items, lambda i: f"environment {env.name}'s log rules #{i + 1}")
+
+
+def set_rules(
+    store: LogRuleEdits, name: str, rules: Sequence[Mapping[str, Any]], *, author: str, via: str
+) -> LogRulesView:
+    """Make ``name``'s rules exactly ``rules`` (checked; InputError names rule and field),
+    store them, and apply the collector at once."""
+    env = store.get_environment(name)
+    checked = parse_rules(list(rules), lambda i: f"log rules #{i + 1}")
+    data = [to_json(r) for r in checked]
+    store.set_environment_log_rules(name, {"rules": data, "applied": list(_applied(env))})
+    store.audit(
+        author,
+        "environment.log-rules",
+        kind="environment",
+        name=name,
+        environment=name,
+        details={"rules": data, "via": via},
+    )
+    return apply_collector(store, name)
+
+
+def clear_rules(store: LogRuleEdits, name: str, *, author: str, via: str) -> LogRulesView:
+    """Take ``name``'s own rules away; the collector goes on for the templates' rules, or
+    is removed when none is left."""
+    return set_rules(store, name, [], author=author, via=via)
+
+
+def show_rules(store: AppState, name: str) -> LogRulesView:
+    """The rules and the collector configuration they render to now (no cluster read)."""
+    env = store.get_environment(name)
+    rules, template_rules, config, warnings = _render(store, env)
+    text = config_text(config) if config["service"]["pipelines"] else ""
+    return LogRulesView(
+        env.name, env.namespace, rules, template_rules, text, _applied(env), warnings
+    )
+
+
+def apply_collector(store: LogRuleEdits, name: str) -> LogRulesView:
+    """Render the collector from the rules over the deployed services and apply it (or
+    remove it when nothing is to be collected); prunes only what it applied before."""
+    env = store.get_environment(name)
+    rules, template_rules, config, warnings = _render(store, env)
+    scope = _scope(env)
+    desired = collector_objects(config, scope, image=_image(env))
+    if not config["service"]["pipelines"]:
+        desired = []  # a collector with no pipeline refuses to start: none at all
+    previous = _applied(env)
+    with _connected(env) as cluster:
+        if desired:
+            prepare_namespace(store, env, cluster)
+        applied = [_apply_one(cluster, env, obj) for obj in desired]
+        removed = _prune(cluster, env, previous, keep=applied)
+    stored = store.get_environment(name).log_rules
+    store.set_environment_log_rules(name, {**stored, "applied": applied})
+    text = config_text(config) if desired else ""
+    return LogRulesView(
+        env.name,
+        env.namespace,
+        rules,
+        template_rules,
+        text,
+        tuple(applied),
+        warnings,
+        tuple(removed),
+    )
+
+
+def _render(
+    store: AppState, env: Environment
+) -> tuple[tuple[LogRule, ...], tuple[LogRule, ...], dict[str, Any], tuple[str, ...]]:
+    rules = stored_rules(env)
+    template_rules: list[LogRule] = []
+    targets: list[ServiceTarget] = []
+    for app in store.list_applications():
+        if app.environment != env.name:
+            continue
+        app_targets = _deployed(store, app.name)
+        targets += app_targets
+        template = parsed(store.get_template(app.template, app.template_version))
+        template_rules += [_qualified(rule, app.name, template.services) for rule in template.logs]
+    every = (*rules, *template_rules)
+    config = render_config(every, targets, _scope(env))
+    warnings = [
+        f"log rule {rule.name!r}: {', '.join(missing)} selects no deployed service"
+        for rule in rules
+        if (missing := unmatched(rule, targets))
+    ]
+    return rules, tuple(template_rules), config, tuple(warnings)
+
+
+def _qualified(rule: LogRule, app: str, services: Mapping[str, Any]) -> LogRule:
+    """A template's rule, for its application only (named after it, to be unique)."""
+    chosen = rule.services or tuple(services)
+    return replace(rule, name=f"{app}-{rule.name}", services=tuple(f"{app}/{s}" for s in chosen))
+
+
+def _deployed(store: AppState, app: str) -> list[ServiceTarget]:
+    targets = []
+    for service, revision in last_revisions(store, app).items():
+        if revision.status == REMOVED:
+            continue
+        objects = _objects(revision.manifests, f"{app}/{service}")
+        targets.append(ServiceTarget(app, service, workloads_of(objects)))
+    return targets
+
+
+def _objects(text: str, label: str) -> list[KubeObject]:
+    try:
+        docs = load_data(text, f"revision {label}", STORED_LIMITS)
+    except KapstanError:
+        return []  # unreadable history: that service's logs are not collected
+    return [d for d in docs if isinstance(d, dict)]
+
+
+def _scope(env: Environment) -> Scope:
+    start = env.log_rules.get("startAt")
+    return Scope(env.name, env.namespace, start_at=start if start == "beginning" else "end")
+
+
+def _image(env: Environment) -> str:
+    image = env.log_rules.get("image")
+    return image if isinstance(image, str) and image else COLLECTOR_IMAGE
+
+
+def _apply_one(cluster: KubeClient, env: Environment, obj: KubeObject) -> dict[str, str]:
+    """Apply ``obj``, unless an object of that name is someone else's (never taken over)."""
+    meta = obj["metadata"]
+    live = cluster.get(str(obj["apiVersion"]), str(obj["kind"]), meta["name"], meta["namespace"])
+    if live is not None:
+        mine, why = owned(live, {}, env.name)
+        if not mine:
+            raise ConflictError(
+                f"{obj['kind']} {meta['namespace']}/{meta['name']} exists and is not "
+                f"Kapstan's log collector for environment {env.name} ({why}); Kapstan never "
+                "takes it over: remove or rename it, then run `kapstan env logs apply "
+                f"{env.name}`"
+            )
+    return inventory.entry(cluster.apply(obj))
+
+
+def _prune(
+    cluster: KubeClient,
+    env: Environment,
+    previous: Sequence[Mapping[str, str]],
+    keep: Sequence[Mapping[str, str]],
+) -> list[str]:
+    wanted = {(e["kind"], e["name"]) for e in keep}
+    removed = []
+    for entry in previous:
+        if (entry["kind"], entry["name"]) in wanted:
+            continue
+        live = cluster.get(entry["apiVersion"], entry["kind"], entry["name"], entry["namespace"])
+        if owned(live, entry, env.name)[0]:
+            cluster.delete(entry["apiVersion"], entry["kind"], entry["name"], entry["namespace"])
+            removed.append(f"{entry['kind']} {entry['namespace']}/{entry['name']}")
+    return removed
+
+
+@contextmanager
+def _connected(env: Environment) -> Iterator[KubeClient]:
+    try:
+        with connect_environment(env) as cluster:
+            yield cluster
+    except ClusterError as exc:
+        raise type(exc)(
+            f"environment {env.name}: the log collector could not be applied in namespace "
+            f"{env.namespace}: {exc.message}; the rules are stored: run `kapstan env logs "
+            f"apply {env.name}` once the cluster takes it"
+        ) from exc
+
+
+def _applied(env: Environment) -> tuple[Mapping[str, str], ...]:
+    found = env.log_rules.get("applied")
+    if not isinstance(found, list):
+        return ()
+    return tuple(e for e in found if isinstance(e, Mapping) and {"kind", "name"} <= set(e))
