@@ -1,7 +1,9 @@
-"""Benchmark: time from ``sandbox up`` (cached binaries) to a Ready cluster, and its memory.
+"""Benchmark: time from ``sandbox up`` (cached binaries) to a Ready cluster, and its memory,
+without and with the optional parts (``--metrics``: metrics-server behind the aggregator).
 
 Peer in the same run: ``kubectl get nodes`` round trip against the fresh sandbox, so the
 figure for Kapstan's own start-up can be read against the cost of one real client call.
+Runs alternate between the two set-ups so load on the machine weighs on both alike.
 
     python bench/bench_sandbox.py [--runs 5] [--nodes 3]
 """
@@ -12,8 +14,40 @@ import argparse
 import statistics
 import subprocess
 import time
+from dataclasses import dataclass, field
 
 from kapstan import sandbox
+
+SETUPS = {"default": False, "--metrics": True}
+
+
+@dataclass
+class Figures:
+    ups: list[float] = field(default_factory=list)
+    downs: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    kubectl: list[float] = field(default_factory=list)
+
+
+def _one(name: str, nodes: int, metrics: bool, kubectl: str, out: Figures) -> None:
+    t0 = time.perf_counter()
+    state = sandbox.up(name, nodes=nodes, progress=lambda _m: None, metrics=metrics)
+    out.ups.append(time.perf_counter() - t0)
+    try:
+        time.sleep(3)  # let controllers settle before reading memory
+        out.rss.append(sum(c.rss_bytes for c in sandbox.status(state)))
+        t1 = time.perf_counter()
+        subprocess.run(
+            [kubectl, "--kubeconfig", str(state.kubeconfig), "get", "nodes"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        out.kubectl.append(time.perf_counter() - t1)
+    finally:
+        t2 = time.perf_counter()
+        sandbox.down(name)
+        out.downs.append(time.perf_counter() - t2)
 
 
 def main() -> None:
@@ -21,44 +55,28 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--nodes", type=int, default=3)
     args = parser.parse_args()
-    kubectl = sandbox.ensure_binaries().kubectl
-    ups: list[float] = []
-    downs: list[float] = []
-    rss: list[int] = []
-    kubectl_times: list[float] = []
+    kubectl = str(sandbox.ensure_binaries().kubectl)
+    figures = {label: Figures() for label in SETUPS}
     for i in range(args.runs):
-        name = f"bench-{i}"
-        t0 = time.perf_counter()
-        state = sandbox.up(name, nodes=args.nodes, progress=lambda _m: None)
-        ups.append(time.perf_counter() - t0)
-        try:
-            time.sleep(3)  # let controllers settle before reading memory
-            rss.append(sum(c.rss_bytes for c in sandbox.status(state)))
-            t1 = time.perf_counter()
-            subprocess.run(
-                [str(kubectl), "--kubeconfig", str(state.kubeconfig), "get", "nodes"],
-                check=True,
-                capture_output=True,
-                timeout=60,
-            )
-            kubectl_times.append(time.perf_counter() - t1)
-        finally:
-            t2 = time.perf_counter()
-            sandbox.down(name)
-            downs.append(time.perf_counter() - t2)
-    print(f"runs: {args.runs}, nodes: {args.nodes}")
-    print(
-        f"sandbox up to Ready nodes: median {statistics.median(ups):.2f} s "
-        f"(min {min(ups):.2f}, max {max(ups):.2f})"
-    )
-    print(f"sandbox down:              median {statistics.median(downs):.2f} s")
-    print(
-        f"control plane memory (RSS, all components): median {statistics.median(rss) / 2**20:.0f} MiB"
-    )
-    print(
-        f"peer: kubectl get nodes:   median {statistics.median(kubectl_times):.2f} s "
-        f"(up = {statistics.median(ups) / statistics.median(kubectl_times):.0f}x one kubectl call)"
-    )
+        for label, metrics in SETUPS.items():
+            _one(f"bench-{i}", args.nodes, metrics, kubectl, figures[label])
+    print(f"runs: {args.runs} per set-up, nodes: {args.nodes}")
+    for label, f in figures.items():
+        up = statistics.median(f.ups)
+        peer = statistics.median(f.kubectl)
+        print(f"[{label}]")
+        print(
+            f"  sandbox up to Ready nodes: median {up:.2f} s (min {min(f.ups):.2f}, max {max(f.ups):.2f})"
+        )
+        print(f"  sandbox down:              median {statistics.median(f.downs):.2f} s")
+        print(
+            f"  control plane memory (RSS, all components): median {statistics.median(f.rss) / 2**20:.0f} MiB"
+        )
+        print(
+            f"  peer: kubectl get nodes:   median {peer:.2f} s (up = {up / peer:.0f}x one kubectl call)"
+        )
+    extra = statistics.median(figures["--metrics"].ups) - statistics.median(figures["default"].ups)
+    print(f"--metrics adds {extra:+.2f} s to the median start-up")
 
 
 if __name__ == "__main__":

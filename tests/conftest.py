@@ -23,7 +23,9 @@ settings.load_profile("kapstan")
 @pytest.fixture(scope="session")
 def sandbox_cluster() -> Iterator[sandbox.SandboxState]:
     name = f"pytest-{os.getpid()}"
-    state = sandbox.up(name, nodes=3, progress=lambda _msg: None)
+    # metrics-server too: tests of `kubectl top`/HPAs need it, and it costs less than a
+    # second sandbox for them would (bench/bench_sandbox.py prints both start-ups).
+    state = sandbox.up(name, nodes=3, progress=lambda _msg: None, metrics=True)
     try:
         yield state
     finally:

@@ -33,9 +33,14 @@ def build() -> None:
 def up(
     nodes: int = typer.Option(3, "--nodes", help="Number of fake (kwok) nodes."),
     name: str = NameOpt,
+    metrics: bool = typer.Option(
+        False,
+        "--metrics",
+        help="Also run metrics-server (metrics.k8s.io: `kubectl top`, HPAs on CPU/memory).",
+    ),
 ) -> None:
     """Start a sandbox and wait until its nodes are Ready; prints the kubeconfig path."""
-    state = sandbox.up(name, nodes=nodes, progress=_progress)
+    state = sandbox.up(name, nodes=nodes, progress=_progress, metrics=metrics)
     print(state.kubeconfig)
 
 

@@ -46,7 +46,7 @@ def parse_selector(selector: str | Mapping[str, str]) -> dict[str, str]:
         pairs: dict[str, str] = {}
         for part in filter(None, (p.strip() for p in selector.split(","))):
             key, sep, value = part.partition("=")
-            if not sep or value.startswith("="):
+            if not sep or key.endswith("!") or value.startswith("="):
                 raise SandboxError(
                     f"usage selector term {part!r} is not KEY=VALUE; only label equality is "
                     "supported (e.g. 'app=web,tier=api')"
