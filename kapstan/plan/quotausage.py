@@ -111,13 +111,20 @@ def refusals(
     """One line per service and resource this deploy would take over the quota.
 
     ``asks``: the services deployed, in order; ``others``: what everything else in the
-    namespace uses after the deploy; ``current``: what each service deployed uses now.
+    namespace uses; ``current``: what each service of ``asks`` uses now (as deployed).
     """
     lines = [line for ask in asks for line in ask.problems]
     limits = {key: quantities.parse(text, f"quota {key}") for key, text in quota.hard.items()}
+    # Every deployed service counts as it is now until its turn: an unchanged one later in
+    # the deploy still holds its share while an earlier one grows.
     used: Usage = defaultdict(Decimal, others)
     for ask in asks:
+        for key, amount in current.get(ask.service, {}).items():
+            used[key] += amount
+    for ask in asks:
         before = current.get(ask.service, {})
+        for key in set(before) | set(ask.usage):
+            used[key] -= before.get(key, Decimal(0))
         for key, hard in limits.items():
             amount = ask.usage.get(key, Decimal(0))
             if amount and used[key] + amount > hard and amount > before.get(key, Decimal(0)):

@@ -8,6 +8,7 @@
 /ui/approvals                    pending and recent approvals, approve/reject (``approvals``)
 /ui/audit                        the audit log (``auditlog``)
 /ui/clusters[/NAME]              the fleet: every cluster's health, one cluster (``fleet``)
+/ui/environments/NAME/quota      an environment's quota, used now; set or clear it (``quotas``)
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ from kapstan.api.auth import client_of_request
 from kapstan.api.errors import TooManyAttempts
 from kapstan.api.state import clusters_of, state_of, store_of
 from kapstan.errors import AuthError
-from kapstan.web import approvals, apps, auditlog, catalog, daytwo, deletions, fleet, operations
+from kapstan.web import (
+    approvals,
+    apps,
+    auditlog,
+    catalog,
+    daytwo,
+    deletions,
+    fleet,
+    operations,
+    quotas,
+)
 from kapstan.web.common import (
     PREFIX,
     PageRoute,
@@ -37,7 +48,7 @@ from kapstan.web.common import (
 from kapstan.web.sessions import COOKIE, LOGIN_COOKIE, same_token
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
-for group in (apps, operations, catalog, approvals, auditlog, deletions, fleet, daytwo):
+for group in (apps, operations, catalog, approvals, auditlog, deletions, fleet, daytwo, quotas):
     router.include_router(group.router)
 
 

@@ -295,3 +295,16 @@ def test_the_objects_a_quota_becomes() -> None:
     assert owned(live, {"uid": "u1"}, "dev") == (True, "")
     assert owned(live, {"uid": "u2"}, "dev")[0] is False
     assert owned(live, {"uid": "u1"}, "prod")[0] is False
+
+
+def test_an_unchanged_service_later_in_the_deploy_still_holds_its_share() -> None:
+    quota = quota_of({"hard": {"requests.cpu": "1"}})
+    api = service_ask("api", [deployment("api", 5, requests={"cpu": "200m"})], quota)
+    worker = service_ask("worker", [deployment("worker", 1, requests={"cpu": "150m"})], quota)
+    current = {"api": {"requests.cpu": Decimal("0.2")}, "worker": {"requests.cpu": Decimal("0.15")}}
+    [line] = refusals(quota, [api, worker], others={}, current=current)
+    # Without the worker's 150m counted before its turn, 1 (all of it) would seem left.
+    assert line == (
+        "service 'api' asks requests.cpu 1 (5 x 200m Deployment api) but only 850m of the "
+        "quota's 1 is left"
+    )
