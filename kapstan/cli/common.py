@@ -7,18 +7,18 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from kapstan.cli.globalopts import GIVEN, MADE
 from kapstan.cli.output import Format
-from kapstan.client.credentials import saved_token
-from kapstan.client.http import check_server_url
 from kapstan.errors import InputError
 from kapstan.model.durations import parse_duration
 from kapstan.model.values import REDACTED, SecretValue, Value
-from kapstan.store import Store
+
+if TYPE_CHECKING:
+    from kapstan.store import Store
 
 OutputOpt = typer.Option(Format.table, "-o", "--output", help="Output format.")
 MessageOpt = typer.Option("", "-m", "--message", help="Why: kept with the new version.")
@@ -83,6 +83,10 @@ def resolve_settings(given: dict[str, Any]) -> Settings:
         return Settings(db=db)
     if db:
         raise typer.BadParameter("give --db (a local store) or --server, not both")
+    # Imported here: a local command needs no HTTP client (start-up time, kapstan.cli.lazy).
+    from kapstan.client.credentials import saved_token
+    from kapstan.client.http import check_server_url
+
     url = check_server_url(server)
     return Settings(server=url, token=token or saved_token(url))
 
@@ -93,6 +97,8 @@ def open_store(ctx: typer.Context) -> Store:
     For commands that only ever work on this machine's store (``user``, ``demo``); the
     others go through ``kapstan.cli.backend.open_backend``.
     """
+    from kapstan.store import Store  # SQLAlchemy: only for the commands that open the store
+
     return Store.open(settings_of(ctx).db)
 
 

@@ -92,15 +92,26 @@ def leaves(command: Any) -> Iterator[Any]:
         yield from leaves(child)
 
 
+def add_global_options(command: Any) -> Any:
+    """``command`` with the global options added to each of its leaves; returned."""
+    for leaf in leaves(command):
+        taken = {opt for p in leaf.params for opt in getattr(p, "opts", [])}
+        # `kapstan server --db` is the store that server serves: its own option stays.
+        leaf.params.extend(p for p in _leaf_options() if not taken & set(p.opts))
+    return command
+
+
 class KapstanGroup(TyperGroup):
-    """The root group: every command under it also takes the global options."""
+    """The root group: every command under it also takes the global options.
+
+    The commands given when it is made get them here; those it mounts later (``lazy``)
+    get them as they are mounted.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for leaf in leaves(self):
-            taken = {opt for p in leaf.params for opt in getattr(p, "opts", [])}
-            # `kapstan server --db` is the store that server serves: its own option stays.
-            leaf.params.extend(p for p in _leaf_options() if not taken & set(p.opts))
+        for command in self.commands.values():
+            add_global_options(command)
 
 
 def output_defaults(root: Any, output: Format) -> dict[str, Any]:

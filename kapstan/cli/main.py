@@ -6,37 +6,146 @@ Exit codes: see ``kapstan.cli.exitcodes`` (0 ok, 1 failure, 64 usage error, ...)
 from __future__ import annotations
 
 import sys
-from importlib.metadata import version
 
 import typer
-from typer import rich_utils
 from typer._click.exceptions import ClickException, UsageError  # typer re-exports neither
 
-from kapstan.cli import (
-    access_cmd,
-    app_cmd,
-    approval_cmd,
-    appviews_cmd,  # noqa: F401  (registers the read-only `app` views on app_cmd.app)
-    audit_cmd,
-    cluster_cmd,
-    config_cmd,
-    delete_cmd,  # noqa: F401  (registers `delete` on app, env, template and config)
-    demo_cmd,
-    deploy_cmd,  # noqa: F401  (registers plan, deploy, rollback, status, operation on app_cmd.app)
-    env_cmd,
-    import_cmd,
-    login_cmd,
-    market_cmd,
-    sandbox_cmd,
-    secret_key_cmd,
-    server_cmd,
-    template_cmd,
-)
 from kapstan.cli.common import settings_of
 from kapstan.cli.exitcodes import ExitCode
-from kapstan.cli.globalopts import GIVEN, KapstanGroup, output_defaults
+from kapstan.cli.globalopts import GIVEN, output_defaults
+from kapstan.cli.lazy import Lazy, LazyGroup
 from kapstan.cli.output import Format, print_error
 from kapstan.errors import KapstanError
+
+# Each command's module is imported by its mount, when that command runs (kapstan.cli.lazy):
+# a command module may import anything, and `kapstan --version` still imports none of it.
+
+
+def _users(root: typer.Typer) -> None:
+    from kapstan.cli import access_cmd, server_cmd
+
+    server_cmd.register(root)  # `kapstan server` and `kapstan user`
+    access_cmd.register(root)  # `kapstan token`; `kapstan user disable|enable|revoke`
+
+
+def _login(root: typer.Typer) -> None:
+    from kapstan.cli import login_cmd
+
+    login_cmd.register(root)  # `kapstan login`, `logout`, `whoami`
+
+
+def _demo(root: typer.Typer) -> None:
+    from kapstan.cli import demo_cmd
+
+    root.command("demo")(demo_cmd.demo)
+
+
+def _app(root: typer.Typer) -> None:
+    from kapstan.cli import (  # noqa: F401  (each registers its commands on app_cmd.app)
+        app_cmd,
+        appviews_cmd,  # the read-only views
+        daytwo_cmd,  # events, logs, top
+        delete_cmd,  # delete
+        deploy_cmd,  # plan, deploy, rollback, status, operation
+        drift_cmd,  # drift
+    )
+
+    root.add_typer(app_cmd.app, name="app")
+
+
+def _template(root: typer.Typer) -> None:
+    from kapstan.cli import delete_cmd, template_cmd  # noqa: F401  (delete_cmd: `template delete`)
+
+    root.add_typer(template_cmd.app, name="template")
+
+
+def _config(root: typer.Typer) -> None:
+    from kapstan.cli import config_cmd, delete_cmd  # noqa: F401  (delete_cmd: `config delete`)
+
+    root.add_typer(config_cmd.app, name="config")
+
+
+def _env(root: typer.Typer) -> None:
+    from kapstan.cli import delete_cmd, env_cmd  # noqa: F401  (delete_cmd: `env delete`)
+
+    root.add_typer(env_cmd.app, name="env")
+
+
+def _cluster(root: typer.Typer) -> None:
+    from kapstan.cli import cluster_cmd
+
+    root.add_typer(cluster_cmd.app, name="cluster")
+
+
+def _import(root: typer.Typer) -> None:
+    from kapstan.cli import import_cmd
+
+    root.add_typer(import_cmd.app, name="import")
+
+
+def _market(root: typer.Typer) -> None:
+    from kapstan.cli import market_cmd
+
+    root.add_typer(market_cmd.app, name="market")
+
+
+def _secret_key(root: typer.Typer) -> None:
+    from kapstan.cli import secret_key_cmd
+
+    root.add_typer(secret_key_cmd.app, name="secret-key")
+
+
+def _audit(root: typer.Typer) -> None:
+    from kapstan.cli import audit_cmd
+
+    root.add_typer(audit_cmd.app, name="audit")
+
+
+def _approval(root: typer.Typer) -> None:
+    from kapstan.cli import approval_cmd
+
+    root.add_typer(approval_cmd.app, name="approval")
+
+
+def _sandbox(root: typer.Typer) -> None:
+    from kapstan.cli import sandbox_cmd
+
+    root.add_typer(sandbox_cmd.app, name="sandbox")
+
+
+# In the order `kapstan --help` lists them; each summary is the first paragraph of the
+# command's own help (tests/cli/test_startup.py keeps them equal).
+COMMANDS = {
+    "server": Lazy("Serve the REST API (OpenAPI at /openapi.json) until interrupted.", _users),
+    "login": Lazy("Log in to a Kapstan server; its token is saved for later commands.", _login),
+    "logout": Lazy("Revoke the token `kapstan login` saved for the server, and forget it.", _login),
+    "whoami": Lazy("Who the server takes you for, and your role in each environment.", _login),
+    "demo": Lazy(
+        "Start the sandbox, install the demo shop into dev, deploy it, change one key, "
+        "promote to prod.",
+        _demo,
+    ),
+    "template": Lazy("Templates: services as plain manifests with ${key} placeholders.", _template),
+    "config": Lazy("Configs: versioned key/value pairs; every change is a new version.", _config),
+    "env": Lazy("Environments: a cluster context and a namespace, with a config.", _env),
+    "cluster": Lazy("Clusters: registered Kubernetes APIs, read live.", _cluster),
+    "app": Lazy("Applications: a template version in an environment with a config.", _app),
+    "import": Lazy("Import docker-compose files, plain manifests and Helm charts.", _import),
+    "market": Lazy("The app market: ready templates, installed in one command.", _market),
+    "secret-key": Lazy(
+        "The key that encrypts secret config values at rest ($KAPSTAN_SECRET_KEY).", _secret_key
+    ),
+    "audit": Lazy("The audit log: who changed what, when, from which version to which.", _audit),
+    "approval": Lazy("Approval requests for changes to guarded environments.", _approval),
+    "sandbox": Lazy("Run a real Kubernetes control plane (kwok nodes) on 127.0.0.1.", _sandbox),
+    "user": Lazy("Users of the server: create them, give them tokens and roles.", _users),
+    "token": Lazy("API tokens: list them (never their text) and revoke them.", _users),
+}
+
+
+class RootGroup(LazyGroup):
+    table = COMMANDS
+
 
 app = typer.Typer(
     name="kapstan",
@@ -44,24 +153,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,  # --install-completion / --show-completion (README: shell completion)
-    cls=KapstanGroup,
+    cls=RootGroup,
 )
-app.add_typer(template_cmd.app, name="template")
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(env_cmd.app, name="env")
-app.add_typer(cluster_cmd.app, name="cluster")
-app.add_typer(app_cmd.app, name="app")
-app.add_typer(import_cmd.app, name="import")
-app.add_typer(market_cmd.app, name="market")
-app.add_typer(secret_key_cmd.app, name="secret-key")
-app.add_typer(audit_cmd.app, name="audit")
-app.add_typer(approval_cmd.app, name="approval")
-app.add_typer(sandbox_cmd.app, name="sandbox")
-server_cmd.register(app)  # `kapstan server` and `kapstan user`
-access_cmd.register(app)  # `kapstan token`; `kapstan user disable|enable|revoke`
-login_cmd.register(app)  # `kapstan login`, `logout`, `whoami`
-app.command("demo")(demo_cmd.demo)
-
 
 OutputDefaultOpt = typer.Option(
     None,
@@ -74,6 +167,8 @@ OutputDefaultOpt = typer.Option(
 
 def show_version(value: bool) -> None:
     if value:
+        from importlib.metadata import version
+
         print(f"kapstan {version('kapstan')}")
         raise typer.Exit()
 
@@ -119,8 +214,11 @@ def root(
     from_env = source is not None and source.name == "ENVIRONMENT"
     ctx.meta[GIVEN] = {"db": db, "server": server, "token": token, "server_from_env": from_env}
     ctx.obj = settings_of(ctx)
-    if output is not None:
-        ctx.default_map = output_defaults(ctx.command, output)
+    if output is not None and ctx.invoked_subcommand is not None:
+        # Only the command that runs: walking the others would import them all.
+        name = ctx.invoked_subcommand
+        assert isinstance(ctx.command, LazyGroup)
+        ctx.default_map = {name: output_defaults(ctx.command.lazy[name], output)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,10 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         print_error(str(exc))
         return exc.exit_code
     except UsageError as exc:
-        rich_utils.rich_format_error(exc)
+        _print_usage_error(exc)
         return ExitCode.USAGE
     except ClickException as exc:
-        rich_utils.rich_format_error(exc)
+        _print_usage_error(exc)
         return exc.exit_code
     except typer.Abort:
         print_error("aborted")
@@ -144,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return result if isinstance(result, int) else ExitCode.OK
+
+
+def _print_usage_error(exc: ClickException) -> None:
+    from typer import rich_utils  # rich's help machinery: loaded only to print an error
+
+    rich_utils.rich_format_error(exc)
 
 
 def run() -> None:

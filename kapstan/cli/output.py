@@ -11,12 +11,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# yaml and rich are imported where they print: `kapstan --version` needs neither.
 
 
 class Format(StrEnum):
@@ -29,6 +29,8 @@ PIPE_WIDTH = 500  # piped output is read by programs: never wrap a table cell
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     return Console(
@@ -43,6 +45,8 @@ def console(stderr: bool = False) -> Console:
 def format_data(data: Any, fmt: Format) -> str:
     data = _stamped(data)
     if fmt is Format.yaml:
+        import yaml
+
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip("\n")
     return json.dumps(data, indent=2, default=str)
 
@@ -72,6 +76,8 @@ def print_rows(
         )
         print(format_data(data, fmt))
         return
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, header_style="bold")
     for c in columns:
         table.add_column(c.upper())
@@ -94,5 +100,7 @@ def print_data(data: Any, fmt: Format, text: str | None = None) -> None:
 
 
 def print_error(message: str) -> None:
+    from rich.markup import escape
+
     text = f"[red]error:[/red] {escape(message)}"
     console(stderr=True).print(text, markup=True, highlight=False)
