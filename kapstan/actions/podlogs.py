@@ -43,7 +43,8 @@ BUFFER = 10_000
 MAX_FOLLOW_SECONDS = 3600.0
 WATCH_SECONDS = 30  # each pod watch; the next one starts where it ended
 PAUSE = 2.0  # after a failed pod watch
-JOIN_SECONDS = 5.0
+REOPEN_PAUSE = 0.5  # between two opens of a follow that went quiet
+JOIN_SECONDS = 7.0  # over logstreams.FOLLOW_IDLE: a reader waiting for headers gives up
 LOG_TIMEOUT = 30.0
 RETRY = RetryPolicy(max_attempts=2, max_total=5.0)
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$")
@@ -191,11 +192,15 @@ class LogTail:
                 break
         return got
 
-    def close(self) -> None:
-        """Stop every stream and the pod watch (closing the client wakes their readers)."""
-        self._stop.set()
+    def close(self, *, wait: bool = True) -> None:
+        """Stop every stream and the pod watch. Closing the client wakes the readers of
+        open streams; one still waiting for the kubelet's first byte (a quiet container's
+        follow) gives up within ``logstreams.FOLLOW_IDLE``. ``wait``: join them (bounded);
+        a process about to exit need not."""
+        with self._lock:
+            self._stop.set()
         self._stack.close()
-        deadline = time.monotonic() + JOIN_SECONDS
+        deadline = time.monotonic() + (JOIN_SECONDS if wait else 0.0)
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
@@ -256,41 +261,58 @@ class LogTail:
         for source in _sources(service, pod):
             key = (source.pod, source.container, source.instance)
             with self._lock:
-                if key in self._streams:
-                    continue
-                if len(self._streams) >= MAX_STREAMS:
-                    self._put(source.notice(f"not followed: over {MAX_STREAMS} streams"))
-                    return
-                self._streams.add(key)
+                known, full = key in self._streams, len(self._streams) >= MAX_STREAMS
+                if not known and not full:
+                    self._streams.add(key)
+            if known:
+                continue
+            if full:
+                self._put(source.notice(f"not followed: over {MAX_STREAMS} streams"))
+                return
             if not quiet:
                 self._put(source.notice("following"))
             self._spawn(partial(self._follow, source), f"kapstan-logs-{source.pod}")
 
     def _follow(self, source: _Source) -> None:
+        """One container's stream, opened again each time it goes quiet (``FOLLOW_IDLE``)
+        until the tail stops; the kubelet ending it means the container stopped."""
         where = (source.pod, source.container)
-        seen = self._last.get(where)
-        if seen is not None:  # replay what the first read showed, and skip it
+        while not self._stop.is_set():
+            try:
+                self._read_follow(source, self._last.get(where))
+                return
+            except ClusterInvalidError:
+                with self._lock:  # not started yet: the next change of the pod tries again
+                    self._streams.discard((source.pod, source.container, source.instance))
+                return
+            except ClusterUnavailableError:  # quiet for a while, or the kubelet briefly away
+                self._stop.wait(REOPEN_PAUSE)
+            except KapstanError as exc:
+                if not self._stop.is_set():
+                    self._put(source.notice(_why_none(exc)))
+                return
+
+    def _read_follow(self, source: _Source, seen: str | None) -> None:
+        where = (source.pod, source.container)
+        if seen is not None:  # replay what was shown, and skip it
             tail = self._tail(FOLLOW_TAIL)
         elif where in self._untimed:  # cannot be matched to what was shown: new lines only
             tail = 0
         else:  # a new pod or restarted container, or an empty log: from its start
             tail = self._tail(MAX_TAIL)
-        try:
-            with closing(self._lines(source, follow=True, tail=tail)) as lines:
-                for raw in lines:
-                    if self._stop.is_set():
-                        return
-                    line = source.line(raw)
-                    if seen is not None and line.time and sort_key(line.time) <= seen:
-                        continue  # shown by the first read
-                    seen = None
-                    self._put(line)
-        except ClusterInvalidError:
-            with self._lock:  # not started yet: the next change of the pod tries again
-                self._streams.discard((source.pod, source.container, source.instance))
-        except KapstanError as exc:
-            if not self._stop.is_set():
-                self._put(source.notice(_why_none(exc)))
+        with closing(self._lines(source, follow=True, tail=tail)) as lines:
+            for raw in lines:
+                if self._stop.is_set():
+                    return
+                line = source.line(raw)
+                if seen is not None and line.time and sort_key(line.time) <= seen:
+                    continue  # shown already
+                seen = None
+                if line.time:
+                    self._last[where] = sort_key(line.time)
+                else:
+                    self._untimed.add(where)
+                self._put(line)
 
     def _watch_pods(self) -> None:
         namespace, labels = self._scope.environment.namespace, {APP_LABEL: self._scope.app}
@@ -313,8 +335,11 @@ class LogTail:
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+        with self._lock:  # none starts once closing began: ``close`` joins them all
+            if self._stop.is_set():
+                return
+            self._threads.append(thread)
+            thread.start()
 
     def _put(self, item: LogItem) -> None:
         """Into the buffer; a full buffer holds the reader back (the kubelet's stream waits)."""
@@ -358,10 +383,11 @@ def open_logs(
 def app_logs(
     store: RenderInputs, app: str, query: LogQuery, *, clients: Connector = connect
 ) -> Generator[LogItem, None, None]:
-    """Each line (and notice) as it comes; closing the iterator ends the follow."""
+    """Each line (and notice) as it comes; closing the iterator ends the follow at once (the
+    command's process exits: its readers need not be waited for)."""
     tail = open_logs(store, app, query, clients=clients)
     try:
         while (got := tail.poll(0.5)) is not None:
             yield from got
     finally:
-        tail.close()
+        tail.close(wait=False)

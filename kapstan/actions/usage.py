@@ -61,7 +61,7 @@ def app_usage(
     except ClusterUnknownKindError as exc:
         raise ClusterError(
             f"the cluster of environment {env.name} serves no metrics API (metrics.k8s.io): "
-            "install metrics-server there (the sandbox runs one: `kapstan sandbox up`), "
+            "install metrics-server there (the sandbox runs one: `kapstan sandbox up --metrics`), "
             "then run this again"
         ) from exc
     except ClusterUnavailableError as exc:

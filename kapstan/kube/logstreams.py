@@ -4,7 +4,8 @@ lightkube's ``log`` reads with the client's fixed timeout, which a ``follow`` th
 quietly for the next line would hit; so this is one plain streamed request, its socket
 registered with the client's open watches (``watches.OpenWatches``) so that closing the
 client ends it at once, from any thread. A line longer than ``MAX_LINE`` characters is
-cut there (a runaway line must not hold the reader's memory).
+cut there (a runaway line must not hold the reader's memory). A follow is bounded by
+``FOLLOW_IDLE`` seconds without a byte: its caller reopens it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import httpx2
 from kapstan.kube import errors, watches
 
 MAX_LINE = 16 * 1024
-# Without follow the kubelet answers at once; with it a quiet container may send nothing
-# for long, and only closing the client (or the pod's end) ends the stream.
-READ_TIMEOUT = 30.0
+READ_TIMEOUT = 30.0  # without follow the kubelet answers at once
+# A follow that receives nothing this long fails with ClusterUnavailableError (a timeout),
+# like a watch that ends: the caller opens it again. So no read waits unbounded, even one
+# still waiting for the answer's headers (its socket is not yet known to ``watching``).
+FOLLOW_IDLE = 5.0
 CONNECT_TIMEOUT = 10.0
 
 
@@ -56,7 +59,7 @@ def stream_lines(
 ) -> Generator[str, None, None]:
     """Each line (without its newline) until the server ends the log or the client closes."""
     follow = params.get("follow") == "true"
-    timeout = httpx2.Timeout(None if follow else READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    timeout = httpx2.Timeout(FOLLOW_IDLE if follow else READ_TIMEOUT, connect=CONNECT_TIMEOUT)
     try:
         with http.stream("GET", path, params=dict(params), timeout=timeout) as resp:
             if resp.is_error:
