@@ -66,6 +66,9 @@ class _Track:
     ended: float | None = None
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # per workload
     last_seen: float | None = None
+    # Resource -> reason, for those whose last health was not healthy, the latest last: what
+    # the service still waits for (an Available Deployment is not why a Service lacks an IP).
+    unhealthy: dict[str, str] = field(default_factory=dict)
 
 
 class ProgressBoard:
@@ -126,7 +129,13 @@ class ProgressBoard:
             found = _COUNT.search(message)
             if found:
                 track.counts[resource] = (int(found.group(1)), int(found.group(2)))
-        track.reason = _reason(resource, message)
+        reason = _reason(resource, message)
+        if status in _HEALTH and resource:
+            track.unhealthy.pop(resource, None)
+            if status != HealthStatus.HEALTHY.value:
+                track.unhealthy[resource] = reason
+        # A resource turning healthy does not explain the wait while another still holds it.
+        track.reason = next(reversed(track.unhealthy.values()), reason)
 
     def settle(self, states: Iterable[ServiceState], ended: float | None = None) -> None:
         """Take ``states`` (an operation record's) as where each service stands now.

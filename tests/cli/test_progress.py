@@ -90,6 +90,25 @@ def test_events_move_a_service_forward_when_its_state_comes_later() -> None:
     assert (row.step, row.reason) == (Step.WAITING, "Deployment db: 0/2 replicas updated")
 
 
+def test_a_waiting_service_names_what_it_waits_for_not_an_object_that_is_ready() -> None:
+    # Issue 14: the row said "Deployment front: 1/1 ... available" for 300 s while the
+    # service waited for its LoadBalancer Service's address.
+    board = ProgressBoard(["front"])
+    calls = [
+        ("", "waiting", "waiting for readiness"),
+        ("Service front-external", "progressing", "waiting for a load balancer address"),
+        ("Deployment front", "progressing", "0/1 replicas available"),
+        ("Deployment front", "healthy", "1/1 replicas updated and available"),
+    ]
+    for at, (resource, status, message) in enumerate(calls):
+        board.record("front", resource, status, message, float(at))
+    row = board.rows()[0]
+    assert row.reason == "Service front-external: waiting for a load balancer address"
+    assert (row.ready, row.desired) == (1, 1)
+    board.record("front", "Service front-external", "healthy", "load balancer at 127.9.0.1", 9.0)
+    assert board.rows()[0].reason == "Service front-external: load balancer at 127.9.0.1"
+
+
 def test_levels_come_from_the_dependency_graph() -> None:
     graph = Graph("g", ("web", "db", "api"), {"web": ("api",), "api": ("db",)}, {})
     assert levels_of(graph) == {"db": 1, "api": 2, "web": 3}
