@@ -330,7 +330,7 @@ def _status_row(s: ServiceStatus) -> tuple[str, str, str, str, str, str]:
     revision = "-" if s.revision is None else str(s.revision)
     if trouble and s.revision is not None:
         revision += f" ({s.revision_status})"
-    return s.service, revision, f"{s.ready}/{s.desired}", health, _drift_cell(s), why
+    return s.service, revision, f"{s.ready}/{s.desired}", health, why, _drift_cell(s)
 
 
 @app.command()
@@ -345,7 +345,7 @@ def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     with open_backend(ctx) as backend:
         statuses = backend.deploys.status(name)
     print_rows(
-        ("service", "revision", "ready", "health", "drift", "why"),
+        ("service", "revision", "ready", "health", "why", "drift"),
         [_status_row(s) for s in statuses],
         output,
         [_status_record(s) for s in statuses],
