@@ -31,6 +31,8 @@ python3 -m pip install -q -e '.[dev]'
 # The console's JavaScript (htmx) comes from the npm registry at set-up time, never from the repo.
 npm ci --prefix web --no-audit --no-fund --loglevel=error
 npm run build --prefix web --silent
+# The sandbox's binaries: etcd, Kubernetes, kwok and metrics-server, each built once from
+# pinned Go modules into ~/.cache/kapstan (metrics-server adds ~6 CPU-minutes, ~3 min on 2 idle cores).
 kapstan sandbox build
 # helm renders charts for `kapstan import helm`; built from Go modules like the sandbox.
 python3 -c "from kapstan.importers.helmbin import ensure_helm; ensure_helm()"

@@ -85,7 +85,7 @@ def _build_kwok(go: str, target: Path, progress: Progress) -> None:
 
 def _build_metrics_server(go: str, target: Path, progress: Progress) -> None:
     v = versions.METRICS_SERVER_VERSION
-    progress(f"building metrics-server {v} (about a minute)")
+    progress(f"building metrics-server {v} (a few minutes)")
     # Its Makefile stamps the version the same way; `--version` and logs then name it.
     _go_install(
         go,
