@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from kapstan.actions import removals, rollbacks
+from kapstan.actions import logrules, removals, rollbacks
 from kapstan.actions.boundary import check_boundary, prepare_namespace
 from kapstan.actions.cancelling import finish_cancelled
 from kapstan.actions.clock import SYSTEM_CLOCK
@@ -299,9 +299,29 @@ def deploy_app(
             journal.event("failed", str(exc))
             store.finish_operation(op.id, Step.FAILED, str(exc))
             raise
+        _follow_log_rules(store, env.name, version, journal)
         status = Step.SUCCEEDED if outcome.ok else Step.FAILED
         store.finish_operation(op.id, status, _summary(outcome))
     return DeployResult(store.get_operation(op.id), outcome)
+
+
+def _follow_log_rules(
+    store: Deploying, environment: str, version: RenderedAppVersion, journal: StoreJournal
+) -> None:
+    """The environment's log collector selects pods by the services as deployed: applied
+    again after each deploy (a no-op where nothing collects logs). Its failure is a
+    warning in the journal: the deploy itself is done."""
+    try:
+        line = logrules.follow_deploy(store, environment, bool(version.template.logs))
+    except KapstanError as exc:
+        journal.event(
+            "logs",
+            f"warning: the log collector was not updated: {exc}; run `kapstan env logs "
+            f"apply {environment}`",
+        )
+        return
+    if line:
+        journal.event("logs", line)
 
 
 def _audit_adoption(

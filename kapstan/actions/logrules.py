@@ -9,8 +9,10 @@ environment writes (its cluster, its identity); with nothing to collect it remov
 What it applied is recorded with its uid (``log_rules.applied``): only those objects,
 still carrying Kapstan's labels for this environment, are ever pruned.
 
-Setting or clearing the environment's rules applies at once; a deploy that changes a
-template's rules is followed by ``kapstan env logs apply ENV`` (or the next set).
+Setting or clearing the environment's rules applies at once; so does every deploy into an
+environment that collects logs (``follow_deploy``): a new service, a new workload or a
+template whose rules changed is collected from that deploy on. ``kapstan env logs apply``
+renders and applies it by hand (after a failed apply, say).
 """
 
 from __future__ import annotations
@@ -111,9 +113,9 @@ def apply_collector(store: LogRuleEdits, name: str) -> LogRulesView:
             prepare_namespace(store, env, cluster)
         applied = [_apply_one(cluster, env, obj) for obj in desired]
         removed = _prune(cluster, env, previous, keep=applied)
-    stored = store.get_environment(name).log_rules
-    store.set_environment_log_rules(name, {**stored, "applied": applied})
     text = config_text(config) if desired else ""
+    stored = store.get_environment(name).log_rules
+    store.set_environment_log_rules(name, {**stored, "applied": applied, "config": text})
     return LogRulesView(
         env.name,
         env.namespace,
@@ -124,6 +126,25 @@ def apply_collector(store: LogRuleEdits, name: str) -> LogRulesView:
         warnings,
         tuple(removed),
     )
+
+
+def follow_deploy(store: LogRuleEdits, name: str, template_has_rules: bool) -> str | None:
+    """After a deploy into ``name``: the collector applied again when the environment
+    collects logs (rules of its own, a collector applied, or the deployed template's
+    rules); a line for the operation's journal, or None when it collects none."""
+    env = store.get_environment(name)
+    if not (env.log_rules.get("rules") or _applied(env) or template_has_rules):
+        return None
+    view = apply_collector(store, name)
+    if not view.applied:
+        return "log collector: no rule selects a deployed service (none runs)"
+    changed = "updated" if view.config != _previous_config(env) else "unchanged"
+    return f"log collector {changed} in namespace {view.namespace}"
+
+
+def _previous_config(env: Environment) -> str:
+    found = env.log_rules.get("config")
+    return found if isinstance(found, str) else ""
 
 
 def _render(

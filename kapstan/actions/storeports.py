@@ -527,8 +527,16 @@ class Cancelling(
 
 
 @runtime_checkable
-class Deploying(Revising, Journal, Gatekeeping, EnvironmentWrites, Protocol):
-    """A deploy or rollback: render, gate, lock, journal, record revisions."""
+class LogRuleWrites(Protocol):
+    """An environment's log rules and what was applied for its collector, replaced whole."""
+
+    def set_environment_log_rules(self, name: str, data: Mapping[str, Any]) -> Environment: ...
+
+
+@runtime_checkable
+class Deploying(Revising, Journal, Gatekeeping, EnvironmentWrites, LogRuleWrites, Protocol):
+    """A deploy or rollback: render, gate, lock, journal, record revisions; the
+    environment's log collector follows the services deployed."""
 
 
 @runtime_checkable
@@ -581,13 +589,6 @@ class QuotaWrites(Protocol):
     """An environment's quota, replaced whole."""
 
     def set_environment_quota(self, name: str, quota: Mapping[str, Any]) -> Environment: ...
-
-
-@runtime_checkable
-class LogRuleWrites(Protocol):
-    """An environment's log rules and what was applied for its collector, replaced whole."""
-
-    def set_environment_log_rules(self, name: str, data: Mapping[str, Any]) -> Environment: ...
 
 
 @runtime_checkable

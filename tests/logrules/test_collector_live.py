@@ -2,7 +2,8 @@
 and the environment's rules (``kapstan env logs set``) become a ServiceAccount, ConfigMap
 and DaemonSet in the namespace that the apiserver takes and the DaemonSet controller runs
 on every node; the configuration passes the real collector's own check; a change of rules
-rolls the collectors; clearing keeps the template's rules; a bad rules file is named."""
+rolls the collectors; clearing keeps the template's rules; a bad rules file is named; a
+deploy of a service a rule names brings it into the collector."""
 
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ class LogEnv:
     namespace: str
     kubeconfig: str
     folder: Path
+    set_output: str  # `env logs set` before web was deployed
+    deploy_output: str  # the deploy of web that followed
 
 
 def kapstan(*args: str | Path) -> tuple[int, str, str]:
@@ -83,8 +86,8 @@ def ok(*args: str | Path) -> str:
 def env(
     sandbox_cluster: sandbox.SandboxState, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LogEnv]:
-    """Environment dev, app shop (api with a template rule, web) deployed, the
-    environment's rule for web set."""
+    """Environment dev, app shop's api (with a template rule) deployed, the environment's
+    rule for web set, then web deployed (the collector follows the deploy)."""
     tmp = tmp_path_factory.mktemp("logrules")
     folder = tmp / "logged"
     folder.mkdir()
@@ -103,10 +106,11 @@ def env(
         kubeconfig = sandbox_cluster.kubeconfig
         ok("env", "create", "dev", "--kubeconfig", kubeconfig, "-n", namespace)
         ok("app", "create", "shop", "--template", "logged", "--env", "dev")
-        ok("app", "deploy", "shop", "--yes", "--timeout", "2m")
-        ok("env", "logs", "set", "dev", tmp / "rules.yaml")
+        ok("app", "deploy", "shop", "-s", "api", "--yes", "--timeout", "2m")
+        set_output = ok("env", "logs", "set", "dev", tmp / "rules.yaml")
+        deployed = ok("app", "deploy", "shop", "-s", "web", "--yes", "--timeout", "2m")
         try:
-            yield LogEnv(namespace, str(kubeconfig), tmp)
+            yield LogEnv(namespace, str(kubeconfig), tmp, set_output, deployed)
         finally:
             with connect(kubeconfig) as kube:
                 kube.delete("v1", "Namespace", namespace)
@@ -146,6 +150,13 @@ def test_the_config_carries_both_rules_and_the_real_collector_takes_it(env: LogE
     config_file = env.folder / "live-config.yaml"
     config_file.write_text(text)
     otelcol.validate(otelcol.ensure_collector(progress=lambda _m: None), config_file)
+
+
+def test_a_rule_for_an_undeployed_service_warns_and_its_deploy_brings_it_in(
+    env: LogEnv,
+) -> None:
+    assert "warning: log rule 'web-out': web selects no deployed service" in env.set_output
+    assert "file_log/web-out.shop.web" in config_of(env)  # applied by the deploy of web
 
 
 def test_show_lists_the_rules(env: LogEnv) -> None:
