@@ -20,7 +20,7 @@ from kapstan import otelcol
 from kapstan.logrules.collector import Scope, render_config
 from kapstan.logrules.objects import config_text
 from kapstan.logrules.rules import parse_rules
-from kapstan.logrules.targets import ServiceTarget, Workload
+from kapstan.logrules.targets import ServiceTarget, Workload, workloads_of
 
 NAMESPACE = "shop-dev"
 RUN_LIMIT = 90.0  # seconds: the collector's own flush periods are 1 and 5 s
@@ -37,6 +37,21 @@ API_LINES = [
     ("stdout", "2026-12-06 INFO done"),
 ]
 WEB_LINES = [("stdout", "2026-12-06 INFO web page served"), ("stderr", "web stderr only")]
+DB_UID = "0b8a5c1e-0000-4000-8000-000000000004"
+DB_POD: dict[str, Any] = {
+    "kind": "StatefulSet",
+    "metadata": {"name": "db"},
+    "spec": {
+        "template": {
+            "spec": {
+                "containers": [
+                    {"name": "pg", "volumeMounts": [{"name": "logs", "mountPath": "/var/log/pg"}]}
+                ],
+                "volumes": [{"name": "logs", "emptyDir": {}}],
+            }
+        }
+    },
+}
 GATEWAY_LINES = [("stdout", "2026-12-06 INFO gateway line")]
 RULES = [
     {
@@ -45,6 +60,12 @@ RULES = [
         "exclude": ["GET /healthz"],
         "multiline": {"firstLine": r"^\d{4}-\d{2}-\d{2} "},
         "to": {"file": {"path": "OUT/api.json"}},
+    },
+    {
+        "name": "db-files",
+        "services": ["db"],
+        "files": ["/var/log/pg/*.log"],
+        "to": {"file": {"path": "OUT/db.json"}},
     },
     {
         "name": "web-stderr",
@@ -59,6 +80,7 @@ RULES = [
 class Run:
     api: list[dict[str, Any]]  # log records of the first file exporter, with resource attrs
     web: list[dict[str, Any]]
+    db: list[dict[str, Any]]  # a files rule: read from the pod's emptyDir on the node
     config: dict[str, Any]
 
 
@@ -100,14 +122,24 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     write_pod(pods, API_POD, "0b8a5c1e-0000-4000-8000-000000000001", API_LINES)
     write_pod(pods, GATEWAY_POD, "0b8a5c1e-0000-4000-8000-000000000002", GATEWAY_LINES)
     write_pod(pods, WEB_POD, "0b8a5c1e-0000-4000-8000-000000000003", WEB_LINES)
+    volume = base / "kubelet" / "pods" / DB_UID / "volumes" / "kubernetes.io~empty-dir" / "logs"
+    volume.mkdir(parents=True)
+    (volume / "postgres.log").write_text("db file line one\ndb file line two\n")
     text = json.dumps(RULES).replace("OUT", str(out))
     rules = parse_rules(json.loads(text), lambda i: f"rules.json #{i + 1}")
     targets = [
         ServiceTarget("shop", "api", (Workload("Deployment", "api", ("app",)),)),
         ServiceTarget("shop", "api-gateway", (Workload("Deployment", "api-gateway", ("app",)),)),
         ServiceTarget("shop", "web", (Workload("Deployment", "web", ("app",)),)),
+        ServiceTarget("shop", "db", workloads_of([DB_POD])),
     ]
-    scope = Scope("dev", NAMESPACE, log_root=str(pods), start_at="beginning")
+    scope = Scope(
+        "dev",
+        NAMESPACE,
+        log_root=str(pods),
+        kubelet_root=str(base / "kubelet"),
+        start_at="beginning",
+    )
     config = render_config(rules, targets, scope)
     config_file = base / "config.yaml"
     config_file.write_text(config_text(config))
@@ -120,7 +152,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         # web stderr line have arrived; bounded by RUN_LIMIT.
         while time.monotonic() < deadline and process.poll() is None:
             api, web = records(out / "api.json"), records(out / "web.json")
-            if any("done" in r["body"] for r in api) and web:
+            done = len(records(out / "db.json")) == 2
+            if any("done" in r["body"] for r in api) and web and done:
                 break
             time.sleep(0.2)
         else:
@@ -131,7 +164,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
-    yield Run(records(out / "api.json"), records(out / "web.json"), config)
+    found = [records(out / f"{name}.json") for name in ("api", "web", "db")]
+    yield Run(*found, config)
 
 
 def test_the_selected_service_lines_arrive_with_their_attributes(run: Run) -> None:
@@ -169,4 +203,16 @@ def test_an_exclude_pattern_drops_lines(run: Run) -> None:
 def test_a_stream_rule_keeps_its_stream_and_goes_to_its_own_destination(run: Run) -> None:
     assert [r["body"] for r in run.web] == ["web stderr only"]
     assert run.web[0]["resource"]["service.name"] == "web"
-    assert sorted(run.config["service"]["pipelines"]) == ["logs/api-errors", "logs/web-stderr"]
+    assert sorted(run.config["service"]["pipelines"]) == [
+        "logs/api-errors",
+        "logs/db-files",
+        "logs/web-stderr",
+    ]
+
+
+def test_a_files_rule_reads_the_pods_emptydir_volume(run: Run) -> None:
+    assert [r["body"] for r in run.db] == ["db file line one", "db file line two"]
+    resource = run.db[0]["resource"]
+    assert resource["k8s.pod.uid"] == DB_UID
+    assert resource["k8s.namespace.name"] == NAMESPACE
+    assert resource["service.name"] == "db"
