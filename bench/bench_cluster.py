@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,6 +34,9 @@ from kapstan.store.crypto import generate_key
 NAME = "bench-cluster"
 NAMESPACE = "bench"
 WAIT_SECONDS = 180
+# CPU seconds of each run of a command, by program: on a loaded machine wall times vary with
+# the load; CPU time says what the command itself costs.
+CPU: dict[str, list[float]] = {}
 
 
 def main() -> None:
@@ -60,11 +64,12 @@ def run(args: argparse.Namespace, state: sandbox.SandboxState, kubectl: str, tmp
         clusters.add_cluster(
             store, "bench", kubeconfig=state.kubeconfig, author="bench", via="bench"
         )
-        in_process, report = [], None
+        in_process, in_process_cpu, report = [], [], None
         for _ in range(args.runs):
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             report = clusterviews.show_cluster(store, "bench")
             in_process.append(time.perf_counter() - t0)
+            in_process_cpu.append(time.process_time() - c0)
     assert report is not None and not report.errors, report and report.errors
     exe = shutil.which("kapstan") or sys.exit("the kapstan command is not on PATH")
     cli = [exe, "cluster", "show", "bench", "-o", "json"]
@@ -81,9 +86,18 @@ def run(args: argparse.Namespace, state: sandbox.SandboxState, kubectl: str, tmp
     print(
         f"cluster: {len(report.nodes)} nodes, {pods} pods ({dict(report.pods)}), runs: {args.runs}"
     )
-    print(f"kapstan cluster show (new process): median {ms(command)} (min {ms([min(command)])})")
-    print(f"show_cluster in process:            median {ms(in_process)}")
-    print(f"peer kubectl get nodes,pods -A + kubectl version: median {ms(peer)}")
+    gets, versions = CPU[kube[0]][: args.runs], CPU[kube[0]][args.runs :]
+    cpu_peer = [a + b for a, b in zip(gets, versions, strict=True)]
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"kapstan cluster show (new process): median {ms(command)} (min {ms([min(command)])}), "
+        f"CPU {ms(CPU[exe])}"
+    )
+    print(f"show_cluster in process:            median {ms(in_process)}, CPU {ms(in_process_cpu)}")
+    print(
+        f"peer kubectl get nodes,pods -A + kubectl version: median {ms(peer)} "
+        f"(min {ms([min(peer)])}), CPU {ms(cpu_peer)}"
+    )
     print(f"ratio command / peer: {statistics.median(command) / statistics.median(peer):.2f}")
 
 
@@ -130,12 +144,20 @@ def make_pods(kube: list[str], nodes: int, count: int, tmp: Path) -> None:
 
 
 def timed(command: list[str], runs: int, environ: dict[str, str]) -> list[float]:
+    """Wall seconds of each run; the CPU seconds (user + system) of each go to ``CPU``."""
     times = []
     for _ in range(runs):
+        c0 = child_cpu()
         t0 = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True, env=environ, timeout=120)
         times.append(time.perf_counter() - t0)
+        CPU.setdefault(command[0], []).append(child_cpu() - c0)
     return times
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def ms(values: list[float]) -> str:
