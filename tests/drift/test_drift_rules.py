@@ -20,11 +20,13 @@ from kapstan.store import Store
 IMAGE = "spec.template.spec.containers[name=web].image"
 
 
-def deployment(image: str = "web:1", replicas: int = 1, **notes: str) -> dict[str, Any]:
+def deployment(
+    image: str = "web:1", replicas: int = 1, notes: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "ns", "annotations": dict(notes)},
+        "metadata": {"name": "web", "namespace": "ns", "annotations": dict(notes or {})},
         "spec": {
             "replicas": replicas,
             "template": {"spec": {"containers": [{"name": "web", "image": image}]}},
@@ -37,12 +39,12 @@ def entry(manager: str, operation: str, fields: dict[str, Any], sub: str = "") -
     return {**found, "subresource": sub} if sub else found
 
 
-IMAGE_FIELDS = {
+IMAGE_FIELDS: dict[str, Any] = {
     "f:spec": {
         "f:template": {"f:spec": {"f:containers": {'k:{"name":"web"}': {".": {}, "f:image": {}}}}}
     }
 }
-REPLICAS = {"f:spec": {"f:replicas": {}}}
+REPLICAS: dict[str, Any] = {"f:spec": {"f:replicas": {}}}
 
 
 def live_with(obj: dict[str, Any], *entries: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +72,7 @@ def live_with(obj: dict[str, Any], *entries: dict[str, Any]) -> dict[str, Any]:
             ["spec.replicas"],
         ),
         # Kapstan's bookkeeping (its revision stamp) is never drift
-        (live_with(deployment(**{"kapstan.io/revision": "7"})), []),
+        (live_with(deployment(notes={"kapstan.io/revision": "7"})), []),
     ],
     ids=[
         "kubectl-edit",
@@ -83,7 +85,7 @@ def live_with(obj: dict[str, Any], *entries: dict[str, Any]) -> dict[str, Any]:
     ],
 )
 def test_whose_field_decides_drift(live: dict[str, Any], drifted: list[str]) -> None:
-    found = object_drift(live, deployment(**{"kapstan.io/revision": "3"}))
+    found = object_drift(live, deployment(notes={"kapstan.io/revision": "3"}))
     assert (list(found.fields) if found else []) == drifted
 
 
@@ -113,7 +115,7 @@ def test_secret_values_never_leave_the_diff() -> None:
             "data": {"pw": value},
         }
 
-    fields = {"f:data": {"f:pw": {}}}
+    fields: dict[str, Any] = {"f:data": {"f:pw": {}}}
     found = object_drift(
         live_with(secret("bGl2ZQ=="), entry("kubectl-patch", "Update", fields)), secret("b2xk")
     )
