@@ -164,8 +164,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
-    found = [records(out / f"{name}.json") for name in ("api", "web", "db")]
-    yield Run(*found, config)
+    yield Run(
+        records(out / "api.json"), records(out / "web.json"), records(out / "db.json"), config
+    )
 
 
 def test_the_selected_service_lines_arrive_with_their_attributes(run: Run) -> None:
