@@ -16,7 +16,7 @@ from kapstan.errors import ApprovalRequiredError
 class ExitCode(IntEnum):
     OK = 0
     FAILED = 1  # any error, a deploy/rollback/delete that failed, a declined confirmation
-    CHANGES = 2  # `app plan|diff --exit-code`: there are changes
+    CHANGES = 2  # `app plan|diff --exit-code`: there are changes; `app drift`: it drifted
     APPROVAL_PENDING = 3  # nothing applied: the change waits for a second user's approval
     UNHEALTHY = 4  # `app status`: a service is not healthy, missing, or its last revision failed
     USAGE = 64  # bad flags or arguments: nothing ran
@@ -26,7 +26,8 @@ class ExitCode(IntEnum):
 MEANINGS = {
     ExitCode.OK: "success; with --exit-code: no changes",
     ExitCode.FAILED: "error, or the deploy/rollback/delete failed",
-    ExitCode.CHANGES: "app plan / app diff --exit-code: there are changes",
+    ExitCode.CHANGES: "app plan / app diff --exit-code: there are changes; "
+    "app drift: the live objects drifted from the last revision",
     ExitCode.APPROVAL_PENDING: "deploy, rollback, delete or promotion waits for approval",
     ExitCode.UNHEALTHY: "app status: a service is unhealthy, missing, or its last revision failed",
     ExitCode.USAGE: "usage error (unknown flag, bad value); nothing ran",

@@ -181,7 +181,7 @@ def test_a_drifted_secret_is_reported_redacted(shop: Shop) -> None:
         assert base64.b64encode(value.encode()).decode() not in shown
 
 
-def test_app_drift_exits_2_and_shows_the_recorded_check(
+def test_app_drift_exits_2_and_app_status_shows_it(
     shop: Shop, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(KEY_VARIABLE, shop.key)
@@ -192,6 +192,9 @@ def test_app_drift_exits_2_and_shows_the_recorded_check(
     assert IMAGE_PATH in out and EDITED not in out and SECRET not in out
     (recorded,) = shop.store.list_drift("shop")
     assert recorded.drifted and IMAGE_PATH in recorded.fields
+    main(["--db", shop.url, "app", "status", "shop", "-o", "json"])
+    (status,) = json.loads(capsys.readouterr().out)
+    assert status["drifted"] is True  # app status shows the last check
 
 
 def test_self_heal_the_server_heals_drift_and_audits_it(shop: Shop) -> None:
