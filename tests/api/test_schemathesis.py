@@ -54,6 +54,8 @@ CLUSTER_READS = {
     "GET /api/v1/applications/{app}/plan",
     "GET /api/v1/applications/{app}/rollback/plan",
     "GET /api/v1/applications/{app}/status",
+    "GET /api/v1/applications/{app}/events",
+    "GET /api/v1/applications/{app}/top",
     "GET /api/v1/environments/{name}/kubernetes",
 }
 KNOWN_NAMES = {

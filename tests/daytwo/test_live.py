@@ -116,6 +116,16 @@ def test_events_through_the_server_match_the_local_ones(world: World) -> None:
     assert answer.status_code == 200 and {e["service"] for e in answer.json()} == {"api"}
 
 
+def test_the_consoles_diagnosis_through_the_api(world: World) -> None:
+    answer = world.api(f"/api/v1/applications/{APP}/diagnosis")
+    assert answer.status_code == 200, answer.text
+    by = {d["service"]: d for d in answer.json()}
+    assert list(by) == ["api", "worker"] and all(d["error"] == "" for d in by.values())
+    assert [p["ready"] for p in by["worker"]["pods"]] == ["2/2"]
+    assert len(by["api"]["pods"]) == 2 and {p["phase"] for p in by["api"]["pods"]} == {"Running"}
+    assert by["api"]["logs"] == []  # nothing fails: no container's log is shown
+
+
 def test_an_unknown_service_is_named_with_the_known_ones(world: World) -> None:
     ran = world.local("app", "events", APP, "-s", "nope")
     assert ran.code != 0

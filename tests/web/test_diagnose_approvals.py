@@ -232,8 +232,12 @@ def test_live_app_shows_pods_events_and_logs_per_service(
                 }
             ]
         }
+        name = str(pod["metadata"]["name"])
+        sandbox.append_log(sandbox_cluster, env.namespace, name, container, ["panic: boom"])
         (log,) = diagnose._failing_logs(kube, env.namespace, [pod])
-    assert log.lines is None and log.error == ""  # kwok's nodes serve no logs: no error
+    # The sandbox's nodes serve logs (kwok's kubelet server): the failing container's last lines.
+    assert log.error == "" and log.lines is not None and "panic: boom" in log.lines
+    assert log.why == "CrashLoopBackOff" and log.pod == name
 
 
 # -- approvals ----------------------------------------------------------------------------
