@@ -36,6 +36,7 @@ from kapstan.render.yamlnodes import load_data
 from kapstan.render.yamlsafety import STORED_LIMITS
 from kapstan.store import Environment
 
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 READ_TIMEOUT = 10.0  # seconds: a show or a check must not wait long for a dead cluster
 
 
@@ -135,7 +136,7 @@ def check_quota(
     quota = stored_quota(env)
     if quota.empty:
         return
-    facts = quotausage.Facts()
+    used, facts = _cluster_reads(env, version, quota)
     changing = [s for s in selected if s in version.rendered.services]
     asks = [
         quotausage.service_ask(s, version.rendered.services[s].objects, quota, facts)
@@ -151,7 +152,7 @@ def check_quota(
     ]
     current = {s: a.usage for s, a in deployed.get(version.app, {}).items() if s in changing}
     every = [ask for services in deployed.values() for ask in services.values()]
-    outside = quotausage.Ask("(outside Kapstan)", quotausage.outside(_used_or_nothing(env), every))
+    outside = quotausage.Ask("(outside Kapstan)", quotausage.outside(used, every))
     lines = quotausage.refusals(
         quota, asks, others=quotausage.total([*others, outside]), current=current
     )
@@ -278,13 +279,41 @@ def _live_used(env: Environment) -> dict[str, str]:
     return {str(k): str(v) for k, v in used.items()}
 
 
-def _used_or_nothing(env: Environment) -> dict[str, str]:
-    # Unreadable (no quota applied yet, a dead cluster): Kapstan's own count alone, and
-    # the apiserver's admission stays the last word.
+def _cluster_reads(
+    env: Environment, version: RenderedAppVersion, quota: Quota
+) -> tuple[dict[str, str], quotausage.Facts]:
+    """What the check reads live, in one connection: the quota's ``status.used``, and only
+    when the deploy needs them, the nodes (a DaemonSet's pods) and the default StorageClass
+    (a claim without a class, under a per-class quota). Unreadable (a dead cluster, no
+    permission): Kapstan's own count alone, one node, no default class; the apiserver's
+    admission stays the last word."""
+    kinds = {str(o.get("kind")) for s in version.rendered.services.values() for o in s.objects}
+    per_class = any(quotas.CLASS_INFIX in key for key in quota.hard)
+    used: dict[str, str] = {}
+    facts = quotausage.Facts()
     try:
-        return _live_used(env)
+        with connect_environment(env, timeout=READ_TIMEOUT) as cluster:
+            live = cluster.get("v1", "ResourceQuota", quotas.QUOTA_NAME, env.namespace)
+            found = ((live or {}).get("status") or {}).get("used") or {}
+            used = {str(k): str(v) for k, v in found.items()}
+            nodes = len(cluster.list("v1", "Node")) if "DaemonSet" in kinds else 1
+            default = _default_class(cluster) if per_class else None
+            facts = quotausage.Facts(nodes=max(nodes, 1), default_class=default)
     except KapstanError:
-        return {}
+        pass
+    return used, facts
+
+
+def _default_class(cluster: KubeClient) -> str | None:
+    try:
+        classes = cluster.list("storage.k8s.io/v1", "StorageClass")
+    except KapstanError:
+        return None
+    for found in classes:
+        notes = (found.get("metadata") or {}).get("annotations") or {}
+        if notes.get(DEFAULT_CLASS_ANNOTATION) == "true":
+            return str(found["metadata"]["name"])
+    return None
 
 
 def _applied(env: Environment) -> tuple[Mapping[str, str], ...]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from kapstan.errors import InputError
@@ -81,10 +80,6 @@ class Quota:
             "hard": dict(sorted(self.hard.items())),
             "container": {f: dict(sorted(v.items())) for f, v in self.container.items() if v},
         }
-
-    def limit(self, key: str) -> Decimal | None:
-        text = self.hard.get(key)
-        return None if text is None else quantities.parse(text, f"quota {key}")
 
 
 def class_key(storage_class: str, resource: str) -> str:
@@ -191,10 +186,16 @@ def changed(
     for (field_name, resource), text in container.items():
         new_container.setdefault(field_name, {})[resource] = text
     for key in unset:
-        new_hard.pop(ALIASES.get(key, key), None)
         field_name, _, resource = key.partition(".")
-        if field_name in new_container and key not in new_hard:
-            new_container[field_name].pop(resource, None)
+        if ALIASES.get(key, key) in new_hard:
+            del new_hard[ALIASES.get(key, key)]
+        elif resource in new_container.get(field_name, {}):
+            del new_container[field_name][resource]
+        else:
+            raise InputError(
+                f"unset {key!r}: the quota has no such key (its keys: "
+                f"{', '.join(_keys(new_hard, new_container)) or 'none'})"
+            )
     result = Quota(new_hard, {f: v for f, v in new_container.items() if v})
     check_ranges(result, "quota")
     return result
@@ -238,6 +239,10 @@ def owned(live: KubeObject | None, entry: Mapping[str, str], environment: str) -
     if found.get(labels.MANAGED_BY) != "kapstan" or found.get(ENVIRONMENT_LABEL) != environment:
         return False, f"it no longer carries Kapstan's labels for environment {environment}"
     return True, ""
+
+
+def _keys(hard: Mapping[str, str], container: Mapping[str, Mapping[str, str]]) -> list[str]:
+    return sorted(hard) + sorted(f"{f}.{r}" for f, v in container.items() for r in v)
 
 
 def _meta(name: str, namespace: str, meta_labels: Mapping[str, str]) -> dict[str, Any]:

@@ -270,6 +270,11 @@ def test_aliases_and_changes() -> None:
     assert quota.hard == {"requests.cpu": "1", "pods": "3"}
     after = changed(quota, {"pods": "5"}, {("max", "memory"): "1Gi"}, ("cpu", "default.cpu"))
     assert after.to_json() == {"hard": {"pods": "5"}, "container": {"max": {"memory": "1Gi"}}}
+    with pytest.raises(
+        InputError,
+        match=r"unset 'limits\.cpu': the quota has no such key \(its keys: pods, max\.memory\)",
+    ):
+        changed(after, {}, {}, ("limits.cpu",))
 
 
 def test_the_objects_a_quota_becomes() -> None:

@@ -32,6 +32,8 @@ services:
     manifests: [worker.yaml]
   extra:
     manifests: [extra.yaml]
+  data:
+    manifests: [data.yaml]
 """
 API_YAML = """\
 apiVersion: apps/v1
@@ -80,6 +82,17 @@ data: {greeting: hello}
 """
 
 
+# No class: it goes to the cluster's default one (the sandbox's "kapstan-sandbox").
+DATA_YAML = """\
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 2Gi}}
+"""
+
+
 @dataclass(frozen=True)
 class QuotaEnv:
     namespace: str
@@ -104,7 +117,7 @@ def ok(*args: str | Path) -> str:
 def env(
     sandbox_cluster: sandbox.SandboxState, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[QuotaEnv]:
-    """Environment dev with a quota, app shop deployed in it (api and worker; not extra)."""
+    """Environment dev with a quota, app shop deployed in it (api and worker; not extra, data)."""
     tmp = tmp_path_factory.mktemp("quotas")
     folder = tmp / "quotaed"
     folder.mkdir()
@@ -113,6 +126,7 @@ def env(
         ("api.yaml", API_YAML),
         ("worker.yaml", WORKER_YAML),
         ("extra.yaml", EXTRA_YAML),
+        ("data.yaml", DATA_YAML),
     ):
         (folder / name).write_text(text)
     namespace = f"quota-{uuid.uuid4().hex[:8]}"
@@ -130,7 +144,7 @@ def env(
         ok(
             "env", "quota", "set", "dev",
             "--cpu", "1", "--memory", "1Gi", "--limits-cpu", "2", "--pods", "4",
-            "--count", "services=2", "--storage", "standard=1Gi",
+            "--count", "services=2", "--storage", "kapstan-sandbox=1Gi",
             "--default", "cpu=300m", "--default", "memory=96Mi",
             "--default-request", "cpu=150m", "--default-request", "memory=32Mi",
         )  # fmt: skip
@@ -165,7 +179,7 @@ def test_set_puts_the_quota_and_limit_range_in_the_namespace(env: QuotaEnv) -> N
         "requests.cpu": "1",
         "requests.memory": "1Gi",
         "services": "2",
-        "standard.storageclass.storage.k8s.io/requests.storage": "1Gi",
+        "kapstan-sandbox.storageclass.storage.k8s.io/requests.storage": "1Gi",
     }
     assert limits["spec"]["limits"][0]["defaultRequest"] == {"cpu": "150m", "memory": "32Mi"}
     # Applied before the deploy: the worker, which sets no resources, got the defaults.
@@ -199,6 +213,11 @@ def test_a_deploy_over_quota_is_refused_naming_service_and_resource(env: QuotaEn
             assert (
                 "service 'api' asks pods 6 (6 x Deployment api) but only 3 of the quota's 4" in text
             )
+            # A claim without a class counts in the cluster's default class.
+            assert (
+                "service 'data' asks kapstan-sandbox.storageclass.storage.k8s.io/requests.storage "
+                "2Gi (PersistentVolumeClaim data) but only 1Gi of the quota's 1Gi is left" in text
+            ), text
         with live(env) as kube:
             deployment = kube.get("apps/v1", "Deployment", "api", env.namespace)
         assert deployment is not None and deployment["spec"]["replicas"] == 1  # not touched
