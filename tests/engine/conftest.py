@@ -17,6 +17,7 @@ from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 from kapstan.templates.content import template_digest
 from kapstan.templates.loader import read_template_dir
+from tests.sqlitestores import migrated_sqlite
 
 KAPSTAN_YAML = """\
 name: shop
@@ -141,7 +142,7 @@ def shop(
         "web.yaml": WEB_YAML,
     }.items():
         (tdir / name).write_text(text)
-    store = Store.open(str(tmp_path / "kapstan.db"))
+    store = Store.open(str(migrated_sqlite(tmp_path / "kapstan.db")))
     namespace = f"shop-{uuid.uuid4().hex[:8]}"
     app = "shop"
     shop = Shop(store, app, namespace, tdir, sandbox_cluster.kubeconfig)

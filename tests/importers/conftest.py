@@ -18,6 +18,7 @@ from kapstan.importers import ImportResult
 from kapstan.kube import connect
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
+from tests.sqlitestores import migrated_sqlite
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
@@ -49,7 +50,7 @@ def deploy_import(
     The sandbox has no volume provisioner, so a PersistentVolume is made for each claim.
     """
     monkeypatch.setenv("KAPSTAN_SECRET_KEY", generate_key())
-    store = Store.open(str(tmp_path / "kapstan.db"))
+    store = Store.open(str(migrated_sqlite(tmp_path / "kapstan.db")))
     volumes: list[str] = []
 
     def deploy(result: ImportResult) -> dict[str, str]:

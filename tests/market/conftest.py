@@ -11,6 +11,7 @@ import pytest
 from kapstan.market.registry import MarketPaths
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
+from tests.sqlitestores import migrated_sqlite
 
 EXTRA_KAPSTAN_YAML = """\
 name: hello
@@ -58,7 +59,7 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def store(tmp_path: Path, secret_key: str) -> Iterator[Store]:
-    with Store.open(str(tmp_path / "kapstan.db")) as opened:
+    with Store.open(str(migrated_sqlite(tmp_path / "kapstan.db"))) as opened:
         yield opened
 
 
