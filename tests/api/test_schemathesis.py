@@ -56,7 +56,11 @@ CLUSTER_READS = {
     "GET /api/v1/applications/{app}/status",
     "GET /api/v1/applications/{app}/events",
     "GET /api/v1/applications/{app}/top",
+    "POST /api/v1/applications/{app}/drift",  # a check now reads the live objects
     "GET /api/v1/environments/{name}/kubernetes",
+    # Setting a quota applies it to the cluster at once (it stays stored, and says so).
+    "PUT /api/v1/environments/{name}/quota",
+    "PATCH /api/v1/environments/{name}/quota",
 }
 KNOWN_NAMES = {
     "/api/v1/users/": ["vic", "root"],
