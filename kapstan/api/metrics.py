@@ -5,6 +5,9 @@ kapstan_operations_finished_total{kind,status}    ... and how they ended
 kapstan_operation_failures_total{kind,stage}      refused before starting, or failed while running
 kapstan_operation_duration_seconds{kind}          from start to end
 kapstan_api_request_duration_seconds{method,route,status}   by route template, not raw path
+
+Per-application gauges (services ready/desired, drift, the last operation) are read from
+the store at scrape time: ``kapstan.api.appmetrics``, registered on the same registry.
 """
 
 from __future__ import annotations

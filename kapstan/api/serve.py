@@ -16,8 +16,12 @@ What each worker holds on its own, and why that is still correct with several:
   application (``store.hookclaims``); a worker's memory only refuses replays sooner;
 - tokens and roles are remembered for seconds (``api.authcache``): a revocation reaches
   every worker within that time;
+- the periodic drift check (``api.driftchecks``) runs in every worker; each application is
+  claimed in the store before its check (``store.drift``), so one worker checks it per
+  interval;
 - Prometheus metrics (``/metrics``) are per worker: a scrape sees the worker that
-  answered it.
+  answered it; the per-application gauges (``api.appmetrics``) are read from the store,
+  the same in every worker.
 """
 
 from __future__ import annotations
