@@ -250,68 +250,70 @@ def _cel(expression: str) -> dict[str, Any]:
     return {"cel": {"expression": expression}}
 
 
+def _step_stage(
+    name: str, kind: str, matches: list[dict[str, Any]], steps: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A Stage that runs ``steps`` on core (``v1``) objects of ``kind`` that match."""
+    return {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": name},
+        "spec": {
+            "resourceRef": {"apiGroup": "v1", "kind": kind},
+            "selector": {"matchExpressions": matches},
+            "steps": steps,
+        },
+    }
+
+
 def volume_stages() -> list[dict[str, Any]]:
     """Provision and bind claims of the sandbox's StorageClass (no real disks: hostPath)."""
     of_class = _cel(f"self.spec.storageClassName == '{STORAGE_CLASS}'")
     alive = _cel("!has(self.metadata.deletionTimestamp)")
-    provision = {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1",
-        "kind": "Stage",
-        "metadata": {"name": "pvc-provision"},
-        "spec": {
-            "resourceRef": {"apiGroup": "v1", "kind": "PersistentVolumeClaim"},
-            "selector": {
-                "matchExpressions": [
-                    of_class,
-                    alive,
-                    _cel("!has(self.spec.volumeName)"),
-                    _cel("self.status.phase != 'Bound'"),
-                ]
+    provision = _step_stage(
+        "pvc-provision",
+        "PersistentVolumeClaim",
+        [
+            of_class,
+            alive,
+            _cel("!has(self.spec.volumeName)"),
+            _cel("self.status.phase != 'Bound'"),
+        ],
+        [
+            {"apply": {"template": _PV_TEMPLATE % {"provisioner": PROVISIONER}}},
+            {
+                "patch": {
+                    "root": "metadata",
+                    "template": (
+                        'annotations:\n  pv.kubernetes.io/bind-completed: "yes"\n'
+                        f"  volume.kubernetes.io/storage-provisioner: {PROVISIONER}\n"
+                    ),
+                }
             },
-            "steps": [
-                {"apply": {"template": _PV_TEMPLATE % {"provisioner": PROVISIONER}}},
-                {
-                    "patch": {
-                        "root": "metadata",
-                        "template": (
-                            'annotations:\n  pv.kubernetes.io/bind-completed: "yes"\n'
-                            f"  volume.kubernetes.io/storage-provisioner: {PROVISIONER}\n"
-                        ),
-                    }
-                },
-                {"patch": {"root": "spec", "template": "volumeName: pvc-{{ .metadata.uid }}\n"}},
-                {
-                    "patch": {
-                        "root": "status",
-                        "subresource": "status",
-                        "template": (
-                            "phase: Bound\naccessModes:\n{{ YAML .spec.accessModes 1 }}\n"
-                            "capacity:\n{{ YAML .spec.resources.requests 1 }}\n"
-                        ),
-                    }
-                },
-            ],
-        },
-    }
-    bind = {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1",
-        "kind": "Stage",
-        "metadata": {"name": "pv-bind"},
-        "spec": {
-            "resourceRef": {"apiGroup": "v1", "kind": "PersistentVolume"},
-            "selector": {
-                "matchExpressions": [
-                    of_class,
-                    alive,
-                    _cel("has(self.spec.claimRef.name)"),
-                    _cel("!(self.status.phase in ['Bound', 'Released', 'Failed'])"),
-                ]
+            {"patch": {"root": "spec", "template": "volumeName: pvc-{{ .metadata.uid }}\n"}},
+            {
+                "patch": {
+                    "root": "status",
+                    "subresource": "status",
+                    "template": (
+                        "phase: Bound\naccessModes:\n{{ YAML .spec.accessModes 1 }}\n"
+                        "capacity:\n{{ YAML .spec.resources.requests 1 }}\n"
+                    ),
+                }
             },
-            "steps": [
-                {"patch": {"root": "status", "subresource": "status", "template": "phase: Bound\n"}}
-            ],
-        },
-    }
+        ],
+    )
+    bind = _step_stage(
+        "pv-bind",
+        "PersistentVolume",
+        [
+            of_class,
+            alive,
+            _cel("has(self.spec.claimRef.name)"),
+            _cel("!(self.status.phase in ['Bound', 'Released', 'Failed'])"),
+        ],
+        [{"patch": {"root": "status", "subresource": "status", "template": "phase: Bound\n"}}],
+    )
     return [provision, bind]
 
 
@@ -331,28 +333,18 @@ loadBalancer:
 
 def service_stages() -> list[dict[str, Any]]:
     """Give Services of type LoadBalancer an ingress address, as a cloud controller would."""
-    assign = {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1",
-        "kind": "Stage",
-        "metadata": {"name": "service-load-balancer"},
-        "spec": {
-            "resourceRef": {"apiGroup": "v1", "kind": "Service"},
-            "selector": {
-                "matchExpressions": [
-                    _cel("self.spec.type == 'LoadBalancer'"),
-                    # A class names another implementation: not ours to serve.
-                    _cel("!has(self.spec.loadBalancerClass)"),
-                    _cel("!has(self.metadata.deletionTimestamp)"),
-                    _cel(
-                        "!has(self.status.loadBalancer) || !has(self.status.loadBalancer.ingress)"
-                    ),
-                ]
-            },
-            "steps": [
-                {"patch": {"root": "status", "subresource": "status", "template": _LB_STATUS}}
-            ],
-        },
-    }
+    assign = _step_stage(
+        "service-load-balancer",
+        "Service",
+        [
+            _cel("self.spec.type == 'LoadBalancer'"),
+            # A class names another implementation: not ours to serve.
+            _cel("!has(self.spec.loadBalancerClass)"),
+            _cel("!has(self.metadata.deletionTimestamp)"),
+            _cel("!has(self.status.loadBalancer) || !has(self.status.loadBalancer.ingress)"),
+        ],
+        [{"patch": {"root": "status", "subresource": "status", "template": _LB_STATUS}}],
+    )
     return [assign]
 
 
