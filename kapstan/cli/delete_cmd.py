@@ -8,11 +8,10 @@ without a terminal), then runs the delete as an operation with progress, like a 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kapstan.actions.deleting import AppRemoval
 from kapstan.actions.refs import parse_ref
 from kapstan.cli import app_cmd, config_cmd, env_cmd, template_cmd
 from kapstan.cli.backend import open_backend
@@ -24,6 +23,9 @@ from kapstan.cli.output import Format, print_data
 from kapstan.cli.progress import ProgressMode, ProgressOpt, show_progress
 from kapstan.errors import InputError
 from kapstan.plan.progress import levels_of
+
+if TYPE_CHECKING:
+    from kapstan.actions.deleting import AppRemoval  # the engine and Kubernetes client: at run time
 
 YesOpt = typer.Option(False, "--yes", "-y", help="Delete without asking.")
 VolumesOpt = typer.Option(

@@ -16,13 +16,11 @@ schema: a test compares the two.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,11 +28,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from kapstan.errors import StoreError
 from kapstan.store.database import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 SCRIPTS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6B617073  # "kaps"
 
 
 def alembic_config() -> Config:
+    # Alembic (and Mako under it) is imported only when a migration runs: it weighs more
+    # than a whole CLI command on a current store.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(SCRIPTS))
     return config
@@ -59,17 +64,58 @@ def forget_schema_image() -> None:
 @functools.cache
 def head() -> str:
     """The newest revision of the scripts in this package."""
+    from alembic.script import ScriptDirectory
+
     current = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if current is None:
         raise StoreError(f"no migration scripts in {SCRIPTS}")
     return current
 
 
+# `revision = "0006"` / `down_revision = "0005"` (or None), optionally annotated.
+_REVISION = re.compile(r'^(down_)?revision\b[^=\n]*=\s*(?:"([^"\n]*)"|None)\s*$', re.MULTILINE)
+
+
+@functools.cache
+def scripts_head() -> str | None:
+    """``head()`` read from the scripts' text without Alembic; None when not certain.
+
+    Certain: every script names one revision and one parent, and one revision is no
+    one's parent. Anything else (a merge, an unusual script) is left to Alembic.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    scripts = [p for p in (SCRIPTS / "versions").glob("*.py") if p.name != "__init__.py"]
+    for script in scripts:
+        found = _REVISION.findall(script.read_text(encoding="utf-8"))
+        names = [value for down, value in found if not down]
+        downs = [value for down, value in found if down]
+        if len(names) != 1 or len(downs) != 1 or not names[0]:
+            return None
+        revisions.add(names[0])
+        parents.update(d for d in downs if d)
+    heads = revisions - parents
+    return heads.pop() if len(revisions) == len(scripts) and len(heads) == 1 else None
+
+
 def upgrade(database: Database) -> None:
     """Migrate to ``head``; a no-op when the schema is current."""
+    try:
+        current = _version(database)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the store at {database.describe()}: {exc}") from exc
+    if current is not None and current == scripts_head():
+        return  # the store every command opens: current, known without Alembic
+    _migrate(database, current)
+
+
+def _migrate(database: Database, current: str | None) -> None:
+    from alembic import command
+    from alembic.util import CommandError
+
     config = alembic_config()
     try:
-        if _version(database) == head():
+        if current == head():
             return
         with database.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kapstan.actions import environments
 from kapstan.actions.environments import EnvironmentDetails
-from kapstan.actions.kubetargets import environment_target
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
-from kapstan.importers.helmrender import KubeTarget
 from kapstan.store import Environment, Store
 from kapstan.store.environments import UNCHANGED, Unchanged
+
+if TYPE_CHECKING:
+    # The importers and the Kubernetes client: loaded by `kubernetes()` only (start-up time).
+    from kapstan.importers.helmrender import KubeTarget
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class LocalEnvironments:
         return environments.environment_details(self.store, name)
 
     def kubernetes(self, name: str) -> KubeTarget:
+        from kapstan.actions.kubetargets import environment_target
+
         return environment_target(self.store, name)
 
     def set_approval(self, name: str, required: bool, *, author: str) -> Environment:
@@ -247,6 +251,8 @@ class RemoteEnvironments:
         return [decode.environment(e) for e in self.client.pages(path("environments"))]
 
     def kubernetes(self, name: str) -> KubeTarget:
+        from kapstan.importers.helmrender import KubeTarget
+
         body = self.client.get(path("environments", name, "kubernetes"))
         where = f"environment {name}'s cluster (asked by the server)"
         return KubeTarget(str(body["kubeVersion"]), tuple(body["apiVersions"]), where)
