@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx2
 
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0  # a loaded 2-core machine took over 30 s to import the server
 
 
 @dataclass
