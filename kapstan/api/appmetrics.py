@@ -35,6 +35,26 @@ from kapstan.model.operation import Step
 
 TTL_SECONDS = 15.0
 APP = ["application", "environment"]
+SERVICE = [*APP, "service"]
+# In the order ``collect`` fills them.
+FAMILIES = (
+    ("kapstan_application_services_desired", "Services in the template", APP),
+    ("kapstan_application_services_ready", "Services healthy now", APP),
+    ("kapstan_service_replicas_ready", "Ready replicas, read live", SERVICE),
+    ("kapstan_service_replicas_desired", "Desired replicas, read live", SERVICE),
+    ("kapstan_service_drifted", "The last drift check found drift", SERVICE),
+    ("kapstan_application_drifted", "A service of the app drifted", APP),
+    (
+        "kapstan_application_last_operation_success",
+        "The newest operation succeeded",
+        [*APP, "kind", "status"],
+    ),
+    (
+        "kapstan_application_last_operation_duration_seconds",
+        "The newest operation's duration (so far, if running)",
+        [*APP, "kind"],
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -107,34 +127,4 @@ class ApplicationMetrics(Collector):
 
     @staticmethod
     def _families() -> list[GaugeMetricFamily]:
-        service = [*APP, "service"]
-        return [
-            GaugeMetricFamily(
-                "kapstan_application_services_desired", "Services in the template", labels=APP
-            ),
-            GaugeMetricFamily(
-                "kapstan_application_services_ready", "Services healthy now", labels=APP
-            ),
-            GaugeMetricFamily(
-                "kapstan_service_replicas_ready", "Ready replicas, read live", labels=service
-            ),
-            GaugeMetricFamily(
-                "kapstan_service_replicas_desired", "Desired replicas, read live", labels=service
-            ),
-            GaugeMetricFamily(
-                "kapstan_service_drifted", "The last drift check found drift", labels=service
-            ),
-            GaugeMetricFamily(
-                "kapstan_application_drifted", "A service of the app drifted", labels=APP
-            ),
-            GaugeMetricFamily(
-                "kapstan_application_last_operation_success",
-                "The newest operation succeeded",
-                labels=[*APP, "kind", "status"],
-            ),
-            GaugeMetricFamily(
-                "kapstan_application_last_operation_duration_seconds",
-                "The newest operation's duration (so far, if running)",
-                labels=[*APP, "kind"],
-            ),
-        ]
+        return [GaugeMetricFamily(name, text, labels=labels) for name, text, labels in FAMILIES]

@@ -1,5 +1,5 @@
 """The console's application page shows the last drift check: a badge per service (with a
-live status), the fields and the redacted diff, and who healed it. No cluster needed: the
+live status), the fields and the redacted diff, and who healed it; /metrics its gauges. No cluster needed: the
 check is recorded in the store as the server's checker records it."""
 
 from __future__ import annotations
@@ -25,3 +25,10 @@ def test_the_app_page_shows_drift_with_its_diff(console: Console) -> None:
     assert 'id="drift-api"' in page and 'id="drift-web"' not in page
     assert FIELD in page and "image: shop/api:by-hand" in page
     assert "self-heal is off" in page and "kapstan env update dev --self-heal" in page
+    # /metrics: the same record, per service and per application (no cluster: no readiness)
+    metrics = console.api.client.get("/metrics").text
+    where = 'application="shop",environment="dev"'
+    assert f'kapstan_service_drifted{{{where},service="api"}} 1.0' in metrics
+    assert f'kapstan_service_drifted{{{where},service="web"}} 0.0' in metrics
+    assert f"kapstan_application_drifted{{{where}}} 1.0" in metrics
+    assert f"kapstan_service_replicas_ready{{{where}" not in metrics
