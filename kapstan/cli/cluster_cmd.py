@@ -15,7 +15,6 @@ import typer
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author
 from kapstan.cli.output import Format, print_data, print_rows
-from kapstan.client.http import path
 
 KubeconfigOpt = typer.Option(
     ..., "--kubeconfig", help="Kubeconfig file; its content is stored encrypted."
@@ -36,6 +35,8 @@ def add(
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
+            from kapstan.client.http import path  # the HTTP client only for a server
+
             body = {"name": name, "kubeconfig": str(kubeconfig.expanduser().absolute())}
             data = backend.client.post(path("clusters"), body | {"context": context})
         else:
@@ -54,6 +55,8 @@ def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
+            from kapstan.client.http import path  # the HTTP client only for a server
+
             records: list[dict[str, Any]] = list(backend.client.get(path("clusters")))
         else:
             store = backend.local_store("cluster list")
@@ -79,6 +82,8 @@ def show(
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
+            from kapstan.client.http import path  # the HTTP client only for a server
+
             data = backend.client.get(path("clusters", name), timeout=timeout)
         else:
             store = backend.local_store("cluster show")
@@ -94,6 +99,8 @@ def remove(ctx: typer.Context, name: str) -> None:
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
+            from kapstan.client.http import path  # the HTTP client only for a server
+
             backend.client.delete(path("clusters", name))
         else:
             store = backend.local_store("cluster remove")
