@@ -134,3 +134,20 @@ def test_set_config_through_the_server_is_audited_there(cli: Cli) -> None:
     with cli.server.store() as store:
         entries = [e for e in store.list_audit(name="cfg") if e.action == "environment.config"]
     assert [(e.actor, e.details.get("to")) for e in entries] == [("root", "other-config")]
+
+
+def test_quota_through_the_server_reads_and_refuses_as_locally(cli: Cli) -> None:
+    """``env quota``: the same output either way; the server applies it (no cluster here:
+    stored, and the message says how to apply it), and its refusal of a viewer is named."""
+    shown_local, shown_remote = cli.both("env", "quota", "show", "dev", "-o", "json")
+    assert shown_local.code == shown_remote.code == 0, shown_remote.err
+    assert shown_remote.out == shown_local.out
+    bad = cli.remote("env", "quota", "set", "dev", "--memory", "8GB")
+    assert bad.code != 0 and "--memory: '8GB' is not a Kubernetes quantity" in bad.err
+    refused = cli.remote("env", "quota", "set", "dev", "--pods", "5", user="vic")
+    assert refused.code != 0 and "needs an administrator or its admin role" in refused.err
+    stored = cli.remote("env", "quota", "set", "dev", "--pods", "5", "--default", "cpu=100m")
+    assert stored.code != 0 and "quota could not be applied" in stored.err, stored.err
+    again_local, again_remote = cli.both("env", "quota", "show", "dev", "--no-live", "-o", "json")
+    assert again_remote.out == again_local.out
+    assert '"pods": "5"' in again_remote.out and '"cpu": "100m"' in again_remote.out
