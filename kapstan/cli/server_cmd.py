@@ -73,15 +73,17 @@ def server(
     proxies = TrustedProxies.parse(forwarded_allow_ips)
     Store.open(url).close()  # fail here, with a clear message, if the store cannot be opened
     # Every worker reads it (``kapstan.api.driftchecks``); the store's claims pick one.
-    os.environ[driftchecks.INTERVAL_VARIABLE] = str(parse_duration(drift_interval))
+    drift = {driftchecks.INTERVAL_VARIABLE: str(parse_duration(drift_interval))}
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default
     # and replace the peer address with the claim; kapstan.api.proxies reads the headers,
     # from the listed proxies only, and keeps the peer for the audit log.
     if workers > 1:
         # The workers are new processes: they build the app from these (``kapstan.api.serve``).
-        os.environ.update(serve.worker_environ(url, forwarded_allow_ips))
+        os.environ.update({**serve.worker_environ(url, forwarded_allow_ips), **drift})
     uvicorn.run(
-        serve.FACTORY if workers > 1 else create_app(url, proxies=proxies),
+        serve.FACTORY
+        if workers > 1
+        else create_app(url, proxies=proxies, environ={**os.environ, **drift}),
         factory=workers > 1,
         workers=workers,
         host=host,
