@@ -154,6 +154,10 @@ def heal_drift(store: Healing, report: DriftReport) -> DriftReport:
     drifted = report.drifted
     if not drifted:
         return report
+    moved = [s.service for s in drifted if _moved_on(store, report, s.service)]
+    if moved:
+        # A deploy recorded another revision since the check: healing would undo it.
+        return replace(report, heal_note=f"not healed: {', '.join(moved)} deployed since the check")
     services = [s.service for s in drifted]
     fields = [f"{s.service}: {f}" for s in drifted for f in s.fields]
     shown = ", ".join(fields[:_SHOWN_FIELDS]) + (" ..." if len(fields) > _SHOWN_FIELDS else "")
@@ -194,6 +198,11 @@ def heal_drift(store: Healing, report: DriftReport) -> DriftReport:
     )
     note = f"healed by operation {operation.id} ({operation.status.value})"
     return replace(report, healed_by=operation.id, heal_note=note)
+
+
+def _moved_on(store: Healing, report: DriftReport, service: str) -> bool:
+    latest = store.latest_revision(report.app, service, status=None)
+    return latest is None or latest.number != report.revisions[service].number
 
 
 def check_and_heal(store: Healing, app: str, *, clients: Connector = connect) -> DriftReport:

@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+from kapstan.actions.drift import DriftReport, heal_drift
 from kapstan.model.values import REDACTED
-from kapstan.plan.drift import object_drift, theirs
+from kapstan.plan.drift import ObjectDrift, ServiceDrift, object_drift, theirs
+from kapstan.render.resources import ResourceKey
 from kapstan.store import Store
 
 IMAGE = "spec.template.spec.containers[name=web].image"
+KEY = ResourceKey("apps", "Deployment", "ns", "web")
 
 
 def deployment(
@@ -146,3 +149,34 @@ def test_one_process_claims_each_check_per_interval(tmp_path: Path) -> None:
             ("f",),
             None,
         )
+
+
+def test_no_heal_undoes_a_deploy_made_since_the_check(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'k.db'}", environ={}) as store:
+        store.create_config("c", {}, author="t")
+        store.create_environment("e", kubeconfig="/k", context=None, namespace="ns", config="c")
+        store.save_template_version(
+            "t", {"kapstan.yaml": "name: t\nservices: {}\n"}, "d", author="t"
+        )
+        store.create_application(
+            "a", template="t", template_version=1, environment="e", config="c", config_version=1
+        )
+        old, _ = (
+            store.add_revision(
+                "a",
+                "web",
+                manifests="",
+                hash="h",
+                template="t",
+                template_version=1,
+                config="c",
+                config_version=1,
+                author="t",
+            )
+            for _ in range(2)
+        )
+        checked = ServiceDrift("web", old.number, (ObjectDrift(KEY, ("spec.replicas",), "d"),))
+        report = DriftReport("a", "e", (checked,), revisions={"web": old})
+        healed = heal_drift(store, report)
+        assert healed.heal_note == "not healed: web deployed since the check"
+        assert healed.healed_by is None and not store.list_operations("a", 1)
