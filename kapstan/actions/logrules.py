@@ -108,11 +108,14 @@ def apply_collector(store: LogRuleEdits, name: str) -> LogRulesView:
     if not config["service"]["pipelines"]:
         desired = []  # a collector with no pipeline refuses to start: none at all
     previous = _applied(env)
-    with _connected(env) as cluster:
-        if desired:
-            prepare_namespace(store, env, cluster)
-        applied = [_apply_one(cluster, env, obj) for obj in desired]
-        removed = _prune(cluster, env, previous, keep=applied)
+    applied: list[dict[str, str]] = []
+    removed: list[str] = []
+    if desired or previous:  # nothing to write nor to remove: the cluster is not asked
+        with _connected(env) as cluster:
+            if desired:
+                prepare_namespace(store, env, cluster)
+            applied = [_apply_one(cluster, env, obj) for obj in desired]
+            removed = _prune(cluster, env, previous, keep=applied)
     text = config_text(config) if desired else ""
     stored = store.get_environment(name).log_rules
     store.set_environment_log_rules(name, {**stored, "applied": applied, "config": text})

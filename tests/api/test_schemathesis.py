@@ -61,6 +61,10 @@ CLUSTER_READS = {
     # Setting a quota applies it to the cluster at once (it stays stored, and says so).
     "PUT /api/v1/environments/{name}/quota",
     "PATCH /api/v1/environments/{name}/quota",
+    # So does setting log rules: the collector is applied (the rules stay stored).
+    "PUT /api/v1/environments/{name}/log-rules",
+    "DELETE /api/v1/environments/{name}/log-rules",
+    "POST /api/v1/environments/{name}/log-rules/apply",
 }
 KNOWN_NAMES = {
     "/api/v1/users/": ["vic", "root"],
