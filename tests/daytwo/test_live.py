@@ -3,9 +3,10 @@ and the console, on one deployed application (``tests.daytwo.conftest.world``)."
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -18,6 +19,7 @@ import pytest
 
 from kapstan import sandbox
 from kapstan.actions import podlogs, usage
+from kapstan.cli.main import main
 from kapstan.errors import ClusterError, ClusterUnknownKindError
 from kapstan.kube import KubeClient, KubeObject, RetryPolicy, connect
 from kapstan.kube import config as kubeconfig_files
@@ -283,25 +285,24 @@ def test_follow_sees_new_lines_then_follows_a_new_pod(world: World, pods: dict[s
 
 
 def test_ctrl_c_stops_a_follow_cleanly(world: World, pods: dict[str, str]) -> None:
-    argv = [sys.executable, "-c", "from kapstan.cli.main import run; run()"]
-    child = subprocess.Popen(
-        [*argv, "--db", world.db, "app", "logs", APP, "-f", "-s", "worker"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        first = child.stdout.readline()  # following: the tail is out
-        assert first.startswith(f"[worker/{pods['worker']}/worker] w first"), first
-        child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(10)
-    assert child.returncode == 130, err
-    assert "Traceback" not in err
+    """Ctrl-C (SIGINT to this process) once the follow printed its first line: exit 130,
+    no traceback, and the readers end."""
+    out, err = io.StringIO(), io.StringIO()
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 60  # no line at all: interrupted anyway, and it fails
+        while "w first" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    argv = ["--db", world.db, "app", "logs", APP, "-f", "-s", "worker", "--follow-for", "300"]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    assert code == 130, err.getvalue()
+    assert out.getvalue().startswith(f"[worker/{pods['worker']}/worker] w first")
+    assert "Traceback" not in err.getvalue()
+    _threads_end()
 
 
 # -- top --------------------------------------------------------------------------------------
