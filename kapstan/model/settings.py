@@ -9,17 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Re-exported: settings are read as one family (kapstan.model.settings.Autoscaling).
+from kapstan.model.autoscaling import Autoscaling as Autoscaling
+
 Strategy = Literal["rolling", "recreate", "blue-green"]
 STRATEGIES: tuple[Strategy, ...] = ("rolling", "recreate", "blue-green")
 EXPOSE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
-
-
-@dataclass(frozen=True)
-class Autoscaling:
-    min: int = 1
-    max: int = 1
-    cpu: int | None = None  # target average utilization, percent
-    memory: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ Pure: data in, values and objects out. Errors name where the bad value came from
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,16 +15,15 @@ from kapstan.model.settings import (
     EXPOSE_TYPES,
     OVERRIDE_KEYS,
     STRATEGIES,
-    Autoscaling,
     BlueGreen,
     Exposure,
     ServiceSettings,
 )
 from kapstan.model.values import SecretValue, Value
+from kapstan.render.autoscaling import Locate, parse_autoscaling, raw_autoscaling, render_hpa
 
 SETTING_FIELDS = ("strategy", "blueGreen", "autoscaling", "expose")
 _SECTIONS: dict[str, tuple[str, ...]] = {
-    "autoscaling": ("min", "max", "cpu", "memory"),
     "expose": ("type", "port", "targetPort", "host", "path"),
     "blueGreen": ("keepOldSeconds", "healthCheck"),
 }
@@ -58,8 +56,14 @@ def _section(raw: Mapping[str, Any], name: str, where: str) -> dict[str, Any] | 
     return dict(value)
 
 
-def build_settings(raw: Mapping[str, Any], where: str) -> ServiceSettings:
-    """Settings from plain data (kapstan.yaml's service fields, merged with overrides)."""
+def build_settings(
+    raw: Mapping[str, Any], where: str, locate: Locate | None = None
+) -> ServiceSettings:
+    """Settings from plain data (kapstan.yaml's service fields, merged with overrides).
+
+    ``locate``: where a value at a path below the service was written (kapstan.yaml's line
+    of that field); without it every error is placed at ``where``.
+    """
     strategy = str(raw.get("strategy", "rolling"))
     if strategy not in STRATEGIES:
         raise InputError(
@@ -68,7 +72,7 @@ def build_settings(raw: Mapping[str, Any], where: str) -> ServiceSettings:
     return ServiceSettings(
         strategy=strategy,
         blue_green=_blue_green(_section(raw, "blueGreen", where), where),
-        autoscaling=_autoscaling(_section(raw, "autoscaling", where), where),
+        autoscaling=parse_autoscaling(raw.get("autoscaling"), locate or (lambda _: where)),
         expose=_expose(_section(raw, "expose", where), where),
     )
 
@@ -88,26 +92,6 @@ def _blue_green(raw: dict[str, Any] | None, where: str) -> BlueGreen:
         if check.get("port")
         else None,
     )
-
-
-def _autoscaling(raw: dict[str, Any] | None, where: str) -> Autoscaling | None:
-    if raw is None:
-        return None
-    low = _int(raw.get("min", 1), "autoscaling.min", where, 1, 10_000)
-    high = _int(raw.get("max", low), "autoscaling.max", where, 1, 10_000)
-    if high < low:
-        raise InputError(f"{where}: autoscaling.max ({high}) is below autoscaling.min ({low})")
-    cpu = (
-        _int(raw["cpu"], "autoscaling.cpu", where, 1, 1000) if raw.get("cpu") is not None else None
-    )
-    mem = (
-        _int(raw["memory"], "autoscaling.memory", where, 1, 1000)
-        if raw.get("memory") is not None
-        else None
-    )
-    if cpu is None and mem is None:
-        cpu = 80
-    return Autoscaling(low, high, cpu, mem)
 
 
 def _expose(raw: dict[str, Any] | None, where: str) -> Exposure | None:
@@ -149,8 +133,7 @@ def raw_settings(settings: ServiceSettings) -> dict[str, Any]:
     if bg.health_path:
         raw["blueGreen"]["healthCheck"] = {"path": bg.health_path, "port": bg.health_port}
     if settings.autoscaling:
-        a = settings.autoscaling
-        raw["autoscaling"] = {k: v for k, v in dataclasses.asdict(a).items() if v is not None}
+        raw["autoscaling"] = raw_autoscaling(settings.autoscaling)
     if settings.expose:
         e = settings.expose
         raw["expose"] = {
@@ -210,7 +193,7 @@ def generate(
             raise InputError(
                 f"service {service!r}: autoscaling needs a Deployment or StatefulSet to scale"
             )
-        extra.append(_hpa(workload, settings.autoscaling))
+        extra.append(render_hpa(workload, settings.autoscaling))
     if settings.expose:
         if workload is None:
             raise InputError(
@@ -218,33 +201,6 @@ def generate(
             )
         extra += _exposure(service, workload, settings.expose, objects)
     return [*objects, *extra]
-
-
-def _hpa(workload: KubeObject, a: Autoscaling) -> KubeObject:
-    metrics = [
-        {
-            "type": "Resource",
-            "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": v}},
-        }
-        for name, v in (("cpu", a.cpu), ("memory", a.memory))
-        if v is not None
-    ]
-    name = workload["metadata"]["name"]
-    return {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": name},
-        "spec": {
-            "scaleTargetRef": {
-                "apiVersion": workload["apiVersion"],
-                "kind": workload["kind"],
-                "name": name,
-            },
-            "minReplicas": a.min,
-            "maxReplicas": a.max,
-            "metrics": metrics,
-        },
-    }
 
 
 def _container_port(workload: KubeObject) -> int | None:

@@ -118,8 +118,24 @@ def _service(
         settings=build_settings(
             {k: reader.data(fields[k]) for k in SETTING_FIELDS if k in fields},
             f"{reader.where(node)}: service {service!r}",
+            lambda path: f"{reader.where(_node_at(node, path))}: service {service!r}",
         ),
     )
+
+
+def _node_at(node: yaml.Node, path: tuple[str | int, ...]) -> yaml.Node:
+    """The node at ``path`` below ``node``, or the deepest one that exists (errors cite its line)."""
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            found = node.value[part] if 0 <= part < len(node.value) else None
+        else:
+            found = None
+        if found is None:
+            return node
+        node = found
+    return node
 
 
 def _expand(
