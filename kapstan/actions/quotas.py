@@ -22,11 +22,11 @@ from typing import Any
 
 from kapstan.actions.boundary import prepare_namespace
 from kapstan.actions.clusters import connect_environment
+from kapstan.actions.envobjects import apply_owned, prune_owned
 from kapstan.actions.removals import REMOVED, last_revisions
 from kapstan.actions.rendering import RenderedAppVersion
 from kapstan.actions.storeports import AppState, EnvironmentReads, QuotaEdits
-from kapstan.engine import inventory
-from kapstan.errors import ClusterError, ConflictError, KapstanError, PolicyError
+from kapstan.errors import ClusterError, KapstanError, PolicyError
 from kapstan.kube import KubeClient
 from kapstan.model.rendered import KubeObject
 from kapstan.plan import quota as quotas
@@ -96,7 +96,7 @@ def clear_quota(store: QuotaEdits, name: str, *, author: str, via: str) -> list[
         removed: list[str] = []
     else:
         with _connected(env, "cleared") as cluster:
-            removed = _prune(cluster, env, applied, keep=())
+            removed = prune_owned(cluster, env, applied, ())
     store.set_environment_quota(name, {})
     store.audit(
         author,
@@ -216,44 +216,13 @@ def _store_and_apply(
     with _connected(env, "applied") as cluster:
         if desired:
             prepare_namespace(store, env, cluster)
-        applied = [_apply_one(cluster, env, obj) for obj in desired]
-        _prune(cluster, env, previous, keep=applied)
+        applied = [
+            apply_owned(cluster, env, obj, what="quota", then="set the quota again")
+            for obj in desired
+        ]
+        prune_owned(cluster, env, previous, applied)
     store.set_environment_quota(env.name, {**new.to_json(), "applied": applied})
     return QuotaView(env.name, env.namespace, new, tuple(applied), {})
-
-
-def _apply_one(cluster: KubeClient, env: Environment, obj: KubeObject) -> dict[str, str]:
-    """Apply ``obj``, unless an object of that name is someone else's (never taken over)."""
-    meta = obj["metadata"]
-    live = cluster.get("v1", str(obj["kind"]), meta["name"], meta["namespace"])
-    if live is not None:
-        mine, why = quotas.owned(live, {}, env.name)
-        if not mine:
-            raise ConflictError(
-                f"{obj['kind']} {meta['namespace']}/{meta['name']} exists and is not "
-                f"Kapstan's for environment {env.name} ({why}); Kapstan never takes it over: "
-                "remove or rename it, then set the quota again"
-            )
-    return inventory.entry(cluster.apply(obj))
-
-
-def _prune(
-    cluster: KubeClient,
-    env: Environment,
-    previous: Sequence[Mapping[str, str]],
-    keep: Sequence[Mapping[str, str]],
-) -> list[str]:
-    """Delete what was applied before and is no longer wanted, if still ours."""
-    wanted = {(e["kind"], e["name"]) for e in keep}
-    removed = []
-    for entry in previous:
-        if (entry["kind"], entry["name"]) in wanted:
-            continue
-        live = cluster.get(entry["apiVersion"], entry["kind"], entry["name"], entry["namespace"])
-        if quotas.owned(live, entry, env.name)[0]:
-            cluster.delete(entry["apiVersion"], entry["kind"], entry["name"], entry["namespace"])
-            removed.append(f"{entry['kind']} {entry['namespace']}/{entry['name']}")
-    return removed
 
 
 @contextmanager

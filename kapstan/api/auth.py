@@ -155,6 +155,17 @@ class Caller:
             f"its admin role; {self.name!r} has neither"
         )
 
+    def require_env_admin(self, environment: str, what: str) -> None:
+        """ForbiddenError unless the caller is an administrator or ``environment``'s admin
+        (NotFoundError first for an unknown environment); ``what``: "setting its quota"."""
+        self.store.get_environment(environment)
+        if self.user.admin or self.store.role_for(self.user.name, environment) == "admin":
+            return
+        raise ForbiddenError(
+            f"{what} of environment {environment!r} needs an administrator or its admin role; "
+            f"{self.name!r} has neither"
+        )
+
     def environments_using(self, config: str) -> set[str]:
         """Environments whose config is ``config`` or that hold an app using it; NotFoundError
         if there is no such config."""

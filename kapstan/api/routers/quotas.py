@@ -7,7 +7,6 @@ from fastapi import APIRouter
 
 from kapstan.actions import quotas
 from kapstan.api.auth import Caller, CallerDep
-from kapstan.errors import ForbiddenError
 from kapstan.plan import quota as quota_rules
 from kapstan.schemas.quotas import QuotaCleared, QuotaOut, QuotaSetting
 
@@ -28,14 +27,7 @@ def out(view: quotas.QuotaView) -> QuotaOut:
 
 
 def require_env_admin(caller: Caller, environment: str) -> None:
-    """An administrator, or a user whose role in ``environment`` is admin."""
-    caller.store.get_environment(environment)  # 404 first, for an unknown one
-    if caller.user.admin or caller.store.role_for(caller.name, environment) == "admin":
-        return
-    raise ForbiddenError(
-        f"setting environment {environment!r}'s quota needs an administrator or its admin "
-        f"role; {caller.name!r} has neither"
-    )
+    caller.require_env_admin(environment, "setting the quota")
 
 
 @router.get("/{name}/quota")
