@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from kapstan.errors import InputError
 from kapstan.plan import quantities
@@ -313,3 +315,17 @@ def test_an_unchanged_service_later_in_the_deploy_still_holds_its_share() -> Non
         "service 'api' asks requests.cpu 1 (5 x 200m Deployment api) but only 850m of the "
         "quota's 1 is left"
     )
+
+
+@hypothesis.settings(max_examples=50, deadline=None)
+@hypothesis.given(
+    replicas=st.integers(0, 30), millis=st.integers(1, 4000), hard=st.integers(0, 50_000)
+)
+def test_refused_exactly_when_the_pods_ask_more_than_the_quota(
+    replicas: int, millis: int, hard: int
+) -> None:
+    quota = quota_of({"hard": {"requests.cpu": f"{hard}m"}})
+    ask = service_ask("web", [deployment("web", replicas, requests={"cpu": f"{millis}m"})], quota)
+    refused = refusals(quota, [ask], others={}, current={})
+    assert bool(refused) == (replicas * millis > hard)
+    assert quantities.parse(quantities.show(Decimal(millis) / 1000, "cpu"), "x") * 1000 == millis
