@@ -18,6 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from kapstan.actions.clusters import environment_client
 from kapstan.actions.deploying import deploy_app
 from kapstan.actions.rendering import render_services_at
 from kapstan.actions.status import Connector
@@ -73,7 +74,7 @@ def check_drift(store: Drifting, app: str, *, clients: Connector = connect) -> D
     if deployed:
         pairs = {s: (r.template_version, r.config_version) for s, r in deployed.items()}
         version = render_services_at(store, app, pairs)
-        with clients(env.kubeconfig, env.context, impersonate=env.impersonate) as cluster:
+        with environment_client(env, clients) as cluster:
             around = Surroundings.read(cluster, env.namespace)
             for service, revision in deployed.items():
                 objects = _revision_objects(
