@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,9 +116,12 @@ def show_cluster(store: ClusterViews, name: str, *, timeout: float = TIMEOUT) ->
     )
 
 
-def fleet(store: ClusterViews, *, timeout: float = TIMEOUT) -> list[ClusterReport]:
-    """Every registered cluster read live, side by side (each within ``timeout``)."""
-    clusters = store.list_clusters()
+def fleet(
+    store: ClusterViews, names: Collection[str] | None = None, *, timeout: float = TIMEOUT
+) -> list[ClusterReport]:
+    """The registered clusters (those in ``names``, if given) read live, side by side, each
+    within ``timeout``."""
+    clusters = [c for c in store.list_clusters() if names is None or c.name in names]
     if not clusters:
         return []
     with ThreadPoolExecutor(max_workers=min(8, len(clusters))) as pool:

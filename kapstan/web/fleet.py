@@ -31,9 +31,7 @@ def fleet_page(request: Request, viewer: ViewerDep) -> Response:
         except NotFoundError:
             continue
         names.append(cluster.name)
-    reports = [
-        r for r in clusterviews.fleet(caller.store, timeout=TIMEOUT) if r.cluster.name in names
-    ]
+    reports = clusterviews.fleet(caller.store, names, timeout=TIMEOUT)  # only those shown
     return render(request, "clusters.html", reports=reports)
 
 
