@@ -19,6 +19,7 @@ long a follow lasts. A container whose node serves no logs, or that has not star
 
 from __future__ import annotations
 
+import math
 import queue
 import re
 import threading
@@ -34,6 +35,7 @@ from kapstan.actions.storeports import RenderInputs
 from kapstan.errors import ClusterInvalidError, ClusterUnavailableError, InputError, KapstanError
 from kapstan.health.objects import KubeObject, items, mapping, text
 from kapstan.kube import KubeClient, RetryPolicy, connect
+from kapstan.model.durations import parse_duration
 from kapstan.render.labels import APP_LABEL, SERVICE_LABEL
 
 MAX_TAIL = 10_000  # lines per container when no --tail is given
@@ -90,12 +92,13 @@ class LogNotice:
 LogItem = LogLine | LogNotice
 
 
-def parse_since(value: str) -> int:
-    """``--since 10m`` (s, m, h, d; or plain seconds) as seconds; InputError otherwise."""
-    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", value)
-    if not match or int(match[1]) == 0:
-        raise InputError(f"--since {value!r}: give a duration such as 30s, 10m, 2h or 1d")
-    return int(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
+def since_seconds(text: str) -> int:
+    """``--since`` / ``since=``: a duration as everywhere (``10m``, ``1h30m``, plain seconds)
+    in whole seconds, at least one; InputError saying what would do."""
+    seconds = parse_duration(text)
+    if seconds < 1:
+        raise InputError(f"since {text!r} is under a second; give at least 1s")
+    return math.ceil(seconds)
 
 
 def sort_key(stamp: str) -> str:

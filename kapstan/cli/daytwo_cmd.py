@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from contextlib import closing
 from typing import Any
@@ -10,7 +11,7 @@ import typer
 
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import OutputOpt
+from kapstan.cli.common import OutputOpt, seconds
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, print_rows
 
@@ -52,8 +53,12 @@ def logs(
     follow: bool = typer.Option(
         False, "-f", "--follow", help="Keep printing new lines, and those of new pods (Ctrl-C)."
     ),
-    since: str | None = typer.Option(
-        None, "--since", help="Only lines newer than this: 30s, 10m, 2h, 1d."
+    since: float | None = typer.Option(
+        None,
+        "--since",
+        parser=seconds,
+        metavar="DURATION",
+        help="Only lines newer than this: 90s, 10m, 1h30m, or plain seconds.",
     ),
     tail: int | None = typer.Option(
         None,
@@ -66,17 +71,21 @@ def logs(
     ),
     timestamps: bool = typer.Option(False, "--timestamps", help="Show each line's timestamp."),
     follow_for: float = typer.Option(
-        3600.0, "--follow-for", min=1.0, help="Stop following after this many seconds."
+        "1h",
+        "--follow-for",
+        parser=seconds,
+        metavar="DURATION",
+        help="Stop following after this long: 90s, 10m, 1h30m, or plain seconds.",
     ),
 ) -> None:
     """Logs of every pod of the app's services, merged by time, each line prefixed with
     its service and pod (and container, when the pod has several)."""
-    from kapstan.actions.podlogs import LogLine, LogQuery, parse_since
+    from kapstan.actions.podlogs import LogLine, LogQuery
 
     query = LogQuery(
         services=tuple(services),
         follow=follow,
-        since_seconds=parse_since(since) if since else None,
+        since_seconds=math.ceil(since) if since else None,
         tail=tail,
         previous=previous,
         follow_for=follow_for,

@@ -98,7 +98,7 @@ def logs(
     app: str,
     service: ServicesQuery = None,
     follow: bool = False,
-    since: Annotated[str | None, Query(description="30s, 10m, 2h, 1d")] = None,
+    since: Annotated[str | None, Query(description="A duration: 90s, 10m, 1h30m.")] = None,
     tail: Annotated[int | None, Query(ge=0, le=podlogs.MAX_TAIL)] = None,
     previous: bool = False,
 ) -> EventSourceResponse:
@@ -106,7 +106,7 @@ def logs(
     query = LogQuery(
         services=tuple(service or ()),
         follow=follow,
-        since_seconds=podlogs.parse_since(since) if since else None,
+        since_seconds=podlogs.since_seconds(since) if since else None,
         tail=tail,
         previous=previous,
     )
