@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from kapstan.actions.deleting import DEFAULT_TIMEOUT, delete_app
 from kapstan.actions.deploying import DeployResult
 from kapstan.actions.journal import Listener
+from kapstan.actions.quotas import remove_quota_objects
 from kapstan.actions.storeports import Deleting, Removals
 from kapstan.errors import ClusterError
 from kapstan.model.operation import Step
@@ -67,6 +68,11 @@ def delete_environment(
                     f"environment {name!r} was not deleted: application {app.name} could not be "
                     f"(operation {result.operation.id}: {result.operation.message})"
                 )
+    # Its quota's ResourceQuota and LimitRange go with it (the namespace stays): removed
+    # only once no application is left, else the store refuses the delete anyway.
+    quota_removed = (
+        [] if store.find_applications(environments=[name]) else remove_quota_objects(env)
+    )
     store.delete_environment(name)
     store.audit(
         author,
@@ -78,6 +84,7 @@ def delete_environment(
             "cascade": cascade,
             "applications": [r.operation.app for r in results],
             "namespace": env.namespace,
+            "quotaRemoved": quota_removed,
             "via": via,
         },
     )

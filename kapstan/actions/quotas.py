@@ -90,13 +90,7 @@ def replace_quota(
 def clear_quota(store: QuotaEdits, name: str, *, author: str, via: str) -> list[str]:
     """Take ``name``'s quota away: its ResourceQuota and LimitRange are deleted first (the
     stored quota stays if that fails). What was deleted, as "Kind namespace/name"."""
-    env = store.get_environment(name)
-    applied = _applied(env)
-    if not applied:
-        removed: list[str] = []
-    else:
-        with _connected(env, "cleared") as cluster:
-            removed = prune_owned(cluster, env, applied, ())
+    removed = remove_quota_objects(store.get_environment(name))
     store.set_environment_quota(name, {})
     store.audit(
         author,
@@ -107,6 +101,16 @@ def clear_quota(store: QuotaEdits, name: str, *, author: str, via: str) -> list[
         details={"quota": None, "removed": removed, "via": via},
     )
     return removed
+
+
+def remove_quota_objects(env: Environment) -> list[str]:
+    """Delete what ``env``'s quota applied (while still its own), as "Kind namespace/name";
+    nothing to do, no cluster asked. A cluster failure says to clear the quota again."""
+    applied = _applied(env)
+    if not applied:
+        return []
+    with _connected(env, "cleared") as cluster:
+        return prune_owned(cluster, env, applied, ())
 
 
 def show_quota(store: EnvironmentReads, name: str, *, live: bool = True) -> QuotaView:

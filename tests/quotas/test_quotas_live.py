@@ -266,6 +266,21 @@ def test_clearing_the_quota_removes_its_objects(env: QuotaEnv) -> None:
     ok("app", "plan", "shop")
 
 
+def test_deleting_an_environment_removes_its_quotas_objects(env: QuotaEnv) -> None:
+    namespace = f"{env.namespace}-gone"
+    ok("env", "create", "gone", "--kubeconfig", env.kubeconfig, "-n", namespace)
+    try:
+        ok("env", "quota", "set", "gone", "--pods", "5")  # creates the namespace too
+        with live(env) as kube:
+            assert kube.get("v1", "ResourceQuota", "kapstan-quota", namespace) is not None
+        ok("env", "delete", "gone", "--yes")
+        with live(env) as kube:
+            assert kube.list("v1", "ResourceQuota", namespace) == []
+    finally:
+        with live(env) as kube:
+            kube.delete("v1", "Namespace", namespace)
+
+
 def _wait_counted(kube: KubeClient, namespace: str) -> None:
     """Until the quota controller has counted the namespace (admission needs status.hard)."""
 
