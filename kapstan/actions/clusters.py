@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
@@ -251,11 +251,37 @@ def environment_client(
     timeout: float = 30,
     retry: RetryPolicy | None = None,
 ) -> AbstractContextManager[KubeClient]:
-    """A read's client for ``env``: from ``clients`` (a pool of kept clients, keyed by
-    kubeconfig file) when it runs on its kubeconfig path, else built from its cluster's
-    decrypted kubeconfig (a file that exists only while the client is built: not kept)."""
+    """A read's client for ``env``: from ``clients`` when it runs on its kubeconfig path;
+    else from its cluster's decrypted kubeconfig, kept by the pool ``clients`` belongs to
+    (keyed by the cluster and a digest of the text) or, with no pool, built for this read."""
     if env.cluster is None or env.cluster_kubeconfig is None:
         return clients(
             env.kubeconfig, env.context, timeout=timeout, retry=retry, impersonate=env.impersonate
         )
+    # ``clients`` is a pool's ``connect`` (the API keeps clients: kapstan.api.clusters) or
+    # ``kapstan.kube.connect``; a pool keeps a cluster's client too, by its bound method's owner.
+    pool = getattr(clients, "__self__", None)
+    if isinstance(pool, SealedClients):
+        return pool.connect_sealed(
+            env.cluster,
+            env.cluster_kubeconfig.reveal(),
+            timeout=timeout,
+            retry=retry,
+            impersonate=env.impersonate,
+        )
     return connect_environment(env, timeout=timeout, retry=retry)
+
+
+@runtime_checkable
+class SealedClients(Protocol):
+    """A pool that keeps clients of registered clusters (``kapstan.api.clusters.Clusters``)."""
+
+    def connect_sealed(
+        self,
+        name: str,
+        kubeconfig: str,
+        *,
+        timeout: float = ...,
+        retry: RetryPolicy | None = ...,
+        impersonate: str | None = ...,
+    ) -> AbstractContextManager[KubeClient]: ...

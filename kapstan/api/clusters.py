@@ -3,7 +3,8 @@
 Building a client costs far more than using it (the kubeconfig is parsed, and the TLS
 contexts load the CA bundle: tens of ms of CPU), and a console page or a health list reads
 the same few clusters over and over. So clients are kept per (kubeconfig file, context,
-timeout, retry policy) for ``ttl`` seconds, at most ``max_entries`` of them.
+timeout, retry policy) for ``ttl`` seconds, at most ``max_entries`` of them; a registered
+cluster's client (``connect_sealed``) per (cluster, digest of its decrypted kubeconfig).
 
 Why this is safe to reuse: a lease behaves as ``kapstan.kube.connect`` does, checking the
 server answers (``/version``) before it is handed out, so a cluster that went down is
@@ -18,6 +19,7 @@ and no lease still holds it.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kapstan.actions.clusters import private_kubeconfig
 from kapstan.kube import KubeClient, RetryPolicy
 from kapstan.kube import config as kubeconfig_files
 
@@ -97,6 +100,34 @@ class Clusters:
                 client.version()
                 yield client
             return
+        with self._leased(key, build) as client:
+            yield client
+
+    @contextmanager
+    def connect_sealed(
+        self,
+        name: str,
+        kubeconfig: str,
+        *,
+        timeout: float = 30,
+        retry: RetryPolicy | None = None,
+        impersonate: str | None = None,
+    ) -> Iterator[KubeClient]:
+        """A client for registered cluster ``name`` from its decrypted ``kubeconfig`` text,
+        kept as ``connect`` keeps one. The key holds a digest of the text, never the text:
+        a cluster registered again (other credentials) gets a new client."""
+        digest = hashlib.sha256(kubeconfig.encode("utf-8")).hexdigest()
+        key: Key = (f"cluster {name} {digest}", None, timeout, retry, (0, 0, 0), impersonate)
+
+        def build() -> KubeClient:
+            with private_kubeconfig(name, kubeconfig) as path:  # gone once the client is built
+                return self._build(str(path), None, timeout, retry, impersonate)
+
+        with self._leased(key, build) as client:
+            yield client
+
+    @contextmanager
+    def _leased(self, key: Key, build: Callable[[], KubeClient]) -> Iterator[KubeClient]:
         entry = self._lease(key, build)
         try:
             entry.client.version()

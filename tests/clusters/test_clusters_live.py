@@ -8,12 +8,17 @@ One store per module (``fleet``): cluster ``main`` is the session sandbox, envir
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
+from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
 
+from kapstan.actions.clusters import environment_client
 from kapstan.actions.environments import reach
 from kapstan.api.app import create_app
+from kapstan.api.clusters import Clusters, build_client
+from kapstan.kube import KubeClient
 from kapstan.web.sessions import COOKIE, Sessions
 from tests.clusters.conftest import APP, ENV, NAMESPACE, Fleet, closed_port, open_store, store_text
 
@@ -146,3 +151,19 @@ def test_a_viewer_of_no_environment_there_does_not_see_the_cluster(fleet: Fleet)
             headers=headers,
         )
         assert added.status_code == 403
+
+
+def test_the_apis_client_pool_keeps_a_clusters_client(fleet: Fleet) -> None:
+    built: list[str] = []
+
+    def counting(*args: Any) -> KubeClient:
+        built.append(str(args[0]))
+        return build_client(*args)
+
+    with open_store(fleet) as store, Clusters(build=counting) as pool:
+        env = store.get_environment(ENV)
+        for _ in range(3):
+            with environment_client(env, pool.connect) as kube:
+                assert kube.version().startswith("v1.")
+    assert len(built) == 1  # one client for three reads
+    assert not Path(built[0]).exists()  # its decrypted kubeconfig was removed once read
