@@ -11,7 +11,9 @@ from kapstan.actions.rendering import RenderedAppVersion, render_application
 from kapstan.actions.storeports import StatusReads
 from kapstan.errors import KapstanError
 from kapstan.health import Health, HealthStatus, health_of
+from kapstan.health.autoscalers import autoscaler_status
 from kapstan.kube import KubeClient, RetryPolicy, connect
+from kapstan.model.autoscaling import AutoscalerStatus
 from kapstan.model.rendered import KubeObject
 from kapstan.plan.order import WORKLOAD_KINDS
 from kapstan.plan.ownership import Claimant, Conflict, conflict_of
@@ -50,6 +52,8 @@ class ServiceStatus:
     outdated: bool  # the current template/config render differs from the last revision
     # The last drift check (``actions.drift``): None never checked, else whether it drifted.
     drifted: bool | None = None
+    # The service's HPA as it stands live (desired/current replicas, its conditions), if any.
+    autoscaler: AutoscalerStatus | None = None
 
 
 def _replicas(obj: KubeObject) -> tuple[int, int]:
@@ -81,7 +85,8 @@ def app_status(
     clients: Connector = connect,
     rendered_app: RenderedAppVersion | None = None,
 ) -> list[ServiceStatus]:
-    """Per service: its last revision, live readiness and health, and whether it drifted.
+    """Per service: its last revision, live readiness and health, whether it drifted, and
+    what its autoscaler (HPA) decided and why.
 
     ``rendered_app``: ``app`` already rendered at its current versions (a page that shows it
     several ways renders it once).
@@ -95,6 +100,7 @@ def app_status(
             latest = store.latest_revision(app, name, status=None)
             healths: list[Health] = []
             ready = desired = 0
+            scaler: AutoscalerStatus | None = None
             for obj in rendered.objects:
                 meta = obj.get("metadata") or {}
                 live = cluster.get(
@@ -114,6 +120,8 @@ def app_status(
                     healths.append(
                         Health(health.status, f"{label}: {health.message or health.status.value}")
                     )
+                if live is not None and obj.get("kind") == "HorizontalPodAutoscaler":
+                    scaler = autoscaler_status(live)
                 if live is not None and obj.get("kind") in WORKLOAD_KINDS:
                     r, d = _replicas(live)
                     ready, desired = ready + r, desired + d
@@ -127,6 +135,7 @@ def app_status(
                     _worst(healths),
                     outdated=bool(latest and latest.hash != rendered.hash),
                     drifted=drift.get(name),
+                    autoscaler=scaler,
                 )
             )
     return out

@@ -13,6 +13,7 @@ from kapstan.actions.status import ServiceStatus
 from kapstan.actions.templates import TemplateDetails
 from kapstan.api.flows.triggers import Triggered
 from kapstan.engine.planning import ServicePlan
+from kapstan.model.autoscaling import AutoscalerStatus
 from kapstan.model.operation import Operation, ServiceState
 from kapstan.model.values import REDACTED, SecretValue, Value
 from kapstan.plan.configdiff import ConfigDiff, KeyChange
@@ -228,6 +229,22 @@ def status(x: ServiceStatus) -> s.ServiceStatusOut:
         message=x.health.message,
         outdated=x.outdated,
         drifted=x.drifted,
+        autoscaler=autoscaler(x.autoscaler) if x.autoscaler else None,
+    )
+
+
+def autoscaler(a: AutoscalerStatus) -> s.AutoscalerOut:
+    return s.AutoscalerOut(
+        name=a.name,
+        current=a.current,
+        desired=a.desired,
+        min=a.min,
+        max=a.max,
+        reason=a.reason,
+        conditions=[
+            s.ScalingConditionOut(type=c.type, status=c.status, reason=c.reason, message=c.message)
+            for c in a.conditions
+        ],
     )
 
 

@@ -31,6 +31,7 @@ from kapstan.cli.progress import (
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServicePlan
 from kapstan.errors import ConflictError, InputError
+from kapstan.model.autoscaling import AutoscalerStatus
 from kapstan.model.health import HealthStatus
 from kapstan.model.operation import Operation, Step
 from kapstan.plan.ownership import Conflict, refusal
@@ -298,7 +299,32 @@ def _status_record(s: ServiceStatus) -> dict[str, Any]:
         "message": s.health.message,
         "outdated": s.outdated,
         "drifted": s.drifted,
+        "autoscaler": _autoscaler_record(s.autoscaler) if s.autoscaler else None,
     }
+
+
+def _autoscaler_record(a: AutoscalerStatus) -> dict[str, Any]:
+    return {
+        "name": a.name,
+        "current": a.current,
+        "desired": a.desired,
+        "min": a.min,
+        "max": a.max,
+        "reason": a.reason,
+        "conditions": [
+            {"type": c.type, "status": c.status, "reason": c.reason, "message": c.message}
+            for c in a.conditions
+        ],
+    }
+
+
+def _autoscaler_cell(s: ServiceStatus) -> str:
+    """What the service's HPA decided and why; ``-`` for a service that does not autoscale."""
+    a = s.autoscaler
+    if a is None:
+        return "-"
+    counts = f"{a.desired} desired, {a.current} current (min {a.min}, max {a.max})"
+    return f"{counts}; {a.reason}" if a.reason else counts
 
 
 def revision_trouble(s: ServiceStatus) -> str:
@@ -338,15 +364,22 @@ def status(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """Per service, read live: revision, ready/desired, health, drift and why.
 
     Drift is the last check's (the server checks periodically; `kapstan app drift` now).
+    When a service autoscales, an autoscaler column shows its HPA's desired and current
+    replicas and its conditions (AbleToScale, ScalingActive, ScalingLimited).
 
     Exits 4 when a service is not healthy, is missing, was never deployed, or its last
     revision failed (0 when every service is healthy at a deployed revision).
     """
     with open_backend(ctx) as backend:
         statuses = backend.deploys.status(name)
+    headers: tuple[str, ...] = ("service", "revision", "ready", "health", "why", "drift")
+    rows: list[tuple[str, ...]] = [_status_row(s) for s in statuses]
+    if any(s.autoscaler for s in statuses):
+        headers += ("autoscaler",)
+        rows = [(*row, _autoscaler_cell(s)) for row, s in zip(rows, statuses, strict=True)]
     print_rows(
-        ("service", "revision", "ready", "health", "why", "drift"),
-        [_status_row(s) for s in statuses],
+        headers,
+        rows,
         output,
         [_status_record(s) for s in statuses],
     )

@@ -7,8 +7,20 @@ at its current size, so a deploy should not wait on it or fail for it. ``AbleToS
 
 from __future__ import annotations
 
-from kapstan.health.objects import KubeObject, because, condition, integer, is_false
+from kapstan.health.objects import (
+    KubeObject,
+    because,
+    condition,
+    conditions,
+    integer,
+    is_false,
+    name_of,
+)
+from kapstan.model.autoscaling import AutoscalerStatus, ScalingCondition
 from kapstan.model.health import Health
+
+# The order ``app status`` lists them in: can it scale, does it have metrics, is it capped.
+_CONDITIONS = ("AbleToScale", "ScalingActive", "ScalingLimited")
 
 
 def autoscaler_health(obj: KubeObject) -> Health:
@@ -22,3 +34,25 @@ def autoscaler_health(obj: KubeObject) -> Health:
         if cond is not None and is_false(cond):
             return Health.healthy(f"{size}; autoscaling inactive, {kind} is False: {because(cond)}")
     return Health.healthy(size)
+
+
+def autoscaler_status(obj: KubeObject) -> AutoscalerStatus:
+    """The HPA's replica counts and its conditions' reasons, as ``app status`` shows them."""
+    found = {str(c.get("type")): c for c in conditions(obj)}
+    return AutoscalerStatus(
+        name=name_of(obj),
+        current=integer(obj, "status", "currentReplicas"),
+        desired=integer(obj, "status", "desiredReplicas"),
+        min=integer(obj, "spec", "minReplicas", default=1),
+        max=integer(obj, "spec", "maxReplicas"),
+        conditions=tuple(
+            ScalingCondition(
+                kind,
+                str(found[kind].get("status") or "Unknown"),
+                str(found[kind].get("reason") or ""),
+                str(found[kind].get("message") or ""),
+            )
+            for kind in _CONDITIONS
+            if kind in found
+        ),
+    )

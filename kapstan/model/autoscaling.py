@@ -74,3 +74,33 @@ class Autoscaling:
     memory: int | None = None
     metrics: tuple[MetricTarget, ...] = ()
     behavior: Behavior | None = None
+
+
+@dataclass(frozen=True)
+class ScalingCondition:
+    """One of an HPA's conditions (AbleToScale, ScalingActive, ScalingLimited)."""
+
+    type: str
+    status: str  # "True", "False", "Unknown"
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AutoscalerStatus:
+    """What a live HPA decided and why: read for ``app status``."""
+
+    name: str
+    current: int  # replicas the HPA last saw
+    desired: int  # replicas it asks for (0 until it has computed a count)
+    min: int
+    max: int
+    conditions: tuple[ScalingCondition, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The conditions in one line: ``ScalingActive=True (ValidMetricFound): the HPA ...``."""
+        return "; ".join(
+            f"{c.type}={c.status}" + (f" ({c.reason})" if c.reason else "") + f": {c.message}"
+            for c in self.conditions
+        )

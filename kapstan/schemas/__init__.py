@@ -80,6 +80,7 @@ from kapstan.schemas.environments import (
 )
 from kapstan.schemas.operations import (
     Accepted,
+    AutoscalerOut,
     DeployRequest,
     EventOut,
     FieldChangeOut,
@@ -89,6 +90,7 @@ from kapstan.schemas.operations import (
     RevisionDiffOut,
     RevisionOut,
     RollbackRequest,
+    ScalingConditionOut,
     ServiceStateOut,
     ServiceStatusOut,
 )
@@ -112,6 +114,7 @@ __all__ = [
     "ApprovalOut",
     "ApprovalSetting",
     "AuditOut",
+    "AutoscalerOut",
     "BoundarySetting",
     "ChangesOut",
     "ClusterCreate",
@@ -161,6 +164,7 @@ __all__ = [
     "RoleGrant",
     "RoleRevokedOut",
     "RollbackRequest",
+    "ScalingConditionOut",
     "ServiceChangeOut",
     "ServiceOut",
     "ServicePlanOut",

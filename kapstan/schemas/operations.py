@@ -37,6 +37,25 @@ class PromoteRequest(Model):
     timeout: float = Field(300.0, gt=0, le=3600)
 
 
+class ScalingConditionOut(Model):
+    type: str  # AbleToScale, ScalingActive, ScalingLimited
+    status: str
+    reason: str
+    message: str
+
+
+class AutoscalerOut(Model):
+    """The service's HorizontalPodAutoscaler as it stands live."""
+
+    name: str
+    current: int = Field(description="Replicas the autoscaler last saw.")
+    desired: int = Field(description="Replicas it asks for (0 until it has computed a count).")
+    min: int
+    max: int
+    reason: str = Field(description="Its conditions in one line.")
+    conditions: list[ScalingConditionOut]
+
+
 class ServiceStatusOut(Model):
     service: str
     revision: int | None
@@ -47,6 +66,7 @@ class ServiceStatusOut(Model):
     message: str
     outdated: bool
     drifted: bool | None = None  # the last drift check; null: never checked
+    autoscaler: AutoscalerOut | None = None  # null: the service has no HPA (or none live)
 
 
 class RevisionOut(Model):

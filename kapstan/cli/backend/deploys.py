@@ -35,6 +35,7 @@ from kapstan.client.http import ApiClient, ServerError, path
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServiceAction, ServicePlan
 from kapstan.errors import KapstanError, NotFoundError
+from kapstan.model.autoscaling import AutoscalerStatus, ScalingCondition
 from kapstan.model.health import Health, HealthStatus
 from kapstan.model.operation import Operation, Step
 from kapstan.plan.live import Action, ResourcePlan
@@ -421,4 +422,16 @@ def service_status(x: s.ServiceStatusOut) -> ServiceStatus:
         Health(HealthStatus(x.health), x.message),
         x.outdated,
         x.drifted,
+        _autoscaler(x.autoscaler) if x.autoscaler else None,
+    )
+
+
+def _autoscaler(x: s.AutoscalerOut) -> AutoscalerStatus:
+    return AutoscalerStatus(
+        x.name,
+        x.current,
+        x.desired,
+        x.min,
+        x.max,
+        tuple(ScalingCondition(c.type, c.status, c.reason, c.message) for c in x.conditions),
     )
