@@ -1,5 +1,6 @@
-"""The quota through the API, without a cluster: who may read and set it, keys checked
-before anything is stored, and a quota that could not be applied stays stored and says so."""
+"""The quota through the API, without a cluster (one test, one API world): who may read and
+set it, keys checked before anything is stored, and a quota that could not be applied stays
+stored and says so."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
     yield from open_api(str(tmp_path / "kapstan.db"), tmp_path)
 
 
-def test_viewers_read_only_admins_set(api: Api) -> None:
+def test_viewers_read_admins_set_keys_checked_and_stored_if_not_applied(api: Api) -> None:
     shown = api.get(QUOTA, user="vic", params={"live": "false"})
     assert shown.status_code == 200, shown.text
     assert shown.json()["hard"] == {} and shown.json()["namespace"]
@@ -26,9 +27,7 @@ def test_viewers_read_only_admins_set(api: Api) -> None:
     assert refused.status_code == 403, refused.text
     assert "needs an administrator or its admin role" in refused.text
     assert api.get(QUOTA, user="olga").status_code == 403  # no role in dev at all
-
-
-def test_a_bad_key_or_quantity_is_named_and_nothing_is_stored(api: Api) -> None:
+    # A bad key or quantity is named, and nothing is stored.
     for body, named in (
         ({"hard": {"cpus": "2"}}, "hard['cpus']: 'cpus' is not a quota resource"),
         ({"hard": {"memory": "8GB"}}, "hard['memory']: '8GB' is not a Kubernetes quantity"),
@@ -40,9 +39,7 @@ def test_a_bad_key_or_quantity_is_named_and_nothing_is_stored(api: Api) -> None:
     bad = api.put(QUOTA, {"hard": {"pods": "2.5"}})
     assert "'2.5' is not a whole number of objects" in bad.text, bad.text
     assert api.get(QUOTA, params={"live": "false"}).json()["hard"] == {}
-
-
-def test_a_quota_the_cluster_did_not_take_is_stored_and_says_so(api: Api) -> None:
+    # A quota the cluster did not take (there is none here) is stored, and says so.
     answer = api.patch(QUOTA, {"hard": {"cpu": "2", "pods": "5"}})
     assert answer.status_code >= 400
     assert "environment dev: the quota could not be applied" in answer.text, answer.text
