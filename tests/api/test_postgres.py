@@ -15,7 +15,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_api(pg_server: postgres.Server, tmp_path: Path) -> Iterator[Api]:
-    with pg_server.database() as url:
+    with pg_server.database(migrated=True) as url:  # a copy of the migrated template
         yield from open_api(url, tmp_path)
 
 

@@ -71,7 +71,7 @@ def populate(store: Store, tmp: Path, kubeconfig: Path, namespace: str, web_yaml
 @pytest.fixture
 def world(pg_server: postgres.Server, tmp_path: Path) -> Iterator[World]:  # noqa: F811
     key = generate_key()
-    with pg_server.database() as url:
+    with pg_server.database(migrated=True) as url:  # a copy of the migrated template
         store = Store.open(url, environ={"KAPSTAN_SECRET_KEY": key})
         try:
             store.create_user("root", password=None, admin=True)
