@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from kapstan.actions import podlogs, usage
-from kapstan.actions.diagnose import app_events, app_scope, diagnose
+from kapstan.actions.diagnose import MAX_APP_EVENTS, app_events, app_scope, diagnose
 from kapstan.actions.podlogs import LogItem, LogLine, LogQuery, LogTail
 from kapstan.api.auth import CallerDep
 from kapstan.api.state import clusters_of
@@ -54,7 +54,7 @@ def events(
     caller: CallerDep,
     app: str,
     service: ServicesQuery = None,
-    limit: Annotated[int, Query(ge=1, le=podlogs.MAX_TAIL)] = 500,
+    limit: Annotated[int, Query(ge=1, le=MAX_APP_EVENTS)] = MAX_APP_EVENTS,
 ) -> list[EventOut]:
     """The events of the services' objects and pods: Warning first, newest first."""
     caller.application(app, "view")
