@@ -24,11 +24,11 @@ from typing import Any
 
 from kapstan.actions.boundary import prepare_namespace
 from kapstan.actions.clusters import connect_environment
+from kapstan.actions.envobjects import apply_owned, prune_owned
 from kapstan.actions.removals import REMOVED, last_revisions
 from kapstan.actions.storeports import AppState, LogRuleEdits
 from kapstan.actions.templates import parsed
-from kapstan.engine import inventory
-from kapstan.errors import ClusterError, ConflictError, KapstanError
+from kapstan.errors import ClusterError, KapstanError
 from kapstan.kube import KubeClient
 from kapstan.logrules.collector import Scope, render_config
 from kapstan.logrules.objects import COLLECTOR_IMAGE, collector_objects, config_text
@@ -36,7 +36,6 @@ from kapstan.logrules.rules import parse_rules, to_json
 from kapstan.logrules.targets import ServiceTarget, unmatched, workloads_of
 from kapstan.model.logrules import LogRule
 from kapstan.model.rendered import KubeObject
-from kapstan.plan.quota import owned
 from kapstan.render.yamlnodes import load_data
 from kapstan.render.yamlsafety import STORED_LIMITS
 from kapstan.store import Environment
@@ -114,8 +113,11 @@ def apply_collector(store: LogRuleEdits, name: str) -> LogRulesView:
         with _connected(env) as cluster:
             if desired:
                 prepare_namespace(store, env, cluster)
-            applied = [_apply_one(cluster, env, obj) for obj in desired]
-            removed = _prune(cluster, env, previous, keep=applied)
+            then = f"run `kapstan env logs apply {env.name}`"
+            applied = [
+                apply_owned(cluster, env, obj, what="log collector", then=then) for obj in desired
+            ]
+            removed = prune_owned(cluster, env, previous, keep=applied)
     text = config_text(config) if desired else ""
     stored = store.get_environment(name).log_rules
     store.set_environment_log_rules(name, {**stored, "applied": applied, "config": text})
@@ -205,40 +207,6 @@ def _scope(env: Environment) -> Scope:
 def _image(env: Environment) -> str:
     image = env.log_rules.get("image")
     return image if isinstance(image, str) and image else COLLECTOR_IMAGE
-
-
-def _apply_one(cluster: KubeClient, env: Environment, obj: KubeObject) -> dict[str, str]:
-    """Apply ``obj``, unless an object of that name is someone else's (never taken over)."""
-    meta = obj["metadata"]
-    live = cluster.get(str(obj["apiVersion"]), str(obj["kind"]), meta["name"], meta["namespace"])
-    if live is not None:
-        mine, why = owned(live, {}, env.name)
-        if not mine:
-            raise ConflictError(
-                f"{obj['kind']} {meta['namespace']}/{meta['name']} exists and is not "
-                f"Kapstan's log collector for environment {env.name} ({why}); Kapstan never "
-                "takes it over: remove or rename it, then run `kapstan env logs apply "
-                f"{env.name}`"
-            )
-    return inventory.entry(cluster.apply(obj))
-
-
-def _prune(
-    cluster: KubeClient,
-    env: Environment,
-    previous: Sequence[Mapping[str, str]],
-    keep: Sequence[Mapping[str, str]],
-) -> list[str]:
-    wanted = {(e["kind"], e["name"]) for e in keep}
-    removed = []
-    for entry in previous:
-        if (entry["kind"], entry["name"]) in wanted:
-            continue
-        live = cluster.get(entry["apiVersion"], entry["kind"], entry["name"], entry["namespace"])
-        if owned(live, entry, env.name)[0]:
-            cluster.delete(entry["apiVersion"], entry["kind"], entry["name"], entry["namespace"])
-            removed.append(f"{entry['kind']} {entry['namespace']}/{entry['name']}")
-    return removed
 
 
 @contextmanager

@@ -6,8 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kapstan.actions import logrules
-from kapstan.api.auth import Caller, CallerDep
-from kapstan.errors import ForbiddenError
+from kapstan.api.auth import CallerDep
 from kapstan.logrules.rules import to_json
 from kapstan.schemas.logrules import LogRulesOut, LogRulesSetting
 
@@ -27,16 +26,6 @@ def out(view: logrules.LogRulesView) -> LogRulesOut:
     )
 
 
-def require_env_admin(caller: Caller, environment: str) -> None:
-    caller.store.get_environment(environment)  # 404 first, for an unknown one
-    if caller.user.admin or caller.store.role_for(caller.name, environment) == "admin":
-        return
-    raise ForbiddenError(
-        f"changing environment {environment!r}'s log rules needs an administrator or its "
-        f"admin role; {caller.name!r} has neither"
-    )
-
-
 @router.get("/{name}/log-rules")
 def get_log_rules(caller: CallerDep, name: str) -> LogRulesOut:
     """The rules and the collector configuration they render to now."""
@@ -48,7 +37,7 @@ def get_log_rules(caller: CallerDep, name: str) -> LogRulesOut:
 @router.put("/{name}/log-rules")
 def put_log_rules(caller: CallerDep, name: str, body: LogRulesSetting) -> LogRulesOut:
     """Replace the environment's own rules whole, and apply the collector."""
-    require_env_admin(caller, name)
+    caller.require_env_admin(name, "changing the log rules")
     view = logrules.set_rules(caller.store, name, body.rules, author=caller.name, via="api")
     return out(view)
 
@@ -56,12 +45,12 @@ def put_log_rules(caller: CallerDep, name: str, body: LogRulesSetting) -> LogRul
 @router.delete("/{name}/log-rules")
 def delete_log_rules(caller: CallerDep, name: str) -> LogRulesOut:
     """Take the environment's own rules away (the templates' rules stay)."""
-    require_env_admin(caller, name)
+    caller.require_env_admin(name, "changing the log rules")
     return out(logrules.clear_rules(caller.store, name, author=caller.name, via="api"))
 
 
 @router.post("/{name}/log-rules/apply")
 def apply_log_rules(caller: CallerDep, name: str) -> LogRulesOut:
     """Render the collector again (after a deploy changed a template's rules) and apply it."""
-    require_env_admin(caller, name)
+    caller.require_env_admin(name, "changing the log rules")
     return out(logrules.apply_collector(caller.store, name))
