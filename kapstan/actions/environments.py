@@ -152,7 +152,7 @@ def set_self_heal(
 
 
 def clone_environment(
-    store: EnvironmentEdits,
+    store: EnvironmentMaking,
     source: str,
     new: str,
     *,
@@ -166,6 +166,7 @@ def clone_environment(
 
     ``namespace``, ``kubeconfig`` and ``context`` put the clone elsewhere; landing on the
     source's own cluster and namespace is refused unless ``shared`` (and the source is).
+    Elsewhere, the clone is put on a cluster as ``create_environment`` puts one.
     """
     src = store.get_environment(source)
     path = str(_kubeconfig_file(new, kubeconfig, context)) if kubeconfig is not None else None
@@ -183,7 +184,7 @@ def clone_environment(
         verb="clone",
         source=source,
     )
-    return store.clone_environment(
+    cloned = store.clone_environment(
         source,
         new,
         author=author,
@@ -192,6 +193,11 @@ def clone_environment(
         context=context,
         shared=shared,
     )
+    registered = cluster_for_kubeconfig(store, new, where, ctx) if elsewhere else None
+    if registered is None:
+        return cloned  # on the source's cluster (or its path), or no key to register with
+    store.set_environment_cluster(new, registered)
+    return store.get_environment(new)
 
 
 def set_boundary(

@@ -147,6 +147,11 @@ def test_a_kubeconfig_env_is_put_on_a_cluster_named_after_it(
     )
     assert (first.cluster, same.cluster, other.cluster) == ("dev", "dev", "ops")
     assert first.kubeconfig == str(kubeconfig)  # the path is kept, for people to read
+    here = environments.clone_environment(store, "dev", "dev-b", author="ana", namespace="d")
+    there = environments.clone_environment(
+        store, "dev", "dev-c", author="ana", namespace="e", context="ops"
+    )
+    assert (here.cluster, there.cluster) == ("dev", "ops")  # the source's; the context's
 
 
 def test_without_a_key_a_kubeconfig_env_keeps_its_path_alone(
