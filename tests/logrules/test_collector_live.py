@@ -3,7 +3,9 @@ and the environment's rules (``kapstan env logs set``) become a ServiceAccount, 
 and DaemonSet in the namespace that the apiserver takes and the DaemonSet controller runs
 on every node; the configuration passes the real collector's own check; a change of rules
 rolls the collectors; clearing keeps the template's rules; a bad rules file is named; a
-deploy of a service a rule names brings it into the collector."""
+deploy of a service a rule names brings it into the collector; and the real collector,
+run on the sandbox's pod log files with the rules Kapstan keeps, collects the selected
+lines."""
 
 from __future__ import annotations
 
@@ -21,9 +23,14 @@ import pytest
 from kapstan import otelcol, sandbox
 from kapstan.cli.main import main
 from kapstan.kube import connect
+from kapstan.logrules.collector import Scope, render_config
 from kapstan.logrules.objects import COLLECTOR_NAME, CONFIG_FILE, CONFIG_HASH_ANNOTATION
+from kapstan.logrules.rules import parse_rules
+from kapstan.logrules.targets import ServiceTarget, workloads_of
+from kapstan.sandbox import podlogs
 from kapstan.store.crypto import generate_key
 from tests.cluster.kube_helpers import wait_for
+from tests.logrules.collectorrun import records, run_collector
 
 pytestmark = pytest.mark.cluster
 
@@ -157,6 +164,50 @@ def test_a_rule_for_an_undeployed_service_warns_and_its_deploy_brings_it_in(
 ) -> None:
     assert "warning: log rule 'web-out': web selects no deployed service" in env.set_output
     assert "file_log/web-out.shop.web" in config_of(env)  # applied by the deploy of web
+
+
+def test_the_real_collector_reads_the_sandbox_pod_logs(
+    env: LogEnv, sandbox_cluster: sandbox.SandboxState
+) -> None:
+    """The rules as Kapstan keeps them (the template's and the environment's, shown by
+    `env logs show`), rendered over the deployed pods, destinations swapped for files,
+    run by the real collector on the sandbox's kubelet-layout pod log folder."""
+    shown = json.loads(ok("env", "logs", "show", "dev", "-o", "json"))
+    out = env.folder / "out"
+    out.mkdir()
+    every = shown["rules"] + shown["templateRules"]
+    rules = parse_rules(
+        [{**r, "to": {"file": {"path": str(out / f"{r['name']}.json")}}} for r in every],
+        lambda i: f"shown rule #{i + 1}",
+    )
+    with connect(env.kubeconfig) as kube:
+        pods = {s: kube.list("v1", "Pod", env.namespace, labels={"app": s}) for s in ("api", "web")}
+        targets = [
+            ServiceTarget(
+                "shop", s, workloads_of([kube.get("apps/v1", "Deployment", s, env.namespace) or {}])
+            )
+            for s in ("api", "web")
+        ]
+    api, web = pods["api"][0]["metadata"]["name"], pods["web"][0]["metadata"]["name"]
+    trace = ["2026-12-06 ERROR payment failed", "\tat shop.Pay(Pay.java:1)", "2026-12-06 INFO fine"]
+    sandbox.append_log(sandbox_cluster, env.namespace, api, "app", trace)
+    sandbox.append_log(
+        sandbox_cluster, env.namespace, web, "app", ["GET /healthz 200", "page served"]
+    )
+    log_root = podlogs.root(Path(sandbox_cluster.directory))
+    scope = Scope("dev", env.namespace, log_root=str(log_root), start_at="beginning")
+    found_api, found_web = out / "shop-errors.json", out / "web-out.json"
+    run_collector(
+        render_config(rules, targets, scope),
+        env.folder,
+        lambda: bool(records(found_api)) and bool(records(found_web)),
+    )
+    assert [r["body"] for r in records(found_api)] == [
+        "2026-12-06 ERROR payment failed\n\tat shop.Pay(Pay.java:1)"
+    ]
+    assert records(found_api)[0]["resource"]["k8s.pod.name"] == api
+    assert [r["body"] for r in records(found_web)] == ["page served"]
+    assert records(found_web)[0]["resource"]["k8s.namespace.name"] == env.namespace
 
 
 def test_show_lists_the_rules(env: LogEnv) -> None:

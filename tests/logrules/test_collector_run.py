@@ -7,8 +7,6 @@ its stream only. One collector run serves every assertion."""
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +14,12 @@ from typing import Any
 
 import pytest
 
-from kapstan import otelcol
 from kapstan.logrules.collector import Scope, render_config
-from kapstan.logrules.objects import config_text
 from kapstan.logrules.rules import parse_rules
 from kapstan.logrules.targets import ServiceTarget, Workload, workloads_of
+from tests.logrules.collectorrun import records, run_collector
 
 NAMESPACE = "shop-dev"
-RUN_LIMIT = 90.0  # seconds: the collector's own flush periods are 1 and 5 s
 API_POD = "api-5d8f7c9b6d-k2x7q"
 GATEWAY_POD = "api-gateway-7c9b6d5d8f-p9r4t"
 WEB_POD = "web-6b7c8d9f5c-z8w2m"
@@ -95,27 +91,8 @@ def write_pod(root: Path, pod: str, uid: str, lines: list[tuple[str, str]]) -> N
     (folder / "0.log").write_text("".join(cri(s, t, n) for n, (s, t) in enumerate(lines)))
 
 
-def records(path: Path) -> list[dict[str, Any]]:
-    """Each log record of an OTLP-JSON file exporter output, with its resource attributes."""
-    found: list[dict[str, Any]] = []
-    if not path.exists():
-        return found
-    for line in path.read_text().splitlines():
-        for resource_logs in json.loads(line)["resourceLogs"]:
-            attrs = {
-                a["key"]: next(iter(a["value"].values()))
-                for a in resource_logs["resource"].get("attributes", [])
-            }
-            for scope in resource_logs["scopeLogs"]:
-                for record in scope["logRecords"]:
-                    body = record.get("body", {}).get("stringValue", "")
-                    found.append({"body": body, "resource": attrs})
-    return found
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    binary = otelcol.ensure_collector(progress=lambda _m: None)
     base = tmp_path_factory.mktemp("collector")
     pods, out = base / "pods", base / "out"
     out.mkdir()
@@ -141,29 +118,17 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         start_at="beginning",
     )
     config = render_config(rules, targets, scope)
-    config_file = base / "config.yaml"
-    config_file.write_text(config_text(config))
-    otelcol.validate(binary, config_file)
-    log = (base / "collector.log").open("w")
-    process = subprocess.Popen([str(binary), f"--config={config_file}"], stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + RUN_LIMIT
-        # Done when the last api entry (flushed by the multi-line rule's period) and the
-        # web stderr line have arrived; bounded by RUN_LIMIT.
-        while time.monotonic() < deadline and process.poll() is None:
-            api, web = records(out / "api.json"), records(out / "web.json")
-            done = len(records(out / "db.json")) == 2
-            if any("done" in r["body"] for r in api) and web and done:
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail(
-                f"the collector wrote no complete output; its log:\n{(base / 'collector.log').read_text()[-3000:]}"
-            )
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    # Done when the last api entry (flushed by the multi-line rule's period), the web
+    # stderr line and both db file lines have arrived.
+    run_collector(
+        config,
+        base,
+        lambda: (
+            any("done" in r["body"] for r in records(out / "api.json"))
+            and bool(records(out / "web.json"))
+            and len(records(out / "db.json")) == 2
+        ),
+    )
     yield Run(
         records(out / "api.json"), records(out / "web.json"), records(out / "db.json"), config
     )
