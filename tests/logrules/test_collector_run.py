@@ -31,6 +31,9 @@ API_LINES = [
     ("stdout", "2026-12-06 INFO GET /healthz 200"),
     ("stderr", "2026-12-06 WARN slow answer"),
     ("stdout", "2026-12-06 INFO done"),
+    # Starts an entry, so "done" is complete at once (the last entry waits for the
+    # multi-line rule's 5 s flush period; nothing waits for this one).
+    ("stdout", "2026-12-06 INFO end"),
 ]
 WEB_LINES = [("stdout", "2026-12-06 INFO web page served"), ("stderr", "web stderr only")]
 DB_UID = "0b8a5c1e-0000-4000-8000-000000000004"
@@ -118,8 +121,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         start_at="beginning",
     )
     config = render_config(rules, targets, scope)
-    # Done when the last api entry (flushed by the multi-line rule's period), the web
-    # stderr line and both db file lines have arrived.
+    # Done when the api's "done" entry, the web stderr line and both db file lines
+    # have arrived.
     run_collector(
         config,
         base,
