@@ -31,7 +31,7 @@ from kapstan.actions.templates import parsed
 from kapstan.errors import ClusterError, KapstanError
 from kapstan.kube import KubeClient
 from kapstan.logrules.collector import Scope, render_config
-from kapstan.logrules.objects import COLLECTOR_IMAGE, collector_objects, config_text
+from kapstan.logrules.objects import collector_objects, config_text
 from kapstan.logrules.rules import parse_rules, to_json
 from kapstan.logrules.targets import ServiceTarget, unmatched, workloads_of
 from kapstan.model.logrules import LogRule
@@ -103,7 +103,7 @@ def apply_collector(store: LogRuleEdits, name: str) -> LogRulesView:
     env = store.get_environment(name)
     rules, template_rules, config, warnings = _render(store, env)
     scope = _scope(env)
-    desired = collector_objects(config, scope, image=_image(env))
+    desired = collector_objects(config, scope)
     if not config["service"]["pipelines"]:
         desired = []  # a collector with no pipeline refuses to start: none at all
     previous = _applied(env)
@@ -200,13 +200,9 @@ def _objects(text: str, label: str) -> list[KubeObject]:
 
 
 def _scope(env: Environment) -> Scope:
-    start = env.log_rules.get("startAt")
-    return Scope(env.name, env.namespace, start_at=start if start == "beginning" else "end")
-
-
-def _image(env: Environment) -> str:
-    image = env.log_rules.get("image")
-    return image if isinstance(image, str) and image else COLLECTOR_IMAGE
+    # A collector reads new lines only (start_at end): a restart must not send a node's
+    # whole log history again.
+    return Scope(env.name, env.namespace)
 
 
 @contextmanager
