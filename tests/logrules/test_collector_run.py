@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from kapstan import otelcol
 from kapstan.logrules.collector import Scope, render_config
+from kapstan.logrules.objects import config_text
 from kapstan.logrules.rules import parse_rules
 from kapstan.logrules.targets import ServiceTarget, Workload, workloads_of
 from tests.logrules.collectorrun import records, run_collector
@@ -185,3 +187,26 @@ def test_a_files_rule_reads_the_pods_emptydir_volume(run: Run) -> None:
     assert resource["k8s.pod.uid"] == DB_UID
     assert resource["k8s.namespace.name"] == NAMESPACE
     assert resource["service.name"] == "db"
+
+
+def test_every_built_destination_passes_the_collectors_own_check(tmp_path: Path) -> None:
+    """Each destination a rule can name (but Elasticsearch, not in the local build, see
+    kapstan.otelcol) renders an exporter configuration the real collector accepts."""
+    destinations: list[dict[str, Any]] = [
+        {"otlp": {"endpoint": "127.0.0.1:4317", "insecure": True}},
+        {"otlp": {"endpoint": "http://127.0.0.1:4318", "protocol": "http"}},
+        {"loki": {"endpoint": "http://127.0.0.1:3100"}},
+        {"http": {"endpoint": "http://127.0.0.1:8080/logs", "encoding": "proto"}},
+        {"kafka": {"brokers": ["127.0.0.1:9092"], "topic": "logs", "encoding": "otlp_json"}},
+        {"file": {"path": str(tmp_path / "out.json")}},
+    ]
+    rules = parse_rules(
+        [{"name": f"d{i}", "to": to} for i, to in enumerate(destinations)],
+        lambda i: f"#{i + 1}",
+    )
+    target = ServiceTarget("shop", "api", (Workload("Deployment", "api", ("app",)),))
+    config = render_config(rules, [target], Scope("dev", NAMESPACE))
+    assert len(config["service"]["pipelines"]) == len(destinations)
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(config_text(config))
+    otelcol.validate(otelcol.ensure_collector(progress=lambda _m: None), config_file)
