@@ -13,8 +13,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # PostgreSQL for the store tests; Chromium for the console's browser tests; Graphviz (dot)
 # lays out the console's dependency-graph picture, offline, edges routed around the boxes;
-# GNU time reports each tool's peak memory in bench/bench_deploy.py.
-APT_PACKAGES=(postgresql chromium graphviz time)
+# GNU time reports each tool's peak memory in bench/bench_deploy.py; Prometheus scrapes the
+# sandbox's simulated custom metrics (`kapstan sandbox up --custom-metrics`).
+APT_PACKAGES=(postgresql chromium graphviz time prometheus)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -34,6 +35,8 @@ npm run build --prefix web --silent
 # The sandbox's binaries: etcd, Kubernetes, kwok and metrics-server, each built once from
 # pinned Go modules into ~/.cache/kapstan (metrics-server adds ~6 CPU-minutes, ~3 min on 2 idle cores).
 kapstan sandbox build
+# prometheus-adapter serves custom.metrics.k8s.io on the sandbox (--custom-metrics, autoscaling tests).
+python3 -c "from kapstan.sandbox.build import ensure_adapter; ensure_adapter()"
 # helm renders charts for `kapstan import helm`; built from Go modules like the sandbox.
 python3 -c "from kapstan.importers.helmbin import ensure_helm; ensure_helm()"
 # The OpenTelemetry Collector that log collection rules are tested and checked with

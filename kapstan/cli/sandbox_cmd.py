@@ -38,9 +38,17 @@ def up(
         "--metrics",
         help="Also run metrics-server (metrics.k8s.io: `kubectl top`, HPAs on CPU/memory).",
     ),
+    custom_metrics: bool = typer.Option(
+        False,
+        "--custom-metrics",
+        help="Also run Prometheus and prometheus-adapter (custom.metrics.k8s.io: HPAs on "
+        "the simulated per-pod network_receive_bytes_per_second).",
+    ),
 ) -> None:
     """Start a sandbox and wait until its nodes are Ready; prints the kubeconfig path."""
-    state = sandbox.up(name, nodes=nodes, progress=_progress, metrics=metrics)
+    state = sandbox.up(
+        name, nodes=nodes, progress=_progress, metrics=metrics, custom_metrics=custom_metrics
+    )
     print(state.kubeconfig)
 
 

@@ -8,6 +8,7 @@ Go modules, plus kwok faking the nodes so pods are scheduled and become Ready. S
     state.kubeconfig                    # Path of the admin kubeconfig
     append_log(state, "ns", "pod", "container", ["a line"])   # `kubectl logs` shows it
     set_usage(state, "ns", "app=web", cpu="500m")  # metrics.k8s.io shows it (metrics=True)
+    set_usage(state, "ns", "app=web", network="20Mi")  # custom.metrics.k8s.io (custom_metrics=True)
     down("default")
 
 Services of type LoadBalancer get an address from a loopback pool; nodes offer cpu,
@@ -22,6 +23,7 @@ from kapstan.sandbox.cluster import (
     down,
     list_sandboxes,
     load,
+    start_custom_metrics,
     status,
     up,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "list_sandboxes",
     "load",
     "set_usage",
+    "start_custom_metrics",
     "status",
     "up",
 ]

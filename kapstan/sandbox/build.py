@@ -96,6 +96,31 @@ def _build_metrics_server(go: str, target: Path, progress: Progress) -> None:
     )
 
 
+def ensure_adapter(progress: Progress = print, root: Path | None = None) -> Path:
+    """The pinned prometheus-adapter (custom metrics), built into the cache if missing."""
+    target = versions.adapter_binary(root)
+    if target.exists():
+        return target
+    try:
+        go = find_go("the sandbox builds prometheus-adapter")
+        v = versions.PROMETHEUS_ADAPTER_VERSION
+        progress(f"building prometheus-adapter {v} (a few minutes)")
+        work = workdir("prometheus-adapter")
+        log = work / "build.log"
+        (work / "go.mod").write_text(
+            f"module kapstan.local/adapterbuild\n\ngo 1.26.0\n\n"
+            f"require sigs.k8s.io/prometheus-adapter {v}\n"
+        )
+        package = "sigs.k8s.io/prometheus-adapter/cmd/adapter"
+        args = ["build", "-mod=mod", "-trimpath", "-ldflags", "-s -w", "-o", "adapter", package]
+        run_go(go, args, work, "prometheus-adapter", log)
+        install(work / "adapter", target)
+        shutil.rmtree(work, ignore_errors=True)
+    except BuildError as exc:
+        raise SandboxError(exc.message) from exc
+    return target
+
+
 def _staging_modules(go: str, work: Path, log: Path) -> list[str]:
     """The staging modules k8s.io/kubernetes replaces, read from its own go.mod."""
     mod = f"k8s.io/kubernetes@{versions.KUBERNETES_VERSION}"

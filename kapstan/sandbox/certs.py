@@ -217,13 +217,14 @@ def _generate_peers(pki: PKI, ca_key: ec.EllipticCurvePrivateKey, ca_name: x509.
         ExtendedKeyUsageOID.CLIENT_AUTH,
     )
     _write_pair(key, cert, pki.kubelet_client_cert, pki.kubelet_client_key)
-    # The aggregator dials metrics-server through its Service and checks this name.
+    # The aggregator dials metrics-server through its Service and checks this name; the
+    # same pair serves prometheus-adapter (custom metrics), under its Service's name.
     key, cert = _leaf(
         ca_key,
         ca_name,
         _name("metrics-server"),
         ExtendedKeyUsageOID.SERVER_AUTH,
-        _loopback_sans("metrics-server.kube-system.svc"),
+        _loopback_sans("metrics-server.kube-system.svc", "prometheus-adapter.kube-system.svc"),
     )
     _write_pair(key, cert, pki.metrics_server_cert, pki.metrics_server_key)
     fp_key, fp_name, fp_ca = _ca("kapstan-sandbox-front-proxy-ca")

@@ -24,8 +24,19 @@ from pathlib import Path
 import yaml
 
 from kapstan.errors import SandboxError
-from kapstan.sandbox import api, certs, crds, metrics, podlogs, processes, stages, usage, versions
-from kapstan.sandbox.build import ensure_binaries
+from kapstan.sandbox import (
+    api,
+    certs,
+    crds,
+    custommetrics,
+    metrics,
+    podlogs,
+    processes,
+    stages,
+    usage,
+    versions,
+)
+from kapstan.sandbox.build import ensure_adapter, ensure_binaries
 
 DEFAULT_NAME = "default"
 SERVICE_CIDR = "10.96.0.0/16"
@@ -57,6 +68,8 @@ class SandboxState:
     processes: list[processes.ProcessRecord] = field(default_factory=list)
     kwok_port: int = 0  # kwok's kubelet-like server (logs, /metrics/resource), every node's
     metrics: bool = False  # whether metrics-server serves metrics.k8s.io
+    # Whether Prometheus + prometheus-adapter serve custom.metrics.k8s.io (custommetrics).
+    custom_metrics: bool = False
 
     @property
     def kubeconfig(self) -> Path:
@@ -117,11 +130,14 @@ def up(
     *,
     audit: bool = False,
     metrics: bool = False,
+    custom_metrics: bool = False,
 ) -> SandboxState:
     """Start a sandbox and wait until it is usable; on failure stop what was started.
 
     ``metrics``: also run metrics-server (``kubectl top``, HPAs on CPU and memory); it
     costs a process and the wait for the aggregator to find it, so it is optional.
+    ``custom_metrics``: also run Prometheus and prometheus-adapter (HPAs on the per-pod
+    ``network_receive_bytes_per_second`` that ``set_usage(network=)`` simulates).
     """
     if nodes < 1 or nodes > 100:
         raise SandboxError(f"--nodes must be between 1 and 100, not {nodes}")
@@ -135,6 +151,9 @@ def up(
             )
         down(name)
     bins = ensure_binaries(progress)
+    if custom_metrics:
+        custommetrics.prometheus_binary()  # missing: say so before starting anything
+        ensure_adapter(progress)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     state = SandboxState(
@@ -145,6 +164,7 @@ def up(
         nodes=nodes,
         kwok_port=processes.free_port(),
         metrics=metrics,
+        custom_metrics=custom_metrics,
     )
     try:
         _start_all(state, bins, progress, audit)
@@ -317,6 +337,9 @@ def _start_rest(
     if state.metrics:
         _start_metrics_server(state, bins, pki, client)
         progress("metrics-server serving metrics.k8s.io")
+    if state.custom_metrics:
+        _start_custom_metrics(state, pki, client)
+        progress("Prometheus and prometheus-adapter serving custom.metrics.k8s.io")
 
 
 def _start_kwok(state: SandboxState, bins: versions.Binaries, pki: certs.PKI) -> None:
@@ -324,7 +347,10 @@ def _start_kwok(state: SandboxState, bins: versions.Binaries, pki: certs.PKI) ->
     podlogs.root(d).mkdir(parents=True, exist_ok=True)
     (podlogs.root(d) / podlogs.EMPTY_LOG).touch()
     config = d / "kwok-stages.yaml"
-    stages.write(str(config), [podlogs.default_cluster_logs(d), usage.metric_object()])
+    # The custom metrics path is always served (static, free): Prometheus and the adapter
+    # can then be started on a running sandbox (``start_custom_metrics``).
+    served = [podlogs.default_cluster_logs(d), usage.metric_object(), custommetrics.metric_object()]
+    stages.write(str(config), served)
     processes.ensure_port_free(state.kwok_port, "kwok")
     _start(
         state,
@@ -370,6 +396,74 @@ def _start_metrics_server(
     client.wait_until(
         f"APIService {metrics.API_SERVICE} Available", check, state.processes, READY_TIMEOUT
     )
+
+
+def start_custom_metrics(state: SandboxState, progress: Progress = print) -> None:
+    """Prometheus and prometheus-adapter on a running sandbox (what ``up(custom_metrics=True)``
+    starts): a test module that needs custom metrics adds them to the session's sandbox."""
+    if state.custom_metrics:
+        return
+    custommetrics.prometheus_binary()
+    ensure_adapter(progress)
+    state.custom_metrics = True
+    client = api.SandboxClient(state.server, certs.paths(Path(state.directory) / "pki"))
+    try:
+        _start_custom_metrics(state, certs.paths(Path(state.directory) / "pki"), client)
+    finally:
+        client.close()
+    state.save()
+
+
+def _start_custom_metrics(state: SandboxState, pki: certs.PKI, client: api.SandboxClient) -> None:
+    d = Path(state.directory)
+    nodes = [f"kwok-node-{i}" for i in range(state.nodes)]
+    config = d / "prometheus.yaml"
+    config.write_text(
+        yaml.safe_dump(custommetrics.prometheus_config(state.kwok_port, nodes, pki.ca_cert))
+    )
+    prom_port = processes.free_port()
+    prom = _start(
+        state,
+        "prometheus",
+        custommetrics.prometheus_argv(
+            custommetrics.prometheus_binary(), config, d / "prometheus", prom_port
+        ),
+    )
+    api.wait_http(f"http://127.0.0.1:{prom_port}/-/ready", prom, READY_TIMEOUT)
+    rules = d / "prometheus-adapter.yaml"
+    rules.write_text(yaml.safe_dump(custommetrics.adapter_config()))
+    port = processes.free_port()
+    argv = custommetrics.adapter_argv(
+        versions.adapter_binary(),
+        rules,
+        state.kubeconfig,
+        pki.metrics_server_cert,
+        pki.metrics_server_key,
+        port,
+        prom_port,
+    )
+    rec = _start(state, "prometheus-adapter", argv)
+    api.wait_http(f"https://127.0.0.1:{port}/healthz", rec, READY_TIMEOUT, api.admin_tls(pki))
+    for collection, obj in custommetrics.rbac():
+        client.apply(f"{collection}/{obj['metadata']['name']}", obj)
+    svc = custommetrics.service(port)
+    client.apply(
+        f"/api/v1/namespaces/{custommetrics.NAMESPACE}/services/{custommetrics.SERVICE}", svc
+    )
+    ca = base64.b64encode(pki.ca_cert.read_bytes()).decode()
+    for obj in custommetrics.api_services(port, ca):
+        path = f"/apis/apiregistration.k8s.io/v1/apiservices/{obj['metadata']['name']}"
+        client.apply(path, obj)
+
+        def check(path: str = path) -> tuple[bool, str]:
+            return metrics.available(client.get(path))
+
+        client.wait_until(
+            f"APIService {obj['metadata']['name']} Available",
+            check,
+            state.processes,
+            READY_TIMEOUT,
+        )
 
 
 def _write_kubeconfig(state: SandboxState, pki: certs.PKI) -> None:

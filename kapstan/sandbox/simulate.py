@@ -116,6 +116,7 @@ def set_usage(
     *,
     cpu: str | None = None,
     memory: str | None = None,
+    network: str | None = None,
 ) -> None:
     """Make every container of the pods matching ``selector`` use ``cpu`` / ``memory``.
 
@@ -123,12 +124,15 @@ def set_usage(
     created later too (an HPA's new replicas). A later call for the same namespace and
     selector replaces the earlier one. kwok computes the usage on each scrape; metrics-server
     (``up(metrics=True)``) shows it within one or two of its 10 s scrapes.
+
+    ``network``: bytes received per second by each container (e.g. "20Mi"), served per pod
+    as the custom metric ``network_receive_bytes_per_second`` (``up(custom_metrics=True)``).
     """
     labels = usage.parse_selector(selector)
     client = _client(state)
     try:
         rules = usage.read_rules(client.get(usage.object_path()))
-        rules = usage.merge_rule(rules, namespace, labels, cpu, memory)
+        rules = usage.merge_rule(rules, namespace, labels, cpu, memory, network)
         client.apply(usage.object_path(), usage.usage_object(rules))
     finally:
         client.close()

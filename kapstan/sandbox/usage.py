@@ -29,9 +29,12 @@ RULES_ANNOTATION = "kapstan.io/usage-rules"
 METRICS_PATH = "/metrics/nodes/{nodeName}/metrics/resource"
 # metrics-server reads this node annotation for the path to scrape (all nodes share kwok's port).
 METRICS_PATH_ANNOTATION = "metrics.k8s.io/resource-metrics-path"
-RESOURCES = ("cpu", "memory")
+# The third is no resource of Kubernetes': a per-pod bandwidth kwok serves for Prometheus
+# (``kapstan.sandbox.custommetrics``); kwok looks a usage up by any name.
+NETWORK = "network_receive_bytes_per_second"
+RESOURCES = ("cpu", "memory", NETWORK)
 
-_DEFAULTS = {"cpu": "1m", "memory": "1Mi"}
+_DEFAULTS = {"cpu": "1m", "memory": "1Mi", NETWORK: "0"}
 # Label keys and values as Kubernetes allows them; also keeps the CEL built below well-formed.
 _LABEL_KEY = re.compile(
     r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
@@ -107,17 +110,21 @@ def merge_rule(
     selector: dict[str, str],
     cpu: str | None,
     memory: str | None,
+    network: str | None = None,
 ) -> list[dict[str, Any]]:
     """``rules`` with the one for (namespace, selector) replaced by the new values, last."""
-    for name, value in (("cpu", cpu), ("memory", memory)):
+    for name, value in (("cpu", cpu), ("memory", memory), ("network", network)):
         if value is not None and not _QUANTITY.match(value):
             raise SandboxError(
                 f"simulated {name} usage {value!r} is not a quantity (e.g. '250m', '1', '64Mi')"
             )
-    if cpu is None and memory is None:
-        raise SandboxError("set_usage needs cpu=, memory= or both")
+    if cpu is None and memory is None and network is None:
+        raise SandboxError("set_usage needs cpu=, memory= or both (or network=)")
     kept = [r for r in rules if (r["namespace"], r["selector"]) != (namespace, selector)]
-    return [*kept, {"namespace": namespace, "selector": selector, "cpu": cpu, "memory": memory}]
+    rule = {"namespace": namespace, "selector": selector, "cpu": cpu, "memory": memory}
+    if network is not None:
+        rule[NETWORK] = network
+    return [*kept, rule]
 
 
 def metric_object() -> dict[str, Any]:

@@ -15,6 +15,10 @@ ETCD_VERSION = "v3.6.10"
 KWOK_VERSION = "v0.8.0"
 # v0.9.0, not v0.9.1: v0.9.1's go.mod asks for Go 1.26.10 and the build never fetches a toolchain.
 METRICS_SERVER_VERSION = "v0.9.0"
+# Custom metrics (``sandbox up --custom-metrics``), built only when asked for. Its module has
+# no replace directives, but the proxy refuses its version list, so ``go install @v`` (which
+# looks for a deprecation notice there) fails: it is built from a wrapper module instead.
+PROMETHEUS_ADAPTER_VERSION = "v0.12.0"
 
 KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
 
@@ -64,3 +68,9 @@ def binaries(root: Path | None = None) -> Binaries:
         kwok=base / f"kwok-{KWOK_VERSION}" / "kwok",
         metrics_server=base / f"metrics-server-{METRICS_SERVER_VERSION}" / "metrics-server",
     )
+
+
+def adapter_binary(root: Path | None = None) -> Path:
+    """Where the pinned prometheus-adapter lives in the cache (whether or not it is built)."""
+    base = root or cache_root()
+    return base / f"prometheus-adapter-{PROMETHEUS_ADAPTER_VERSION}" / "prometheus-adapter"
