@@ -30,7 +30,7 @@ from kapstan.actions.storeports import AppState, LogRuleEdits
 from kapstan.actions.templates import parsed
 from kapstan.errors import ClusterError, KapstanError
 from kapstan.kube import KubeClient
-from kapstan.logrules.collector import Scope, render_config
+from kapstan.logrules.collector import Scope, render_config, unused_rules
 from kapstan.logrules.objects import collector_objects, config_text
 from kapstan.logrules.rules import parse_rules, to_json
 from kapstan.logrules.targets import ServiceTarget, unmatched, workloads_of
@@ -172,6 +172,17 @@ def _render(
         for rule in rules
         if (missing := unmatched(rule, targets))
     ]
+    warned = {rule.name for rule in rules if unmatched(rule, targets)}
+    by_name = {rule.name: rule for rule in every}
+    for name in unused_rules(every, config):
+        if name in warned:
+            continue
+        why = (
+            "no service it selects has its files in an emptyDir volume"
+            if by_name[name].files
+            else "it selects no deployed service"
+        )
+        warnings.append(f"log rule {name!r} collects nothing: {why}")
     return rules, tuple(template_rules), config, tuple(warnings)
 
 

@@ -63,8 +63,11 @@ def render_config(
     for rule in rules:
         exporter = _exporter_id(rule, names, exporters)
         for target in selected(rule, targets):
+            config = _receiver(rule, target, scope)
+            if not config["include"]:
+                continue  # files in no emptyDir of this service: nothing to read (warned)
             receiver = f"{RECEIVER_TYPE}/{rule.name}.{target.app}.{target.service}"
-            receivers[receiver] = _receiver(rule, target, scope)
+            receivers[receiver] = config
             feeds.setdefault(exporter, []).append(receiver)
     pipelines = {
         f"logs/{exporter.partition('/')[2]}": {
@@ -240,6 +243,7 @@ def _quote(text: str) -> str:
 
 
 def unused_rules(rules: Sequence[LogRule], config: Mapping[str, Any]) -> list[str]:
-    """The names of rules that became no receiver (they select no deployed service)."""
+    """The names of rules that became no receiver: they select no deployed service, or
+    their files are in no emptyDir volume of the services they select."""
     used = {r.partition("/")[2].split(".")[0] for r in config.get("receivers", {})}
     return [r.name for r in rules if r.name not in used]

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kapstan.errors import InputError, TemplateError
-from kapstan.logrules.collector import Scope, render_config
+from kapstan.logrules.collector import Scope, render_config, unused_rules
 from kapstan.logrules.objects import CONFIG_HASH_ANNOTATION, collector_objects
 from kapstan.logrules.rules import parse_rules, to_json
 from kapstan.logrules.targets import ServiceTarget, Workload, workloads_of
@@ -245,3 +247,59 @@ def test_the_objects_roll_when_the_config_changes() -> None:
         return str(objs[2]["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION])
 
     assert digest(one) != digest(two)
+
+
+NAMES = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
+PATTERNS = st.sampled_from(["ERROR", "^\\d{4}-", "GET /healthz", "(WARN|ERROR) [a-z]+", "x{2,3}"])
+DESTINATIONS = st.sampled_from(
+    [
+        {"otlp": {"endpoint": "c:4317", "protocol": "grpc"}},
+        {"loki": {"endpoint": "http://loki:3100"}},
+        {"http": {"endpoint": "https://h/v1/logs", "encoding": "json"}},
+        {"kafka": {"brokers": ["k:9092"], "encoding": "raw"}},
+        {"elasticsearch": {"endpoints": ["http://es:9200"]}},
+        FILE,
+    ]
+)
+
+
+@st.composite
+def written_rules(draw: st.DrawFn) -> dict[str, Any]:
+    rule: dict[str, Any] = {"name": draw(NAMES)}
+    for key in ("services", "containers"):
+        if draw(st.booleans()):
+            rule[key] = draw(st.lists(NAMES, min_size=1, max_size=3))
+    if draw(st.booleans()):
+        rule["files"] = ["/var/log/app/*.log"]
+    elif draw(st.booleans()):
+        rule["streams"] = [draw(st.sampled_from(["stdout", "stderr"]))]
+    for key in ("include", "exclude"):
+        if draw(st.booleans()):
+            rule[key] = draw(st.lists(PATTERNS, min_size=1, max_size=2))
+    if draw(st.booleans()):
+        rule["multiline"] = {"firstLine": draw(PATTERNS)}
+    rule["to"] = draw(DESTINATIONS)
+    return rule
+
+
+@settings(max_examples=50, deadline=None)
+@given(written_rules())
+def test_any_rule_reads_back_the_same_and_renders(rule: dict[str, Any]) -> None:
+    (parsed,) = parse([rule])
+    assert parse([to_json(parsed)]) == (parsed,)
+    target = ServiceTarget("shop", "api", (Workload("Deployment", "api", ("app",)),))
+    config = render_config([parsed], [target], Scope("dev", "ns"))
+    for receiver in config["receivers"].values():
+        assert receiver["operators"][-3:] == [
+            {"type": "add", "field": 'resource["service.name"]', "value": "api"},
+            {"type": "add", "field": 'resource["kapstan.application"]', "value": "shop"},
+            {"type": "add", "field": 'resource["kapstan.environment"]', "value": "dev"},
+        ]
+
+
+def test_a_files_rule_outside_every_emptydir_reads_nothing_and_is_named() -> None:
+    (rule,) = parse([{"name": "f", "files": ["/data/app.log"], "to": FILE}])
+    target = ServiceTarget("shop", "api", (Workload("Deployment", "api", ("app",)),))
+    config = render_config([rule], [target], Scope("dev", "ns"))
+    assert config["receivers"] == {} and config["service"]["pipelines"] == {}
+    assert unused_rules([rule], config) == ["f"]
