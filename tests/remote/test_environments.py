@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kapstan.cli.exitcodes import ExitCode
@@ -151,3 +153,33 @@ def test_quota_through_the_server_reads_and_refuses_as_locally(cli: Cli) -> None
     again_local, again_remote = cli.both("env", "quota", "show", "dev", "--no-live", "-o", "json")
     assert again_remote.out == again_local.out
     assert '"pods": "5"' in again_remote.out and '"cpu": "100m"' in again_remote.out
+
+
+LOG_RULES = """\
+- name: errors
+  services: [web]
+  include: ['ERROR']
+  to: {otlp: {endpoint: 'collector:4317'}}
+"""
+
+
+def test_log_rules_through_the_server_show_as_locally(cli: Cli, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(LOG_RULES.replace("'ERROR'", "'(?<=E)RROR'"))
+    bad = cli.remote("env", "logs", "set", "dev", rules)
+    assert bad.code != 0 and f"{rules}:1:3: log rule 'errors': field 'include'" in bad.err
+    rules.write_text(LOG_RULES)
+    refused = cli.remote("env", "logs", "set", "dev", rules, user="dana")
+    assert refused.code != 0 and "needs an administrator or its admin role" in refused.err
+    stored = cli.remote("env", "logs", "set", "dev", rules)
+    assert stored.code == 0, stored.err
+    assert "warning: log rule 'errors': web selects no deployed service" in stored.out
+    local, remote = cli.both("env", "logs", "show", "dev", "-o", "json")
+    assert local.code == remote.code == 0, remote.err
+    assert remote.out == local.out
+    assert remote.json()["rules"][0]["include"] == ["ERROR"]
+    cleared = cli.remote("env", "logs", "clear", "dev")
+    assert (
+        cleared.code == 0
+        and cli.local("env", "logs", "show", "dev", "-o", "json").json()["rules"] == []
+    )
