@@ -16,7 +16,7 @@ import io
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,25 @@ def world(
     sandbox_cluster: sandbox.SandboxState, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     """Deployed once; returned when web's HPA has scaled to its maximum on the usage."""
+
+    def usage(namespace: str) -> None:
+        # Set before the pods exist: they use 400m of their 100m request from the start.
+        sandbox.set_usage(sandbox_cluster, namespace, "app=web", cpu="400m", memory="40Mi")
+
+    with deployed(sandbox_cluster, tmp_path_factory, FILES, usage) as world:
+        wait_scaled(world, "web", 3)
+        yield world
+
+
+@contextlib.contextmanager
+def deployed(
+    sandbox_cluster: sandbox.SandboxState,
+    tmp_path_factory: pytest.TempPathFactory,
+    files: dict[str, str],
+    usage: Callable[[str], None],
+) -> Iterator[World]:
+    """Template ``files`` deployed as application APP through the API, in a new namespace
+    whose simulated usage ``usage(namespace)`` sets before the deploy."""
     home = tmp_path_factory.mktemp("autoscaling")
     path = migrated_sqlite(home / "kapstan.db")
     key = generate_key()
@@ -152,7 +171,7 @@ def world(
         )
         store.create_user("root", password=None, admin=True)
         token = store.create_token("root")[0]
-        store.save_template_version(APP, FILES, parse_template(FILES).digest, author="setup")
+        store.save_template_version(APP, files, parse_template(files).digest, author="setup")
         store.create_application(
             APP,
             template=APP,
@@ -161,8 +180,7 @@ def world(
             config="live",
             config_version=None,
         )
-        # Set before the pods exist: they use 400m of their 100m request from the start.
-        sandbox.set_usage(sandbox_cluster, namespace, "app=web", cpu="400m", memory="40Mi")
+        usage(namespace)
         done = client.post(
             f"/api/v1/applications/{APP}/deploy",
             json={"timeout": 120},
@@ -170,18 +188,17 @@ def world(
             headers={"Authorization": f"Bearer {token}"},
         )
         assert done.json()["status"] == "succeeded", done.text
-        world = World(client, token, str(path), namespace, sandbox_cluster.kubeconfig)
-        _wait_scaled(world)
-        yield world
+        yield World(client, token, str(path), namespace, sandbox_cluster.kubeconfig)
 
 
-def _wait_scaled(world: World) -> None:
-    deadline = time.monotonic() + SCALE_WAIT
+def wait_scaled(world: World, hpa: str, replicas: int, timeout: float = SCALE_WAIT) -> None:
+    """Until the HPA wants ``replicas`` and sees them (bounded: it fails naming its status)."""
+    deadline = time.monotonic() + timeout
     while True:
-        status = world.hpa("web").get("status") or {}
-        if status.get("desiredReplicas") == 3 and status.get("currentReplicas") == 3:
+        status = world.hpa(hpa).get("status") or {}
+        if status.get("desiredReplicas") == replicas and status.get("currentReplicas") == replicas:
             return
-        assert time.monotonic() < deadline, f"web's HPA did not scale to 3: {status}"
+        assert time.monotonic() < deadline, f"{hpa}'s HPA did not scale to {replicas}: {status}"
         time.sleep(1)
 
 
