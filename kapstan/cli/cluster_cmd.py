@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from kapstan.cli.backend import open_backend
-from kapstan.cli.common import OutputOpt, author
+from kapstan.cli.common import OutputOpt, author, timeout_option
 from kapstan.cli.output import Format, print_data, print_rows
 
 KubeconfigOpt = typer.Option(
@@ -74,7 +74,7 @@ def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
 def show(
     ctx: typer.Context,
     name: str,
-    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the cluster."),
+    timeout: float = timeout_option("10s", "the cluster's answers"),
     output: Format = OutputOpt,
 ) -> None:
     """Cluster NAME read live: version, latency, nodes, pods, component health, apps."""
