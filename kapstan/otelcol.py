@@ -118,13 +118,19 @@ def _generate(builder: Path, work: Path, log: Path) -> None:
 
 def validate(binary: Path, config_file: Path) -> None:
     """InputError with the collector's own words when it refuses ``config_file``."""
-    done = subprocess.run(
-        [str(binary), "validate", f"--config={config_file}"],
-        capture_output=True,
-        text=True,
-        timeout=VALIDATE_TIMEOUT,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [str(binary), "validate", f"--config={config_file}"],
+            capture_output=True,
+            text=True,
+            timeout=VALIDATE_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildError(
+            f"`{binary} validate` did not answer in {VALIDATE_TIMEOUT:.0f} s; is it the "
+            "collector kapstan.otelcol built?"
+        ) from None
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise InputError(
