@@ -1,5 +1,6 @@
 """Benchmark: time from ``sandbox up`` (cached binaries) to a Ready cluster, and its memory,
-without and with the optional parts (``--metrics``: metrics-server behind the aggregator).
+without and with the optional parts (``--metrics``: metrics-server behind the aggregator;
+``--custom-metrics``: also Prometheus and prometheus-adapter on custom.metrics.k8s.io).
 
 Peer in the same run: ``kubectl get nodes`` round trip against the fresh sandbox, so the
 figure for Kapstan's own start-up can be read against the cost of one real client call.
@@ -18,7 +19,12 @@ from dataclasses import dataclass, field
 
 from kapstan import sandbox
 
-SETUPS = {"default": False, "--metrics": True}
+# label -> (metrics, custom_metrics), as ``sandbox up`` takes them
+SETUPS = {
+    "default": (False, False),
+    "--metrics": (True, False),
+    "--metrics --custom-metrics": (True, True),
+}
 
 
 @dataclass
@@ -29,9 +35,12 @@ class Figures:
     kubectl: list[float] = field(default_factory=list)
 
 
-def _one(name: str, nodes: int, metrics: bool, kubectl: str, out: Figures) -> None:
+def _one(name: str, nodes: int, parts: tuple[bool, bool], kubectl: str, out: Figures) -> None:
+    metrics, custom = parts
     t0 = time.perf_counter()
-    state = sandbox.up(name, nodes=nodes, progress=lambda _m: None, metrics=metrics)
+    state = sandbox.up(
+        name, nodes=nodes, progress=lambda _m: None, metrics=metrics, custom_metrics=custom
+    )
     out.ups.append(time.perf_counter() - t0)
     try:
         time.sleep(3)  # let controllers settle before reading memory
@@ -58,8 +67,8 @@ def main() -> None:
     kubectl = str(sandbox.ensure_binaries().kubectl)
     figures = {label: Figures() for label in SETUPS}
     for i in range(args.runs):
-        for label, metrics in SETUPS.items():
-            _one(f"bench-{i}", args.nodes, metrics, kubectl, figures[label])
+        for label, parts in SETUPS.items():
+            _one(f"bench-{i}", args.nodes, parts, kubectl, figures[label])
     print(f"runs: {args.runs} per set-up, nodes: {args.nodes}")
     for label, f in figures.items():
         up = statistics.median(f.ups)
@@ -75,8 +84,10 @@ def main() -> None:
         print(
             f"  peer: kubectl get nodes:   median {peer:.2f} s (up = {up / peer:.0f}x one kubectl call)"
         )
-    extra = statistics.median(figures["--metrics"].ups) - statistics.median(figures["default"].ups)
-    print(f"--metrics adds {extra:+.2f} s to the median start-up")
+    base = statistics.median(figures["default"].ups)
+    for label in list(SETUPS)[1:]:
+        extra = statistics.median(figures[label].ups) - base
+        print(f"{label} adds {extra:+.2f} s to the median start-up")
 
 
 if __name__ == "__main__":
