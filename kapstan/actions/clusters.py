@@ -234,9 +234,9 @@ def server_of(env: Environment) -> str:
     cluster); its file and context when that cannot be read."""
     if env.cluster_kubeconfig is not None:
         try:
-            data = yaml.safe_load(env.cluster_kubeconfig.reveal())
+            data = load_data(env.cluster_kubeconfig.reveal(), f"cluster {env.cluster}")[0]
             return str(data["clusters"][0]["cluster"]["server"]).rstrip("/")
-        except (KapstanError, KeyError, IndexError, TypeError, yaml.YAMLError):
+        except (KapstanError, KeyError, IndexError, TypeError):
             return f"cluster {env.cluster}"
     try:
         return kubeconfigs.load(env.kubeconfig, env.context).server.rstrip("/")
