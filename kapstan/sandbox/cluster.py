@@ -411,7 +411,7 @@ def start_custom_metrics(state: SandboxState, progress: Progress = print) -> Non
         _start_custom_metrics(state, certs.paths(Path(state.directory) / "pki"), client)
     finally:
         client.close()
-    state.save()
+        state.save()  # even half-started: `down` stops only the processes the state names
 
 
 def _start_custom_metrics(state: SandboxState, pki: certs.PKI, client: api.SandboxClient) -> None:
