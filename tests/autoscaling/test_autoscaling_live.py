@@ -32,7 +32,7 @@ from kapstan.client import decode
 from kapstan.kube import KubeObject, connect
 from kapstan.schemas import ServiceStatusOut
 from kapstan.store.crypto import generate_key
-from kapstan.templates.parser import parse_template
+from tests.liveworld import isolate, seed
 from tests.sqlitestores import migrated_sqlite
 
 pytestmark = pytest.mark.cluster
@@ -155,31 +155,9 @@ def deployed(
     namespace = f"hpa-{uuid.uuid4().hex[:8]}"
     app = create_app(str(path), environ={"KAPSTAN_SECRET_KEY": key}, shutdown_wait=10.0)
     with pytest.MonkeyPatch.context() as patch, TestClient(app) as client:
-        patch.setenv("KAPSTAN_SECRET_KEY", key)
-        patch.setenv("KAPSTAN_USER", "root")
-        patch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-        for name in ("KAPSTAN_DB", "KAPSTAN_SERVER", "KAPSTAN_TOKEN", "KAPSTAN_SECRET_KEY_FILE"):
-            patch.delenv(name, raising=False)
+        isolate(patch, home, key)
         store = app.state.kapstan.store
-        store.create_config("live", {}, author="setup")
-        store.create_environment(
-            "live",
-            kubeconfig=str(sandbox_cluster.kubeconfig),
-            context=None,
-            namespace=namespace,
-            config="live",
-        )
-        store.create_user("root", password=None, admin=True)
-        token = store.create_token("root")[0]
-        store.save_template_version(APP, files, parse_template(files).digest, author="setup")
-        store.create_application(
-            APP,
-            template=APP,
-            template_version=1,
-            environment="live",
-            config="live",
-            config_version=None,
-        )
+        token = seed(store, APP, files, str(sandbox_cluster.kubeconfig), namespace)
         usage(namespace)
         done = client.post(
             f"/api/v1/applications/{APP}/deploy",

@@ -24,7 +24,7 @@ from kapstan.kube import KubeObject, connect
 from kapstan.render.labels import APP_LABEL, SERVICE_LABEL
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
-from kapstan.templates.parser import parse_template
+from tests.liveworld import isolate, seed
 from tests.web.test_browser import serving
 
 APP = "duo"
@@ -112,31 +112,9 @@ def world(
     namespace = f"daytwo-{uuid.uuid4().hex[:8]}"
     app = create_app(db, environ={"KAPSTAN_SECRET_KEY": key}, shutdown_wait=10.0)
     with pytest.MonkeyPatch.context() as patch, serving(app) as port:
-        patch.setenv("KAPSTAN_SECRET_KEY", key)
-        patch.setenv("KAPSTAN_USER", "root")
-        patch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-        for name in ("KAPSTAN_DB", "KAPSTAN_SERVER", "KAPSTAN_TOKEN", "KAPSTAN_SECRET_KEY_FILE"):
-            patch.delenv(name, raising=False)
+        isolate(patch, home, key)
         store = app.state.kapstan.store
-        store.create_config("live", {}, author="setup")
-        store.create_environment(
-            "live",
-            kubeconfig=str(sandbox_cluster.kubeconfig),
-            context=None,
-            namespace=namespace,
-            config="live",
-        )
-        store.create_user("root", password=None, admin=True)
-        token = store.create_token("root")[0]
-        store.save_template_version(APP, FILES, parse_template(FILES).digest, author="setup")
-        store.create_application(
-            APP,
-            template=APP,
-            template_version=1,
-            environment="live",
-            config="live",
-            config_version=None,
-        )
+        token = seed(store, APP, FILES, str(sandbox_cluster.kubeconfig), namespace)
         base = f"http://127.0.0.1:{port}"
         done = httpx2.post(
             f"{base}/api/v1/applications/{APP}/deploy",

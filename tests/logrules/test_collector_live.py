@@ -9,8 +9,6 @@ lines."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -21,7 +19,6 @@ from typing import Any
 import pytest
 
 from kapstan import otelcol, sandbox
-from kapstan.cli.main import main
 from kapstan.kube import connect
 from kapstan.logrules.collector import Scope, render_config
 from kapstan.logrules.objects import COLLECTOR_NAME, CONFIG_FILE, CONFIG_HASH_ANNOTATION
@@ -30,6 +27,7 @@ from kapstan.logrules.targets import ServiceTarget, workloads_of
 from kapstan.sandbox import podlogs
 from kapstan.store.crypto import generate_key
 from tests.cluster.kube_helpers import wait_for
+from tests.liveworld import kapstan, ok
 from tests.logrules.collectorrun import records, run_collector
 
 pytestmark = pytest.mark.cluster
@@ -74,19 +72,6 @@ class LogEnv:
     folder: Path
     set_output: str  # `env logs set` before web was deployed
     deploy_output: str  # the deploy of web that followed
-
-
-def kapstan(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def ok(*args: str | Path) -> str:
-    code, out, err = kapstan(*args)
-    assert code == 0, (args, out, err)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -5,21 +5,18 @@ reported naming service and object, and clearing (the objects go)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from kapstan import sandbox
-from kapstan.cli.main import main
 from kapstan.kube import KubeClient, connect
 from kapstan.store.crypto import generate_key
 from tests.cluster.kube_helpers import wait_for
+from tests.liveworld import kapstan, ok
 
 pytestmark = pytest.mark.cluster
 
@@ -97,20 +94,6 @@ spec:
 class QuotaEnv:
     namespace: str
     kubeconfig: str
-
-
-def kapstan(*args: str | Path) -> tuple[int, str, str]:
-    """``kapstan ARGS`` in process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def ok(*args: str | Path) -> str:
-    code, out, err = kapstan(*args)
-    assert code == 0, (args, out, err)
-    return out
 
 
 @pytest.fixture(scope="module")
