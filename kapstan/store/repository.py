@@ -33,6 +33,7 @@ from kapstan.store.operations import OperationStore
 from kapstan.store.passwords import Passwords
 from kapstan.store.revisions import RevisionStore
 from kapstan.store.roles import RoleStore
+from kapstan.store.rollouts import RolloutStore
 from kapstan.store.sessions import ConsoleSessionStore
 from kapstan.store.shared import SharedReads
 from kapstan.store.templates import TemplateStore
@@ -59,6 +60,7 @@ class Store(
     DeletionStore,
     HookClaimStore,
     DriftStore,
+    RolloutStore,
 ):
     """Kapstan's objects (templates to locks) and who may change them (users to approvals)."""
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     MetaData,
@@ -383,3 +384,71 @@ class DriftRow(Base):
     diff: Mapped[str] = mapped_column(Text)  # secrets redacted
     fields: Mapped[list[str]] = mapped_column(JSON)
     healed_by_operation_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))
+
+
+class RolloutPlanRow(Base):
+    """A named rollout plan: the canary, a soak time, then the rest, at most ``parallel``
+    at once."""
+
+    __tablename__ = "rollout_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(NAME, unique=True)
+    canary: Mapped[str] = mapped_column(NAME)
+    then: Mapped[list[str]] = mapped_column(JSON)  # the environments after the canary, in order
+    soak: Mapped[float] = mapped_column(Float)  # seconds
+    parallel: Mapped[int]
+    rollback_on_failure: Mapped[bool]
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RolloutRow(Base):
+    """One rollout of an application's template version over several environments."""
+
+    __tablename__ = "rollouts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('waiting-approval', 'running', 'done', 'failed')", name="known_status"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application: Mapped[str] = mapped_column(NAME, index=True)  # the source
+    template: Mapped[str] = mapped_column(NAME)
+    template_version: Mapped[int]
+    plan: Mapped[str | None] = mapped_column(NAME)
+    soak: Mapped[float] = mapped_column(Float)
+    parallel: Mapped[int]
+    rollback_on_failure: Mapped[bool]
+    timeout: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(24))
+    error: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RolloutTargetRow(Base):
+    """One environment of a rollout, in order (``position`` 0 is the canary), and its state."""
+
+    __tablename__ = "rollout_targets"
+    __table_args__ = (
+        UniqueConstraint("rollout_id", "position"),
+        CheckConstraint(
+            "state IN ('pending', 'deploying', 'soaking', 'done', 'failed', 'rolled-back')",
+            name="known_state",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rollout_id: Mapped[int] = mapped_column(ForeignKey("rollouts.id"), index=True)
+    position: Mapped[int]
+    environment: Mapped[str] = mapped_column(NAME)
+    application: Mapped[str] = mapped_column(NAME)  # the promoted application there
+    state: Mapped[str] = mapped_column(String(16))
+    approval_id: Mapped[int | None]
+    operation_id: Mapped[int | None]
+    rollback_operation_id: Mapped[int | None]
+    created_app: Mapped[bool] = mapped_column(server_default=false())
+    previous_template_version: Mapped[int | None]
+    error: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
