@@ -30,7 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 import yaml
 
 from kapstan.actions.storeports import ClusterEdits, ClusterReads
-from kapstan.errors import ClusterError, InputError, KapstanError, NotFoundError
+from kapstan.errors import ClusterError, ConflictError, InputError, KapstanError, NotFoundError
 from kapstan.kube import KubeClient, RetryPolicy, connect
 from kapstan.kube import config as kubeconfigs
 from kapstan.model.records import Cluster, Environment
@@ -138,7 +138,14 @@ def add_cluster(
 
 
 def remove_cluster(store: ClusterEdits, name: str, *, author: str, via: str) -> None:
-    """Forget cluster ``name``; refused (ConflictError naming them) while environments use it."""
+    """Forget cluster ``name``; refused (ConflictError naming them) while environments use it,
+    and for a cluster Kapstan created (forgetting it would leave it running, unowned)."""
+    created = store.get_cluster(name).sandbox
+    if created is not None:
+        raise ConflictError(
+            f"cluster {name} was created by Kapstan (sandbox {created}): `kapstan cluster "
+            f"delete {name}` stops it and forgets it"
+        )
     store.remove_cluster(name)
     store.audit(author, "cluster.remove", kind="cluster", name=name, details={"via": via})
 

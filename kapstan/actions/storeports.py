@@ -162,6 +162,7 @@ class ClusterWrites(Protocol):
         context: str | None,
         server: str,
         created_by: str,
+        sandbox: str | None = None,
     ) -> Cluster: ...
 
     def remove_cluster(self, name: str) -> None: ...

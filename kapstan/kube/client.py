@@ -26,7 +26,7 @@ from kapstan.errors import (
     ClusterUnavailableError,
     ClusterUnknownKindError,
 )
-from kapstan.kube import config, logstreams, objects, retries, watches
+from kapstan.kube import config, drain, logstreams, objects, retries, watches
 from kapstan.kube.connection import Connection
 from kapstan.kube.resources import KubeObject, describe, resource_class
 from kapstan.kube.retries import RetryPolicy
@@ -305,3 +305,25 @@ class KubeClient(Connection):
             return False, f"GET {path} on pod {pod}:{port} failed: {type(exc).__name__}"
         ok = 200 <= response.status_code < 400
         return ok, f"GET {path} on pod {pod}:{port} answered HTTP {response.status_code}"
+
+    def evict(self, namespace: str, pod: str) -> str | None:
+        """Evict ``pod`` (policy/v1 Eviction): None once the apiserver accepted it (or the
+        pod is gone); the apiserver's reason while a PodDisruptionBudget forbids it (429).
+        Only that answer is returned: an overloaded apiserver's 429 is retried as any."""
+        url = f"/api/v1/namespaces/{namespace}/pods/{pod}/eviction"
+
+        def post() -> str | None:
+            response = self._http.post(url, json=drain.eviction(namespace, pod))
+            if response.status_code == 404:
+                return None
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            refused = drain.refusal(response.status_code, body if isinstance(body, dict) else {})
+            if refused is not None:
+                return refused
+            response.raise_for_status()
+            return None
+
+        return self.call(f"evict Pod {namespace}/{pod}", post)
