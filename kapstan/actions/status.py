@@ -84,18 +84,19 @@ def app_status(
     *,
     clients: Connector = connect,
     rendered_app: RenderedAppVersion | None = None,
+    timeout: float = 30,
 ) -> list[ServiceStatus]:
     """Per service: its last revision, live readiness and health, whether it drifted, and
     what its autoscaler (HPA) decided and why.
 
     ``rendered_app``: ``app`` already rendered at its current versions (a page that shows it
-    several ways renders it once).
+    several ways renders it once). ``timeout``: seconds each request to the cluster may take.
     """
     version = rendered_app or render_application(store, app)
     env = store.get_environment(version.environment)
     out: list[ServiceStatus] = []
     drift = {d.service: d.drifted for d in store.list_drift(app)}
-    with environment_client(env, clients) as cluster:
+    with environment_client(env, clients, timeout=timeout) as cluster:
         for name, rendered in version.rendered.services.items():
             latest = store.latest_revision(app, name, status=None)
             healths: list[Health] = []

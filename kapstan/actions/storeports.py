@@ -600,3 +600,16 @@ class LogRuleEdits(AppState, EnvironmentWrites, LogRuleWrites, AuditLog, Protoco
 @runtime_checkable
 class QuotaEdits(AppState, EnvironmentWrites, QuotaWrites, AuditLog, Protocol):
     """An environment's quota set or cleared: applied to its namespace, audited."""
+
+
+@runtime_checkable
+class OperationHistory(Protocol):
+    """An application's last operations, newest first (without their events), read."""
+
+    def list_operations(self, app: str, limit: int = 20) -> list[Operation]: ...
+
+
+@runtime_checkable
+class InstanceReads(StatusReads, OperationHistory, Protocol):
+    """An application's instances in every environment: versions, live status, the last
+    drift check and the last operation of each (``actions.instances``)."""

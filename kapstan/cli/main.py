@@ -48,6 +48,7 @@ def _app(root: typer.Typer) -> None:
         delete_cmd,  # delete
         deploy_cmd,  # plan, deploy, rollback, status, operation
         drift_cmd,  # drift
+        instances_cmd,  # instances: the app in every environment
     )
 
     root.add_typer(app_cmd.app, name="app")

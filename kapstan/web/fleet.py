@@ -3,6 +3,9 @@
 /ui/clusters          nodes Ready, pods by phase, applications healthy, per cluster
 /ui/clusters/{name}   one cluster: version, latency, nodes, checks, environments, apps
 
+The overview also lists each application family, linked to its page in every environment
+(``instances``).
+
 Read as ``kapstan cluster show`` reads (``kapstan.actions.clusterviews``), each cluster in
 bounded time; a cluster that cannot be reached is shown with the reason. Only the clusters
 the viewer may see (an administrator, or a viewer of an environment on it).
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from kapstan.actions import clusterviews
+from kapstan.actions import clusterviews, instances
 from kapstan.api.routers.clusters import visible_environments
 from kapstan.errors import NotFoundError
 from kapstan.web.common import PageRoute, ViewerDep, render
@@ -32,7 +35,9 @@ def fleet_page(request: Request, viewer: ViewerDep) -> Response:
             continue
         names.append(cluster.name)
     reports = clusterviews.fleet(caller.store, names, timeout=TIMEOUT)  # only those shown
-    return render(request, "clusters.html", reports=reports)
+    # Each application family (a template's applications), linked to its instances page.
+    families = instances.families(caller.store, caller.environments_allowing("view"))
+    return render(request, "clusters.html", reports=reports, families=families)
 
 
 @router.get("/clusters/{name}")

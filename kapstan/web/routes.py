@@ -8,6 +8,7 @@
 /ui/approvals                    pending and recent approvals, approve/reject (``approvals``)
 /ui/audit                        the audit log (``auditlog``)
 /ui/clusters[/NAME]              the fleet: every cluster's health, one cluster (``fleet``)
+/ui/apps/NAME/instances          the application in every environment (``instances``)
 /ui/environments/NAME/quota      an environment's quota, used now; set or clear it (``quotas``)
 """
 
@@ -33,6 +34,7 @@ from kapstan.web import (
     daytwo,
     deletions,
     fleet,
+    instances,
     operations,
     quotas,
 )
@@ -48,7 +50,18 @@ from kapstan.web.common import (
 from kapstan.web.sessions import COOKIE, LOGIN_COOKIE, same_token
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
-for group in (apps, operations, catalog, approvals, auditlog, deletions, fleet, daytwo, quotas):
+for group in (
+    apps,
+    operations,
+    catalog,
+    approvals,
+    auditlog,
+    deletions,
+    fleet,
+    daytwo,
+    quotas,
+    instances,
+):
     router.include_router(group.router)
 
 

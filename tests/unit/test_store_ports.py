@@ -133,12 +133,16 @@ PortsTuple = tuple[
     ports.Drifting,
     ports.Healing,
     ports.StatusReads,
+    ports.OperationHistory,
+    ports.InstanceReads,
 ]
 
 
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
+        store,
         store,
         store,
         store,

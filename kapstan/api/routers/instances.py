@@ -1,0 +1,36 @@
+"""``GET /api/v1/applications/{app}/instances``: the application in every environment.
+
+The instances are the applications of the same template (``kapstan.actions.instances``),
+in the environments the caller may view only: an instance elsewhere is left out, never
+named. The application asked for must itself be viewable.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from kapstan.actions import instances
+from kapstan.api.auth import CallerDep
+from kapstan.api.state import clusters_of
+from kapstan.schemas.instances import InstancesOut
+
+router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
+
+
+@router.get("/{app}/instances")
+def app_instances(
+    request: Request, caller: CallerDep, app: str, lineage: bool = False, timeout: float = 10.0
+) -> InstancesOut:
+    """Each instance's versions, live health, drift and last operation; every cluster read
+    at once within ``timeout`` seconds (1 to 30). ``lineage``: only ``app``'s promotion
+    line (its name plus ``-<environment>`` suffixes), not the whole family."""
+    caller.application(app, "view")
+    view = instances.app_instances(
+        caller.store,
+        app,
+        lineage=lineage,
+        environments=caller.environments_allowing("view"),
+        timeout=min(max(timeout, 1.0), 30.0),
+        clients=clusters_of(request).connect,
+    )
+    return InstancesOut.model_validate(instances.instances_data(view))
