@@ -21,6 +21,7 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kapstan.actions.clusters import connect_cluster, read_kubeconfig
 from kapstan.actions.providers import ClusterProvider, NodeShape
@@ -434,3 +435,26 @@ def _owner_name(kube: KubeClient, namespace: str, owner: tuple[str, str]) -> str
         if parent is not None:
             return f"{parent[0]} {parent[1]}"
     return f"{kind} {name}"
+
+
+def node_data(node: NodeState) -> dict[str, Any]:
+    """A node as plain data (``cluster nodes -o json``, the API)."""
+    return {
+        "name": node.name,
+        "ready": node.ready,
+        "cordoned": node.cordoned,
+        "capacity": dict(node.capacity),
+        "pods": node.pods,
+    }
+
+
+def removal_data(removal: Removal) -> dict[str, Any]:
+    """A removed node and what moved, as plain data."""
+    return {
+        "node": removal.node,
+        "moved": [
+            {"pod": m.pod, "owner": m.owner, "replacement": m.replacement, "node": m.node}
+            for m in removal.moved
+        ],
+        "kept": [{"pod": pod, "reason": why} for pod, why in removal.kept],
+    }

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 
 from kapstan.actions.memo import Lru
+from kapstan.actions.providers import ClusterProvider
 from kapstan.api.authcache import AccessCache
 from kapstan.api.clusters import Clusters
 from kapstan.api.flows.nonces import NonceCache
@@ -46,6 +47,8 @@ class ApiState:
     store: Store | None = None
     runner: OperationRunner | None = None
     drift: DriftChecker | None = None  # the periodic drift check (``api.driftchecks``)
+    # Where `cluster create` and node changes go; None: local sandboxes (api.routers.clusters).
+    cluster_provider: ClusterProvider | None = None
 
     def open(self) -> None:
         self.store = Store.open(self.store_url, environ=self.environ)

@@ -7,10 +7,12 @@ kubeconfig: the store keeps it encrypted and decrypts it only to build a client.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author, timeout_option
@@ -19,6 +21,7 @@ from kapstan.cli.output import Format, print_data, print_rows
 KubeconfigOpt = typer.Option(
     ..., "--kubeconfig", help="Kubeconfig file; its content is stored encrypted."
 )
+NodesArg = typer.Argument(None, help="The nodes to remove (default: the least busy).")
 app = typer.Typer(help="Clusters: registered Kubernetes APIs, read live.", no_args_is_help=True)
 
 
@@ -106,6 +109,192 @@ def remove(ctx: typer.Context, name: str) -> None:
             store = backend.local_store("cluster remove")
             clusters.remove_cluster(store, name, author=author(), via="cli")
     print(f"cluster {name} removed")
+
+
+def _provider() -> Any:
+    """The provider of clusters this CLI creates: local sandboxes, start-up steps on stderr."""
+    from kapstan.sandbox.provider import SandboxProvider
+
+    return SandboxProvider(progress=lambda message: print(message, file=sys.stderr))
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    name: str,
+    nodes: int = typer.Option(3, "--nodes", help="How many nodes to start with."),
+    metrics: bool = typer.Option(False, "--metrics", help="Serve metrics.k8s.io (kubectl top)."),
+    output: Format = OutputOpt,
+) -> None:
+    """Create cluster NAME: a sandbox control plane on this machine, registered as NAME."""
+    from kapstan.actions import clusterlife, clusterviews
+
+    with open_backend(ctx) as backend:
+        if backend.client is not None:
+            body = {"name": name, "nodes": nodes, "metrics": metrics}
+            data = backend.client.post(_path("clusters", "create"), body)
+        else:
+            store = backend.local_store("cluster create")
+            found = clusterlife.create_cluster(
+                store, _provider(), name, nodes=nodes, metrics=metrics, author=author(), via="cli"
+            )
+            data = clusterviews.cluster_data(found, [])
+    print_data(data, output, f"cluster {name} created ({data['server']}, {nodes} nodes)")
+
+
+@app.command()
+def delete(ctx: typer.Context, name: str) -> None:
+    """Stop cluster NAME (one Kapstan created) and forget it; refused while environments use it."""
+    from kapstan.actions import clusterlife
+
+    with open_backend(ctx) as backend:
+        if backend.client is not None:
+            backend.client.delete(_path("clusters", name, "sandbox"))
+        else:
+            store = backend.local_store("cluster delete")
+            clusterlife.delete_cluster(store, _provider(), name, author=author(), via="cli")
+    print(f"cluster {name} deleted")
+
+
+class _NodesGroup(TyperGroup):
+    """``cluster nodes NAME`` is ``cluster nodes list NAME``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+nodes_app = typer.Typer(
+    cls=_NodesGroup,
+    help="A cluster's nodes: list (`cluster nodes NAME`), add, remove (cordon and drain first).",
+    no_args_is_help=True,
+)
+app.add_typer(nodes_app, name="nodes")
+
+
+@nodes_app.command("list")
+def nodes_list(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
+    """Cluster NAME's nodes: Ready, cordoned, capacity, pods."""
+    from kapstan.actions import clusterlife
+
+    with open_backend(ctx) as backend:
+        records: list[dict[str, Any]]
+        if backend.client is not None:
+            records = list(backend.client.get(_path("clusters", name, "nodes")))
+        else:
+            store = backend.local_store("cluster nodes")
+            records = [clusterlife.node_data(n) for n in clusterlife.list_nodes(store, name)]
+    _print_nodes(records, output)
+
+
+@nodes_app.command("add")
+def nodes_add(
+    ctx: typer.Context,
+    name: str,
+    count: int = typer.Option(1, "--count", help="How many nodes."),
+    cpu: str = typer.Option("4", "--cpu", help="CPU of each node."),
+    memory: str = typer.Option("8Gi", "--memory", help="Memory of each node."),
+    pods: str = typer.Option("110", "--pods", help="Pods each node may run."),
+    timeout: float = timeout_option("2m", "the new nodes to be Ready"),
+    output: Format = OutputOpt,
+) -> None:
+    """Add COUNT nodes to cluster NAME (one Kapstan created) and wait until they are Ready."""
+    body = {"count": count, "cpu": cpu, "memory": memory, "pods": pods, "timeout": timeout}
+    from kapstan.actions import clusterlife
+    from kapstan.actions.providers import NodeShape
+
+    with open_backend(ctx) as backend:
+        records: list[dict[str, Any]]
+        if backend.client is not None:
+            records = list(backend.client.post(_path("clusters", name, "nodes"), body))
+        else:
+            store = backend.local_store("cluster nodes add")
+            added = clusterlife.add_nodes(
+                store,
+                _provider(),
+                name,
+                count=count,
+                shape=NodeShape(cpu=cpu, memory=memory, pods=pods),
+                author=author(),
+                via="cli",
+                timeout=timeout,
+            )
+            records = [clusterlife.node_data(n) for n in added]
+    _print_nodes(records, output)
+
+
+@nodes_app.command("remove")
+def nodes_remove(
+    ctx: typer.Context,
+    name: str,
+    node: list[str] | None = NodesArg,
+    count: int | None = typer.Option(None, "--count", help="Remove the COUNT least busy."),
+    timeout: float = timeout_option("2m", "each node's drain"),
+    output: Format = OutputOpt,
+) -> None:
+    """Remove nodes of cluster NAME: cordon, evict their pods (PodDisruptionBudgets
+    honoured), delete them; says what moved where."""
+    body = {"nodes": list(node or []), "count": count, "timeout": timeout}
+    from kapstan.actions import clusterlife
+
+    with open_backend(ctx) as backend:
+        records: list[dict[str, Any]]
+        if backend.client is not None:
+            records = list(backend.client.post(_path("clusters", name, "nodes", "remove"), body))
+        else:
+            store = backend.local_store("cluster nodes remove")
+            removed = clusterlife.remove_nodes(
+                store,
+                _provider(),
+                name,
+                nodes=list(node or []),
+                count=count,
+                author=author(),
+                via="cli",
+                timeout=timeout,
+                progress=lambda message: print(message, file=sys.stderr),
+            )
+            records = [clusterlife.removal_data(r) for r in removed]
+    print_data(records, output, "\n".join(format_removal(r) for r in records))
+
+
+def _path(*parts: str) -> str:
+    from kapstan.client.http import path  # the HTTP client only for a server
+
+    return path(*parts)
+
+
+def _print_nodes(records: list[dict[str, Any]], output: Format) -> None:
+    rows = [
+        (
+            r["name"],
+            "Ready" if r["ready"] else "NotReady",
+            "cordoned" if r["cordoned"] else "-",
+            f"cpu={r['capacity'].get('cpu', '-')} memory={r['capacity'].get('memory', '-')} "
+            f"pods={r['capacity'].get('pods', '-')}",
+            str(r["pods"]),
+        )
+        for r in records
+    ]
+    print_rows(("name", "ready", "cordoned", "capacity", "pods"), rows, output, records)
+
+
+def format_removal(data: dict[str, Any]) -> str:
+    """One removed node for people: each evicted pod, its owner, where it went."""
+    lines = [f"node {data['node']} removed (cordoned, drained, deleted)"]
+    for m in data["moved"]:
+        owner = m["owner"] or "no controller"
+        went = (
+            f"replaced by {m['replacement']} on {m['node']}"
+            if m["replacement"]
+            else ("not replaced" if m["owner"] is None else "replacement not Running yet")
+        )
+        lines.append(f"  evicted {m['pod']} ({owner}): {went}")
+    lines += [f"  left {k['pod']}: {k['reason']}" for k in data["kept"]]
+    if not data["moved"]:
+        lines.append("  no pod had to move")
+    return "\n".join(lines)
 
 
 def format_report(data: dict[str, Any]) -> str:

@@ -1,4 +1,6 @@
-"""``/api/v1/clusters``: register (admins), list, show live, remove (admins).
+"""``/api/v1/clusters``: register (admins), list, show live, remove (admins); for clusters
+Kapstan creates (admins): ``POST /create``, ``GET|POST /{name}/nodes``,
+``POST /{name}/nodes/remove`` (cordon, drain, delete), ``DELETE /{name}/sandbox``.
 
 Who sees a cluster: an administrator, or a user who may view an environment on it. No
 answer carries a kubeconfig: the store keeps it encrypted and the records hold none.
@@ -6,11 +8,13 @@ answer carries a kubeconfig: the store keeps it encrypted and the records hold n
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from kapstan import schemas
-from kapstan.actions import clusters, clusterviews
+from kapstan.actions import clusterlife, clusters, clusterviews
+from kapstan.actions.providers import ClusterProvider, NodeShape
 from kapstan.api.auth import Caller, CallerDep
+from kapstan.api.state import state_of
 from kapstan.errors import NotFoundError
 from kapstan.model.records import Cluster
 
@@ -67,3 +71,86 @@ def remove_cluster(caller: CallerDep, name: str) -> Response:
     caller.require_admin("removing a cluster")
     clusters.remove_cluster(caller.store, name, author=caller.name, via="api")
     return Response(status_code=204)
+
+
+def _provider(request: Request) -> ClusterProvider:
+    """The server's cluster provider: its state's, else local sandboxes."""
+    provider = state_of(request).cluster_provider
+    if provider is None:
+        from kapstan.sandbox.provider import SandboxProvider  # loaded for these routes only
+
+        provider = SandboxProvider()
+    return provider
+
+
+@router.post("/create", status_code=201)
+def create_cluster(
+    caller: CallerDep, request: Request, body: schemas.ClusterNew
+) -> schemas.ClusterOut:
+    """Create a cluster (a sandbox control plane on the server's machine) and register it."""
+    caller.require_admin("creating a cluster")
+    cluster = clusterlife.create_cluster(
+        caller.store,
+        _provider(request),
+        body.name,
+        nodes=body.nodes,
+        metrics=body.metrics,
+        author=caller.name,
+        via="api",
+    )
+    return _out(cluster, [])
+
+
+@router.delete("/{name}/sandbox", status_code=204)
+def delete_cluster(caller: CallerDep, request: Request, name: str) -> Response:
+    """Stop a cluster Kapstan created and forget it (refused while environments use it)."""
+    caller.require_admin("deleting a cluster")
+    clusterlife.delete_cluster(
+        caller.store, _provider(request), name, author=caller.name, via="api"
+    )
+    return Response(status_code=204)
+
+
+@router.get("/{name}/nodes")
+def list_nodes(caller: CallerDep, name: str) -> list[schemas.NodeOut]:
+    visible_environments(caller, name)
+    found = clusterlife.list_nodes(caller.store, name, timeout=10.0)
+    return [schemas.NodeOut.model_validate(clusterlife.node_data(n)) for n in found]
+
+
+@router.post("/{name}/nodes", status_code=201)
+def add_nodes(
+    caller: CallerDep, request: Request, name: str, body: schemas.NodesAdd
+) -> list[schemas.NodeOut]:
+    caller.require_admin("adding nodes")
+    added = clusterlife.add_nodes(
+        caller.store,
+        _provider(request),
+        name,
+        count=body.count,
+        shape=NodeShape(cpu=body.cpu, memory=body.memory, pods=body.pods),
+        author=caller.name,
+        via="api",
+        timeout=body.timeout,
+    )
+    return [schemas.NodeOut.model_validate(clusterlife.node_data(n)) for n in added]
+
+
+@router.post("/{name}/nodes/remove")
+def remove_nodes(
+    caller: CallerDep, request: Request, name: str, body: schemas.NodesRemove
+) -> list[schemas.NodeRemovalOut]:
+    """Cordon, drain (evictions honouring PodDisruptionBudgets) and delete nodes; 409 naming
+    the budget when one still forbids an eviction at the timeout (the node stays cordoned)."""
+    caller.require_admin("removing nodes")
+    removed = clusterlife.remove_nodes(
+        caller.store,
+        _provider(request),
+        name,
+        nodes=body.nodes,
+        count=body.count,
+        author=caller.name,
+        via="api",
+        timeout=body.timeout,
+    )
+    return [schemas.NodeRemovalOut.model_validate(clusterlife.removal_data(r)) for r in removed]
