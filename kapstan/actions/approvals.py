@@ -91,11 +91,16 @@ class CarriedOut:
 
     operation: Operation | None
     promoted: Promoted | None = None
+    rollout: int | None = None  # it belongs to this rollout, which runs it when resumed
 
 
 def carry_out(store: CarryingOut, approval: Approval, *, listener: Listener | None) -> CarriedOut:
     """Run the approved request ``approval`` in this process, as its requester, once."""
     payload = dict(approval.payload)
+    if payload.get("rollout") is not None:
+        # One environment of a rollout: it runs in the rollout's order, when the rollout
+        # resumes (``rollouts.resume_rollout`` spends it), never on its own.
+        return CarriedOut(None, rollout=int(payload["rollout"]))
     run = _RUNS.get(approval.kind)
     if run is None:
         raise InputError(

@@ -31,6 +31,7 @@ from kapstan.model.records import (
     TokenInfo,
     User,
 )
+from kapstan.model.rollouts import Rollout, RolloutPlan
 from kapstan.model.values import SecretValue, Value
 from kapstan.store.drift import DriftCheck
 from kapstan.store.environments import Unchanged
@@ -613,3 +614,62 @@ class OperationHistory(Protocol):
 class InstanceReads(StatusReads, OperationHistory, Protocol):
     """An application's instances in every environment: versions, live status, the last
     drift check and the last operation of each (``actions.instances``)."""
+
+
+@runtime_checkable
+class RolloutRecords(Protocol):
+    """Rollouts across environments and the named plans they follow (``actions.rollouts``)."""
+
+    def save_rollout_plan(
+        self,
+        name: str,
+        *,
+        canary: str,
+        then: Sequence[str],
+        soak: float,
+        parallel: int,
+        rollback_on_failure: bool,
+        author: str,
+    ) -> RolloutPlan: ...
+
+    def get_rollout_plan(self, name: str) -> RolloutPlan: ...
+
+    def list_rollout_plans(self) -> list[RolloutPlan]: ...
+
+    def delete_rollout_plan(self, name: str) -> None: ...
+
+    def create_rollout(
+        self,
+        *,
+        application: str,
+        template: str,
+        template_version: int,
+        targets: Sequence[tuple[str, str]],
+        plan: str | None,
+        soak: float,
+        parallel: int,
+        rollback_on_failure: bool,
+        timeout: float,
+        author: str,
+        status: str = ...,
+    ) -> Rollout: ...
+
+    def update_rollout_target(
+        self, rollout_id: int, environment: str, **fields: Any
+    ) -> Rollout: ...
+
+    def set_rollout_status(self, rollout_id: int, status: str, error: str = "") -> Rollout: ...
+
+    def get_rollout(self, rollout_id: int) -> Rollout: ...
+
+    def list_rollouts(self, application: str | None = None, limit: int = ...) -> list[Rollout]: ...
+
+
+@runtime_checkable
+class RollingOut(Deploying, Promoting, RolloutRecords, Protocol):
+    """A rollout: each environment promoted and deployed (gated), soaked, rolled back."""
+
+
+@runtime_checkable
+class RolloutPlanEdits(RolloutRecords, AuditLog, Protocol):
+    """Named rollout plans saved or deleted, audited."""

@@ -46,6 +46,7 @@ from kapstan.api.routers import (
     market,
     operations,
     quotas,
+    rollouts,
     templates,
     users,
 )
@@ -65,6 +66,7 @@ ROUTERS = (
     appviews,
     instances,
     deploys,
+    rollouts,
     diagnosis,
     drift,
     operations,

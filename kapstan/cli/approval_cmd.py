@@ -113,6 +113,8 @@ def approve(
         f"operation {answer.operation_id} started; follow it with "
         f"`kapstan app operation {app_name} {answer.operation_id}`"
         if answer.operation_id is not None
+        else answer.message
+        if answer.status == "approved"  # one environment of a rollout: it runs it
         else "done, nothing to deploy"
     )
     text = (
@@ -154,6 +156,14 @@ def _approve_here(store: Store, approval_id: int, output: Format) -> None:
         )
     listener = progress_listener if output is Format.table else None
     done = approvals.carry_out(store, decided, listener=listener)
+    if done.rollout is not None:
+        record = {"approval": approval_id, "status": "approved", "rollout": done.rollout}
+        text = (
+            f"it belongs to rollout {done.rollout}, which runs it in order: "
+            f"`kapstan rollout resume {done.rollout}` once every approval it waits for is given"
+        )
+        print_data(record, output, text)
+        return
     if done.operation is not None:
         print_result(done.operation, output)
         return

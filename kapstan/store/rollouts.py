@@ -10,14 +10,13 @@ that stopped it, so the CLI, the API and the console read the same record while 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kapstan.errors import InputError, NotFoundError
+from kapstan.model.rollouts import Rollout, RolloutPlan, RolloutTarget
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.tables import RolloutPlanRow, RolloutRow, RolloutTargetRow
@@ -37,66 +36,6 @@ TARGET_FIELDS = frozenset(
         "finished_at",
     }
 )
-
-
-@dataclass(frozen=True)
-class RolloutPlan:
-    """A named plan: ``canary`` first, soaked ``soak`` seconds, then ``then``, ``parallel``
-    at once."""
-
-    name: str
-    canary: str
-    then: tuple[str, ...]
-    soak: float
-    parallel: int
-    rollback_on_failure: bool
-    created_by: str
-    updated_at: datetime
-
-    @property
-    def environments(self) -> tuple[str, ...]:
-        return (self.canary, *self.then)
-
-
-@dataclass(frozen=True)
-class RolloutTarget:
-    position: int
-    environment: str
-    application: str
-    state: str
-    approval_id: int | None = None
-    operation_id: int | None = None
-    rollback_operation_id: int | None = None
-    created_app: bool = False
-    previous_template_version: int | None = None
-    error: str = ""
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Rollout:
-    id: int
-    application: str
-    template: str
-    template_version: int
-    plan: str | None
-    soak: float
-    parallel: int
-    rollback_on_failure: bool
-    timeout: float
-    status: str
-    error: str
-    created_by: str
-    created_at: datetime
-    finished_at: datetime | None
-    targets: tuple[RolloutTarget, ...]
-
-    def target(self, environment: str) -> RolloutTarget:
-        for t in self.targets:
-            if t.environment == environment:
-                return t
-        raise NotFoundError(f"rollout {self.id} has no environment {environment!r}")
 
 
 class RolloutStore(Repository):

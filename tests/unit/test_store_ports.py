@@ -135,12 +135,18 @@ PortsTuple = tuple[
     ports.StatusReads,
     ports.OperationHistory,
     ports.InstanceReads,
+    ports.RolloutRecords,
+    ports.RolloutPlanEdits,
+    ports.RollingOut,
 ]
 
 
 def every_port(store: Store) -> PortsTuple:
     """mypy proves the real Store satisfies each protocol (signatures included)."""
     return (
+        store,
+        store,
+        store,
         store,
         store,
         store,

@@ -53,6 +53,16 @@ def approve(
     decided = approvals.approve(caller.store, approval_id, user=caller.name)
     started = _carry_out(caller.store, request, decided)
     used = caller.store.get_approval(approval_id)
+    rollout = used.payload.get("rollout")
+    if rollout is not None:
+        return schemas.Accepted(
+            status="approved",
+            app=used.application,
+            approval_id=used.id,
+            message=f"approved by {caller.name}; it belongs to rollout {rollout}, which runs "
+            f"it in order: POST /api/v1/rollouts/{rollout}/resume once every approval it "
+            "waits for is given",
+        )
     if started.operation_id is None:  # a promotion asked for without a deploy
         return schemas.Accepted(
             status="done",
@@ -74,6 +84,8 @@ def approve(
 def _carry_out(store: Store, request: Request, a: Approval) -> deploys.Started:
     runner = runner_of(request)
     payload = dict(a.payload)
+    if payload.get("rollout") is not None:  # its rollout runs it, in order, when resumed
+        return deploys.Started()
     if a.kind == deletions.KIND:
         return deploys.Started(launch=deletions.approved_delete(store, runner, a))
     if a.kind == "promote":

@@ -1,0 +1,520 @@
+"""Roll one application's template version out over several environments, as one operation.
+
+    plan_rollout   the spec checked; every target's promotion planned; which need approval
+                   (nothing written: names, templates and gates of ALL targets first)
+    start_rollout  recorded; if any target requires approval: its approval asked for now,
+                   and RolloutWaiting (exit 3) names them
+    resume_rollout once every approval is given: running again (the approvals are spent as
+                   each environment is promoted)
+    run_rollout    canary: promote + deploy, soak (its pods watched, ``soaking``)
+                   -> the rest, at most ``parallel`` at once (``run_bounded``)
+                   -> the first failure starts no new environment; those in flight finish
+                   -> ``rollback_on_failure``: the environments done go back
+
+Each environment is promoted (``promote.promote``: its own config, the promoted keys
+carried) and deployed (``deploying.deploy_app``) through the same gates, policy, boundary
+and quota checks as a single promotion; a refusal is that environment's failure, named with
+it. With ``rollback_on_failure`` the failing environment's own deploy is atomic (its
+changed services go back at once), and each environment done is rolled back
+(``rollback_app``: every service to its previous deployed revision) and pointed at the
+template version it ran before. An application the rollout CREATED has nothing to go back
+to: it is left in place (its state stays done, and its note says so and how to delete it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+
+from kapstan.actions.applications import update_app
+from kapstan.actions.clock import SYSTEM_CLOCK
+from kapstan.actions.deploying import deploy_app, rollback_app
+from kapstan.actions.gates import ApprovalPending, require_gate, requires_approval
+from kapstan.actions.promote import DEFAULT_TIMEOUT, Promotion, plan_promotion, promote
+from kapstan.actions.soaking import soak
+from kapstan.actions.storeports import RollingOut, RolloutPlanEdits, RolloutRecords, StateReads
+from kapstan.engine.deploy import DeployOptions
+from kapstan.engine.ports import Clock
+from kapstan.errors import ApprovalRequiredError, ConflictError, InputError, KapstanError
+from kapstan.model.operation import Operation, Step
+from kapstan.model.rollouts import Rollout, RolloutPlan, RolloutTarget
+from kapstan.plan.rollouts import (
+    DEPLOYING,
+    DONE,
+    FAILED,
+    PENDING,
+    ROLLED_BACK,
+    RUNNING,
+    SOAKING,
+    WAITING,
+    RolloutSpec,
+    check_spec,
+    environments_of,
+    still_to_run,
+)
+
+# (environment, state, message): told as each environment moves on.
+Progress = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class PlannedRollout:
+    """What a rollout will do, checked, nothing written."""
+
+    source: str
+    spec: RolloutSpec
+    promotions: tuple[Promotion, ...]
+    gated: tuple[str, ...]  # the environments that require approval
+
+    @property
+    def template_version(self) -> int:
+        return self.promotions[0].template_version
+
+
+class RolloutWaiting(ApprovalRequiredError):
+    """The rollout is recorded and waits for approvals; nothing was promoted yet."""
+
+    def __init__(self, rollout: Rollout) -> None:
+        waiting = [t for t in rollout.targets if t.approval_id is not None]
+        named = ", ".join(f"{t.environment} (approval {t.approval_id})" for t in waiting)
+        super().__init__(
+            f"rollout {rollout.id} of {rollout.application} waits for approval in {named}: "
+            f"nothing was promoted. Another user with the approve permission approves each "
+            f"(`kapstan approval approve ID`); then run `kapstan rollout resume {rollout.id}`"
+        )
+        self.rollout = rollout
+        self.approvals = {t.environment: t.approval_id for t in waiting}
+
+
+def spec_of_plan(plan: RolloutPlan) -> RolloutSpec:
+    return RolloutSpec(
+        plan.environments, plan.soak, plan.parallel, plan.rollback_on_failure, plan.name
+    )
+
+
+def spec_for(
+    store: RolloutRecords,
+    *,
+    to: Sequence[str] = (),
+    plan: str | None = None,
+    soak: float | None = None,
+    parallel: int | None = None,
+    rollback_on_failure: bool | None = None,
+) -> RolloutSpec:
+    """The rollout asked for: over ``to`` (``a,b,c``) or the named ``plan``, with the
+    settings given here taking the place of the plan's."""
+    if plan is not None and to:
+        raise InputError("give the environments (--to) or a rollout plan (--plan), not both")
+    if plan is not None:
+        base = spec_of_plan(store.get_rollout_plan(plan))
+    elif to:
+        base = RolloutSpec(environments_of(to))
+    else:
+        raise InputError("say where to: --to ENV[,ENV...] or --plan NAME")
+    return replace(
+        base,
+        soak=base.soak if soak is None else soak,
+        parallel=base.parallel if parallel is None else parallel,
+        rollback_on_failure=(
+            base.rollback_on_failure if rollback_on_failure is None else rollback_on_failure
+        ),
+    )
+
+
+def save_plan(store: RolloutPlanEdits, spec: RolloutSpec, name: str, *, author: str) -> RolloutPlan:
+    """Create or replace the named plan ``name`` (checked as a rollout would be)."""
+    check_spec(spec)
+    saved = store.save_rollout_plan(
+        name,
+        canary=spec.canary,
+        then=spec.rest,
+        soak=spec.soak,
+        parallel=spec.parallel,
+        rollback_on_failure=spec.rollback_on_failure,
+        author=author,
+    )
+    store.audit(
+        author,
+        "rollout.plan.save",
+        kind="rollout-plan",
+        name=name,
+        details={
+            "environments": list(spec.environments),
+            "soak": spec.soak,
+            "parallel": spec.parallel,
+            "rollbackOnFailure": spec.rollback_on_failure,
+        },
+    )
+    return saved
+
+
+def delete_plan(store: RolloutPlanEdits, name: str, *, author: str) -> None:
+    store.delete_rollout_plan(name)
+    store.audit(author, "rollout.plan.delete", kind="rollout-plan", name=name)
+
+
+def plan_rollout(store: StateReads, source: str, spec: RolloutSpec) -> PlannedRollout:
+    """Check the rollout of ``source`` over ``spec``'s environments; nothing is written.
+
+    Every target's promotion is planned (the environment exists, the name there is free
+    or the same template's) and its gate read, before anything anywhere is changed.
+    """
+    app = store.get_application(source)
+    check_spec(spec, app.environment)
+    promotions = tuple(plan_promotion(store, source, env, None) for env in spec.environments)
+    gated = tuple(env for env in spec.environments if requires_approval(store, env))
+    return PlannedRollout(source, spec, promotions, gated)
+
+
+def start_rollout(
+    store: RollingOut,
+    planned: PlannedRollout,
+    *,
+    author: str,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Rollout:
+    """Record the rollout, ready to ``run_rollout``; or, when an environment requires
+    approval, ask for each such approval and raise RolloutWaiting naming them."""
+    first = planned.promotions[0]
+    rollout = store.create_rollout(
+        application=planned.source,
+        template=first.template,
+        template_version=first.template_version,
+        targets=[(p.environment, p.target) for p in planned.promotions],
+        plan=planned.spec.plan,
+        soak=planned.spec.soak,
+        parallel=planned.spec.parallel,
+        rollback_on_failure=planned.spec.rollback_on_failure,
+        timeout=timeout,
+        author=author,
+        status=WAITING if planned.gated else RUNNING,
+    )
+    store.audit(
+        author,
+        "rollout.start",
+        kind="application",
+        name=planned.source,
+        details={
+            "rollout": rollout.id,
+            "environments": list(planned.spec.environments),
+            "template": f"{first.template}@{first.template_version}",
+            "plan": planned.spec.plan,
+        },
+    )
+    if planned.gated:
+        raise RolloutWaiting(_ask_approvals(store, rollout, planned, author))
+    return rollout
+
+
+def _ask_approvals(
+    store: RollingOut, rollout: Rollout, planned: PlannedRollout, author: str
+) -> Rollout:
+    """One approval request per gated environment, each naming the rollout it belongs to
+    (approving it runs nothing by itself: the rollout spends it when it gets there)."""
+    for p in planned.promotions:
+        if p.environment not in planned.gated:
+            continue
+        try:
+            require_gate(
+                store,
+                kind="promote",
+                app=p.target,
+                environment=p.environment,
+                actor=author,
+                payload={
+                    **p.payload(),
+                    "deploy": True,
+                    "timeout": rollout.timeout,
+                    "rollout": rollout.id,
+                },
+            )
+        except ApprovalPending as asked:
+            rollout = store.update_rollout_target(
+                rollout.id, p.environment, approval_id=asked.approval_id
+            )
+        except KapstanError as exc:  # no approval could be asked for (not a user...)
+            store.set_rollout_status(rollout.id, FAILED, f"{p.environment}: {exc}")
+            raise
+    return rollout
+
+
+def resume_rollout(store: RollingOut, rollout_id: int, *, author: str) -> Rollout:
+    """Let a rollout that waited for approvals run (``run_rollout``), once every one is
+    given; it runs as its requester's (the approvals were asked for by them)."""
+    rollout = store.get_rollout(rollout_id)
+    if rollout.status != WAITING:
+        raise ConflictError(
+            f"rollout {rollout_id} is {rollout.status}, not waiting for approval: only a "
+            f"waiting rollout resumes (see `kapstan rollout show {rollout_id}`)"
+        )
+    source = store.get_application(rollout.application)
+    if source.template_version != rollout.template_version:
+        message = (
+            f"{rollout.application} runs {source.template}@{source.template_version} now, not "
+            f"@{rollout.template_version} as when the rollout was asked for: start a new one"
+        )
+        store.set_rollout_status(rollout_id, FAILED, message)
+        raise ConflictError(f"rollout {rollout_id} not resumed: {message}")
+    waiting = []
+    for t in rollout.targets:
+        if t.approval_id is None:
+            continue
+        asked = store.get_approval(t.approval_id)
+        if asked.status == "rejected":
+            message = f"approval {asked.id} for {t.environment} was rejected: {asked.reason}"
+            store.set_rollout_status(rollout_id, FAILED, message)
+            raise ConflictError(f"rollout {rollout_id} will not run: {message}")
+        if asked.status != "approved":
+            waiting.append(f"{t.environment} (approval {asked.id}, {asked.status})")
+    if waiting:
+        raise ApprovalRequiredError(
+            f"rollout {rollout_id} still waits for approval in {', '.join(waiting)}; "
+            f"`kapstan approval approve ID` (another user), then resume it"
+        )
+    store.audit(
+        author,
+        "rollout.resume",
+        kind="application",
+        name=rollout.application,
+        details={"rollout": rollout_id},
+    )
+    return store.set_rollout_status(rollout_id, RUNNING)
+
+
+def run_bounded(items: Sequence[str], limit: int, work: Callable[[str], bool]) -> dict[str, bool]:
+    """``work(item)`` for ``items`` in order, at most ``limit`` at once. After the first
+    False, no new item starts; those running finish. What ran -> whether it succeeded."""
+    results: dict[str, bool] = {}
+    todo = list(items)
+    stop = False
+    with ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="rollout") as pool:
+        running: dict[Future[bool], str] = {}
+        while todo or running:
+            while todo and not stop and len(running) < limit:
+                item = todo.pop(0)
+                running[pool.submit(work, item)] = item
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                item = running.pop(future)
+                results[item] = future.result()
+                stop = stop or not results[item]
+    return results
+
+
+class _Run:
+    """One run of a recorded rollout: each environment's steps, recorded as they happen."""
+
+    def __init__(
+        self,
+        store: RollingOut,
+        rollout: Rollout,
+        author: str,
+        progress: Progress | None,
+        clock: Clock,
+    ) -> None:
+        self.store, self.rollout, self.author, self.clock = store, rollout, author, clock
+        self.progress = progress
+        self._lock = threading.Lock()  # progress lines from parallel environments, whole
+
+    def mark(
+        self,
+        target: RolloutTarget,
+        state: str,
+        message: str = "",
+        *,
+        note: bool = False,
+        **fields: object,
+    ) -> None:
+        """Record ``target``'s new state (and, failed, rolled back or ``note``, the message
+        as its note); tell ``progress``."""
+        now = self.clock.now()
+        stamps: dict[str, object] = {}
+        if state == DEPLOYING:
+            stamps["started_at"] = now
+        if state in (DONE, FAILED, ROLLED_BACK):
+            stamps["finished_at"] = now
+        error = {"error": message} if state in (FAILED, ROLLED_BACK) or note else {}
+        self.store.update_rollout_target(
+            self.rollout.id, target.environment, state=state, **stamps, **error, **fields
+        )
+        if self.progress is not None:
+            with self._lock:
+                self.progress(target.environment, state, message)
+
+    def record(self, target: RolloutTarget, **fields: object) -> None:
+        self.store.update_rollout_target(self.rollout.id, target.environment, **fields)
+
+    def deploy(self, target: RolloutTarget, promotion: Promotion) -> bool:
+        """Promote and deploy ``target``; True when every service is ready there."""
+        self.mark(
+            target, DEPLOYING, f"promoting {self.rollout.application} to {target.application}"
+        )
+        try:
+            done = promote(
+                self.store,
+                promotion,
+                author=self.author,
+                deploy=True,
+                timeout=self.rollout.timeout,
+                approval=target.approval_id,
+            )
+            self.store.update_rollout_target(
+                self.rollout.id,
+                target.environment,
+                created_app=done.created,
+                previous_template_version=done.previous_template_version,
+            )
+            result = deploy_app(
+                self.store,
+                done.application.name,
+                author=self.author,
+                options=DeployOptions(
+                    timeout=self.rollout.timeout,
+                    atomic=self.rollout.rollback_on_failure,
+                    message=f"rollout {self.rollout.id}: promoted from {self.rollout.application}",
+                ),
+                clearance=done.clearance,
+                trigger="rollout",
+                on_start=lambda op: self.record(target, operation_id=op),
+            )
+        except KapstanError as exc:
+            self.mark(target, FAILED, f"{target.environment}: {exc}")
+            return False
+        op = result.operation
+        if op.status is not Step.SUCCEEDED:
+            self.mark(target, FAILED, f"{target.environment}: {why_failed(op)}")
+            return False
+        if target.position == 0 and self.rollout.soak > 0:
+            return self.soak(target)
+        self.mark(target, DONE, f"operation {op.id} succeeded")
+        return True
+
+    def soak(self, target: RolloutTarget) -> bool:
+        self.mark(target, SOAKING, f"watching its pods for {self.rollout.soak:g}s")
+        try:
+            soaked = soak(
+                self.store, target.environment, target.application, self.rollout.soak, self.clock
+            )
+        except KapstanError as exc:
+            self.mark(target, FAILED, f"{target.environment}: the soak could not watch: {exc}")
+            return False
+        if not soaked.ok:
+            self.mark(target, FAILED, f"{target.environment}: failed its soak: {soaked.message}")
+            return False
+        self.mark(target, DONE, soaked.message)
+        return True
+
+    def roll_back(self, target: RolloutTarget) -> None:
+        """Take ``target`` (done) back to what it ran before the rollout."""
+        if target.created_app or target.previous_template_version is None:
+            self.mark(
+                target,
+                DONE,
+                f"{target.application} was created by this rollout: nothing to go back to; "
+                f"left in place (`kapstan app delete {target.application}` removes it)",
+                note=True,
+            )
+            return
+        try:
+            result = rollback_app(
+                self.store,
+                target.application,
+                author=self.author,
+                options=DeployOptions(
+                    timeout=self.rollout.timeout,
+                    message=f"rollout {self.rollout.id} failed: back to what ran before",
+                ),
+            )
+            update_app(
+                self.store, target.application, template_version=target.previous_template_version
+            )
+        except KapstanError as exc:
+            self.mark(target, DONE, f"the rollback was not done: {exc}", note=True)
+            return
+        op = result.operation
+        if op.status is not Step.SUCCEEDED:
+            self.mark(
+                target,
+                DONE,
+                f"the rollback (operation {op.id}) failed: {why_failed(op)}",
+                note=True,
+            )
+            return
+        self.mark(
+            target,
+            ROLLED_BACK,
+            f"back to {self.rollout.template}@{target.previous_template_version} "
+            f"(operation {op.id})",
+            rollback_operation_id=op.id,
+        )
+
+
+def run_rollout(
+    store: RollingOut,
+    rollout_id: int,
+    *,
+    progress: Progress | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Rollout:
+    """Go through a recorded (or resumed) rollout's pending environments, as its author;
+    the rollout as it ended (done, or failed with each failure named)."""
+    rollout = store.get_rollout(rollout_id)
+    if rollout.status != RUNNING:
+        raise ConflictError(
+            f"rollout {rollout_id} is {rollout.status}: only a running one runs "
+            f"(see `kapstan rollout show {rollout_id}`)"
+        )
+    author = rollout.created_by
+    run = _Run(store, rollout, author, progress, clock)
+    todo = still_to_run([(t.environment, t.state) for t in rollout.targets])
+    targets = {t.environment: t for t in rollout.targets}
+    try:
+        promotions = {
+            env: plan_promotion(store, rollout.application, env, targets[env].application)
+            for env in todo
+        }
+    except KapstanError as exc:
+        store.set_rollout_status(rollout_id, FAILED, str(exc))
+        raise
+    canary, rest = rollout.targets[0], [e for e in todo if e != rollout.targets[0].environment]
+    ok = canary.environment not in todo or run.deploy(canary, promotions[canary.environment])
+    if ok:
+        results = run_bounded(
+            rest, rollout.parallel, lambda env: run.deploy(targets[env], promotions[env])
+        )
+        ok = all(results.values())
+    ended = store.get_rollout(rollout_id)
+    failed = [t for t in ended.targets if t.state == FAILED]
+    if ok:
+        finished = store.set_rollout_status(rollout_id, DONE)
+    else:
+        if rollout.rollback_on_failure:
+            for t in reversed([t for t in ended.targets if t.state == DONE]):
+                run.roll_back(t)
+        untouched = [t.environment for t in ended.targets if t.state == PENDING]
+        error = "; ".join(t.error for t in failed) + (
+            f"; not started: {', '.join(untouched)}" if untouched else ""
+        )
+        finished = store.set_rollout_status(rollout_id, FAILED, error)
+    store.audit(
+        author,
+        "rollout.finish",
+        kind="application",
+        name=rollout.application,
+        details={"rollout": rollout_id, "status": finished.status, "error": finished.error},
+    )
+    return finished
+
+
+def why_failed(op: Operation) -> str:
+    """The operation's failed services and why (the engine's ``reason`` events)."""
+    failed = [s for s in op.services if s.step is Step.FAILED]
+    parts = []
+    for s in failed:
+        reasons = [e.message for e in op.events if e.status == "reason" and e.service == s.service]
+        parts.append(f"service {s.service}: {'; '.join([s.message, *reasons[:2]])}")
+    return f"operation {op.id} {op.status.value}: " + (" | ".join(parts) or op.message)
