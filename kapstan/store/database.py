@@ -4,12 +4,22 @@ The default is SQLite (WAL) at ``<user data dir>/kapstan.db``; ``KAPSTAN_DB`` (a
 a SQLAlchemy URL) or an explicit URL overrides it. PostgreSQL URLs use psycopg 3.
 On SQLite, write transactions start with ``BEGIN IMMEDIATE`` so two writers queue on
 the lock (``busy_timeout``) instead of failing when one upgrades a read to a write.
+
+SQLite has one writer at a time, and its busy handler hands the file lock out by polling
+(sleeps of up to 100 ms), not in turn: the many threads of one process (a deploy's
+service workers, a server's requests) could each poll for the whole busy timeout while
+others kept taking the lock, and fail with "database is locked" (seen at 500 services).
+So the writers of one process wait for each other on a lock of the process, without a
+timeout, and only the first in line polls the file: the busy timeout is spent on other
+processes alone. PostgreSQL needs none of this (row locks, no single writer).
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +129,24 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+_WRITERS: dict[str, threading.RLock] = {}  # SQLite file -> the lock its writers take turns on
+_WRITERS_GUARD = threading.Lock()
+
+
+def writers_lock(url: URL) -> threading.RLock | None:
+    """The lock this process's writers of SQLite ``url`` take turns on; None for PostgreSQL.
+
+    One per file, whichever ``Database`` opened it (a process may open a store twice).
+    Re-entrant: a thread already writing is not made to wait for itself.
+    """
+    if url.get_backend_name() != "sqlite":
+        return None
+    if url.database in (None, "", ":memory:"):
+        return threading.RLock()  # a memory database is its Database's alone
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(os.path.realpath(str(url.database)), threading.RLock())
+
+
 class Database:
     """An engine and two session factories: reads, and writes (one transaction each)."""
 
@@ -127,6 +155,7 @@ class Database:
         self._reads = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(**{WRITE_OPTION: True})
         self._writes = sessionmaker(writer, expire_on_commit=False)
+        self._writers = writers_lock(engine.url)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -141,9 +170,15 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One transaction: committed if the block returns, rolled back if it raises."""
-        with self._writes() as session, session.begin():
+        """One transaction: committed if the block returns, rolled back if it raises.
+
+        On SQLite, after this process's earlier writers of the file (see the module).
+        """
+        with self._turn(), self._writes() as session, session.begin():
             yield session
+
+    def _turn(self) -> AbstractContextManager[object]:
+        return self._writers if self._writers is not None else nullcontext()
 
     def describe(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

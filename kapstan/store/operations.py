@@ -95,12 +95,15 @@ class OperationStore(Repository):
 
         def work(session: Session) -> None:
             find_operation(session, op_id)
-            states = session.scalars(
-                select(OperationServiceRow).where(OperationServiceRow.operation_id == op_id)
-            ).all()
-            state = next((s for s in states if s.service == service), None)
+            # The one row: a deploy of N services sets about five states each, and reading
+            # all N rows every time held SQLite's one write lock N times longer.
+            of_op = OperationServiceRow.operation_id == op_id
+            state = session.scalars(
+                select(OperationServiceRow).where(of_op, OperationServiceRow.service == service)
+            ).first()
             if state is None:
-                known = ", ".join(sorted(s.service for s in states)) or "none"
+                names = session.scalars(select(OperationServiceRow.service).where(of_op)).all()
+                known = ", ".join(sorted(names)) or "none"
                 raise NotFoundError(
                     f"operation {op_id} has no service {service!r} (its services: {known})"
                 )
