@@ -1,0 +1,231 @@
+"""Cluster lifecycle on real sandboxes (issue 17): ``cluster create`` starts a second sandbox
+while the session's runs, an environment and an application (3 replicas, a
+PodDisruptionBudget) go on it, a node is added, a busy node is drained and removed (pods
+evicted and rescheduled), a budget that forbids eviction stops a drain with the node left
+cordoned, and ``cluster delete`` is refused while an environment uses the cluster, then
+stops the sandbox.
+
+One created cluster for the module (``made``); the tests run in file order on it, the last
+one deleting it (the fixture deletes it in any case).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kapstan import sandbox
+from kapstan.kube import KubeClient, KubeObject, connect
+from kapstan.sandbox import SandboxState
+from kapstan.sandbox import processes as sandbox_processes
+from kapstan.store.crypto import generate_key
+from tests.cluster.kube_helpers import wait_for
+from tests.clusters.conftest import run_kapstan
+
+ENV, NAMESPACE, APP = "lc-env", "lc-shop", "web"
+TEMPLATE = {
+    "kapstan.yaml": (
+        "name: lifecycle\nservices:\n  web:\n    manifests: [web.yaml]\nconfig:\n"
+        "  web.replicas: 3\n"
+    ),
+    "web.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${web.replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "nginx:1.27"}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  minAvailable: 2
+  selector: {matchLabels: {app: web}}
+""",
+}
+
+
+@dataclass
+class Made:
+    name: str
+    state: SandboxState  # the created cluster's sandbox
+    main: SandboxState  # the session's, running all along
+
+    def ok(self, *args: str | Path) -> str:
+        code, out, err = run_kapstan(*args)
+        assert code == 0, (args, out, err)
+        return out
+
+    def kube(self) -> KubeClient:
+        return connect(self.state.kubeconfig)
+
+
+def pods(kube: KubeClient, app: str) -> list[KubeObject]:
+    return [
+        p
+        for p in kube.list("v1", "Pod", NAMESPACE, labels={"app": app})
+        if not p["metadata"].get("deletionTimestamp")
+    ]
+
+
+def running_on(kube: KubeClient, app: str) -> dict[str, str]:
+    """pod name -> node, of the app's Running pods."""
+    return {
+        p["metadata"]["name"]: p["spec"].get("nodeName", "")
+        for p in pods(kube, app)
+        if p["status"].get("phase") == "Running"
+    }
+
+
+@pytest.fixture(scope="module")
+def made(sandbox_cluster: SandboxState, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Made]:
+    tmp = tmp_path_factory.mktemp("lifecycle")
+    name = f"lc{os.getpid()}"
+    for file, text in TEMPLATE.items():
+        (tmp / "tpl" / file).parent.mkdir(exist_ok=True)
+        (tmp / "tpl" / file).write_text(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KAPSTAN_DB", f"sqlite:///{tmp / 'kapstan.db'}")
+        patch.setenv("KAPSTAN_SECRET_KEY", generate_key())
+        patch.setenv("KAPSTAN_USER", "ana")
+        for var in ("KAPSTAN_SERVER", "KAPSTAN_TOKEN", "KAPSTAN_SECRET_KEY_FILE"):
+            patch.delenv(var, raising=False)
+        try:
+            code, out, err = run_kapstan("cluster", "create", name, "--nodes", "3")
+            assert code == 0, (out, err)
+            state = sandbox.load(name)
+            assert state is not None
+            made = Made(name, state, sandbox_cluster)
+            made.ok("template", "import", tmp / "tpl")
+            made.ok("config", "set", ENV, "web.replicas=3")
+            made.ok("env", "create", ENV, "--cluster", name, "-n", NAMESPACE, "--config", ENV)
+            made.ok("app", "create", APP, "--template", "lifecycle", "--env", ENV)
+            made.ok("app", "deploy", APP, "--yes")
+            yield made
+        finally:
+            sandbox.down(name)
+
+
+def test_create_starts_a_second_sandbox_beside_the_first_and_registers_it(made: Made) -> None:
+    listed = {c["name"]: c for c in made_json(made, "cluster", "list")}
+    assert listed[made.name]["sandbox"] == made.name
+    assert listed[made.name]["server"] == made.state.server != made.main.server
+    for state in (made.main, made.state):  # side by side: both control planes answer
+        assert all(sandbox_processes.is_running(p) for p in state.processes)
+        with connect(state.kubeconfig) as kube:
+            assert kube.version().startswith("v1.")
+    nodes = made_json(made, "cluster", "nodes", made.name)
+    assert len(nodes) == 3 and all(n["ready"] and not n["cordoned"] for n in nodes)
+    with made.kube() as kube:
+        assert len(running_on(kube, APP)) == 3
+    # A name in use is refused before anything starts.
+    code, _, err = run_kapstan("cluster", "create", made.name)
+    assert code != 0 and "registered already" in err
+
+
+def test_nodes_add_makes_nodes_of_the_shape_asked_and_waits_until_ready(made: Made) -> None:
+    added = made_json(made, "cluster", "nodes", "add", made.name, "--cpu", "2", "--memory", "4Gi")
+    assert len(added) == 1 and added[0]["ready"]
+    assert added[0]["capacity"]["cpu"] == "2" and added[0]["capacity"]["memory"] == "4Gi"
+    assert added[0]["name"] in {n["name"] for n in made_json(made, "cluster", "nodes", made.name)}
+
+
+def test_removing_a_busy_node_drains_it_and_its_pods_run_elsewhere(made: Made) -> None:
+    with made.kube() as kube:
+        placed = running_on(kube, APP)
+    busiest = max(set(placed.values()), key=lambda n: list(placed.values()).count(n))
+    leaving = sorted(p for p, n in placed.items() if n == busiest)
+    removed = made_json(made, "cluster", "nodes", "remove", made.name, busiest)
+    assert [r["node"] for r in removed] == [busiest]
+    moved = removed[0]["moved"]
+    assert sorted(m["pod"].split("/")[1] for m in moved) == leaving
+    for m in moved:
+        assert m["owner"] == "Deployment web"
+        assert m["replacement"] and m["node"] and m["node"] != busiest
+    names = {n["name"] for n in made_json(made, "cluster", "nodes", made.name)}
+    assert busiest not in names
+    with made.kube() as kube:
+        after = running_on(kube, APP)
+    assert len(after) == 3 and busiest not in after.values()
+    assert {m["replacement"].split("/")[1] for m in moved} <= set(after)
+
+
+def test_a_budget_that_forbids_eviction_stops_the_drain_with_the_node_cordoned(
+    made: Made,
+) -> None:
+    with made.kube() as kube:
+        for obj in _pinned():
+            kube.apply(obj)
+        wait_for("pinned Running", lambda: len(running_on(kube, "pinned")) == 1)
+        wait_for("the budget computed", lambda: _budget_observed(kube))
+        pod, node = next(iter(running_on(kube, "pinned").items()))
+    code, out, err = run_kapstan("cluster", "nodes", "remove", made.name, node, "--timeout", "3s")
+    assert code != 0, out
+    assert f"node {node} stays cordoned" in err
+    assert f"pod {NAMESPACE}/{pod}: PodDisruptionBudget {NAMESPACE}/pinned" in err
+    listed = {n["name"]: n for n in made_json(made, "cluster", "nodes", made.name)}
+    assert listed[node]["cordoned"] and listed[node]["ready"]  # still there, cordoned
+    with made.kube() as kube:
+        assert running_on(kube, "pinned") == {pod: node}
+
+
+def test_delete_is_refused_while_an_environment_uses_it_then_stops_the_sandbox(
+    made: Made,
+) -> None:
+    code, _, err = run_kapstan("cluster", "delete", made.name)
+    assert code != 0 and f"environment(s) {ENV}" in err
+    code, _, err = run_kapstan("cluster", "remove", made.name)
+    assert code != 0 and "cluster delete" in err  # forgetting would leave it running
+    made.ok("env", "delete", ENV, "--cascade", "--yes")
+    made.ok("cluster", "delete", made.name)
+    assert not any(sandbox_processes.is_running(p) for p in made.state.processes)
+    assert not Path(made.state.directory).exists()
+    assert made.name not in {c["name"] for c in made_json(made, "cluster", "list")}
+    assert all(sandbox_processes.is_running(p) for p in made.main.processes)
+
+
+def made_json(made: Made, *args: str) -> Any:
+    return json.loads(made.ok(*args, "-o", "json"))
+
+
+def _pinned() -> list[KubeObject]:
+    labels = {"app": "pinned"}
+    return [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "pinned", "namespace": NAMESPACE},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+                },
+            },
+        },
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "pinned", "namespace": NAMESPACE},
+            "spec": {"maxUnavailable": 0, "selector": {"matchLabels": labels}},
+        },
+    ]
+
+
+def _budget_observed(kube: KubeClient) -> bool:
+    budget = kube.get("policy/v1", "PodDisruptionBudget", "pinned", NAMESPACE) or {}
+    status = budget.get("status") or {}
+    return status.get("observedGeneration") == budget["metadata"].get("generation") and (
+        status.get("currentHealthy") == 1
+    )

@@ -1,0 +1,107 @@
+"""The drain's pure parts (issue 17): which pods a drain leaves, how an eviction refusal is
+read and which budget it names, which nodes ``--count`` picks and when removal is refused,
+and the "what moved" text. No cluster: these decide from the apiserver's answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kapstan.actions.clusterlife import NodeState, _choose
+from kapstan.cli.cluster_cmd import format_removal
+from kapstan.errors import ConflictError, InputError, NotFoundError
+from kapstan.kube import drain
+
+
+def pod(owner: str | None = None, **annotations: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": "p", "namespace": "ns", "annotations": annotations}
+    if owner:
+        kind, name = owner.split("/")
+        meta["ownerReferences"] = [{"kind": kind, "name": name, "controller": True}]
+    return {"metadata": meta}
+
+
+@pytest.mark.parametrize(
+    ("obj", "kept"),
+    [
+        (pod("ReplicaSet/web-1"), None),
+        (pod(), None),
+        (pod("DaemonSet/logs"), "DaemonSet logs (runs on every node)"),
+        (pod(**{drain.MIRROR_ANNOTATION: "x"}), "mirror pod (the node's kubelet owns it)"),
+    ],
+)
+def test_daemonset_and_mirror_pods_are_left_like_kubectl_drain(
+    obj: dict[str, Any], kept: str | None
+) -> None:
+    assert drain.kept_reason(obj) == kept
+
+
+BUDGET_429 = {
+    "kind": "Status",
+    "message": "Cannot evict pod as it would violate the pod's disruption budget.",
+    "reason": "TooManyRequests",
+    "details": {
+        "causes": [
+            {
+                "reason": "DisruptionBudget",
+                "message": "The disruption budget web needs 2 healthy pods and has 2 currently",
+            }
+        ]
+    },
+    "code": 429,
+}
+
+
+def test_a_budget_refusal_is_told_from_an_overloaded_apiserver() -> None:
+    why = drain.refusal(429, BUDGET_429)
+    assert why == "The disruption budget web needs 2 healthy pods and has 2 currently"
+    assert drain.budget_named(why) == "web"
+    overloaded = {"kind": "Status", "message": "Too many requests", "code": 429}
+    assert drain.refusal(429, overloaded) is None  # retried as any 429, not a refusal
+    assert drain.refusal(201, {}) is None
+    two = {"message": "This pod has more than one PodDisruptionBudget, which the eviction ..."}
+    assert drain.refusal(500, two) == two["message"]
+    assert drain.budget_named("The disruption budget db is still being processed") == "db"
+
+
+def nodes(*spec: tuple[str, int, bool]) -> list[NodeState]:
+    return [NodeState(n, True, cordoned, {}, busy) for n, busy, cordoned in spec]
+
+
+def test_count_picks_the_least_busy_and_the_last_schedulable_node_is_kept() -> None:
+    three = nodes(("a", 5, False), ("b", 0, False), ("c", 0, False))
+    assert _choose("x", three, [], 2) == ["c", "b"]
+    assert _choose("x", three, ["a"], None) == ["a"]
+    with pytest.raises(ConflictError, match="no Ready, schedulable node"):
+        _choose("x", three, [], 3)
+    with pytest.raises(ConflictError, match="nodes add x"):
+        _choose("x", nodes(("a", 1, False), ("b", 0, True)), ["a"], None)  # b is cordoned
+    with pytest.raises(NotFoundError, match="no node z"):
+        _choose("x", three, ["z"], None)
+    with pytest.raises(InputError, match="not both"):
+        _choose("x", three, ["a"], 1)
+
+
+def test_what_moved_names_each_pod_its_owner_and_where_it_went() -> None:
+    text = format_removal(
+        {
+            "node": "n1",
+            "moved": [
+                {
+                    "pod": "s/web-1",
+                    "owner": "Deployment web",
+                    "replacement": "s/web-2",
+                    "node": "n2",
+                },
+                {"pod": "s/solo", "owner": None, "replacement": None, "node": None},
+            ],
+            "kept": [{"pod": "s/logs-1", "reason": "DaemonSet logs (runs on every node)"}],
+        }
+    )
+    assert text.splitlines() == [
+        "node n1 removed (cordoned, drained, deleted)",
+        "  evicted s/web-1 (Deployment web): replaced by s/web-2 on n2",
+        "  evicted s/solo (no controller): not replaced",
+        "  left s/logs-1: DaemonSet logs (runs on every node)",
+    ]
