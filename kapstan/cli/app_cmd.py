@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kapstan import schemas
-from kapstan.actions.changes import AppChanges
 from kapstan.actions.refs import parse_ref
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author, iso
 from kapstan.cli.output import Format, print_data, print_rows
-from kapstan.client import decode
-from kapstan.client.http import path
-from kapstan.schemas.hooks import HOW_TO_SIGN
 from kapstan.store import Application
+
+# Imported where used: `app list` loads neither the actions nor the API's schemas
+# (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from kapstan.actions.changes import AppChanges
 
 app = typer.Typer(help="Applications: a template version in an environment with a config.")
 
@@ -163,6 +163,11 @@ def _record(a: Application) -> dict[str, Any]:
 @app.command()
 def webhook(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     """A new CI webhook secret for app NAME, shown once (on a server; it replaces the old one)."""
+    from kapstan import schemas
+    from kapstan.client import decode
+    from kapstan.client.http import path
+    from kapstan.schemas.hooks import HOW_TO_SIGN
+
     with open_backend(ctx) as backend:
         client = backend.api("app webhook")
         made = decode.parse(

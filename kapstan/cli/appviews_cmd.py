@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kapstan.actions.apphistory import rollback_targets
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import ExitCodeOpt, OutputOpt, iso, joined
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, format_data, print_data, print_rows
-from kapstan.plan.diffs import ResourceChange, format_structured
-from kapstan.plan.graph import waves
-from kapstan.plan.graphviews import format_dot, format_mermaid, format_text
-from kapstan.render.hashing import objects_yaml
-from kapstan.render.redaction import redact_objects
 from kapstan.store import Revision
+
+# The formatters are imported by the view that uses them: the `app` group is loaded whole
+# for any `kapstan app ...` (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from kapstan.plan.diffs import ResourceChange
 
 
 class GraphFormat(StrEnum):
@@ -41,6 +40,9 @@ def render(
     output: Format = OutputOpt,
 ) -> None:
     """The rendered manifests (YAML; Secret values shown as <redacted>)."""
+    from kapstan.render.hashing import objects_yaml
+    from kapstan.render.redaction import redact_objects
+
     with open_backend(ctx) as backend:
         rendered = backend.apps.render(name, services)
     if output is Format.table:
@@ -92,6 +94,9 @@ def graph(
     output: GraphFormat = GraphOutputOpt,
 ) -> None:
     """The dependency graph: waves as text, Graphviz DOT, Mermaid, or JSON/YAML."""
+    from kapstan.plan.graph import waves
+    from kapstan.plan.graphviews import format_dot, format_mermaid, format_text
+
     with open_backend(ctx) as backend:
         found = backend.apps.graph(name)
     if output in (GraphFormat.json, GraphFormat.yaml):
@@ -120,6 +125,8 @@ def history(
     output: Format = OutputOpt,
 ) -> None:
     """Revisions (deploys) of each service."""
+    from kapstan.actions.apphistory import rollback_targets
+
     with open_backend(ctx) as backend:
         revisions = (
             backend.deletes.history(name, service)
@@ -177,6 +184,8 @@ def diff(
     exit_code: bool = ExitCodeOpt,
 ) -> None:
     """What changed between two revisions of one service (unified diff by default)."""
+    from kapstan.plan.diffs import format_structured
+
     with open_backend(ctx) as backend:
         found = backend.apps.diff(name, service, old, new, managed=show_managed)
     text = format_structured(found.structured) if structured else found.unified

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kapstan.actions.drift import DriftView, ServiceDriftView
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.drift import DriftPort, LocalDrift, RemoteDrift
 from kapstan.cli.common import OutputOpt, iso
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, print_data
+
+# The drift check (the engine, the Kubernetes client) is imported when it runs: the `app`
+# group is loaded whole for any `kapstan app ...` (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from kapstan.actions.drift import DriftView, ServiceDriftView
+    from kapstan.cli.backend.drift import DriftPort
 
 
 @app.command()
@@ -23,6 +27,8 @@ def drift(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     Fields another controller owns (replicas under an autoscaler) are not drift; secret
     values are redacted. Exits 2 when a service drifted.
     """
+    from kapstan.cli.backend.drift import LocalDrift, RemoteDrift
+
     with open_backend(ctx) as backend:
         port: DriftPort = (
             RemoteDrift(backend.client)

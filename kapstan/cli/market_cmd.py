@@ -12,8 +12,8 @@ import typer
 from kapstan.actions.configfiles import parse_assignments
 from kapstan.actions.install import InstallResult
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval, see_through
 from kapstan.cli.backend.market import CatalogsPort, LocalCatalogs
+from kapstan.cli.backend.started import Approval, see_through
 from kapstan.cli.common import OutputOpt, author, settings_of, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, reasons
 from kapstan.cli.exitcodes import ExitCode

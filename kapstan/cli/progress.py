@@ -19,24 +19,21 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console, Group, RenderableType
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
 
-from kapstan.cli.backend.deploys import Approval, Pending, see_through
+from kapstan.cli.backend.started import Approval, Pending, see_through
 from kapstan.cli.output import Format, console
 from kapstan.errors import KapstanError
 from kapstan.model.operation import Operation, Step
-from kapstan.plan.progress import (
-    ProgressBoard,
-    ServiceRow,
-    Summary,
-    elapsed_text,
-    summarize,
-)
+
+# rich and the progress board are imported by what draws: the commands that import this
+# module for ``--progress`` load them when an operation runs (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from rich.console import Console, Group, RenderableType
+
+    from kapstan.plan.progress import ProgressBoard, ServiceRow, Summary
 
 
 class ProgressMode(StrEnum):
@@ -88,6 +85,8 @@ class PlainProgress:
 
 def table_cells(row: ServiceRow, now: float) -> tuple[str, ...]:
     """One row's cells, as ``COLUMNS`` names them."""
+    from kapstan.plan.progress import elapsed_text
+
     ready = "-" if row.desired is None else f"{row.ready}/{row.desired}"
     level = "-" if row.level is None else str(row.level)
     return (level, row.service, row.step.value, ready, elapsed_text(row.elapsed(now)), row.reason)
@@ -109,6 +108,8 @@ def visible_rows(rows: Sequence[ServiceRow], limit: int) -> tuple[list[ServiceRo
 
 def headline(rows: Sequence[ServiceRow], started: float, now: float) -> str:
     """``3/5 services done, 1 failed, 2 in flight · 12.3s``."""
+    from kapstan.plan.progress import elapsed_text
+
     done = sum(1 for r in rows if r.step.terminal)
     failed = sum(1 for r in rows if r.step is Step.FAILED)
     flying = sum(1 for r in rows if r.step in (Step.APPLYING, Step.WAITING, Step.PRUNING))
@@ -133,6 +134,10 @@ def progress_table(
     One line per service in ``width`` columns: every column keeps its full width but the
     reason, which is cut to what is left.
     """
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     rows = board.rows()
     shown, hidden = visible_rows(rows, limit)
     cells = [table_cells(row, now) for row in shown]
@@ -166,6 +171,8 @@ class LiveProgress:
         clock: Callable[[], float] = time.monotonic,
         auto_refresh: bool = True,
     ) -> None:
+        from rich.live import Live
+
         self.out = out
         self.board = board
         self.clock = clock
@@ -224,6 +231,8 @@ def _names(names: Sequence[str]) -> str:
 
 def format_summary(summary: Summary) -> list[str]:
     """A few lines: how it ended and in how long, what changed, what failed and why."""
+    from kapstan.plan.progress import elapsed_text
+
     took = f" in {elapsed_text(summary.seconds)}" if summary.seconds is not None else ""
     counts = [
         f"{len(names)} {what}" + (f" ({_names(names)})" if names and what != "unchanged" else "")
@@ -251,6 +260,8 @@ def format_summary(summary: Summary) -> list[str]:
 
 
 def summary_record(op: Operation) -> dict[str, object]:
+    from kapstan.plan.progress import summarize
+
     return summarize(op).record()
 
 
@@ -281,6 +292,8 @@ def show_progress(
     """
     if output is not Format.table:
         return see_through(started, None)
+    from kapstan.plan.progress import ProgressBoard, summarize
+
     err = console(stderr=True)
     if wants_table(mode) and isinstance(started, Pending):
         board = ProgressBoard(services, _levels(levels, started.app))

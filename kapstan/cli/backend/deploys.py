@@ -12,8 +12,8 @@ that into the same ``Approval``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast, get_args
 
 from kapstan import schemas as s
@@ -30,6 +30,13 @@ from kapstan.actions.gates import ApprovalPending
 from kapstan.actions.hints import pinned_hints
 from kapstan.actions.journal import REQUEST_EVENT, Listener
 from kapstan.actions.status import ServiceStatus, app_status
+
+# The values a started change answers live in a light module, for the commands that print
+# them without loading this one (re-exported: the ports' answers).
+from kapstan.cli.backend.started import Approval as Approval
+from kapstan.cli.backend.started import Pending as Pending
+from kapstan.cli.backend.started import Planned as Planned
+from kapstan.cli.backend.started import approval_of
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, ServerError, path
 from kapstan.engine.deploy import DeployOptions
@@ -45,46 +52,6 @@ from kapstan.store import Application, Store
 
 RECENT = 20  # operations listed, as the store lists them
 STREAM_READ_TIMEOUT = 120.0  # seconds without a byte; the server pings every 15
-
-
-@dataclass(frozen=True)
-class Planned:
-    services: list[ServicePlan]
-    warnings: list[str]
-    hints: list[str] = field(default_factory=list)  # e.g. newer versions not yet used
-
-
-@dataclass(frozen=True)
-class Pending:
-    """An operation to see through: ``wait(listener)`` -> the finished operation."""
-
-    app: str
-    wait: Callable[[Listener | None], Operation]
-
-
-@dataclass(frozen=True)
-class Approval:
-    """The server holds the change until another user approves approval ``id``."""
-
-    id: int
-    app: str
-    environment: str
-    message: str
-
-
-def approval_of(asked: ApprovalPending) -> Approval:
-    found = asked.approval
-    return Approval(found.id, found.application, found.environment, asked.message)
-
-
-def see_through(started: Pending | Approval, listener: Listener | None) -> Operation | Approval:
-    """The finished operation, or the approval it waits for (asked for by its action)."""
-    if isinstance(started, Approval):
-        return started
-    try:
-        return started.wait(listener)
-    except ApprovalPending as asked:
-        return approval_of(asked)
 
 
 @dataclass(frozen=True)
