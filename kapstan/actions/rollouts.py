@@ -283,12 +283,19 @@ def resume_rollout(store: RollingOut, rollout_id: int, *, author: str) -> Rollou
     return store.set_rollout_status(rollout_id, RUNNING)
 
 
-def run_bounded(items: Sequence[str], limit: int, work: Callable[[str], bool]) -> dict[str, bool]:
+def run_bounded(
+    items: Sequence[str],
+    limit: int,
+    work: Callable[[str], bool],
+    stopped: threading.Event | None = None,
+) -> dict[str, bool]:
     """``work(item)`` for ``items`` in order, at most ``limit`` at once. After the first
-    False, no new item starts; those running finish. What ran -> whether it succeeded."""
+    False, no new item starts (``stopped`` is set, for work in flight to see); those running
+    finish. What ran -> whether it succeeded."""
     results: dict[str, bool] = {}
     todo = list(items)
     stop = False
+    stopped = stopped or threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="rollout") as pool:
         running: dict[Future[bool], str] = {}
         while todo or running:
@@ -301,7 +308,9 @@ def run_bounded(items: Sequence[str], limit: int, work: Callable[[str], bool]) -
             for future in finished:
                 item = running.pop(future)
                 results[item] = future.result()
-                stop = stop or not results[item]
+                if not results[item]:
+                    stop = True
+                    stopped.set()
     return results
 
 

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import typer
 
 from kapstan.actions.status import ServiceStatus
+from kapstan.cli import rollout_cmd
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import Backend, open_backend
 from kapstan.cli.backend.deploys import Approval, Pending, Planned
@@ -493,16 +494,34 @@ def operations(
 def promote(
     ctx: typer.Context,
     name: str,
-    to: str = typer.Option(..., "--to", help="The environment to promote into."),
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        help="The environment to promote into; several (a,b,c) roll out in order: the "
+        "first is the canary, then the rest (always deployed).",
+    ),
     as_: str | None = typer.Option(
         None, "--as", help="The application's name there (default NAME-ENV)."
     ),
     deploy_now: bool = typer.Option(False, "--deploy", help="Deploy it there right away."),
+    plan_name: str | None = typer.Option(
+        None, "--plan", help="Roll out by this named plan (`kapstan rollout plan list`)."
+    ),
+    soak: float | None = rollout_cmd.soak_option(None),
+    parallel: int | None = rollout_cmd.parallel_option(None),
+    rollback: bool | None = rollout_cmd.rollback_option(None),
     timeout: float = TimeoutOpt,
     output: Format = OutputOpt,
     progress: ProgressMode = ProgressOpt,
 ) -> None:
     """Run NAME's template version in another environment, with that environment's config.
+
+    With several environments (`--to a,b,c`) or `--plan`, it is a rollout (`kapstan
+    rollout`): the canary is promoted and deployed, its services must stay ready for
+    `--soak`, then the rest follow, `--parallel` at once; the first failure starts no new
+    environment, and `--rollback-on-failure` takes those done back. Environments that
+    require approval are asked for it first, before anything is promoted (exit 3; then
+    `kapstan rollout resume ID`).
 
     What was tested travels with it: the template's promoted keys (`promote:` in
     kapstan.yaml; by default the keys of its image references) are set there to NAME's
@@ -512,6 +531,13 @@ def promote(
     approval (`kapstan approval`), locally as through a server: nothing is created until
     then, and the command exits 3.
     """
+    rolling = plan_name is not None or any(x is not None for x in (soak, parallel, rollback))
+    if to is None and plan_name is None:
+        raise InputError("say where to: --to ENV (several: --to a,b,c) or --plan NAME")
+    if rolling or (to is not None and "," in to):
+        _roll_out(ctx, name, to, as_, plan_name, soak, parallel, rollback, timeout, output)
+        return
+    assert to is not None
     with open_backend(ctx) as backend:
         done = backend.deploys.promote(
             name, to, as_, deploy=deploy_now, timeout=timeout, author=author()
@@ -544,3 +570,36 @@ def promote(
                 },
                 output,
             )
+
+
+def _roll_out(
+    ctx: typer.Context,
+    name: str,
+    to: str | None,
+    as_: str | None,
+    plan_name: str | None,
+    soak: float | None,
+    parallel: int | None,
+    rollback: bool | None,
+    timeout: float,
+    output: Format,
+) -> None:
+    """``promote`` to several environments: one rollout (``kapstan rollout``)."""
+    if as_ is not None:
+        raise InputError(
+            "--as names one application: a rollout names each NAME-ENV; promote to one "
+            "environment to choose its name"
+        )
+    with open_backend(ctx) as backend:
+        done = backend.rollouts.start(
+            name,
+            to=[to] if to else [],
+            plan=plan_name,
+            soak=soak,
+            parallel=parallel,
+            rollback_on_failure=rollback,
+            timeout=timeout,
+            author=author(),
+            progress=rollout_cmd.progress_line if output is Format.table else None,
+        )
+    rollout_cmd.print_rollout(done, output)

@@ -108,6 +108,12 @@ def _approval(root: typer.Typer) -> None:
     root.add_typer(approval_cmd.app, name="approval")
 
 
+def _rollout(root: typer.Typer) -> None:
+    from kapstan.cli import rollout_cmd
+
+    root.add_typer(rollout_cmd.app, name="rollout")
+
+
 def _sandbox(root: typer.Typer) -> None:
     from kapstan.cli import sandbox_cmd
 
@@ -131,6 +137,9 @@ COMMANDS = {
     "env": Lazy("Environments: a cluster context and a namespace, with a config.", _env),
     "cluster": Lazy("Clusters: registered Kubernetes APIs, read live.", _cluster),
     "app": Lazy("Applications: a template version in an environment with a config.", _app),
+    "rollout": Lazy(
+        "Rollouts across environments: one version, canary first, then the rest.", _rollout
+    ),
     "import": Lazy("Import docker-compose files, plain manifests and Helm charts.", _import),
     "market": Lazy("The app market: ready templates, installed in one command.", _market),
     "secret-key": Lazy(

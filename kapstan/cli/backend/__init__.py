@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from kapstan.cli.backend.logrules import LogRulesPort
     from kapstan.cli.backend.market import MarketPort
     from kapstan.cli.backend.quotas import QuotasPort
+    from kapstan.cli.backend.rollouts import RolloutsPort
     from kapstan.cli.backend.templates import TemplatesPort
     from kapstan.client.http import ApiClient
     from kapstan.store import Store
@@ -140,6 +141,14 @@ class Backend:
         if self.client is not None:
             return RemoteDayTwo(self.client)
         return LocalDayTwo(self.local_store("live reads"))
+
+    @cached_property
+    def rollouts(self) -> RolloutsPort:
+        from kapstan.cli.backend.rollouts import LocalRollouts, RemoteRollouts
+
+        if self.client is not None:
+            return RemoteRollouts(self.client)
+        return LocalRollouts(self.local_store("rollouts"))
 
     @cached_property
     def deploys(self) -> DeploysPort:

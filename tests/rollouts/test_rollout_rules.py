@@ -1,0 +1,236 @@
+"""Rollouts without a cluster: what a rollout is (checked before anything is written), the
+bounded parallelism, and every target's approval gate asked BEFORE anything is promoted.
+
+The environments' kubeconfig points at a port that records any connection
+(``tests.actions.test_gates.kube_port``), so a rollout that reached a cluster before its
+gates were all read is caught.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from kapstan.actions import applications, approvals, configs, templates
+from kapstan.actions import rollouts as rolling
+from kapstan.actions.refs import Ref
+from kapstan.errors import ApprovalRequiredError, ConflictError, InputError, NotFoundError
+from kapstan.model.values import SecretValue, Value
+from kapstan.plan.rollouts import RolloutSpec, check_spec, environments_of
+from kapstan.store import Store
+from tests.actions.conftest import BOOKSTORE, store
+from tests.actions.test_gates import KubePort, kube_port, kubeconfig_for
+
+__all__ = ["kube_port", "store"]  # fixtures used here
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("a", ("a",)), ("a,b,c", ("a", "b", "c")), (" a , b ", ("a", "b")), ("x.y-1", ("x.y-1",))],
+)
+def test_environments_are_read_in_order(text: str, expected: tuple[str, ...]) -> None:
+    assert environments_of(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "a,,b", "a,", "Prod", "a b"])
+def test_a_bad_environment_list_is_named(text: str) -> None:
+    with pytest.raises(InputError, match="--to takes environment names"):
+        environments_of(text)
+
+
+@pytest.mark.parametrize(
+    ("spec", "source", "message"),
+    [
+        (RolloutSpec(("a", "b", "a")), None, r"'a' appears more than once"),
+        (RolloutSpec(("dev", "b")), "dev", r"runs in 'dev' already.*drop 'dev'"),
+        (RolloutSpec(("a", "b"), parallel=0), None, r"--parallel is 0; give 1 to 32"),
+        (RolloutSpec(("a",), parallel=33), None, r"--parallel is 33"),
+        (RolloutSpec(("a",), soak=-1), None, r"--soak is -1s"),
+        (RolloutSpec(()), None, r"at least one environment"),
+    ],
+)
+def test_a_rollout_that_cannot_run_is_refused(
+    spec: RolloutSpec, source: str | None, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        check_spec(spec, source)
+
+
+def test_at_most_parallel_environments_run_at_once() -> None:
+    running, peak = 0, 0
+    lock = threading.Lock()
+    together = threading.Barrier(2, timeout=10)  # two must be in flight at once to pass
+
+    def work(item: str) -> bool:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        together.wait()
+        with lock:
+            running -= 1
+        return True
+
+    done = rolling.run_bounded(["a", "b", "c", "d", "e", "f"], 2, work)
+    assert done == dict.fromkeys("abcdef", True)
+    assert peak == 2
+
+
+def test_the_first_failure_starts_nothing_new_and_lets_the_running_finish() -> None:
+    stopped = threading.Event()
+    started: list[str] = []
+
+    def work(item: str) -> bool:
+        started.append(item)
+        if item == "a":  # in flight when b fails: it finishes, after the stop is known
+            return stopped.wait(timeout=10)
+        return item != "b"
+
+    done = rolling.run_bounded(["a", "b", "c", "d"], 2, work, stopped)
+    assert done == {"a": True, "b": False}
+    assert sorted(started) == ["a", "b"], "nothing new started after the failure"
+
+
+def test_one_at_a_time_stops_at_the_failing_one() -> None:
+    done = rolling.run_bounded(["a", "b", "c"], 1, lambda item: item != "b")
+    assert done == {"a": True, "b": False}
+
+
+# --- the gates of every target, before anything is written ----------------------------
+
+
+@pytest.fixture
+def world(store: Store, tmp_path: Path, kube_port: KubePort) -> Store:
+    """dev with app ``src``; stage and qa open; prod requires approval (paul approves)."""
+    kubeconfig = kubeconfig_for(tmp_path / "kubeconfig", kube_port.port)
+    templates.import_template(store, BOOKSTORE, author="a")
+    values: dict[str, Value] = {"web.host": "h", "db.password": SecretValue("pw")}
+    for env in ("dev", "stage", "prod", "qa"):
+        configs.set_values(store, env, values, author="a")
+        store.create_environment(
+            env, kubeconfig=str(kubeconfig), context=None, namespace=f"ns-{env}", config=env
+        )
+    store.set_environment_approval("prod", True)
+    for user in ("dana", "paul"):
+        store.create_user(user, password=None)
+        store.grant_role(user, "prod", "deployer")
+    applications.create_app(store, "src", template=Ref("bookstore"), environment="dev", author="a")
+    return store
+
+
+def _start(world: Store, *envs: str) -> rolling.RolloutWaiting:
+    planned = rolling.plan_rollout(world, "src", RolloutSpec(envs))
+    with pytest.raises(rolling.RolloutWaiting) as waiting:
+        rolling.start_rollout(world, planned, author="dana", timeout=30)
+    return waiting.value
+
+
+def test_a_gated_environment_is_asked_first_and_nothing_is_promoted(
+    world: Store, kube_port: KubePort
+) -> None:
+    waiting = _start(world, "stage", "prod", "qa")
+    (asked,) = world.list_approvals(status="pending")
+    assert (asked.kind, asked.application, asked.environment) == ("promote", "src-prod", "prod")
+    assert asked.payload["rollout"] == waiting.rollout.id
+    assert waiting.approvals == {"prod": asked.id}
+    assert f"prod (approval {asked.id})" in waiting.message
+    assert f"kapstan rollout resume {waiting.rollout.id}" in waiting.message
+    assert waiting.exit_code == 3
+    rollout = world.get_rollout(waiting.rollout.id)
+    assert rollout.status == "waiting-approval"
+    assert [(t.environment, t.state) for t in rollout.targets] == [
+        ("stage", "pending"),
+        ("prod", "pending"),
+        ("qa", "pending"),
+    ]
+    assert [a.name for a in world.list_applications()] == ["src"], "nothing promoted"
+    assert kube_port.touched == [], "no cluster was reached"
+
+
+def test_a_rollout_waits_until_every_approval_is_given(world: Store) -> None:
+    waiting = _start(world, "prod", "stage")
+    with pytest.raises(ApprovalRequiredError, match=r"still waits for approval in prod"):
+        rolling.resume_rollout(world, waiting.rollout.id, author="dana")
+    assert world.get_rollout(waiting.rollout.id).status == "waiting-approval"
+
+
+def test_approving_a_rollouts_request_runs_nothing_by_itself(
+    world: Store, kube_port: KubePort
+) -> None:
+    waiting = _start(world, "stage", "prod")
+    decided = approvals.approve(world, waiting.approvals["prod"] or 0, user="paul")
+    done = approvals.carry_out(world, decided, listener=None)
+    assert (done.operation, done.rollout) == (None, waiting.rollout.id)
+    assert world.get_approval(decided.id).status.value == "approved", "not spent yet"
+    assert [a.name for a in world.list_applications()] == ["src"]
+    assert kube_port.touched == []
+
+
+def test_a_rejected_approval_fails_the_rollout(world: Store) -> None:
+    waiting = _start(world, "stage", "prod")
+    world.reject(waiting.approvals["prod"] or 0, user="paul", reason="not this week")
+    with pytest.raises(ConflictError, match=r"was rejected: not this week"):
+        rolling.resume_rollout(world, waiting.rollout.id, author="dana")
+    assert world.get_rollout(waiting.rollout.id).status == "failed"
+
+
+def test_an_approved_rollout_runs_in_order_and_stops_at_the_first_failure(
+    world: Store, kube_port: KubePort
+) -> None:
+    """Approved, it runs: the canary (stage) fails (its cluster drops the connection), so
+    prod and qa are never promoted and prod's approval stays unspent."""
+    waiting = _start(world, "stage", "prod", "qa")
+    approvals.approve(world, waiting.approvals["prod"] or 0, user="paul")
+    rolling.resume_rollout(world, waiting.rollout.id, author="dana")
+    moves: list[tuple[str, str]] = []
+    ended = rolling.run_rollout(
+        world, waiting.rollout.id, progress=lambda env, state, _: moves.append((env, state))
+    )
+    assert ended.status == "failed"
+    assert [(t.environment, t.state) for t in ended.targets] == [
+        ("stage", "failed"),
+        ("prod", "pending"),
+        ("qa", "pending"),
+    ]
+    assert ended.targets[0].error.startswith("stage: ")
+    assert "not started: prod, qa" in ended.error
+    assert moves == [("stage", "deploying"), ("stage", "failed")]
+    assert [a.name for a in world.list_applications()] == ["src", "src-stage"]
+    assert world.get_approval(waiting.approvals["prod"] or 0).status.value == "approved"
+
+
+def test_a_bad_target_is_refused_before_anything_is_recorded(world: Store) -> None:
+    applications.create_app(
+        world, "src-qa", template=Ref("bookstore"), environment="stage", author="a"
+    )
+    with pytest.raises(ConflictError, match=r"'src-qa' exists in environment 'stage'"):
+        rolling.plan_rollout(world, "src", RolloutSpec(("prod", "qa")))
+    with pytest.raises(NotFoundError):
+        rolling.plan_rollout(world, "src", RolloutSpec(("prod", "nowhere")))
+    assert world.list_rollouts() == []
+    assert world.list_approvals() == []
+
+
+def test_a_named_plan_gives_the_rollout_and_flags_override_it(world: Store) -> None:
+    saved = rolling.save_plan(
+        world, RolloutSpec(("stage", "prod", "qa"), 120, 2, True), "wide", author="dana"
+    )
+    assert (saved.canary, saved.then, saved.soak, saved.parallel) == (
+        "stage",
+        ("prod", "qa"),
+        120,
+        2,
+    )
+    spec = rolling.spec_for(world, plan="wide", parallel=1)
+    assert spec == RolloutSpec(("stage", "prod", "qa"), 120, 1, True, "wide")
+    with pytest.raises(InputError, match="not both"):
+        rolling.spec_for(world, plan="wide", to=["qa"])
+    with pytest.raises(InputError, match=r"--parallel is 40"):
+        rolling.save_plan(world, RolloutSpec(("qa",), parallel=40), "bad", author="dana")
+    rolling.delete_plan(world, "wide", author="dana")
+    with pytest.raises(NotFoundError, match="rollout plan 'wide' not found"):
+        world.get_rollout_plan("wide")
+    audited = [e.action for e in world.list_audit() if e.kind == "rollout-plan"]
+    assert audited == ["rollout.plan.delete", "rollout.plan.save"]  # newest first
