@@ -41,6 +41,7 @@ class NodeRow:
     pressures: tuple[str, ...]  # the pressure conditions that are True
     taints: tuple[str, ...]  # key=value:Effect
     kubelet: str
+    cordoned: bool = False  # spec.unschedulable: no new pod lands there
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def _node(node: KubeObject) -> NodeRow:
         pressures=tuple(p for p in PRESSURES if conditions.get(p) == "True"),
         taints=taints,
         kubelet=str((status.get("nodeInfo") or {}).get("kubeletVersion", "")),
+        cordoned=bool(spec.get("unschedulable")),
     )
 
 
@@ -262,6 +264,7 @@ def report_data(report: ClusterReport) -> dict[str, Any]:
                 "pressures": list(n.pressures),
                 "taints": list(n.taints),
                 "kubelet": n.kubelet,
+                "cordoned": n.cordoned,
             }
             for n in report.nodes
         ],

@@ -312,7 +312,8 @@ def format_report(data: dict[str, Any]) -> str:
     ready = sum(1 for n in nodes if n["ready"])
     lines.append(f"nodes: {ready}/{len(nodes)} Ready")
     for n in nodes:
-        extra = [f"pressure {', '.join(n['pressures'])}"] if n["pressures"] else []
+        extra = ["cordoned"] if n.get("cordoned") else []
+        extra += [f"pressure {', '.join(n['pressures'])}"] if n["pressures"] else []
         extra += [f"taints {', '.join(n['taints'])}"] if n["taints"] else []
         alloc = n["allocatable"]
         lines.append(

@@ -2,6 +2,8 @@
 
 /ui/clusters          nodes Ready, pods by phase, applications healthy, per cluster
 /ui/clusters/{name}   one cluster: version, latency, nodes, checks, environments, apps
+/ui/clusters/{name}/nodes         (POST, admins, clusters Kapstan created) add nodes
+/ui/clusters/{name}/nodes/remove  (POST, same) cordon, drain and delete one node
 
 The overview also lists each application family, linked to its page in every environment
 (``instances``).
@@ -13,12 +15,15 @@ the viewer may see (an administrator, or a viewer of an environment on it).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
-from kapstan.actions import clusterviews, instances
-from kapstan.api.routers.clusters import visible_environments
+from fastapi import APIRouter, Form, Request, Response
+
+from kapstan.actions import clusterlife, clusterviews, instances
+from kapstan.actions.providers import NodeShape
+from kapstan.api.routers.clusters import cluster_provider, visible_environments
 from kapstan.errors import NotFoundError
-from kapstan.web.common import PageRoute, ViewerDep, render
+from kapstan.web.common import PageRoute, PosterDep, ViewerDep, redirect, render
 
 router = APIRouter(route_class=PageRoute)
 TIMEOUT = 5.0  # seconds per cluster: a page must not hang on a dead one
@@ -44,4 +49,44 @@ def fleet_page(request: Request, viewer: ViewerDep) -> Response:
 def cluster_page(request: Request, viewer: ViewerDep, name: str) -> Response:
     visible_environments(viewer.caller, name)
     report = clusterviews.show_cluster(viewer.caller.store, name, timeout=TIMEOUT)
-    return render(request, "cluster.html", report=report)
+    may_change = viewer.caller.user.admin and report.cluster.sandbox is not None
+    return render(request, "cluster.html", report=report, may_change_nodes=may_change)
+
+
+@router.post("/clusters/{name}/nodes")
+def add_nodes(
+    request: Request,
+    viewer: PosterDep,
+    name: str,
+    count: Annotated[int, Form()] = 1,
+    cpu: Annotated[str, Form()] = "4",
+    memory: Annotated[str, Form()] = "8Gi",
+    pods: Annotated[str, Form()] = "110",
+) -> Response:
+    viewer.caller.require_admin("adding nodes")
+    clusterlife.add_nodes(
+        viewer.caller.store,
+        cluster_provider(request),
+        name,
+        count=count,
+        shape=NodeShape(cpu=cpu, memory=memory, pods=pods),
+        author=viewer.name,
+        via="console",
+    )
+    return redirect(f"/clusters/{name}")
+
+
+@router.post("/clusters/{name}/nodes/remove")
+def remove_node(
+    request: Request, viewer: PosterDep, name: str, node: Annotated[str, Form()]
+) -> Response:
+    viewer.caller.require_admin("removing nodes")
+    clusterlife.remove_nodes(
+        viewer.caller.store,
+        cluster_provider(request),
+        name,
+        nodes=[node],
+        author=viewer.name,
+        via="console",
+    )
+    return redirect(f"/clusters/{name}")

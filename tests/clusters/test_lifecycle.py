@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from kapstan import sandbox
+from kapstan.api.app import create_app
 from kapstan.kube import KubeClient, KubeObject, connect
 from kapstan.sandbox import SandboxState
 from kapstan.sandbox import processes as sandbox_processes
+from kapstan.store import Store
 from kapstan.store.crypto import generate_key
+from kapstan.web.sessions import COOKIE, Sessions
 from tests.cluster.kube_helpers import wait_for
 from tests.clusters.conftest import run_kapstan
 
@@ -58,6 +62,8 @@ spec:
 @dataclass
 class Made:
     name: str
+    db_url: str
+    environ: dict[str, str]
     state: SandboxState  # the created cluster's sandbox
     main: SandboxState  # the session's, running all along
 
@@ -94,10 +100,11 @@ def made(sandbox_cluster: SandboxState, tmp_path_factory: pytest.TempPathFactory
     for file, text in TEMPLATE.items():
         (tmp / "tpl" / file).parent.mkdir(exist_ok=True)
         (tmp / "tpl" / file).write_text(text)
+    db_url = f"sqlite:///{tmp / 'kapstan.db'}"
+    environ = {"KAPSTAN_DB": db_url, "KAPSTAN_SECRET_KEY": generate_key(), "KAPSTAN_USER": "ana"}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KAPSTAN_DB", f"sqlite:///{tmp / 'kapstan.db'}")
-        patch.setenv("KAPSTAN_SECRET_KEY", generate_key())
-        patch.setenv("KAPSTAN_USER", "ana")
+        for var, value in environ.items():
+            patch.setenv(var, value)
         for var in ("KAPSTAN_SERVER", "KAPSTAN_TOKEN", "KAPSTAN_SECRET_KEY_FILE"):
             patch.delenv(var, raising=False)
         try:
@@ -105,7 +112,7 @@ def made(sandbox_cluster: SandboxState, tmp_path_factory: pytest.TempPathFactory
             assert code == 0, (out, err)
             state = sandbox.load(name)
             assert state is not None
-            made = Made(name, state, sandbox_cluster)
+            made = Made(name, db_url, environ, state, sandbox_cluster)
             made.ok("template", "import", tmp / "tpl")
             made.ok("config", "set", ENV, "web.replicas=3")
             made.ok("env", "create", ENV, "--cluster", name, "-n", NAMESPACE, "--config", ENV)
@@ -177,6 +184,18 @@ def test_a_budget_that_forbids_eviction_stops_the_drain_with_the_node_cordoned(
     assert listed[node]["cordoned"] and listed[node]["ready"]  # still there, cordoned
     with made.kube() as kube:
         assert running_on(kube, "pinned") == {pod: node}
+    # The API and the console show it cordoned; an admin gets the node forms.
+    with Store.open(made.db_url, environ=made.environ) as store:
+        store.create_user("root", password=None, admin=True)
+        token = store.create_token("root")[0]
+        cookie = {"Cookie": f"{COOKIE}={Sessions(store).create('root').id}"}
+    with TestClient(create_app(made.db_url, environ=made.environ)) as client:
+        bearer = {"Authorization": f"Bearer {token}"}
+        answer = client.get(f"/api/v1/clusters/{made.name}/nodes", headers=bearer)
+        page = client.get(f"/ui/clusters/{made.name}", headers=cookie)
+    assert {n["name"]: n["cordoned"] for n in answer.json()}[node] is True
+    assert page.status_code == 200 and 'class="cordoned">cordoned' in page.text
+    assert 'id="add-nodes"' in page.text and "Drain and remove" in page.text
 
 
 def test_delete_is_refused_while_an_environment_uses_it_then_stops_the_sandbox(

@@ -73,7 +73,7 @@ def remove_cluster(caller: CallerDep, name: str) -> Response:
     return Response(status_code=204)
 
 
-def _provider(request: Request) -> ClusterProvider:
+def cluster_provider(request: Request) -> ClusterProvider:
     """The server's cluster provider: its state's, else local sandboxes."""
     provider = state_of(request).cluster_provider
     if provider is None:
@@ -91,7 +91,7 @@ def create_cluster(
     caller.require_admin("creating a cluster")
     cluster = clusterlife.create_cluster(
         caller.store,
-        _provider(request),
+        cluster_provider(request),
         body.name,
         nodes=body.nodes,
         metrics=body.metrics,
@@ -106,7 +106,7 @@ def delete_cluster(caller: CallerDep, request: Request, name: str) -> Response:
     """Stop a cluster Kapstan created and forget it (refused while environments use it)."""
     caller.require_admin("deleting a cluster")
     clusterlife.delete_cluster(
-        caller.store, _provider(request), name, author=caller.name, via="api"
+        caller.store, cluster_provider(request), name, author=caller.name, via="api"
     )
     return Response(status_code=204)
 
@@ -125,7 +125,7 @@ def add_nodes(
     caller.require_admin("adding nodes")
     added = clusterlife.add_nodes(
         caller.store,
-        _provider(request),
+        cluster_provider(request),
         name,
         count=body.count,
         shape=NodeShape(cpu=body.cpu, memory=body.memory, pods=body.pods),
@@ -145,7 +145,7 @@ def remove_nodes(
     caller.require_admin("removing nodes")
     removed = clusterlife.remove_nodes(
         caller.store,
-        _provider(request),
+        cluster_provider(request),
         name,
         nodes=body.nodes,
         count=body.count,
