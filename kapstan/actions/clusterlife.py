@@ -26,7 +26,13 @@ from typing import Any
 from kapstan.actions.clusters import connect_cluster, read_kubeconfig
 from kapstan.actions.providers import ClusterProvider, NodeShape
 from kapstan.actions.storeports import ClusterEdits, ClusterReads
-from kapstan.errors import ConflictError, InputError, KapstanError, NotFoundError, SecretKeyError
+from kapstan.errors import (
+    ClusterError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    SecretKeyError,
+)
 from kapstan.kube import KubeClient, KubeObject
 from kapstan.kube import drain as drains
 from kapstan.model.records import Cluster
@@ -246,8 +252,8 @@ def _ready(node: KubeObject) -> bool:
 
 
 def _wait_ready(kube: KubeClient, names: Sequence[str] | None, count: int, timeout: float) -> None:
-    """Until ``count`` nodes (of ``names``, if given) are Ready; ClusterError-free timeout
-    message naming those that are not."""
+    """Until ``count`` nodes (of ``names``, if given) are Ready; at the timeout a
+    ClusterError naming those that are not."""
     deadline = time.monotonic() + timeout
     while True:
         found = [
@@ -258,7 +264,7 @@ def _wait_ready(kube: KubeClient, names: Sequence[str] | None, count: int, timeo
             return
         if time.monotonic() + POLL > deadline:
             waiting = sorted({str(n["metadata"]["name"]) for n in found} - set(ready))
-            raise KapstanError(
+            raise ClusterError(
                 f"{len(ready)} of {count} nodes Ready after {timeout:g}s"
                 + (f" (not Ready: {', '.join(waiting)})" if waiting else "")
                 + "; see `kapstan cluster show` for their conditions"
@@ -370,7 +376,7 @@ def _wait_gone(kube: KubeClient, node: str, pods: list[KubeObject], deadline: fl
 def _wait_until(check: Callable[[], bool], what: str, deadline: float) -> None:
     while not check():
         if time.monotonic() + POLL > deadline:
-            raise KapstanError(f"{what}: not reached within the timeout; pass a longer --timeout")
+            raise ClusterError(f"{what}: not reached within the timeout; pass a longer --timeout")
         time.sleep(POLL)
 
 
@@ -404,7 +410,7 @@ def _moves(
 
     if wanted:
         # Not all replaced by the deadline: reported as not (yet) replaced, node removed.
-        with contextlib.suppress(KapstanError):
+        with contextlib.suppress(ClusterError):
             _wait_until(enough, "replacement pods Running", deadline)
     found = replacements()
     moves = []

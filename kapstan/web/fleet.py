@@ -21,7 +21,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from kapstan.actions import clusterlife, clusterviews, instances
 from kapstan.actions.providers import NodeShape
-from kapstan.api.routers.clusters import cluster_provider, visible_environments
+from kapstan.api.routers.clusters import cluster_provider, provider_enabled, visible_environments
 from kapstan.errors import NotFoundError
 from kapstan.web.common import PageRoute, PosterDep, ViewerDep, redirect, render
 
@@ -49,7 +49,8 @@ def fleet_page(request: Request, viewer: ViewerDep) -> Response:
 def cluster_page(request: Request, viewer: ViewerDep, name: str) -> Response:
     visible_environments(viewer.caller, name)
     report = clusterviews.show_cluster(viewer.caller.store, name, timeout=TIMEOUT)
-    may_change = viewer.caller.user.admin and report.cluster.sandbox is not None
+    created = report.cluster.sandbox is not None
+    may_change = viewer.caller.user.admin and created and provider_enabled(request)
     return render(request, "cluster.html", report=report, may_change_nodes=may_change)
 
 

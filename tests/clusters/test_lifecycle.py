@@ -101,7 +101,12 @@ def made(sandbox_cluster: SandboxState, tmp_path_factory: pytest.TempPathFactory
         (tmp / "tpl" / file).parent.mkdir(exist_ok=True)
         (tmp / "tpl" / file).write_text(text)
     db_url = f"sqlite:///{tmp / 'kapstan.db'}"
-    environ = {"KAPSTAN_DB": db_url, "KAPSTAN_SECRET_KEY": generate_key(), "KAPSTAN_USER": "ana"}
+    environ = {
+        "KAPSTAN_DB": db_url,
+        "KAPSTAN_SECRET_KEY": generate_key(),
+        "KAPSTAN_USER": "ana",
+        "KAPSTAN_CLUSTER_PROVIDER": "sandbox",  # the console's node forms are offered
+    }
     with pytest.MonkeyPatch.context() as patch:
         for var, value in environ.items():
             patch.setenv(var, value)

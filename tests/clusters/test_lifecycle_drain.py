@@ -1,17 +1,23 @@
 """The drain's pure parts (issue 17): which pods a drain leaves, how an eviction refusal is
 read and which budget it names, which nodes ``--count`` picks and when removal is refused,
-and the "what moved" text. No cluster: these decide from the apiserver's answers."""
+and the "what moved" text; and that a server starts no sandbox unless its operator said so.
+No cluster: these decide from the apiserver's answers."""
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kapstan import sandbox
 from kapstan.actions.clusterlife import NodeState, _choose
 from kapstan.cli.cluster_cmd import format_removal
 from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.kube import drain
+from tests.api.conftest import open_api
 
 
 def pod(owner: str | None = None, **annotations: str) -> dict[str, Any]:
@@ -105,3 +111,15 @@ def test_what_moved_names_each_pod_its_owner_and_where_it_went() -> None:
         "  evicted s/solo (no controller): not replaced",
         "  left s/logs-1: DaemonSet logs (runs on every node)",
     ]
+
+
+def test_a_server_starts_no_sandbox_unless_told_to(tmp_path: Path) -> None:
+    name = f"never{os.getpid()}"
+    with contextmanager(open_api)(str(tmp_path / "kapstan.db"), tmp_path) as api:
+        refused = api.post("/api/v1/clusters/create", {"name": name}, user="vic")
+        assert refused.status_code == 403  # administrators only
+        answer = api.post("/api/v1/clusters/create", {"name": name})
+        assert answer.status_code == 422, answer.text
+        assert "KAPSTAN_CLUSTER_PROVIDER=sandbox" in answer.text
+        assert api.get("/api/v1/clusters").json() == []
+    assert sandbox.load(name) is None

@@ -8,6 +8,8 @@ answer carries a kubeconfig: the store keeps it encrypted and the records hold n
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request, Response
 
 from kapstan import schemas
@@ -15,7 +17,7 @@ from kapstan.actions import clusterlife, clusters, clusterviews
 from kapstan.actions.providers import ClusterProvider, NodeShape
 from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.state import state_of
-from kapstan.errors import NotFoundError
+from kapstan.errors import InputError, NotFoundError
 from kapstan.model.records import Cluster
 
 router = APIRouter(prefix="/api/v1/clusters", tags=["clusters"])
@@ -73,14 +75,31 @@ def remove_cluster(caller: CallerDep, name: str) -> Response:
     return Response(status_code=204)
 
 
-def cluster_provider(request: Request) -> ClusterProvider:
-    """The server's cluster provider: its state's, else local sandboxes."""
-    provider = state_of(request).cluster_provider
-    if provider is None:
-        from kapstan.sandbox.provider import SandboxProvider  # loaded for these routes only
+PROVIDER_SETTING = "KAPSTAN_CLUSTER_PROVIDER"  # "sandbox": this server may start sandboxes
 
-        provider = SandboxProvider()
-    return provider
+
+def provider_enabled(request: Request) -> bool:
+    """Whether this server creates clusters and changes their nodes: opt-in, since it starts
+    processes on the server's machine (``KAPSTAN_CLUSTER_PROVIDER=sandbox``)."""
+    state = state_of(request)
+    environ = os.environ if state.environ is None else state.environ
+    return state.cluster_provider is not None or environ.get(PROVIDER_SETTING) == "sandbox"
+
+
+def cluster_provider(request: Request) -> ClusterProvider:
+    """The server's cluster provider: its state's, else local sandboxes when enabled."""
+    provider = state_of(request).cluster_provider
+    if provider is not None:
+        return provider
+    if not provider_enabled(request):
+        raise InputError(
+            "this server creates no clusters and changes no nodes: start it with "
+            f"{PROVIDER_SETTING}=sandbox to let it run sandbox clusters on its machine, or "
+            "use `kapstan cluster create` without --server"
+        )
+    from kapstan.sandbox.provider import SandboxProvider  # loaded for these routes only
+
+    return SandboxProvider()
 
 
 @router.post("/create", status_code=201)
