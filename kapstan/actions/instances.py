@@ -326,11 +326,21 @@ def _instance_data(i: Instance) -> dict[str, Any]:
         if op is None
         else {
             "id": op.id,
+            "app": op.app,
             "kind": op.kind,
             "status": op.status.value,
             "author": op.author,
             "startedAt": op.started_at.isoformat(),
             "finishedAt": op.finished_at.isoformat() if op.finished_at else None,
             "message": op.message,
+            "services": [
+                {
+                    "service": x.service,
+                    "step": x.step.value,
+                    "message": x.message,
+                    "revision": x.revision,
+                }
+                for x in op.services
+            ],
         },
     }

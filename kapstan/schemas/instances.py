@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from kapstan.schemas.base import Model
+from kapstan.schemas.operations import OperationOut
 
 
 class ReleaseOut(Model):
@@ -34,16 +35,6 @@ class InstanceDriftOut(Model):
     checked_at: datetime | None
 
 
-class LastOperationOut(Model):
-    id: int
-    kind: str
-    status: str
-    author: str
-    started_at: datetime
-    finished_at: datetime | None
-    message: str
-
-
 class InstanceOut(Model):
     application: str
     environment: str
@@ -57,7 +48,7 @@ class InstanceOut(Model):
     deployed: ReleaseOut | None = Field(description="None: never deployed.")
     health: InstanceHealthOut
     drift: InstanceDriftOut
-    last_operation: LastOperationOut | None
+    last_operation: OperationOut | None = Field(description="Without its events.")
 
 
 class InstancesOut(Model):

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from kapstan.actions import instances
-from kapstan.api.state import clusters_of
+from kapstan.api.routers.instances import visible_instances
 from kapstan.web.common import PageRoute, ViewerDep, render
 
 router = APIRouter(route_class=PageRoute)
@@ -25,14 +24,5 @@ TIMEOUT = 5.0  # seconds for all the clusters: a page must not hang on a dead on
 def instances_page(
     request: Request, viewer: ViewerDep, app: str, lineage: bool = False
 ) -> Response:
-    caller = viewer.caller
-    caller.application(app, "view")
-    view = instances.app_instances(
-        caller.store,
-        app,
-        lineage=lineage,
-        environments=caller.environments_allowing("view"),
-        timeout=TIMEOUT,
-        clients=clusters_of(request).connect,
-    )
+    view = visible_instances(viewer.caller, app, lineage, TIMEOUT, request)
     return render(request, "instances.html", view=view)

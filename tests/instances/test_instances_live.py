@@ -216,6 +216,7 @@ def test_the_last_operation_says_what_who_and_when(world: World) -> None:
         op = rows[name]["lastOperation"]
         assert (op["kind"], op["status"], op["author"]) == ("deploy", "succeeded", author), op
         assert op["startedAt"] and op["finishedAt"]
+        assert [(x["service"], x["step"]) for x in op["services"]] == [("web", "ready")], op
     assert rows["shop-copy"]["lastOperation"] is None
 
 

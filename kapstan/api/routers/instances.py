@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from kapstan.actions import instances
-from kapstan.api.auth import CallerDep
+from kapstan.api.auth import Caller, CallerDep
 from kapstan.api.state import clusters_of
 from kapstan.schemas.instances import InstancesOut
 
@@ -24,13 +24,21 @@ def app_instances(
     """Each instance's versions, live health, drift and last operation; every cluster read
     at once within ``timeout`` seconds (1 to 30). ``lineage``: only ``app``'s promotion
     line (its name plus ``-<environment>`` suffixes), not the whole family."""
+    view = visible_instances(caller, app, lineage, min(max(timeout, 1.0), 30.0), request)
+    return InstancesOut.model_validate(instances.instances_data(view))
+
+
+def visible_instances(
+    caller: Caller, app: str, lineage: bool, timeout: float, request: Request
+) -> instances.InstancesView:
+    """The instances of ``app`` in the environments ``caller`` may view (``app`` must be
+    one of them), read with the process's kept clients; the console's page reads these."""
     caller.application(app, "view")
-    view = instances.app_instances(
+    return instances.app_instances(
         caller.store,
         app,
         lineage=lineage,
         environments=caller.environments_allowing("view"),
-        timeout=min(max(timeout, 1.0), 30.0),
+        timeout=timeout,
         clients=clusters_of(request).connect,
     )
-    return InstancesOut.model_validate(instances.instances_data(view))
