@@ -11,9 +11,7 @@ from kapstan.cli.backend import open_backend
 from kapstan.cli.common import MessageOpt, OutputOpt, author
 from kapstan.cli.configviews import diff_record, print_config, print_versions, report_write
 from kapstan.cli.output import Format, print_data
-from kapstan.cli.valueinput import gather
 from kapstan.errors import InputError
-from kapstan.plan.configdiff import format_config_diff
 
 PairsArg = typer.Argument(None, metavar="KEY[=VALUE]...", show_default=False)
 KeysArg = typer.Argument(..., metavar="KEY...")
@@ -49,6 +47,8 @@ def set_(
     --plain is given. A value need not be on the command line: `--secret KEY` asks for it
     (hidden), `KEY=-` or `--stdin KEY` reads standard input, `--from-file KEY=PATH` a file.
     """
+    from kapstan.cli.valueinput import gather  # YAML scalars: loaded for a write only
+
     if secret and plain:
         raise InputError("--secret and --plain contradict each other; give one")
     values = gather(pairs or [], secret=secret, stdin=stdin, files=files)
@@ -121,6 +121,8 @@ def history(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
 @app.command()
 def diff(ctx: typer.Context, name: str, old: int, new: int, output: Format = OutputOpt) -> None:
     """What changed from version OLD to version NEW."""
+    from kapstan.plan.configdiff import format_config_diff
+
     with open_backend(ctx) as backend:
         changes = backend.configs.diff(name, old, new)
     print_data(diff_record(changes), output, format_config_diff(changes).rstrip("\n"))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kapstan.cli.backend.configs import ConfigSummary, Written
 from kapstan.cli.common import iso, shown
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.errors import NotFoundError
 from kapstan.model.values import SecretValue, display
-from kapstan.plan.configdiff import ConfigDiff, KeyChange
 from kapstan.store import ConfigVersion
+
+# The config ports (actions, store, HTTP client) load when a command opens its backend:
+# `delete_cmd` imports this module for any `kapstan app ...` (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from kapstan.cli.backend.configs import ConfigSummary, Written
+    from kapstan.plan.configdiff import ConfigDiff, KeyChange
 
 
 def report_write(result: Written, output: Format = Format.table) -> None:
@@ -50,6 +54,8 @@ def print_config(version: ConfigVersion, key: str | None, output: Format) -> Non
         print(f"config {version.name} version {version.version}")
         print_rows(("key", "value", "secret"), rows, output)
         return
+    from kapstan.cli.backend.configs import ConfigSummary
+
     record = {
         **_version_record(ConfigSummary.of(version)),
         "values": {k: shown(v) for k, v in values.items()},

@@ -15,14 +15,13 @@ import typer
 from kapstan.actions.refs import parse_ref
 from kapstan.cli import app_cmd, config_cmd, env_cmd, template_cmd
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.deploys import Approval
+from kapstan.cli.backend.started import Approval
 from kapstan.cli.common import OutputOpt, author, timeout_option
 from kapstan.cli.deploy_cmd import print_approval, print_result, progress_listener
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, print_data
 from kapstan.cli.progress import ProgressMode, ProgressOpt, show_progress
 from kapstan.errors import InputError
-from kapstan.plan.progress import levels_of
 
 if TYPE_CHECKING:
     from kapstan.actions.deleting import AppRemoval  # the engine and Kubernetes client: at run time
@@ -110,6 +109,8 @@ def delete_app(
     and volume claims stay (--delete-volumes deletes the claims too). Its history stays
     readable: `kapstan app operations NAME --deleted`.
     """
+    from kapstan.plan.progress import levels_of
+
     keep = not delete_volumes
     with open_backend(ctx) as backend:
         plan = backend.deletes.survey(name, keep_volumes=keep)

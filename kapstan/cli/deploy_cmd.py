@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from kapstan.actions.status import ServiceStatus
 from kapstan.cli import rollout_cmd
 from kapstan.cli.app_cmd import app
 from kapstan.cli.backend import Backend, open_backend
-from kapstan.cli.backend.deploys import Approval, Pending, Planned
+from kapstan.cli.backend.started import Approval, Pending, Planned
 from kapstan.cli.common import ExitCodeOpt, OutputOpt, author, iso, timeout_option, when
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.output import Format, console, print_data, print_rows
@@ -29,14 +28,18 @@ from kapstan.cli.progress import (
     show_progress,
     summary_record,
 )
-from kapstan.engine.deploy import DeployOptions
-from kapstan.engine.planning import ServicePlan
+from kapstan.engine.inflight import DEFAULT_SIZE as DEFAULT_INFLIGHT
 from kapstan.errors import ConflictError, InputError
 from kapstan.model.autoscaling import AutoscalerStatus
 from kapstan.model.health import HealthStatus
 from kapstan.model.operation import Operation, Step
-from kapstan.plan.ownership import Conflict, refusal
-from kapstan.plan.progress import levels_of
+
+# The engine, the actions and the plan's helpers load when a command runs: this module is
+# imported for any `kapstan app ...` (tests/cli/test_startup.py).
+if TYPE_CHECKING:
+    from kapstan.actions.status import ServiceStatus
+    from kapstan.engine.planning import ServicePlan
+    from kapstan.plan.ownership import Conflict
 
 ServicesOpt = typer.Option([], "-s", "--service", help="Only this service (repeatable).")
 TimeoutOpt = timeout_option("5m", "each service's readiness")
@@ -140,6 +143,8 @@ def _run(
     services: Sequence[str] = (),
 ) -> None:
     """See a deploy through and print how it ended; or say whose approval it waits for."""
+    from kapstan.plan.progress import levels_of
+
     done = show_progress(
         started,
         output,
@@ -216,7 +221,7 @@ def deploy(
         "Never another application's objects.",
     ),
     max_inflight: int = typer.Option(
-        DeployOptions.max_inflight,
+        DEFAULT_INFLIGHT,
         "--max-inflight",
         min=1,
         help="Apply requests in flight at once, all services together (waiting for "
@@ -226,6 +231,9 @@ def deploy(
     progress: ProgressMode = ProgressOpt,
 ) -> None:
     """Show the plan, then deploy in dependency order, showing progress as it happens."""
+    from kapstan.engine.deploy import DeployOptions
+    from kapstan.plan.ownership import refusal
+
     with open_backend(ctx) as backend:
         planned = backend.deploys.plan(name, services)
         if output is Format.table:

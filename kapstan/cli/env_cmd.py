@@ -1,4 +1,8 @@
-"""``kapstan env``: deploy targets (kubeconfig, context, namespace) with their own config."""
+"""``kapstan env``: deploy targets (kubeconfig, context, namespace) with their own config.
+
+The environment ports and actions (the store, the Kubernetes client) are imported by the
+commands that use them: ``delete_cmd`` imports this module for any ``kapstan app ...``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,12 @@ from typing import Any
 
 import typer
 
-from kapstan.actions.environments import check_boundary_input
 from kapstan.cli import logs_cmd, quota_cmd
 from kapstan.cli.backend import open_backend
-from kapstan.cli.backend.environments import BoundaryChange, Place
 from kapstan.cli.common import OutputOpt, author, iso
 from kapstan.cli.output import Format, print_data, print_rows
 from kapstan.errors import InputError
 from kapstan.store import Environment
-from kapstan.store.environments import UNCHANGED
 
 KubeconfigOpt = typer.Option(
     None,
@@ -73,6 +74,9 @@ def create(
     output: Format = OutputOpt,
 ) -> None:
     """Create environment NAME."""
+    from kapstan.actions.environments import check_boundary_input
+    from kapstan.cli.backend.environments import BoundaryChange
+
     check_boundary_input(allow_namespace, allow_kind, impersonate)  # before anything is made
     with open_backend(ctx) as backend:
         env = backend.environments.create(
@@ -117,6 +121,8 @@ def clone(
     NEW must go to another namespace or cluster than SOURCE (--namespace, --kubeconfig,
     --context) unless both are shared.
     """
+    from kapstan.cli.backend.environments import Place
+
     place = Place(namespace=namespace, kubeconfig=kubeconfig, context=context, shared=shared)
     with open_backend(ctx) as backend:
         env = backend.environments.clone(source, new, author=author(), place=place)
@@ -146,6 +152,9 @@ def set_(
     object, unless allowed here; with --impersonate, the cluster's RBAC for that identity
     bounds them too.
     """
+    from kapstan.cli.backend.environments import BoundaryChange
+    from kapstan.store.environments import UNCHANGED
+
     if impersonate and no_impersonate:
         raise InputError("give --impersonate or --no-impersonate, not both")
     change = BoundaryChange(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -11,10 +11,12 @@ from kapstan.actions.refs import parse_ref
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import MessageOpt, OutputOpt, author, iso, joined, when
 from kapstan.cli.output import Format, print_data, print_rows
-from kapstan.model.template import ServiceSpec
 from kapstan.model.values import display
-from kapstan.render.variables import Variable
 from kapstan.store import TemplateVersion
+
+if TYPE_CHECKING:
+    from kapstan.model.template import ServiceSpec
+    from kapstan.render.variables import Variable
 
 SourceDirArg = typer.Argument(..., help="Template directory (holds kapstan.yaml).")
 TargetDirArg = typer.Argument(..., help="A new or empty directory.")

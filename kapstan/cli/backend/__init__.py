@@ -95,10 +95,12 @@ class Backend:
 
     @cached_property
     def apps(self) -> AppsPort:
-        from kapstan.cli.backend.apps import LocalApps, RemoteApps
-
         if self.client is not None:
+            from kapstan.cli.backend.remoteapps import RemoteApps  # the API's schemas
+
             return RemoteApps(self.client)
+        from kapstan.cli.backend.apps import LocalApps
+
         return LocalApps(self.local_store("applications"))
 
     @cached_property
