@@ -24,7 +24,7 @@ to: it is left in place (its state stays done, and its note says so and how to d
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
@@ -55,6 +55,8 @@ from kapstan.plan.rollouts import (
     still_to_run,
 )
 
+# The events that say why a service failed: its failure, then its wait's details.
+WHY = frozenset({"failed", "reason"})
 # (environment, state, message): told as each environment moves on.
 Progress = Callable[[str, str, str], None]
 
@@ -362,6 +364,7 @@ class _Run:
         self.mark(
             target, DEPLOYING, f"promoting {self.rollout.application} to {target.application}"
         )
+        seen = FailedStates()
         try:
             done = promote(
                 self.store,
@@ -388,6 +391,7 @@ class _Run:
                 ),
                 clearance=done.clearance,
                 trigger="rollout",
+                listener=seen.listen,
                 on_start=lambda op: self.record(target, operation_id=op),
             )
         except KapstanError as exc:
@@ -395,7 +399,7 @@ class _Run:
             return False
         op = result.operation
         if op.status is not Step.SUCCEEDED:
-            self.mark(target, FAILED, f"{target.environment}: {why_failed(op)}")
+            self.mark(target, FAILED, f"{target.environment}: {why_failed(op, seen.failed)}")
             return False
         if target.position == 0 and self.rollout.soak > 0:
             return self.soak(target)
@@ -519,11 +523,27 @@ def run_rollout(
     return finished
 
 
-def why_failed(op: Operation) -> str:
-    """The operation's failed services and why (the engine's ``reason`` events)."""
-    failed = [s for s in op.services if s.step is Step.FAILED]
+class FailedStates:
+    """A deploy's listener keeping each service's failure as the engine said it (an atomic
+    deploy then rolls the service back, and its step's message says only that)."""
+
+    def __init__(self) -> None:
+        self.failed: dict[str, str] = {}
+
+    def listen(self, service: str, resource: str, status: str, message: str) -> None:
+        if service and not resource and status == Step.FAILED.value:
+            self.failed[service] = message
+
+
+def why_failed(op: Operation, failed_states: Mapping[str, str] | None = None) -> str:
+    """The operation's failed (or, atomic, rolled back) services and why: the service's
+    ``failed`` event (a timeout says so) and the engine's ``reason`` events."""
+    # An atomic deploy's failed service ends rolled back: why it failed is in its events.
+    failed = [s for s in op.services if s.step in (Step.FAILED, Step.ROLLED_BACK)]
     parts = []
     for s in failed:
-        reasons = [e.message for e in op.events if e.status == "reason" and e.service == s.service]
-        parts.append(f"service {s.service}: {'; '.join([s.message, *reasons[:2]])}")
+        why = [e.message for e in op.events if e.service == s.service and e.status in WHY]
+        said = (failed_states or {}).get(s.service, "")
+        shown = dict.fromkeys(m for m in [said, s.message, *why[:3]] if m)  # each once
+        parts.append(f"service {s.service}: {'; '.join(shown)}")
     return f"operation {op.id} {op.status.value}: " + (" | ".join(parts) or op.message)
