@@ -22,6 +22,8 @@ from kapstan.store.names import check_name
 from kapstan.store.tables import RolloutPlanRow, RolloutRow, RolloutTargetRow
 
 RECENT = 50  # rollouts listed, newest first
+# As the table's check constraint has them (``kapstan.plan.rollouts`` says how they move).
+TARGET_STATES = ("pending", "deploying", "soaking", "done", "failed", "rolled-back")
 # The fields of a target a rollout changes as it goes (``update_rollout_target``).
 TARGET_FIELDS = frozenset(
     {
@@ -157,6 +159,10 @@ class RolloutStore(Repository):
         unknown = set(fields) - TARGET_FIELDS
         if unknown:
             raise InputError(f"a rollout target has no field {', '.join(sorted(unknown))}")
+        if "state" in fields and fields["state"] not in TARGET_STATES:
+            raise InputError(
+                f"rollout target state {fields['state']!r} is not one of {', '.join(TARGET_STATES)}"
+            )
 
         def work(session: Session) -> Rollout:
             row = _rollout_row(session, rollout_id)
