@@ -196,8 +196,18 @@ def remove_nodes(
         chosen = _choose(name, _nodes(kube), nodes, count)
         removed: list[Removal] = []
         for node in chosen:
-            progress(f"node {node}: cordoned, draining")
-            removal = _remove(kube, provider, handle, node, time.monotonic() + timeout)
+            progress(f"node {node}: cordoning and draining")
+            try:
+                removal = _remove(kube, provider, handle, node, time.monotonic() + timeout)
+            except DrainBlocked as exc:
+                # The node stays cordoned: a change to the cluster, so audited too.
+                held = {"node": node, "blocked": exc.message, "via": via}
+                store.audit(author, "cluster.nodes.cordon", kind="cluster", name=name, details=held)
+                if removed:
+                    done = ", ".join(r.node for r in removed)
+                    exc.message = f"removed before that: {done}\n{exc.message}"
+                    exc.args = (exc.message,)
+                raise
             removed.append(removal)
             details = {"node": node, "moved": [m.pod for m in removal.moved], "via": via}
             store.audit(author, "cluster.nodes.remove", kind="cluster", name=name, details=details)

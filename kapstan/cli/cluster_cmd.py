@@ -21,6 +21,7 @@ from kapstan.cli.output import Format, print_data, print_rows
 KubeconfigOpt = typer.Option(
     ..., "--kubeconfig", help="Kubeconfig file; its content is stored encrypted."
 )
+CREATE_WAIT = 300.0  # seconds a server may take to start a cluster (`sandbox up` and its nodes)
 NodesArg = typer.Argument(None, help="The nodes to remove (default: the least busy).")
 app = typer.Typer(help="Clusters: registered Kubernetes APIs, read live.", no_args_is_help=True)
 
@@ -132,7 +133,7 @@ def create(
     with open_backend(ctx) as backend:
         if backend.client is not None:
             body = {"name": name, "nodes": nodes, "metrics": metrics}
-            data = backend.client.post(_path("clusters", "create"), body)
+            data = backend.client.post(_path("clusters", "create"), body, wait=CREATE_WAIT)
         else:
             store = backend.local_store("cluster create")
             found = clusterlife.create_cluster(
@@ -207,7 +208,8 @@ def nodes_add(
     with open_backend(ctx) as backend:
         records: list[dict[str, Any]]
         if backend.client is not None:
-            records = list(backend.client.post(_path("clusters", name, "nodes"), body))
+            answer = backend.client.post(_path("clusters", name, "nodes"), body, wait=timeout + 30)
+            records = list(answer)
         else:
             store = backend.local_store("cluster nodes add")
             added = clusterlife.add_nodes(
@@ -241,7 +243,12 @@ def nodes_remove(
     with open_backend(ctx) as backend:
         records: list[dict[str, Any]]
         if backend.client is not None:
-            records = list(backend.client.post(_path("clusters", name, "nodes", "remove"), body))
+            # Each node within the timeout, one after the other: the server may take that long.
+            wait = timeout * max(len(node or []), count or 1) + 30
+            answer = backend.client.post(
+                _path("clusters", name, "nodes", "remove"), body, wait=wait
+            )
+            records = list(answer)
         else:
             store = backend.local_store("cluster nodes remove")
             removed = clusterlife.remove_nodes(

@@ -116,8 +116,10 @@ class ApiClient:
     def get(self, url: str, **params: Any) -> Any:
         return self.request("GET", url, params=params)
 
-    def post(self, url: str, body: Any = None, **params: Any) -> Any:
-        return self.request("POST", url, body=body, params=params)
+    def post(self, url: str, body: Any = None, *, wait: float | None = None, **params: Any) -> Any:
+        """``wait``: seconds the server may take to answer (a call that waits on a cluster),
+        instead of the client's default."""
+        return self.request("POST", url, body=body, params=params, wait=wait)
 
     def put(self, url: str, body: Any = None) -> Any:
         return self.request("PUT", url, body=body)
@@ -135,10 +137,16 @@ class ApiClient:
         *,
         body: Any = None,
         params: Mapping[str, Any] | None = None,
+        wait: float | None = None,
     ) -> Any:
         """The decoded JSON answer of a 2xx; otherwise the server's error, raised."""
+        timeout = (
+            httpx.USE_CLIENT_DEFAULT if wait is None else httpx.Timeout(DEFAULT_TIMEOUT, read=wait)
+        )
         try:
-            response = self._http.request(method, url, json=body, params=_params(params or {}))
+            response = self._http.request(
+                method, url, json=body, params=_params(params or {}), timeout=timeout
+            )
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from exc
         return self._decode(response)

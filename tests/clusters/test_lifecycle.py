@@ -198,6 +198,11 @@ def test_a_budget_that_forbids_eviction_stops_the_drain_with_the_node_cordoned(
         bearer = {"Authorization": f"Bearer {token}"}
         answer = client.get(f"/api/v1/clusters/{made.name}/nodes", headers=bearer)
         page = client.get(f"/ui/clusters/{made.name}", headers=cookie)
+        body = {"nodes": [node], "timeout": 1}
+        blocked = client.post(
+            f"/api/v1/clusters/{made.name}/nodes/remove", json=body, headers=bearer
+        )
+    assert blocked.status_code == 409 and f"PodDisruptionBudget {NAMESPACE}/pinned" in blocked.text
     assert {n["name"]: n["cordoned"] for n in answer.json()}[node] is True
     assert page.status_code == 200 and 'class="cordoned">cordoned' in page.text
     assert 'id="add-nodes"' in page.text and "Drain and remove" in page.text
