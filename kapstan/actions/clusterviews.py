@@ -23,7 +23,6 @@ from kapstan.actions.storeports import ClusterViews
 from kapstan.errors import KapstanError
 from kapstan.kube import KubeClient, KubeObject
 from kapstan.model.records import Cluster
-from kapstan.render.labels import APP_LABEL
 
 TIMEOUT = 10.0  # seconds: a page or `cluster show` never waits longer for a slow cluster
 PRESSURES = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
@@ -221,6 +220,10 @@ def _phases(pods: list[KubeObject]) -> dict[str, int]:
 
 
 def _app_row(app: str, env: str, namespaces: Mapping[str, str], pods: list[KubeObject]) -> AppRow:
+    # Here, not at the top: the labels module loads the rendering core, which `cluster show`
+    # needs for nothing else (start-up, tests/cli/test_startup.py).
+    from kapstan.render.labels import APP_LABEL
+
     namespace = namespaces[env]
     mine = [
         p

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 import typer
+import yaml
 
 from kapstan.cli.lazy import LazyGroup
 from kapstan.cli.main import COMMANDS
 from kapstan.cli.main import app as root_app
 from kapstan.store.migrate import head, scripts_head
+from tests.cli.conftest import Run
 
 # Libraries and layers a command pays for only when it uses them.
 HEAVY = (
@@ -61,18 +63,63 @@ NOT_FOR_A_LOCAL_READ = (
     "kapstan.importers",
     "kapstan.sandbox",
 )
+# Nor does it need any other layer but the store (issue 15): the `app` group's modules
+# import the API's schemas and HTTP client, the Kubernetes client, the template loader,
+# the rendering core and the engine where a command uses them.
+NOT_FOR_APP_LIST = (
+    *NOT_FOR_A_LOCAL_READ,
+    "lightkube",
+    "httpx",
+    "httpx2",
+    "yaml",
+    "kapstan.kube",
+    "kapstan.schemas",
+    "kapstan.client",
+    "kapstan.templates",
+    "kapstan.render",
+    "kapstan.engine.deploy",
+    "kapstan.engine.planning",
+)
+# A command's help needs its options only: not even the store.
+NOT_FOR_HELP = (
+    *NOT_FOR_APP_LIST,
+    "sqlalchemy",
+    "cryptography",
+    "argon2",
+    "kapstan.store.repository",
+)
+# Only the parsing of NAME@VERSION references, of all the actions.
+ACTIONS_FOR_PARSING = {"kapstan.actions", "kapstan.actions.refs"}
+# `cluster show` reads the store and the cluster: no other command's modules, no schemas,
+# no engine, no templates, no rendering core (its label names only, when apps are shown).
+NOT_FOR_CLUSTER_SHOW = (
+    *NOT_FOR_A_LOCAL_READ,
+    "kapstan.cli.app_cmd",
+    "kapstan.cli.env_cmd",
+    "kapstan.schemas",
+    "kapstan.client",
+    "kapstan.engine",
+    "kapstan.templates",
+    "kapstan.plan",
+    "kapstan.model.template",
+    "kapstan.render.labels",
+)
 
 SCRIPT = """
 import json, sys
 from kapstan.cli.main import main
-codes = [main(args) for args in json.loads(sys.argv[1])]
+codes, modules = [], []
+for args in json.loads(sys.argv[1]):
+    codes.append(main(args))
+    modules.append(sorted(sys.modules))
 with open(sys.argv[2], "w") as out:
-    json.dump({"codes": codes, "modules": sorted(sys.modules)}, out)
+    json.dump({"codes": codes, "modules": modules}, out)
 """
 
 
-def _run(tmp_path: Path, *commands: list[str]) -> tuple[list[int], set[str]]:
-    """Exit codes of ``commands`` run in turn in one fresh interpreter, and what it imported."""
+def _run_each(tmp_path: Path, *commands: list[str]) -> tuple[list[int], list[set[str]]]:
+    """Exit codes of ``commands`` run in turn in one fresh interpreter, and what it had
+    imported after each (so the lightest command goes first)."""
     report = tmp_path / "modules.json"
     subprocess.run(
         [sys.executable, "-c", SCRIPT, json.dumps(commands), str(report)],
@@ -81,7 +128,13 @@ def _run(tmp_path: Path, *commands: list[str]) -> tuple[list[int], set[str]]:
         timeout=120,
     )
     found = json.loads(report.read_text())
-    return found["codes"], set(found["modules"])
+    return found["codes"], [set(m) for m in found["modules"]]
+
+
+def _run(tmp_path: Path, *commands: list[str]) -> tuple[list[int], set[str]]:
+    """Exit codes of ``commands`` run in turn in one fresh interpreter, and what it imported."""
+    codes, modules = _run_each(tmp_path, *commands)
+    return codes, modules[-1]
 
 
 def _loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
@@ -95,13 +148,46 @@ def test_version_and_help_import_no_command_and_no_heavy_library(tmp_path: Path)
     assert sorted(m for m in modules if m.startswith("kapstan.cli.") and "_cmd" in m) == []
 
 
-def test_app_list_on_a_local_store_imports_no_server_and_no_migration(
+def _actions(modules: set[str]) -> set[str]:
+    return {m for m in modules if m == "kapstan.actions" or m.startswith("kapstan.actions.")}
+
+
+def test_app_deploy_help_and_a_local_app_list_load_only_what_they_use(
     tmp_path: Path, db_url: str
 ) -> None:
-    codes, modules = _run(tmp_path, ["app", "list", "--db", db_url])
+    codes, (helped, listed) = _run_each(
+        tmp_path, ["app", "deploy", "--help"], ["app", "list", "--db", db_url]
+    )
+    assert codes == [0, 0]
+    assert _loaded(helped, NOT_FOR_HELP) == []
+    assert _actions(helped) <= ACTIONS_FOR_PARSING
+    assert "kapstan.store.repository" in listed  # it did read the store
+    assert _loaded(listed, NOT_FOR_APP_LIST) == []
+    assert _actions(listed) <= ACTIONS_FOR_PARSING
+
+
+def test_cluster_show_loads_the_store_and_the_kubernetes_client_only(
+    tmp_path: Path, kapstan: Run
+) -> None:
+    # Nothing listens there: the report says so (exit 0), after the same imports.
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "c",
+            }
+        )
+    )
+    assert kapstan("cluster", "add", "edge", "--kubeconfig", kubeconfig).code == 0
+    codes, modules = _run(tmp_path, ["cluster", "show", "edge", "--timeout", "2s", "-o", "json"])
     assert codes == [0]
-    assert "kapstan.store" in modules  # it did read the store
-    assert _loaded(modules, NOT_FOR_A_LOCAL_READ) == []
+    assert "kapstan.kube" in modules and "kapstan.store.repository" in modules
+    assert _loaded(modules, NOT_FOR_CLUSTER_SHOW) == []
 
 
 def _help(group: typer.core.TyperGroup, capsys: pytest.CaptureFixture[str]) -> str:
