@@ -7,7 +7,7 @@ A are the applications of A's template, in every environment: A's *family*, name
 the template. ``lineage`` narrows them to A's promotion line: the applications of that
 template whose name is A's root followed by ``-<environment>`` suffixes (``shop``,
 ``shop-staging``, ``shop-prod``, ``shop-staging-prod``), the root being A's name without
-such suffixes. An application promoted under a name of its own (``--name``) is in the
+such suffixes. An application promoted under a name of its own (``--as``) is in the
 family, not in the lineage. The CLI (``app instances``), the API
 (``/applications/{app}/instances``) and the console (``/ui/apps/{app}/instances``) all
 show this one set, less the environments the caller may not view.

@@ -16,7 +16,7 @@ from kapstan.errors import ApprovalRequiredError
 class ExitCode(IntEnum):
     OK = 0
     FAILED = 1  # any error, a deploy/rollback/delete that failed, a declined confirmation
-    CHANGES = 2  # `app plan|diff --exit-code`: there are changes; `app drift`: it drifted
+    CHANGES = 2  # `app plan|diff --exit-code`: changes; `app drift|instances`: drifted
     APPROVAL_PENDING = 3  # nothing applied: the change waits for a second user's approval
     UNHEALTHY = 4  # `app status`: a service is not healthy, missing, or its last revision failed
     USAGE = 64  # bad flags or arguments: nothing ran
@@ -27,9 +27,11 @@ MEANINGS = {
     ExitCode.OK: "success; with --exit-code: no changes",
     ExitCode.FAILED: "error, or the deploy/rollback/delete failed",
     ExitCode.CHANGES: "app plan / app diff --exit-code: there are changes; "
-    "app drift: the live objects drifted from the last revision",
+    "app drift: the live objects drifted from the last revision; "
+    "app instances: an instance drifted (all healthy)",
     ExitCode.APPROVAL_PENDING: "deploy, rollback, delete or promotion waits for approval",
-    ExitCode.UNHEALTHY: "app status: a service is unhealthy, missing, or its last revision failed",
+    ExitCode.UNHEALTHY: "app status: a service is unhealthy, missing, or its last revision "
+    "failed; app instances: an instance is unhealthy or its cluster could not be read",
     ExitCode.USAGE: "usage error (unknown flag, bad value); nothing ran",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
