@@ -10,6 +10,7 @@
 /ui/clusters[/NAME]              the fleet: every cluster's health, one cluster (``fleet``)
 /ui/apps/NAME/instances          the application in every environment (``instances``)
 /ui/environments/NAME/quota      an environment's quota, used now; set or clear it (``quotas``)
+/ui/rollouts[/ID]                rollouts across environments and rollout plans (``rollouts``)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from kapstan.web import (
     instances,
     operations,
     quotas,
+    rollouts,
 )
 from kapstan.web.common import (
     PREFIX,
@@ -61,6 +63,7 @@ for group in (
     daytwo,
     quotas,
     instances,
+    rollouts,
 ):
     router.include_router(group.router)
 

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request, Response
 from kapstan.actions import rollouts as actions
 from kapstan.api.auth import CallerDep
 from kapstan.api.rolloutruns import rollout_runs
+from kapstan.errors import ApprovalRequiredError
 from kapstan.model.rollouts import Rollout
 from kapstan.plan.rollouts import RolloutSpec
 from kapstan.schemas.base import StoredInt
@@ -71,10 +72,14 @@ def start(caller: CallerDep, request: Request, body: RolloutRequest) -> RolloutO
 
 @router.post("/rollouts/{rollout_id}/resume", status_code=202)
 def resume(caller: CallerDep, request: Request, rollout_id: StoredInt) -> RolloutOut:
-    """Run a rollout that waited for approvals, once every one is given."""
+    """Run a rollout that waited for approvals, once every one is given (else it, still
+    ``waiting-approval``)."""
     found = caller.store.get_rollout(rollout_id)
     caller.require_all([t.environment for t in found.targets], PERMISSION)
-    rollout = actions.resume_rollout(caller.store, rollout_id, author=caller.name)
+    try:
+        rollout = actions.resume_rollout(caller.store, rollout_id, author=caller.name)
+    except ApprovalRequiredError:  # still waiting: its record says for which approvals
+        return RolloutOut.of(caller.store.get_rollout(rollout_id))
     _launch(request, caller.store, rollout)
     return RolloutOut.of(rollout)
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from kapstan.actions import rollouts as actions
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
+from kapstan.errors import ApprovalRequiredError
 from kapstan.model.rollouts import Rollout, RolloutPlan
 from kapstan.plan.rollouts import RUNNING, RolloutSpec
 from kapstan.schemas.rollouts import MAX_WAIT, RolloutOut, RolloutPlanOut
@@ -86,7 +87,10 @@ class LocalRollouts:
         return actions.run_rollout(self.store, rollout.id, progress=progress)
 
     def resume(self, rollout_id: int, *, author: str, progress: Progress | None) -> Rollout:
-        actions.resume_rollout(self.store, rollout_id, author=author)
+        try:
+            actions.resume_rollout(self.store, rollout_id, author=author)
+        except ApprovalRequiredError:  # still waiting: as the server answers it
+            return self.store.get_rollout(rollout_id)
         return actions.run_rollout(self.store, rollout_id, progress=progress)
 
     def get(self, rollout_id: int) -> Rollout:
