@@ -66,10 +66,13 @@ def instances(
             )
         else:
             from kapstan.actions.instances import app_instances, instances_data
+            from kapstan.schemas.instances import InstancesOut
 
             store = backend.local_store("app instances")
             view = app_instances(store, name, lineage=lineage, timeout=timeout)
-            data = instances_data(view)
+            # Through the API's model, so -o json|yaml prints what the server would send.
+            out = InstancesOut.model_validate(instances_data(view))
+            data = out.model_dump(mode="json", by_alias=True)
     if output is Format.table:
         print_rows(COLUMNS, [instance_row(i) for i in data["instances"]], output)
     else:

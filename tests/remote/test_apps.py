@@ -411,3 +411,18 @@ def test_an_app_following_the_latest_config_shows_the_version_in_use(shop: Cli, 
     assert "shop-dev@4" in shown.out
     listed = _same(shop, "app", "list", "-o", fmt)
     assert "follower" in listed.out
+
+
+def test_instances_print_the_same_either_way(shop: Cli) -> None:
+    """``app instances`` (issue 17) through the server and locally: the same records and
+    table; the module's placeholder kubeconfig names no cluster, so health is unread (4)."""
+    for fmt in FORMATS:
+        local, remote = shop.both("app", "instances", "shop", "-o", fmt)
+        assert local.code == remote.code == 4, (local.err, remote.err)
+        assert remote.out == local.out, fmt
+    (instance,) = shop.local("app", "instances", "shop", "-o", "json").json()["instances"]
+    assert instance["application"] == "shop" and instance["templateVersion"] == 1
+    assert instance["health"]["status"] == "unknown" and instance["health"]["error"]
+    # pinned to shop-dev@2; the newest revision (postgres 2) ran @4, catalog's @3: behind
+    assert instance["configVersion"] == 2
+    assert (instance["deployed"]["configVersion"], instance["deployed"]["current"]) == (4, False)
