@@ -22,11 +22,12 @@ from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import Any
 
+from kapstan.actions.groupcommit import GroupCommit
 from kapstan.actions.storeports import Journal, Locks, OperationLog, RevisionLog, RevisionWrites
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.ports import InventoryEntry
 from kapstan.errors import ConflictError, KapstanError, NotFoundError, OperationCancelled
-from kapstan.model.operation import Operation, Step
+from kapstan.model.operation import JournalEntry, LogLine, Operation, ServiceState, Step
 from kapstan.model.rendered import KubeObject
 from kapstan.render.hashing import objects_yaml
 from kapstan.store import LockInfo, Revision
@@ -179,6 +180,10 @@ class StoreJournal:
         self._cancel_read_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._heartbeat, name=f"lease-{app}", daemon=True)
+        # The service workers' lines and states, committed together (see groupcommit).
+        self._log: GroupCommit[JournalEntry] = GroupCommit(
+            lambda entries: store.record_journal(operation_id, entries)
+        )
 
     def __enter__(self) -> StoreJournal:
         self._thread.start()
@@ -230,16 +235,14 @@ class StoreJournal:
             raise OperationCancelled(f"operation {self.operation_id} was cancelled by {by}")
 
     def event(self, status: str, message: str, *, service: str = "", resource: str = "") -> None:
-        self.store.record_event(
-            self.operation_id, status=status, message=message, service=service, resource=resource
-        )
+        self._log.write(LogLine(status, message, service, resource))
         if self.listener is not None:
             self.listener(service, resource, status, message)
 
     def service_state(
         self, service: str, step: Step, message: str = "", revision: int | None = None
     ) -> None:
-        self.store.set_service_state(self.operation_id, service, step, message, revision)
+        self._log.write(ServiceState(service, step, message, revision))
         if self.listener is not None:
             self.listener(service, "", step.value, message)
 

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from kapstan.model.operation import Operation, Step
+from kapstan.model.operation import JournalEntry, Operation, Step
 from kapstan.model.records import (
     Application,
     Approval,
@@ -287,6 +287,8 @@ class OperationLog(Protocol):
         message: str = "",
         revision: int | None = None,
     ) -> None: ...
+
+    def record_journal(self, op_id: int, entries: Sequence[JournalEntry]) -> None: ...
 
     def finish_operation(self, op_id: int, status: Step, message: str = "") -> None: ...
 

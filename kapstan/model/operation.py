@@ -64,6 +64,20 @@ class ServiceState:
 
 
 @dataclass(frozen=True)
+class LogLine:
+    """A line to append to a running operation's log (the store stamps its time)."""
+
+    status: str
+    message: str
+    service: str = ""
+    resource: str = ""
+
+
+# One write to a running operation's record: a line of its log, or a service's new state.
+JournalEntry = LogLine | ServiceState
+
+
+@dataclass(frozen=True)
 class Operation:
     """A deploy or rollback: who asked, what it touched, how each service ended."""
 

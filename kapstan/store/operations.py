@@ -9,12 +9,13 @@ whose lock was taken over and whose operation was ended as abandoned) only adds 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, InputError, NotFoundError
-from kapstan.model.operation import Operation, Step
+from kapstan.model.operation import JournalEntry, LogLine, Operation, ServiceState, Step
 from kapstan.store.applications import find_application
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
@@ -75,12 +76,7 @@ class OperationStore(Repository):
         self, op_id: int, *, status: str, message: str, service: str = "", resource: str = ""
     ) -> None:
         """Append one line to the log of operation ``op_id`` (committed at once)."""
-
-        def work(session: Session) -> None:
-            find_operation(session, op_id)
-            add_event(session, op_id, self._now(), status, message, service, resource)
-
-        self._write(work)
+        self.record_journal(op_id, [LogLine(status, message, service, resource)])
 
     def set_service_state(
         self,
@@ -91,23 +87,41 @@ class OperationStore(Repository):
         revision: int | None = None,
     ) -> None:
         """Where ``service`` of operation ``op_id`` is now (and the revision it made)."""
-        wanted = as_step(step)
+        self.record_journal(op_id, [ServiceState(service, as_step(step), message, revision)])
+
+    def record_journal(self, op_id: int, entries: Sequence[JournalEntry]) -> None:
+        """Log lines and service states of operation ``op_id``, in order, in one transaction.
+
+        A deploy's service workers hand theirs over together (``actions.journal``) instead
+        of queueing for the store one short transaction each.
+        """
+        checked = [
+            ServiceState(e.service, as_step(e.step), e.message, e.revision)
+            if isinstance(e, ServiceState)
+            else e
+            for e in entries
+        ]
 
         def work(session: Session) -> None:
             find_operation(session, op_id)
-            # The one row: a deploy of N services sets about five states each, and reading
-            # all N rows every time held SQLite's one write lock N times longer.
-            of_op = OperationServiceRow.operation_id == op_id
-            state = session.scalars(
-                select(OperationServiceRow).where(of_op, OperationServiceRow.service == service)
-            ).first()
-            if state is None:
-                names = session.scalars(select(OperationServiceRow.service).where(of_op)).all()
-                known = ", ".join(sorted(names)) or "none"
-                raise NotFoundError(
-                    f"operation {op_id} has no service {service!r} (its services: {known})"
-                )
-            state.step, state.message, state.revision = wanted.value, message, revision
+            lines = [
+                {
+                    "operation_id": op_id,
+                    "at": self._now(),
+                    "status": e.status,
+                    "message": e.message,
+                    "service": e.service,
+                    "resource": e.resource,
+                }
+                for e in checked
+                if isinstance(e, LogLine)
+            ]
+            if lines:  # one statement for the batch, in order (the log is read by id)
+                session.execute(insert(OperationEventRow), lines)
+            # The last state of each service in the batch is the one that stands.
+            latest = {e.service: e for e in checked if isinstance(e, ServiceState)}
+            for state in latest.values():
+                _set_state(session, op_id, state)
 
         self._write(work)
 
@@ -246,6 +260,24 @@ class OperationStore(Repository):
             return [(name, op_id) for name, op_id in found]
 
         return self._read(work)
+
+
+def _set_state(session: Session, op_id: int, state: ServiceState) -> None:
+    # The one row, without loading it: a deploy of N services sets about five states each,
+    # and reading all N rows every time held SQLite's one write lock N times longer.
+    of_op = OperationServiceRow.operation_id == op_id
+    changed = session.execute(
+        update(OperationServiceRow)
+        .where(of_op, OperationServiceRow.service == state.service)
+        .values(step=state.step.value, message=state.message, revision=state.revision)
+        .execution_options(synchronize_session=False)
+    )
+    if cast("CursorResult[Any]", changed).rowcount == 0:
+        names = session.scalars(select(OperationServiceRow.service).where(of_op)).all()
+        known = ", ".join(sorted(names)) or "none"
+        raise NotFoundError(
+            f"operation {op_id} has no service {state.service!r} (its services: {known})"
+        )
 
 
 def _newest(
