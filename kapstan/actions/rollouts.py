@@ -128,6 +128,8 @@ def spec_for(
 def save_plan(store: RolloutPlanEdits, spec: RolloutSpec, name: str, *, author: str) -> RolloutPlan:
     """Create or replace the named plan ``name`` (checked as a rollout would be)."""
     check_spec(spec)
+    for environment in spec.environments:  # NotFoundError naming the first unknown one
+        store.get_environment(environment)
     saved = store.save_rollout_plan(
         name,
         canary=spec.canary,

@@ -673,5 +673,5 @@ class RollingOut(Deploying, Promoting, RolloutRecords, Protocol):
 
 
 @runtime_checkable
-class RolloutPlanEdits(RolloutRecords, AuditLog, Protocol):
-    """Named rollout plans saved or deleted, audited."""
+class RolloutPlanEdits(RolloutRecords, EnvironmentReads, AuditLog, Protocol):
+    """Named rollout plans saved (over environments that exist) or deleted, audited."""

@@ -30,6 +30,7 @@ STATES = (PENDING, DEPLOYING, SOAKING, DONE, FAILED, ROLLED_BACK)
 WAITING, RUNNING = "waiting-approval", "running"
 MAX_PARALLEL = 32  # threads, each a deploy: more than this is a mistake, not a plan
 MAX_SOAK = 24 * 3600.0
+MAX_NAME = 63
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 
 
@@ -71,6 +72,12 @@ def check_spec(spec: RolloutSpec, source_environment: str | None = None) -> Roll
     envs = spec.environments
     if not envs:
         raise InputError("a rollout needs at least one environment (--to or --plan)")
+    bad = [e for e in envs if len(e) > MAX_NAME or not _NAME.fullmatch(e)]
+    if bad:
+        raise InputError(
+            f"environment name {', '.join(map(repr, bad))} is not valid: lower-case letters, "
+            f"digits, '-' and '.', at most {MAX_NAME} characters"
+        )
     twice = sorted({e for e in envs if envs.count(e) > 1})
     if twice:
         raise InputError(

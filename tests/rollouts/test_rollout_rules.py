@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kapstan.actions import applications, approvals, configs, templates
+from kapstan.actions import applications, approvals, configs, soaking, templates
 from kapstan.actions import rollouts as rolling
 from kapstan.actions.refs import Ref
 from kapstan.errors import ApprovalRequiredError, ConflictError, InputError, NotFoundError
@@ -49,6 +49,8 @@ def test_a_bad_environment_list_is_named(text: str) -> None:
         (RolloutSpec(("a",), parallel=33), None, r"--parallel is 33"),
         (RolloutSpec(("a",), soak=-1), None, r"--soak is -1s"),
         (RolloutSpec(()), None, r"at least one environment"),
+        (RolloutSpec(("a", "x" * 64)), None, r"'x{64}' is not valid.*at most 63"),
+        (RolloutSpec(("a", "B")), None, r"'B' is not valid"),
     ],
 )
 def test_a_rollout_that_cannot_run_is_refused(
@@ -227,6 +229,8 @@ def test_a_named_plan_gives_the_rollout_and_flags_override_it(world: Store) -> N
     assert spec == RolloutSpec(("stage", "prod", "qa"), 120, 1, True, "wide")
     with pytest.raises(InputError, match="not both"):
         rolling.spec_for(world, plan="wide", to=["qa"])
+    with pytest.raises(NotFoundError, match="nowhere"):
+        rolling.save_plan(world, RolloutSpec(("qa", "nowhere")), "bad", author="dana")
     with pytest.raises(InputError, match=r"--parallel is 40"):
         rolling.save_plan(world, RolloutSpec(("qa",), parallel=40), "bad", author="dana")
     rolling.delete_plan(world, "wide", author="dana")
@@ -234,3 +238,29 @@ def test_a_named_plan_gives_the_rollout_and_flags_override_it(world: Store) -> N
         world.get_rollout_plan("wide")
     audited = [e.action for e in world.list_audit() if e.kind == "rollout-plan"]
     assert audited == ["rollout.plan.delete", "rollout.plan.save"]  # newest first
+
+
+def _pod(ready: str | None, *, deleting: bool = False, **status: object) -> dict[str, object]:
+    conditions = [] if ready is None else [{"type": "Ready", "status": ready, "reason": "R"}]
+    meta: dict[str, object] = {"name": "web-1", "labels": {"kapstan.io/service": "web"}}
+    if deleting:
+        meta["deletionTimestamp"] = "2030-01-01T00:00:00Z"
+    return {"metadata": meta, "status": {"phase": "Running", "conditions": conditions, **status}}
+
+
+@pytest.mark.parametrize(
+    ("pod", "why"),
+    [
+        (_pod("True"), ""),
+        (_pod("False"), "service web: pod web-1 is not Ready (R)"),
+        (_pod(None), "service web: pod web-1 is not Ready (phase Running, no Ready condition yet)"),
+        (
+            _pod("False", containerStatuses=[{"name": "c", "state": {"waiting": {"reason": "X"}}}]),
+            "service web: pod web-1 is not Ready (R; c: X)",
+        ),
+        (_pod("False", deleting=True), ""),  # going away: no failure
+        (_pod("False", phase="Succeeded"), ""),  # a Job's pod that completed
+    ],
+)
+def test_a_soak_fails_on_a_pod_that_is_not_ready(pod: dict[str, object], why: str) -> None:
+    assert soaking.unready(pod) == why
