@@ -1,7 +1,7 @@
 """The drain's pure parts (issue 17): which pods a drain leaves, how an eviction refusal is
 read and which budget it names, which nodes ``--count`` picks and when removal is refused,
-and the "what moved" text; and that a server starts no sandbox unless its operator said so.
-No cluster: these decide from the apiserver's answers."""
+and the "what moved" text; that ``cluster create`` fails cleanly and refuses before starting
+anything; and that a server starts no sandbox unless its operator said so. No cluster."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from typing import Any
 import pytest
 
 from kapstan import sandbox
-from kapstan.actions.clusterlife import NodeState, _choose
+from kapstan.actions.clusterlife import NodeState, _choose, create_cluster, delete_cluster
+from kapstan.actions.providers import ClusterProvider, CreatedCluster, NodeShape
 from kapstan.cli.cluster_cmd import format_removal
-from kapstan.errors import ConflictError, InputError, NotFoundError
+from kapstan.errors import ConflictError, InputError, NotFoundError, SecretKeyError
 from kapstan.kube import drain
+from kapstan.store import Store
+from kapstan.store.crypto import generate_key
 from tests.api.conftest import open_api
+from tests.sqlitestores import migrated_sqlite
 
 
 def pod(owner: str | None = None, **annotations: str) -> dict[str, Any]:
@@ -123,3 +127,51 @@ def test_a_server_starts_no_sandbox_unless_told_to(tmp_path: Path) -> None:
         assert "KAPSTAN_CLUSTER_PROVIDER=sandbox" in answer.text
         assert api.get("/api/v1/clusters").json() == []
     assert sandbox.load(name) is None
+
+
+class FailingProvider:
+    """A provider (Kapstan's own port) that "starts" a cluster whose kubeconfig cannot be
+    read: the step after it fails, as a registration would on a broken start-up."""
+
+    kind = "fake"
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.created: list[str] = []
+        self.deleted: list[str] = []
+
+    def create(self, name: str, *, nodes: int, metrics: bool) -> CreatedCluster:
+        self.created.append(name)
+        return CreatedCluster(handle=f"h-{name}", kubeconfig=self.tmp / "missing.kubeconfig")
+
+    def delete(self, handle: str) -> None:
+        self.deleted.append(handle)
+
+    def add_nodes(self, handle: str, count: int, shape: NodeShape) -> list[str]:
+        raise AssertionError("not called")
+
+    def remove_node(self, handle: str, node: str) -> None:
+        raise AssertionError("not called")
+
+
+def test_create_fails_cleanly_and_refuses_a_taken_name_before_starting_anything(
+    tmp_path: Path,
+) -> None:
+    db = migrated_sqlite(tmp_path / "kapstan.db")
+    provider = FailingProvider(tmp_path)
+    assert isinstance(provider, ClusterProvider)
+    with Store.open(f"sqlite:///{db}", environ={"KAPSTAN_SECRET_KEY": generate_key()}) as store:
+        with pytest.raises(InputError, match=r"missing\.kubeconfig"):
+            create_cluster(store, provider, "dev", author="ana", via="test")
+        assert provider.deleted == ["h-dev"] and store.list_clusters() == []
+        store.add_cluster(
+            "taken", kubeconfig="{}", context=None, server="https://x", created_by="ana"
+        )
+        with pytest.raises(ConflictError, match="registered already"):
+            create_cluster(store, provider, "taken", author="ana", via="test")
+        with pytest.raises(InputError, match="not created by Kapstan"):
+            delete_cluster(store, provider, "taken", author="ana", via="test")
+    assert provider.created == ["dev"]  # nothing started for the refused ones
+    with Store.open(f"sqlite:///{db}", environ={}) as store, pytest.raises(SecretKeyError):
+        create_cluster(store, provider, "nokey", author="ana", via="test")
+    assert provider.created == ["dev"]
