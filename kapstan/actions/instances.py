@@ -37,7 +37,7 @@ from typing import Any
 from kapstan.actions.clusters import server_of
 from kapstan.actions.status import Connector, ServiceStatus, app_status
 from kapstan.actions.storeports import InstanceReads, StateReads
-from kapstan.errors import KapstanError
+from kapstan.errors import ClusterError, KapstanError
 from kapstan.health import HealthStatus
 from kapstan.kube import connect
 from kapstan.model.operation import Operation
@@ -73,6 +73,7 @@ class InstanceHealth:
     desired: int = 0
     message: str = ""
     error: str = ""
+    reachable: bool = True  # False: its cluster refused the connection or did not answer
 
 
 @dataclass(frozen=True)
@@ -203,11 +204,14 @@ def _healths(
             future = futures[a.name]
             if not future.done():
                 why = f"no answer from its cluster within {timeout:g}s"
-                out[a.name] = InstanceHealth(HealthStatus.UNKNOWN, error=why)
-            elif isinstance(future.exception(), KapstanError):
-                error = future.exception()
-                assert isinstance(error, KapstanError)
-                out[a.name] = InstanceHealth(HealthStatus.UNKNOWN, error=error.message)
+                out[a.name] = InstanceHealth(HealthStatus.UNKNOWN, error=why, reachable=False)
+                continue
+            error = future.exception()
+            if isinstance(error, KapstanError):  # a render error too: then the cluster may be up
+                reachable = not isinstance(error, ClusterError)
+                out[a.name] = InstanceHealth(
+                    HealthStatus.UNKNOWN, error=error.message, reachable=reachable
+                )
             else:
                 out[a.name] = _summed(future.result())  # any other exception is a bug: raised
     finally:
@@ -316,6 +320,7 @@ def _instance_data(i: Instance) -> dict[str, Any]:
             "desired": h.desired,
             "message": h.message,
             "error": h.error,
+            "reachable": h.reachable,
         },
         "drift": {
             "state": i.drift.state,

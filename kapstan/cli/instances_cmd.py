@@ -108,7 +108,7 @@ def _deployed(d: dict[str, Any] | None) -> str:
 
 def _health(h: dict[str, Any]) -> str:
     if h["error"]:
-        return f"unreachable: {h['error']}"
+        return f"{'unreachable' if not h['reachable'] else 'not read'}: {h['error']}"
     why = f" ({h['message']})" if h["message"] else ""
     return f"{h['ready']}/{h['desired']} {h['status']}{why}"
 

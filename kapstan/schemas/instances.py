@@ -26,7 +26,8 @@ class InstanceHealthOut(Model):
     ready: int
     desired: int
     message: str = Field(description="The least healthy service, and why.")
-    error: str = Field(description="Why the cluster could not be read (then status unknown).")
+    error: str = Field(description="Why health could not be read (then status unknown).")
+    reachable: bool = Field(description="False: the cluster refused or did not answer.")
 
 
 class InstanceDriftOut(Model):

@@ -191,7 +191,7 @@ def test_health_is_read_live_and_an_unreachable_cluster_is_named(world: World) -
         assert (health["status"], health["ready"], health["desired"]) == ("healthy", 1, 1), name
     lost = rows["shop-copy"]["health"]
     assert lost["status"] == "unknown" and f"127.0.0.1:{world.dead_port}" in lost["error"]
-    assert "cluster gone" in lost["error"]
+    assert "cluster gone" in lost["error"] and lost["reachable"] is False
     assert data["unhealthy"] == ["shop-copy"]
 
 
@@ -239,7 +239,7 @@ def test_a_cluster_that_does_not_answer_is_bounded_by_the_timeout(world: World) 
         view = app_instances(store, "mail", timeout=1.0)
     rows = {i.application.name: i.health for i in view.instances}
     assert list(rows) == ["mail-quiet", "mail"]  # in the order the environments were made
-    assert rows["mail-quiet"].status.value == "unknown", rows
+    assert rows["mail-quiet"].status.value == "unknown" and not rows["mail-quiet"].reachable
     assert "within 1s" in rows["mail-quiet"].error or f":{port}" in rows["mail-quiet"].error
     assert rows["mail"].error == "" and rows["mail"].status.value == "missing", rows
 
