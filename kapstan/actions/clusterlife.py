@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kapstan.actions.clusters import connect_cluster, read_kubeconfig
+from kapstan.actions.clusters import connect_cluster, read_kubeconfig, register
 from kapstan.actions.providers import ClusterProvider, NodeShape
 from kapstan.actions.storeports import ClusterEdits, ClusterReads
 from kapstan.errors import (
@@ -107,14 +107,7 @@ def create_cluster(
     registered = False
     try:
         found = read_kubeconfig(created.kubeconfig, None)
-        cluster = store.add_cluster(
-            name,
-            kubeconfig=found.text,
-            context=found.context,
-            server=found.server,
-            created_by=author,
-            sandbox=created.handle,
-        )
+        cluster = register(store, name, found, author=author, sandbox=created.handle)
         registered = True
         with connect_cluster(store, name, timeout=timeout) as kube:
             _wait_ready(kube, None, nodes, timeout)

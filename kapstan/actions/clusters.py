@@ -125,16 +125,25 @@ def add_cluster(
 ) -> Cluster:
     """Register ``kubeconfig`` (its context ``context``) as cluster ``name``; audited."""
     found = read_kubeconfig(kubeconfig, context)
-    cluster = store.add_cluster(
+    cluster = register(store, name, found, author=author)
+    details = {"server": found.server, "context": found.context, "via": via}
+    store.audit(author, "cluster.add", kind="cluster", name=name, details=details)
+    return cluster
+
+
+def register(
+    store: ClusterEdits, name: str, found: Registration, *, author: str, sandbox: str | None = None
+) -> Cluster:
+    """Store ``found`` as cluster ``name`` (its kubeconfig encrypted); ``sandbox`` names what
+    Kapstan created it as. Not audited: the caller says why it registers."""
+    return store.add_cluster(
         name,
         kubeconfig=found.text,
         context=found.context,
         server=found.server,
         created_by=author,
+        sandbox=sandbox,
     )
-    details = {"server": found.server, "context": found.context, "via": via}
-    store.audit(author, "cluster.add", kind="cluster", name=name, details=details)
-    return cluster
 
 
 def remove_cluster(store: ClusterEdits, name: str, *, author: str, via: str) -> None:
@@ -166,13 +175,7 @@ def cluster_for_kubeconfig(
         if sealed.reveal() == found.text:
             return name
     name = _free_name(store, environment)
-    store.add_cluster(
-        name,
-        kubeconfig=found.text,
-        context=found.context,
-        server=found.server,
-        created_by="kapstan",
-    )
+    register(store, name, found, author="kapstan")
     details = {"server": found.server, "environment": environment, "via": "env create"}
     store.audit("kapstan", "cluster.add", kind="cluster", name=name, details=details)
     return name
