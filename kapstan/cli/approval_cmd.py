@@ -17,7 +17,7 @@ import typer
 from kapstan import schemas
 from kapstan.actions import approvals
 from kapstan.cli.backend import Backend, open_backend
-from kapstan.cli.backend.deploys import RemoteDeploys
+from kapstan.cli.backend.remotedeploys import RemoteDeploys
 from kapstan.cli.common import OutputOpt, author, when
 from kapstan.cli.deploy_cmd import print_result, progress_listener
 from kapstan.cli.output import Format, print_data, print_rows

@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 
 from kapstan import sandbox
 from kapstan.api.app import create_app
-from kapstan.cli.backend.deploys import service_status
+from kapstan.cli.backend.remotedeploys import service_status
 from kapstan.cli.main import main
 from kapstan.client import decode
 from kapstan.kube import KubeObject, connect

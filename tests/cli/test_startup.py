@@ -18,6 +18,7 @@ import pytest
 import typer
 import yaml
 
+from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.lazy import LazyGroup
 from kapstan.cli.main import COMMANDS
 from kapstan.cli.main import app as root_app
@@ -88,6 +89,8 @@ NOT_FOR_HELP = (
     "argon2",
     "kapstan.store.repository",
 )
+# A local deploy runs the engine here: the server's side (schemas, HTTP client) stays out.
+NOT_FOR_A_LOCAL_DEPLOY = ("kapstan.schemas", "kapstan.client", "httpx", "fastapi", "alembic")
 # Only the parsing of NAME@VERSION references, of all the actions.
 ACTIONS_FOR_PARSING = {"kapstan.actions", "kapstan.actions.refs"}
 # `cluster show` reads the store and the cluster: no other command's modules, no schemas,
@@ -152,18 +155,23 @@ def _actions(modules: set[str]) -> set[str]:
     return {m for m in modules if m == "kapstan.actions" or m.startswith("kapstan.actions.")}
 
 
-def test_app_deploy_help_and_a_local_app_list_load_only_what_they_use(
+def test_app_deploy_help_a_local_app_list_and_deploy_load_only_what_they_use(
     tmp_path: Path, db_url: str
 ) -> None:
-    codes, (helped, listed) = _run_each(
-        tmp_path, ["app", "deploy", "--help"], ["app", "list", "--db", db_url]
+    codes, (helped, listed, deployed) = _run_each(
+        tmp_path,
+        ["app", "deploy", "--help"],
+        ["app", "list", "--db", db_url],
+        ["app", "deploy", "nosuch", "--yes", "--db", db_url],  # the local deploy port, loaded
     )
-    assert codes == [0, 0]
+    assert codes == [0, 0, ExitCode.FAILED]  # no such application
     assert _loaded(helped, NOT_FOR_HELP) == []
     assert _actions(helped) <= ACTIONS_FOR_PARSING
     assert "kapstan.store.repository" in listed  # it did read the store
     assert _loaded(listed, NOT_FOR_APP_LIST) == []
     assert _actions(listed) <= ACTIONS_FOR_PARSING
+    assert "kapstan.engine.deploy" in deployed
+    assert _loaded(deployed, NOT_FOR_A_LOCAL_DEPLOY) == []
 
 
 def test_cluster_show_loads_the_store_and_the_kubernetes_client_only(

@@ -154,10 +154,12 @@ class Backend:
 
     @cached_property
     def deploys(self) -> DeploysPort:
-        from kapstan.cli.backend.deploys import LocalDeploys, RemoteDeploys
-
         if self.client is not None:
+            from kapstan.cli.backend.remotedeploys import RemoteDeploys  # the API's schemas
+
             return RemoteDeploys(self.client)
+        from kapstan.cli.backend.deploys import LocalDeploys
+
         return LocalDeploys(self.local_store("deploys"))
 
 

@@ -12,7 +12,8 @@ from kapstan import schemas as s
 from kapstan.actions import deletions
 from kapstan.actions.deleting import AppRemoval, ServiceRemoval, delete_app, survey_app
 from kapstan.actions.journal import Listener
-from kapstan.cli.backend.deploys import RECENT, Approval, Pending, RemoteDeploys
+from kapstan.cli.backend.remotedeploys import RemoteDeploys
+from kapstan.cli.backend.started import RECENT, Approval, Pending
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.engine.removal import Removal

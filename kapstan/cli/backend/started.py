@@ -1,9 +1,10 @@
-"""What starting a change answers, before it runs: ``Planned``, ``Pending``, ``Approval``.
+"""What starting a change answers, before it runs: ``Planned``, ``Pending``, ``Approval``,
+``Promoted``; and what the local and the server's deploy ports share.
 
 Values only: the commands that print them (``deploy_cmd``, ``delete_cmd``, ``progress``,
-``market_cmd``) import this module, not ``kapstan.cli.backend.deploys``, whose local side
-loads the engine, the Kubernetes client and the API's schemas. Those load when a command
-opens its backend and runs the change (tests/cli/test_startup.py).
+``market_cmd``) import this module, not ``kapstan.cli.backend.deploys`` (the engine, the
+Kubernetes client) or ``remotedeploys`` (the API's schemas, the HTTP client). Those load
+when a command opens its backend and runs the change (tests/cli/test_startup.py).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kapstan.errors import ApprovalRequiredError
+from kapstan.errors import ApprovalRequiredError, NotFoundError
 
 if TYPE_CHECKING:
     from kapstan.actions.gates import ApprovalPending
     from kapstan.actions.journal import Listener
     from kapstan.engine.planning import ServicePlan
     from kapstan.model.operation import Operation
+    from kapstan.model.records import Application
+
+RECENT = 20  # operations listed, as the store lists them
 
 
 @dataclass(frozen=True)
@@ -64,3 +68,17 @@ def see_through(started: Pending | Approval, listener: Listener | None) -> Opera
         if not isinstance(asked, ApprovalPending):
             raise
         return approval_of(asked)
+
+
+@dataclass(frozen=True)
+class Promoted:
+    """A promotion done (``application``, then ``run`` if it deploys) or held for approval."""
+
+    application: Application | None
+    created: bool
+    run: Pending | Approval | None
+    carried: tuple[str, ...] = ()  # promoted keys set to the source's values: "k: a -> b"
+
+
+def no_operation(app: str) -> NotFoundError:
+    return NotFoundError(f"application {app!r} has no operation yet; deploy it first")
