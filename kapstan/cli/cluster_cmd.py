@@ -235,8 +235,11 @@ def nodes_remove(
     timeout: float = timeout_option("2m", "each node's drain"),
     output: Format = OutputOpt,
 ) -> None:
-    """Remove nodes of cluster NAME: cordon, evict their pods (PodDisruptionBudgets
-    honoured), delete them; says what moved where."""
+    """Cordon, drain (PodDisruptionBudgets honoured) and delete nodes; says what moved where.
+
+    Each node in turn, within --timeout; a budget that still forbids an eviction then stops
+    the command, naming it, with the node left cordoned. DaemonSet and mirror pods stay.
+    """
     body = {"nodes": list(node or []), "count": count, "timeout": timeout}
     from kapstan.actions import clusterlife
 
