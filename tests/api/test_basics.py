@@ -60,6 +60,7 @@ def test_every_api_route_needs_a_token(api: Api) -> None:
             token_id=1,
             version=1,
             environment="dev",
+            rollout_id=1,
         )
         for method in ops:
             response = api.client.request(method.upper(), url, json={})
