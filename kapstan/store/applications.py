@@ -9,10 +9,11 @@ a window count over the same rows (only a page past the end counts apart).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kapstan.errors import ConflictError, NotFoundError
@@ -36,6 +37,7 @@ from kapstan.store.templates import find_template_version
 # Deleted applications keep their rows (history stays readable) but are never found by name.
 LIVE_APP = ApplicationRow.deleted_at.is_(None)
 AppView = tuple[Application, ConfigKeys]
+Ts = TypeVarTuple("Ts")
 
 
 class _Keep:
@@ -76,10 +78,10 @@ class ApplicationStore(Repository):
 
     def get_application(self, name: str) -> Application:
         def work(session: Session) -> Application:
-            found = _fetch(session, ApplicationRow.name == name)
-            if not found:
+            found = session.connection().execute(_one_statement(), {"app_name": name}).first()
+            if found is None:
                 raise NotFoundError(f"application {name!r} not found{_deleted_hint(session, name)}")
-            return _record(*found[0])
+            return _application(found)
 
         return self._read(work)
 
@@ -128,16 +130,20 @@ class ApplicationStore(Repository):
         search: str | None = None,
     ) -> tuple[list[AppView], int]:
         """``page_applications``, each app with ``keys`` of its config version: one query."""
-        where = _filters(environments, search)
+        names = tuple(sorted(set(keys)))
+        statement = _page_statement(names, environments is not None, bool(search))
+        bound: dict[str, object] = {"limit": limit, "offset": offset}
+        if environments is not None:
+            bound["environments"] = sorted(environments)
+        if search:
+            bound["search"] = _contains_pattern(search)
 
         def work(session: Session) -> tuple[list[AppView], int]:
-            query, names = _with_keys(_query(*where), keys)
-            counted = query.add_columns(func.count().over()).limit(limit).offset(offset)
-            rows = session.execute(counted).all()
+            rows = session.connection().execute(statement, bound).all()
             if rows:
                 total = int(rows[0][-1])
             else:
-                every = _query(*where).order_by(None).subquery()
+                every = _query(*_filters(environments, search)).order_by(None).subquery()
                 total = int(session.scalar(select(func.count()).select_from(every)) or 0)
             return [self._view(row, names) for row in rows], total
 
@@ -147,9 +153,11 @@ class ApplicationStore(Repository):
         """``get_application(name)`` and ``keys`` of the config version it uses, and the
         stored digest of its template version's content: one query."""
 
+        names = tuple(sorted(set(keys)))
+        statement = _view_statement(names)
+
         def work(session: Session) -> tuple[AppView, str]:
-            query, names = _with_keys(_query(ApplicationRow.name == name), keys)
-            row = session.execute(query.add_columns(_VERSION.digest)).first()
+            row = session.connection().execute(statement, {"app_name": name}).first()
             if row is None:
                 raise NotFoundError(f"application {name!r} not found{_deleted_hint(session, name)}")
             return self._view(row, names), str(row[-1])
@@ -157,11 +165,16 @@ class ApplicationStore(Repository):
         return self._read(work)
 
     def _view(self, row: Sequence[Any], keys: Sequence[str]) -> AppView:
-        app = _record(*row[:5])
-        version = int(row[5])
-        values = [value for value in row[6 : 6 + len(keys)] if value is not None]
+        """A row of ``_with_keys``: the app's columns, its config version, then
+        ``_VALUE_COLUMNS`` per key (all None where the version has no such key)."""
+        app = _application(row)
+        at = len(_APP_COLUMNS)
+        version = int(row[at])
+        width = len(_VALUE_COLUMNS)
+        found = (row[at + 1 + i * width : at + 1 + (i + 1) * width] for i in range(len(keys)))
+        values = [(key, secret, plain, cipher) for key, secret, plain, cipher in found if key]
         what = f"config {app.config!r} version {version}"
-        return app, ConfigKeys(app.config, version, codec.decode(what, values, self._box))
+        return app, ConfigKeys(app.config, version, codec.decode_columns(what, values, self._box))
 
     def update_application(
         self,
@@ -274,12 +287,19 @@ _VERSION = aliased(TemplateVersionRow)
 def _query(
     *where: ColumnElement[bool],
 ) -> Select[ApplicationRow, str, int, str, str]:
+    return _joined(
+        select(
+            ApplicationRow, TemplateRow.name, _VERSION.version, EnvironmentRow.name, ConfigRow.name
+        ),
+        *where,
+    )
+
+
+def _joined(query: Select[*Ts], *where: ColumnElement[bool]) -> Select[*Ts]:
+    """``query`` over the live apps joined to the names they point at, by app name."""
     version = _VERSION
     return (
-        select(
-            ApplicationRow, TemplateRow.name, version.version, EnvironmentRow.name, ConfigRow.name
-        )
-        .join(version, version.id == ApplicationRow.template_version_id)
+        query.join(version, version.id == ApplicationRow.template_version_id)
         .join(TemplateRow, TemplateRow.id == version.template_id)
         .join(EnvironmentRow, EnvironmentRow.id == ApplicationRow.environment_id)
         .join(ConfigRow, ConfigRow.id == ApplicationRow.config_id)
@@ -288,21 +308,95 @@ def _query(
     )
 
 
-def _with_keys(
-    query: Select[ApplicationRow, str, int, str, str], keys: Collection[str]
-) -> tuple[Select[*tuple[Any, ...]], list[str]]:
-    """``query`` with the app's config version number and one value row (or None) per key."""
-    names = sorted(set(keys))
-    extended = query.add_columns(_USED).outerjoin(
+# The reads the API serves most (one app, a page of apps) select columns, not ORM rows, and
+# their statements are built once per shape with the values bound at execution: building
+# the select and its cache key took about 1.2 ms of Python per request, and loading the rows
+# through the ORM session 0.5 ms more, for a query SQLite answers in 0.03 ms.
+_APP_COLUMNS = (
+    ApplicationRow.name,
+    ApplicationRow.config_version,
+    ApplicationRow.created_at,
+    ApplicationRow.updated_at,
+    TemplateRow.name,
+    _VERSION.version,
+    EnvironmentRow.name,
+    ConfigRow.name,
+)
+_VALUE_COLUMNS = ("key", "secret", "value_json", "ciphertext")  # what codec.decode_columns reads
+
+
+def _application(row: Sequence[Any]) -> Application:
+    """The application of a row starting with ``_APP_COLUMNS``."""
+    name, config_version, created_at, updated_at, template, version, environment, config = row[
+        : len(_APP_COLUMNS)
+    ]
+    return Application(
+        name=name,
+        template=template,
+        template_version=version,
+        environment=environment,
+        config=config,
+        config_version=config_version,
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
+@functools.cache
+def _one_statement() -> Select[*tuple[Any, ...]]:
+    """The live app named by the bound ``app_name``, as ``_APP_COLUMNS``."""
+    return _joined(select(*_APP_COLUMNS), ApplicationRow.name == bindparam("app_name"))
+
+
+@functools.lru_cache(maxsize=16)
+def _view_statement(keys: tuple[str, ...]) -> Select[*tuple[Any, ...]]:
+    """``application_view``'s query: the app named by the bound ``app_name``, ``keys`` of its
+    config version, and its template version's digest last."""
+    query = _joined(select(*_APP_COLUMNS), ApplicationRow.name == bindparam("app_name"))
+    return _with_keys(query, keys).add_columns(_VERSION.digest)
+
+
+@functools.lru_cache(maxsize=16)
+def _page_statement(
+    keys: tuple[str, ...], environments: bool, search: bool
+) -> Select[*tuple[Any, ...]]:
+    """``page_application_views``' query, the window count last; bound: ``limit``,
+    ``offset``, and ``environments`` (a list) and ``search`` (a LIKE pattern) if filtered."""
+    where: list[ColumnElement[bool]] = []
+    if environments:
+        where.append(EnvironmentRow.name.in_(bindparam("environments", expanding=True)))
+    if search:
+        pattern = bindparam("search", type_=String)
+        where.append(or_(*(func.lower(c).like(pattern, escape="/") for c in _SEARCHED)))
+    query = _with_keys(_joined(select(*_APP_COLUMNS), *where), keys)
+    return (
+        query.add_columns(func.count().over())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+def _contains_pattern(search: str) -> str:
+    """The LIKE pattern (escape character '/') of ``_filters``' search: its text anywhere,
+    '%' and '_' plain characters (as ``contains(..., autoescape=True)`` makes them)."""
+    text = search.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{text}%"
+
+
+def _with_keys(query: Select[*Ts], keys: Collection[str]) -> Select[*tuple[Any, ...]]:
+    """``query`` with the app's config version number and ``_VALUE_COLUMNS`` per key (in
+    name order; None where the version has no such key)."""
+    extended: Select[*tuple[Any, ...]] = query.add_columns(_USED).outerjoin(
         _USED_VERSION,
         and_(_USED_VERSION.config_id == ApplicationRow.config_id, _USED_VERSION.version == _USED),
     )
-    for key in names:
+    for key in sorted(set(keys)):
         value = _value_alias(key)
-        extended = extended.add_columns(value).outerjoin(
+        columns = (getattr(value, column) for column in _VALUE_COLUMNS)
+        extended = extended.add_columns(*columns).outerjoin(
             value, and_(value.config_version_id == _USED_VERSION.id, value.key == key)
         )
-    return extended, names
+    return extended
 
 
 # Built once, like _VERSION: the version an app uses (pinned, else the config's latest)...
@@ -336,9 +430,11 @@ def _filters(environments: Collection[str] | None, search: str | None) -> list[C
         # Names are lower-case ASCII (check_name), so lower() means the same on every backend;
         # autoescape makes '%' and '_' in the search plain characters.
         text = search.lower()
-        columns = (ApplicationRow.name, TemplateRow.name, EnvironmentRow.name, ConfigRow.name)
-        where.append(or_(*(func.lower(c).contains(text, autoescape=True) for c in columns)))
+        where.append(or_(*(func.lower(c).contains(text, autoescape=True) for c in _SEARCHED)))
     return where
+
+
+_SEARCHED = (ApplicationRow.name, TemplateRow.name, EnvironmentRow.name, ConfigRow.name)
 
 
 def _record(

@@ -16,6 +16,7 @@ from kapstan.store.tables import ConfigValueRow
 
 MAX_KEY_LENGTH = 253
 BoxSource = Callable[[], SecretBox]
+StoredColumns = tuple[str, bool, str | None, str | None]  # key, secret, value_json, ciphertext
 
 
 def encode(config: str, values: Mapping[str, Value], box: BoxSource) -> list[ConfigValueRow]:
@@ -25,12 +26,19 @@ def encode(config: str, values: Mapping[str, Value], box: BoxSource) -> list[Con
 
 def decode(what: str, rows: Iterable[ConfigValueRow], box: BoxSource) -> dict[str, Value]:
     """Values from rows; ``what`` names the config version in key errors."""
+    return decode_columns(
+        what, ((row.key, row.secret, row.value_json, row.ciphertext) for row in rows), box
+    )
+
+
+def decode_columns(what: str, rows: Iterable[StoredColumns], box: BoxSource) -> dict[str, Value]:
+    """``decode`` for rows selected as columns: (key, secret, value_json, ciphertext)."""
     values: dict[str, Value] = {}
-    for row in rows:
-        if row.secret:
-            values[row.key] = SecretValue(_opener(box, row.ciphertext or "", row.key, what))
+    for key, secret, value_json, ciphertext in rows:
+        if secret:
+            values[key] = SecretValue(_opener(box, ciphertext or "", key, what))
         else:
-            values[row.key] = json.loads(row.value_json or "null")
+            values[key] = json.loads(value_json or "null")
     return values
 
 
