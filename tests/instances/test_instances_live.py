@@ -289,3 +289,5 @@ def test_the_console_page_linked_from_the_app_page_and_the_fleet_overview(world:
         viewer = page("/ui/apps/shop-prod/instances", "val")
         assert 'id="instance-shop-prod"' in viewer and 'id="instance-shop"' not in viewer
         assert "shop-staging" not in viewer
+        families = page("/ui/clusters", "val").split('id="families"')[1]
+        assert "shop-prod" in families and "shop-staging" not in families
