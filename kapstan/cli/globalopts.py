@@ -13,6 +13,7 @@ first asks (``common.settings_of``).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -94,10 +95,13 @@ def leaves(command: Any) -> Iterator[Any]:
 
 def add_global_options(command: Any) -> Any:
     """``command`` with the global options added to each of its leaves; returned."""
+    # Made once and copied: typer builds them by introspection, a few ms a time, and
+    # `kapstan app` has some 25 leaves, mounted on every `kapstan app ...` (start-up).
+    made = _leaf_options()
     for leaf in leaves(command):
         taken = {opt for p in leaf.params for opt in getattr(p, "opts", [])}
         # `kapstan server --db` is the store that server serves: its own option stays.
-        leaf.params.extend(p for p in _leaf_options() if not taken & set(p.opts))
+        leaf.params.extend(copy.copy(p) for p in made if not taken & set(p.opts))
     return command
 
 
