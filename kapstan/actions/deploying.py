@@ -198,10 +198,13 @@ def deploy_app(
     clearance: Clearance | None = None,
     trigger: str = "cli",
     clock: Clock = SYSTEM_CLOCK,
+    shown: Sequence[ServicePlan] = (),
 ) -> DeployResult:
     """Deploy ``services`` (all when empty) of ``app`` in dependency order, as one operation.
 
     ``clock`` is the engine's time (deadlines, blue-green retirement marks): tests move it.
+    ``shown``: the plan ``plan_app`` just made and showed, taken for the services it still
+    holds for (``Deployer.plan``), instead of reading the cluster twice.
 
     Into an environment that requires approval: ApprovalPending (a request recorded)
     unless ``approval`` names an approved one, or ``clearance`` hands on a rollback's or a
@@ -291,6 +294,7 @@ def deploy_app(
                 outcome = deployer.run(
                     selected,
                     rollback=lambda s: _rollback_service(store, app, s, author, op.id, clock),
+                    shown=shown,
                 )
         except OperationCancelled as exc:
             finish_cancelled(store, op.id, exc)

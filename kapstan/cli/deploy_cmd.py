@@ -257,7 +257,15 @@ def deploy(
             adopt=adopt,
             max_inflight=max_inflight,
         )
-        started = backend.deploys.deploy(name, services=services, options=options, author=author())
+        # With --yes nobody waited between plan and deploy: the plan shown is the one run
+        # (where still current), not read from the cluster a second time.
+        started = backend.deploys.deploy(
+            name,
+            services=services,
+            options=options,
+            author=author(),
+            shown=planned if yes else None,
+        )
         _run(started, output, progress, backend, [p.service for p in planned.services])
 
 

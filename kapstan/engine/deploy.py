@@ -122,6 +122,17 @@ def _unfinished(previous: DeployedRevision | None) -> bool:
     return previous is not None and previous.status not in _FINISHED
 
 
+def _still_current(
+    plan: planning.ServicePlan, rendered: RenderedService, previous: DeployedRevision | None
+) -> bool:
+    """Whether ``plan`` was made of this content on top of this same last revision."""
+    if plan.action == "remove" or plan.content_hash != rendered.hash:
+        return False
+    if plan.previous is None or previous is None:
+        return plan.previous is None and previous is None
+    return (plan.previous.number, plan.previous.status) == (previous.number, previous.status)
+
+
 def _redo_unfinished(plan: planning.ServicePlan) -> planning.ServicePlan:
     """A service whose last revision was cut short is an update even if live matches it."""
     if plan.action == "unchanged" and _unfinished(plan.previous):
@@ -179,13 +190,28 @@ class Deployer:
         # namespace (this application's objects only), shared by the whole operation.
         self.watches = watches or WatchHub(cluster, labels={APP_LABEL: target.app})
 
-    def plan(self, selected: Sequence[str]) -> list[planning.ServicePlan]:
-        """Per service, in dependency order (the order a deploy applies them), removals last."""
+    def plan(
+        self, selected: Sequence[str], shown: Sequence[planning.ServicePlan] = ()
+    ) -> list[planning.ServicePlan]:
+        """Per service, in dependency order (the order a deploy applies them), removals last.
+
+        ``shown``: plans made just before of the same target (the plan a user was shown
+        with ``--yes``). One still current (same rendered content, same last revision) is
+        taken as it is; the others are planned again, from the cluster.
+        """
         ordered = [s for wave in waves(subgraph(self.target, selected)) for s in wave]
         selected = ordered + [s for s in selected if s not in ordered]
         previous = {s: self.revisions.latest(s) for s in selected}
-        services = [self.target.services[s] for s in selected if s in self.target.services]
-        plans = planning.plan_services(
+        kept = {
+            p.service: p
+            for p in shown
+            if p.service in self.target.services
+            and _still_current(p, self.target.services[p.service], previous.get(p.service))
+        }
+        services = [
+            self.target.services[s] for s in selected if s in self.target.services and s not in kept
+        ]
+        fresh = planning.plan_services(
             self.cluster,
             services,
             previous,
@@ -193,14 +219,21 @@ class Deployer:
             claimant=self.target.claimant,
             max_parallel=self.options.max_inflight,
         )
-        plans = [_redo_unfinished(p) for p in plans]
+        made = {p.service: p for p in fresh} | kept
+        plans = [_redo_unfinished(made[s]) for s in selected if s in self.target.services]
         return plans + [
             planning.plan_removal(s, previous[s]) for s in selected if s in self.target.removed
         ]
 
-    def run(self, selected: Sequence[str], rollback: RollbackFn | None = None) -> DeployOutcome:
+    def run(
+        self,
+        selected: Sequence[str],
+        rollback: RollbackFn | None = None,
+        shown: Sequence[planning.ServicePlan] = (),
+    ) -> DeployOutcome:
+        """Deploy ``selected``; ``shown``: plans just made of them (see ``plan``)."""
         self.journal.event("planning", f"planning {len(selected)} service(s)")
-        plans = {p.service: p for p in self.plan(selected)}
+        plans = {p.service: p for p in self.plan(selected, shown)}
         self._check_ownership(plans.values())
         for p in plans.values():
             self.journal.service_state(p.service, Step.PLANNED, p.summary())

@@ -47,8 +47,16 @@ class DeploysPort(Protocol):
     def plan(self, app: str, services: Sequence[str]) -> Planned: ...
 
     def deploy(
-        self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
-    ) -> Pending | Approval: ...
+        self,
+        app: str,
+        *,
+        services: Sequence[str],
+        options: DeployOptions,
+        author: str,
+        shown: Planned | None = None,
+    ) -> Pending | Approval:
+        """``shown``: the plan just shown (``--yes``): where still current, it is the one run."""
+        ...
 
     def rollback_plan(self, app: str, *, service: str | None, to: int | None) -> Planned: ...
 
@@ -86,7 +94,13 @@ class LocalDeploys:
         return Planned(plan_app(self.store, app, services), warnings, pinned_hints(self.store, app))
 
     def deploy(
-        self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
+        self,
+        app: str,
+        *,
+        services: Sequence[str],
+        options: DeployOptions,
+        author: str,
+        shown: Planned | None = None,
     ) -> Pending:
         def run(listener: Listener | None) -> Operation:
             return deploy_app(
@@ -96,6 +110,7 @@ class LocalDeploys:
                 services=services,
                 options=options,
                 listener=listener,
+                shown=shown.services if shown else (),
             ).operation
 
         return Pending(app, run)

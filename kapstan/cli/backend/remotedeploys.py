@@ -43,9 +43,16 @@ class RemoteDeploys:
         return Planned([service_plan(p) for p in answer.services], answer.warnings, answer.hints)
 
     def deploy(
-        self, app: str, *, services: Sequence[str], options: DeployOptions, author: str
+        self,
+        app: str,
+        *,
+        services: Sequence[str],
+        options: DeployOptions,
+        author: str,
+        shown: Planned | None = None,
     ) -> Pending | Approval:
-        # The server records its caller as the author.
+        # The server records its caller as the author, and plans for itself (``shown``
+        # stays here: a plan made by another process is not one to trust).
         body = {
             "services": list(services),
             "atomic": options.atomic,
