@@ -2,13 +2,14 @@
 failure in the second: its config makes the service's pods never Ready (the sandbox's
 ``never-ready`` fault), so its deploy times out.
 
-The module runs two rollouts of ``src`` (template tiered@2, image tag 2) over e1,e2,e3,
+The module runs three rollouts of ``src`` (template tiered@2, image tag 2) over e1,e2,e3,
 once each, and the tests read what they left:
 
 - first with ``--soak 2s --rollback-on-failure``: e1 (which ran tiered@1, tag 1) is
   promoted, deployed and soaked (its pods watched), e2 fails, e3 is never started, and e1
   goes back to tiered@1;
-- then without rollback: e1 done (it runs tag 2), e2 failed with its reason, e3 untouched.
+- then without rollback: e1 done (it runs tag 2), e2 failed with its reason, e3 untouched;
+- then over p1, p2, p3 (all healthy), two at once after the canary: all done.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ class Rollouts:
     namespaces: dict[str, str]  # environment -> namespace
     with_rollback: dict[str, Any]  # the first rollout, as `-o json` printed it
     without: dict[str, Any]  # the second
-    codes: tuple[int, int]
+    codes: tuple[int, int, int]
     e1_after_rollback: dict[str, Any] | None  # e1's Deployment between the two rollouts
+    parallel: dict[str, Any]  # a third rollout, p1 then p2 and p3 at once, all healthy
 
 
 def _template(folder: Path, release: str) -> Path:
@@ -69,7 +71,8 @@ def rollouts(
 ) -> Iterator[Rollouts]:
     tmp = tmp_path_factory.mktemp("rollouts")
     suffix = uuid.uuid4().hex[:6]
-    namespaces = {env: f"ro-{env}-{suffix}" for env in ("dev", "e1", "e2", "e3")}
+    envs = ("dev", "e1", "e2", "e3", "p1", "p2", "p3")
+    namespaces = {env: f"ro-{env}-{suffix}" for env in envs}
     kubeconfig = str(sandbox_cluster.kubeconfig)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KAPSTAN_DB", f"sqlite:///{tmp / 'kapstan.db'}")
@@ -81,7 +84,8 @@ def rollouts(
         ok("config", "set", "dev", "tag=2")
         ok("config", "set", "e1", "tag=1")
         ok("config", "set", "e2", "fault=never-ready")  # the injected failure: never Ready
-        ok("config", "set", "e3", "tag=1")
+        for env in ("e3", "p1", "p2", "p3"):
+            ok("config", "set", env, "tag=1")
         for env, namespace in namespaces.items():
             ok("env", "create", env, "--kubeconfig", kubeconfig, "-n", namespace, "--config", env)
         ok("app", "create", "src-e1", "--template", "tiered", "--env", "e1")
@@ -97,14 +101,19 @@ def rollouts(
         second = kapstan(
             "app", "promote", "src", "--to", "e1,e2,e3", "--timeout", "6s", "-o", "json"
         )
+        third = kapstan(  # all healthy: the canary, then two deploys at once
+            "app", "promote", "src", "--to", "p1,p2,p3", "--parallel", "2", "--soak", "1s",
+            "--timeout", "1m", "-o", "json",
+        )  # fmt: skip
         try:
             yield Rollouts(
                 kubeconfig,
                 namespaces,
                 json.loads(first[1]),
                 json.loads(second[1]),
-                (first[0], second[0]),
+                (first[0], second[0], third[0]),
                 between,
+                json.loads(third[1]),
             )
         finally:
             with connect(kubeconfig) as kube:
@@ -122,7 +131,7 @@ def web(r: Rollouts, env: str) -> dict[str, Any] | None:
 
 
 def test_a_failed_rollout_exits_1(rollouts: Rollouts) -> None:
-    assert rollouts.codes == (1, 1)
+    assert rollouts.codes[:2] == (1, 1)
     assert rollouts.with_rollback["status"] == rollouts.without["status"] == "failed"
 
 
@@ -175,6 +184,21 @@ def test_with_rollback_the_canary_soaked_then_went_back_to_what_it_ran(
 
 def test_the_rollouts_are_listed_and_shown(rollouts: Rollouts) -> None:
     listed = json.loads(ok("rollout", "list", "-o", "json"))
-    assert [r["id"] for r in listed] == [rollouts.without["id"], rollouts.with_rollback["id"]]
+    assert [r["id"] for r in listed] == [
+        rollouts.parallel["id"],
+        rollouts.without["id"],
+        rollouts.with_rollback["id"],
+    ]
     shown = ok("rollout", "show", str(rollouts.with_rollback["id"]))
     assert "e1" in shown and "rolled-back" in shown and "canary" in shown
+
+
+def test_a_healthy_rollout_runs_the_rest_two_at_once_and_ends_done(rollouts: Rollouts) -> None:
+    record = rollouts.parallel
+    assert rollouts.codes[2] == 0, record
+    assert (record["status"], record["parallel"]) == ("done", 2)
+    assert states(record) == [("p1", "done"), ("p2", "done"), ("p3", "done")]
+    assert all(e["operation"] is not None and e["createdApp"] for e in record["environments"])
+    for env in ("p1", "p2", "p3"):
+        live = web(rollouts, env)
+        assert live is not None and live["metadata"]["labels"]["release"] == "2", env
