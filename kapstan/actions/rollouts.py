@@ -32,7 +32,13 @@ from kapstan.actions.applications import update_app
 from kapstan.actions.clock import SYSTEM_CLOCK
 from kapstan.actions.deploying import deploy_app, rollback_app
 from kapstan.actions.gates import ApprovalPending, require_gate, requires_approval
-from kapstan.actions.promote import DEFAULT_TIMEOUT, Promotion, plan_promotion, promote
+from kapstan.actions.promote import (
+    DEFAULT_TIMEOUT,
+    Promoted,
+    Promotion,
+    plan_promotion,
+    promote,
+)
 from kapstan.actions.soaking import soak
 from kapstan.actions.storeports import RollingOut, RolloutPlanEdits, RolloutRecords, StateReads
 from kapstan.engine.deploy import DeployOptions
@@ -361,6 +367,30 @@ class _Run:
     def record(self, target: RolloutTarget, **fields: object) -> None:
         self.store.update_rollout_target(self.rollout.id, target.environment, **fields)
 
+    def audit_promotion(self, done: Promoted) -> None:
+        """As a single promotion is audited (``app.create`` or ``app.update``), naming the
+        rollout; the deploy that follows is its operation, recorded on the target."""
+        app = done.application
+        self.store.audit(
+            self.author,
+            "app.create" if done.created else "app.update",
+            kind="application",
+            name=app.name,
+            environment=app.environment,
+            from_version=(
+                None
+                if done.previous_template_version is None
+                else str(done.previous_template_version)
+            ),
+            to_version=str(app.template_version),
+            details={
+                "promotedFrom": self.rollout.application,
+                "rollout": self.rollout.id,
+                "template": f"{app.template}@{app.template_version}",
+                "carried": [c.record() for c in done.carried],
+            },
+        )
+
     def deploy(self, target: RolloutTarget, promotion: Promotion) -> bool:
         """Promote and deploy ``target``; True when every service is ready there."""
         self.mark(
@@ -376,12 +406,12 @@ class _Run:
                 timeout=self.rollout.timeout,
                 approval=target.approval_id,
             )
-            self.store.update_rollout_target(
-                self.rollout.id,
-                target.environment,
+            self.record(
+                target,
                 created_app=done.created,
                 previous_template_version=done.previous_template_version,
             )
+            self.audit_promotion(done)
             result = deploy_app(
                 self.store,
                 done.application.name,

@@ -201,6 +201,17 @@ def test_an_approved_rollout_runs_in_order_and_stops_at_the_first_failure(
     assert moves == [("stage", "deploying"), ("stage", "failed")]
     assert [a.name for a in world.list_applications()] == ["src", "src-stage"]
     assert world.get_approval(waiting.approvals["prod"] or 0).status.value == "approved"
+    (made,) = [e for e in world.list_audit() if e.action == "app.create"]
+    assert (made.name, made.environment, made.details["rollout"]) == (
+        "src-stage",
+        "stage",
+        waiting.rollout.id,
+    )
+    assert [e.action for e in world.list_audit() if e.action.startswith("rollout.")] == [
+        "rollout.finish",
+        "rollout.resume",
+        "rollout.start",
+    ]
 
 
 def test_a_bad_target_is_refused_before_anything_is_recorded(world: Store) -> None:
