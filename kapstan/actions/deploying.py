@@ -47,7 +47,7 @@ from kapstan.engine.deploy import (
 from kapstan.engine.planning import ServicePlan
 from kapstan.engine.ports import Clock
 from kapstan.errors import ConflictError, InputError, KapstanError, OperationCancelled
-from kapstan.model.operation import Operation, Step
+from kapstan.model.operation import LogLine, Operation, ServiceState, Step
 from kapstan.plan import policy
 from kapstan.plan.ownership import Conflict
 
@@ -161,6 +161,9 @@ class _NoJournal:
     ) -> None:
         return None
 
+    def service_states(self, states: Sequence[ServiceState]) -> None:
+        return None
+
     def check(self) -> None:
         return None
 
@@ -267,8 +270,7 @@ def deploy_app(
         resolve_interrupted(store, app, journal)
         if resumes is not None:
             journal.event("resume", f"re-running the request of abandoned operation {resumes}")
-        for line in warnings:
-            journal.event("policy", f"warning: {line}")
+        journal.lines([LogLine("policy", f"warning: {line}") for line in warnings])
         revisions = StoreRevisions(
             store,
             app=app,

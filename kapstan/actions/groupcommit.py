@@ -45,16 +45,22 @@ class GroupCommit(Generic[T]):
 
     def write(self, entry: T) -> None:
         """Commit ``entry`` (with whatever else is waiting); raise its own error, if any."""
-        mine = _Handed(entry)
+        self.write_all([entry])
+
+    def write_all(self, entries: Sequence[T]) -> None:
+        """Commit ``entries``, in order, with whatever else is waiting; raise the first
+        error of theirs, if any."""
+        mine = [_Handed(entry) for entry in entries]
         with self._guard:
-            self._handed.append(mine)
+            self._handed.extend(mine)
         with self._turn:
-            if not mine.done:  # nobody took it while we waited: it is in what is left
+            if not all(h.done for h in mine):  # not all taken meanwhile: the rest waits
                 with self._guard:
                     batch, self._handed = self._handed, []
                 self._flush(batch)
-        if mine.error is not None:
-            raise mine.error
+        for handed in mine:
+            if handed.error is not None:
+                raise handed.error
 
     def _flush(self, batch: list[_Handed[T]]) -> None:
         try:

@@ -246,6 +246,19 @@ class StoreJournal:
         if self.listener is not None:
             self.listener(service, "", step.value, message)
 
+    def service_states(self, states: Sequence[ServiceState]) -> None:
+        self._log.write_all(states)
+        if self.listener is not None:
+            for s in states:
+                self.listener(s.service, "", s.step.value, s.message)
+
+    def lines(self, lines: Sequence[LogLine]) -> None:
+        """Several lines at once (a deploy's policy warnings), in one write."""
+        self._log.write_all(lines)
+        if self.listener is not None:
+            for line in lines:
+                self.listener(line.service, line.resource, line.status, line.message)
+
 
 class StoreRevisions:
     """Revisions of one application, numbered per service, recorded by one operation."""
@@ -273,7 +286,13 @@ class StoreRevisions:
         self._numbers: dict[str, int] = {}
 
     def latest(self, service: str) -> Revision | None:
-        return self.store.latest_revision(self.app, service, status=None)
+        found = self.store.latest_revision(self.app, service, status=None)
+        with self._lock:
+            # The plan reads every service's latest revision under the application's lock,
+            # so numbering goes on from there without reading it again (each number is
+            # still checked against the store's when recorded).
+            self._numbers.setdefault(service, found.number if found else 0)
+        return found
 
     def next_number(self, service: str) -> int:
         with self._lock:

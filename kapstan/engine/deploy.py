@@ -36,7 +36,7 @@ from kapstan.engine.waiting import WaitResult, wait_ready
 from kapstan.engine.watches import WatchHub
 from kapstan.errors import ConflictError, KapstanError, OperationCancelled
 from kapstan.health import Health
-from kapstan.model.operation import Step
+from kapstan.model.operation import ServiceState, Step
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.plan import ownership
 from kapstan.plan.graph import Graph, waves
@@ -235,8 +235,9 @@ class Deployer:
         self.journal.event("planning", f"planning {len(selected)} service(s)")
         plans = {p.service: p for p in self.plan(selected, shown)}
         self._check_ownership(plans.values())
-        for p in plans.values():
-            self.journal.service_state(p.service, Step.PLANNED, p.summary())
+        self.journal.service_states(
+            [ServiceState(p.service, Step.PLANNED, p.summary()) for p in plans.values()]
+        )
         failpoints.hit("planning")
         self.cluster.ensure_namespace(self.target.namespace)
         outcome = DeployOutcome(ok=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from kapstan.model.operation import Step
+from kapstan.model.operation import ServiceState, Step
 from kapstan.model.rendered import KubeObject
 
 InventoryEntry = Mapping[str, str]
@@ -103,6 +103,10 @@ class Journal(Protocol):
     def service_state(
         self, service: str, step: Step, message: str = "", revision: int | None = None
     ) -> None: ...
+
+    def service_states(self, states: Sequence[ServiceState]) -> None:
+        """Several services' states at once (a plan's), in one write."""
+        ...
 
     def check(self) -> None:
         """Raise if the operation may not go on (its lock was taken over)."""

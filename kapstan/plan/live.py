@@ -91,7 +91,9 @@ def _redact_pair(live: KubeObject, new: KubeObject) -> tuple[KubeObject, KubeObj
 
 
 def _text(obj: KubeObject) -> str:
-    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False)
+    # libyaml's emitter: the same text as yaml.safe_dump, several times faster (a plan of
+    # N objects dumps each one, and a deploy plans all of them before its first write).
+    return yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=True, default_flow_style=False)
 
 
 def _without_replicas(obj: KubeObject) -> KubeObject:

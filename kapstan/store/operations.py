@@ -103,7 +103,12 @@ class OperationStore(Repository):
         ]
 
         def work(session: Session) -> None:
-            find_operation(session, op_id)
+            # Its id alone: loading the whole operation row cost a deploy as much as the writes.
+            known = isinstance(op_id, int) and session.scalar(
+                select(OperationRow.id).where(OperationRow.id == op_id)
+            )
+            if not known:
+                find_operation(session, op_id)  # raises NotFoundError, worded as everywhere
             lines = [
                 {
                     "operation_id": op_id,

@@ -18,7 +18,7 @@ import httpx
 
 from kapstan.engine.deploy import DeployTarget
 from kapstan.engine.ports import InventoryEntry
-from kapstan.model.operation import Step
+from kapstan.model.operation import ServiceState, Step
 from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.sandbox import SandboxState
 from kapstan.sandbox.stages import FAULT_LABEL
@@ -53,6 +53,10 @@ class RecordingJournal:
         self, service: str, step: Step, message: str = "", revision: int | None = None
     ) -> None:
         self._add(Entry("state", service, step.value, message))
+
+    def service_states(self, states: Sequence[ServiceState]) -> None:
+        for s in states:
+            self.service_state(s.service, s.step, s.message, s.revision)
 
     def check(self) -> None:
         pass

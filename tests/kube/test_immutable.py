@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from kapstan.engine.inflight import ApplyPool
 from kapstan.errors import ClusterImmutableError, ClusterInvalidError
 from kapstan.kube import KubeClient
 from kapstan.kube.errors import from_status, immutable_fields
-from kapstan.model.operation import Step
+from kapstan.model.operation import ServiceState, Step
 from kapstan.sandbox import SandboxState
 
 pytestmark = pytest.mark.cluster
@@ -125,6 +125,9 @@ class Recorded:
     def service_state(
         self, service: str, step: Step, message: str = "", revision: int | None = None
     ) -> None:
+        pass
+
+    def service_states(self, states: Sequence[ServiceState]) -> None:
         pass
 
     def check(self) -> None:
