@@ -24,7 +24,10 @@ from typing import Any
 import pytest
 
 from kapstan import sandbox
+from kapstan.actions import soaking
+from kapstan.actions.clock import SYSTEM_CLOCK
 from kapstan.kube import connect
+from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 from tests.liveworld import kapstan, ok
 
@@ -202,3 +205,15 @@ def test_a_healthy_rollout_runs_the_rest_two_at_once_and_ends_done(rollouts: Rol
     for env in ("p1", "p2", "p3"):
         live = web(rollouts, env)
         assert live is not None and live["metadata"]["labels"]["release"] == "2", env
+
+
+def test_a_soak_fails_on_the_first_pod_that_is_not_ready(rollouts: Rollouts) -> None:
+    """Soaking e2's application (its pod is never Ready) fails at once, naming it; soaking
+    e1's passes."""
+    with Store.open() as store:  # the module's store ($KAPSTAN_DB)
+        failed = soaking.soak(store, "e2", "src-e2", 30, SYSTEM_CLOCK)
+        passed = soaking.soak(store, "e1", "src-e1", 1, SYSTEM_CLOCK)
+    assert not failed.ok
+    assert failed.message.startswith("service web: pod web-"), failed.message
+    assert "is not Ready" in failed.message
+    assert passed.ok, passed.message
