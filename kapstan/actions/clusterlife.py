@@ -4,15 +4,21 @@
              (any failure after the provider started: the provider deletes it, nothing is
              registered)
     add:     provider.add_nodes -> wait until they are Ready
-    remove:  for each node: cordon -> evict its pods (PodDisruptionBudgets honoured, refusals
-             retried until the timeout) -> wait until they are gone -> provider.remove_node
-             -> delete the Node -> wait for the controllers' replacements: what moved where
+    remove:  take the cluster's drain lock (``drainlocks``: one removal at a time) ->
+             choose the nodes -> refuse, before anything is written, nodes running pods no
+             controller replaces (unless force) or with emptyDir data (unless
+             delete_emptydir_data), naming them -> for each node: cordon -> evict its pods
+             (PodDisruptionBudgets honoured, refusals retried until the timeout) -> wait
+             until they are gone -> provider.remove_node -> delete the Node -> wait for the
+             controllers' replacements: what moved where -> release the lock
     delete:  created by Kapstan? no environment on it? -> provider.delete -> forget it
 
 The provider (``kapstan.actions.providers``) only makes and unmakes machines; everything
 else is plain Kubernetes through ``kapstan.kube``, so draining works alike whatever the
 provider. A drain a PodDisruptionBudget still forbids at the timeout stops with the node
-cordoned (not deleted), naming the budget and the pods it holds.
+cordoned (not deleted), naming the budget and the pods it holds; so does one that finds,
+once the node is cordoned, a pod the check before did not see (as ``kubectl drain``, which
+cordons first and leaves the node cordoned when it refuses).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kapstan.actions import drainlocks
 from kapstan.actions.clusters import connect_cluster, read_kubeconfig, register
 from kapstan.actions.providers import ClusterProvider, NodeShape
 from kapstan.actions.storeports import ClusterEdits, ClusterReads
@@ -33,6 +40,7 @@ from kapstan.errors import (
     NotFoundError,
     SecretKeyError,
 )
+from kapstan.health.objects import condition, is_true
 from kapstan.kube import KubeClient, KubeObject
 from kapstan.kube import drain as drains
 from kapstan.model.records import Cluster
@@ -80,7 +88,12 @@ class Removal:
 
 
 class DrainBlocked(ConflictError):
-    """A PodDisruptionBudget still forbade an eviction at the timeout; the node stays cordoned."""
+    """A drain stopped with its node cordoned, not deleted: a PodDisruptionBudget still
+    forbade an eviction at the timeout, or a pod to refuse landed after the check."""
+
+
+class DrainRefused(ConflictError):
+    """Nodes run pods a drain would lose (no controller, emptyDir data); nothing changed."""
 
 
 def create_cluster(
@@ -180,18 +193,44 @@ def remove_nodes(
     author: str,
     via: str,
     timeout: float = 120.0,
+    force: bool = False,
+    delete_emptydir_data: bool = False,
     progress: Progress = _quiet,
 ) -> list[Removal]:
     """Drain and remove ``nodes`` (or the ``count`` least busy) of cluster ``name``, one at a
-    time, each within ``timeout`` seconds; DrainBlocked when a budget holds a pod."""
+    time, each within ``timeout`` seconds; DrainBlocked when a budget holds a pod.
+
+    Like ``kubectl drain``: pods no controller replaces are evicted only with ``force``,
+    pods with emptyDir volumes only with ``delete_emptydir_data`` (DrainRefused names them
+    before anything is written). ``force`` also takes over the drain lock of a removal that
+    stopped mid-way (past its deadline), never that of one in progress.
+    """
     handle = _handle(store, name, "removing nodes")
-    with connect_cluster(store, name, timeout=min(timeout, 30)) as kube:
+    seconds = timeout + drainlocks.SLACK  # the lock outlives each node's deadline
+    with (
+        connect_cluster(store, name, timeout=min(timeout, 30)) as kube,
+        drainlocks.holding(kube, name, f"{author} via {via}", seconds=seconds, force=force) as lock,
+    ):
+        if lock.took_over is not None:
+            progress(f"took over the drain lock of a stopped removal ({lock.took_over.describe()})")
+            gone = {"lock": lock.took_over.describe(), "via": via}
+            store.audit(author, "cluster.nodes.unlock", kind="cluster", name=name, details=gone)
         chosen = _choose(name, _nodes(kube), nodes, count)
+        on = {node: drains.pods_on(kube, node) for node in chosen}
+        refused = [r for n in chosen for r in _refusals(n, on[n], force, delete_emptydir_data)]
+        if refused:
+            raise DrainRefused(
+                f"cluster {name}: nothing was changed (no node cordoned):\n" + "\n".join(refused)
+            )
         removed: list[Removal] = []
         for node in chosen:
+            lock.renew(node, seconds)
             progress(f"node {node}: cordoning and draining")
+            deadline = time.monotonic() + timeout
             try:
-                removal = _remove(kube, provider, handle, node, time.monotonic() + timeout)
+                removal = _remove(
+                    kube, provider, handle, node, deadline, force, delete_emptydir_data
+                )
             except DrainBlocked as exc:
                 # The node stays cordoned: a change to the cluster, so audited too.
                 held = {"node": node, "blocked": exc.message, "via": via}
@@ -250,8 +289,7 @@ def _nodes(kube: KubeClient) -> list[NodeState]:
 
 
 def _ready(node: KubeObject) -> bool:
-    conditions = (node.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    return is_true(condition(node, "Ready"))
 
 
 def _wait_ready(kube: KubeClient, names: Sequence[str] | None, count: int, timeout: float) -> None:
@@ -311,11 +349,52 @@ def _key(pod: KubeObject) -> str:
     return f"{meta['namespace']}/{meta['name']}"
 
 
+def _refusals(
+    node: str, pods: list[KubeObject], force: bool, delete_emptydir_data: bool
+) -> list[str]:
+    """Why draining ``node`` would lose pods the caller did not agree to lose (one line per
+    kind of loss, naming the pods and the flag that allows it); [] when none."""
+    evicted = [p for p in pods if drains.kept_reason(p) is None]
+    lines = []
+    bare = [_key(p) for p in evicted if drains.unreplaced(p)]
+    if bare and not force:
+        lines.append(
+            f"  node {node} runs pods no controller would replace once evicted: "
+            f"{', '.join(bare)}; delete them, or run them under a controller (a Deployment), "
+            "or pass --force to evict them anyway (they are not replaced)"
+        )
+    local = [
+        f"{_key(p)} (volumes {', '.join(volumes)})"
+        for p in evicted
+        if (volumes := drains.local_volumes(p))
+    ]
+    if local and not delete_emptydir_data:
+        lines.append(
+            f"  node {node} runs pods with emptyDir volumes, whose data an eviction deletes: "
+            f"{', '.join(local)}; pass --delete-emptydir-data to evict them anyway"
+        )
+    return lines
+
+
 def _remove(
-    kube: KubeClient, provider: ClusterProvider, handle: str, node: str, deadline: float
+    kube: KubeClient,
+    provider: ClusterProvider,
+    handle: str,
+    node: str,
+    deadline: float,
+    force: bool,
+    delete_emptydir_data: bool,
 ) -> Removal:
     drains.cordon(kube, node)
     pods = drains.pods_on(kube, node)
+    # A pod bound to the node since the check (by its nodeName: the scheduler no longer
+    # places any): refused as before, the node left cordoned as kubectl leaves it.
+    late = _refusals(node, pods, force, delete_emptydir_data)
+    if late:
+        raise DrainBlocked(
+            f"node {node} stays cordoned (not deleted), nothing evicted: pods landed on it "
+            "after the check\n" + "\n".join(late)
+        )
     kept = tuple((_key(p), why) for p in pods if (why := drains.kept_reason(p)) is not None)
     leaving = [p for p in pods if drains.kept_reason(p) is None]
     namespaces = {p["metadata"]["namespace"] for p in leaving}

@@ -23,6 +23,10 @@ KubeconfigOpt = typer.Option(
 )
 CREATE_WAIT = 300.0  # seconds a server may take to start a cluster (`sandbox up` and its nodes)
 NodesArg = typer.Argument(None, help="The nodes to remove (default: the least busy).")
+FORCE_HELP = (
+    "Evict pods no controller replaces (they are lost), and take over the lock of a removal "
+    "that stopped mid-way."
+)
 app = typer.Typer(help="Clusters: registered Kubernetes APIs, read live.", no_args_is_help=True)
 
 
@@ -233,14 +237,28 @@ def nodes_remove(
     node: list[str] | None = NodesArg,
     count: int | None = typer.Option(None, "--count", help="Remove the COUNT least busy."),
     timeout: float = timeout_option("2m", "each node's drain"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    delete_emptydir_data: bool = typer.Option(
+        False, "--delete-emptydir-data", help="Evict pods with emptyDir volumes (data lost)."
+    ),
     output: Format = OutputOpt,
 ) -> None:
     """Cordon, drain (PodDisruptionBudgets honoured) and delete nodes; says what moved where.
 
     Each node in turn, within --timeout; a budget that still forbids an eviction then stops
     the command, naming it, with the node left cordoned. DaemonSet and mirror pods stay.
+    As `kubectl drain`, nodes running pods no controller replaces (without --force) or pods
+    with emptyDir volumes (without --delete-emptydir-data) are refused, naming the pods,
+    before anything changes. One removal at a time per cluster: another one in progress
+    is named and waited for.
     """
-    body = {"nodes": list(node or []), "count": count, "timeout": timeout}
+    body = {
+        "nodes": list(node or []),
+        "count": count,
+        "timeout": timeout,
+        "force": force,
+        "deleteEmptydirData": delete_emptydir_data,
+    }
     from kapstan.actions import clusterlife
 
     with open_backend(ctx) as backend:
@@ -263,6 +281,8 @@ def nodes_remove(
                 author=author(),
                 via="cli",
                 timeout=timeout,
+                force=force,
+                delete_emptydir_data=delete_emptydir_data,
                 progress=lambda message: print(message, file=sys.stderr),
             )
             records = [clusterlife.removal_data(r) for r in removed]

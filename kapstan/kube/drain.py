@@ -3,6 +3,8 @@
     cordon(kube, "kwok-node-2")          spec.unschedulable: true (server-side apply)
     pods_on(kube, "kwok-node-2")         every pod bound to the node
     kept_reason(pod)                     why a drain leaves a pod (DaemonSet, mirror), or None
+    unreplaced(pod)                      a pod no controller would replace (a bare pod)
+    local_volumes(pod)                   its emptyDir volumes (data an eviction deletes)
     kube.evict(namespace, pod)           the policy/v1 Eviction subresource (KubeClient)
     refusal(status, body)                the apiserver's "not now" (429: a PodDisruptionBudget)
     budget_named(message)                the PodDisruptionBudget a refusal names
@@ -11,7 +13,9 @@ Evictions, not deletions: the apiserver checks the pod's PodDisruptionBudget and
 429 while evicting it would leave fewer healthy pods than the budget asks. Which pods a
 drain leaves alone follows ``kubectl drain``: DaemonSet pods (their controller ignores
 ``unschedulable`` and would put them back) and mirror pods (the kubelet's static pods,
-which the apiserver cannot remove). Deciding what to do about a refusal (retry, give up,
+which the apiserver cannot remove). Like it too, a pod no controller would replace and a
+pod with emptyDir data are evicted only when the caller says so (``--force``,
+``--delete-emptydir-data``); a finished pod (Succeeded, Failed) loses nothing. Deciding what to do about a refusal (retry, give up,
 report) is the caller's.
 """
 
@@ -60,6 +64,26 @@ def kept_reason(pod: Mapping[str, Any]) -> str | None:
     if owner is not None and owner[0] == "DaemonSet":
         return f"DaemonSet {owner[1]} (runs on every node)"
     return None
+
+
+def finished(pod: Mapping[str, Any]) -> bool:
+    """Whether the pod's containers have all stopped for good (Succeeded or Failed)."""
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def unreplaced(pod: Mapping[str, Any]) -> bool:
+    """Whether evicting ``pod`` loses it: it runs, and no controller would start another
+    (``kubectl drain`` refuses such pods without ``--force``)."""
+    return controller_of(pod) is None and not finished(pod)
+
+
+def local_volumes(pod: Mapping[str, Any]) -> list[str]:
+    """The names of the running pod's emptyDir volumes: their data goes with the pod
+    (``kubectl drain`` refuses such pods without ``--delete-emptydir-data``)."""
+    if finished(pod):
+        return []
+    volumes = (pod.get("spec") or {}).get("volumes") or []
+    return [str(v.get("name")) for v in volumes if "emptyDir" in v]
 
 
 def eviction(namespace: str, pod: str) -> dict[str, Any]:

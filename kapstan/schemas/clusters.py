@@ -78,6 +78,14 @@ class NodesRemove(Model):
     nodes: list[str] = Field(default_factory=list, description="Default: the least busy.")
     count: int | None = Field(None, ge=1, le=100)
     timeout: float = Field(120.0, gt=0, le=600, description="Seconds for each node's drain.")
+    force: bool = Field(
+        False,
+        description="Evict pods no controller replaces (lost); take over the lock of a "
+        "removal that stopped mid-way.",
+    )
+    delete_emptydir_data: bool = Field(
+        False, description="Evict pods with emptyDir volumes (their data is deleted)."
+    )
 
 
 class MoveOut(Model):

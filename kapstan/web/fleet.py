@@ -79,7 +79,12 @@ def add_nodes(
 
 @router.post("/clusters/{name}/nodes/remove")
 def remove_node(
-    request: Request, viewer: PosterDep, name: str, node: Annotated[str, Form()]
+    request: Request,
+    viewer: PosterDep,
+    name: str,
+    node: Annotated[str, Form()],
+    force: Annotated[bool, Form()] = False,
+    delete_emptydir_data: Annotated[bool, Form()] = False,
 ) -> Response:
     viewer.caller.require_admin("removing nodes")
     clusterlife.remove_nodes(
@@ -89,5 +94,7 @@ def remove_node(
         nodes=[node],
         author=viewer.name,
         via="console",
+        force=force,
+        delete_emptydir_data=delete_emptydir_data,
     )
     return redirect(f"/clusters/{name}")

@@ -7,20 +7,30 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kapstan import sandbox
-from kapstan.actions.clusterlife import NodeState, _choose, create_cluster, delete_cluster
+from kapstan.actions import drainlocks
+from kapstan.actions.clusterlife import (
+    NodeState,
+    _choose,
+    _refusals,
+    create_cluster,
+    delete_cluster,
+)
 from kapstan.actions.providers import ClusterProvider, CreatedCluster, NodeShape
 from kapstan.cli.cluster_cmd import format_removal
 from kapstan.errors import ConflictError, InputError, NotFoundError, SecretKeyError
 from kapstan.kube import drain
+from kapstan.schemas.clusters import NodesRemove
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 from tests.api.conftest import open_api
+from tests.clusters.conftest import run_kapstan
 from tests.sqlitestores import migrated_sqlite
 
 
@@ -175,3 +185,77 @@ def test_create_fails_cleanly_and_refuses_a_taken_name_before_starting_anything(
     with Store.open(f"sqlite:///{db}", environ={}) as store, pytest.raises(SecretKeyError):
         create_cluster(store, provider, "nokey", author="ana", via="test")
     assert provider.created == ["dev"]
+
+
+def running(obj: dict[str, Any], phase: str = "Running", **volumes: dict[str, Any]) -> Any:
+    obj["status"] = {"phase": phase}
+    obj["spec"] = {"volumes": [{"name": n, **v} for n, v in volumes.items()]}
+    return obj
+
+
+def test_pods_a_drain_would_lose_are_refused_by_name_unless_the_caller_agrees() -> None:
+    solo = running(pod(), scratch={"emptyDir": {}}, conf={"configMap": {"name": "c"}})
+    web = running(pod("ReplicaSet/web-1"), cache={"emptyDir": {"medium": "Memory"}})
+    done = running(pod(), "Succeeded", scratch={"emptyDir": {}})  # finished: nothing lost
+    logs = running(pod("DaemonSet/logs"), buf={"emptyDir": {}})  # left on the node anyway
+    assert drain.unreplaced(solo) and not drain.unreplaced(web) and not drain.unreplaced(done)
+    assert drain.local_volumes(solo) == ["scratch"] and drain.local_volumes(done) == []
+    lines = _refusals("n1", [solo, web, done, logs], False, False)
+    assert lines == [
+        "  node n1 runs pods no controller would replace once evicted: ns/p; delete them, or "
+        "run them under a controller (a Deployment), or pass --force to evict them anyway "
+        "(they are not replaced)",
+        "  node n1 runs pods with emptyDir volumes, whose data an eviction deletes: "
+        "ns/p (volumes scratch), ns/p (volumes cache); pass --delete-emptydir-data to evict "
+        "them anyway",
+    ]
+    assert [line.split(":")[0] for line in _refusals("n1", [solo], True, False)] == [
+        "  node n1 runs pods with emptyDir volumes, whose data an eviction deletes"
+    ]
+    assert _refusals("n1", [solo, web, done, logs], True, True) == []
+    assert _refusals("n1", [done, logs, running(pod("StatefulSet/db"))], False, False) == []
+
+
+NOW = datetime(2026, 12, 6, 6, 40, 1, tzinfo=UTC)
+
+
+def test_the_drain_lock_names_its_holder_and_tells_a_stopped_removal_from_a_running_one() -> None:
+    body = drainlocks.lease_body(
+        "bob via api #abc123", acquired=NOW, now=NOW, seconds=180.2, node="kwok-node-2"
+    )
+    assert body["spec"]["renewTime"] == "2026-12-06T06:40:01.000000Z"
+    assert body["spec"]["leaseDurationSeconds"] == 181  # never shorter than asked
+    held = drainlocks.holder_of(body)
+    assert held is not None and held.manager == "kapstan-drain-abc123"
+    assert held.describe() == "bob via api, since 2026-12-06 06:40:01 UTC, on node kwok-node-2"
+    assert not held.stale(NOW + timedelta(seconds=181)) and held.stale(NOW + timedelta(seconds=182))
+    busy = drainlocks.busy_message("dev", held)
+    assert "another node removal is in progress (bob via api, since" in busy
+    assert "by 2026-12-06 06:43:02 UTC at the latest" in busy and "--force does not" in busy
+    stale = drainlocks.stale_message("dev", held)
+    assert "stopped mid-way" in stale and "`kapstan cluster nodes dev`" in stale
+    assert "pass --force" in stale
+    # Released (the holder's fields gone) or never taken: free.
+    assert drainlocks.holder_of({"metadata": {"name": "kapstan-drain"}, "spec": {}}) is None
+    assert drainlocks.holder_of(None) is None
+    # A holder that is not a Kapstan removal: named, no manager to release it as.
+    other = drainlocks.holder_of({"spec": {"holderIdentity": "ops-script"}})
+    assert other is not None and other.who == "ops-script" and other.manager is None
+    assert other.stale(NOW)  # no times at all: long past
+
+
+def test_force_and_emptydir_consent_are_accepted_by_cli_and_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form = NodesRemove.model_validate({"force": True, "deleteEmptydirData": True})
+    assert form.force and form.delete_emptydir_data
+    assert not NodesRemove.model_validate({}).force
+    db, key = migrated_sqlite(tmp_path / "kapstan.db"), generate_key()
+    with Store.open(f"sqlite:///{db}", environ={"KAPSTAN_SECRET_KEY": key}) as store:
+        store.add_cluster("reg", kubeconfig="{}", context=None, server="https://x", created_by="a")
+    monkeypatch.setenv("KAPSTAN_DB", f"sqlite:///{db}")
+    monkeypatch.setenv("KAPSTAN_SECRET_KEY", key)
+    monkeypatch.delenv("KAPSTAN_SERVER", raising=False)
+    flags = ("--force", "--delete-emptydir-data")
+    code, _, err = run_kapstan("cluster", "nodes", "remove", "reg", "n1", *flags)
+    assert code != 0 and "not created by Kapstan" in err, err  # past the flags, to the action

@@ -160,7 +160,9 @@ def remove_nodes(
     caller: CallerDep, request: Request, name: str, body: schemas.NodesRemove
 ) -> list[schemas.NodeRemovalOut]:
     """Cordon, drain (evictions honouring PodDisruptionBudgets) and delete nodes; 409 naming
-    the budget when one still forbids an eviction at the timeout (the node stays cordoned)."""
+    the budget when one still forbids an eviction at the timeout (the node stays cordoned),
+    naming the pods a drain would lose unless ``force`` / ``deleteEmptydirData`` (nothing
+    changed), or naming the removal in progress on the cluster."""
     caller.require_admin("removing nodes")
     removed = clusterlife.remove_nodes(
         caller.store,
@@ -171,5 +173,7 @@ def remove_nodes(
         author=caller.name,
         via="api",
         timeout=body.timeout,
+        force=body.force,
+        delete_emptydir_data=body.delete_emptydir_data,
     )
     return [schemas.NodeRemovalOut.model_validate(clusterlife.removal_data(r)) for r in removed]
