@@ -2,8 +2,9 @@
 while the session's runs, an environment and an application (3 replicas, a
 PodDisruptionBudget) go on it, a node is added, a busy node is drained and removed (pods
 evicted and rescheduled), a budget that forbids eviction stops a drain with the node left
-cordoned, and ``cluster delete`` is refused while an environment uses the cluster, then
-stops the sandbox.
+cordoned, a node running a pod no controller owns (with emptyDir data) or a removal in
+progress is refused before anything changes, and ``cluster delete`` is refused while an
+environment uses the cluster, then stops the sandbox.
 
 One created cluster for the module (``made``); the tests run in file order on it, the last
 one deleting it (the fixture deletes it in any case).
@@ -15,6 +16,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kapstan import sandbox
+from kapstan.actions import drainlocks
 from kapstan.api.app import create_app
+from kapstan.errors import ConflictError
 from kapstan.kube import KubeClient, KubeObject, connect
 from kapstan.sandbox import SandboxState
 from kapstan.sandbox import processes as sandbox_processes
@@ -206,6 +210,87 @@ def test_a_budget_that_forbids_eviction_stops_the_drain_with_the_node_cordoned(
     assert {n["name"]: n["cordoned"] for n in answer.json()}[node] is True
     assert page.status_code == 200 and 'class="cordoned">cordoned' in page.text
     assert 'id="add-nodes"' in page.text and "Drain and remove" in page.text
+    assert 'name="force"' in page.text and 'name="delete_emptydir_data"' in page.text
+
+
+def test_pods_a_drain_would_lose_and_a_removal_in_progress_refuse_before_any_change(
+    made: Made,
+) -> None:
+    """A bare pod with emptyDir data on a node: refused by name (console), nothing cordoned;
+    another removal's live lock: refused even with force (API), and the apiserver itself
+    refuses a second holder; once stale: refused without --force, taken over with it."""
+    with made.kube() as kube:
+        listed = made_json(made, "cluster", "nodes", made.name)
+        node = next(n["name"] for n in listed if not n["cordoned"])
+        kube.apply(_solo(node))
+        wait_for("solo Running", lambda: len(running_on(kube, "solo")) == 1)
+    with Store.open(made.db_url, environ=made.environ) as store:
+        token = store.create_token("root")[0]
+        session = Sessions(store).create("root")
+    bearer = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(made.db_url, environ=made.environ)) as client:
+        form, cookie = {"node": node, "csrf": session.csrf}, {"Cookie": f"{COOKIE}={session.id}"}
+        page = client.post(f"/ui/clusters/{made.name}/nodes/remove", data=form, headers=cookie)
+        assert page.status_code == 409 and "nothing was changed" in page.text, page.text
+        assert f"no controller would replace once evicted: {NAMESPACE}/solo" in page.text
+        assert f"{NAMESPACE}/solo (volumes scratch); pass --delete-emptydir-data" in page.text
+        assert not _cordoned(made, node)
+        # Another removal holds the lock (as bob's process would): refused, force or not.
+        with made.kube() as kube:
+            kube.apply(_lease(datetime.now(UTC), "bob via api #abc123"), field_manager=BOB)
+            with pytest.raises(ConflictError, match=r"in progress \(bob via api"):
+                drainlocks.DrainLock(kube, made.name, "eve via cli").renew(None, 60)
+        body = {"nodes": [node], "force": True, "deleteEmptydirData": True, "timeout": 60}
+        path = f"/api/v1/clusters/{made.name}/nodes/remove"
+        busy = client.post(path, json=body, headers=bearer)
+        assert busy.status_code == 409 and "in progress (bob via api, since" in busy.text
+        assert not _cordoned(made, node)
+    # Its process stopped an hour ago: the lock is stale, taken over only with --force.
+    with made.kube() as kube:
+        kube.apply(
+            _lease(datetime.now(UTC) - timedelta(hours=1), "bob via api #abc123"), field_manager=BOB
+        )
+    args = ("cluster", "nodes", "remove", made.name, node, "--delete-emptydir-data")
+    code, _, err = run_kapstan(*args)
+    assert code != 0 and "stopped mid-way" in err and "pass --force" in err
+    code, out, err = run_kapstan(*args, "--force", "--timeout", "60s", "-o", "json")
+    assert code == 0, err
+    assert "took over the drain lock of a stopped removal (bob via api" in err
+    moved = {m["pod"]: m for m in json.loads(out)[0]["moved"]}
+    assert moved[f"{NAMESPACE}/solo"]["owner"] is None  # evicted, not replaced
+    with made.kube() as kube:
+        assert (
+            drainlocks.holder_of(kube.get(*drainlocks.LEASE, "kapstan-drain", "kube-system"))
+            is None
+        )
+        assert running_on(kube, "solo") == {}
+    assert node not in {n["name"] for n in made_json(made, "cluster", "nodes", made.name)}
+
+
+BOB = "kapstan-drain-abc123"  # the field manager bob's removal would apply its lock as
+
+
+def _lease(renewed: datetime, holder: str) -> KubeObject:
+    return drainlocks.lease_body(holder, acquired=renewed, now=renewed, seconds=600, node="n9")
+
+
+def _cordoned(made: Made, node: str) -> bool:
+    listed = {n["name"]: n["cordoned"] for n in made_json(made, "cluster", "nodes", made.name)}
+    return bool(listed[node])
+
+
+def _solo(node: str) -> KubeObject:
+    """A pod no controller owns, bound to ``node``, with an emptyDir volume."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "solo", "namespace": NAMESPACE, "labels": {"app": "solo"}},
+        "spec": {
+            "nodeName": node,
+            "containers": [{"name": "c", "image": "nginx:1.27"}],
+            "volumes": [{"name": "scratch", "emptyDir": {}}],
+        },
+    }
 
 
 def test_delete_is_refused_while_an_environment_uses_it_then_stops_the_sandbox(
