@@ -93,13 +93,16 @@ class Repository:
                 f"cannot read the store at {self._db.describe()}: {reason(exc)}"
             ) from exc
 
-    def _write(self, work: Callable[[Session], T]) -> T:
-        """Run ``work`` in one transaction; run it again if it lost a race on a number."""
+    def _write(self, work: Callable[[Session], T], *, lagging: bool = False) -> T:
+        """Run ``work`` in one transaction; run it again if it lost a race on a number.
+
+        ``lagging``: the commit may reach the disk with the next write (``Database.writing``).
+        """
         if self._shared is not None:
             self._shared.end_transaction()
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                with self._db.writing() as session:
+                with self._db.writing(lagging=lagging) as session:
                     result = work(session)
                 return result
             except IntegrityError as exc:

@@ -35,6 +35,8 @@ from kapstan.errors import StoreError
 DB_VARIABLE = "KAPSTAN_DB"
 BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "kapstan_write"
+# A write that may wait for the next durable one to reach the disk (see ``writing``).
+LAGGING_OPTION = "kapstan_lagging"
 # A SQLite connection is a file handle and a small page cache: keep one per server worker
 # thread (anyio runs 40) instead of the default 5, past which every busy request opened a
 # connection (and ran the pragmas below) and closed it again.
@@ -125,8 +127,15 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    write = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    options = connection.get_execution_options()
+    if not options.get(WRITE_OPTION, False):
+        connection.exec_driver_sql("BEGIN")
+        return
+    # FULL: the WAL is synced at each commit (SQLite's default); NORMAL: at the next FULL
+    # commit or checkpoint. Set on every write, as a pooled connection keeps it.
+    lagging = options.get(LAGGING_OPTION, False)
+    connection.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if lagging else 'FULL'}")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _WRITERS: dict[str, threading.RLock] = {}  # SQLite file -> the lock its writers take turns on
@@ -155,6 +164,8 @@ class Database:
         self._reads = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(**{WRITE_OPTION: True})
         self._writes = sessionmaker(writer, expire_on_commit=False)
+        lagging = engine.execution_options(**{WRITE_OPTION: True, LAGGING_OPTION: True})
+        self._lagging_writes = sessionmaker(lagging, expire_on_commit=False)
         self._writers = writers_lock(engine.url)
 
     @contextmanager
@@ -169,12 +180,18 @@ class Database:
         return session
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
+    def writing(self, *, lagging: bool = False) -> Iterator[Session]:
         """One transaction: committed if the block returns, rolled back if it raises.
 
         On SQLite, after this process's earlier writers of the file (see the module).
+        ``lagging``: for records worth no wait on the disk (a running operation's progress
+        lines): on SQLite the commit is not synced (an fsync, about 3 ms here, with the
+        write lock held); it reaches the disk with the next write that is, so only what
+        came after the last such write can be lost, and only to a power cut or an OS crash
+        (a killed process loses nothing). PostgreSQL commits it as any other.
         """
-        with self._turn(), self._writes() as session, session.begin():
+        factory = self._lagging_writes if lagging else self._writes
+        with self._turn(), factory() as session, session.begin():
             yield session
 
     def _turn(self) -> AbstractContextManager[object]:

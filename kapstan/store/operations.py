@@ -76,7 +76,7 @@ class OperationStore(Repository):
         self, op_id: int, *, status: str, message: str, service: str = "", resource: str = ""
     ) -> None:
         """Append one line to the log of operation ``op_id`` (committed at once)."""
-        self.record_journal(op_id, [LogLine(status, message, service, resource)])
+        self._journal(op_id, [LogLine(status, message, service, resource)], lagging=False)
 
     def set_service_state(
         self,
@@ -87,14 +87,20 @@ class OperationStore(Repository):
         revision: int | None = None,
     ) -> None:
         """Where ``service`` of operation ``op_id`` is now (and the revision it made)."""
-        self.record_journal(op_id, [ServiceState(service, as_step(step), message, revision)])
+        state = ServiceState(service, as_step(step), message, revision)
+        self._journal(op_id, [state], lagging=False)
 
     def record_journal(self, op_id: int, entries: Sequence[JournalEntry]) -> None:
         """Log lines and service states of operation ``op_id``, in order, in one transaction.
 
         A deploy's service workers hand theirs over together (``actions.journal``) instead
-        of queueing for the store one short transaction each.
+        of queueing for the store one short transaction each. Progress, not history: on
+        SQLite they reach the disk with the next write that is synced (a revision, the
+        operation's end), so none waits for the disk (``Database.writing``).
         """
+        self._journal(op_id, entries, lagging=True)
+
+    def _journal(self, op_id: int, entries: Sequence[JournalEntry], *, lagging: bool) -> None:
         checked = [
             ServiceState(e.service, as_step(e.step), e.message, e.revision)
             if isinstance(e, ServiceState)
@@ -128,7 +134,7 @@ class OperationStore(Repository):
             for state in latest.values():
                 _set_state(session, op_id, state)
 
-        self._write(work)
+        self._write(work, lagging=lagging)
 
     def finish_operation(self, op_id: int, status: Step, message: str = "") -> None:
         """End operation ``op_id`` with a terminal ``status``; only the first finish counts."""

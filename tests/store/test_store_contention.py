@@ -14,12 +14,18 @@ timeout) the same recording must come out whole as well.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
-from kapstan.model.operation import Step
+from kapstan.model.operation import JournalEntry, LogLine, ServiceState, Step
 from kapstan.store import Store, database
+from tests.sqlitestores import migrated_sqlite
 from tests.store.conftest import OpenStore, create_app
 
 WORKERS = 8
@@ -63,6 +69,13 @@ def impatient(open_store: OpenStore, monkeypatch: pytest.MonkeyPatch) -> Store:
     return create_app(open_store())
 
 
+@pytest.fixture
+def sqlite_shop(tmp_path: Path) -> Iterator[Store]:
+    """An application ``shop`` on SQLite alone: what is said here is of its disk syncs."""
+    with Store.open(str(migrated_sqlite(tmp_path / "k.db")), environ={}) as store:
+        yield create_app(store)
+
+
 def test_a_deploys_workers_record_at_once_without_locking_each_other_out(
     impatient: Store,
 ) -> None:
@@ -89,6 +102,55 @@ def test_a_deploys_workers_record_at_once_without_locking_each_other_out(
     done = impatient.get_operation(op.id)
     assert {s.service: s.step for s in done.services} == dict.fromkeys(services, Step.READY)
     assert len(done.events) == len(services) * (len(OBJECTS) + 1)
-    assert {r.status for s in services for r in impatient.list_revisions("shop", s)} == {
-        "deployed"
-    }
+    assert {r.status for s in services for r in impatient.list_revisions("shop", s)} == {"deployed"}
+
+
+def statements(store: Store, work: Callable[[], object]) -> list[str]:
+    """The PRAGMA synchronous statements ``work`` made the store send."""
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        if sql.startswith("PRAGMA synchronous"):
+            sent.append(sql)
+
+    event.listen(store._db.engine, "before_cursor_execute", seen)
+    try:
+        work()
+    finally:
+        event.remove(store._db.engine, "before_cursor_execute", seen)
+    return sent
+
+
+def test_progress_lines_wait_for_no_disk_sync_and_history_does(sqlite_shop: Store) -> None:
+    op = sqlite_shop.start_operation("shop", "deploy", author="ana", services=["api"])
+    lines: list[JournalEntry] = [
+        LogLine("applied", "ok", "api", "Service api"),
+        ServiceState("api", Step.WAITING),
+    ]
+    assert statements(sqlite_shop, lambda: sqlite_shop.record_journal(op.id, lines)) == [
+        "PRAGMA synchronous=NORMAL"
+    ]
+    ended = statements(sqlite_shop, lambda: sqlite_shop.finish_operation(op.id, Step.SUCCEEDED))
+    assert ended == ["PRAGMA synchronous=FULL"]
+    one = statements(sqlite_shop, lambda: sqlite_shop.record_event(op.id, status="s", message="m"))
+    assert one == ["PRAGMA synchronous=FULL"]
+
+
+KILLED = """
+import os, sys
+from kapstan.model.operation import LogLine, ServiceState, Step
+from kapstan.store import Store
+store = Store.open(sys.argv[1], environ={})
+store.record_journal(int(sys.argv[2]), [LogLine("applied", "ok", "api"), ServiceState("api", Step.READY)])
+os._exit(9)  # killed: no close, no checkpoint
+"""
+
+
+def test_a_killed_process_keeps_its_progress_lines(sqlite_shop: Store) -> None:
+    op = sqlite_shop.start_operation("shop", "deploy", author="ana", services=["api"])
+    db = str(sqlite_shop._db.engine.url.database)
+    done = subprocess.run([sys.executable, "-c", KILLED, db, str(op.id)], check=False)
+    assert done.returncode == 9
+    after = sqlite_shop.get_operation(op.id)
+    assert [(e.status, e.service) for e in after.events] == [("applied", "api")]
+    assert after.services[0].step is Step.READY
