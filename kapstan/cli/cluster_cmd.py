@@ -43,10 +43,8 @@ def add(
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
-            from kapstan.client.http import path  # the HTTP client only for a server
-
             body = {"name": name, "kubeconfig": str(kubeconfig.expanduser().absolute())}
-            data = backend.client.post(path("clusters"), body | {"context": context})
+            data = backend.client.post(_path("clusters"), body | {"context": context})
         else:
             store = backend.local_store("cluster add")
             found = clusters.add_cluster(
@@ -63,9 +61,7 @@ def list_(ctx: typer.Context, output: Format = OutputOpt) -> None:
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
-            from kapstan.client.http import path  # the HTTP client only for a server
-
-            records: list[dict[str, Any]] = list(backend.client.get(path("clusters")))
+            records: list[dict[str, Any]] = list(backend.client.get(_path("clusters")))
         else:
             store = backend.local_store("cluster list")
             records = [
@@ -90,9 +86,7 @@ def show(
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
-            from kapstan.client.http import path  # the HTTP client only for a server
-
-            data = backend.client.get(path("clusters", name), timeout=timeout)
+            data = backend.client.get(_path("clusters", name), timeout=timeout)
         else:
             store = backend.local_store("cluster show")
             report = clusterviews.show_cluster(store, name, timeout=timeout)
@@ -107,9 +101,7 @@ def remove(ctx: typer.Context, name: str) -> None:
 
     with open_backend(ctx) as backend:
         if backend.client is not None:
-            from kapstan.client.http import path  # the HTTP client only for a server
-
-            backend.client.delete(path("clusters", name))
+            backend.client.delete(_path("clusters", name))
         else:
             store = backend.local_store("cluster remove")
             clusters.remove_cluster(store, name, author=author(), via="cli")
