@@ -9,7 +9,8 @@ once each, and the tests read what they left:
   promoted, deployed and soaked (its pods watched), e2 fails, e3 is never started, and e1
   goes back to tiered@1;
 - then without rollback: e1 done (it runs tag 2), e2 failed with its reason, e3 untouched;
-- then over p1, p2, p3 (all healthy), two at once after the canary: all done.
+- then over p1, p2, p3 (all healthy, on the sandbox registered again as cluster east),
+  two at once after the canary: all done.
 """
 
 from __future__ import annotations
@@ -89,8 +90,13 @@ def rollouts(
         ok("config", "set", "e2", "fault=never-ready")  # the injected failure: never Ready
         for env in ("e3", "p1", "p2", "p3"):
             ok("config", "set", env, "tag=1")
+        # e*: the sandbox registered from the kubeconfig; p*: registered again as "east", so
+        # the third rollout goes to environments on another registered cluster.
         for env, namespace in namespaces.items():
-            ok("env", "create", env, "--kubeconfig", kubeconfig, "-n", namespace, "--config", env)
+            if env == "p1":
+                ok("cluster", "add", "east", "--kubeconfig", kubeconfig)
+            where = ("--cluster", "east") if env.startswith("p") else ("--kubeconfig", kubeconfig)
+            ok("env", "create", env, *where, "-n", namespace, "--config", env)
         ok("app", "create", "src-e1", "--template", "tiered", "--env", "e1")
         ok("app", "deploy", "src-e1", "--yes", "--timeout", "1m")  # what e1 ran before
         ok("template", "import", _template(tmp / "v2", "2"))
@@ -202,6 +208,8 @@ def test_a_healthy_rollout_runs_the_rest_two_at_once_and_ends_done(rollouts: Rol
     assert (record["status"], record["parallel"]) == ("done", 2)
     assert states(record) == [("p1", "done"), ("p2", "done"), ("p3", "done")]
     assert all(e["operation"] is not None and e["createdApp"] for e in record["environments"])
+    clusters = {e["name"]: e["cluster"] for e in json.loads(ok("env", "list", "-o", "json"))}
+    assert clusters["p1"] == "east" and clusters["e1"] not in (None, "east"), clusters
     for env in ("p1", "p2", "p3"):
         live = web(rollouts, env)
         assert live is not None and live["metadata"]["labels"]["release"] == "2", env
