@@ -242,6 +242,27 @@ def tally(events: Iterable[Mapping[str, Any]], agent: re.Pattern[str], namespace
     return out
 
 
+def busiest_second(
+    events: Iterable[Mapping[str, Any]], agent: re.Pattern[str], namespace: str
+) -> tuple[int, int]:
+    """(requests, the most in any one second) of the clients whose user agent matches
+    ``agent``, in ``namespace``: how hard a controller worked, against its rate limit."""
+    per_second: dict[int, int] = {}
+    total = 0
+    for e in events:
+        ref = e.get("objectRef") or {}
+        if (
+            e.get("stage") != "ResponseComplete"
+            or ref.get("namespace") != namespace
+            or not agent.search(e.get("userAgent", ""))
+        ):
+            continue
+        total += 1
+        second = int(audit_time(e["requestReceivedTimestamp"]))
+        per_second[second] = per_second.get(second, 0) + 1
+    return total, max(per_second.values(), default=0)
+
+
 # --- figures -------------------------------------------------------------------------------
 
 

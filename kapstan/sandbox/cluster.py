@@ -70,6 +70,10 @@ class SandboxState:
     metrics: bool = False  # whether metrics-server serves metrics.k8s.io
     # Whether Prometheus + prometheus-adapter serve custom.metrics.k8s.io (custommetrics).
     custom_metrics: bool = False
+    # kube-controller-manager's client rate limit (requests/s, burst twice that); 0: its
+    # default, 20. Each controller (deployment, replicaset...) has a client of its own, and
+    # the deployment controller's bounds how fast many Deployments report Available.
+    controller_qps: float = 0.0
 
     @property
     def kubeconfig(self) -> Path:
@@ -131,6 +135,7 @@ def up(
     audit: bool = False,
     metrics: bool = False,
     custom_metrics: bool = False,
+    controller_qps: float = 0.0,
 ) -> SandboxState:
     """Start a sandbox and wait until it is usable; on failure stop what was started.
 
@@ -138,6 +143,8 @@ def up(
     costs a process and the wait for the aggregator to find it, so it is optional.
     ``custom_metrics``: also run Prometheus and prometheus-adapter (HPAs on the per-pod
     ``network_receive_bytes_per_second`` that ``set_usage(network=)`` simulates).
+    ``controller_qps``: kube-controller-manager's client rate limit (0: its default, 20/s),
+    the same for every client of the sandbox (``bench/bench_deploy.py --controller-qps``).
     """
     if nodes < 1 or nodes > 100:
         raise SandboxError(f"--nodes must be between 1 and 100, not {nodes}")
@@ -165,6 +172,7 @@ def up(
         kwok_port=processes.free_port(),
         metrics=metrics,
         custom_metrics=custom_metrics,
+        controller_qps=controller_qps,
     )
     try:
         _start_all(state, bins, progress, audit)
@@ -308,6 +316,7 @@ def _start_rest(
             f"--horizontal-pod-autoscaler-sync-period={HPA_SYNC_PERIOD}",
             "--horizontal-pod-autoscaler-cpu-initialization-period=10s",
             "--horizontal-pod-autoscaler-initial-readiness-delay=5s",
+            *_controller_rate(state.controller_qps),
         ],
     )
     _start(
@@ -340,6 +349,12 @@ def _start_rest(
     if state.custom_metrics:
         _start_custom_metrics(state, pki, client)
         progress("Prometheus and prometheus-adapter serving custom.metrics.k8s.io")
+
+
+def _controller_rate(qps: float) -> list[str]:
+    if qps <= 0:
+        return []
+    return [f"--kube-api-qps={qps:g}", f"--kube-api-burst={max(1, round(2 * qps))}"]
 
 
 def _start_kwok(state: SandboxState, bins: versions.Binaries, pki: certs.PKI) -> None:

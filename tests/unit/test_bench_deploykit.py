@@ -111,6 +111,23 @@ def test_tally_counts_one_clients_requests_and_first_writes() -> None:
     assert kit.tally(events, re.compile("^helm"), NS).requests == 0
 
 
+def test_a_controllers_requests_and_its_busiest_second() -> None:
+    controller = (
+        "kube-controller-manager/v1.36.3 (linux/amd64) kubernetes/abc/deployment-controller"
+    )
+    events = [
+        {**event(str(i), "update", agent=controller), "requestReceivedTimestamp": at}
+        for i, at in enumerate(
+            ["2026-12-05T23:30:01.100000Z"] * 3 + ["2026-12-05T23:30:02.900000Z"] * 2
+        )
+    ]
+    events.append(event("x", "update", agent=controller, namespace="other"))
+    events.append(event("y", "update", agent=controller.replace("deployment", "replicaset")))
+    pattern = re.compile(r"kube-controller-manager.*/deployment-controller$")
+    assert kit.busiest_second(events, pattern, NS) == (5, 3)
+    assert kit.busiest_second([], pattern, NS) == (0, 0)
+
+
 def test_audit_events_skip_a_line_still_being_written() -> None:
     whole = json.dumps(event("1", "get"))
     assert [e["auditID"] for e in kit.audit_events(whole + "\n" + whole[:40])] == ["1"]
