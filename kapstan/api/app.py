@@ -53,8 +53,16 @@ from kapstan.api.routers import (
 from kapstan.api.state import ApiState
 from kapstan.web import console
 
+# A request is matched against the routes in this order, one pattern after another (and
+# its router's again to dispatch): the probes, then the application routers, read most,
+# before the rest. Reordering is safe while routers of different prefixes never match the
+# same path; routers sharing /api/v1/applications keep their relative order.
 ROUTERS = (
     health,
+    applications,
+    appviews,
+    instances,
+    deploys,
     users,
     templates,
     configs,
@@ -62,10 +70,6 @@ ROUTERS = (
     clusters,
     quotas,
     logrules,
-    applications,
-    appviews,
-    instances,
-    deploys,
     rollouts,
     diagnosis,
     drift,

@@ -21,10 +21,11 @@ Rules (the store's ``check_permission`` knows the role -> permission table):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -35,6 +36,7 @@ from kapstan.errors import AuthError, ForbiddenError, NotFoundError
 from kapstan.store import Application, Store, User
 
 WRITER_ROLES = ("deployer", "admin")
+T = TypeVar("T")
 bearer = HTTPBearer(
     auto_error=False, description="A token from POST /api/v1/login or `kapstan user token`."
 )
@@ -188,12 +190,18 @@ def _has_writer_role(roles: dict[str, str]) -> bool:
     return any(role in WRITER_ROLES for role in roles.values())
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Iterator[Caller]:
+) -> AsyncIterator[Caller]:
     """The caller, with a view of the store whose reads share one transaction until the
-    endpoint returns (``Store.for_request``; a stream it returns reads on its own)."""
+    endpoint returns (``Store.for_request``; a stream it returns reads on its own).
+
+    Async so that a request pays for worker threads only where it calls the store: a
+    remembered token needs none, and the view is closed here without one when the endpoint
+    left no transaction open (``in_thread``). A sync dependency cost two hand-offs to the
+    thread pool per request, on top of the endpoint's own.
+    """
     if credentials is None or not credentials.credentials:
         raise AuthError(
             "this endpoint needs 'Authorization: Bearer <token>'; get a token with "
@@ -202,9 +210,32 @@ def current_caller(
     access = state_of(request).access
     store = store_of(request).for_request()
     try:
-        yield Caller(access.user(credentials.credentials, store.authenticate_token), store, access)
+        token = credentials.credentials
+        user = access.remembered(token)
+        if user is None:
+            user = await anyio.to_thread.run_sync(access.user, token, store.authenticate_token)
+        yield Caller(user, store, access)
     finally:
-        store.close()
+        if store.holds_reads:
+            with anyio.CancelScope(shield=True):  # a client gone away must not leak the session
+                await anyio.to_thread.run_sync(store.close)
+        else:
+            store.close()
+
+
+async def in_thread(caller: Caller, work: Callable[[], T]) -> T:
+    """``work()`` (an endpoint's store calls and answer) in one worker thread, the caller's
+    read transaction ended there too: the request then hands off to a thread once. For
+    the hottest reads; an ``async def`` endpoint calls it, a plain ``def`` endpoint is
+    already run in a thread."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            caller.store.close()
+
+    return await anyio.to_thread.run_sync(run)
 
 
 # scope="function": the view's transaction ends when the endpoint returns, not after the

@@ -85,12 +85,15 @@ class AccessCache:
 
     def user(self, token: str, authenticate: Callable[[str], User]) -> User:
         """The user of ``token``: remembered, else ``authenticate``'s (which raises if refused)."""
-        key = hashlib.sha256(token.encode()).hexdigest()
-        found = self.tokens.get(key)
+        found = self.remembered(token)
         if found is None:
             found = authenticate(token)
-            self.tokens.put(key, found)
+            self.tokens.put(_token_key(token), found)
         return found
+
+    def remembered(self, token: str) -> User | None:
+        """The user of ``token`` if remembered (no store call), else None."""
+        return self.tokens.get(_token_key(token))
 
     def environments(
         self, user: str, permission: str, read: Callable[[str, str], list[str]]
@@ -112,3 +115,8 @@ class AccessCache:
         """This process changed a token, a user or a role: remember nothing from before."""
         for cache in (self.tokens, self.allowed, self.roles):
             cache.clear()
+
+
+def _token_key(token: str) -> str:
+    """What a token is remembered by: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -21,10 +21,12 @@ class Window:
     offset: int
 
 
-def window(
+async def window(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_STORED_INT, description="Items to skip.")] = 0,
 ) -> Window:
+    """Async although it awaits nothing: FastAPI runs a plain ``def`` dependency in a worker
+    thread, a hand-off per paged request for two numbers."""
     return Window(limit, offset)
 
 

@@ -107,6 +107,12 @@ class Store(
         view._shared = SharedReads(self._db)
         return view
 
+    @property
+    def holds_reads(self) -> bool:
+        """This request's view has a read transaction open, which ``close`` ends (a call to
+        the database; closing a view that holds none is not)."""
+        return self._shared is not None and self._shared.reading
+
     def close(self) -> None:
         if self._shared is not None:  # a request's view: the store itself stays open
             self._shared.close()

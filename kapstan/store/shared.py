@@ -55,6 +55,11 @@ class SharedReads:
         with self._lock:
             self._end()
 
+    @property
+    def reading(self) -> bool:
+        """A transaction is open (ending it is a call to the database)."""
+        return self._session is not None
+
     def close(self) -> None:
         """The request is answered: end the transaction; later reads open their own."""
         with self._lock:

@@ -12,7 +12,7 @@ from kapstan.actions.refs import Ref
 from kapstan.actions.status import Connector, health_by_service
 from kapstan.actions.templates import load_template
 from kapstan.api import auditing, convert
-from kapstan.api.auth import Caller, CallerDep
+from kapstan.api.auth import Caller, CallerDep, in_thread
 from kapstan.api.flows.hooks import new_secret
 from kapstan.api.flows.triggers import auto_deploy
 from kapstan.api.keys import AUTO_DEPLOY_KEY, WEBHOOK_SECRET_KEY
@@ -75,19 +75,23 @@ def _services(caller: Caller, app: Application) -> list[str]:
 
 
 @router.get("")
-def list_applications(
+async def list_applications(
     request: Request, caller: CallerDep, at: WindowDep, q: str | None = None, health: bool = False
 ) -> schemas.Page[schemas.ApplicationOut]:
     """Applications the caller may view; ``q`` searches names, templates, environments,
     configs; ``health`` reads each service's health from the cluster (slower)."""
-    found, total = caller.store.page_application_views(
-        limit=at.limit,
-        offset=at.offset,
-        keys=[AUTO_DEPLOY_KEY],
-        environments=caller.environments_allowing("view"),
-        search=q,
-    )
-    return cut(_outs(caller, found, health=_clients(request, health)), total, at)
+
+    def page() -> schemas.Page[schemas.ApplicationOut]:
+        found, total = caller.store.page_application_views(
+            limit=at.limit,
+            offset=at.offset,
+            keys=[AUTO_DEPLOY_KEY],
+            environments=caller.environments_allowing("view"),
+            search=q,
+        )
+        return cut(_outs(caller, found, health=_clients(request, health)), total, at)
+
+    return await in_thread(caller, page)  # the hottest reads: one hand-off to a thread
 
 
 def _clients(request: Request, health: bool) -> Connector | None:
@@ -128,17 +132,21 @@ def create_application(
 
 
 @router.get("/{app}")
-def get_application(
+async def get_application(
     request: Request, caller: CallerDep, app: str, health: bool = False
 ) -> schemas.ApplicationOut:
-    view, digest = caller.store.application_view(app, [AUTO_DEPLOY_KEY])  # 404 before 403
-    found = view[0]
-    caller.require(found.environment, "view")
-    known = state_of(request).services.get(
-        (found.template, found.template_version, digest), lambda: tuple(_services(caller, found))
-    )
-    clients = _clients(request, health)
-    return _outs(caller, [view], health=clients, services=True, known=known)[0]
+    def read() -> schemas.ApplicationOut:
+        view, digest = caller.store.application_view(app, [AUTO_DEPLOY_KEY])  # 404 before 403
+        found = view[0]
+        caller.require(found.environment, "view")
+        known = state_of(request).services.get(
+            (found.template, found.template_version, digest),
+            lambda: tuple(_services(caller, found)),
+        )
+        clients = _clients(request, health)
+        return _outs(caller, [view], health=clients, services=True, known=known)[0]
+
+    return await in_thread(caller, read)  # the hottest read: one hand-off to a thread
 
 
 @router.patch("/{app}")
