@@ -24,6 +24,8 @@ FIRST_PARTY = {"kapstan", "tests", "bench"}
 NOT_IMPORTED = {
     "psycopg": "SQLAlchemy loads it for postgresql+psycopg:// store URLs",
     "python-multipart": "FastAPI loads it to parse the console's form posts",
+    "httptools": "uvicorn loads it for `kapstan server` (http='auto': its C HTTP parser)",
+    "uvloop": "uvicorn loads it for `kapstan server` (loop='auto': its event loop)",
 }
 
 
