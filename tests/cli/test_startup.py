@@ -158,13 +158,15 @@ def _actions(modules: set[str]) -> set[str]:
 def test_app_deploy_help_a_local_app_list_and_deploy_load_only_what_they_use(
     tmp_path: Path, db_url: str
 ) -> None:
-    codes, (helped, listed, deployed) = _run_each(
+    codes, (helped, listed, deployed, _, read) = _run_each(
         tmp_path,
         ["app", "deploy", "--help"],
         ["app", "list", "--db", db_url],
         ["app", "deploy", "nosuch", "--yes", "--db", db_url],  # the local deploy port, loaded
+        ["config", "list", "--db", db_url],
+        ["template", "list", "--db", db_url],
     )
-    assert codes == [0, 0, ExitCode.FAILED]  # no such application
+    assert codes == [0, 0, ExitCode.FAILED, 0, 0]  # FAILED: no such application
     assert _loaded(helped, NOT_FOR_HELP) == []
     assert _actions(helped) <= ACTIONS_FOR_PARSING
     assert "kapstan.store.repository" in listed  # it did read the store
@@ -172,6 +174,8 @@ def test_app_deploy_help_a_local_app_list_and_deploy_load_only_what_they_use(
     assert _actions(listed) <= ACTIONS_FOR_PARSING
     assert "kapstan.engine.deploy" in deployed
     assert _loaded(deployed, NOT_FOR_A_LOCAL_DEPLOY) == []
+    # The local config and template ports too: the server's sides are modules of their own.
+    assert _loaded(read, NOT_FOR_A_LOCAL_DEPLOY) == []
 
 
 def test_cluster_show_loads_the_store_and_the_kubernetes_client_only(

@@ -79,18 +79,22 @@ class Backend:
 
     @cached_property
     def templates(self) -> TemplatesPort:
-        from kapstan.cli.backend.templates import LocalTemplates, RemoteTemplates
-
         if self.client is not None:
+            from kapstan.cli.backend.remotetemplates import RemoteTemplates  # the API's schemas
+
             return RemoteTemplates(self.client)
+        from kapstan.cli.backend.templates import LocalTemplates
+
         return LocalTemplates(self.local_store("templates"))
 
     @cached_property
     def configs(self) -> ConfigsPort:
-        from kapstan.cli.backend.configs import LocalConfigs, RemoteConfigs
-
         if self.client is not None:
+            from kapstan.cli.backend.remoteconfigs import RemoteConfigs  # the API's schemas
+
             return RemoteConfigs(self.client)
+        from kapstan.cli.backend.configs import LocalConfigs
+
         return LocalConfigs(self.local_store("configs"))
 
     @cached_property
