@@ -37,6 +37,7 @@ from kapstan.errors import (
     ClusterError,
     ConflictError,
     InputError,
+    KapstanError,
     NotFoundError,
     SecretKeyError,
 )
@@ -123,7 +124,7 @@ def create_cluster(
         cluster = register(store, name, found, author=author, sandbox=created.handle)
         registered = True
         with connect_cluster(store, name, timeout=timeout) as kube:
-            _wait_ready(kube, None, nodes, timeout)
+            _wait_ready(kube, name, None, nodes, timeout)
     except BaseException:
         provider.delete(created.handle)
         if registered:
@@ -175,12 +176,12 @@ def add_nodes(
     handle = _handle(store, name, "adding nodes")
     shape = shape or NodeShape()
     added = provider.add_nodes(handle, count, shape)
-    with connect_cluster(store, name, timeout=timeout) as kube:
-        _wait_ready(kube, added, len(added), timeout)
-        states = [n for n in _nodes(kube) if n.name in added]
+    # Audited once the provider made them: they exist even if they never become Ready.
     details = {"nodes": added, **shape.capacity(), "via": via}
     store.audit(author, "cluster.nodes.add", kind="cluster", name=name, details=details)
-    return states
+    with connect_cluster(store, name, timeout=timeout) as kube:
+        _wait_ready(kube, name, added, len(added), timeout)
+        return [n for n in _nodes(kube) if n.name in added]
 
 
 def remove_nodes(
@@ -227,18 +228,26 @@ def remove_nodes(
             lock.renew(node, seconds)
             progress(f"node {node}: cordoning and draining")
             deadline = time.monotonic() + timeout
+            drains.cordon(kube, node)
             try:
                 removal = _remove(
                     kube, provider, handle, node, deadline, force, delete_emptydir_data
                 )
-            except DrainBlocked as exc:
-                # The node stays cordoned: a change to the cluster, so audited too.
+            except KapstanError as exc:
+                # Cordoned, maybe partly drained: a change to the cluster, so audited, and
+                # the message says where the removal stopped and how to go on.
                 held = {"node": node, "blocked": exc.message, "via": via}
                 store.audit(author, "cluster.nodes.cordon", kind="cluster", name=name, details=held)
+                lines = [exc.message]
                 if removed:
-                    done = ", ".join(r.node for r in removed)
-                    exc.message = f"removed before that: {done}\n{exc.message}"
-                    exc.args = (exc.message,)
+                    lines.insert(0, f"removed before that: {', '.join(r.node for r in removed)}")
+                if not isinstance(exc, DrainBlocked):
+                    lines.append(
+                        f"node {node} stays cordoned (not deleted); once that is fixed, run "
+                        f"`kapstan cluster nodes remove {name} {node}` again"
+                    )
+                exc.message = "\n".join(lines)
+                exc.args = (exc.message,)
                 raise
             removed.append(removal)
             details = {"node": node, "moved": [m.pod for m in removal.moved], "via": via}
@@ -292,7 +301,9 @@ def _ready(node: KubeObject) -> bool:
     return is_true(condition(node, "Ready"))
 
 
-def _wait_ready(kube: KubeClient, names: Sequence[str] | None, count: int, timeout: float) -> None:
+def _wait_ready(
+    kube: KubeClient, cluster: str, names: Sequence[str] | None, count: int, timeout: float
+) -> None:
     """Until ``count`` nodes (of ``names``, if given) are Ready; at the timeout a
     ClusterError naming those that are not."""
     deadline = time.monotonic() + timeout
@@ -306,9 +317,10 @@ def _wait_ready(kube: KubeClient, names: Sequence[str] | None, count: int, timeo
         if time.monotonic() + POLL > deadline:
             waiting = sorted({str(n["metadata"]["name"]) for n in found} - set(ready))
             raise ClusterError(
-                f"{len(ready)} of {count} nodes Ready after {timeout:g}s"
+                f"cluster {cluster}: {len(ready)} of {count} nodes Ready after {timeout:g}s"
                 + (f" (not Ready: {', '.join(waiting)})" if waiting else "")
-                + "; see `kapstan cluster show` for their conditions"
+                + f"; see `kapstan cluster show {cluster}` for their conditions, or pass a "
+                "longer --timeout"
             )
         time.sleep(POLL)
 
@@ -385,7 +397,7 @@ def _remove(
     force: bool,
     delete_emptydir_data: bool,
 ) -> Removal:
-    drains.cordon(kube, node)
+    """Drain the cordoned ``node``, free its machine, delete it; what moved."""
     pods = drains.pods_on(kube, node)
     # A pod bound to the node since the check (by its nodeName: the scheduler no longer
     # places any): refused as before, the node left cordoned as kubectl leaves it.

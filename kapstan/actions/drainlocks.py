@@ -20,6 +20,7 @@ leases; SLACK absorbs small skews.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kapstan.errors import ClusterConflictError, ConflictError
+from kapstan.errors import ClusterConflictError, ConflictError, KapstanError
 from kapstan.kube import KubeClient, KubeObject
 
 LEASE = ("coordination.k8s.io/v1", "Lease")
@@ -148,8 +149,13 @@ def holding(
     lock.acquire(seconds=seconds, force=force)
     try:
         yield lock
-    finally:
-        lock.release()
+    except BaseException:
+        # The removal's own error is the one to tell; a lock not released now goes stale
+        # at its deadline, and is then reported as such.
+        with contextlib.suppress(KapstanError):
+            lock.release()
+        raise
+    lock.release()
 
 
 def busy_message(cluster: str, held: Holder) -> str:

@@ -5,6 +5,7 @@ anything; and that a server starts no sandbox unless its operator said so. No cl
 
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -19,18 +20,25 @@ from kapstan.actions.clusterlife import (
     NodeState,
     _choose,
     _refusals,
+    add_nodes,
     create_cluster,
     delete_cluster,
 )
 from kapstan.actions.providers import ClusterProvider, CreatedCluster, NodeShape
 from kapstan.cli.cluster_cmd import format_removal
-from kapstan.errors import ConflictError, InputError, NotFoundError, SecretKeyError
+from kapstan.errors import (
+    ClusterError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    SecretKeyError,
+)
 from kapstan.kube import drain
 from kapstan.schemas.clusters import NodesRemove
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 from tests.api.conftest import open_api
-from tests.clusters.conftest import run_kapstan
+from tests.clusters.conftest import closed_port, run_kapstan
 from tests.sqlitestores import migrated_sqlite
 
 
@@ -259,3 +267,37 @@ def test_force_and_emptydir_consent_are_accepted_by_cli_and_api(
     flags = ("--force", "--delete-emptydir-data")
     code, _, err = run_kapstan("cluster", "nodes", "remove", "reg", "n1", *flags)
     assert code != 0 and "not created by Kapstan" in err, err  # past the flags, to the action
+
+
+class AddingProvider(FailingProvider):
+    """Makes nodes (their names) on a cluster whose API then cannot be reached."""
+
+    def add_nodes(self, handle: str, count: int, shape: NodeShape) -> list[str]:
+        return [f"n{i}" for i in range(count)]
+
+
+def test_nodes_a_provider_made_are_audited_even_when_they_never_become_ready(
+    tmp_path: Path,
+) -> None:
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": f"https://127.0.0.1:{closed_port()}"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "x",
+    }
+    db = migrated_sqlite(tmp_path / "kapstan.db")
+    with Store.open(f"sqlite:///{db}", environ={"KAPSTAN_SECRET_KEY": generate_key()}) as store:
+        store.add_cluster(
+            "dev",
+            kubeconfig=json.dumps(config),
+            context=None,
+            server="https://x",
+            created_by="ana",
+            sandbox="h-dev",
+        )
+        with pytest.raises(ClusterError, match="cluster dev"):
+            add_nodes(store, AddingProvider(tmp_path), "dev", count=2, author="ana", via="test")
+        [entry] = store.list_audit(kind="cluster", name="dev")
+    assert entry.action == "cluster.nodes.add" and entry.details["nodes"] == ["n0", "n1"]
