@@ -89,6 +89,18 @@ NOT_FOR_HELP = (
     "argon2",
     "kapstan.store.repository",
 )
+# Nor do the other local reads (env, config, template list): the server's sides of their
+# ports are modules of their own, and the actions that reach a cluster load with their use.
+NOT_FOR_LOCAL_READS = (
+    *NOT_FOR_A_LOCAL_READ,
+    "lightkube",
+    "httpx",
+    "httpx2",
+    "kapstan.kube",
+    "kapstan.schemas",
+    "kapstan.client",
+    "kapstan.engine.deploy",
+)
 # A local deploy runs the engine here: the server's side (schemas, HTTP client) stays out.
 NOT_FOR_A_LOCAL_DEPLOY = ("kapstan.schemas", "kapstan.client", "httpx", "fastapi", "alembic")
 # Only the parsing of NAME@VERSION references, of all the actions.
@@ -158,15 +170,16 @@ def _actions(modules: set[str]) -> set[str]:
 def test_app_deploy_help_a_local_app_list_and_deploy_load_only_what_they_use(
     tmp_path: Path, db_url: str
 ) -> None:
-    codes, (helped, listed, deployed, _, read) = _run_each(
+    codes, (helped, listed, _, _, read, deployed) = _run_each(
         tmp_path,
         ["app", "deploy", "--help"],
         ["app", "list", "--db", db_url],
-        ["app", "deploy", "nosuch", "--yes", "--db", db_url],  # the local deploy port, loaded
+        ["env", "list", "--db", db_url],
         ["config", "list", "--db", db_url],
         ["template", "list", "--db", db_url],
+        ["app", "deploy", "nosuch", "--yes", "--db", db_url],  # the local deploy port, loaded
     )
-    assert codes == [0, 0, ExitCode.FAILED, 0, 0]  # FAILED: no such application
+    assert codes == [0, 0, 0, 0, 0, ExitCode.FAILED]  # FAILED: no such application
     assert _loaded(helped, NOT_FOR_HELP) == []
     assert _actions(helped) <= ACTIONS_FOR_PARSING
     assert "kapstan.store.repository" in listed  # it did read the store
@@ -174,8 +187,7 @@ def test_app_deploy_help_a_local_app_list_and_deploy_load_only_what_they_use(
     assert _actions(listed) <= ACTIONS_FOR_PARSING
     assert "kapstan.engine.deploy" in deployed
     assert _loaded(deployed, NOT_FOR_A_LOCAL_DEPLOY) == []
-    # The local config and template ports too: the server's sides are modules of their own.
-    assert _loaded(read, NOT_FOR_A_LOCAL_DEPLOY) == []
+    assert _loaded(read, NOT_FOR_LOCAL_READS) == []
 
 
 def test_cluster_show_loads_the_store_and_the_kubernetes_client_only(

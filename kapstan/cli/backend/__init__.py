@@ -71,10 +71,12 @@ class Backend:
 
     @cached_property
     def environments(self) -> EnvironmentsPort:
-        from kapstan.cli.backend.environments import LocalEnvironments, RemoteEnvironments
-
         if self.client is not None:
+            from kapstan.cli.backend.remoteenvironments import RemoteEnvironments  # HTTP client
+
             return RemoteEnvironments(self.client)
+        from kapstan.cli.backend.environments import LocalEnvironments
+
         return LocalEnvironments(self.local_store("environments"))
 
     @cached_property

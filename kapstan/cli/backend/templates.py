@@ -7,13 +7,15 @@ the same code, so the output is the same either way.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kapstan.actions import templates
 from kapstan.actions.refs import Ref
 from kapstan.actions.templates import ImportResult, TemplateDetails, TemplateVars
-from kapstan.importers import ImportResult as Translation
 from kapstan.store import Store, TemplateVersion
+
+if TYPE_CHECKING:
+    from kapstan.importers import ImportResult as Translation  # `kapstan import` makes them
 
 
 class TemplatesPort(Protocol):
