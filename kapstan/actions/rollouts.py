@@ -16,8 +16,8 @@ carried) and deployed (``deploying.deploy_app``) through the same gates, policy,
 and quota checks as a single promotion; a refusal is that environment's failure, named with
 it. With ``rollback_on_failure`` the failing environment's own deploy is atomic (its
 changed services go back at once), and each environment done is rolled back
-(``rollback_app``: every service to its previous deployed revision) and pointed at the
-template version it ran before. An application the rollout CREATED has nothing to go back
+(``rollback_app`` of each service its deploy changed, to its previous deployed revision)
+and pointed at the template version it ran before. An application the rollout CREATED has nothing to go back
 to: it is left in place (its state stays done, and its note says so and how to delete it).
 """
 
@@ -454,7 +454,9 @@ class _Run:
         return True
 
     def roll_back(self, target: RolloutTarget) -> None:
-        """Take ``target`` (done) back to what it ran before the rollout."""
+        """Take ``target`` (done) back to what it ran before the rollout: each service the
+        rollout's deploy changed goes back to its previous deployed revision (the others
+        are left as they are), and the application to its template version."""
         if target.created_app or target.previous_template_version is None:
             self.mark(
                 target,
@@ -464,38 +466,48 @@ class _Run:
                 note=True,
             )
             return
+        changed = self.changed_services(target)
+        ops: list[int] = []
         try:
-            result = rollback_app(
-                self.store,
-                target.application,
-                author=self.author,
-                options=DeployOptions(
-                    timeout=self.rollout.timeout,
-                    message=f"rollout {self.rollout.id} failed: back to what ran before",
-                ),
-            )
-            update_app(
-                self.store, target.application, template_version=target.previous_template_version
-            )
+            for service in changed:
+                result = rollback_app(
+                    self.store,
+                    target.application,
+                    author=self.author,
+                    service=service,
+                    options=DeployOptions(
+                        timeout=self.rollout.timeout,
+                        message=f"rollout {self.rollout.id} failed: back to what ran before",
+                    ),
+                )
+                ops.append(result.operation.id)
+                if result.operation.status is not Step.SUCCEEDED:
+                    why = why_failed(result.operation)
+                    self.mark(target, DONE, f"the rollback of {service} failed: {why}", note=True)
+                    return
+            if self.rollout.template_version != target.previous_template_version:
+                update_app(
+                    self.store,
+                    target.application,
+                    template_version=target.previous_template_version,
+                )
         except KapstanError as exc:
             self.mark(target, DONE, f"the rollback was not done: {exc}", note=True)
             return
-        op = result.operation
-        if op.status is not Step.SUCCEEDED:
-            self.mark(
-                target,
-                DONE,
-                f"the rollback (operation {op.id}) failed: {why_failed(op)}",
-                note=True,
-            )
-            return
+        what = f"operation {', '.join(map(str, ops))}" if ops else "nothing had changed"
         self.mark(
             target,
             ROLLED_BACK,
-            f"back to {self.rollout.template}@{target.previous_template_version} "
-            f"(operation {op.id})",
-            rollback_operation_id=op.id,
+            f"back to {self.rollout.template}@{target.previous_template_version} ({what})",
+            rollback_operation_id=ops[-1] if ops else None,
         )
+
+    def changed_services(self, target: RolloutTarget) -> list[str]:
+        """The services the rollout's deploy of ``target`` made ready at a new revision."""
+        if target.operation_id is None:
+            return []
+        op = self.store.get_operation(target.operation_id)
+        return [s.service for s in op.services if s.step is Step.READY]
 
 
 def run_rollout(
