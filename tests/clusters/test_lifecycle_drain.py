@@ -19,11 +19,11 @@ from kapstan.actions import drainlocks
 from kapstan.actions.clusterlife import (
     NodeState,
     _choose,
-    _refusals,
     add_nodes,
     create_cluster,
     delete_cluster,
 )
+from kapstan.actions.nodedrains import refusals
 from kapstan.actions.providers import ClusterProvider, CreatedCluster, NodeShape
 from kapstan.cli.cluster_cmd import format_removal
 from kapstan.errors import (
@@ -208,7 +208,7 @@ def test_pods_a_drain_would_lose_are_refused_by_name_unless_the_caller_agrees() 
     logs = running(pod("DaemonSet/logs"), buf={"emptyDir": {}})  # left on the node anyway
     assert drain.unreplaced(solo) and not drain.unreplaced(web) and not drain.unreplaced(done)
     assert drain.local_volumes(solo) == ["scratch"] and drain.local_volumes(done) == []
-    lines = _refusals("n1", [solo, web, done, logs], False, False)
+    lines = refusals("n1", [solo, web, done, logs], False, False)
     assert lines == [
         "  node n1 runs pods no controller would replace once evicted: ns/p; delete them, or "
         "run them under a controller (a Deployment), or pass --force to evict them anyway "
@@ -217,11 +217,11 @@ def test_pods_a_drain_would_lose_are_refused_by_name_unless_the_caller_agrees() 
         "ns/p (volumes scratch), ns/p (volumes cache); pass --delete-emptydir-data to evict "
         "them anyway",
     ]
-    assert [line.split(":")[0] for line in _refusals("n1", [solo], True, False)] == [
+    assert [line.split(":")[0] for line in refusals("n1", [solo], True, False)] == [
         "  node n1 runs pods with emptyDir volumes, whose data an eviction deletes"
     ]
-    assert _refusals("n1", [solo, web, done, logs], True, True) == []
-    assert _refusals("n1", [done, logs, running(pod("StatefulSet/db"))], False, False) == []
+    assert refusals("n1", [solo, web, done, logs], True, True) == []
+    assert refusals("n1", [done, logs, running(pod("StatefulSet/db"))], False, False) == []
 
 
 NOW = datetime(2026, 12, 6, 6, 40, 1, tzinfo=UTC)
