@@ -4,10 +4,12 @@ a clock the test moves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import pytest
 from sqlalchemy import event
 
@@ -147,3 +149,71 @@ def test_a_request_view_reads_its_own_writes_and_outlives_its_request(api: Api) 
     view.close()
     assert view.get_application("shop").config_version is None  # read on its own
     assert api.store.get_application("shop").name == "shop"  # the store stays open
+
+
+@contextmanager
+def thread_hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The functions handed to a worker thread (anyio.to_thread.run_sync, which FastAPI and
+    Starlette call for every plain ``def`` endpoint and dependency) inside the block."""
+    handed: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counting(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(func, "__qualname__", repr(func)))
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    yield handed
+
+
+def test_an_application_read_hands_off_to_a_worker_thread_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller dependency ran in a thread on the way in and again on the way out, the
+    endpoint in a third and the answer's validation in a fourth: four hand-offs per read,
+    each a wait for the GIL under load. A remembered token now costs none."""
+    for path in ("/api/v1/applications/shop", "/api/v1/applications?limit=5"):
+        assert api.get(path, user="vic").status_code == 200  # token and roles remembered
+        with thread_hops(monkeypatch) as handed:
+            answer = api.get(path, user="vic")
+        assert answer.status_code == 200, answer.text
+        assert len(handed) == 1, (path, handed)
+
+
+def test_an_application_read_leaves_no_transaction_open_whatever_it_answers(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """200, 404 (no such app) and 403 (no role there) all end the request's transaction
+    in the worker thread that read, so closing the view needs no other."""
+    body = {"name": "elsewhere", "template": "shop", "environment": "other", "config": "dev"}
+    assert api.post("/api/v1/applications", body).status_code == 201  # vic has no role there
+    pool = api.store._db.engine.pool
+    for path, status in (
+        ("/api/v1/applications/shop", 200),
+        ("/api/v1/applications/nope", 404),
+        ("/api/v1/applications/elsewhere", 403),
+    ):
+        api.get(path, user="vic")  # token and roles remembered
+        with thread_hops(monkeypatch) as handed:
+            answer = api.get(path, user="vic")
+        assert answer.status_code == status, answer.text
+        assert handed[0] == "in_thread.<locals>.run", (path, handed)
+        assert not any("close" in name for name in handed), (path, handed)
+        assert pool.checkedout() == 0, path  # type: ignore[attr-defined]
+
+
+def test_reads_bind_their_own_values_and_see_the_last_change(api: Api) -> None:
+    """The read statements are built once and shared: each read binds its own name,
+    filters and window, and a change is read at once (nothing of an app is remembered)."""
+    for name in ("shop-a", "shop-b"):
+        body = {"name": name, "template": "shop", "environment": "dev"}
+        assert api.post("/api/v1/applications", body).status_code == 201
+    names = [api.get(f"/api/v1/applications/{n}").json()["name"] for n in ("shop-b", "shop-a")]
+    assert names == ["shop-b", "shop-a"]
+    assert api.post("/api/v1/configs/dev/values", {"values": {"log.level": "debug"}}).is_success
+    assert api.patch("/api/v1/applications/shop-a", {"configVersion": 2}).status_code == 200
+    read = [api.get(f"/api/v1/applications/{n}").json() for n in ("shop-a", "shop-b")]
+    assert [(r["configVersion"], r["effectiveConfigVersion"]) for r in read] == [(2, 2), (1, 1)]
+    page = api.get("/api/v1/applications?q=SHOP-&limit=1&offset=1").json()
+    assert ([a["name"] for a in page["items"]], page["total"]) == (["shop-b"], 2)
+    assert api.get("/api/v1/applications?q=shop_&limit=5").json()["total"] == 0  # '_' is plain
