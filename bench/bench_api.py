@@ -603,7 +603,8 @@ def measure_peer(args: argparse.Namespace) -> tuple[list[Stats], float, float]:
 
 
 def print_table(title: str, rows: list[Stats]) -> None:
-    print(f"\n{title}")
+    # The machine may be shared: the load when each table is printed says how busy it was.
+    print(f"\n{title} (load average {os.getloadavg()[0]:.1f} after the load)")
     w = max(len(s.label) for s in rows)
     head = (
         f"{'endpoint':<{w}} {'requests':>8} {'errors':>6} {'median':>8} {'p90':>8} {'p99':>8} "
