@@ -87,9 +87,15 @@ class DriftChecker:
         """Check each application this process claims; the reports of those it checked."""
         since = self.store.now() - timedelta(seconds=self.interval * (1 - SLACK))
         reports = []
+        # An application no deploy ever wrote has nothing live to compare: it is neither
+        # claimed nor checked. Claiming (a write) and checking it (seven reads) cost 14 s of
+        # CPU per round at 1,000 such applications, taken from the server's requests.
+        revised = self.store.revised_applications()
         for application in self.store.list_applications():
             if self._stop.is_set():
                 break
+            if application.name not in revised:
+                continue
             try:
                 if not self.store.claim_drift_check(application.name, since=since):
                     continue  # another process checks it this interval

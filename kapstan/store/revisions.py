@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from kapstan.errors import InputError, NotFoundError
 from kapstan.model.records import Revision
-from kapstan.store.applications import find_application
+from kapstan.store.applications import LIVE_APP, find_application
 from kapstan.store.base import Repository
 from kapstan.store.inventories import check_inventory
 from kapstan.store.names import check_name, check_version
 from kapstan.store.operation_rows import check_belongs, find_operation
-from kapstan.store.tables import RevisionRow
+from kapstan.store.tables import ApplicationRow, RevisionRow
 
 MAX_STATUS_LENGTH = 32
 # A revision being applied and waited for; once its operation ends (or its process died)
@@ -172,6 +172,24 @@ class RevisionStore(Repository):
             return [_record(app, row) for row in rows]
 
         return self._write(work)
+
+    def revised_applications(self) -> set[str]:
+        """The live applications with at least one revision: those a deploy ever wrote to a
+        cluster (the others have nothing live to compare). One query for them all."""
+
+        def work(session: Session) -> set[str]:
+            query = (
+                select(ApplicationRow.name)
+                .where(LIVE_APP)
+                .where(
+                    select(RevisionRow.id)
+                    .where(RevisionRow.application_id == ApplicationRow.id)
+                    .exists()
+                )
+            )
+            return set(session.scalars(query))
+
+        return self._read(work)
 
     def latest_revision(
         self, app: str, service: str, *, status: str | None = "deployed"
