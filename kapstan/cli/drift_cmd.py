@@ -27,7 +27,8 @@ def drift(ctx: typer.Context, name: str, output: Format = OutputOpt) -> None:
     Fields another controller owns (replicas under an autoscaler) are not drift; secret
     values are redacted. Exits 2 when a service drifted.
     """
-    from kapstan.cli.backend.drift import LocalDrift, RemoteDrift
+    from kapstan.cli.backend.drift import LocalDrift
+    from kapstan.cli.backend.remotedrift import RemoteDrift
 
     with open_backend(ctx) as backend:
         port: DriftPort = (

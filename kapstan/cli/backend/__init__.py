@@ -127,27 +127,33 @@ class Backend:
 
     @cached_property
     def logrules(self) -> LogRulesPort:
-        from kapstan.cli.backend.logrules import LocalLogRules, RemoteLogRules
-
         if self.client is not None:
+            from kapstan.cli.backend.remotelogrules import RemoteLogRules  # the API's schemas
+
             return RemoteLogRules(self.client)
+        from kapstan.cli.backend.logrules import LocalLogRules
+
         return LocalLogRules(self.local_store("environment log rules"))
 
     @cached_property
     def quotas(self) -> QuotasPort:
-        from kapstan.cli.backend.quotas import LocalQuotas, RemoteQuotas
-
         if self.client is not None:
+            from kapstan.cli.backend.remotequotas import RemoteQuotas  # the API's schemas
+
             return RemoteQuotas(self.client)
+        from kapstan.cli.backend.quotas import LocalQuotas
+
         return LocalQuotas(self.local_store("environment quotas"))
 
     @cached_property
     def daytwo(self) -> DayTwoPort:
         # Imported here: only `app events|logs|top` need the live-read actions.
-        from kapstan.cli.backend.daytwo import LocalDayTwo, RemoteDayTwo
-
         if self.client is not None:
+            from kapstan.cli.backend.remotedaytwo import RemoteDayTwo  # the API's schemas
+
             return RemoteDayTwo(self.client)
+        from kapstan.cli.backend.daytwo import LocalDayTwo
+
         return LocalDayTwo(self.local_store("live reads"))
 
     @cached_property

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kapstan.actions.drift import DriftView, ServiceDriftView, check_drift, drift_view
-from kapstan.client import decode
-from kapstan.client.http import ApiClient, path
-from kapstan.schemas.drift import DriftOut
+from kapstan.actions.drift import DriftView, check_drift, drift_view
 from kapstan.store import Store
 
 
@@ -25,31 +22,3 @@ class LocalDrift:
 
     def check(self, app: str) -> DriftView:
         return drift_view(self.store, app, check_drift(self.store, app))
-
-
-class RemoteDrift:
-    def __init__(self, client: ApiClient) -> None:
-        self.client = client
-
-    def check(self, app: str) -> DriftView:
-        x = decode.parse(DriftOut, self.client.post(path("applications", app, "drift"), {}))
-        return DriftView(
-            x.app,
-            x.environment,
-            x.self_heal,
-            tuple(
-                ServiceDriftView(
-                    s.service,
-                    s.revision,
-                    s.drifted,
-                    tuple(s.fields),
-                    s.diff,
-                    s.note,
-                    s.checked_at,
-                    s.healed_by,
-                )
-                for s in x.services
-            ),
-            x.healed_by,
-            x.heal_note,
-        )
