@@ -4,7 +4,7 @@ Locally the actions read the environment's cluster with its kubeconfig; remotely
 server does, and its answers are decoded back into the same records (``EventRow``,
 ``ServiceUsage``, ``LogLine``/``LogNotice``), so the commands print both alike. Remote logs
 are the server's event stream (``GET /applications/{app}/logs``), never reconnected (a
-reconnect would show the lines again).
+reconnect would show the lines again). The server's side is ``remotedaytwo``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Drift of an application, checked now; on the local store or a Kapstan server.
 
 Remotely the server checks (``POST /applications/{app}/drift``) and its answer is decoded
-back into the ``DriftView`` the local action returns, so both print alike.
+back into the ``DriftView`` the local action returns, so both print alike. The server's
+side is ``kapstan.cli.backend.remotedrift``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Environment log rules: set, show, clear, apply the collector; on the local store or a
-Kapstan server."""
+Kapstan server (``kapstan.cli.backend.remotelogrules``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Environment quotas: set, show, clear; on the local store or a Kapstan server."""
+"""Environment quotas: set, show, clear; on the local store or a Kapstan server.
+
+The server's side is ``kapstan.cli.backend.remotequotas``.
+"""
 
 from __future__ import annotations
 
