@@ -4,8 +4,9 @@
                    (nothing written: names, templates and gates of ALL targets first)
     start_rollout  recorded; if any target requires approval: its approval asked for now,
                    and RolloutWaiting (exit 3) names them
-    resume_rollout once every approval is given: running again (the approvals are spent as
-                   each environment is promoted)
+    resume_rollout once every approval is given: running (the approvals are spent as each
+                   environment is promoted); or an interrupted one (its process died, its
+                   lease expired) taken over
     run_rollout    canary: promote + deploy, soak (its pods watched, ``soaking``)
                    -> the rest, at most ``parallel`` at once (``run_bounded``)
                    -> the first failure starts no new environment; those in flight finish
@@ -19,6 +20,17 @@ changed services go back at once), and each environment done is rolled back
 (``rollback_app`` of each service its deploy changed, to its previous deployed revision)
 and pointed at the template version it ran before. An application the rollout CREATED has nothing to go back
 to: it is left in place (its state stays done, and its note says so and how to delete it).
+
+One process runs a rollout: its claim in the store (owner, lease) is taken when the rollout
+starts or resumes and renewed by a heartbeat thread (``kapstan.store.rollouts``). A run
+whose lease was taken over starts nothing new. A resumed run re-checks the environments
+its predecessor left in flight before anything else: a deploy whose operation succeeded is
+done (the canary soaks again); one whose operation still runs (its process is gone) is
+resumed by the engine (``deploying.resume_operation``: the lock taken over, the recorded
+request run again, unchanged services skipped); one cut short (``interrupted``/``abandoned``)
+is deployed again under the clearance it had; one that failed on its own stays failed.
+Environments done stay done. ``halt`` (a stopping server) starts no new environment: the
+run lets those in flight finish, then lets go of the rollout, which reads interrupted.
 """
 
 from __future__ import annotations
@@ -28,10 +40,12 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
+from kapstan import failpoints
 from kapstan.actions.applications import update_app
 from kapstan.actions.clock import SYSTEM_CLOCK
-from kapstan.actions.deploying import deploy_app, rollback_app
-from kapstan.actions.gates import ApprovalPending, require_gate, requires_approval
+from kapstan.actions.deploying import DeployResult, deploy_app, resume_operation, rollback_app
+from kapstan.actions.gates import ApprovalPending, continuing, require_gate, requires_approval
+from kapstan.actions.journal import LEASE_SECONDS, lock_owner, owner_gone
 from kapstan.actions.promote import (
     DEFAULT_TIMEOUT,
     Promoted,
@@ -50,6 +64,8 @@ from kapstan.plan.rollouts import (
     DEPLOYING,
     DONE,
     FAILED,
+    IN_FLIGHT,
+    INTERRUPTED,
     PENDING,
     ROLLED_BACK,
     RUNNING,
@@ -65,6 +81,9 @@ from kapstan.plan.rollouts import (
 WHY = frozenset({"failed", "reason"})
 # (environment, state, message): told as each environment moves on.
 Progress = Callable[[str, str, str], None]
+# How an operation ended when its process was gone (``store.locks``, ``journal``): it did
+# not fail on its own; a resumed rollout deploys that environment again.
+CUT_SHORT = ("interrupted:", "abandoned:")
 
 
 @dataclass(frozen=True)
@@ -184,9 +203,12 @@ def start_rollout(
     *,
     author: str,
     timeout: float = DEFAULT_TIMEOUT,
+    owner: str | None = None,
+    lease: float = LEASE_SECONDS,
 ) -> Rollout:
-    """Record the rollout, ready to ``run_rollout``; or, when an environment requires
-    approval, ask for each such approval and raise RolloutWaiting naming them."""
+    """Record the rollout, held by ``owner`` (default: this process, for ``author``) ready
+    to ``run_rollout``; or, when an environment requires approval, ask for each such
+    approval and raise RolloutWaiting naming them."""
     first = planned.promotions[0]
     rollout = store.create_rollout(
         application=planned.source,
@@ -200,6 +222,8 @@ def start_rollout(
         timeout=timeout,
         author=author,
         status=WAITING if planned.gated else RUNNING,
+        owner=owner or lock_owner(author),
+        lease_seconds=lease,
     )
     store.audit(
         author,
@@ -250,14 +274,40 @@ def _ask_approvals(
     return rollout
 
 
-def resume_rollout(store: RollingOut, rollout_id: int, *, author: str) -> Rollout:
-    """Let a rollout that waited for approvals run (``run_rollout``), once every one is
-    given; it runs as its requester's (the approvals were asked for by them)."""
+def resume_rollout(
+    store: RollingOut,
+    rollout_id: int,
+    *,
+    author: str,
+    owner: str | None = None,
+    lease: float = LEASE_SECONDS,
+) -> Rollout:
+    """Hold the rollout for ``owner`` (default: this process, for ``author``), ready to
+    ``run_rollout``: one that waited for approvals, once every one is given; or an
+    interrupted one (no live process holds it: taken over, at once from a process on this
+    host that is gone). It runs as its requester's (the approvals were asked for by them).
+
+    ConflictError if it has ended, or a live process runs it (named)."""
+    owner = owner or lock_owner(author)
     rollout = store.get_rollout(rollout_id)
+    if rollout.status in (RUNNING, INTERRUPTED):
+        held = rollout.owner
+        dead = held if held is not None and owner_gone(held) else None
+        claimed, before = store.claim_rollout(
+            rollout_id, owner=owner, lease_seconds=lease, dead_owner=dead
+        )
+        store.audit(
+            author,
+            "rollout.resume",
+            kind="application",
+            name=rollout.application,
+            details={"rollout": rollout_id, "interruptedRun": before},
+        )
+        return claimed
     if rollout.status != WAITING:
         raise ConflictError(
-            f"rollout {rollout_id} is {rollout.status}, not waiting for approval: only a "
-            f"waiting rollout resumes (see `kapstan rollout show {rollout_id}`)"
+            f"rollout {rollout_id} is {rollout.status}: it has ended, so it does not resume "
+            f"(see `kapstan rollout show {rollout_id}`; start a new one)"
         )
     source = store.get_application(rollout.application)
     if source.template_version != rollout.template_version:
@@ -283,6 +333,7 @@ def resume_rollout(store: RollingOut, rollout_id: int, *, author: str) -> Rollou
             f"rollout {rollout_id} still waits for approval in {', '.join(waiting)}; "
             f"`kapstan approval approve ID` (another user), then resume it"
         )
+    claimed, _ = store.claim_rollout(rollout_id, owner=owner, lease_seconds=lease)
     store.audit(
         author,
         "rollout.resume",
@@ -290,7 +341,7 @@ def resume_rollout(store: RollingOut, rollout_id: int, *, author: str) -> Rollou
         name=rollout.application,
         details={"rollout": rollout_id},
     )
-    return store.set_rollout_status(rollout_id, RUNNING)
+    return claimed
 
 
 def run_bounded(
@@ -298,10 +349,11 @@ def run_bounded(
     limit: int,
     work: Callable[[str], bool],
     stopped: threading.Event | None = None,
+    halted: Callable[[], bool] = lambda: False,
 ) -> dict[str, bool]:
     """``work(item)`` for ``items`` in order, at most ``limit`` at once. After the first
-    False, no new item starts (``stopped`` is set, for work in flight to see); those running
-    finish. What ran -> whether it succeeded."""
+    False, no new item starts (``stopped`` is set, for work in flight to see); nor once
+    ``halted()``; those running finish. What ran -> whether it succeeded."""
     results: dict[str, bool] = {}
     todo = list(items)
     stop = False
@@ -309,7 +361,7 @@ def run_bounded(
     with ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="rollout") as pool:
         running: dict[Future[bool], str] = {}
         while todo or running:
-            while todo and not stop and len(running) < limit:
+            while todo and not stop and not halted() and len(running) < limit:
                 item = todo.pop(0)
                 running[pool.submit(work, item)] = item
             if not running:
@@ -325,7 +377,8 @@ def run_bounded(
 
 
 class _Run:
-    """One run of a recorded rollout: each environment's steps, recorded as they happen."""
+    """One run of a recorded rollout: each environment's steps, recorded as they happen,
+    while a heartbeat thread renews the run's lease on the rollout."""
 
     def __init__(
         self,
@@ -334,10 +387,53 @@ class _Run:
         author: str,
         progress: Progress | None,
         clock: Clock,
+        *,
+        lease: float = LEASE_SECONDS,
+        halt: threading.Event | None = None,
     ) -> None:
         self.store, self.rollout, self.author, self.clock = store, rollout, author, clock
         self.progress = progress
         self._lock = threading.Lock()  # progress lines from parallel environments, whole
+        assert rollout.owner is not None and rollout.claimed_at is not None
+        self.owner, self.claimed_at, self.lease = rollout.owner, rollout.claimed_at, lease
+        self.halt = halt or threading.Event()
+        self.lost: str | None = None  # why our lease was taken from us
+        self._stop = threading.Event()
+        self._beat = threading.Thread(
+            target=self._heartbeat, name=f"rollout-{rollout.id}-lease", daemon=True
+        )
+
+    def __enter__(self) -> _Run:
+        self._beat.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._beat.join(timeout=self.lease)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.lease / 3):
+            try:
+                self.store.renew_rollout(
+                    self.rollout.id,
+                    owner=self.owner,
+                    claimed_at=self.claimed_at,
+                    lease_seconds=self.lease,
+                )
+            except ConflictError as exc:
+                self.lost = str(exc)
+                return
+            except KapstanError:
+                continue  # a store hiccup: the next beat tries again within the lease
+
+    def halted(self) -> bool:
+        """Start nothing new: the server stops, or another process took the rollout."""
+        return self.halt.is_set() or self.lost is not None
+
+    def release(self) -> Rollout:
+        return self.store.release_rollout(
+            self.rollout.id, owner=self.owner, claimed_at=self.claimed_at
+        )
 
     def mark(
         self,
@@ -424,19 +520,76 @@ class _Run:
                 clearance=done.clearance,
                 trigger="rollout",
                 listener=seen.listen,
-                on_start=lambda op: self.record(target, operation_id=op),
+                on_start=lambda op: self.started(target, op),
             )
         except KapstanError as exc:
             self.mark(target, FAILED, f"{target.environment}: {exc}")
             return False
-        op = result.operation
+        return self.settle(target, result.operation, seen)
+
+    def started(self, target: RolloutTarget, operation_id: int) -> None:
+        self.record(target, operation_id=operation_id)
+        # Crash tests stop the process here: the operation runs and holds its lock.
+        failpoints.hit(f"rollout-deploying:{target.environment}")
+
+    def settle(self, target: RolloutTarget, op: Operation, seen: FailedStates | None) -> bool:
+        """``target``'s deploy ended as ``op``: failed, soaking (the canary), or done."""
         if op.status is not Step.SUCCEEDED:
-            self.mark(target, FAILED, f"{target.environment}: {why_failed(op, seen.failed)}")
+            failed = seen.failed if seen is not None else None
+            self.mark(target, FAILED, f"{target.environment}: {why_failed(op, failed)}")
             return False
         if target.position == 0 and self.rollout.soak > 0:
             return self.soak(target)
         self.mark(target, DONE, f"operation {op.id} succeeded")
         return True
+
+    def recheck(self, target: RolloutTarget, promotion: Promotion | None) -> bool:
+        """``target`` was in flight when the run before this one stopped: its operation's
+        own outcome decides (see the module's doc). ConflictError (nothing marked) if its
+        application is still locked by a live process: resume again later."""
+        if target.state == SOAKING:
+            return self.soak(target)
+        if target.operation_id is None:  # stopped before its deploy began: from the start
+            assert promotion is not None
+            return self.deploy(target, promotion)
+        op = self.store.get_operation(target.operation_id)
+        if op.status is Step.SUCCEEDED:
+            return self.settle(target, op, None)
+        cut_short = op.status is Step.FAILED and op.message.startswith(CUT_SHORT)
+        if op.status is not Step.RUNNING and not cut_short:
+            return self.settle(target, op, None)  # it failed on its own
+        self.mark(target, DEPLOYING, f"resuming: operation {op.id} was {op.status.value}")
+        seen = FailedStates()
+        try:
+            result = self._deploy_again(target, op, seen)
+        except ConflictError:
+            raise
+        except KapstanError as exc:
+            self.mark(target, FAILED, f"{target.environment}: {exc}")
+            return False
+        return self.settle(target, result.operation, seen)
+
+    def _deploy_again(
+        self, target: RolloutTarget, op: Operation, seen: FailedStates
+    ) -> DeployResult:
+        if op.status is Step.RUNNING:  # its process is gone: the engine resumes it
+            return resume_operation(
+                self.store, op.id, on_start=lambda new: self.started(target, new)
+            )
+        return deploy_app(  # ended cut short, its lock let go: deployed again
+            self.store,
+            target.application,
+            author=self.author,
+            options=DeployOptions(
+                timeout=self.rollout.timeout,
+                atomic=self.rollout.rollback_on_failure,
+                message=f"rollout {self.rollout.id}: resumed, operation {op.id} was cut short",
+            ),
+            clearance=continuing(self.store, op),
+            trigger="rollout",
+            listener=seen.listen,
+            on_start=lambda new: self.started(target, new),
+        )
 
     def soak(self, target: RolloutTarget) -> bool:
         self.mark(target, SOAKING, f"watching its pods for {self.rollout.soak:g}s")
@@ -514,37 +667,69 @@ def run_rollout(
     store: RollingOut,
     rollout_id: int,
     *,
+    owner: str,
     progress: Progress | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    lease: float = LEASE_SECONDS,
+    halt: threading.Event | None = None,
 ) -> Rollout:
-    """Go through a recorded (or resumed) rollout's pending environments, as its author;
-    the rollout as it ended (done, or failed with each failure named)."""
+    """Run a rollout ``owner`` holds (``start_rollout``, ``resume_rollout``), as its author:
+    the environments a stopped run left in flight re-checked, then the pending ones. The
+    rollout as it ended (done, or failed with each failure named), or, ``halt`` set before
+    the end, as it was let go (interrupted, resumable).
+
+    ConflictError if ``owner`` does not hold it, or it lost it to another process."""
     rollout = store.get_rollout(rollout_id)
-    if rollout.status != RUNNING:
+    if rollout.status != RUNNING or rollout.owner != owner:
+        held = f", run by {rollout.owner}" if rollout.status == RUNNING else ""
         raise ConflictError(
-            f"rollout {rollout_id} is {rollout.status}: only a running one runs "
-            f"(see `kapstan rollout show {rollout_id}`)"
+            f"rollout {rollout_id} is {rollout.status}{held}: {owner} does not hold it "
+            f"(see `kapstan rollout show {rollout_id}`; `kapstan rollout resume` takes over "
+            f"an interrupted one)"
         )
-    author = rollout.created_by
-    run = _Run(store, rollout, author, progress, clock)
-    todo = still_to_run([(t.environment, t.state) for t in rollout.targets])
+    with _Run(store, rollout, rollout.created_by, progress, clock, lease=lease, halt=halt) as run:
+        try:
+            return _go_through(run)
+        except ConflictError:
+            run.release()  # not ours to go on with now: resumable
+            raise
+
+
+def _go_through(run: _Run) -> Rollout:
+    store, rollout = run.store, run.rollout
+    rollout_id, author = rollout.id, rollout.created_by
     targets = {t.environment: t for t in rollout.targets}
+    todo = still_to_run([(t.environment, t.state) for t in rollout.targets])
+    in_flight = [t for t in rollout.targets if t.state in IN_FLIGHT]
+    fresh = [*todo, *(t.environment for t in in_flight if t.operation_id is None)]
     try:
         promotions = {
             env: plan_promotion(store, rollout.application, env, targets[env].application)
-            for env in todo
+            for env in fresh
         }
     except KapstanError as exc:
         store.set_rollout_status(rollout_id, FAILED, str(exc))
         raise
+    # Each one re-checked, whatever the others' outcome: in flight, they all had started.
+    checked = [run.recheck(t, promotions.get(t.environment)) for t in in_flight]
+    ok = all(checked) and all(t.state != FAILED for t in rollout.targets)
     canary, rest = rollout.targets[0], [e for e in todo if e != rollout.targets[0].environment]
-    ok = canary.environment not in todo or run.deploy(canary, promotions[canary.environment])
+    if ok and canary.environment in todo and not run.halted():
+        ok = run.deploy(canary, promotions[canary.environment])
     if ok:
         results = run_bounded(
-            rest, rollout.parallel, lambda env: run.deploy(targets[env], promotions[env])
+            rest,
+            rollout.parallel,
+            lambda env: run.deploy(targets[env], promotions[env]),
+            halted=run.halted,
         )
         ok = all(results.values())
     ended = store.get_rollout(rollout_id)
+    if run.lost is not None:
+        raise ConflictError(f"rollout {rollout_id}: this run stopped: {run.lost}")
+    untouched = [t.environment for t in ended.targets if t.state == PENDING]
+    if run.halted() and not (ok and not untouched):
+        return run.release()  # the server stops: what is left waits for a resume
     failed = [t for t in ended.targets if t.state == FAILED]
     if ok:
         finished = store.set_rollout_status(rollout_id, DONE)
@@ -552,7 +737,6 @@ def run_rollout(
         if rollout.rollback_on_failure:
             for t in reversed([t for t in ended.targets if t.state == DONE]):
                 run.roll_back(t)
-        untouched = [t.environment for t in ended.targets if t.state == PENDING]
         error = "; ".join(t.error for t in failed) + (
             f"; not started: {', '.join(untouched)}" if untouched else ""
         )

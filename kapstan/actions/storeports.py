@@ -654,7 +654,24 @@ class RolloutRecords(Protocol):
         timeout: float,
         author: str,
         status: str = ...,
+        owner: str | None = ...,
+        lease_seconds: float = ...,
     ) -> Rollout: ...
+
+    def claim_rollout(
+        self,
+        rollout_id: int,
+        *,
+        owner: str,
+        lease_seconds: float,
+        dead_owner: str | None = None,
+    ) -> tuple[Rollout, str | None]: ...
+
+    def renew_rollout(
+        self, rollout_id: int, *, owner: str, claimed_at: datetime, lease_seconds: float
+    ) -> Rollout: ...
+
+    def release_rollout(self, rollout_id: int, *, owner: str, claimed_at: datetime) -> Rollout: ...
 
     def update_rollout_target(
         self, rollout_id: int, environment: str, **fields: Any

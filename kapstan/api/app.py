@@ -27,6 +27,7 @@ from kapstan.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from kapstan.api.metrics import RequestMetricsMiddleware
 from kapstan.api.proxies import ForwardedSchemeMiddleware, TrustedProxies
 from kapstan.api.reaper import ReaperLifespan
+from kapstan.api.rolloutruns import RolloutLifespan
 from kapstan.api.routers import (
     applications,
     approvals,
@@ -124,6 +125,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
     app.add_middleware(ReaperLifespan)
+    app.add_middleware(RolloutLifespan)  # rollouts let go before the store closes
     app.add_middleware(DriftLifespan)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ForwardedSchemeMiddleware, proxies=state.proxies)

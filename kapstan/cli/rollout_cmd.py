@@ -1,7 +1,8 @@
 """``kapstan rollout list|show|resume`` and ``kapstan rollout plan set|list|show|delete``.
 
 A rollout is started by ``kapstan app promote APP --to a,b,c`` (or ``--plan NAME``); these
-commands read it, resume one that waited for approvals, and keep the named plans.
+commands read it, resume one that waited for approvals or was interrupted (the process
+running it died: its lease expired), and keep the named plans.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from kapstan.cli.output import Format, console, print_data, print_rows
 from kapstan.errors import InputError
 from kapstan.model.durations import parse_duration
 from kapstan.model.rollouts import Rollout, RolloutPlan
-from kapstan.plan.rollouts import DONE, WAITING, RolloutSpec, environments_of
+from kapstan.plan.rollouts import (
+    DONE,
+    INTERRUPTED,
+    RUNNING,
+    WAITING,
+    RolloutSpec,
+    environments_of,
+)
 
 app = typer.Typer(
     help="Rollouts across environments: one version, canary first, then the rest.",
@@ -88,6 +96,8 @@ def rollout_record(r: Rollout) -> dict[str, Any]:
         "createdBy": r.created_by,
         "createdAt": iso(r.created_at),
         "finishedAt": iso(r.finished_at) if r.finished_at else None,
+        "owner": r.owner if r.status in (RUNNING, INTERRUPTED) else None,
+        "leaseExpiresAt": iso(r.lease_expires_at) if r.lease_expires_at else None,
         "environments": [
             {
                 "environment": t.environment,
@@ -130,7 +140,19 @@ def format_rollout(r: Rollout) -> str:
             lines.append(f"    {t.error}")
     if r.error:
         lines.append(f"error: {r.error}")
+    if r.status == RUNNING and r.owner and r.claimed_at:
+        lines.append(f"run by {r.owner} since {when(r.claimed_at)}")
+    if r.status == INTERRUPTED:
+        lines.append(_interrupted(r))
     return "\n".join(lines)
+
+
+def _interrupted(r: Rollout) -> str:
+    who = f" ({r.owner})" if r.owner else ""
+    return (
+        f"interrupted: the process running it{who} stopped; `kapstan rollout resume {r.id}` "
+        f"takes it over: environments done stay done, the one in flight is checked first"
+    )
 
 
 def print_rollout(r: Rollout, output: Format) -> None:
@@ -193,7 +215,8 @@ def show(ctx: typer.Context, rollout_id: int = IdArg, output: Format = OutputOpt
 
 @app.command()
 def resume(ctx: typer.Context, rollout_id: int = IdArg, output: Format = OutputOpt) -> None:
-    """Run a rollout that waited for approvals, once every one is given."""
+    """Run a rollout that waited for approvals (once every one is given), or take over an
+    interrupted one (its process died) and run the rest."""
     with open_backend(ctx) as backend:
         done = backend.rollouts.resume(
             rollout_id,

@@ -63,6 +63,11 @@ class Rollout:
     created_at: datetime
     finished_at: datetime | None
     targets: tuple[RolloutTarget, ...]
+    # The run that holds it (running): its process (``lock_owner``), since when, and when
+    # its lease expires. ``status`` reads "interrupted" once a running one's lease expired.
+    owner: str | None = None
+    claimed_at: datetime | None = None
+    lease_expires_at: datetime | None = None
 
     def target(self, environment: str) -> RolloutTarget:
         for t in self.targets:

@@ -26,8 +26,11 @@ PENDING, DEPLOYING, SOAKING, DONE, FAILED, ROLLED_BACK = (
     "rolled-back",
 )
 STATES = (PENDING, DEPLOYING, SOAKING, DONE, FAILED, ROLLED_BACK)
-# The rollout's own status.
-WAITING, RUNNING = "waiting-approval", "running"
+# The rollout's own status. Interrupted is read, never written: running, but no live
+# process holds its lease (it died, or a stopping server let it go); resumable.
+WAITING, RUNNING, INTERRUPTED = "waiting-approval", "running", "interrupted"
+# The states of an environment a run had started and not finished: re-checked on resume.
+IN_FLIGHT = ("deploying", "soaking")
 MAX_PARALLEL = 32  # threads, each a deploy: more than this is a mistake, not a plan
 MAX_SOAK = 24 * 3600.0
 MAX_NAME = 63

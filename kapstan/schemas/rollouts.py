@@ -106,6 +106,11 @@ class RolloutOut(Model):
     finished_at: datetime | None
     targets: list[RolloutTargetOut]
     digest: str = ""
+    # Running: the process that runs it and until when its lease holds (status
+    # "interrupted" once it expired: `POST /rollouts/{id}/resume` takes it over).
+    owner: str | None = None
+    claimed_at: datetime | None = None
+    lease_expires_at: datetime | None = None
 
     @classmethod
     def of(cls, r: Rollout) -> RolloutOut:
@@ -127,6 +132,9 @@ class RolloutOut(Model):
             finished_at=r.finished_at,
             targets=targets,
             digest=digest_of(r),
+            owner=r.owner,
+            claimed_at=r.claimed_at,
+            lease_expires_at=r.lease_expires_at,
         )
 
     def record(self) -> Rollout:
@@ -146,12 +154,15 @@ class RolloutOut(Model):
             created_at=self.created_at,
             finished_at=self.finished_at,
             targets=tuple(RolloutTarget(**t.model_dump()) for t in self.targets),
+            owner=self.owner,
+            claimed_at=self.claimed_at,
+            lease_expires_at=self.lease_expires_at,
         )
 
 
 def digest_of(r: Rollout) -> str:
     """Changes when the rollout or any environment of it moves on."""
-    parts = [r.status, r.error] + [
+    parts = [r.status, r.error, r.owner or ""] + [
         f"{t.state}|{t.operation_id}|{t.rollback_operation_id}|{t.approval_id}|{t.error}"
         for t in r.targets
     ]

@@ -5,23 +5,33 @@ environments in order: ``targets[0]`` is the canary. Each target keeps its own s
 (pending -> deploying -> soaking (the canary) -> done | failed, and done -> rolled-back),
 the approval it waits for, the operations that deployed and rolled it back, and the error
 that stopped it, so the CLI, the API and the console read the same record while it runs.
+
+A running rollout is held by one process at a time: its claim (owner, since ``claimed_at``)
+lasts until ``lease_expires_at``, which the run's heartbeat moves on. Claims are taken
+under the rollout's row lock (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite writers queue on
+``BEGIN IMMEDIATE``), so of two processes resuming one rollout exactly one wins. A running
+rollout whose lease expired (or was released by a stopping server) reads as
+``interrupted``: its process is gone, and ``claim_rollout`` lets another take it over.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kapstan.errors import InputError, NotFoundError
+from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.model.rollouts import Rollout, RolloutPlan, RolloutTarget
 from kapstan.store.base import Repository
 from kapstan.store.names import check_name
 from kapstan.store.tables import RolloutPlanRow, RolloutRow, RolloutTargetRow
 
 RECENT = 50  # rollouts listed, newest first
+RUNNING, INTERRUPTED, WAITING = "running", "interrupted", "waiting-approval"
 # As the table's check constraint has them (``kapstan.plan.rollouts`` says how they move).
 TARGET_STATES = ("pending", "deploying", "soaking", "done", "failed", "rolled-back")
 # The fields of a target a rollout changes as it goes (``update_rollout_target``).
@@ -113,12 +123,15 @@ class RolloutStore(Repository):
         rollback_on_failure: bool,
         timeout: float,
         author: str,
-        status: str = "running",
+        status: str = RUNNING,
+        owner: str | None = None,
+        lease_seconds: float = 30.0,
     ) -> Rollout:
         """A new rollout over ``targets`` ((environment, application there), in order), each
-        pending."""
+        pending; running, it is claimed by ``owner`` at once (else it reads interrupted)."""
         if not targets:
             raise InputError("a rollout needs at least one environment")
+        lease = _lease(lease_seconds)
 
         def work(session: Session) -> Rollout:
             row = RolloutRow(
@@ -135,6 +148,8 @@ class RolloutStore(Repository):
                 created_by=author,
                 created_at=self._now(),
             )
+            if status == RUNNING and owner is not None:
+                _claim(row, owner, row.created_at, lease)
             session.add(row)
             session.flush()
             for position, (environment, app) in enumerate(targets):
@@ -150,7 +165,88 @@ class RolloutStore(Repository):
                     )
                 )
             session.flush()
-            return _rollout(session, row)
+            return _rollout(session, row, self._now())
+
+        return self._write(work)
+
+    def claim_rollout(
+        self,
+        rollout_id: int,
+        *,
+        owner: str,
+        lease_seconds: float,
+        dead_owner: str | None = None,
+    ) -> tuple[Rollout, str | None]:
+        """Hold the rollout for ``owner`` until now + ``lease_seconds``: one waiting for
+        approvals starts running (the caller checked them); a running one is taken over
+        if its lease expired, was released, or is held by ``dead_owner`` (the caller saw
+        that process is gone). The rollout as claimed, and whom it was taken from.
+
+        ConflictError if it has ended, or another live process runs it (named, with since
+        when and when its lease expires).
+        """
+        lease = _lease(lease_seconds)
+        if not owner.strip():
+            raise InputError("a rollout is claimed by someone: who runs it (user, pid, host)")
+
+        def work(session: Session) -> tuple[Rollout, str | None]:
+            row = _rollout_row(session, rollout_id, lock=True)
+            now = self._now()
+            if row.status not in (RUNNING, WAITING):
+                raise ConflictError(
+                    f"rollout {rollout_id} is {row.status}: it has ended; start a new one "
+                    f"(see `kapstan rollout show {rollout_id}`)"
+                )
+            before = row.owner if row.status == RUNNING else None
+            live = row.lease_expires_at is not None and row.lease_expires_at > now
+            if before is not None and live and before != dead_owner:
+                assert row.lease_expires_at is not None and row.claimed_at is not None
+                left = max(1, math.ceil((row.lease_expires_at - now).total_seconds()))
+                raise ConflictError(
+                    f"rollout {rollout_id} is being run by {before} since "
+                    f"{_time(row.claimed_at)}; its lease expires in {left} s. Two processes "
+                    f"never run one rollout: follow it with `kapstan rollout show "
+                    f"{rollout_id}`, or resume it once it reads interrupted"
+                )
+            row.status = RUNNING
+            _claim(row, owner, now, lease)
+            session.flush()
+            return _rollout(session, row, now), before
+
+        return self._write(work)
+
+    def renew_rollout(
+        self, rollout_id: int, *, owner: str, claimed_at: datetime, lease_seconds: float
+    ) -> Rollout:
+        """Move our lease on to now + ``lease_seconds``; ConflictError if the rollout is no
+        longer ours (taken over after our lease expired, released, or ended)."""
+        lease = _lease(lease_seconds)
+
+        def work(session: Session) -> Rollout:
+            row = _rollout_row(session, rollout_id, lock=True)
+            if (row.status, row.owner, row.claimed_at) != (RUNNING, owner, claimed_at):
+                holder = f"{row.owner} holds it" if row.owner else "no one holds it"
+                raise ConflictError(
+                    f"rollout {rollout_id} is no longer run by {owner}: it is {row.status} "
+                    f"and {holder}"
+                )
+            now = self._now()
+            row.lease_expires_at = now + lease
+            session.flush()
+            return _rollout(session, row, now)
+
+        return self._write(work)
+
+    def release_rollout(self, rollout_id: int, *, owner: str, claimed_at: datetime) -> Rollout:
+        """Let go of a rollout we run, unfinished: it reads interrupted at once, and
+        ``claim_rollout`` lets anyone resume it. Not ours: nothing changes."""
+
+        def work(session: Session) -> Rollout:
+            row = _rollout_row(session, rollout_id, lock=True)
+            if (row.owner, row.claimed_at) == (owner, claimed_at):
+                row.lease_expires_at = None
+                session.flush()
+            return _rollout(session, row, self._now())
 
         return self._write(work)
 
@@ -177,26 +273,29 @@ class RolloutStore(Repository):
             for name, value in fields.items():
                 setattr(target, name, value)
             session.flush()
-            return _rollout(session, row)
+            return _rollout(session, row, self._now())
 
         return self._write(work)
 
     def set_rollout_status(self, rollout_id: int, status: str, error: str = "") -> Rollout:
-        """The rollout's status; a finished one (done, failed) gets its finishing time."""
+        """The rollout's status; a finished one (done, failed) gets its finishing time. Not
+        running, no one holds it."""
 
         def work(session: Session) -> Rollout:
-            row = _rollout_row(session, rollout_id)
+            row = _rollout_row(session, rollout_id, lock=True)
             row.status = status
             row.error = error
             row.finished_at = self._now() if status in ("done", "failed") else None
+            if status != RUNNING:
+                row.owner = row.claimed_at = row.lease_expires_at = None
             session.flush()
-            return _rollout(session, row)
+            return _rollout(session, row, self._now())
 
         return self._write(work)
 
     def get_rollout(self, rollout_id: int) -> Rollout:
         def work(session: Session) -> Rollout:
-            return _rollout(session, _rollout_row(session, rollout_id))
+            return _rollout(session, _rollout_row(session, rollout_id), self._now())
 
         return self._read(work)
 
@@ -208,16 +307,41 @@ class RolloutStore(Repository):
             if application is not None:
                 query = query.where(RolloutRow.application == application)
             rows = session.scalars(query.order_by(RolloutRow.id.desc()).limit(limit)).all()
-            return [_rollout(session, r) for r in rows]
+            now = self._now()
+            return [_rollout(session, r, now) for r in rows]
 
         return self._read(work)
 
 
-def _rollout_row(session: Session, rollout_id: int) -> RolloutRow:
-    row = session.get(RolloutRow, rollout_id)
+def _rollout_row(session: Session, rollout_id: int, *, lock: bool = False) -> RolloutRow:
+    row = session.get(RolloutRow, rollout_id, with_for_update=lock)
     if row is None:
         raise NotFoundError(f"rollout {rollout_id} not found; see `kapstan rollout list`")
     return row
+
+
+def _claim(row: RolloutRow, owner: str, now: datetime, lease: timedelta) -> None:
+    row.owner, row.claimed_at, row.lease_expires_at = owner, now, now + lease
+
+
+def _lease(seconds: float) -> timedelta:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise InputError(f"a rollout's lease is a number of seconds, not {seconds!r}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InputError(f"a rollout's lease must be a positive number of seconds, not {seconds}")
+    return timedelta(seconds=seconds)
+
+
+def _time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def status_at(row: RolloutRow, now: datetime) -> str:
+    """As stored, except a running rollout no live process holds: interrupted."""
+    if row.status != RUNNING:
+        return row.status
+    held = row.lease_expires_at is not None and row.lease_expires_at > now
+    return RUNNING if held else INTERRUPTED
 
 
 def _plan(row: RolloutPlanRow) -> RolloutPlan:
@@ -233,7 +357,7 @@ def _plan(row: RolloutPlanRow) -> RolloutPlan:
     )
 
 
-def _rollout(session: Session, row: RolloutRow) -> Rollout:
+def _rollout(session: Session, row: RolloutRow, now: datetime) -> Rollout:
     targets = session.scalars(
         select(RolloutTargetRow)
         .where(RolloutTargetRow.rollout_id == row.id)
@@ -249,7 +373,7 @@ def _rollout(session: Session, row: RolloutRow) -> Rollout:
         parallel=row.parallel,
         rollback_on_failure=row.rollback_on_failure,
         timeout=row.timeout,
-        status=row.status,
+        status=status_at(row, now),
         error=row.error,
         created_by=row.created_by,
         created_at=row.created_at,
@@ -271,4 +395,7 @@ def _rollout(session: Session, row: RolloutRow) -> Rollout:
             )
             for t in targets
         ),
+        owner=row.owner,
+        claimed_at=row.claimed_at,
+        lease_expires_at=row.lease_expires_at,
     )

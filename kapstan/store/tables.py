@@ -425,6 +425,11 @@ class RolloutRow(Base):
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While running: who runs it (``lock_owner``), since when, and until when its lease
+    # (renewed by the run's heartbeat) holds; expired: interrupted, resumable by another.
+    owner: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RolloutTargetRow(Base):

@@ -8,6 +8,8 @@ gates were all read is caught.
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
 from pathlib import Path
 
@@ -15,8 +17,12 @@ import pytest
 
 from kapstan.actions import applications, approvals, configs, soaking, templates
 from kapstan.actions import rollouts as rolling
+from kapstan.actions.journal import lock_owner
 from kapstan.actions.refs import Ref
+from kapstan.api.rolloutruns import RolloutRuns
 from kapstan.errors import ApprovalRequiredError, ConflictError, InputError, NotFoundError
+from kapstan.model.operation import Step
+from kapstan.model.rollouts import Rollout
 from kapstan.model.values import SecretValue, Value
 from kapstan.plan.rollouts import RolloutSpec, check_spec, environments_of
 from kapstan.store import Store
@@ -185,11 +191,16 @@ def test_an_approved_rollout_runs_in_order_and_stops_at_the_first_failure(
     prod and qa are never promoted and prod's approval stays unspent."""
     waiting = _start(world, "stage", "prod", "qa")
     approvals.approve(world, waiting.approvals["prod"] or 0, user="paul")
-    rolling.resume_rollout(world, waiting.rollout.id, author="dana")
+    held = rolling.resume_rollout(world, waiting.rollout.id, author="dana", owner="dana (here)")
+    assert (held.status, held.owner) == ("running", "dana (here)")
     moves: list[tuple[str, str]] = []
     ended = rolling.run_rollout(
-        world, waiting.rollout.id, progress=lambda env, state, _: moves.append((env, state))
+        world,
+        waiting.rollout.id,
+        owner="dana (here)",
+        progress=lambda env, state, _: moves.append((env, state)),
     )
+    assert ended.owner is None, "an ended rollout is held by no one"
     assert ended.status == "failed"
     assert [(t.environment, t.state) for t in ended.targets] == [
         ("stage", "failed"),
@@ -275,3 +286,94 @@ def _pod(ready: str | None, *, deleting: bool = False, **status: object) -> dict
 )
 def test_a_soak_fails_on_a_pod_that_is_not_ready(pod: dict[str, object], why: str) -> None:
     assert soaking.unready(pod) == why
+
+
+# --- one process runs a rollout; an interrupted one is taken over -----------------------
+
+
+def _dead_owner() -> str:
+    """An owner as ``lock_owner`` writes it, naming a process on this host that is gone."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    return f"dana (pid {gone.pid} on host {socket.gethostname()})"
+
+
+def _running(world: Store, owner: str, *envs: str) -> int:
+    planned = rolling.plan_rollout(world, "src", RolloutSpec(envs))
+    return rolling.start_rollout(world, planned, author="dana", timeout=30, owner=owner).id
+
+
+def test_a_live_rollout_is_not_resumed_and_names_who_runs_it(world: Store) -> None:
+    rollout_id = _running(world, lock_owner("dana"), "stage", "qa")  # this process: alive
+    with pytest.raises(ConflictError, match=rf"rollout {rollout_id} is being run by dana \(pid "):
+        rolling.resume_rollout(world, rollout_id, author="paul")
+    with pytest.raises(ConflictError, match=r"paul \(x\) does not hold it"):
+        rolling.run_rollout(world, rollout_id, owner="paul (x)")
+
+
+def test_an_interrupted_rollout_resumes_where_it_stopped(world: Store, kube_port: KubePort) -> None:
+    """Its process died while qa deployed: stage (done) stays done; qa's operation, which
+    had succeeded, decides that qa is done; nothing is deployed again (no cluster reached)."""
+    rollout_id = _running(world, _dead_owner(), "stage", "qa")
+    applications.create_app(
+        world, "src-qa", template=Ref("bookstore"), environment="qa", author="a"
+    )
+    op = world.start_operation("src-qa", "deploy", author="dana", services=["web"])
+    world.finish_operation(op.id, Step.SUCCEEDED, "1 ready")
+    world.update_rollout_target(rollout_id, "stage", state="done", operation_id=op.id - 1)
+    world.update_rollout_target(rollout_id, "qa", state="deploying", operation_id=op.id)
+    taken = rolling.resume_rollout(world, rollout_id, author="paul", owner="paul (here)")
+    assert taken.owner == "paul (here)", "a process on this host that is gone: taken at once"
+    ended = rolling.run_rollout(world, rollout_id, owner="paul (here)")
+    assert ended.status == "done", ended.error
+    assert [(t.environment, t.state, t.operation_id) for t in ended.targets] == [
+        ("stage", "done", op.id - 1),
+        ("qa", "done", op.id),
+    ]
+    assert kube_port.touched == [], "nothing deployed again"
+    (resumed,) = [e for e in world.list_audit() if e.action == "rollout.resume"]
+    assert resumed.details["interruptedRun"].startswith("dana (pid ")
+
+
+def test_a_deploy_that_failed_on_its_own_stays_failed_on_resume(
+    world: Store, kube_port: KubePort
+) -> None:
+    rollout_id = _running(world, _dead_owner(), "stage", "qa")
+    applications.create_app(
+        world, "src-stage", template=Ref("bookstore"), environment="stage", author="a"
+    )
+    op = world.start_operation("src-stage", "deploy", author="dana", services=["web"])
+    world.finish_operation(op.id, Step.FAILED, "1 failed")
+    world.update_rollout_target(rollout_id, "stage", state="deploying", operation_id=op.id)
+    rolling.resume_rollout(world, rollout_id, author="paul", owner="paul (here)")
+    ended = rolling.run_rollout(world, rollout_id, owner="paul (here)")
+    assert [(t.environment, t.state) for t in ended.targets] == [
+        ("stage", "failed"),
+        ("qa", "pending"),
+    ]
+    assert ended.error.startswith(f"stage: operation {op.id} failed") and "not started: qa" in (
+        ended.error
+    )
+    assert kube_port.touched == []
+
+
+def test_a_stopping_server_starts_nothing_new_and_leaves_the_rollout_resumable(
+    world: Store, kube_port: KubePort
+) -> None:
+    runs = RolloutRuns()
+    rollout_id = _running(world, "server (a)", "stage", "qa")
+    left: list[Rollout] = []
+    runs.stop(wait=1)  # halted before the run starts its first environment
+    runs.launch(
+        rollout_id,
+        lambda progress, halt: left.append(
+            rolling.run_rollout(world, rollout_id, owner="server (a)", halt=halt)
+        ),
+    )
+    runs.stop(wait=30)
+    assert runs.running() == 0
+    (let_go,) = left
+    assert let_go.status == "interrupted"
+    assert [t.state for t in let_go.targets] == ["pending", "pending"]
+    assert kube_port.touched == []
+    assert rolling.resume_rollout(world, rollout_id, author="paul").status == "running"

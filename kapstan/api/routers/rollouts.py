@@ -3,7 +3,9 @@
     POST   /api/v1/rollouts                 202: recorded and running (in the background);
                                             202 ``waiting-approval``: the approvals it asked
                                             for are on its targets (``approvalId``)
-    POST   /api/v1/rollouts/{id}/resume     202: once every approval is given, it runs
+    POST   /api/v1/rollouts/{id}/resume     202: once every approval is given, it runs; an
+                                            interrupted one (its process died) is taken
+                                            over; 409 naming who runs a live one
     GET    /api/v1/rollouts[?application=]  newest first
     GET    /api/v1/rollouts/{id}[?seen=DIGEST&wait=S]   a long poll: answers when it changes
     GET|PUT|DELETE /api/v1/rollout-plans[/{name}]
@@ -19,6 +21,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from kapstan.actions import rollouts as actions
+from kapstan.actions.journal import lock_owner
 from kapstan.api.auth import CallerDep
 from kapstan.api.rolloutruns import rollout_runs
 from kapstan.errors import ApprovalRequiredError
@@ -39,10 +42,12 @@ router = APIRouter(prefix="/api/v1", tags=["rollouts"])
 PERMISSION = "promote"  # on every target environment: a deployer's
 
 
-def _launch(request: Request, store: Store, rollout: Rollout) -> None:
+def _launch(request: Request, store: Store, rollout: Rollout, owner: str) -> None:
     rollout_runs(request).launch(
         rollout.id,
-        lambda progress: actions.run_rollout(store, rollout.id, progress=progress),
+        lambda progress, halt: actions.run_rollout(
+            store, rollout.id, owner=owner, progress=progress, halt=halt
+        ),
     )
 
 
@@ -60,27 +65,29 @@ def start(caller: CallerDep, request: Request, body: RolloutRequest) -> RolloutO
     )
     caller.require_all(spec.environments, PERMISSION)
     planned = actions.plan_rollout(caller.store, source.name, spec)
+    owner = lock_owner(caller.name)  # this server process runs it, holding its lease
     try:
         rollout = actions.start_rollout(
-            caller.store, planned, author=caller.name, timeout=body.timeout
+            caller.store, planned, author=caller.name, timeout=body.timeout, owner=owner
         )
     except actions.RolloutWaiting as waiting:
         return RolloutOut.of(waiting.rollout)
-    _launch(request, caller.store, rollout)
+    _launch(request, caller.store, rollout, owner)
     return RolloutOut.of(rollout)
 
 
 @router.post("/rollouts/{rollout_id}/resume", status_code=202)
 def resume(caller: CallerDep, request: Request, rollout_id: StoredInt) -> RolloutOut:
     """Run a rollout that waited for approvals, once every one is given (else it, still
-    ``waiting-approval``)."""
+    ``waiting-approval``); or take an interrupted one over and run the rest."""
     found = caller.store.get_rollout(rollout_id)
     caller.require_all([t.environment for t in found.targets], PERMISSION)
+    owner = lock_owner(caller.name)
     try:
-        rollout = actions.resume_rollout(caller.store, rollout_id, author=caller.name)
+        rollout = actions.resume_rollout(caller.store, rollout_id, author=caller.name, owner=owner)
     except ApprovalRequiredError:  # still waiting: its record says for which approvals
         return RolloutOut.of(caller.store.get_rollout(rollout_id))
-    _launch(request, caller.store, rollout)
+    _launch(request, caller.store, rollout, owner)
     return RolloutOut.of(rollout)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from kapstan.actions import rollouts as actions
+from kapstan.actions.journal import lock_owner
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.errors import ApprovalRequiredError
@@ -80,18 +81,22 @@ class LocalRollouts:
             rollback_on_failure=rollback_on_failure,
         )
         planned = actions.plan_rollout(self.store, source, spec)
+        owner = lock_owner(author)  # this process runs it, holding its lease
         try:
-            rollout = actions.start_rollout(self.store, planned, author=author, timeout=timeout)
+            rollout = actions.start_rollout(
+                self.store, planned, author=author, timeout=timeout, owner=owner
+            )
         except actions.RolloutWaiting as waiting:
             return waiting.rollout
-        return actions.run_rollout(self.store, rollout.id, progress=progress)
+        return actions.run_rollout(self.store, rollout.id, owner=owner, progress=progress)
 
     def resume(self, rollout_id: int, *, author: str, progress: Progress | None) -> Rollout:
+        owner = lock_owner(author)
         try:
-            actions.resume_rollout(self.store, rollout_id, author=author)
+            actions.resume_rollout(self.store, rollout_id, author=author, owner=owner)
         except ApprovalRequiredError:  # still waiting: as the server answers it
             return self.store.get_rollout(rollout_id)
-        return actions.run_rollout(self.store, rollout_id, progress=progress)
+        return actions.run_rollout(self.store, rollout_id, owner=owner, progress=progress)
 
     def get(self, rollout_id: int) -> Rollout:
         return self.store.get_rollout(rollout_id)

@@ -7,7 +7,10 @@ Revises: 0006
   environments after it in order, how many of them at once, and whether a failure rolls
   back the environments already done.
 - rollouts: one application's template version rolled out over several environments; its
-  status (waiting-approval, running, done, failed) and the error that stopped it.
+  status (waiting-approval, running, done, failed) and the error that stopped it; while it
+  runs, the process that runs it (owner, since claimed_at) and when its lease, renewed by a
+  heartbeat, expires: a running rollout whose lease expired is interrupted (its process
+  died) and may be resumed by another.
 - rollout_targets: each environment of a rollout in order (position 0 is the canary): its
   state (pending, deploying, soaking, done, failed, rolled-back), the approval it waits for,
   the operations that deployed and rolled it back, whether the rollout created the
@@ -57,6 +60,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Text(), nullable=False),
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("finished_at", WHEN, nullable=True),
+        sa.Column("owner", sa.Text(), nullable=True),
+        sa.Column("claimed_at", WHEN, nullable=True),
+        sa.Column("lease_expires_at", WHEN, nullable=True),
         sa.CheckConstraint(
             "status IN ('waiting-approval', 'running', 'done', 'failed')",
             name="ck_rollouts_known_status",
