@@ -111,18 +111,22 @@ class Backend:
 
     @cached_property
     def deletes(self) -> DeletesPort:
-        from kapstan.cli.backend.deletes import LocalDeletes, RemoteDeletes
-
         if self.client is not None:
+            from kapstan.cli.backend.remotedeletes import RemoteDeletes  # the API's schemas
+
             return RemoteDeletes(self.client)
+        from kapstan.cli.backend.deletes import LocalDeletes
+
         return LocalDeletes(self.local_store("deletes"))
 
     @cached_property
     def market(self) -> MarketPort:
-        from kapstan.cli.backend.market import LocalMarket, RemoteMarket
-
         if self.client is not None:
+            from kapstan.cli.backend.remotemarket import RemoteMarket  # the API's schemas
+
             return RemoteMarket(self.client)
+        from kapstan.cli.backend.market import LocalMarket
+
         return LocalMarket(self.local_store("market install"))
 
     @cached_property
