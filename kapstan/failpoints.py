@@ -22,6 +22,9 @@ The points (``SERVICE`` a service name, ``I`` the index of an object in apply or
     after-apply:SERVICE:I    after it was applied
     wait:SERVICE             SERVICE is applied; its readiness wait starts
     wave:N                   wave N starts (N > 0: the waves before it have ended)
+    rollout-deploying:ENV    a rollout's deploy in environment ENV has its operation
+                             (running, its lock held), before the engine starts
+                             (``actions.rollouts``)
 """
 
 from __future__ import annotations
