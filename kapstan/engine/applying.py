@@ -15,7 +15,7 @@ from kapstan.engine.ports import Clock, Cluster, InventoryEntry, Journal
 from kapstan.errors import ClusterConflictError, ClusterError, ClusterImmutableError
 from kapstan.model.rendered import KubeObject
 from kapstan.plan import order, scaling
-from kapstan.render.resources import key_of
+from kapstan.render.resources import ResourceKey, key_of
 
 REPLACE_WAIT = 30.0
 
@@ -79,10 +79,13 @@ def apply_objects(
     service: str,
     clock: Clock,
     pool: ApplyPool,
+    answers: dict[ResourceKey, KubeObject] | None = None,
 ) -> list[dict[str, str]]:
     """Apply ``objects`` in dependency order; return the inventory of what was applied.
 
-    One request at a time for this service, each through a slot of ``pool``.
+    One request at a time for this service, each through a slot of ``pool``. ``answers``,
+    if given, gets each object as the apiserver answered its apply: a wait for readiness
+    starts from it instead of reading every object again.
     """
     applied: list[dict[str, str]] = []
     for index, obj in enumerate(order.apply_order(objects)):
@@ -109,6 +112,8 @@ def apply_objects(
             journal.event("failed", str(exc), service=service, resource=key)
             raise
         applied.append(inventory.entry(result))
+        if answers is not None:
+            answers[key_of(obj)] = result
         journal.event("applied", "server-side apply", service=service, resource=key)
         failpoints.hit(f"after-apply:{service}:{index}")
     return applied

@@ -41,7 +41,7 @@ from kapstan.model.rendered import KubeObject, RenderedService
 from kapstan.plan import ownership
 from kapstan.plan.graph import Graph, waves
 from kapstan.render.labels import APP_LABEL, stamp_objects
-from kapstan.render.resources import key_of
+from kapstan.render.resources import ResourceKey, key_of
 
 # A removed service's revision renders nothing; the store wants a non-empty hash.
 REMOVED_HASH = "removed"
@@ -394,8 +394,15 @@ class Deployer:
         applying.hand_over(
             self.cluster, plan.handovers, self.journal, service=service, pool=self.pool
         )
+        answers: dict[ResourceKey, KubeObject] = {}
         applied = applying.apply_objects(
-            self.cluster, objects, self.journal, service=service, clock=self.clock, pool=self.pool
+            self.cluster,
+            objects,
+            self.journal,
+            service=service,
+            clock=self.clock,
+            pool=self.pool,
+            answers=answers,
         )
         live[:] = applied + inventory.stale(live, objects)  # switching: still the old
         self.revisions.update(service, number, live)
@@ -409,6 +416,7 @@ class Deployer:
             check=self.journal.check,
             clock=self.clock,
             watches=self.watches,
+            answers=answers,
         )
         if waited.ok and plan.color is not None:
             waited = self._switch(plan, objects, switching, applied)

@@ -26,6 +26,7 @@ from kapstan.health import (
     worst_pods,
 )
 from kapstan.model.rendered import KubeObject
+from kapstan.render.resources import ResourceKey, key_of
 
 # At most this long between two looks at the journal (cancel, lost lock) and the deadline.
 CHECK_SLICE = 2
@@ -90,16 +91,19 @@ def wait_ready(
     check: Callable[[], None] | None = None,
     clock: Clock,
     watches: WatchHub | None = None,
+    answers: Mapping[ResourceKey, KubeObject] | None = None,
 ) -> WaitResult:
     """Wait for ``objects``, as just applied; ``check`` is called between two looks and may
     raise to stop.
 
     ``watches``: the operation's shared streams; without, this wait opens its own.
+    ``answers``: the objects as their apply returned them (``applying.apply_objects``),
+    the state the wait starts from; an object without one is read first.
     """
     hub = watches or WatchHub(cluster)
     try:
         with hub.watcher() as watcher:
-            return _wait(cluster, watcher, objects, timeout, progress, check, clock)
+            return _wait(cluster, watcher, objects, timeout, progress, check, clock, answers or {})
     finally:
         if watches is None:
             hub.close()
@@ -113,10 +117,15 @@ def _wait(
     progress: Progress | None,
     check: Callable[[], None] | None,
     clock: Clock,
+    answers: Mapping[ResourceKey, KubeObject],
 ) -> WaitResult:
     deadline = clock.monotonic() + timeout
-    # A ConfigMap, a Secret, a Role... is done once applied: only the others are read back.
-    current = [obj if done_once_applied(obj) else _read(cluster, obj) for obj in objects]
+    # A ConfigMap, a Secret, a Role... is done once applied; the others start from what
+    # their apply answered (read back only without one).
+    current = [
+        obj if done_once_applied(obj) else answers.get(key_of(obj)) or _read(cluster, obj)
+        for obj in objects
+    ]
     pending = list(range(len(objects)))
     last: dict[str, Health] = {}
     while True:

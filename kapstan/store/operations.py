@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kapstan.errors import ConflictError, InputError, NotFoundError
@@ -109,10 +109,10 @@ class OperationStore(Repository):
         ]
 
         def work(session: Session) -> None:
-            # Its id alone: loading the whole operation row cost a deploy as much as the writes.
-            known = isinstance(op_id, int) and session.scalar(
-                select(OperationRow.id).where(OperationRow.id == op_id)
-            )
+            # Statements built once, run on the connection: a deploy writes its progress
+            # many times a second, and the ORM's per-statement work was most of its cost.
+            db = session.connection()
+            known = isinstance(op_id, int) and db.execute(_OPERATION, {"op": op_id}).first()
             if not known:
                 find_operation(session, op_id)  # raises NotFoundError, worded as everywhere
             lines = [
@@ -128,11 +128,11 @@ class OperationStore(Repository):
                 if isinstance(e, LogLine)
             ]
             if lines:  # one statement for the batch, in order (the log is read by id)
-                session.execute(insert(OperationEventRow), lines)
+                db.execute(_ADD_LINES, lines)
             # The last state of each service in the batch is the one that stands.
             latest = {e.service: e for e in checked if isinstance(e, ServiceState)}
-            for state in latest.values():
-                _set_state(session, op_id, state)
+            if latest:
+                _set_states(session, op_id, list(latest.values()))
 
         self._write(work, lagging=lagging)
 
@@ -273,21 +273,34 @@ class OperationStore(Repository):
         return self._read(work)
 
 
-def _set_state(session: Session, op_id: int, state: ServiceState) -> None:
-    # The one row, without loading it: a deploy of N services sets about five states each,
-    # and reading all N rows every time held SQLite's one write lock N times longer.
+_OPERATION = select(OperationRow.id).where(OperationRow.id == bindparam("op"))
+_ADD_LINES = insert(cast(Table, OperationEventRow.__table__))
+_STATES = cast(Table, OperationServiceRow.__table__)
+_SET_STATE = (
+    update(_STATES)
+    .where(_STATES.c.operation_id == bindparam("op"), _STATES.c.service == bindparam("svc"))
+    .values(step=bindparam("step"), message=bindparam("msg"), revision=bindparam("rev"))
+)
+
+
+def _set_states(session: Session, op_id: int, states: list[ServiceState]) -> None:
+    """Each service's row, without loading any (a deploy of N services sets about five
+    states each, and reading all N rows every time held SQLite's one write lock N times
+    longer); NotFoundError naming a service the operation does not have."""
+    params = [
+        {"op": op_id, "svc": s.service, "step": s.step.value, "msg": s.message, "rev": s.revision}
+        for s in states
+    ]
+    changed = cast("CursorResult[Any]", session.connection().execute(_SET_STATE, params))
+    if changed.rowcount == len(states):
+        return
     of_op = OperationServiceRow.operation_id == op_id
-    changed = session.execute(
-        update(OperationServiceRow)
-        .where(of_op, OperationServiceRow.service == state.service)
-        .values(step=state.step.value, message=state.message, revision=state.revision)
-        .execution_options(synchronize_session=False)
-    )
-    if cast("CursorResult[Any]", changed).rowcount == 0:
-        names = session.scalars(select(OperationServiceRow.service).where(of_op)).all()
+    names = set(session.scalars(select(OperationServiceRow.service).where(of_op)).all())
+    missing = [s.service for s in states if s.service not in names]
+    if missing:  # else the driver counted rows its own way: all were there
         known = ", ".join(sorted(names)) or "none"
         raise NotFoundError(
-            f"operation {op_id} has no service {state.service!r} (its services: {known})"
+            f"operation {op_id} has no service {missing[0]!r} (its services: {known})"
         )
 
 

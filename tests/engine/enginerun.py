@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -66,6 +67,20 @@ class RecordingJournal:
         return next(
             i for i, e in enumerate(self.entries) if e.service == service and e.status == status
         )
+
+
+class Untouched(Exception):
+    """The engine went to the cluster."""
+
+
+class Refusing:
+    """A cluster every call of which is refused (``Untouched``): for what must not read it."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: object, **kwargs: object) -> Any:
+            raise Untouched(name)
+
+        return refuse
 
 
 @dataclass(frozen=True)

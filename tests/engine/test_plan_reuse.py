@@ -14,7 +14,7 @@ one made again does (the refusal shows it did).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
@@ -22,24 +22,18 @@ from kapstan.actions.clock import SYSTEM_CLOCK
 from kapstan.engine.deploy import Deployer, DeployOptions
 from kapstan.engine.planning import ServicePlan
 from kapstan.engine.ports import Cluster
-from tests.engine.enginerun import MemoryRevisions, RecordingJournal, Revision, config_map, target
+from tests.engine.enginerun import (
+    MemoryRevisions,
+    RecordingJournal,
+    Refusing,
+    Revision,
+    Untouched,
+    config_map,
+    target,
+)
 
 NS = "reuse"
 TARGET = target(NS, {"a": [config_map("a", NS)], "b": [config_map("b", NS)]}, {"b": ("a",)})
-
-
-class Untouched(Exception):
-    """The engine went to the cluster."""
-
-
-class Refusing:
-    """A cluster every call of which is refused: nothing may be read to plan."""
-
-    def __getattr__(self, name: str) -> Any:
-        def refuse(*args: object, **kwargs: object) -> Any:
-            raise Untouched(name)
-
-        return refuse
 
 
 def deployer(revisions: MemoryRevisions) -> Deployer:

@@ -232,11 +232,12 @@ def test_readiness_of_services_in_flight_shares_one_watch_per_kind_and_namespace
     )
 
 
-def test_a_wait_reads_back_only_what_is_not_done_once_applied(many: Deployed) -> None:
+def test_a_wait_reads_nothing_back_it_starts_from_the_apply_answer(many: Deployed) -> None:
     reads = many.cluster.reads
-    # Each read once by the plan; a Deployment once more by its wait, then followed.
+    # Each read once, by the plan; a Deployment's wait starts from what its apply answered,
+    # then follows it on the watch.
     assert [c for (k, _), c in reads.items() if k == "ConfigMap"] == [1] * many.services, reads
-    assert [c for (k, _), c in reads.items() if k == "Deployment"] == [2] * many.services, reads
+    assert [c for (k, _), c in reads.items() if k == "Deployment"] == [1] * many.services, reads
 
 
 def test_readiness_reached_while_another_service_is_applying_starts_its_dependents(
