@@ -623,6 +623,8 @@ class _Run:
         ops: list[int] = []
         try:
             for service in changed:
+                if self.went_back(target, service):
+                    continue  # by the run before this one, stopped mid-rollback
                 result = rollback_app(
                     self.store,
                     target.application,
@@ -654,6 +656,19 @@ class _Run:
             f"back to {self.rollout.template}@{target.previous_template_version} ({what})",
             rollback_operation_id=ops[-1] if ops else None,
         )
+
+    def went_back(self, target: RolloutTarget, service: str) -> bool:
+        """Is ``service`` of ``target`` deployed again, after the rollout's revision, at what
+        it ran before it? Going back twice would go one revision too far."""
+        assert target.operation_id is not None
+        op = self.store.get_operation(target.operation_id)
+        ours = next((s.revision for s in op.services if s.service == service), None)
+        history = self.store.list_revisions(target.application, service)
+        if ours is None or not history or history[-1].number <= ours:
+            return False
+        before = [r for r in history if r.status == "deployed" and r.number < ours]
+        latest = history[-1]
+        return bool(before) and latest.status == "deployed" and latest.hash == before[-1].hash
 
     def changed_services(self, target: RolloutTarget) -> list[str]:
         """The services the rollout's deploy of ``target`` made ready at a new revision."""
