@@ -10,7 +10,9 @@ once each, and the tests read what they left:
   goes back to tiered@1;
 - then without rollback: e1 done (it runs tag 2), e2 failed with its reason, e3 untouched;
 - then over p1, p2, p3 (all healthy, on the sandbox registered again as cluster east),
-  two at once after the canary: all done.
+  two at once after the canary: all done;
+- last over p1 (unchanged: nothing new applied), q2 (whose quota allows no pod: refused
+  before anything is applied there) and q3: stopped at q2, q3 untouched.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Rollouts:
     codes: tuple[int, int, int]
     e1_after_rollback: dict[str, Any] | None  # e1's Deployment between the two rollouts
     parallel: dict[str, Any]  # a third rollout, p1 then p2 and p3 at once, all healthy
+    quota: dict[str, Any]  # a fourth, p1, q2 (no pod allowed), q3
+    quota_code: int
 
 
 def _template(folder: Path, release: str) -> Path:
@@ -75,7 +79,7 @@ def rollouts(
 ) -> Iterator[Rollouts]:
     tmp = tmp_path_factory.mktemp("rollouts")
     suffix = uuid.uuid4().hex[:6]
-    envs = ("dev", "e1", "e2", "e3", "p1", "p2", "p3")
+    envs = ("dev", "e1", "e2", "e3", "p1", "p2", "p3", "q2", "q3")
     namespaces = {env: f"ro-{env}-{suffix}" for env in envs}
     kubeconfig = str(sandbox_cluster.kubeconfig)
     with pytest.MonkeyPatch.context() as patch:
@@ -88,7 +92,7 @@ def rollouts(
         ok("config", "set", "dev", "tag=2")
         ok("config", "set", "e1", "tag=1")
         ok("config", "set", "e2", "fault=never-ready")  # the injected failure: never Ready
-        for env in ("e3", "p1", "p2", "p3"):
+        for env in ("e3", "p1", "p2", "p3", "q2", "q3"):
             ok("config", "set", env, "tag=1")
         # e*: the sandbox registered from the kubeconfig; p*: registered again as "east", so
         # the third rollout goes to environments on another registered cluster.
@@ -114,6 +118,10 @@ def rollouts(
             "app", "promote", "src", "--to", "p1,p2,p3", "--parallel", "2", "--soak", "1s",
             "--timeout", "1m", "-o", "json",
         )  # fmt: skip
+        ok("env", "quota", "set", "q2", "--pods", "0")  # the web Deployment's pod: refused
+        fourth = kapstan(
+            "app", "promote", "src", "--to", "p1,q2,q3", "--timeout", "1m", "-o", "json"
+        )
         try:
             yield Rollouts(
                 kubeconfig,
@@ -123,6 +131,8 @@ def rollouts(
                 (first[0], second[0], third[0]),
                 between,
                 json.loads(third[1]),
+                json.loads(fourth[1]),
+                fourth[0],
             )
         finally:
             with connect(kubeconfig) as kube:
@@ -194,6 +204,7 @@ def test_with_rollback_the_canary_soaked_then_went_back_to_what_it_ran(
 def test_the_rollouts_are_listed_and_shown(rollouts: Rollouts) -> None:
     listed = json.loads(ok("rollout", "list", "-o", "json"))
     assert [r["id"] for r in listed] == [
+        rollouts.quota["id"],
         rollouts.parallel["id"],
         rollouts.without["id"],
         rollouts.with_rollback["id"],
@@ -225,3 +236,17 @@ def test_a_soak_fails_on_the_first_pod_that_is_not_ready(rollouts: Rollouts) -> 
     assert failed.message.startswith("service web: pod web-"), failed.message
     assert "is not Ready" in failed.message
     assert passed.ok, passed.message
+
+
+def test_a_quota_refusal_in_the_second_environment_names_service_and_resource(
+    rollouts: Rollouts,
+) -> None:
+    record = rollouts.quota
+    assert rollouts.quota_code == 1, record
+    assert states(record) == [("p1", "done"), ("q2", "failed"), ("q3", "pending")]
+    note = " ".join(record["environments"][1]["note"].split())
+    assert note.startswith("q2: environment q2's quota refuses this deploy of application src-q2")
+    assert "nothing was applied" in note and "service 'web' asks pods 1" in note, note
+    assert record["environments"][1]["operation"] is None, "refused before any operation"
+    assert record["error"].endswith("; not started: q3")
+    assert web(rollouts, "q2") is None and web(rollouts, "q3") is None
