@@ -99,3 +99,30 @@ def test_rollout_plans_are_kept_by_deployers_of_every_environment(console: Conso
     assert api.delete("/api/v1/rollout-plans/wide", user="dana").status_code == 204
     assert api.get("/api/v1/rollout-plans/wide", user="dana").status_code == 404
     assert [e["name"] for e in api.audit("rollout.plan.delete")] == ["wide"]
+
+
+def test_a_live_rollout_is_refused_and_an_interrupted_one_shown_and_taken_over(
+    console: Console,
+) -> None:
+    api, owner = console.api, "ana (pid 1 on host elsewhere)"
+    made = api.store.create_rollout(
+        application="shop", template="shop", template_version=1,
+        targets=[("staging", "shop-staging")], plan=None, soak=0, parallel=1,
+        rollback_on_failure=False, timeout=30, author="dana", owner=owner,
+    )  # fmt: skip
+    live = api.post(f"/api/v1/rollouts/{made.id}/resume", user="dana")
+    assert live.status_code == 409, live.text
+    assert f"rollout {made.id} is being run by {owner}" in live.text
+    assert made.claimed_at is not None
+    api.store.release_rollout(made.id, owner=owner, claimed_at=made.claimed_at)  # as at shutdown
+    shown = api.get(f"/api/v1/rollouts/{made.id}", user="dana").json()
+    assert (shown["status"], shown["owner"]) == ("interrupted", owner)
+    page = console.get(f"/ui/rollouts/{made.id}", user="dana")
+    assert 'id="rollout-interrupted"' in page.text
+    assert f"kapstan rollout resume {made.id}" in page.text
+    taken = api.post(f"/api/v1/rollouts/{made.id}/resume", user="dana")
+    assert taken.status_code == 202, taken.text
+    assert taken.json()["status"] == "running" and "dana (pid " in taken.json()["owner"]
+    ended = _ended(console, taken.json())
+    assert ended["status"] == "failed" and ended["owner"] is None
+    assert ended["targets"][0]["error"].startswith("staging: "), "it ran: no cluster there"
