@@ -40,7 +40,9 @@ def test_no_response_contains_a_secret(api: Api, tmp_path: Path) -> None:
         if "get" not in ops:
             continue
         for app in ("shop", "shop3"):
-            url = path.format(app=app, name="dev", operation_id=1, approval_id=1, token_id=1)
+            url = path.format(
+                app=app, name="dev", operation_id=1, approval_id=1, token_id=1, rollout_id=1
+            )
             params: dict[str, str | int] = {
                 "old": 1,
                 "new": 3,
