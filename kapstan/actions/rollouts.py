@@ -296,6 +296,7 @@ def resume_rollout(
         claimed, before = store.claim_rollout(
             rollout_id, owner=owner, lease_seconds=lease, dead_owner=dead
         )
+        _check_source(store, rollout)  # held now: no live run is failed by this
         store.audit(
             author,
             "rollout.resume",
@@ -309,14 +310,7 @@ def resume_rollout(
             f"rollout {rollout_id} is {rollout.status}: it has ended, so it does not resume "
             f"(see `kapstan rollout show {rollout_id}`; start a new one)"
         )
-    source = store.get_application(rollout.application)
-    if source.template_version != rollout.template_version:
-        message = (
-            f"{rollout.application} runs {source.template}@{source.template_version} now, not "
-            f"@{rollout.template_version} as when the rollout was asked for: start a new one"
-        )
-        store.set_rollout_status(rollout_id, FAILED, message)
-        raise ConflictError(f"rollout {rollout_id} not resumed: {message}")
+    _check_source(store, rollout)
     waiting = []
     for t in rollout.targets:
         if t.approval_id is None:
@@ -342,6 +336,19 @@ def resume_rollout(
         details={"rollout": rollout_id},
     )
     return claimed
+
+
+def _check_source(store: RollingOut, rollout: Rollout) -> None:
+    """The rest of a rollout goes out at the version it started with: if its source moved
+    on since, the rollout fails (ConflictError) rather than mixing two versions."""
+    source = store.get_application(rollout.application)
+    if source.template_version != rollout.template_version:
+        message = (
+            f"{rollout.application} runs {source.template}@{source.template_version} now, not "
+            f"@{rollout.template_version} as when the rollout was asked for: start a new one"
+        )
+        store.set_rollout_status(rollout.id, FAILED, message)
+        raise ConflictError(f"rollout {rollout.id} not resumed: {message}")
 
 
 def run_bounded(

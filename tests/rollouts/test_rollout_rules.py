@@ -377,3 +377,17 @@ def test_a_stopping_server_starts_nothing_new_and_leaves_the_rollout_resumable(
     assert [t.state for t in let_go.targets] == ["pending", "pending"]
     assert kube_port.touched == []
     assert rolling.resume_rollout(world, rollout_id, author="paul").status == "running"
+
+
+def test_an_interrupted_rollout_whose_source_moved_on_fails_instead_of_mixing_versions(
+    world: Store,
+) -> None:
+    source = world.get_application("src")
+    made = world.create_rollout(
+        application="src", template=source.template, template_version=source.template_version + 1,
+        targets=[("stage", "src-stage")], plan=None, soak=0, parallel=1,
+        rollback_on_failure=False, timeout=30, author="dana", owner=_dead_owner(),
+    )  # fmt: skip
+    with pytest.raises(ConflictError, match=rf"runs bookstore@{source.template_version} now"):
+        rolling.resume_rollout(world, made.id, author="paul")
+    assert world.get_rollout(made.id).status == "failed"
