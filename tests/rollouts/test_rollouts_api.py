@@ -9,8 +9,16 @@ approved, it fails in staging (no cluster) and never reaches prod. The console s
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from kapstan.api.app import create_app
+from kapstan.api.rolloutruns import RolloutRuns
+from kapstan.store.crypto import generate_key
+from tests.sqlitestores import migrated_sqlite
 from tests.web.conftest import Console, console
 
 __all__ = ["console"]  # the fixture used here
@@ -126,3 +134,21 @@ def test_a_live_rollout_is_refused_and_an_interrupted_one_shown_and_taken_over(
     ended = _ended(console, taken.json())
     assert ended["status"] == "failed" and ended["owner"] is None
     assert ended["targets"][0]["error"].startswith("staging: "), "it ran: no cluster there"
+
+
+def test_a_stopping_server_halts_its_rollout_runs_before_the_store_closes(tmp_path: Path) -> None:
+    app = create_app(
+        str(migrated_sqlite(tmp_path / "k.db")), environ={"KAPSTAN_SECRET_KEY": generate_key()}
+    )
+    halted: list[bool] = []
+
+    def run(progress: object, halt: threading.Event) -> None:  # a run between environments
+        halted.append(halt.wait(timeout=60))
+        halted.append(app.state.kapstan.store is not None)  # it may still let go of its rollout
+
+    with TestClient(app):
+        runs = app.state.kapstan_rollouts
+        assert isinstance(runs, RolloutRuns)
+        runs.launch(1, run)
+    assert halted == [True, True]
+    assert runs.running() == 0
