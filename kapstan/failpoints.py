@@ -24,7 +24,7 @@ The points (``SERVICE`` a service name, ``I`` the index of an object in apply or
     wave:N                   wave N starts (N > 0: the waves before it have ended)
     rollout-deploying:ENV    a rollout's deploy in environment ENV has its operation
                              (running, its lock held), before the engine starts
-                             (``actions.rollouts``)
+                             (``actions.rolloutrun``)
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kapstan.actions import applications, approvals, configs, soaking, templates
+from kapstan.actions import applications, approvals, configs, rolloutrun, soaking, templates
 from kapstan.actions import rollouts as rolling
 from kapstan.actions.journal import lock_owner
 from kapstan.actions.refs import Ref
@@ -81,7 +81,7 @@ def test_at_most_parallel_environments_run_at_once() -> None:
             running -= 1
         return True
 
-    done = rolling.run_bounded(["a", "b", "c", "d", "e", "f"], 2, work)
+    done = rolloutrun.run_bounded(["a", "b", "c", "d", "e", "f"], 2, work)
     assert done == dict.fromkeys("abcdef", True)
     assert peak == 2
 
@@ -96,13 +96,13 @@ def test_the_first_failure_starts_nothing_new_and_lets_the_running_finish() -> N
             return stopped.wait(timeout=10)
         return item != "b"
 
-    done = rolling.run_bounded(["a", "b", "c", "d"], 2, work, stopped)
+    done = rolloutrun.run_bounded(["a", "b", "c", "d"], 2, work, stopped)
     assert done == {"a": True, "b": False}
     assert sorted(started) == ["a", "b"], "nothing new started after the failure"
 
 
 def test_one_at_a_time_stops_at_the_failing_one() -> None:
-    done = rolling.run_bounded(["a", "b", "c"], 1, lambda item: item != "b")
+    done = rolloutrun.run_bounded(["a", "b", "c"], 1, lambda item: item != "b")
     assert done == {"a": True, "b": False}
 
 
@@ -194,7 +194,7 @@ def test_an_approved_rollout_runs_in_order_and_stops_at_the_first_failure(
     held = rolling.resume_rollout(world, waiting.rollout.id, author="dana", owner="dana (here)")
     assert (held.status, held.owner) == ("running", "dana (here)")
     moves: list[tuple[str, str]] = []
-    ended = rolling.run_rollout(
+    ended = rolloutrun.run_rollout(
         world,
         waiting.rollout.id,
         owner="dana (here)",
@@ -308,7 +308,7 @@ def test_a_live_rollout_is_not_resumed_and_names_who_runs_it(world: Store) -> No
     with pytest.raises(ConflictError, match=rf"rollout {rollout_id} is being run by dana \(pid "):
         rolling.resume_rollout(world, rollout_id, author="paul")
     with pytest.raises(ConflictError, match=r"paul \(x\) does not hold it"):
-        rolling.run_rollout(world, rollout_id, owner="paul (x)")
+        rolloutrun.run_rollout(world, rollout_id, owner="paul (x)")
 
 
 def test_an_interrupted_rollout_resumes_where_it_stopped(world: Store, kube_port: KubePort) -> None:
@@ -324,7 +324,7 @@ def test_an_interrupted_rollout_resumes_where_it_stopped(world: Store, kube_port
     world.update_rollout_target(rollout_id, "qa", state="deploying", operation_id=op.id)
     taken = rolling.resume_rollout(world, rollout_id, author="paul", owner="paul (here)")
     assert taken.owner == "paul (here)", "a process on this host that is gone: taken at once"
-    ended = rolling.run_rollout(world, rollout_id, owner="paul (here)")
+    ended = rolloutrun.run_rollout(world, rollout_id, owner="paul (here)")
     assert ended.status == "done", ended.error
     assert [(t.environment, t.state, t.operation_id) for t in ended.targets] == [
         ("stage", "done", op.id - 1),
@@ -346,7 +346,7 @@ def test_a_deploy_that_failed_on_its_own_stays_failed_on_resume(
     world.finish_operation(op.id, Step.FAILED, "1 failed")
     world.update_rollout_target(rollout_id, "stage", state="deploying", operation_id=op.id)
     rolling.resume_rollout(world, rollout_id, author="paul", owner="paul (here)")
-    ended = rolling.run_rollout(world, rollout_id, owner="paul (here)")
+    ended = rolloutrun.run_rollout(world, rollout_id, owner="paul (here)")
     assert [(t.environment, t.state) for t in ended.targets] == [
         ("stage", "failed"),
         ("qa", "pending"),
@@ -367,7 +367,7 @@ def test_a_stopping_server_starts_nothing_new_and_leaves_the_rollout_resumable(
     runs.launch(
         rollout_id,
         lambda progress, halt: left.append(
-            rolling.run_rollout(world, rollout_id, owner="server (a)", halt=halt)
+            rolloutrun.run_rollout(world, rollout_id, owner="server (a)", halt=halt)
         ),
     )
     runs.stop(wait=30)

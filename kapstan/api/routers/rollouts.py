@@ -22,6 +22,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from kapstan.actions import rollouts as actions
 from kapstan.actions.journal import lock_owner
+from kapstan.actions.rolloutrun import run_rollout
 from kapstan.api.auth import CallerDep
 from kapstan.api.rolloutruns import rollout_runs
 from kapstan.errors import ApprovalRequiredError
@@ -45,7 +46,7 @@ PERMISSION = "promote"  # on every target environment: a deployer's
 def _launch(request: Request, store: Store, rollout: Rollout, owner: str) -> None:
     rollout_runs(request).launch(
         rollout.id,
-        lambda progress, halt: actions.run_rollout(
+        lambda progress, halt: run_rollout(
             store, rollout.id, owner=owner, progress=progress, halt=halt
         ),
     )

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from kapstan.actions import rolloutrun
 from kapstan.actions import rollouts as actions
 from kapstan.actions.journal import lock_owner
 from kapstan.client import decode
@@ -22,7 +23,7 @@ from kapstan.plan.rollouts import RUNNING, RolloutSpec
 from kapstan.schemas.rollouts import MAX_WAIT, RolloutOut, RolloutPlanOut
 from kapstan.store import Store
 
-Progress = actions.Progress
+Progress = rolloutrun.Progress
 
 
 class RolloutsPort(Protocol):
@@ -88,7 +89,7 @@ class LocalRollouts:
             )
         except actions.RolloutWaiting as waiting:
             return waiting.rollout
-        return actions.run_rollout(self.store, rollout.id, owner=owner, progress=progress)
+        return rolloutrun.run_rollout(self.store, rollout.id, owner=owner, progress=progress)
 
     def resume(self, rollout_id: int, *, author: str, progress: Progress | None) -> Rollout:
         owner = lock_owner(author)
@@ -96,7 +97,7 @@ class LocalRollouts:
             actions.resume_rollout(self.store, rollout_id, author=author, owner=owner)
         except ApprovalRequiredError:  # still waiting: as the server answers it
             return self.store.get_rollout(rollout_id)
-        return actions.run_rollout(self.store, rollout_id, owner=owner, progress=progress)
+        return rolloutrun.run_rollout(self.store, rollout_id, owner=owner, progress=progress)
 
     def get(self, rollout_id: int) -> Rollout:
         return self.store.get_rollout(rollout_id)
