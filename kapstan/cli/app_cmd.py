@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from kapstan.actions.refs import parse_ref
+from kapstan.cli.appgroup import AppGroup
 from kapstan.cli.backend import open_backend
 from kapstan.cli.common import OutputOpt, author, iso
 from kapstan.cli.output import Format, print_data, print_rows
@@ -17,7 +18,10 @@ from kapstan.store import Application
 if TYPE_CHECKING:
     from kapstan.actions.changes import AppChanges
 
-app = typer.Typer(help="Applications: a template version in an environment with a config.")
+# The other modules' commands are mounted as they run (kapstan.cli.appgroup).
+app = typer.Typer(
+    help="Applications: a template version in an environment with a config.", cls=AppGroup
+)
 
 TemplateVersionOpt = typer.Option(
     None, "--template-version", min=1, help="Template version (default: the latest)."

@@ -14,6 +14,7 @@ first asks (``common.settings_of``).
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,8 +76,11 @@ def _globals(
     """Never run: it only makes the options every command takes."""
 
 
-def _leaf_options() -> list[Any]:
-    params = list(typer.main.get_command(_carrier).params)
+@functools.cache
+def _leaf_options() -> tuple[Any, ...]:
+    # Built once per process (typer introspects ``_globals``, a few ms a time; every lazy
+    # mount asks): only copies are given to commands.
+    params = tuple(typer.main.get_command(_carrier).params)
     for param in params:
         # Consumed by ``remember``: the command's own function never sees them.
         param.expose_value = False
@@ -84,8 +88,10 @@ def _leaf_options() -> list[Any]:
 
 
 def leaves(command: Any) -> Iterator[Any]:
-    """Every runnable command under ``command`` (groups are walked, not yielded)."""
-    children = getattr(command, "commands", None)
+    """Every runnable command under ``command`` (groups are walked, not yielded); of a lazy
+    group (``kapstan.cli.lazy``), those made so far: it gives each later one its options."""
+    lazy = getattr(command, "lazy", None)
+    children = lazy.loaded() if lazy is not None else getattr(command, "commands", None)
     if children is None:
         yield command
         return

@@ -10,6 +10,7 @@ import sys
 import typer
 from typer._click.exceptions import ClickException, UsageError  # typer re-exports neither
 
+from kapstan.cli import coercion
 from kapstan.cli.common import settings_of
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.globalopts import GIVEN, output_defaults
@@ -19,6 +20,8 @@ from kapstan.errors import KapstanError
 
 # Each command's module is imported by its mount, when that command runs (kapstan.cli.lazy):
 # a command module may import anything, and `kapstan --version` still imports none of it.
+
+coercion.install()  # no pydantic for values that need no conversion (kapstan.cli.coercion)
 
 
 def _users(root: typer.Typer) -> None:
@@ -41,15 +44,9 @@ def _demo(root: typer.Typer) -> None:
 
 
 def _app(root: typer.Typer) -> None:
-    from kapstan.cli import (  # noqa: F401  (each registers its commands on app_cmd.app)
-        app_cmd,
-        appviews_cmd,  # the read-only views
-        daytwo_cmd,  # events, logs, top
-        delete_cmd,  # delete
-        deploy_cmd,  # plan, deploy, rollback, status, operation
-        drift_cmd,  # drift
-        instances_cmd,  # instances: the app in every environment
-    )
+    # Its commands from other modules (views, engine, live reads, delete, drift, instances)
+    # are mounted as they run: kapstan.cli.appgroup.
+    from kapstan.cli import app_cmd
 
     root.add_typer(app_cmd.app, name="app")
 

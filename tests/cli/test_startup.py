@@ -18,6 +18,9 @@ import pytest
 import typer
 import yaml
 
+from kapstan.cli import app_cmd
+from kapstan.cli.appgroup import COMMANDS as APP_COMMANDS
+from kapstan.cli.appgroup import command_name
 from kapstan.cli.exitcodes import ExitCode
 from kapstan.cli.lazy import LazyGroup
 from kapstan.cli.main import COMMANDS
@@ -101,8 +104,30 @@ NOT_FOR_LOCAL_READS = (
     "kapstan.client",
     "kapstan.engine.deploy",
 )
-# A local deploy runs the engine here: the server's side (schemas, HTTP client) stays out.
-NOT_FOR_A_LOCAL_DEPLOY = ("kapstan.schemas", "kapstan.client", "httpx", "fastapi", "alembic")
+# A local deploy runs the engine here: the server's side (schemas, HTTP client) stays out,
+# and so does pydantic (Typer's coercion of the options' values: kapstan.cli.coercion).
+NOT_FOR_A_LOCAL_DEPLOY = (
+    "kapstan.schemas",
+    "kapstan.client",
+    "httpx",
+    "fastapi",
+    "alembic",
+    "pydantic",
+    "typer._adapters",
+    "kapstan.actions.promote",
+)
+# An `app` command mounts its own module only (kapstan.cli.appgroup): `app deploy` none of
+# the views, live reads, delete (with the env, template and config groups) or drift.
+OTHER_APP_COMMANDS = (
+    "kapstan.cli.appviews_cmd",
+    "kapstan.cli.daytwo_cmd",
+    "kapstan.cli.delete_cmd",
+    "kapstan.cli.drift_cmd",
+    "kapstan.cli.instances_cmd",
+    "kapstan.cli.env_cmd",
+    "kapstan.cli.template_cmd",
+    "kapstan.cli.config_cmd",
+)
 # Only the parsing of NAME@VERSION references, of all the actions.
 ACTIONS_FOR_PARSING = {"kapstan.actions", "kapstan.actions.refs"}
 # `cluster show` reads the store and the cluster: no other command's modules, no schemas,
@@ -181,6 +206,7 @@ def test_app_deploy_help_a_local_app_list_and_deploy_load_only_what_they_use(
     )
     assert codes == [0, 0, 0, 0, 0, ExitCode.FAILED]  # FAILED: no such application
     assert _loaded(helped, NOT_FOR_HELP) == []
+    assert _loaded(listed, OTHER_APP_COMMANDS) == []  # nor, before it, `app deploy --help`
     assert _actions(helped) <= ACTIONS_FOR_PARSING
     assert "kapstan.store.repository" in listed  # it did read the store
     assert _loaded(listed, NOT_FOR_APP_LIST) == []
@@ -245,6 +271,47 @@ def test_each_summary_is_the_first_paragraph_of_the_commands_own_help() -> None:
         command = group.commands[name]
         first = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
         assert entry.summary == " ".join(first.split()), name
+
+
+def _root() -> LazyGroup:
+    group = typer.main.get_command(root_app)
+    assert isinstance(group, LazyGroup)
+    return group
+
+
+def test_app_help_and_completion_are_the_same_lazy_or_loaded(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    lazy, loaded = (_root().commands["app"], _root().commands["app"])
+    assert isinstance(lazy, LazyGroup) and isinstance(loaded, LazyGroup)
+    before = _help(lazy, capsys)
+    made = dict(loaded.commands.items())  # mounts every command
+    own = {"create", "list", "show", "changes", "update", "webhook"}  # app_cmd's
+    assert set(made) == set(APP_COMMANDS) | own
+    assert _help(loaded, capsys) == before
+    for name in ("deploy", "logs", "delete", "instances"):
+        assert f" {name} " in before, name
+
+
+def test_each_app_command_out_of_app_cmd_is_in_the_table_with_its_help() -> None:
+    from kapstan.cli import (  # noqa: F401  (each registers its commands on app_cmd.app)
+        appviews_cmd,
+        daytwo_cmd,
+        delete_cmd,
+        deploy_cmd,
+        drift_cmd,
+        instances_cmd,
+    )
+
+    others = [
+        i for i in app_cmd.app.registered_commands if i.callback.__module__ != app_cmd.__name__
+    ]
+    # All of them (help lists them in the table's order, whichever was imported first).
+    assert sorted(command_name(i) for i in others) == sorted(APP_COMMANDS)
+    for info in others:
+        first = inspect.cleandoc(info.help or info.callback.__doc__ or "").split("\n\n")[0]
+        assert APP_COMMANDS[command_name(info)].summary == first, command_name(info)
 
 
 def test_the_store_knows_its_newest_schema_without_alembic() -> None:

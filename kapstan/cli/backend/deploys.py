@@ -13,9 +13,8 @@ that into the same ``Approval``. The server's side is ``kapstan.cli.backend.remo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kapstan.actions import promote as promoting
 from kapstan.actions.cancelling import cancel_app
 from kapstan.actions.deploying import (
     deploy_app,
@@ -41,6 +40,10 @@ from kapstan.engine.deploy import DeployOptions
 from kapstan.errors import NotFoundError
 from kapstan.model.operation import Operation
 from kapstan.store import Store
+
+# Imported where used: a deploy does not load promotion (config carrying, app creation).
+if TYPE_CHECKING:
+    from kapstan.actions.promote import Promotion
 
 
 class DeploysPort(Protocol):
@@ -79,7 +82,7 @@ class DeploysPort(Protocol):
         ...
 
 
-def _texts(planned: promoting.Promotion) -> tuple[str, ...]:
+def _texts(planned: Promotion) -> tuple[str, ...]:
     return tuple(c.text for c in planned.carried)
 
 
@@ -138,6 +141,8 @@ class LocalDeploys:
     def promote(
         self, source: str, to: str, as_: str | None, *, deploy: bool, timeout: float, author: str
     ) -> Promoted:
+        from kapstan.actions import promote as promoting
+
         planned = promoting.plan_promotion(self.store, source, to, as_)
         try:
             done = promoting.promote(
