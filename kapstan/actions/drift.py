@@ -75,13 +75,17 @@ def check_drift(store: Drifting, app: str, *, clients: Connector = connect) -> D
         pairs = {s: (r.template_version, r.config_version) for s, r in deployed.items()}
         version = render_services_at(store, app, pairs)
         with environment_client(env, clients) as cluster:
-            around = Surroundings.read(cluster, env.namespace)
-            for service, revision in deployed.items():
-                objects = _revision_objects(
+            objects = {
+                service: _revision_objects(
                     cluster, version.rendered.services[service], revision, env.name
                 )
+                for service, revision in deployed.items()
+            }
+            desired = [o for objs in objects.values() for o in objs]
+            around = Surroundings.read(cluster, env.namespace, desired)
+            for service, revision in deployed.items():
                 found[service] = service_drift(
-                    service, revision.number, _pairs(cluster, objects, around)
+                    service, revision.number, _pairs(cluster, objects[service], around)
                 )
         for drift in found.values():
             store.record_drift(
@@ -135,10 +139,7 @@ def _pairs(
     targets = around.targets(objects)
     out: list[tuple[KubeObject | None, KubeObject, bool]] = []
     for obj in objects:
-        meta = obj.get("metadata") or {}
-        live = cluster.get(
-            str(obj["apiVersion"]), str(obj["kind"]), str(meta["name"]), meta.get("namespace")
-        )
+        live = around.live.of(cluster, obj)
         shaped = scaling.shape(obj, live, targets)
         would_be = shaped
         if live is not None and around.dry_run_possible:

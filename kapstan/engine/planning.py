@@ -99,13 +99,15 @@ class ObjectPlan:
 
 
 def plan_object(
-    cluster: Cluster, obj: KubeObject, dry_run_possible: bool, checks: Checks | None = None
+    cluster: Cluster,
+    obj: KubeObject,
+    dry_run_possible: bool,
+    checks: Checks | None = None,
+    live_now: LiveObjects | None = None,
 ) -> ObjectPlan:
+    """``live_now``: what a plan of many read of the namespace at once (else a GET)."""
     checks = checks or Checks()
-    meta = obj.get("metadata") or {}
-    current = cluster.get(
-        str(obj["apiVersion"]), str(obj["kind"]), str(meta["name"]), meta.get("namespace")
-    )
+    current = (live_now or LiveObjects()).of(cluster, obj)
     shaped = scaling.shape(obj, current, checks.autoscalers)
     ignore = scaling.autoscaled(obj, checks.autoscalers)
     conflict = (
@@ -139,17 +141,74 @@ def live_autoscalers(cluster: Cluster, namespace: str) -> list[KubeObject]:
         return []
 
 
+# A kind with at least LIST_FROM objects to plan is read in one LIST instead of a GET
+# each, unless the namespace holds more than LIST_BOUND others of it besides them: a plan
+# never reads a crowded namespace whole to save a few GETs.
+LIST_FROM = 3
+LIST_BOUND = 500
+KindKey = tuple[str, str, str | None]  # apiVersion, kind, namespace
+
+
+@dataclass(frozen=True)
+class LiveObjects:
+    """Live objects of the kinds listed at once, by name; other kinds are read by GET."""
+
+    listed: dict[KindKey, dict[str, KubeObject]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def read(cls, cluster: Cluster, desired: Sequence[KubeObject]) -> LiveObjects:
+        wanted: dict[KindKey, int] = {}
+        for obj in desired:
+            key = _kind_key(obj)
+            wanted[key] = wanted.get(key, 0) + 1
+        listed: dict[KindKey, dict[str, KubeObject]] = {}
+        for key, count in wanted.items():
+            if count < LIST_FROM:
+                continue
+            try:
+                found = cluster.list_bounded(*key, limit=LIST_BOUND + count)
+            except ClusterError:
+                # Not listable here (forbidden, an unknown kind): each object's own GET
+                # says so, naming its service.
+                continue
+            if found is not None:
+                listed[key] = {str((o.get("metadata") or {})["name"]): o for o in found}
+        return cls(listed)
+
+    def of(self, cluster: Cluster, obj: KubeObject) -> KubeObject | None:
+        """The live ``obj``: from the LIST if its kind was listed, else by a GET."""
+        key = _kind_key(obj)
+        name = str((obj.get("metadata") or {})["name"])
+        listed = self.listed.get(key)
+        if listed is not None:
+            return listed.get(name)
+        return cluster.get(key[0], key[1], name, key[2])
+
+
+def _kind_key(obj: KubeObject) -> KindKey:
+    namespace = (obj.get("metadata") or {}).get("namespace")
+    return str(obj["apiVersion"]), str(obj["kind"]), str(namespace) if namespace else None
+
+
 @dataclass(frozen=True)
 class Surroundings:
     """What every service's plan reads of its namespace: read once for a plan of many."""
 
     dry_run_possible: bool
     autoscalers: tuple[KubeObject, ...] = ()  # the live HPAs
+    live: LiveObjects = dataclasses.field(default_factory=LiveObjects)
 
     @classmethod
-    def read(cls, cluster: Cluster, namespace: str) -> Surroundings:
+    def read(
+        cls, cluster: Cluster, namespace: str, desired: Sequence[KubeObject] = ()
+    ) -> Surroundings:
+        """``desired``: the objects about to be planned, so that kinds with many are listed."""
         possible = namespace_exists(cluster, namespace)
-        return cls(possible, tuple(live_autoscalers(cluster, namespace)) if possible else ())
+        return cls(
+            possible,
+            tuple(live_autoscalers(cluster, namespace)) if possible else (),
+            LiveObjects.read(cluster, desired),
+        )
 
     def targets(self, desired: Sequence[KubeObject]) -> scaling.Targets:
         """The workloads an HPA targets: the live HPAs of the namespace and the desired ones."""
@@ -242,7 +301,9 @@ def _plan(
     checks = Checks(
         claimant, around.targets(ordered), tuple(previous.inventory) if previous else ()
     )
-    planned = [plan_object(cluster, o, around.dry_run_possible, checks) for o in ordered]
+    planned = [
+        plan_object(cluster, o, around.dry_run_possible, checks, around.live) for o in ordered
+    ]
     resources = tuple(p.resource for p in planned)
     objects = [p.obj for p in planned]
     handovers = tuple(p.handover for p in planned if p.handover is not None)
@@ -292,7 +353,9 @@ def plan_services(
     one read of the namespace for all; the first error in that order is raised, naming
     its service.
     """
-    around = Surroundings.read(cluster, namespace) if services else None
+    # A blue-green service's colours are other names of the same kinds: the count holds.
+    desired = [o for s in services for o in s.objects]
+    around = Surroundings.read(cluster, namespace, desired) if services else None
 
     def plan(rendered: RenderedService) -> ServicePlan:
         try:

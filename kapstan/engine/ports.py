@@ -55,6 +55,13 @@ class Cluster(Protocol):
         labels: Mapping[str, str] | None = None,
     ) -> builtins.list[KubeObject]: ...
 
+    def list_bounded(
+        self, api_version: str, kind: str, namespace: str | None, limit: int
+    ) -> builtins.list[KubeObject] | None:
+        """Every object of a kind in ``namespace``, in one request; None when there are more
+        than ``limit`` (then the caller reads the ones it needs one by one)."""
+        ...
+
     def ensure_namespace(self, name: str) -> None: ...
 
     def events_for(self, obj: Mapping[str, Any]) -> builtins.list[KubeObject]: ...

@@ -147,6 +147,22 @@ class KubeClient(Connection):
         """Objects of a kind in ``namespace`` (None: all namespaces) carrying ``labels``."""
         return self.list_kind(self.kind(api_version, kind), namespace, labels=labels)
 
+    def list_bounded(
+        self, api_version: str, kind: str, namespace: str | None, limit: int
+    ) -> builtins.list[KubeObject] | None:
+        """Every object of a kind in ``namespace`` in one request, or None when the cluster
+        holds more than ``limit`` of them: a plan reads a kind at once only while that costs
+        less than reading its few objects by name."""
+        k = self.kind(api_version, kind)
+        ns = self.namespace_for(k, namespace)
+        where = f" in {ns}" if ns else ""
+        page = self._raw_get(f"{k.path(ns)}?limit={limit}", f"list {k.kind}{where}")
+        if (page.get("metadata") or {}).get("continue"):
+            return None
+        # List items come without apiVersion and kind; callers get whole objects.
+        typed = {"apiVersion": k.api_version, "kind": k.kind}
+        return [{**typed, **item} for item in page.get("items") or ()]
+
     def list_managed(
         self, namespace: str, labels: Mapping[str, str], kinds: Iterable[tuple[str, str]]
     ) -> builtins.list[KubeObject]:

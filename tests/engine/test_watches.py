@@ -44,6 +44,7 @@ class Counting(KubeClient):
         self.peak: Counter[Key] = Counter()
         self.applied: list[str] = []  # names, in the order their apply returned
         self.reads: Counter[tuple[str, str]] = Counter()  # (kind, name): how many GETs
+        self.lists: Counter[str] = Counter()  # kind: how many bounded LISTs
         # Called as a watch is resumed (with a resourceVersion) until it returns True.
         self.on_resume: Callable[[], bool] | None = None
         # (held, released by): the apply of ``held`` waits until ``released by`` is applied.
@@ -100,6 +101,13 @@ class Counting(KubeClient):
         with self.lock:
             self.reads[kind, name] += 1
         return super().get(api_version, kind, name, namespace)
+
+    def list_bounded(
+        self, api_version: str, kind: str, namespace: str | None, limit: int
+    ) -> list[KubeObject] | None:
+        with self.lock:
+            self.lists[kind] += 1
+        return super().list_bounded(api_version, kind, namespace, limit)
 
     def apply(
         self,
@@ -234,10 +242,10 @@ def test_readiness_of_services_in_flight_shares_one_watch_per_kind_and_namespace
 
 def test_a_wait_reads_nothing_back_it_starts_from_the_apply_answer(many: Deployed) -> None:
     reads = many.cluster.reads
-    # Each read once, by the plan; a Deployment's wait starts from what its apply answered,
-    # then follows it on the watch.
-    assert [c for (k, _), c in reads.items() if k == "ConfigMap"] == [1] * many.services, reads
-    assert [c for (k, _), c in reads.items() if k == "Deployment"] == [1] * many.services, reads
+    # The plan lists each kind once instead of reading each object; a Deployment's wait
+    # starts from what its apply answered, then follows it on the watch: no GET of either.
+    assert many.cluster.lists == {"ConfigMap": 1, "Deployment": 1}, many.cluster.lists
+    assert not [k for (k, _) in reads if k in ("ConfigMap", "Deployment")], reads
 
 
 def test_readiness_reached_while_another_service_is_applying_starts_its_dependents(
@@ -308,7 +316,13 @@ def test_planning_many_services_in_parallel_matches_sequential_within_its_bound(
 
 
 class Failing(Counting):
-    """A 503 for one object's read: the plan's error must say which service it was."""
+    """A 503 for the kind's list and for one object's read: the plan reads the objects one
+    by one instead, and its error must say which service it was."""
+
+    def list_bounded(
+        self, api_version: str, kind: str, namespace: str | None, limit: int
+    ) -> list[KubeObject] | None:
+        raise ClusterUnavailableError(f"list {kind}: 503 Service Unavailable")
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
@@ -329,6 +343,40 @@ def test_a_failed_plan_in_parallel_names_its_service(
         pytest.raises(ClusterUnavailableError, match=match),
     ):
         planning.plan_services(cluster, services, {}, namespace=namespace, max_parallel=4)
+
+
+def test_a_plan_lists_a_kind_once_and_reads_by_name_past_its_bound(
+    sandbox_cluster: sandbox.SandboxState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    namespace = f"plan-{uuid.uuid4().hex[:8]}"
+    few, many = _config_services(namespace, 2, "new"), _config_services(namespace, 6, "new")
+    with connect(sandbox_cluster.kubeconfig) as real:
+        real.ensure_namespace(namespace)
+        for rendered in _config_services(namespace, 4, "old"):
+            real.apply(rendered.objects[0])
+        for other in ("other-1", "other-2"):  # not the plan's: with kube-root-ca.crt, 3
+            meta = {"name": other, "namespace": namespace}
+            real.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta})
+        by_name = planning.plan_services(real, few, {}, namespace=namespace)
+    with Counting(sandbox_cluster.kubeconfig) as cluster:
+        listed = planning.plan_services(cluster, many, {}, namespace=namespace)
+    # Six ConfigMaps: one LIST, and what it found decides update (4 live) or create (2 not).
+    assert (cluster.lists, _config_reads(cluster)) == ({"ConfigMap": 1}, 0), cluster.reads
+    assert [p.action for p in listed] == ["update"] * 4 + ["create"] * 2
+    assert listed[:2] == by_name
+    with Counting(sandbox_cluster.kubeconfig) as cluster:
+        planning.plan_services(cluster, few, {}, namespace=namespace)
+    assert not cluster.lists and _config_reads(cluster) == 2, "two objects: read by name"
+    # More live objects besides the plan's than the bound allows: each object is read.
+    monkeypatch.setattr(planning, "LIST_BOUND", 0)
+    with Counting(sandbox_cluster.kubeconfig) as cluster:
+        bounded = planning.plan_services(cluster, many, {}, namespace=namespace)
+    assert cluster.lists == {"ConfigMap": 1} and _config_reads(cluster) == 6, cluster.reads
+    assert bounded == listed
+
+
+def _config_reads(cluster: Counting) -> int:
+    return sum(n for (kind, _), n in cluster.reads.items() if kind == "ConfigMap")
 
 
 def _obj(version: str, uid: str = "u1", generation: int = 1) -> KubeObject:
