@@ -5,8 +5,8 @@ the two. Version numbers are unique per parent (a constraint), so two writers ca
 both get the same number.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: SQLAlchemy reads every ``Mapped[...]``
+# annotation, and as strings it evaluates each one (~15 ms of every store's start).
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +25,9 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    util,
 )
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -61,10 +63,47 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class DeferredOptionsIndex(Index):
+    """An ``Index`` whose dialect options (``sqlite_where``...) are taken in when that dialect
+    first asks for them, not when the index is made.
+
+    SQLAlchemy checks ``<dialect>_<option>`` arguments against the dialect's own module,
+    so a plain ``Index(..., postgresql_where=...)`` imports the PostgreSQL dialect (and its
+    five drivers' modules: ~70 ms of CPU) in every process that opens a SQLite store. Here
+    the DDL compiler's lookup (``dialect_options[name]``) and any listing of the options
+    (``dialect_kwargs``, ``kwargs``: copies, Alembic) see the same options as a plain index.
+    """
+
+    _deferred: dict[str, Any]
+
+    def _validate_dialect_kwargs(self, kwargs: dict[str, Any]) -> None:
+        self._deferred = dict(kwargs)  # called once, by Index.__init__
+
+    @util.memoized_property
+    def dialect_options(self) -> util.PopulateDict[str, Any]:
+        return util.PopulateDict(self._options_of)
+
+    def _options_of(self, dialect: str) -> Any:
+        options = self._kw_reg_for_dialect_cls(dialect)
+        for key, value in self._deferred.items():
+            name, _, option = key.partition("_")
+            if name == dialect:
+                if option not in options and "*" not in options:
+                    raise ArgumentError(f"{key!r} is not an option of {dialect} indexes")
+                options[option] = value
+        return options
+
+    @property
+    def dialect_kwargs(self) -> Any:
+        for key in self._deferred:
+            self.dialect_options[key.partition("_")[0]]  # taken in on lookup
+        return super().dialect_kwargs
+
+
 def _live_name(table: str) -> Index:
     """Names are unique among live rows: a deleted object's name may be used again."""
     live = text("deleted_at IS NULL")
-    return Index(
+    return DeferredOptionsIndex(
         f"uq_{table}_live_name", "name", unique=True, sqlite_where=live, postgresql_where=live
     )
 

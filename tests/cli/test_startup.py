@@ -66,6 +66,7 @@ NOT_FOR_A_LOCAL_READ = (
     "kapstan.web",
     "kapstan.importers",
     "kapstan.sandbox",
+    "sqlalchemy.dialects.postgresql",  # a SQLite store (kapstan.store.tables.DeferredOptionsIndex)
 )
 # Nor does it need any other layer but the store (issue 15): the `app` group's modules
 # import the API's schemas and HTTP client, the Kubernetes client, the template loader,
@@ -115,6 +116,7 @@ NOT_FOR_A_LOCAL_DEPLOY = (
     "pydantic",
     "typer._adapters",
     "kapstan.actions.promote",
+    "sqlalchemy.dialects.postgresql",
 )
 # An `app` command mounts its own module only (kapstan.cli.appgroup): `app deploy` none of
 # the views, live reads, delete (with the env, template and config groups) or drift.
