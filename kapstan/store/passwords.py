@@ -7,12 +7,15 @@ parameters, so a wrong name costs as long as a wrong password.
 
 from __future__ import annotations
 
+import functools
 import secrets
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from kapstan.errors import InputError
+
+# argon2 loads with the first hash or check: most commands (a deploy) never make one.
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
@@ -36,8 +39,14 @@ class Passwords:
     """An argon2id hasher (argon2-cffi's defaults unless given) and its dummy hash."""
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
-        self._hasher = hasher or PasswordHasher()
+        self._given = hasher
         self._dummy: str | None = None
+
+    @functools.cached_property
+    def _hasher(self) -> PasswordHasher:
+        from argon2 import PasswordHasher
+
+        return self._given or PasswordHasher()
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -51,12 +60,16 @@ class Passwords:
 
     def needs_rehash(self, stored: str) -> bool:
         """Whether ``stored`` was made with other parameters than the hasher's own."""
+        from argon2.exceptions import InvalidHashError
+
         try:
             return self._hasher.check_needs_rehash(stored)
         except InvalidHashError:
             return False
 
     def _matches(self, stored: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
             return self._hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):

@@ -11,8 +11,7 @@ import copy
 import os
 from collections.abc import Mapping
 from types import TracebackType
-
-from argon2 import PasswordHasher
+from typing import TYPE_CHECKING
 
 from kapstan.store.applications import ApplicationStore
 from kapstan.store.approvals import ApprovalStore
@@ -39,6 +38,9 @@ from kapstan.store.shared import SharedReads
 from kapstan.store.templates import TemplateStore
 from kapstan.store.tokens import TokenStore
 from kapstan.store.users import UserStore
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher  # loaded by the first hash (kapstan.store.passwords)
 
 
 class Store(

@@ -84,6 +84,7 @@ NOT_FOR_APP_LIST = (
     "kapstan.render",
     "kapstan.engine.deploy",
     "kapstan.engine.planning",
+    "argon2",
 )
 # A command's help needs its options only: not even the store.
 NOT_FOR_HELP = (
@@ -116,7 +117,9 @@ NOT_FOR_A_LOCAL_DEPLOY = (
     "pydantic",
     "typer._adapters",
     "kapstan.actions.promote",
+    "kapstan.actions.status",
     "sqlalchemy.dialects.postgresql",
+    "argon2",  # the store hashes no password for it (kapstan.store.passwords)
 )
 # An `app` command mounts its own module only (kapstan.cli.appgroup): `app deploy` none of
 # the views, live reads, delete (with the env, template and config groups) or drift.

@@ -26,7 +26,6 @@ from kapstan.actions.deploying import (
 from kapstan.actions.gates import ApprovalPending
 from kapstan.actions.hints import pinned_hints
 from kapstan.actions.journal import Listener
-from kapstan.actions.status import ServiceStatus, app_status
 
 # The values a started change answers live in a light module, for the commands that print
 # them without loading this one (re-exported: the ports' answers).
@@ -44,6 +43,7 @@ from kapstan.store import Store
 # Imported where used: a deploy does not load promotion (config carrying, app creation).
 if TYPE_CHECKING:
     from kapstan.actions.promote import Promotion
+    from kapstan.actions.status import ServiceStatus
 
 
 class DeploysPort(Protocol):
@@ -166,6 +166,8 @@ class LocalDeploys:
         return Promoted(target, done.created, run_next, _texts(planned))
 
     def status(self, app: str) -> list[ServiceStatus]:
+        from kapstan.actions.status import app_status
+
         return app_status(self.store, app)
 
     def operation(self, app: str, operation_id: int | None) -> Operation:
