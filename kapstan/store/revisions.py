@@ -8,9 +8,12 @@ config versions recorded here, so secret values never need to live in a revision
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kapstan.errors import InputError, NotFoundError
@@ -20,7 +23,7 @@ from kapstan.store.base import Repository
 from kapstan.store.inventories import check_inventory
 from kapstan.store.names import check_name, check_version
 from kapstan.store.operation_rows import check_belongs, find_operation
-from kapstan.store.tables import ApplicationRow, RevisionRow
+from kapstan.store.tables import ApplicationRow, OperationRow, RevisionRow
 
 MAX_STATUS_LENGTH = 32
 # A revision being applied and waited for; once its operation ends (or its process died)
@@ -60,35 +63,38 @@ class RevisionStore(Repository):
         entries = check_inventory(f"revision of {app}/{service}", inventory)
 
         def work(session: Session) -> Revision:
-            row_app = find_application(session, app, lock=True)
-            assert row_app is not None
+            # Statements built once, on the connection: a deploy records three revision
+            # writes per service, and the ORM's per-statement work was most of their cost.
+            db = session.connection()
+            app_id = db.execute(_LIVE_APP_ID_LOCKED, {"app": app}).scalar()
+            if app_id is None:
+                find_application(session, app)  # raises NotFoundError, worded as everywhere
             if operation_id is not None:
-                check_belongs(find_operation(session, operation_id), row_app)
-            latest = session.scalar(
-                select(func.max(RevisionRow.number)).where(
-                    RevisionRow.application_id == row_app.id, RevisionRow.service == service
-                )
-            )
-            row = RevisionRow(
-                application_id=row_app.id,
-                service=service,
-                number=(latest or 0) + 1,
-                manifests=manifests,
-                hash=hash,
-                template=template,
-                template_version=template_version,
-                config=config,
-                config_version=config_version,
-                author=author,
-                message=message,
-                status=status,
-                created_at=self._now(),
-                inventory=entries,
-                operation_id=operation_id,
-            )
-            session.add(row)
-            session.flush()
-            return _record(app, row)
+                owner = db.execute(_OPERATION_APP, {"op": operation_id}).scalar()
+                if owner != app_id:  # missing, or another application's: the usual errors
+                    row_app = find_application(session, app)
+                    assert row_app is not None
+                    check_belongs(find_operation(session, operation_id), row_app)
+            latest = db.execute(_LATEST_NUMBER, {"app_id": app_id, "svc": service}).scalar()
+            values = {
+                "application_id": app_id,
+                "service": service,
+                "number": (latest or 0) + 1,
+                "manifests": manifests,
+                "hash": hash,
+                "template": template,
+                "template_version": template_version,
+                "config": config,
+                "config_version": config_version,
+                "author": author,
+                "message": message,
+                "status": status,
+                "created_at": self._now(),
+                "inventory": entries,
+                "operation_id": operation_id,
+            }
+            db.execute(_ADD_REVISION, values)
+            return _record(app, SimpleNamespace(**values))
 
         return self._write(work)
 
@@ -141,15 +147,19 @@ class RevisionStore(Repository):
         if status is not None:
             _check_status(app, service, status)
 
+        values: dict[str, Any] = {"inventory": entries}
+        if message is not None:
+            values["message"] = message
+        if status is not None:
+            values["status"] = status
+
         def work(session: Session) -> Revision:
-            row = _find(session, app, service, number)
-            row.inventory = entries
-            if message is not None:
-                row.message = message
-            if status is not None:
-                row.status = status
-            session.flush()
-            return _record(app, row)
+            where = {"app": app, "svc": service, "num": number}
+            found = session.connection().execute(_updating(tuple(values)), where | values).first()
+            if found is None:
+                _find(session, app, service, number)  # raises NotFoundError, worded as ever
+                raise AssertionError("unreachable: the revision was there to update")
+            return _record(app, found)
 
         return self._write(work)
 
@@ -230,6 +240,34 @@ def mark_pending(
     return rows
 
 
+_REVISIONS = cast(Table, RevisionRow.__table__)
+_LIVE_APP_ID = (
+    select(ApplicationRow.id).where(ApplicationRow.name == bindparam("app"), LIVE_APP).limit(1)
+)
+# Locked as ``find_application(lock=True)`` locks it: numbers are taken one writer at a time.
+_LIVE_APP_ID_LOCKED = _LIVE_APP_ID.with_for_update()
+_OPERATION_APP = select(OperationRow.application_id).where(OperationRow.id == bindparam("op"))
+_LATEST_NUMBER = select(func.max(_REVISIONS.c.number)).where(
+    _REVISIONS.c.application_id == bindparam("app_id"), _REVISIONS.c.service == bindparam("svc")
+)
+_ADD_REVISION = insert(_REVISIONS)
+
+
+@functools.cache
+def _updating(columns: tuple[str, ...]) -> Update:
+    """UPDATE of ``columns`` of one revision (by app name, service, number), RETURNING it."""
+    return (
+        update(_REVISIONS)
+        .where(
+            _REVISIONS.c.application_id == _LIVE_APP_ID.scalar_subquery(),
+            _REVISIONS.c.service == bindparam("svc"),
+            _REVISIONS.c.number == bindparam("num"),
+        )
+        .values({c: bindparam(c) for c in columns})
+        .returning(*_REVISIONS.c)
+    )
+
+
 def _find(session: Session, app: str, service: str, number: int) -> RevisionRow:
     row_app = find_application(session, app)
     assert row_app is not None
@@ -254,7 +292,7 @@ def _missing(app: str, service: str, number: int, latest: int | None) -> str:
     )
 
 
-def _record(app: str, row: RevisionRow) -> Revision:
+def _record(app: str, row: RevisionRow | Row[Any] | SimpleNamespace) -> Revision:
     return Revision(
         app=app,
         service=row.service,
