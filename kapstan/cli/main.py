@@ -258,4 +258,8 @@ def _print_usage_error(exc: ClickException) -> None:
 
 
 def run() -> None:
+    # httpcore2 (under lightkube) imports trio whenever it is installed, to serve trio event
+    # loops; the CLI never runs one, and that import was a tenth of a second of the start
+    # of every command that talks to a cluster. Without trio installed this changes nothing.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
     sys.exit(main())
