@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -70,8 +70,8 @@ def format_event(
 class PlainProgress:
     """Prints each call as it comes; the service column is as wide as the longest name known."""
 
-    def __init__(self, out: Console, services: Sequence[str] = ()) -> None:
-        self.out = out
+    def __init__(self, out: TextIO, services: Sequence[str] = ()) -> None:
+        self.out = out  # the stream itself: rich is not loaded for it
         self.width = max([PLAIN_WIDTH, *(len(s) for s in services)])
         self._lock = threading.Lock()  # services report from their own threads
 
@@ -81,8 +81,8 @@ class PlainProgress:
         # Written as it is, not through rich's print: a deploy reports hundreds of events
         # and a log line is never wrapped or restyled (rich's print cost 7% of a deploy).
         with self._lock:
-            self.out.file.write(line + "\n")
-            self.out.file.flush()
+            self.out.write(line + "\n")
+            self.out.flush()
 
 
 # --- the live table ---------------------------------------------------------------------
@@ -299,14 +299,14 @@ def show_progress(
         return see_through(started, None)
     from kapstan.plan.progress import ProgressBoard, summarize
 
-    err = console(stderr=True)
     if wants_table(mode) and isinstance(started, Pending):
         board = ProgressBoard(services, _levels(levels, started.app))
-        with LiveProgress(err, board) as live:
+        with LiveProgress(console(stderr=True), board) as live:
             done = see_through(started, live)
-    else:
-        done = see_through(started, PlainProgress(err, services))
+    else:  # rich is loaded after the operation (for its summary): not before its first write
+        done = see_through(started, PlainProgress(sys.stderr, services))
     if isinstance(done, Operation):
+        err = console(stderr=True)
         for line in format_summary(summarize(done)):
             err.print(line, markup=False, highlight=False)
     return done

@@ -116,7 +116,7 @@ def test_levels_come_from_the_dependency_graph() -> None:
 
 def test_the_plain_stream_aligns_columns_for_a_40_character_service_name() -> None:
     out = io.StringIO()
-    plain = PlainProgress(Console(file=out, width=300), ["db", LONG])
+    plain = PlainProgress(out, ["db", LONG])
     for _, service, resource, status, message in CALLS:
         plain(service, resource, status, message)
     lines = out.getvalue().splitlines()

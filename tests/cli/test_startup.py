@@ -319,6 +319,34 @@ def test_each_app_command_out_of_app_cmd_is_in_the_table_with_its_help() -> None
         assert APP_COMMANDS[command_name(info)].summary == first, command_name(info)
 
 
+PLAIN_PROGRESS = """
+import sys
+from datetime import UTC, datetime
+from kapstan.cli.backend.started import Pending
+from kapstan.cli.output import Format
+from kapstan.cli.progress import ProgressMode, show_progress
+from kapstan.model.operation import Operation, Step
+
+def run(listener):
+    listener("web", "", "applying", "applying revision 1")  # as the engine's first write
+    print("rich while it ran:", "rich" in sys.modules)
+    now = datetime.now(UTC)
+    return Operation(1, "shop", "deploy", Step.SUCCEEDED, "ana", now, now)
+
+show_progress(Pending("shop", run), Format.table, ProgressMode.plain, services=["web"])
+print("rich after:", "rich" in sys.modules)
+"""
+
+
+def test_plain_progress_loads_rich_after_the_operation_not_before_its_first_write() -> None:
+    found = subprocess.run(
+        [sys.executable, "-c", PLAIN_PROGRESS], check=True, capture_output=True, text=True
+    )
+    assert found.stdout.splitlines() == ["rich while it ran: False", "rich after: True"]
+    assert "applying revision 1" in found.stderr  # the event, then the summary (rich's)
+    assert "deploy of shop succeeded" in found.stderr, found.stderr
+
+
 def test_the_store_knows_its_newest_schema_without_alembic() -> None:
     # The fast path of every store opening compares the version row with this.
     assert scripts_head() == head()
