@@ -178,6 +178,7 @@ def delete_app(
                     if result.step is Step.FAILED:
                         break
         except OperationCancelled as exc:  # stopped between two objects: the app stays
+            journal.flush()
             finish_cancelled(store, op.id, exc)
             return DeployResult(store.get_operation(op.id), DeployOutcome(ok=False))
         except KapstanError as exc:
@@ -185,6 +186,7 @@ def delete_app(
             store.finish_operation(op.id, Step.FAILED, str(exc))
             raise
         outcome.ok = not outcome.failed()
+        journal.flush()
         if outcome.ok:
             deleted = sum(_count(s) for s in outcome.services.values())
             summary = f"application {app} deleted: {deleted} object(s) deleted"

@@ -299,6 +299,7 @@ def deploy_app(
                     shown=shown,
                 )
         except OperationCancelled as exc:
+            journal.flush()
             finish_cancelled(store, op.id, exc)
             return DeployResult(store.get_operation(op.id), DeployOutcome(ok=False))
         except KapstanError as exc:
@@ -307,6 +308,7 @@ def deploy_app(
             raise
         _follow_log_rules(store, env.name, version, journal)
         status = Step.SUCCEEDED if outcome.ok else Step.FAILED
+        journal.flush()
         store.finish_operation(op.id, status, _summary(outcome))
     return DeployResult(store.get_operation(op.id), outcome)
 

@@ -6,9 +6,15 @@ service's next request waited behind every other service's lines (at 50 services
 of the deploy's threads were queueing for the store). Here a writer hands its entry over
 and whoever is first in line commits everything handed over so far, in one transaction.
 
-Every caller still returns only once its own entry is committed: the record is as
-durable, and as ordered per thread, as with one transaction each. A batch that fails is
-written again one entry at a time, so each caller gets its own outcome (its own error).
+``write`` returns only once its own entry is committed: the record is as durable, and
+as ordered per thread, as with one transaction each. A batch that fails is written again
+one entry at a time, so each caller gets its own outcome (its own error).
+
+``post`` hands an entry over without waiting for it: a committer thread writes it within
+one transaction's time, and the next ``write`` (of any thread) commits it first at the
+latest, so the order holds. A service's progress lines are posted: its next request no
+longer waits for the store. ``flush`` waits for everything posted and raises the first
+error of a posted entry: the operation's record is whole before its end is written.
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ class GroupCommit(Generic[T]):
         self._guard = threading.Lock()  # the entries handed over and not yet taken
         self._handed: list[_Handed[T]] = []
         self._turn = threading.Lock()  # one batch being committed at a time
+        self._posted = threading.Condition(self._guard)  # posted entries wait, or none
+        self._unseen: list[_Handed[T]] = []  # posted, their outcome not yet seen by flush
+        self._committer: threading.Thread | None = None
+        self._closing = False
 
     def waiting(self) -> int:
         """How many entries are handed over and not yet taken into a batch."""
@@ -61,6 +71,57 @@ class GroupCommit(Generic[T]):
         for handed in mine:
             if handed.error is not None:
                 raise handed.error
+
+    def post(self, entry: T) -> None:
+        """Hand ``entry`` over to be committed soon; its error, if any, comes from ``flush``."""
+        handed = _Handed(entry)
+        with self._guard:
+            if self._closing:
+                raise RuntimeError("entry posted to a closed group commit")
+            self._handed.append(handed)
+            self._unseen.append(handed)
+            if self._committer is None:
+                self._committer = threading.Thread(
+                    target=self._commit_posted, name="group-commit", daemon=True
+                )
+                self._committer.start()
+            self._posted.notify()
+
+    def flush(self) -> None:
+        """Commit whatever was handed over; raise the first error of a posted entry since
+        the last flush (a writer's own errors were raised to it already)."""
+        with self._turn:
+            with self._guard:
+                batch, self._handed = self._handed, []
+                posted, self._unseen = self._unseen, []
+            if batch:
+                self._flush(batch)
+        for handed in posted:
+            if handed.error is not None:
+                raise handed.error
+
+    def close(self) -> None:
+        """Flush, and stop the committer thread."""
+        with self._guard:
+            self._closing = True
+            self._posted.notify()
+            committer = self._committer
+        if committer is not None:
+            committer.join()
+        self.flush()
+
+    def _commit_posted(self) -> None:
+        while True:
+            with self._guard:
+                while not self._handed and not self._closing:
+                    self._posted.wait()
+                if self._closing:
+                    return  # ``close`` flushes what is left, and reports its errors
+            with self._turn:
+                with self._guard:
+                    batch, self._handed = self._handed, []
+                if batch:
+                    self._flush(batch)
 
     def _flush(self, batch: list[_Handed[T]]) -> None:
         try:

@@ -196,6 +196,11 @@ class StoreJournal:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
+        try:
+            self._log.close()
+        except KapstanError:
+            if exc is None:
+                raise
         self._thread.join(timeout=self.lease)
         if exc is not None and not isinstance(exc, KapstanError):
             # Ctrl-C or a bug: no one else will end the operation once the lock is free.
@@ -213,6 +218,10 @@ class StoreJournal:
                 return
             except KapstanError:
                 continue  # a store hiccup: the next beat tries again within the lease
+
+    def flush(self) -> None:
+        """Every line posted so far committed: call before the operation's end is written."""
+        self._log.flush()
 
     def check(self) -> None:
         if self._lost is not None:
@@ -235,7 +244,14 @@ class StoreJournal:
             raise OperationCancelled(f"operation {self.operation_id} was cancelled by {by}")
 
     def event(self, status: str, message: str, *, service: str = "", resource: str = "") -> None:
-        self._log.write(LogLine(status, message, service, resource))
+        """A service's progress line is posted (its worker goes on at once, and the
+        service's next state commits it at the latest); the operation's own lines are
+        written before this returns."""
+        line = LogLine(status, message, service, resource)
+        if service:
+            self._log.post(line)
+        else:
+            self._log.write(line)
         if self.listener is not None:
             self.listener(service, resource, status, message)
 

@@ -153,3 +153,58 @@ def test_a_deploys_journal_keeps_every_line_and_state_in_each_workers_order(
         assert lines == [f"{service} {n}" for n in range(5)]
     with pytest.raises(NotFoundError, match="has no service 'nope'"):
         journal.service_state("nope", Step.READY)
+
+
+class Blocking:
+    """A commit that records its batches and holds each until the test lets it go."""
+
+    def __init__(self, refuse: Refusal = lambda _entries: None) -> None:
+        self.batches: list[list[str]] = []
+        self.go = threading.Event()
+        self.refuse = refuse
+        self.group: GroupCommit[str] = GroupCommit(self.commit)
+
+    def commit(self, entries: Sequence[str]) -> None:
+        assert self.go.wait(HANDOVER_WAIT), "the test never let the commit go"
+        self.batches.append(list(entries))
+        refused = self.refuse(entries)
+        if refused is not None:
+            raise refused
+
+
+def test_a_posted_line_returns_at_once_and_is_committed_by_the_committer() -> None:
+    blocking = Blocking()
+    blocking.group.post("line 0")  # returns although its commit is held
+    blocking.group.post("line 1")
+    assert blocking.batches == []
+    blocking.go.set()
+    wait_until(lambda: sum(map(len, blocking.batches)) == 2)
+    assert [e for batch in blocking.batches for e in batch] == ["line 0", "line 1"]
+    blocking.group.close()
+
+
+def test_a_write_commits_what_was_posted_before_it_in_order() -> None:
+    blocking = Blocking()
+    blocking.go.set()
+    blocking.group.post("posted")
+    blocking.group.write("written")  # returns once committed: what was posted is too
+    committed = [e for batch in blocking.batches for e in batch]
+    assert committed == ["posted", "written"]
+    blocking.group.close()
+
+
+def test_a_posted_entrys_error_comes_from_the_next_flush_once() -> None:
+    def refuse(entries: Sequence[str]) -> Exception | None:
+        return InputError("bad line") if "bad" in entries else None
+
+    blocking = Blocking(refuse)
+    blocking.go.set()
+    blocking.group.post("good")
+    blocking.group.post("bad")
+    with pytest.raises(InputError, match="bad line"):
+        blocking.group.flush()
+    blocking.group.flush()  # reported once
+    assert "good" in [e for batch in blocking.batches for e in batch]
+    blocking.group.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        blocking.group.post("late")
