@@ -107,9 +107,18 @@ def check_policy(version: RenderedAppVersion, selected: Sequence[str]) -> list[s
     return policy.enforce(policy.policy_of(version.values), found)
 
 
-def policy_warnings(store: AppState, app: str, services: Sequence[str] = ()) -> list[str]:
-    """What the environment's resource policy says of a deploy of these services."""
-    version = render_application(store, app)
+def policy_warnings(
+    store: AppState,
+    app: str,
+    services: Sequence[str] = (),
+    *,
+    version: RenderedAppVersion | None = None,
+) -> list[str]:
+    """What the environment's resource policy says of a deploy of these services.
+
+    ``version``: the application as just rendered (for the plan it goes with).
+    """
+    version = version or render_application(store, app)
     return check_policy(version, _selected(version, services, _removed(store, version, "deploy")))
 
 

@@ -310,6 +310,13 @@ class StoreRevisions:
             self._numbers.setdefault(service, found.number if found else 0)
         return found
 
+    def latest_all(self, services: Sequence[str]) -> dict[str, Revision | None]:
+        found = self.store.latest_revisions(self.app, services)
+        with self._lock:  # numbering goes on from these, as from ``latest``
+            for service, revision in found.items():
+                self._numbers.setdefault(service, revision.number if revision else 0)
+        return found
+
     def next_number(self, service: str) -> int:
         with self._lock:
             if service not in self._numbers:

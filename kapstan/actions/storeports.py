@@ -219,6 +219,8 @@ class RevisionReads(Protocol):
         self, app: str, service: str, *, status: str | None = "deployed"
     ) -> Revision | None: ...
 
+    def latest_revisions(self, app: str, services: Sequence[str]) -> dict[str, Revision | None]: ...
+
 
 @runtime_checkable
 class RevisionWrites(Protocol):

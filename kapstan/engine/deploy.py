@@ -201,7 +201,7 @@ class Deployer:
         """
         ordered = [s for wave in waves(subgraph(self.target, selected)) for s in wave]
         selected = ordered + [s for s in selected if s not in ordered]
-        previous = {s: self.revisions.latest(s) for s in selected}
+        previous = dict(self.revisions.latest_all(selected))
         kept = {
             p.service: p
             for p in shown

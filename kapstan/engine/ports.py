@@ -142,6 +142,10 @@ class Revisions(Protocol):
         """The last revision applied to the cluster, deployed or failed: its inventory is live."""
         ...
 
+    def latest_all(self, services: Sequence[str]) -> Mapping[str, DeployedRevision | None]:
+        """``latest`` of each of ``services``, read at once (a plan of many services)."""
+        ...
+
     def next_number(self, service: str) -> int: ...
 
     def record(

@@ -219,6 +219,28 @@ class RevisionStore(Repository):
 
         return self._read(work)
 
+    def latest_revisions(self, app: str, services: Sequence[str]) -> dict[str, Revision | None]:
+        """The highest-numbered revision of each of ``services`` (any status), in one read."""
+
+        def work(session: Session) -> dict[str, Revision | None]:
+            row_app = find_application(session, app)
+            assert row_app is not None
+            mine = RevisionRow.application_id == row_app.id
+            newest = (
+                select(RevisionRow.service, func.max(RevisionRow.number).label("number"))
+                .where(mine, RevisionRow.service.in_(list(services)))
+                .group_by(RevisionRow.service)
+                .subquery()
+            )
+            at_newest = (RevisionRow.service == newest.c.service) & (
+                RevisionRow.number == newest.c.number
+            )
+            rows = session.scalars(select(RevisionRow).join(newest, at_newest).where(mine))
+            found = {row.service: _record(app, row) for row in rows}
+            return {service: found.get(service) for service in services}
+
+        return self._read(work) if services else {}
+
 
 def mark_pending(
     session: Session,

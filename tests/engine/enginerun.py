@@ -102,6 +102,10 @@ class MemoryRevisions:
         with self._lock:
             return self.latest_of.get(service)
 
+    def latest_all(self, services: Sequence[str]) -> dict[str, Revision | None]:
+        with self._lock:
+            return {s: self.latest_of.get(s) for s in services}
+
     def next_number(self, service: str) -> int:
         with self._lock:
             found = self.latest_of.get(service)

@@ -73,6 +73,31 @@ def test_list_by_app_and_by_service(app: Store) -> None:
     assert app.list_revisions("web", "cache") == []
 
 
+def test_the_latest_of_many_services_in_one_read_equals_each_ones_latest(app: Store) -> None:
+    for service, hash, status in [
+        ("db", "d1", "deployed"),
+        ("api", "a1", "deployed"),
+        ("api", "a2", "failed"),
+        ("web", "w1", "pending"),
+    ]:
+        deploy(app, service, hash, status=status)
+    services = ["api", "db", "web", "cache"]
+    found = app.latest_revisions("web", services)
+    assert found == {s: app.latest_revision("web", s, status=None) for s in services}
+    assert [(r.hash, r.status) if r else None for r in found.values()] == [
+        ("a2", "failed"),
+        ("d1", "deployed"),
+        ("w1", "pending"),
+        None,
+    ]
+    # After a revision is recorded and completed: the newest, as completed.
+    deploy(app, "db", "d2", status="pending")
+    app.update_revision("web", "db", 2, inventory=[], message="done", status="deployed")
+    newest = app.latest_revisions("web", ["db"])["db"]
+    assert newest is not None and (newest.number, newest.message) == (2, "done")
+    assert app.latest_revisions("web", []) == {}
+
+
 def test_not_found_messages(app: Store) -> None:
     with pytest.raises(NotFoundError, match=r"^application 'nope' not found$"):
         app.list_revisions("nope")

@@ -26,6 +26,7 @@ from kapstan.actions.deploying import (
 from kapstan.actions.gates import ApprovalPending
 from kapstan.actions.hints import pinned_hints
 from kapstan.actions.journal import Listener
+from kapstan.actions.rendering import render_application
 
 # The values a started change answers live in a light module, for the commands that print
 # them without loading this one (re-exported: the ports' answers).
@@ -93,8 +94,10 @@ class LocalDeploys:
         self.store = store
 
     def plan(self, app: str, services: Sequence[str]) -> Planned:
-        warnings = policy_warnings(self.store, app, services)
-        return Planned(plan_app(self.store, app, services), warnings, pinned_hints(self.store, app))
+        version = render_application(self.store, app)  # once, for the warnings and the plan
+        warnings = policy_warnings(self.store, app, services, version=version)
+        plans = plan_app(self.store, app, services, version=version)
+        return Planned(plans, warnings, pinned_hints(self.store, app))
 
     def deploy(
         self,
