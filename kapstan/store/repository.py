@@ -7,7 +7,6 @@ are mixed in here, so every method is ``store.<method>``.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -105,9 +104,16 @@ class Store(
         """
         if key_configured(self._environ):
             self._box()  # read the key once, here, not once per view
-        view = copy.copy(self)
+        # copy.copy without its generic machinery (__reduce_ex__): one view per request
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
         view._shared = SharedReads(self._db)
         return view
+
+    def end_reads(self) -> None:
+        """On a request's view: end its read transaction now; a later read begins another."""
+        if self._shared is not None:
+            self._shared.end_transaction()
 
     @property
     def holds_reads(self) -> bool:

@@ -202,6 +202,44 @@ def test_an_application_read_leaves_no_transaction_open_whatever_it_answers(
         assert pool.checkedout() == 0, path  # type: ignore[attr-defined]
 
 
+def test_the_hot_reads_leave_no_transaction_open_when_their_token_is_not_remembered(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The application read and page take their caller from a dependency that does not
+    yield (nothing closes the view after them): a token not remembered is authenticated
+    in a transaction ended at once, so a read answered, refused (403, 404) or never run
+    (a parameter refused: 422) leaves its view with no transaction open, and a token
+    unknown or missing is still refused (401)."""
+    body = {"name": "elsewhere", "template": "shop", "environment": "other", "config": "dev"}
+    assert api.post("/api/v1/applications", body).status_code == 201  # vic has no role there
+    views: list[Store] = []  # kept alive: a view dropped would end its transaction anyway
+    real = Store.for_request
+
+    def recorded(store: Store) -> Store:
+        views.append(real(store))
+        return views[-1]
+
+    monkeypatch.setattr(Store, "for_request", recorded)
+    pool = api.store._db.engine.pool
+    for path, status in (
+        ("/api/v1/applications/shop", 200),
+        ("/api/v1/applications?limit=5", 200),
+        ("/api/v1/applications/nope", 404),
+        ("/api/v1/applications/elsewhere", 403),
+        ("/api/v1/applications?limit=0", 422),
+        ("/api/v1/applications/shop?health=perhaps", 422),
+    ):
+        api.state.access.forget()  # the token is read from the store (and just used: no write)
+        answer = api.get(path, user="vic")
+        assert answer.status_code == status, (path, answer.text)
+        assert views and not any(v.holds_reads for v in views), path
+        assert pool.checkedout() == 0, path  # type: ignore[attr-defined]
+    for headers in ({"Authorization": "Bearer not-a-token"}, {}):
+        for path in ("/api/v1/applications/shop", "/api/v1/applications"):
+            assert api.client.get(path, headers=headers).status_code == 401, (path, headers)
+            assert not any(v.holds_reads for v in views), path
+
+
 def test_reads_bind_their_own_values_and_see_the_last_change(api: Api) -> None:
     """The read statements are built once and shared: each read binds its own name,
     filters and window, and a change is read at once (nothing of an app is remembered)."""

@@ -12,7 +12,7 @@ from kapstan.actions.refs import Ref
 from kapstan.actions.status import Connector, health_by_service
 from kapstan.actions.templates import load_template
 from kapstan.api import auditing, convert
-from kapstan.api.auth import Caller, CallerDep, in_thread
+from kapstan.api.auth import Caller, CallerDep, ReaderDep, in_thread
 from kapstan.api.flows.hooks import new_secret
 from kapstan.api.flows.triggers import auto_deploy
 from kapstan.api.keys import AUTO_DEPLOY_KEY, WEBHOOK_SECRET_KEY
@@ -76,7 +76,7 @@ def _services(caller: Caller, app: Application) -> list[str]:
 
 @router.get("")
 async def list_applications(
-    request: Request, caller: CallerDep, at: WindowDep, q: str | None = None, health: bool = False
+    request: Request, caller: ReaderDep, at: WindowDep, q: str | None = None, health: bool = False
 ) -> schemas.Page[schemas.ApplicationOut]:
     """Applications the caller may view; ``q`` searches names, templates, environments,
     configs; ``health`` reads each service's health from the cluster (slower)."""
@@ -133,7 +133,7 @@ def create_application(
 
 @router.get("/{app}")
 async def get_application(
-    request: Request, caller: CallerDep, app: str, health: bool = False
+    request: Request, caller: ReaderDep, app: str, health: bool = False
 ) -> schemas.ApplicationOut:
     def read() -> schemas.ApplicationOut:
         view, digest = caller.store.application_view(app, [AUTO_DEPLOY_KEY])  # 404 before 403
