@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from kapstan.actions import logrules, removals, rollbacks
+from kapstan.actions import removals, rollbacks
 from kapstan.actions.boundary import check_boundary, prepare_namespace
 from kapstan.actions.cancelling import finish_cancelled
 from kapstan.actions.clock import SYSTEM_CLOCK
@@ -328,6 +328,8 @@ def _follow_log_rules(
     """The environment's log collector selects pods by the services as deployed: applied
     again after each deploy (a no-op where nothing collects logs). Its failure is a
     warning in the journal: the deploy itself is done."""
+    from kapstan.actions import logrules  # a deploy's start does not load the collector's code
+
     try:
         line = logrules.follow_deploy(store, environment, bool(version.template.logs))
     except KapstanError as exc:

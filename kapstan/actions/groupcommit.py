@@ -38,7 +38,7 @@ class _Handed(Generic[T]):
 class GroupCommit(Generic[T]):
     """``write(entry)`` from any thread; ``commit(entries)`` writes a batch in one transaction."""
 
-    def __init__(self, commit: Callable[[Sequence[T]], None]) -> None:
+    def __init__(self, commit: Callable[[Sequence[T]], object]) -> None:
         self._commit = commit
         self._guard = threading.Lock()  # the entries handed over and not yet taken
         self._handed: list[_Handed[T]] = []

@@ -31,7 +31,7 @@ from kapstan.model.operation import JournalEntry, LogLine, Operation, ServiceSta
 from kapstan.model.rendered import KubeObject
 from kapstan.render.hashing import objects_yaml
 from kapstan.store import LockInfo, Revision
-from kapstan.store.revisions import PENDING
+from kapstan.store.revisions import PENDING, NewRevision, RevisionChange, RevisionUpdate
 
 LEASE_SECONDS = 30.0
 CANCEL_POLL = 0.5  # seconds between two reads of an operation's cancel request
@@ -300,6 +300,9 @@ class StoreRevisions:
         self.operation_id = operation_id
         self._lock = threading.Lock()
         self._numbers: dict[str, int] = {}
+        # Services that start or finish together record their revisions in one transaction
+        # (one wait for the disk); each writer returns once its own is committed.
+        self._writes: GroupCommit[RevisionChange] = GroupCommit(store.record_revisions)
 
     def latest(self, service: str) -> Revision | None:
         found = self.store.latest_revision(self.app, service, status=None)
@@ -338,7 +341,7 @@ class StoreRevisions:
         template_version, config_version = self.versions.get(
             service, (self.template[1], self.config[1])
         )
-        rev = self.store.add_revision(
+        new = NewRevision(
             self.app,
             service,
             manifests=objects_yaml(list(objects)),
@@ -352,8 +355,9 @@ class StoreRevisions:
             status=status,
             inventory=inventory,
             operation_id=self.operation_id,
+            expected=number,
         )
-        self._check_number(service, number, rev.number)
+        self._writes.write(new)
 
     def begin(
         self,
@@ -374,13 +378,4 @@ class StoreRevisions:
         message: str | None = None,
         status: str | None = None,
     ) -> None:
-        self.store.update_revision(
-            self.app, service, number, inventory=inventory, message=message, status=status
-        )
-
-    def _check_number(self, service: str, number: int, got: int) -> None:
-        if got != number:
-            raise ConflictError(
-                f"{self.app}/{service}: revision {number} was expected but the store gave {got}; "
-                "another operation recorded revisions at the same time"
-            )
+        self._writes.write(RevisionUpdate(self.app, service, number, inventory, message, status))

@@ -35,6 +35,7 @@ from kapstan.model.rollouts import Rollout, RolloutPlan
 from kapstan.model.values import SecretValue, Value
 from kapstan.store.drift import DriftCheck
 from kapstan.store.environments import Unchanged
+from kapstan.store.revisions import RevisionChange
 
 
 @runtime_checkable
@@ -254,6 +255,8 @@ class RevisionWrites(Protocol):
         message: str | None = None,
         status: str | None = None,
     ) -> Revision: ...
+
+    def record_revisions(self, changes: Sequence[RevisionChange]) -> list[Revision]: ...
 
     def interrupt_revisions(
         self, app: str, *, operation_id: int | None = None, status: str = ...

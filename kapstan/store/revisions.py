@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from kapstan.errors import InputError, NotFoundError
+from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.model.records import Revision
 from kapstan.store.applications import LIVE_APP, find_application
 from kapstan.store.base import Repository
@@ -54,49 +55,82 @@ class RevisionStore(Repository):
 
         ``operation_id``, if given, must be an operation of ``app`` (NotFoundError if none).
         """
-        check_name("service", service)
-        check_version("template", template_version)
-        check_version("config", config_version)
-        if not hash:
-            raise InputError(f"revision of {app}/{service}: the hash is empty")
-        _check_status(app, service, status)
-        entries = check_inventory(f"revision of {app}/{service}", inventory)
+        new = NewRevision(
+            app,
+            service,
+            manifests=manifests,
+            hash=hash,
+            template=template,
+            template_version=template_version,
+            config=config,
+            config_version=config_version,
+            author=author,
+            message=message,
+            status=status,
+            inventory=inventory,
+            operation_id=operation_id,
+        )
+        return self.record_revisions([new])[0]
 
-        def work(session: Session) -> Revision:
-            # Statements built once, on the connection: a deploy records three revision
-            # writes per service, and the ORM's per-statement work was most of their cost.
-            db = session.connection()
-            app_id = db.execute(_LIVE_APP_ID_LOCKED, {"app": app}).scalar()
-            if app_id is None:
-                find_application(session, app)  # raises NotFoundError, worded as everywhere
-            if operation_id is not None:
-                owner = db.execute(_OPERATION_APP, {"op": operation_id}).scalar()
-                if owner != app_id:  # missing, or another application's: the usual errors
-                    row_app = find_application(session, app)
-                    assert row_app is not None
-                    check_belongs(find_operation(session, operation_id), row_app)
-            latest = db.execute(_LATEST_NUMBER, {"app_id": app_id, "svc": service}).scalar()
-            values = {
-                "application_id": app_id,
-                "service": service,
-                "number": (latest or 0) + 1,
-                "manifests": manifests,
-                "hash": hash,
-                "template": template,
-                "template_version": template_version,
-                "config": config,
-                "config_version": config_version,
-                "author": author,
-                "message": message,
-                "status": status,
-                "created_at": self._now(),
-                "inventory": entries,
-                "operation_id": operation_id,
-            }
-            db.execute(_ADD_REVISION, values)
-            return _record(app, SimpleNamespace(**values))
+    def record_revisions(self, changes: Sequence[RevisionChange]) -> list[Revision]:
+        """New revisions and completions of pending ones, in order, in one transaction.
 
-        return self._write(work)
+        A deploy's services record theirs together (``actions.journal``): one commit, and
+        one wait for the disk, for all the services that start or finish at once. Each
+        change is checked before anything is written; a NewRevision with ``expected``
+        set is refused (ConflictError) unless it gets that number.
+        """
+        checked = [_checked(change) for change in changes]
+
+        def work(session: Session) -> list[Revision]:
+            return [
+                self._add(session, change, entries)
+                if isinstance(change, NewRevision)
+                else _update(session, change, entries)
+                for change, entries in checked
+            ]
+
+        return self._write(work) if checked else []
+
+    def _add(self, session: Session, new: NewRevision, entries: list[dict[str, str]]) -> Revision:
+        # Statements built once, on the connection: a deploy records three revision
+        # writes per service, and the ORM's per-statement work was most of their cost.
+        db = session.connection()
+        app_id = db.execute(_LIVE_APP_ID_LOCKED, {"app": new.app}).scalar()
+        if app_id is None:
+            find_application(session, new.app)  # raises NotFoundError, worded as everywhere
+        if new.operation_id is not None:
+            owner = db.execute(_OPERATION_APP, {"op": new.operation_id}).scalar()
+            if owner != app_id:  # missing, or another application's: the usual errors
+                row_app = find_application(session, new.app)
+                assert row_app is not None
+                check_belongs(find_operation(session, new.operation_id), row_app)
+        latest = db.execute(_LATEST_NUMBER, {"app_id": app_id, "svc": new.service}).scalar()
+        number = (latest or 0) + 1
+        if new.expected is not None and number != new.expected:
+            raise ConflictError(
+                f"{new.app}/{new.service}: revision {new.expected} was expected but the store "
+                f"gave {number}; another operation recorded revisions at the same time"
+            )
+        values = {
+            "application_id": app_id,
+            "service": new.service,
+            "number": number,
+            "manifests": new.manifests,
+            "hash": new.hash,
+            "template": new.template,
+            "template_version": new.template_version,
+            "config": new.config,
+            "config_version": new.config_version,
+            "author": new.author,
+            "message": new.message,
+            "status": new.status,
+            "created_at": self._now(),
+            "inventory": entries,
+            "operation_id": new.operation_id,
+        }
+        db.execute(_ADD_REVISION, values)
+        return _record(new.app, SimpleNamespace(**values))
 
     def list_revisions(
         self, app: str, service: str | None = None, *, deleted: bool = False
@@ -143,25 +177,8 @@ class RevisionStore(Repository):
         status: str | None = None,
     ) -> Revision:
         """Complete a revision recorded as pending: what it applied, and how it ended."""
-        entries = check_inventory(f"revision {number} of {app}/{service}", inventory)
-        if status is not None:
-            _check_status(app, service, status)
-
-        values: dict[str, Any] = {"inventory": entries}
-        if message is not None:
-            values["message"] = message
-        if status is not None:
-            values["status"] = status
-
-        def work(session: Session) -> Revision:
-            where = {"app": app, "svc": service, "num": number}
-            found = session.connection().execute(_updating(tuple(values)), where | values).first()
-            if found is None:
-                _find(session, app, service, number)  # raises NotFoundError, worded as ever
-                raise AssertionError("unreachable: the revision was there to update")
-            return _record(app, found)
-
-        return self._write(work)
+        change = RevisionUpdate(app, service, number, inventory, message, status)
+        return self.record_revisions([change])[0]
 
     def interrupt_revisions(
         self, app: str, *, operation_id: int | None = None, status: str = INTERRUPTED
@@ -260,6 +277,75 @@ def mark_pending(
         row.status = status
     session.flush()
     return rows
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    """A revision to record as the next of its service (``add_revision``'s arguments)."""
+
+    app: str
+    service: str
+    manifests: str
+    hash: str
+    template: str
+    template_version: int
+    config: str
+    config_version: int
+    author: str
+    message: str = ""
+    status: str = "deployed"
+    inventory: Sequence[Mapping[str, str]] = ()
+    operation_id: int | None = None
+    expected: int | None = None  # the number the recorder counted on
+
+
+@dataclass(frozen=True)
+class RevisionUpdate:
+    """A pending revision completed (``update_revision``'s arguments)."""
+
+    app: str
+    service: str
+    number: int
+    inventory: Sequence[Mapping[str, str]]
+    message: str | None = None
+    status: str | None = None
+
+
+RevisionChange = NewRevision | RevisionUpdate
+
+
+def _checked(change: RevisionChange) -> tuple[RevisionChange, list[dict[str, str]]]:
+    """``change`` and its inventory, checked; InputError naming the revision at fault."""
+    if isinstance(change, NewRevision):
+        check_name("service", change.service)
+        check_version("template", change.template_version)
+        check_version("config", change.config_version)
+        if not change.hash:
+            raise InputError(f"revision of {change.app}/{change.service}: the hash is empty")
+        _check_status(change.app, change.service, change.status)
+        return change, check_inventory(
+            f"revision of {change.app}/{change.service}", change.inventory
+        )
+    entries = check_inventory(
+        f"revision {change.number} of {change.app}/{change.service}", change.inventory
+    )
+    if change.status is not None:
+        _check_status(change.app, change.service, change.status)
+    return change, entries
+
+
+def _update(session: Session, change: RevisionUpdate, entries: list[dict[str, str]]) -> Revision:
+    values: dict[str, Any] = {"inventory": entries}
+    if change.message is not None:
+        values["message"] = change.message
+    if change.status is not None:
+        values["status"] = change.status
+    where = {"app": change.app, "svc": change.service, "num": change.number}
+    found = session.connection().execute(_updating(tuple(values)), where | values).first()
+    if found is None:
+        _find(session, change.app, change.service, change.number)  # NotFoundError, as ever
+        raise AssertionError("unreachable: the revision was there to update")
+    return _record(change.app, found)
 
 
 _REVISIONS = cast(Table, RevisionRow.__table__)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kapstan.errors import InputError, NotFoundError
+from kapstan.errors import ConflictError, InputError, NotFoundError
 from kapstan.store import Revision, Store
+from kapstan.store.revisions import NewRevision, RevisionUpdate
 
 
 @pytest.fixture
@@ -96,6 +97,46 @@ def test_the_latest_of_many_services_in_one_read_equals_each_ones_latest(app: St
     newest = app.latest_revisions("web", ["db"])["db"]
     assert newest is not None and (newest.number, newest.message) == (2, "done")
     assert app.latest_revisions("web", []) == {}
+
+
+def _new(service: str, hash: str, expected: int | None = None) -> NewRevision:
+    return NewRevision(
+        "web",
+        service,
+        manifests="kind: Deployment\n",
+        hash=hash,
+        template="shop",
+        template_version=1,
+        config="dev",
+        config_version=1,
+        author="ana",
+        status="pending",
+        expected=expected,
+    )
+
+
+def test_changes_recorded_together_are_numbered_in_order_and_all_or_nothing(app: Store) -> None:
+    done = app.record_revisions(
+        [
+            _new("api", "a1", expected=1),
+            _new("db", "d1"),
+            _new("api", "a2", expected=2),
+            RevisionUpdate("web", "api", 1, [], "applied", "deployed"),
+        ]
+    )
+    assert [(r.service, r.number, r.status) for r in done] == [
+        ("api", 1, "pending"),
+        ("db", 1, "pending"),
+        ("api", 2, "pending"),
+        ("api", 1, "deployed"),
+    ]
+    with pytest.raises(ConflictError, match="revision 5 was expected but the store gave 2"):
+        app.record_revisions([_new("cache", "c1"), _new("db", "d2", expected=5)])
+    with pytest.raises(NotFoundError, match="has no revision 9"):
+        app.record_revisions([_new("cache", "c1"), RevisionUpdate("web", "db", 9, [])])
+    with pytest.raises(InputError, match="the hash is empty"):
+        app.record_revisions([_new("cache", "c1"), _new("db", "")])
+    assert app.list_revisions("web", "cache") == [], "a refused batch writes none of it"
 
 
 def test_not_found_messages(app: Store) -> None:
