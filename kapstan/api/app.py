@@ -92,11 +92,13 @@ def create_app(
     shutdown_wait: float = 30.0,
     extras: Sequence[Extra] = (),
     proxies: TrustedProxies | None = None,
+    started: Callable[[], None] | None = None,
 ) -> FastAPI:
     """The API on the store at ``store_url`` (default: ``$KAPSTAN_DB``, else the user's).
 
     ``proxies``: the peers whose X-Forwarded-For/-Proto are believed (``api.proxies``);
-    none by default.
+    none by default. ``started``: called once the store is open, before the first request
+    (``kapstan.api.serve.settle_memory`` in a server process).
     """
     state = ApiState(store_url, environ, proxies=proxies or TrustedProxies())
     state.metrics.registry.register(ApplicationMetrics(state))  # per application, at scrape
@@ -104,6 +106,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(state.open)
+        if started is not None:
+            started()
         try:
             yield
         finally:

@@ -83,7 +83,9 @@ def server(
     uvicorn.run(
         serve.FACTORY
         if workers > 1
-        else create_app(url, proxies=proxies, environ={**os.environ, **drift}),
+        else create_app(
+            url, proxies=proxies, environ={**os.environ, **drift}, started=serve.settle_memory
+        ),
         factory=workers > 1,
         workers=workers,
         host=host,
