@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from kapstan.errors import ConflictError, InputError, NotFoundError
@@ -25,11 +27,18 @@ def app(store: Store) -> Store:
     return store
 
 
-def deploy(
-    store: Store, service: str, hash: str, message: str = "", status: str = "deployed"
-) -> Revision:
-    return store.add_revision(
-        "web",
+def revision(
+    service: str,
+    hash: str,
+    *,
+    application: str = "web",
+    message: str = "",
+    status: str = "deployed",
+    expected: int | None = None,
+) -> NewRevision:
+    """A revision of ``service``: the fields every test shares, and the ones tests vary."""
+    return NewRevision(
+        application,
         service,
         manifests=f"kind: Deployment # {hash}\n",
         hash=hash,
@@ -40,7 +49,26 @@ def deploy(
         author="ana",
         message=message,
         status=status,
+        expected=expected,
     )
+
+
+def add(store: Store, new: NewRevision) -> Revision:
+    """``new`` recorded through ``add_revision``, which takes all its fields but ``expected``
+    (the number a batch counts on: ``record_revisions`` only)."""
+    fields = asdict(new)
+    del fields["expected"]
+    return store.add_revision(**fields)
+
+
+def deploy(
+    store: Store, service: str, hash: str, message: str = "", status: str = "deployed"
+) -> Revision:
+    return add(store, revision(service, hash, message=message, status=status))
+
+
+def pending(service: str, hash: str, expected: int | None = None) -> NewRevision:
+    return revision(service, hash, status="pending", expected=expected)
 
 
 def test_numbers_count_per_service(app: Store) -> None:
@@ -99,28 +127,12 @@ def test_the_latest_of_many_services_in_one_read_equals_each_ones_latest(app: St
     assert app.latest_revisions("web", []) == {}
 
 
-def _new(service: str, hash: str, expected: int | None = None) -> NewRevision:
-    return NewRevision(
-        "web",
-        service,
-        manifests="kind: Deployment\n",
-        hash=hash,
-        template="shop",
-        template_version=1,
-        config="dev",
-        config_version=1,
-        author="ana",
-        status="pending",
-        expected=expected,
-    )
-
-
 def test_changes_recorded_together_are_numbered_in_order_and_all_or_nothing(app: Store) -> None:
     done = app.record_revisions(
         [
-            _new("api", "a1", expected=1),
-            _new("db", "d1"),
-            _new("api", "a2", expected=2),
+            pending("api", "a1", expected=1),
+            pending("db", "d1"),
+            pending("api", "a2", expected=2),
             RevisionUpdate("web", "api", 1, [], "applied", "deployed"),
         ]
     )
@@ -131,11 +143,11 @@ def test_changes_recorded_together_are_numbered_in_order_and_all_or_nothing(app:
         ("api", 1, "deployed"),
     ]
     with pytest.raises(ConflictError, match="revision 5 was expected but the store gave 2"):
-        app.record_revisions([_new("cache", "c1"), _new("db", "d2", expected=5)])
+        app.record_revisions([pending("cache", "c1"), pending("db", "d2", expected=5)])
     with pytest.raises(NotFoundError, match="has no revision 9"):
-        app.record_revisions([_new("cache", "c1"), RevisionUpdate("web", "db", 9, [])])
+        app.record_revisions([pending("cache", "c1"), RevisionUpdate("web", "db", 9, [])])
     with pytest.raises(InputError, match="the hash is empty"):
-        app.record_revisions([_new("cache", "c1"), _new("db", "")])
+        app.record_revisions([pending("cache", "c1"), pending("db", "")])
     assert app.list_revisions("web", "cache") == [], "a refused batch writes none of it"
 
 
@@ -143,17 +155,7 @@ def test_not_found_messages(app: Store) -> None:
     with pytest.raises(NotFoundError, match=r"^application 'nope' not found$"):
         app.list_revisions("nope")
     with pytest.raises(NotFoundError, match=r"^application 'nope' not found$"):
-        app.add_revision(
-            "nope",
-            "api",
-            manifests="",
-            hash="h",
-            template="shop",
-            template_version=1,
-            config="dev",
-            config_version=1,
-            author="ana",
-        )
+        add(app, revision("api", "h", application="nope"))
     with pytest.raises(
         NotFoundError, match=r"^service 'api' of application 'web' has no revisions$"
     ):
