@@ -106,6 +106,7 @@ BENCH_AGENT = "bench-deploy-observer"
 # say Available, whichever tool applied them.
 DEPLOYMENT_CONTROLLER = re.compile(r"kube-controller-manager.*/deployment-controller$")
 UPSTREAM_CONTROLLER_QPS = 20.0
+UPSTREAM_CONTROLLER_BURST = 30  # the sandbox passes twice the limit when --controller-qps is set
 CONFIG = "bench"
 RELEASE = "bench"
 SCALE_RSS_MB = 300.0
@@ -132,6 +133,7 @@ class Cluster:
         self.ctx.load_cert_chain(user["client-certificate"], user["client-key"])
         self.server = state.server
         self.kubeconfig = state.kubeconfig
+        self.processes = list(state.processes)
         self.audit = AuditLog(state.audit_log)
         self.http = self.client()
 
@@ -162,6 +164,22 @@ class Cluster:
             time.sleep(0.2)
         say(f"  namespace {name} still terminating after {NAMESPACE_GONE_WAIT:.0f} s; going on")
         return time.monotonic() - started
+
+    def cpu_seconds(self) -> float:
+        """CPU (user + system) the sandbox's processes have used so far: apiserver, etcd,
+        controllers, scheduler, kwok. They share this machine's cores with the tool."""
+        total = 0
+        for rec in self.processes:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{rec.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def idle_cpu_rate(self, seconds: float = 5.0) -> float:
+        """The sandbox's CPU per second while nothing is deployed (leases, controller loops)."""
+        before, started = self.cpu_seconds(), time.monotonic()
+        time.sleep(seconds)
+        return (self.cpu_seconds() - before) / (time.monotonic() - started)
 
     def mark(self) -> int:
         """Send a marker request and return the audit log's offset just after it."""
@@ -273,6 +291,7 @@ class Proc:
     started: float  # epoch seconds
     ended: float
     max_rss_kb: int
+    cpu_s: float  # user + system, the process and its children
 
 
 def gnu_time() -> str:
@@ -294,7 +313,7 @@ def run_process(argv: Sequence[str], env: dict[str, str], log: Path, timeout: fl
     """
     done: dict[str, Any] = {}
     rss_file = log.with_name(f"rss-{uuid.uuid4().hex}")
-    timed = [gnu_time(), "-q", "-f", "%M", "-o", str(rss_file), *argv]
+    timed = [gnu_time(), "-q", "-f", "%M %U %S", "-o", str(rss_file), *argv]
     with log.open("ab") as out:
         out.write(f"\n$ {' '.join(argv)}\n".encode())
         out.flush()
@@ -316,10 +335,13 @@ def run_process(argv: Sequence[str], env: dict[str, str], log: Path, timeout: fl
             say(f"  killed after {timeout:.0f} s: {' '.join(argv)} (log {log})")
     code = os.waitstatus_to_exitcode(done["status"]) if "status" in done else -9
     child.returncode = code  # reaped above: Popen must not wait for it again
-    rss = rss_file.read_text().split() if rss_file.exists() else []
+    # A killed tool leaves GNU time's "Command terminated..." line before the figures.
+    figures = rss_file.read_text().splitlines()[-1].split() if rss_file.exists() else []
     rss_file.unlink(missing_ok=True)
-    max_rss = int(rss[-1]) if rss and rss[-1].isdigit() else 0
-    return Proc(list(argv), code, started, done.get("ended", time.time()), max_rss)
+    max_rss, cpu = 0, 0.0
+    with contextlib.suppress(ValueError, IndexError):
+        max_rss, cpu = int(figures[0]), float(figures[1]) + float(figures[2])
+    return Proc(list(argv), code, started, done.get("ended", time.time()), max_rss, cpu)
 
 
 @dataclass
@@ -354,6 +376,9 @@ class Run:
     controller_requests: int = 0  # the deployment controller's, in the namespace
     controller_peak: int = 0  # its most requests in one second
     levels: list[Level] = field(default_factory=list)
+    tool_cpu: float = 0.0  # CPU seconds of the tool's processes
+    cluster_cpu: float = 0.0  # CPU seconds of the sandbox's processes during the run
+    cluster_idle_cpu: float = 0.0  # what they use idle over as long (Bench.idle_rate)
 
 
 @dataclass
@@ -397,6 +422,7 @@ class Bench:
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.runs: list[Run] = []
         self.setup_count = 0
+        self.idle_rate = 0.0  # the sandbox's CPU per second when idle: measured after warm-up
         # The config every environment uses: the change (c) is one new version of it.
         self.kapstan("config", "set", CONFIG, f"bench.started={int(time.time())}")
 
@@ -504,8 +530,10 @@ class Bench:
         watch = DeploymentWatch(self.cluster, namespace)
         start_offset = self.cluster.mark()
         log = self.root / f"{scenario}-{tool}-r{rnd}.log"
+        cpu_before = self.cluster.cpu_seconds()
         try:
             procs = self.deploy(tool, namespace, work, log)
+            cluster_cpu = self.cluster.cpu_seconds() - cpu_before
         finally:
             watch.stop()
         end_offset = self.cluster.mark()
@@ -564,6 +592,9 @@ class Bench:
             first_write=rel(counted.first_applied(work.objects)),
             controller_requests=controller[0],
             controller_peak=controller[1],
+            tool_cpu=sum(p.cpu_s for p in procs),
+            cluster_cpu=cluster_cpu,
+            cluster_idle_cpu=self.idle_rate * (t1 - t0),
         )
         if len(work.levels) > 1:
             run.levels = self.levels(work.levels, counted, watch.ready, t0)
@@ -576,7 +607,8 @@ class Bench:
             f"{fmt(run.applied)}, last Deployment ready {fmt(run.observed_ready)}, tail "
             f"{fmt(after)}), {run.requests} requests, {run.objects_written} objects written, "
             f"peak RSS {run.peak_rss_mb:.0f} MB, deployment controller {run.controller_requests}"
-            f" requests (peak {run.controller_peak}/s)  {state}"
+            f" requests (peak {run.controller_peak}/s), CPU {run.tool_cpu:.2f} s (cluster "
+            f"{run.cluster_cpu:.2f} s)  {state}"
         )
         return run
 
@@ -739,18 +771,22 @@ def summary(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
                 writes=kit.median([float(r.writes) for r in good]),
                 objects_written=kit.median([float(r.objects_written) for r in good]),
                 peak_rss_mb=kit.median([r.peak_rss_mb for r in good]),
+                tool_cpu=kit.median([r.tool_cpu for r in good]),
+                cluster_cpu=kit.median([r.cluster_cpu for r in good]),
             )
     return out
 
 
 def targets(
-    runs: list[Run], medians: dict[str, dict[str, dict[str, Any]]], changed: str
+    runs: list[Run], medians: dict[str, dict[str, dict[str, Any]]], changed: str, qps: float
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     a = medians.get("independent", {})
     ours = a.get("kapstan", {}).get("ready")
+    floor = cluster_floor(runs, qps)
     for peer, limit in (("kubectl", 0.7), ("helm", 0.5)):
-        value = kit.ratio(ours, a.get(peer, {}).get("ready"))
+        theirs = a.get(peer, {}).get("ready")
+        value = kit.ratio(ours, theirs)
         if "independent" in medians:
             found.append(
                 {
@@ -758,6 +794,10 @@ def targets(
                     "value": value,
                     "limit": limit,
                     "met": value is not None and value <= limit,
+                    # Below the cluster's own CPU floor no tool can get: see cluster_floor.
+                    "reachable": None
+                    if floor is None or theirs is None
+                    else floor.seconds <= limit * theirs,
                 }
             )
     chain = [r for r in runs if r.scenario == "chain" and r.tool == "kapstan" and r.ok]
@@ -808,6 +848,18 @@ def targets(
     return found
 
 
+def cluster_floor(runs: list[Run], qps: float) -> kit.Floor | None:
+    """The least time any tool could take for (a) on this machine and cluster (kit.cluster_floor)."""
+    ran = [
+        kit.ClusterWork(r.tool, r.cluster_cpu - r.cluster_idle_cpu, r.controller_requests)
+        for r in runs
+        if r.scenario == "independent" and r.ok and r.cluster_cpu > 0
+    ]
+    limit = qps or UPSTREAM_CONTROLLER_QPS
+    burst = round(2 * qps) if qps else UPSTREAM_CONTROLLER_BURST
+    return kit.cluster_floor(ran, os.cpu_count() or 1, limit, burst)
+
+
 def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
     medians = summary(runs)
     lines = [
@@ -816,7 +868,8 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
     ]
     head = f"{'scenario':<12} {'tool':<8} {'ok':>3} {'ready':>8} {'(min-max)':>15} {'1st req':>8} "
     head += f"{'1st wr':>7} {'applied':>8} {'last rdy':>8} {'tail':>6} {'requests':>9} "
-    head += f"{'dry-run':>8} {'writes':>7} {'objects':>8} {'peak RSS':>9} {'dc/s':>5}"
+    head += f"{'dry-run':>8} {'writes':>7} {'objects':>8} {'peak RSS':>9} {'dc/s':>5} "
+    head += f"{'CPU':>6} {'cluster':>8}"
     lines.append(head)
     for scenario, tools in medians.items():
         for tool, f in tools.items():
@@ -828,7 +881,8 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
                 f"{fmt(f['requests'], '', 0):>9} {fmt(f['dry_runs'], '', 0):>8} "
                 f"{fmt(f['writes'], '', 0):>7} "
                 f"{fmt(f['objects_written'], '', 0):>8} {fmt(f['peak_rss_mb'], ' MB', 0):>9} "
-                f"{fmt(f['controller_peak'], '', 0):>5}"
+                f"{fmt(f['controller_peak'], '', 0):>5} {fmt(f['tool_cpu']):>6} "
+                f"{fmt(f['cluster_cpu']):>8}"
             )
     qps = args.controller_qps or UPSTREAM_CONTROLLER_QPS
     lines += [
@@ -841,7 +895,20 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
         + "), the same for every tool.",
         "At that limit no tool gets all Deployments Available sooner: the cluster, not the "
         "tool, is the bound (raise it for all with --controller-qps).",
+        "'CPU' the tool's processes' CPU seconds (user + system); 'cluster' the sandbox's "
+        "processes' (apiserver, etcd, controllers, scheduler, kwok) during the same run.",
     ]
+    floor = cluster_floor(runs, args.controller_qps)
+    if floor is not None:
+        lines += [
+            f"cluster floor for (a), {floor.seconds:.2f} s for any tool: the larger of",
+            f"  CPU: the sandbox used {floor.cpu.cpu:.2f} CPU s for (a)'s objects (least over "
+            f"the tools, with {floor.cpu.tool}; idle use taken out): on {floor.cores} CPU(s) "
+            f"at least {floor.cpu_seconds:.2f} s, even for a tool using no CPU itself",
+            f"  controller: {floor.controller_requests} deployment controller requests (least "
+            f"over the tools) beyond its burst at {qps:g}/s: at least "
+            f"{floor.controller_seconds:.2f} s after the first Deployment is written",
+        ]
     chain = [r for r in runs if r.scenario == "chain" and r.tool == "kapstan"]
     if chain:
         lines += [
@@ -863,7 +930,7 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
                     f"  {scenario:<12} Kapstan / {peer:<7} {fmt(kit.ratio(ours, tools[peer]['ready']), 'x')}"
                 )
     lines += ["", "targets:"]
-    for t in targets(runs, medians, changed):
+    for t in targets(runs, medians, changed, args.controller_qps):
         mark = "met" if t["met"] else "MISSED"
         extra = (
             f" (also wrote {', '.join(t['other_objects_written'])})"
@@ -872,6 +939,8 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
         )
         if "from_first_request" in t:
             extra += f" (timed from its first request: {fmt(t['from_first_request'], '', 2)})"
+        if t.get("reachable") is False:
+            extra += " (unreachable on this machine: below the cluster floor above)"
         lines.append(f"  {t['target']}: {fmt(t['value'], '', 2)} vs {t['limit']:g}: {mark}{extra}")
     problems = [r for r in runs if not r.ok]
     if problems:
@@ -949,6 +1018,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             bench = Bench(args, state, root)
             try:
                 warm_up(bench)
+                bench.idle_rate = bench.cluster.idle_cpu_rate()
                 if args.scenario == ["scale"]:
                     bench.scale()
                 else:
@@ -967,7 +1037,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "seconds": round(time.monotonic() - started, 1),
             "runs": [asdict(r) for r in runs],
             "medians": medians,
-            "targets": targets(runs, medians, changed),
+            "targets": targets(runs, medians, changed, args.controller_qps),
+            "cluster_floor": None
+            if (floor := cluster_floor(runs, args.controller_qps)) is None
+            else {**asdict(floor), "seconds": floor.seconds},
         }
         print(json.dumps(doc, indent=2))
     else:

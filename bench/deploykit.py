@@ -275,3 +275,48 @@ def ratio(ours: float | None, theirs: float | None) -> float | None:
     if ours is None or theirs is None or theirs <= 0:
         return None
     return ours / theirs
+
+
+@dataclass(frozen=True)
+class ClusterWork:
+    """What one tool's run of scenario (a) cost the cluster, whatever the tool did."""
+
+    tool: str
+    cpu: float  # the sandbox's CPU seconds during the run, its idle use taken out
+    controller_requests: int  # the deployment controller's, in the run's namespace
+
+
+@dataclass(frozen=True)
+class Floor:
+    cpu: ClusterWork  # the run that cost the cluster the least CPU
+    cores: int
+    cpu_seconds: float
+    controller_requests: int
+    controller_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return max(self.cpu_seconds, self.controller_seconds)
+
+
+def cluster_floor(runs: Sequence[ClusterWork], cores: int, qps: float, burst: int) -> Floor | None:
+    """The least time any tool could take to get (a)'s Deployments Available: the larger of
+    two bounds, each the least over the tools' runs.
+
+    cpu         the cluster's own CPU for the objects spread over every core, as if the tool
+                used none and nothing ever waited: the sandbox's apiserver, etcd,
+                controllers, scheduler and kwok share the tool's cores.
+    controller  the deployment controller's requests beyond its burst at its client limit
+                (``qps``): it writes every Deployment's status, one client for all of them.
+    """
+    if not runs:
+        return None
+    least = min(runs, key=lambda r: r.cpu)
+    requests = min(r.controller_requests for r in runs)
+    return Floor(
+        cpu=least,
+        cores=cores,
+        cpu_seconds=least.cpu / cores,
+        controller_requests=requests,
+        controller_seconds=max(0, requests - burst) / qps,
+    )

@@ -150,3 +150,35 @@ def test_median_and_ratio_leave_out_unknowns() -> None:
     assert kit.median([None]) is None
     assert kit.ratio(1.0, 2.0) == 0.5
     assert kit.ratio(None, 2.0) is None and kit.ratio(1.0, 0.0) is None
+
+
+# --- the cluster's floor: what no tool can beat on this machine -----------------------------
+
+
+def test_the_floor_is_the_cheapest_runs_cluster_cpu_over_the_cores() -> None:
+    runs = [
+        kit.ClusterWork("kapstan", 6.0, 266),
+        kit.ClusterWork("helm", 6.3, 251),
+        kit.ClusterWork("kubectl", 6.8, 323),
+    ]
+    floor = kit.cluster_floor(runs, cores=2, qps=500, burst=1000)
+    assert floor is not None
+    assert floor.cpu.tool == "kapstan"
+    assert floor.cpu_seconds == 3.0
+    # Within its burst the deployment controller never waits on its client limit.
+    assert floor.controller_seconds == 0
+    assert floor.seconds == 3.0
+
+
+def test_at_the_upstream_limit_the_deployment_controller_is_the_floor() -> None:
+    runs = [kit.ClusterWork("kapstan", 6.0, 266), kit.ClusterWork("helm", 6.3, 251)]
+    floor = kit.cluster_floor(runs, cores=2, qps=20, burst=30)
+    assert floor is not None
+    # The fewest requests any tool's run caused, past the burst, at 20/s.
+    assert floor.controller_requests == 251
+    assert floor.controller_seconds == (251 - 30) / 20
+    assert floor.seconds == floor.controller_seconds
+
+
+def test_no_run_no_floor() -> None:
+    assert kit.cluster_floor([], cores=2, qps=20, burst=30) is None
