@@ -17,7 +17,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import Any
@@ -27,7 +27,9 @@ from kapstan.actions.storeports import Journal, Locks, OperationLog, RevisionLog
 from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.ports import InventoryEntry
 from kapstan.errors import ConflictError, KapstanError, NotFoundError, OperationCancelled
+from kapstan.model.operation import REQUEST_EVENT as REQUEST_EVENT
 from kapstan.model.operation import JournalEntry, LogLine, Operation, ServiceState, Step
+from kapstan.model.operation import Listener as Listener
 from kapstan.model.rendered import KubeObject
 from kapstan.render.hashing import objects_yaml
 from kapstan.store import LockInfo, Revision
@@ -35,9 +37,6 @@ from kapstan.store.revisions import PENDING, NewRevision, RevisionChange, Revisi
 
 LEASE_SECONDS = 30.0
 CANCEL_POLL = 0.5  # seconds between two reads of an operation's cancel request
-REQUEST_EVENT = "request"
-# Told of every event as it is recorded (service, resource, status, message): live progress.
-Listener = Callable[[str, str, str, str], None]
 
 
 def lock_owner(author: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Protocol
 
 from kapstan.actions.clusters import environment_client
@@ -15,6 +14,7 @@ from kapstan.health.autoscalers import autoscaler_status
 from kapstan.kube import KubeClient, RetryPolicy, connect
 from kapstan.model.autoscaling import AutoscalerStatus
 from kapstan.model.rendered import KubeObject
+from kapstan.model.servicestatus import ServiceStatus as ServiceStatus
 from kapstan.plan.order import WORKLOAD_KINDS
 from kapstan.plan.ownership import Claimant, Conflict, conflict_of
 
@@ -39,21 +39,6 @@ class Connector(Protocol):
         retry: RetryPolicy | None = ...,
         impersonate: str | None = ...,
     ) -> AbstractContextManager[KubeClient]: ...
-
-
-@dataclass(frozen=True)
-class ServiceStatus:
-    service: str
-    revision: int | None
-    revision_status: str
-    ready: int
-    desired: int
-    health: Health
-    outdated: bool  # the current template/config render differs from the last revision
-    # The last drift check (``actions.drift``): None never checked, else whether it drifted.
-    drifted: bool | None = None
-    # The service's HPA as it stands live (desired/current replicas, its conditions), if any.
-    autoscaler: AutoscalerStatus | None = None
 
 
 def _replicas(obj: KubeObject) -> tuple[int, int]:

@@ -231,7 +231,7 @@ def deploy(
     progress: ProgressMode = ProgressOpt,
 ) -> None:
     """Show the plan, then deploy in dependency order, showing progress as it happens."""
-    from kapstan.engine.deploy import DeployOptions
+    from kapstan.engine.options import DeployOptions
     from kapstan.plan.ownership import refusal
 
     with open_backend(ctx) as backend:

@@ -20,10 +20,10 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
 
 from kapstan import failpoints
 from kapstan.engine import applying, bluegreen, inflight, inventory, planning
+from kapstan.engine.options import DeployOptions as DeployOptions
 from kapstan.engine.ports import (
     Clock,
     Cluster,
@@ -45,24 +45,6 @@ from kapstan.render.resources import ResourceKey, key_of
 
 # A removed service's revision renders nothing; the store wants a non-empty hash.
 REMOVED_HASH = "removed"
-
-
-@dataclass(frozen=True)
-class DeployOptions:
-    timeout: float = 300.0
-    atomic: bool = False
-    # Apply requests in flight at once, all services together (services are not capped:
-    # one waiting for readiness holds no slot).
-    max_inflight: int = inflight.DEFAULT_SIZE
-    force: bool = False
-    message: str = ""
-    adopt: bool = False  # take over foreign objects (never another application's)
-
-    @classmethod
-    def from_record(cls, recorded: Mapping[str, Any]) -> DeployOptions:
-        """Options recorded with an operation; keys of older versions (max_parallel) dropped."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in recorded.items() if k in known})
 
 
 @dataclass(frozen=True)

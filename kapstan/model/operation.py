@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+# The status of the event that records an operation's request: bookkeeping, not progress.
+REQUEST_EVENT = "request"
+# Told of every event as it is recorded (service, resource, status, message): live progress.
+Listener = Callable[[str, str, str, str], None]
 
 
 class Step(StrEnum):

@@ -7,113 +7,145 @@ records to these models lives in ``kapstan.api.convert``.
 
 from __future__ import annotations
 
-from kapstan.schemas.access import (
-    ApprovalOut,
-    AuditOut,
-    LoginRequest,
-    NewToken,
-    RejectRequest,
-    RoleGrant,
-    TokenOut,
-    TokenRequest,
-    UserCreate,
-    UserOut,
-    WithdrawRequest,
-)
-from kapstan.schemas.applications import (
-    ApplicationCreate,
-    ApplicationOut,
-    ApplicationUpdate,
-    ApplicationUpdateOut,
-    ChangesOut,
-    ConflictOut,
-    GraphNode,
-    GraphOut,
-    PlanOut,
-    RenderedServiceOut,
-    ResourcePlanOut,
-    ServiceChangeOut,
-    ServiceOut,
-    ServicePlanOut,
-)
-from kapstan.schemas.base import (
-    MAX_STORED_INT,
-    ErrorBody,
-    ErrorDetail,
-    JsonScalar,
-    Model,
-    Page,
-    StoredInt,
-)
-from kapstan.schemas.clusters import (
-    ClusterCreate,
-    ClusterNew,
-    ClusterOut,
-    ClusterReportOut,
-    KeptOut,
-    MoveOut,
-    NodeOut,
-    NodeRemovalOut,
-    NodesAdd,
-    NodesRemove,
-)
-from kapstan.schemas.configs import (
-    ConfigDiffOut,
-    ConfigHistoryOut,
-    ConfigOut,
-    ConfigRollback,
-    ConfigSet,
-    ConfigVersionOut,
-    ConfigWriteOut,
-    HookOut,
-    HookRequest,
-    KeyChangeOut,
-    TriggeredOut,
-    WebhookSecretOut,
-)
-from kapstan.schemas.deletions import (
-    ConfigDeletedOut,
-    DeletionPlanOut,
-    EnvironmentDeletedOut,
-    RemovalOut,
-    RoleRevokedOut,
-    ServiceRemovalOut,
-    TemplateDeletedOut,
-)
-from kapstan.schemas.environments import (
-    ApprovalSetting,
-    BoundarySetting,
-    ConfigSetting,
-    EnvironmentClone,
-    EnvironmentCreate,
-    EnvironmentOut,
-    KubernetesOut,
-)
-from kapstan.schemas.operations import (
-    Accepted,
-    AutoscalerOut,
-    DeployRequest,
-    EventOut,
-    FieldChangeOut,
-    OperationOut,
-    PromoteRequest,
-    ResourceChangeOut,
-    RevisionDiffOut,
-    RevisionOut,
-    RollbackRequest,
-    ScalingConditionOut,
-    ServiceStateOut,
-    ServiceStatusOut,
-)
-from kapstan.schemas.templates import (
-    ServiceSpecOut,
-    TemplateFilesOut,
-    TemplateImport,
-    TemplateImportOut,
-    TemplateOut,
-    TemplateVersionOut,
-    VariableOut,
-)
+import ast
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+# Loaded by name on first use (PEP 562): a client command decoding two answers builds the
+# few models it reads, not the API's ~90 (pydantic builds each model's validator at import).
+# The imports below are the one list of names: type checkers read them, and _where() reads
+# this file's source for the module of each name.
+if TYPE_CHECKING:
+    from kapstan.schemas.access import (
+        ApprovalOut,
+        AuditOut,
+        LoginRequest,
+        NewToken,
+        RejectRequest,
+        RoleGrant,
+        TokenOut,
+        TokenRequest,
+        UserCreate,
+        UserOut,
+        WithdrawRequest,
+    )
+    from kapstan.schemas.applications import (
+        ApplicationCreate,
+        ApplicationOut,
+        ApplicationUpdate,
+        ApplicationUpdateOut,
+        ChangesOut,
+        ConflictOut,
+        GraphNode,
+        GraphOut,
+        PlanOut,
+        RenderedServiceOut,
+        ResourcePlanOut,
+        ServiceChangeOut,
+        ServiceOut,
+        ServicePlanOut,
+    )
+    from kapstan.schemas.base import (
+        MAX_STORED_INT,
+        ErrorBody,
+        ErrorDetail,
+        JsonScalar,
+        Model,
+        Page,
+        StoredInt,
+    )
+    from kapstan.schemas.clusters import (
+        ClusterCreate,
+        ClusterNew,
+        ClusterOut,
+        ClusterReportOut,
+        KeptOut,
+        MoveOut,
+        NodeOut,
+        NodeRemovalOut,
+        NodesAdd,
+        NodesRemove,
+    )
+    from kapstan.schemas.configs import (
+        ConfigDiffOut,
+        ConfigHistoryOut,
+        ConfigOut,
+        ConfigRollback,
+        ConfigSet,
+        ConfigVersionOut,
+        ConfigWriteOut,
+        HookOut,
+        HookRequest,
+        KeyChangeOut,
+        TriggeredOut,
+        WebhookSecretOut,
+    )
+    from kapstan.schemas.deletions import (
+        ConfigDeletedOut,
+        DeletionPlanOut,
+        EnvironmentDeletedOut,
+        RemovalOut,
+        RoleRevokedOut,
+        ServiceRemovalOut,
+        TemplateDeletedOut,
+    )
+    from kapstan.schemas.environments import (
+        ApprovalSetting,
+        BoundarySetting,
+        ConfigSetting,
+        EnvironmentClone,
+        EnvironmentCreate,
+        EnvironmentOut,
+        KubernetesOut,
+    )
+    from kapstan.schemas.operations import (
+        Accepted,
+        AutoscalerOut,
+        DeployRequest,
+        EventOut,
+        FieldChangeOut,
+        OperationOut,
+        PromoteRequest,
+        ResourceChangeOut,
+        RevisionDiffOut,
+        RevisionOut,
+        RollbackRequest,
+        ScalingConditionOut,
+        ServiceStateOut,
+        ServiceStatusOut,
+    )
+    from kapstan.schemas.templates import (
+        ServiceSpecOut,
+        TemplateFilesOut,
+        TemplateImport,
+        TemplateImportOut,
+        TemplateOut,
+        TemplateVersionOut,
+        VariableOut,
+    )
+
+
+_WHERE: dict[str, str] = {}
+
+
+def _where() -> dict[str, str]:
+    if not _WHERE:
+        tree = ast.parse(Path(__file__).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(__name__ + "."):
+                _WHERE.update({alias.name: node.module or "" for alias in node.names})
+    return _WHERE
+
+
+def __getattr__(name: str) -> Any:
+    module = _where().get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MAX_STORED_INT",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,26 @@ NOT_FOR_A_LOCAL_DEPLOY = (
     "kapstan.actions.status",
     "sqlalchemy.dialects.postgresql",
     "argon2",  # the store hashes no password for it (kapstan.store.passwords)
+)
+# A deploy through a server sends its request and follows the operation: none of the
+# store, the Kubernetes client, the engine's run, the journal or the live status reads, and
+# of the API's schemas only the ones it decodes (kapstan.schemas loads each on first use).
+NOT_FOR_A_REMOTE_DEPLOY = (
+    "sqlalchemy",
+    "alembic",
+    "kapstan.store.repository",
+    "kapstan.store.tables",
+    "lightkube",
+    "httpx2",
+    "kapstan.kube",
+    "kapstan.engine.deploy",
+    "kapstan.engine.watches",
+    "kapstan.actions.journal",
+    "kapstan.actions.status",
+    "cryptography",
+    "kapstan.schemas.access",
+    "kapstan.schemas.clusters",
+    "fastapi",
 )
 # An `app` command mounts its own module only (kapstan.cli.appgroup): `app deploy` none of
 # the views, live reads, delete (with the env, template and config groups) or drift.
@@ -243,6 +264,20 @@ def test_cluster_show_loads_the_store_and_the_kubernetes_client_only(
     assert codes == [0]
     assert "kapstan.kube" in modules and "kapstan.store.repository" in modules
     assert _loaded(modules, NOT_FOR_CLUSTER_SHOW) == []
+
+
+def test_a_deploy_through_a_server_loads_neither_the_store_nor_the_engine(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as closed:  # bound, never listening: the connection is refused
+        closed.bind(("127.0.0.1", 0))
+        server = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        codes, modules = _run(
+            tmp_path, ["--server", server, "--token", "t", "app", "deploy", "web", "--yes"]
+        )
+    assert codes != [0]  # it got as far as its first request
+    assert "kapstan.client.http" in modules and "kapstan.cli.backend.remotedeploys" in modules
+    assert _loaded(modules, NOT_FOR_A_REMOTE_DEPLOY) == []
 
 
 def _help(group: typer.core.TyperGroup, capsys: pytest.CaptureFixture[str]) -> str:

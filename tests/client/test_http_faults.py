@@ -8,6 +8,7 @@ server's answers are tested through the real server in tests/remote.)
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -140,3 +141,13 @@ def test_server_urls_are_checked() -> None:
         ApiClient("127.0.0.1:8080", None)
     with ApiClient("http://127.0.0.1:8080/", None) as client:
         assert client.base_url == "http://127.0.0.1:8080"
+
+
+def test_a_plain_http_server_gets_a_tls_context_that_trusts_nothing() -> None:
+    # No CA bundle loaded for a server that never uses TLS (start-up time); should TLS be
+    # reached through it anyway, every certificate fails verification.
+    plain = client_http._verify("http://127.0.0.1:8080")
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode is ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0
+    assert client_http._verify("https://kapstan.example:8443") is True

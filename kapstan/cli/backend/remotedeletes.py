@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from kapstan import schemas as s
 from kapstan.actions.deleting import AppRemoval, ServiceRemoval
-from kapstan.actions.journal import Listener
 from kapstan.cli.backend.remotedeploys import RemoteDeploys
 from kapstan.cli.backend.started import RECENT, Approval, Pending
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, path
 from kapstan.engine.removal import Removal
-from kapstan.model.operation import Operation
+from kapstan.model.operation import Listener, Operation
 from kapstan.store import Revision
 
 

@@ -9,23 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, cast, get_args
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 from kapstan import schemas as s
-from kapstan.actions.journal import REQUEST_EVENT, Listener
-from kapstan.actions.status import ServiceStatus
 from kapstan.cli.backend.started import RECENT, Approval, Pending, Planned, Promoted, no_operation
 from kapstan.client import decode
 from kapstan.client.http import ApiClient, ServerError, path
-from kapstan.engine.deploy import DeployOptions
 from kapstan.engine.planning import ServiceAction, ServicePlan
 from kapstan.errors import KapstanError
 from kapstan.model.autoscaling import AutoscalerStatus, ScalingCondition
 from kapstan.model.health import Health, HealthStatus
-from kapstan.model.operation import Operation, Step
+from kapstan.model.operation import REQUEST_EVENT, Listener, Operation, Step
+from kapstan.model.servicestatus import ServiceStatus
 from kapstan.plan.live import Action, ResourcePlan
 from kapstan.plan.ownership import Conflict
 from kapstan.render.resources import ResourceKey
+
+if TYPE_CHECKING:
+    from kapstan.engine.options import DeployOptions
 
 STREAM_READ_TIMEOUT = 120.0  # seconds without a byte; the server pings every 15
 
