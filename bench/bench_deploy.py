@@ -12,6 +12,12 @@ round to the next), every process bounded by ``--timeout``:
            ``kubectl wait --for=condition=Available deployment --all``
   helm     ``helm install --wait`` of a chart whose templates are the rendered manifests
            (``helm upgrade --wait`` for the change)
+  kapstan-server
+           the same ``kapstan app deploy APP --yes``, through a ``kapstan server`` on the
+           same store (``--server URL --token T``), as a team with a Kapstan server deploys:
+           the server is started once, before the rounds (``--drift-interval 0``: no
+           background check in the measured namespaces), the CLI started per run; its
+           CPU is the client's plus the server's during the run, its peak RSS the client's
 
 The objects are what Kapstan renders for the application (``render_application``), with
 their namespace taken out for kubectl and helm (``-n``). Each service is a ConfigMap, a
@@ -47,12 +53,14 @@ times each level: its readiness time is from its first object written to its las
 Deployment rolled out; "gap" is from the level before being ready to this level's first
 write.
 
-Targets: (a) Kapstan's ready <= 0.7x kubectl's and <= 0.5x helm's (medians);
+Targets, for each way Kapstan runs: (a) its ready <= 0.7x kubectl's and <= 0.5x helm's
+(medians; one below the cluster's floor, ``cluster_floor``, is also reported unreachable);
 (b) Kapstan's ready <= the sum of its per-level readiness times + 0.2 s per level;
 (c) Kapstan writes only the changed service's objects. Scale: peak RSS < 300 MB.
 
     python bench/bench_deploy.py [--rounds 3] [--services 50] [--depth 5] [--per-level 10]
-        [--scenario independent chain change | --scenario scale] [--json]
+        [--scenario independent chain change | --scenario scale]
+        [--tools kapstan kubectl helm kapstan-server] [--json]
 
 Run it from a checkout: the Kapstan it measures is the one this Python imports (set
 PYTHONPATH to measure another tree). kubectl comes from the sandbox's build, helm from
@@ -94,9 +102,11 @@ from kapstan.importers.helmbin import ensure_helm
 from kapstan.store import Store
 from kapstan.store.crypto import generate_key
 
-TOOLS = ("kapstan", "kubectl", "helm")
+TOOLS = ("kapstan", "kubectl", "helm", "kapstan-server")
+OURS = ("kapstan", "kapstan-server")  # Kapstan's two ways: the local CLI, or through a server
 AGENTS = {
     "kapstan": re.compile(r"^(python-httpx|kapstan)"),  # lightkube's httpx2 client
+    "kapstan-server": re.compile(r"^(python-httpx|kapstan)"),  # the server's, the same
     "kubectl": re.compile(r"^kubectl"),
     "helm": re.compile(r"^helm", re.IGNORECASE),
 }
@@ -113,6 +123,7 @@ SCALE_RSS_MB = 300.0
 LEVEL_SLACK = 0.2  # seconds per level allowed above the sum of per-level readiness
 PODS_PER_NODE = 100  # the sandbox's fake nodes take 110
 AUDIT_WAIT = 30.0
+SERVER_START_WAIT = 90.0
 NAMESPACE_GONE_WAIT = 300.0
 
 
@@ -423,8 +434,58 @@ class Bench:
         self.runs: list[Run] = []
         self.setup_count = 0
         self.idle_rate = 0.0  # the sandbox's CPU per second when idle: measured after warm-up
+        self.tools = tuple(t for t in TOOLS if t in args.tools)
+        self.server: subprocess.Popen[bytes] | None = None
+        self.server_url = ""
+        self.token = ""
         # The config every environment uses: the change (c) is one new version of it.
         self.kapstan("config", "set", CONFIG, f"bench.started={int(time.time())}")
+
+    # --- a Kapstan server on the same store, started once, untimed ---
+
+    def start_server(self) -> None:
+        """``kapstan server`` on 127.0.0.1 over the benchmark's store, with an admin's token:
+        up for every round, as a team's server is (its start-up is not a deploy's)."""
+        with Store.open(self.db) as store:
+            store.create_user("bench-admin", password=None, admin=True)
+            self.token = store.create_token("bench-admin")[0]
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.server_url = f"http://127.0.0.1:{port}"
+        argv = [sys.executable, "-c", "from kapstan.cli.main import run; run()", "server"]
+        argv += ["--db", self.db, "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--drift-interval", "0"]  # no background check in the measured namespaces
+        log = (self.root / "server.log").open("ab")
+        self.server = subprocess.Popen(argv, env=self.env, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + SERVER_START_WAIT
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise RuntimeError(
+                    f"kapstan server exited {self.server.returncode}: see server.log"
+                )
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.server_url}/readyz", timeout=2.0).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"kapstan server not ready in {SERVER_START_WAIT:.0f} s")
+
+    def stop_server(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(15)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait(15)
+
+    def server_cpu(self) -> float:
+        """The server process's CPU seconds so far (its deploys run in it, in threads)."""
+        if self.server is None:
+            return 0.0
+        fields = Path(f"/proc/{self.server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     # --- Kapstan, in process, untimed ---
 
@@ -493,6 +554,12 @@ class Bench:
             # The same bound as the peers' --timeout (Kapstan's is per service's readiness).
             deploy = [*argv, "app", "deploy", work.app, "--yes", "--timeout", f"{timeout:.0f}s"]
             return [run_process(deploy, self.env, log, timeout)]
+        if tool == "kapstan-server":
+            argv = [sys.executable, "-c", "from kapstan.cli.main import run; run()"]
+            argv += ["--server", self.server_url, "--token", self.token]
+            deploy = [*argv, "app", "deploy", work.app, "--yes", "--timeout", f"{timeout:.0f}s"]
+            env = {k: v for k, v in self.env.items() if k != "KAPSTAN_DB"}
+            return [run_process(deploy, env, log, timeout)]
         if tool == "kubectl":
             applied = run_process(
                 [self.kubectl, *k, "apply", "--server-side", "-f", str(work.kubectl_file)],
@@ -530,10 +597,12 @@ class Bench:
         watch = DeploymentWatch(self.cluster, namespace)
         start_offset = self.cluster.mark()
         log = self.root / f"{scenario}-{tool}-r{rnd}.log"
-        cpu_before = self.cluster.cpu_seconds()
+        cpu_before, server_before = self.cluster.cpu_seconds(), self.server_cpu()
         try:
             procs = self.deploy(tool, namespace, work, log)
             cluster_cpu = self.cluster.cpu_seconds() - cpu_before
+            # Through a server, the deploy's own work is the server's: counted with the client's.
+            server_cpu = self.server_cpu() - server_before if tool == "kapstan-server" else 0.0
         finally:
             watch.stop()
         end_offset = self.cluster.mark()
@@ -592,7 +661,7 @@ class Bench:
             first_write=rel(counted.first_applied(work.objects)),
             controller_requests=controller[0],
             controller_peak=controller[1],
-            tool_cpu=sum(p.cpu_s for p in procs),
+            tool_cpu=sum(p.cpu_s for p in procs) + server_cpu,
             cluster_cpu=cluster_cpu,
             cluster_idle_cpu=self.idle_rate * (t1 - t0),
         )
@@ -602,7 +671,7 @@ class Bench:
         state = "ok" if run.ok else f"PROBLEM: {problem}"
         after = None if run.observed_ready is None else run.ready - run.observed_ready
         say(
-            f"  {scenario:<11} {tool:<7} round {rnd}: ready {run.ready:6.2f} s (1st request "
+            f"  {scenario:<11} {tool:<14} round {rnd}: ready {run.ready:6.2f} s (1st request "
             f"{fmt(run.first_request)}, 1st write {fmt(run.first_write)}, all applied "
             f"{fmt(run.applied)}, last Deployment ready {fmt(run.observed_ready)}, tail "
             f"{fmt(after)}), {run.requests} requests, {run.objects_written} objects written, "
@@ -663,7 +732,7 @@ class Bench:
         namespace = namespace_of(scenario, tool, rnd)
         self.cluster.create_namespace(namespace)
         try:
-            app = self.new_app(namespace, work.template) if tool == "kapstan" else work.app
+            app = self.new_app(namespace, work.template) if tool in OURS else work.app
             self.measure(scenario, tool, rnd, namespace, replace_app(work, app))
             if then is not None:
                 then(namespace)
@@ -677,18 +746,23 @@ class Bench:
         if "chain" in scenarios:
             b = self.prepare("chain", kit.levels_of(self.args.per_level, self.args.depth))
         for rnd in range(1, self.args.rounds + 1):
-            order = TOOLS[(rnd - 1) % 3 :] + TOOLS[: (rnd - 1) % 3]
+            tools = self.tools
+            order = tools[(rnd - 1) % len(tools) :] + tools[: (rnd - 1) % len(tools)]
             say(f"round {rnd}/{self.args.rounds}: {', '.join(order)}")
             # The value every first deploy has (round 1's default, spelt out), then the app
             # Kapstan deploys it with, then the change (if asked) as the next version.
             self.kapstan(
                 "config", "set", CONFIG, f"{kit.greeting_key(changed_service)}={kit.GREETING}"
             )
-            ours = self.new_app(namespace_of("independent", "kapstan", rnd), a.template)
+            ours = {
+                tool: self.new_app(namespace_of("independent", tool, rnd), a.template)
+                for tool in order
+                if tool in OURS
+            }
             c = self.changed(rnd, a, changed_service) if "change" in scenarios else None
             if "independent" in scenarios or c is not None:
                 for tool in order:
-                    app = ours if tool == "kapstan" else a.app
+                    app = ours.get(tool, a.app)
                     self.independent_then_change(
                         tool, rnd, replace_app(a, app), c, "independent" in scenarios
                     )
@@ -706,7 +780,7 @@ class Bench:
             if not report_a:
                 self.runs.remove(first)
             if c is not None:
-                if tool == "kapstan":
+                if tool in OURS:
                     self.kapstan("app", "update", a.app)
                 self.measure("change", tool, rnd, namespace, replace_app(c, a.app))
         finally:
@@ -780,27 +854,50 @@ def summary(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
 def targets(
     runs: list[Run], medians: dict[str, dict[str, dict[str, Any]]], changed: str, qps: float
 ) -> list[dict[str, Any]]:
+    """Each of the issue's targets for each way Kapstan ran (``OURS``), then the scale one."""
+    found: list[dict[str, Any]] = []
+    for tool in OURS:
+        found += targets_of(tool, runs, medians, changed, qps)
+    scale = [r for r in runs if r.scenario == "scale" and r.ok]
+    if scale:
+        value = max(r.peak_rss_mb for r in scale)
+        found.append(
+            {
+                "target": f"scale: Kapstan peak RSS < {SCALE_RSS_MB:.0f} MB",
+                "value": value,
+                "limit": SCALE_RSS_MB,
+                "met": value < SCALE_RSS_MB,
+            }
+        )
+    return found
+
+
+def targets_of(
+    tool: str,
+    runs: list[Run],
+    medians: dict[str, dict[str, dict[str, Any]]],
+    changed: str,
+    qps: float,
+) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     a = medians.get("independent", {})
-    ours = a.get("kapstan", {}).get("ready")
+    ours = a.get(tool, {}).get("ready")
     floor = cluster_floor(runs, qps)
     for peer, limit in (("kubectl", 0.7), ("helm", 0.5)):
         theirs = a.get(peer, {}).get("ready")
         value = kit.ratio(ours, theirs)
-        if "independent" in medians:
+        if ours is not None and theirs is not None:
             found.append(
                 {
-                    "target": f"(a) Kapstan ready <= {limit}x {peer}",
+                    "target": f"(a) {tool} ready <= {limit}x {peer}",
                     "value": value,
                     "limit": limit,
                     "met": value is not None and value <= limit,
-                    # Below the cluster's own CPU floor no tool can get: see cluster_floor.
-                    "reachable": None
-                    if floor is None or theirs is None
-                    else floor.seconds <= limit * theirs,
+                    # Below the cluster's own floor no tool can get: see cluster_floor.
+                    "reachable": None if floor is None else floor.seconds <= limit * theirs,
                 }
             )
-    chain = [r for r in runs if r.scenario == "chain" and r.tool == "kapstan" and r.ok]
+    chain = [r for r in runs if r.scenario == "chain" and r.tool == tool and r.ok]
     if chain:
         ratios: list[float | None] = []
         after_start: list[float | None] = []  # the same, timed from the first request
@@ -814,35 +911,24 @@ def targets(
         value = kit.median(ratios)
         found.append(
             {
-                "target": f"(b) Kapstan ready <= sum of per-level readiness + {LEVEL_SLACK} s/level",
+                "target": f"(b) {tool} ready <= sum of per-level readiness + {LEVEL_SLACK} s/level",
                 "value": value,
                 "limit": 1.0,
                 "met": value is not None and value <= 1.0,
                 "from_first_request": kit.median(after_start),
             }
         )
-    change = [r for r in runs if r.scenario == "change" and r.tool == "kapstan" and r.ok]
+    change = [r for r in runs if r.scenario == "change" and r.tool == tool and r.ok]
     if change:
         own = {f"{res}/{name}" for res, name in kit.object_keys([changed])}
         extra = sorted({w for r in change for w in r.written} - own)
         found.append(
             {
-                "target": f"(c) Kapstan writes only {changed}'s {len(own)} objects",
+                "target": f"(c) {tool} writes only {changed}'s {len(own)} objects",
                 "value": kit.median([float(r.objects_written) for r in change]),
                 "limit": float(len(own)),
                 "met": not extra and all(r.objects_written <= len(own) for r in change),
                 "other_objects_written": extra,
-            }
-        )
-    scale = [r for r in runs if r.scenario == "scale" and r.ok]
-    if scale:
-        value = max(r.peak_rss_mb for r in scale)
-        found.append(
-            {
-                "target": f"scale: Kapstan peak RSS < {SCALE_RSS_MB:.0f} MB",
-                "value": value,
-                "limit": SCALE_RSS_MB,
-                "met": value < SCALE_RSS_MB,
             }
         )
     return found
@@ -866,7 +952,7 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
         f"rounds: {args.rounds}; medians over the runs that went well; ready min-max in brackets",
         "",
     ]
-    head = f"{'scenario':<12} {'tool':<8} {'ok':>3} {'ready':>8} {'(min-max)':>15} {'1st req':>8} "
+    head = f"{'scenario':<12} {'tool':<14} {'ok':>3} {'ready':>8} {'(min-max)':>15} {'1st req':>8} "
     head += f"{'1st wr':>7} {'applied':>8} {'last rdy':>8} {'tail':>6} {'requests':>9} "
     head += f"{'dry-run':>8} {'writes':>7} {'objects':>8} {'peak RSS':>9} {'dc/s':>5} "
     head += f"{'CPU':>6} {'cluster':>8}"
@@ -875,7 +961,7 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
         for tool, f in tools.items():
             spread = f"({fmt(f['ready_min'])}-{fmt(f['ready_max'])})" if f["runs_ok"] else ""
             lines.append(
-                f"{scenario:<12} {tool:<8} {f['runs_ok']:>3} {fmt(f['ready']):>8} {spread:>15} "
+                f"{scenario:<12} {tool:<14} {f['runs_ok']:>3} {fmt(f['ready']):>8} {spread:>15} "
                 f"{fmt(f['first_request']):>8} {fmt(f['first_write']):>7} "
                 f"{fmt(f['applied']):>8} {fmt(f['observed_ready']):>8} {fmt(f['tail']):>6} "
                 f"{fmt(f['requests'], '', 0):>9} {fmt(f['dry_runs'], '', 0):>8} "
@@ -909,26 +995,26 @@ def table(runs: list[Run], args: argparse.Namespace, changed: str) -> str:
             f"over the tools) beyond its burst at {qps:g}/s: at least "
             f"{floor.controller_seconds:.2f} s after the first Deployment is written",
         ]
-    chain = [r for r in runs if r.scenario == "chain" and r.tool == "kapstan"]
+    chain = [r for r in runs if r.scenario == "chain" and r.tool in OURS]
     if chain:
         lines += [
             "",
             "chain, Kapstan, per level (s from start): first write / ready / readiness / gap",
         ]
-        for r in chain:
+        for r in sorted(chain, key=lambda r: (r.tool, r.round)):
             cells = "  ".join(
                 f"L{lv.level}: {fmt(lv.first_write)}/{fmt(lv.ready)}/{fmt(lv.readiness)}/{fmt(lv.gap)}"
                 for lv in r.levels
             )
-            lines.append(f"  round {r.round}: {cells}")
+            lines.append(f"  {r.tool:<14} round {r.round}: {cells}")
     lines += ["", "peers (ratios Kapstan / peer, medians of ready):"]
     for scenario, tools in medians.items():
-        ours = tools.get("kapstan", {}).get("ready")
-        for peer in ("kubectl", "helm"):
-            if peer in tools:
-                lines.append(
-                    f"  {scenario:<12} Kapstan / {peer:<7} {fmt(kit.ratio(ours, tools[peer]['ready']), 'x')}"
-                )
+        for tool in (t for t in OURS if t in tools):
+            ours = tools[tool]["ready"]
+            for peer in ("kubectl", "helm"):
+                if peer in tools:
+                    ratio = fmt(kit.ratio(ours, tools[peer]["ready"]), "x")
+                    lines.append(f"  {scenario:<12} {tool:<14} / {peer:<7} {ratio}")
     lines += ["", "targets:"]
     for t in targets(runs, medians, changed, args.controller_qps):
         mark = "met" if t["met"] else "MISSED"
@@ -992,6 +1078,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="kube-controller-manager's client rate limit for the sandbox, the same for every "
         f"tool (default: its own, {UPSTREAM_CONTROLLER_QPS:g}/s)",
     )
+    parser.add_argument(
+        "--tools",
+        nargs="+",
+        choices=TOOLS,
+        default=list(TOOLS),
+        help="kapstan-server: Kapstan's CLI through a `kapstan server` on the same store",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     args = parser.parse_args(argv)
     if "scale" in args.scenario and len(args.scenario) > 1:
@@ -1018,12 +1111,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             bench = Bench(args, state, root)
             try:
                 warm_up(bench)
+                if args.scenario != ["scale"] and "kapstan-server" in bench.tools:
+                    bench.start_server()
                 bench.idle_rate = bench.cluster.idle_cpu_rate()
                 if args.scenario == ["scale"]:
                     bench.scale()
                 else:
                     bench.comparison(args.scenario)
             finally:
+                bench.stop_server()
                 bench.cluster.close()
             runs = bench.runs
     finally:

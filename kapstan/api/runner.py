@@ -44,6 +44,8 @@ class OperationRunner:
         self.lease = lease
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
+        # Operations running in this process, each with what to call when it ends.
+        self._on_end: dict[int, list[Callable[[], object]]] = {}
 
     def launch(self, kind: str, work: Work) -> Launch:
         """Start ``work``; return once its operation exists (or raise why it did not start)."""
@@ -69,6 +71,8 @@ class OperationRunner:
 
         def on_start(operation_id: int) -> None:
             launch.operation_id = operation_id
+            with self._lock:
+                self._on_end[operation_id] = []
             self.metrics.started.labels(launch.kind).inc()
             launch.started.set()
 
@@ -88,8 +92,29 @@ class OperationRunner:
             self.metrics.duration.labels(launch.kind).observe(time.monotonic() - begun)
             if status != "succeeded":
                 self.metrics.failures.labels(launch.kind, "run").inc()
+        self._ended(launch.operation_id)
         launch.done.set()
         launch.started.set()
+
+    def when_ended(self, operation_id: int, callback: Callable[[], object]) -> bool:
+        """Have ``callback`` called (from the operation's thread, once its record is final)
+        when an operation running in this process ends; False if it runs elsewhere or is
+        over. A live stream so ends as its operation does, not at its next poll."""
+        with self._lock:
+            callbacks = self._on_end.get(operation_id)
+            if callbacks is None:
+                return False
+            callbacks.append(callback)
+            return True
+
+    def _ended(self, operation_id: int | None) -> None:
+        with self._lock:
+            callbacks = self._on_end.pop(operation_id, []) if operation_id is not None else []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a listener gone (its event loop closed) stops no other
+                log.debug("a listener of operation %s failed", operation_id, exc_info=True)
 
     def running(self) -> int:
         with self._lock:

@@ -14,13 +14,14 @@ may be missed; the last one of each service never is.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from kapstan import schemas
@@ -28,6 +29,8 @@ from kapstan.actions.cancelling import cancel_app
 from kapstan.api import convert
 from kapstan.api.auth import CallerDep
 from kapstan.api.pagination import WindowDep, paged
+from kapstan.api.runner import OperationRunner
+from kapstan.api.state import state_of
 from kapstan.model.operation import ServiceState, Step
 from kapstan.store import Store
 
@@ -84,6 +87,7 @@ def get_operation(
 )
 def stream_events(
     caller: CallerDep,
+    request: Request,
     app: str,
     operation_id: schemas.StoredInt,
     last_event_id: Annotated[int | None, Header()] = None,
@@ -91,15 +95,26 @@ def stream_events(
 ) -> EventSourceResponse:
     caller.operation_of(app, operation_id)
     start = 0 if last_event_id is None else last_event_id + 1
-    return EventSourceResponse(_events(caller.store, operation_id, start, states), ping=15)
+    runner = state_of(request).runner
+    return EventSourceResponse(_events(caller.store, operation_id, start, states, runner), ping=15)
 
 
 async def _events(
-    store: Store, operation_id: int, start: int, states: bool
+    store: Store,
+    operation_id: int,
+    start: int,
+    states: bool,
+    runner: OperationRunner | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     sent = start
     seen: dict[str, ServiceState] = {}
     deadline = time.monotonic() + MAX_STREAM_SECONDS
+    # Run by this process: told when it ends, so the stream ends then, not at its next poll.
+    ended: asyncio.Event | None = None
+    if runner is not None:
+        loop, over = asyncio.get_running_loop(), asyncio.Event()
+        if runner.when_ended(operation_id, lambda: loop.call_soon_threadsafe(over.set)):
+            ended = over
     while True:
         op = await anyio.to_thread.run_sync(store.get_operation, operation_id)
         for index, event in enumerate(op.events[sent:], start=sent):
@@ -122,7 +137,11 @@ async def _events(
             }
             yield ServerSentEvent(data=json.dumps(summary), event="end")
             return
-        await anyio.sleep(POLL_SECONDS)
+        if ended is None or ended.is_set():
+            await anyio.sleep(POLL_SECONDS)
+        else:
+            with anyio.move_on_after(POLL_SECONDS):
+                await ended.wait()
 
 
 def _changed(
