@@ -8,6 +8,7 @@ records to these models lives in ``kapstan.api.convert``.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,16 +127,14 @@ if TYPE_CHECKING:
     )
 
 
-_WHERE: dict[str, str] = {}
-
-
+@functools.cache
 def _where() -> dict[str, str]:
-    if not _WHERE:
-        tree = ast.parse(Path(__file__).read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(__name__ + "."):
-                _WHERE.update({alias.name: node.module or "" for alias in node.names})
-    return _WHERE
+    """Each name's module. Built whole before it is returned: a thread never reads half."""
+    where: dict[str, str] = {}
+    for node in ast.walk(ast.parse(Path(__file__).read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(__name__ + "."):
+            where.update({alias.name: node.module or "" for alias in node.names})
+    return where
 
 
 def __getattr__(name: str) -> Any:
