@@ -17,7 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,8 +83,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def kapstan_server(db: str, key: str, logs: Path, workers: int) -> Iterator[Server]:
-    """``kapstan server`` on 127.0.0.1 over ``db``, logging to a file; stopped by pid at the end."""
+def kapstan_server(
+    db: str, key: str, logs: Path, workers: int, extra: Sequence[str] = ()
+) -> Iterator[Server]:
+    """``kapstan server`` on 127.0.0.1 over ``db`` (``extra``: more of its options), logging to
+    a file; stopped by pid at the end."""
     # Only our own settings: a KAPSTAN_DB or KAPSTAN_SERVER of the caller's shell must not leak in.
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAPSTAN_")}
     env["KAPSTAN_SECRET_KEY"] = key
@@ -94,6 +97,7 @@ def kapstan_server(db: str, key: str, logs: Path, workers: int) -> Iterator[Serv
             [
                 *(kapstan_command(), "server", "--db", db, "--host", "127.0.0.1"),
                 *("--port", str(port), "--workers", str(workers)),
+                *extra,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
